@@ -1,0 +1,114 @@
+//! Field-level change records and the sync messages that carry them.
+//! A change sets one field of one record; sync ships changes, not snapshots.
+
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+use ts_rs::TS;
+use uuid::Uuid;
+
+use crate::error::ModelError;
+use crate::hlc::Hlc;
+use crate::model::{validate_field, ElementKind, EntityKind};
+
+/// One write of one field: `{op_id, entity, entity_id, field, value, hlc, device_id}`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema, TS)]
+#[serde(deny_unknown_fields)]
+pub struct Change {
+    /// Unique id of this write (UUIDv7); pushing it twice has no effect.
+    pub op_id: Uuid,
+    pub entity: EntityKind,
+    pub entity_id: Uuid,
+    /// Field name; element measurements are `measurements.<name>`.
+    pub field: String,
+    /// The new value (`null` clears the field).
+    #[ts(type = "unknown")]
+    pub value: serde_json::Value,
+    #[ts(type = "string")]
+    pub hlc: Hlc,
+    pub device_id: String,
+}
+
+impl Change {
+    /// Validates the change on its own. Measurement names are checked against
+    /// every element kind, since a change does not carry its element's kind.
+    pub fn validate(&self) -> Result<(), ModelError> {
+        self.validate_with_kind(None)
+    }
+
+    pub fn validate_with_kind(&self, element_kind: Option<ElementKind>) -> Result<(), ModelError> {
+        if self.device_id.is_empty() || self.device_id.len() > 100 {
+            return Err(ModelError::invalid("device_id", "must be 1 to 100 characters"));
+        }
+        validate_field(self.entity, &self.field, &self.value, element_kind)
+    }
+
+    /// The total order of writes to one field: last writer wins by
+    /// (HLC, device id).
+    pub fn wins_over(&self, hlc: Hlc, device_id: &str) -> bool {
+        (self.hlc, self.device_id.as_str()) > (hlc, device_id)
+    }
+}
+
+/// `POST /api/v1/sync/push` body.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema, TS)]
+#[serde(deny_unknown_fields)]
+pub struct PushRequest {
+    pub device_id: String,
+    pub changes: Vec<Change>,
+}
+
+/// `POST /api/v1/sync/push` answer.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema, TS)]
+pub struct PushResponse {
+    /// Changes stored by this request.
+    pub accepted: u32,
+    /// Changes the server already had (same `op_id`).
+    pub duplicates: u32,
+    /// The server's cursor after this push.
+    #[ts(type = "number")]
+    pub cursor: i64,
+}
+
+/// A change as the server stores it, with its position in the server's log.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema, TS)]
+pub struct ServerChange {
+    #[ts(type = "number")]
+    pub seq: i64,
+    pub change: Change,
+}
+
+/// `GET /api/v1/sync/pull?since=CURSOR&limit=N` answer.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema, TS)]
+pub struct PullResponse {
+    pub changes: Vec<ServerChange>,
+    /// Pass this as `since` to get the next page.
+    #[ts(type = "number")]
+    pub next_cursor: i64,
+    pub has_more: bool,
+}
+
+/// `PUT /api/v1/photos/{sha256}` answer.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema, TS)]
+pub struct PhotoUploadResponse {
+    pub sha256: String,
+    #[ts(type = "number")]
+    pub size_bytes: u64,
+    /// False when the server already had this photo.
+    pub created: bool,
+}
+
+/// The error body every HTTP error answers with.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema, TS)]
+pub struct ErrorBody {
+    pub error: ErrorDetail,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema, TS)]
+pub struct ErrorDetail {
+    /// Stable machine-readable code, e.g. `unknown_field`.
+    pub code: String,
+    /// A sentence for a person.
+    pub message: String,
+    /// The field at fault, when there is one.
+    pub field: Option<String>,
+}

@@ -1,0 +1,82 @@
+//! Errors of the core library. Each names the field it is about when there is
+//! one, so the server and the app can point the user at it.
+
+use thiserror::Error;
+
+/// A record or change that the model refuses.
+#[derive(Debug, Error, Clone, PartialEq)]
+pub enum ModelError {
+    #[error("unknown field `{field}` on {entity}")]
+    UnknownField { entity: String, field: String },
+    #[error("invalid value for `{field}`: {message}")]
+    Invalid { field: String, message: String },
+}
+
+impl ModelError {
+    pub fn invalid(field: &str, message: impl Into<String>) -> Self {
+        ModelError::Invalid {
+            field: field.to_string(),
+            message: message.into(),
+        }
+    }
+
+    pub fn field(&self) -> Option<&str> {
+        match self {
+            ModelError::UnknownField { field, .. } | ModelError::Invalid { field, .. } => Some(field),
+        }
+    }
+
+    pub fn code(&self) -> &'static str {
+        match self {
+            ModelError::UnknownField { .. } => "unknown_field",
+            ModelError::Invalid { .. } => "invalid_value",
+        }
+    }
+}
+
+/// Failures of the local store.
+#[derive(Debug, Error)]
+pub enum StoreError {
+    #[error("database error: {0}")]
+    Sqlite(#[from] rusqlite::Error),
+    #[error(transparent)]
+    Model(#[from] ModelError),
+    #[error("{entity} {id} was not found")]
+    NotFound { entity: &'static str, id: String },
+    #[error("corrupt stored value: {0}")]
+    Corrupt(String),
+    #[error("photo: {0}")]
+    Photo(#[from] PhotoError),
+    #[error("file system: {0}")]
+    Io(#[from] std::io::Error),
+}
+
+/// Why a photo was refused.
+#[derive(Debug, Error, Clone, PartialEq)]
+pub enum PhotoError {
+    #[error("the photo is {size_bytes} bytes; the limit is {limit_bytes} bytes")]
+    TooLarge { size_bytes: u64, limit_bytes: u64 },
+    #[error("the file is empty")]
+    Empty,
+    #[error("the file is not a JPEG, PNG or WebP image")]
+    NotAnImage,
+    #[error("the image could not be decoded: {0}")]
+    Undecodable(String),
+    #[error("the content's SHA-256 is {actual}, not {expected}")]
+    HashMismatch { expected: String, actual: String },
+    #[error("`{0}` is not a SHA-256 in lower-case hex")]
+    BadHash(String),
+}
+
+impl PhotoError {
+    pub fn code(&self) -> &'static str {
+        match self {
+            PhotoError::TooLarge { .. } => "photo_too_large",
+            PhotoError::Empty => "photo_empty",
+            PhotoError::NotAnImage => "not_an_image",
+            PhotoError::Undecodable(_) => "image_undecodable",
+            PhotoError::HashMismatch { .. } => "hash_mismatch",
+            PhotoError::BadHash(_) => "bad_hash",
+        }
+    }
+}

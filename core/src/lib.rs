@@ -1,0 +1,19 @@
+//! `qadam-core` owns everything Qadam knows that is not transport: the
+//! domain model and its validation, hybrid logical clocks and field-level
+//! change records, the last-writer-wins field state shared by every SQLite
+//! store, the device's local store, the photo pipeline, and the demo data.
+//! It does no network I/O and knows nothing about Tauri, axum or HTTP: the
+//! app and the sync server add transport, not logic.
+
+pub mod change;
+pub mod demo;
+pub mod error;
+pub mod hlc;
+pub mod model;
+pub mod photo;
+pub mod records;
+pub mod store;
+
+pub use change::Change;
+pub use error::{ModelError, PhotoError, StoreError};
+pub use hlc::{Hlc, HlcClock};

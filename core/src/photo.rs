@@ -1,0 +1,247 @@
+//! The photo pipeline: check that bytes are an image, hash them (SHA-256 is
+//! the content id), read EXIF orientation, GPS and time, make a 256 px
+//! thumbnail with the orientation applied, and keep blobs in a
+//! content-addressed directory.
+
+use std::io::Cursor;
+use std::path::{Path, PathBuf};
+
+use image::{DynamicImage, ImageFormat, ImageReader};
+use sha2::{Digest, Sha256};
+
+use crate::error::PhotoError;
+use crate::model::GeoPoint;
+
+/// Photos larger than this are refused (bytes).
+pub const MAX_PHOTO_BYTES: u64 = 25 * 1024 * 1024;
+/// Long side of thumbnails, in pixels.
+pub const THUMB_PX: u32 = 256;
+
+/// What the pipeline learned about a photo file.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PhotoInfo {
+    pub sha256: String,
+    pub size_bytes: u64,
+    pub mime: &'static str,
+    /// Pixel size as stored (before EXIF orientation).
+    pub width_px: u32,
+    pub height_px: u32,
+    /// EXIF orientation, 1..=8 (1 when absent).
+    pub orientation: u16,
+    pub taken_at_local: Option<String>,
+    pub gps: Option<GeoPoint>,
+}
+
+pub fn sha256_hex(bytes: &[u8]) -> String {
+    hex::encode(Sha256::digest(bytes))
+}
+
+pub fn is_sha256_hex(s: &str) -> bool {
+    s.len() == 64 && s.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'))
+}
+
+fn format_of(bytes: &[u8]) -> Result<(ImageFormat, &'static str), PhotoError> {
+    match image::guess_format(bytes) {
+        Ok(ImageFormat::Jpeg) => Ok((ImageFormat::Jpeg, "image/jpeg")),
+        Ok(ImageFormat::Png) => Ok((ImageFormat::Png, "image/png")),
+        Ok(ImageFormat::WebP) => Ok((ImageFormat::WebP, "image/webp")),
+        _ => Err(PhotoError::NotAnImage),
+    }
+}
+
+/// Checks and describes a photo without decoding its pixels.
+pub fn inspect(bytes: &[u8], limit_bytes: u64) -> Result<PhotoInfo, PhotoError> {
+    let size_bytes = bytes.len() as u64;
+    if size_bytes == 0 {
+        return Err(PhotoError::Empty);
+    }
+    if size_bytes > limit_bytes {
+        return Err(PhotoError::TooLarge { size_bytes, limit_bytes });
+    }
+    let (format, mime) = format_of(bytes)?;
+    let (width_px, height_px) = ImageReader::with_format(Cursor::new(bytes), format)
+        .into_dimensions()
+        .map_err(|e| PhotoError::Undecodable(e.to_string()))?;
+    let exif = read_exif(bytes);
+    Ok(PhotoInfo {
+        sha256: sha256_hex(bytes),
+        size_bytes,
+        mime,
+        width_px,
+        height_px,
+        orientation: exif.orientation,
+        taken_at_local: exif.taken_at_local,
+        gps: exif.gps,
+    })
+}
+
+#[derive(Default)]
+struct ExifFacts {
+    orientation: u16,
+    taken_at_local: Option<String>,
+    gps: Option<GeoPoint>,
+}
+
+fn read_exif(bytes: &[u8]) -> ExifFacts {
+    let mut facts = ExifFacts { orientation: 1, ..Default::default() };
+    let Ok(exif) = exif::Reader::new().read_from_container(&mut Cursor::new(bytes)) else {
+        return facts;
+    };
+    use exif::{In, Tag, Value};
+    if let Some(o) = exif.get_field(Tag::Orientation, In::PRIMARY).and_then(|f| f.value.get_uint(0)) {
+        if (1..=8).contains(&o) {
+            facts.orientation = o as u16;
+        }
+    }
+    if let Some(f) = exif.get_field(Tag::DateTimeOriginal, In::PRIMARY) {
+        if let Value::Ascii(ref v) = f.value {
+            if let Some(dt) = v.first().and_then(|d| exif::DateTime::from_ascii(d).ok()) {
+                facts.taken_at_local = Some(format!(
+                    "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}",
+                    dt.year, dt.month, dt.day, dt.hour, dt.minute, dt.second
+                ));
+            }
+        }
+    }
+    let deg = |tag: Tag| -> Option<f64> {
+        match exif.get_field(tag, In::PRIMARY)?.value {
+            Value::Rational(ref v) if v.len() == 3 => {
+                Some(v[0].to_f64() + v[1].to_f64() / 60.0 + v[2].to_f64() / 3600.0)
+            }
+            _ => None,
+        }
+    };
+    let reference = |tag: Tag| -> Option<u8> {
+        match exif.get_field(tag, In::PRIMARY)?.value {
+            Value::Ascii(ref v) => v.first()?.first().copied(),
+            _ => None,
+        }
+    };
+    if let (Some(lat), Some(lon)) = (deg(Tag::GPSLatitude), deg(Tag::GPSLongitude)) {
+        let lat = if reference(Tag::GPSLatitudeRef) == Some(b'S') { -lat } else { lat };
+        let lon = if reference(Tag::GPSLongitudeRef) == Some(b'W') { -lon } else { lon };
+        let p = GeoPoint { lat_deg: lat, lon_deg: lon };
+        if p.validate("gps").is_ok() {
+            facts.gps = Some(p);
+        }
+    }
+    facts
+}
+
+/// Applies an EXIF orientation (1..=8) to decoded pixels.
+pub fn apply_orientation(img: DynamicImage, orientation: u16) -> DynamicImage {
+    match orientation {
+        2 => img.fliph(),
+        3 => img.rotate180(),
+        4 => img.flipv(),
+        5 => img.rotate90().fliph(),
+        6 => img.rotate90(),
+        7 => img.rotate270().fliph(),
+        8 => img.rotate270(),
+        _ => img,
+    }
+}
+
+/// A JPEG thumbnail whose long side is `THUMB_PX`, upright.
+pub fn thumbnail(bytes: &[u8]) -> Result<Vec<u8>, PhotoError> {
+    let (format, _) = format_of(bytes)?;
+    let img = image::load_from_memory_with_format(bytes, format).map_err(|e| PhotoError::Undecodable(e.to_string()))?;
+    let img = apply_orientation(img.thumbnail(THUMB_PX, THUMB_PX), read_exif(bytes).orientation);
+    let mut out = Vec::new();
+    img.to_rgb8()
+        .write_to(&mut Cursor::new(&mut out), ImageFormat::Jpeg)
+        .map_err(|e| PhotoError::Undecodable(e.to_string()))?;
+    Ok(out)
+}
+
+/// A content-addressed directory of blobs: `<root>/ab/abcdef…`.
+#[derive(Debug, Clone)]
+pub struct BlobDir {
+    root: PathBuf,
+}
+
+impl BlobDir {
+    pub fn new(root: impl Into<PathBuf>) -> std::io::Result<Self> {
+        let root = root.into();
+        std::fs::create_dir_all(&root)?;
+        Ok(BlobDir { root })
+    }
+
+    pub fn root(&self) -> &Path {
+        &self.root
+    }
+
+    pub fn path(&self, sha256: &str) -> Result<PathBuf, PhotoError> {
+        if !is_sha256_hex(sha256) {
+            return Err(PhotoError::BadHash(sha256.to_string()));
+        }
+        Ok(self.root.join(&sha256[..2]).join(sha256))
+    }
+
+    pub fn has(&self, sha256: &str) -> bool {
+        self.path(sha256).map(|p| p.is_file()).unwrap_or(false)
+    }
+
+    /// Stores `bytes` under its hash. Writes to a temporary file and renames,
+    /// so a crash never leaves a partial blob under a real name. Returns
+    /// false when the blob was already there.
+    pub fn put(&self, sha256: &str, bytes: &[u8]) -> Result<bool, crate::error::StoreError> {
+        let path = self.path(sha256)?;
+        if path.is_file() {
+            return Ok(false);
+        }
+        let dir = path.parent().expect("blob paths have a parent");
+        std::fs::create_dir_all(dir)?;
+        let tmp = dir.join(format!(".{sha256}.{}.tmp", std::process::id()));
+        std::fs::write(&tmp, bytes)?;
+        std::fs::rename(&tmp, &path)?;
+        Ok(true)
+    }
+
+    pub fn get(&self, sha256: &str) -> Result<Option<Vec<u8>>, crate::error::StoreError> {
+        let path = self.path(sha256)?;
+        match std::fs::read(path) {
+            Ok(b) => Ok(Some(b)),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+            Err(e) => Err(e.into()),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn refuses_non_images_and_oversize() {
+        assert_eq!(inspect(b"", 10), Err(PhotoError::Empty));
+        assert_eq!(inspect(b"%PDF-1.4 hello", 1000), Err(PhotoError::NotAnImage));
+        let big = vec![0xFFu8; 100];
+        assert!(matches!(inspect(&big, 50), Err(PhotoError::TooLarge { .. })));
+    }
+
+    #[test]
+    fn fixture_photo_has_gps_time_and_orientation() {
+        let bytes = crate::demo::jpeg_with_exif(640, 480, 6, Some((43.2389, 76.8897)), "2025:05:14 10:32:07");
+        let info = inspect(&bytes, MAX_PHOTO_BYTES).unwrap();
+        assert_eq!((info.width_px, info.height_px), (640, 480));
+        assert_eq!(info.orientation, 6);
+        assert_eq!(info.taken_at_local.as_deref(), Some("2025-05-14T10:32:07"));
+        let gps = info.gps.unwrap();
+        assert!((gps.lat_deg - 43.2389).abs() < 1e-4 && (gps.lon_deg - 76.8897).abs() < 1e-4);
+        // Orientation 6 (rotate 90° clockwise): the thumbnail is portrait.
+        let thumb = image::load_from_memory(&thumbnail(&bytes).unwrap()).unwrap();
+        assert_eq!((thumb.width(), thumb.height()), (192, 256));
+    }
+
+    #[test]
+    fn blob_dir_is_content_addressed_and_idempotent() {
+        let dir = tempfile::tempdir().unwrap();
+        let blobs = BlobDir::new(dir.path()).unwrap();
+        let sha = sha256_hex(b"abc");
+        assert!(blobs.put(&sha, b"abc").unwrap());
+        assert!(!blobs.put(&sha, b"abc").unwrap());
+        assert_eq!(blobs.get(&sha).unwrap().as_deref(), Some(&b"abc"[..]));
+        assert!(blobs.path("../etc/passwd").is_err());
+    }
+}

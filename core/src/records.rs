@@ -1,0 +1,223 @@
+//! The current state of every record, as last-writer-wins field registers in
+//! one SQLite table, `fields`. Both the device store and the server's SQLite
+//! store keep this table and call these functions inside their own
+//! transactions, so the merge rule is written once.
+
+use std::collections::BTreeMap;
+
+use rusqlite::{params, Connection, OptionalExtension};
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+use ts_rs::TS;
+use uuid::Uuid;
+
+use crate::change::Change;
+use crate::error::StoreError;
+use crate::model::{
+    materialise, Audit, Campaign, Element, ElementKind, EntityKind, GeoPoint, Object, Photo, DELETED,
+};
+
+/// DDL of the field-state table, used by each store's first migration.
+/// Frozen: it is part of landed migrations; change the table in a new one.
+pub const FIELDS_DDL: &str = include_str!("fields.sql");
+
+/// Applies one change to the field state if it wins over what is there
+/// (last writer wins by (HLC, device id)). Returns whether it applied.
+pub fn apply_lww(conn: &Connection, c: &Change) -> Result<bool, StoreError> {
+    let n = conn.execute(
+        "INSERT INTO fields (entity, entity_id, field, value, hlc, device_id)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6)
+         ON CONFLICT (entity, entity_id, field) DO UPDATE SET
+             value = excluded.value, hlc = excluded.hlc, device_id = excluded.device_id
+         WHERE (excluded.hlc, excluded.device_id) > (fields.hlc, fields.device_id)",
+        params![
+            c.entity.as_str(),
+            c.entity_id.to_string(),
+            c.field,
+            c.value.to_string(),
+            c.hlc.to_string(),
+            c.device_id
+        ],
+    )?;
+    Ok(n > 0)
+}
+
+/// The element kind of an element, if known, to validate measurement names.
+pub fn element_kind(conn: &Connection, element_id: Uuid) -> Result<Option<ElementKind>, StoreError> {
+    let v: Option<String> = conn
+        .query_row(
+            "SELECT value FROM fields WHERE entity = 'element' AND entity_id = ?1 AND field = 'kind'",
+            [element_id.to_string()],
+            |r| r.get(0),
+        )
+        .optional()?;
+    Ok(v.and_then(|s| serde_json::from_str(&s).ok()))
+}
+
+type FieldRows = BTreeMap<Uuid, Vec<(String, serde_json::Value)>>;
+
+fn rows(conn: &Connection, entity: EntityKind, filter: Option<(&str, Uuid)>) -> Result<FieldRows, StoreError> {
+    let mut out: FieldRows = BTreeMap::new();
+    let mut push = |id: String, field: String, value: String| -> Result<(), StoreError> {
+        let id = Uuid::parse_str(&id).map_err(|e| StoreError::Corrupt(format!("id {id}: {e}")))?;
+        let value = serde_json::from_str(&value).map_err(|e| StoreError::Corrupt(format!("{field}: {e}")))?;
+        out.entry(id).or_default().push((field, value));
+        Ok(())
+    };
+    match filter {
+        None => {
+            let mut st = conn.prepare_cached(
+                "SELECT entity_id, field, value FROM fields WHERE entity = ?1 ORDER BY entity_id",
+            )?;
+            let mut q = st.query([entity.as_str()])?;
+            while let Some(r) = q.next()? {
+                push(r.get(0)?, r.get(1)?, r.get(2)?)?;
+            }
+        }
+        Some((field, id)) => {
+            let mut st = conn.prepare_cached(
+                "SELECT f.entity_id, f.field, f.value FROM fields f
+                 WHERE f.entity = ?1 AND f.entity_id IN
+                   (SELECT entity_id FROM fields WHERE entity = ?1 AND field = ?2 AND value = ?3)
+                 ORDER BY f.entity_id",
+            )?;
+            let key = serde_json::Value::String(id.to_string()).to_string();
+            let mut q = st.query(params![entity.as_str(), field, key])?;
+            while let Some(r) = q.next()? {
+                push(r.get(0)?, r.get(1)?, r.get(2)?)?;
+            }
+        }
+    }
+    out.retain(|_, fields| !fields.iter().any(|(f, v)| f == DELETED && v == &serde_json::Value::Bool(true)));
+    for fields in out.values_mut() {
+        fields.retain(|(f, _)| f != DELETED);
+    }
+    Ok(out)
+}
+
+fn build<T: serde::de::DeserializeOwned>(rows: FieldRows) -> Result<Vec<T>, StoreError> {
+    rows.into_iter()
+        .map(|(id, fields)| materialise(id, fields).map_err(|e| StoreError::Corrupt(format!("record {id}: {e}"))))
+        .collect()
+}
+
+/// Every live record of one kind.
+pub fn load_all<T: serde::de::DeserializeOwned>(conn: &Connection, entity: EntityKind) -> Result<Vec<T>, StoreError> {
+    build(rows(conn, entity, None)?)
+}
+
+/// Live records of one kind whose `field` holds the id `id`.
+pub fn load_where<T: serde::de::DeserializeOwned>(
+    conn: &Connection,
+    entity: EntityKind,
+    field: &str,
+    id: Uuid,
+) -> Result<Vec<T>, StoreError> {
+    build(rows(conn, entity, Some((field, id)))?)
+}
+
+/// One live record, or `NotFound`.
+pub fn load_one<T: serde::de::DeserializeOwned>(conn: &Connection, entity: EntityKind, id: Uuid) -> Result<T, StoreError> {
+    let mut st = conn.prepare_cached("SELECT field, value FROM fields WHERE entity = ?1 AND entity_id = ?2")?;
+    let fields = st
+        .query_map(params![entity.as_str(), id.to_string()], |r| {
+            Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?))
+        })?
+        .collect::<Result<Vec<_>, _>>()?;
+    let not_found = || StoreError::NotFound { entity: entity.as_str(), id: id.to_string() };
+    if fields.is_empty() || fields.iter().any(|(f, v)| f == DELETED && v == "true") {
+        return Err(not_found());
+    }
+    let fields = fields
+        .into_iter()
+        .filter(|(f, _)| f != DELETED)
+        .map(|(f, v)| serde_json::from_str(&v).map(|v| (f, v)))
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|e| StoreError::Corrupt(e.to_string()))?;
+    materialise(id, fields).map_err(|e| StoreError::Corrupt(format!("record {id}: {e}")))
+}
+
+/// An object in a list: the record, its counts, and its distance from the
+/// point the list was sorted by.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema, TS)]
+pub struct ObjectSummary {
+    pub object: Object,
+    pub element_count: u32,
+    pub photo_count: u32,
+    /// First photo of the object, for a thumbnail in lists.
+    pub cover_sha256: Option<String>,
+    pub distance_m: Option<f64>,
+}
+
+/// An object with everything recorded on it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema, TS)]
+pub struct ObjectDetail {
+    pub object: Object,
+    pub audits: Vec<Audit>,
+    pub elements: Vec<Element>,
+    pub photos: Vec<Photo>,
+}
+
+pub fn campaigns(conn: &Connection) -> Result<Vec<Campaign>, StoreError> {
+    let mut c: Vec<Campaign> = load_all(conn, EntityKind::Campaign)?;
+    c.sort_by(|a, b| a.name.cmp(&b.name));
+    Ok(c)
+}
+
+/// Objects, of one campaign or all, sorted by distance from `near` when
+/// given, by name otherwise.
+pub fn objects(conn: &Connection, campaign: Option<Uuid>, near: Option<GeoPoint>) -> Result<Vec<ObjectSummary>, StoreError> {
+    let objs: Vec<Object> = match campaign {
+        Some(id) => load_where(conn, EntityKind::Object, "campaign_id", id)?,
+        None => load_all(conn, EntityKind::Object)?,
+    };
+    let mut element_count: BTreeMap<Uuid, u32> = BTreeMap::new();
+    for e in load_all::<Element>(conn, EntityKind::Element)? {
+        if let Some(o) = e.object_id {
+            *element_count.entry(o).or_default() += 1;
+        }
+    }
+    let mut photos: BTreeMap<Uuid, Vec<String>> = BTreeMap::new();
+    for p in load_all::<Photo>(conn, EntityKind::Photo)? {
+        if let Some(o) = p.object_id {
+            photos.entry(o).or_default().push(p.sha256);
+        }
+    }
+    let mut out: Vec<ObjectSummary> = objs
+        .into_iter()
+        .map(|o| {
+            let ph = photos.remove(&o.id).unwrap_or_default();
+            ObjectSummary {
+                element_count: element_count.get(&o.id).copied().unwrap_or(0),
+                photo_count: ph.len() as u32,
+                cover_sha256: ph.into_iter().next(),
+                distance_m: match (near, o.location) {
+                    (Some(n), Some(l)) => Some(n.distance_m(&l)),
+                    _ => None,
+                },
+                object: o,
+            }
+        })
+        .collect();
+    match near {
+        Some(_) => out.sort_by(|a, b| {
+            a.distance_m
+                .unwrap_or(f64::INFINITY)
+                .total_cmp(&b.distance_m.unwrap_or(f64::INFINITY))
+                .then_with(|| a.object.name.cmp(&b.object.name))
+        }),
+        None => out.sort_by(|a, b| a.object.name.cmp(&b.object.name)),
+    }
+    Ok(out)
+}
+
+pub fn object_detail(conn: &Connection, id: Uuid) -> Result<ObjectDetail, StoreError> {
+    let object: Object = load_one(conn, EntityKind::Object, id)?;
+    let mut audits: Vec<Audit> = load_where(conn, EntityKind::Audit, "object_id", id)?;
+    audits.sort_by_key(|a| a.started_at_ms);
+    let mut elements: Vec<Element> = load_where(conn, EntityKind::Element, "object_id", id)?;
+    elements.sort_by_key(|e| e.id);
+    let mut photos: Vec<Photo> = load_where(conn, EntityKind::Photo, "object_id", id)?;
+    photos.sort_by_key(|p| p.id);
+    Ok(ObjectDetail { object, audits, elements, photos })
+}

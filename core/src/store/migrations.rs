@@ -1,0 +1,46 @@
+//! Numbered migrations of the device store. A migration is never edited
+//! after it lands; a schema change is a new entry. `PRAGMA user_version`
+//! holds the number applied.
+
+use rusqlite::Connection;
+
+use crate::error::StoreError;
+
+/// Migration `i` (1-based) is `MIGRATIONS[i - 1]`.
+pub const MIGRATIONS: &[&str] = &[
+    // 1: field state, the local change log (outbox), settings and photo upload state.
+    concat!(
+        "CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
+         CREATE TABLE changes (
+             op_id      TEXT PRIMARY KEY,
+             entity     TEXT NOT NULL,
+             entity_id  TEXT NOT NULL,
+             field      TEXT NOT NULL,
+             value      TEXT NOT NULL,
+             hlc        TEXT NOT NULL,
+             device_id  TEXT NOT NULL,
+             local      INTEGER NOT NULL,
+             pushed     INTEGER NOT NULL DEFAULT 0
+         );
+         CREATE INDEX changes_outbox ON changes(pushed, hlc) WHERE local = 1;
+         CREATE TABLE photo_blobs (
+             sha256      TEXT PRIMARY KEY,
+             size_bytes  INTEGER NOT NULL,
+             uploaded    INTEGER NOT NULL DEFAULT 0
+         ) WITHOUT ROWID;",
+        include_str!("../fields.sql")
+    ),
+];
+
+/// Brings the database to the newest schema, each migration in its own
+/// transaction.
+pub fn migrate(conn: &mut Connection) -> Result<u32, StoreError> {
+    let current: u32 = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
+    for (i, sql) in MIGRATIONS.iter().enumerate().skip(current as usize) {
+        let tx = conn.transaction()?;
+        tx.execute_batch(sql)?;
+        tx.pragma_update(None, "user_version", (i + 1) as u32)?;
+        tx.commit()?;
+    }
+    Ok(MIGRATIONS.len() as u32)
+}

@@ -1,0 +1,525 @@
+//! The device's local store: one SQLite file per device (WAL), with the
+//! field state, the log of local changes waiting to be pushed, settings and
+//! the upload state of photos. Every edit is written in one transaction
+//! together with its field-level change records.
+
+mod migrations;
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use rusqlite::{params, Connection, OptionalExtension};
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+use serde_json::{json, Value};
+use ts_rs::TS;
+use uuid::Uuid;
+
+pub use migrations::{migrate, MIGRATIONS};
+
+use crate::change::{Change, PullResponse};
+use crate::error::{ModelError, StoreError};
+use crate::hlc::{now_ms, Hlc, HlcClock};
+use crate::model::{
+    Audit, AuditStatus, Campaign, Category, District, ElementKind, EntityKind, GeoPoint, MeasuredValue, Photo,
+    PhotoSubject,
+};
+use crate::photo::{self, BlobDir, MAX_PHOTO_BYTES};
+use crate::records::{self, ObjectDetail, ObjectSummary};
+
+/// Device settings, kept in the store.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema, TS)]
+#[serde(default)]
+pub struct Settings {
+    /// Base URL of the sync server, e.g. `http://127.0.0.1:8787`.
+    pub server_url: String,
+    /// The API token the server was started with.
+    pub token: String,
+    /// The auditor's name, written on each audit.
+    pub auditor_name: String,
+    /// Map tile URL template (`https://…/{z}/{x}/{y}.png`); empty for a plain map.
+    pub tile_url: String,
+    /// UI language: `ru`, `kk` or `en`.
+    pub language: String,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Settings {
+            server_url: String::new(),
+            token: String::new(),
+            auditor_name: String::new(),
+            tile_url: String::new(),
+            language: "ru".into(),
+        }
+    }
+}
+
+/// What the app sends to create an object.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema, TS)]
+#[serde(deny_unknown_fields)]
+pub struct NewObject {
+    pub campaign_id: Uuid,
+    pub name: String,
+    pub category: Category,
+    pub district: District,
+    pub address: String,
+    pub location: Option<GeoPoint>,
+}
+
+/// What the app sends to add an element to an object.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema, TS)]
+#[serde(deny_unknown_fields)]
+pub struct NewElement {
+    pub object_id: Uuid,
+    pub kind: ElementKind,
+    pub measurements: BTreeMap<String, MeasuredValue>,
+    pub note: String,
+}
+
+/// Counts of what is waiting to be synced.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema, TS)]
+pub struct Pending {
+    pub changes: u32,
+    pub photos: u32,
+    #[ts(type = "number")]
+    pub photo_bytes: u64,
+}
+
+pub struct Store {
+    conn: Connection,
+    device_id: String,
+    clock: HlcClock,
+    photos: BlobDir,
+    thumbs: BlobDir,
+}
+
+const DB_FILE: &str = "qadam.db";
+
+impl Store {
+    /// Opens (or creates) the store in `data_dir`: `qadam.db`, `photos/`,
+    /// `thumbs/`.
+    pub fn open(data_dir: &Path) -> Result<Self, StoreError> {
+        std::fs::create_dir_all(data_dir)?;
+        let mut conn = Connection::open(data_dir.join(DB_FILE))?;
+        conn.pragma_update(None, "journal_mode", "WAL")?;
+        conn.pragma_update(None, "synchronous", "NORMAL")?;
+        conn.pragma_update(None, "foreign_keys", "ON")?;
+        conn.busy_timeout(std::time::Duration::from_secs(5))?;
+        migrate(&mut conn)?;
+        let device_id = match meta_get(&conn, "device_id")? {
+            Some(d) => d,
+            None => {
+                let d = Uuid::now_v7().to_string();
+                meta_set(&conn, "device_id", &d)?;
+                d
+            }
+        };
+        let last = meta_get(&conn, "hlc")?
+            .map(|s| s.parse::<Hlc>().map_err(|e| StoreError::Corrupt(e.to_string())))
+            .transpose()?
+            .unwrap_or_default();
+        Ok(Store {
+            conn,
+            device_id,
+            clock: HlcClock::resume(last),
+            photos: BlobDir::new(data_dir.join("photos"))?,
+            thumbs: BlobDir::new(data_dir.join("thumbs"))?,
+        })
+    }
+
+    pub fn db_path(data_dir: &Path) -> PathBuf {
+        data_dir.join(DB_FILE)
+    }
+
+    pub fn device_id(&self) -> &str {
+        &self.device_id
+    }
+
+    pub fn connection(&self) -> &Connection {
+        &self.conn
+    }
+
+    pub fn settings(&self) -> Result<Settings, StoreError> {
+        match meta_get(&self.conn, "settings")? {
+            Some(s) => serde_json::from_str(&s).map_err(|e| StoreError::Corrupt(e.to_string())),
+            None => Ok(Settings::default()),
+        }
+    }
+
+    pub fn set_settings(&self, s: &Settings) -> Result<(), StoreError> {
+        if !matches!(s.language.as_str(), "ru" | "kk" | "en") {
+            return Err(ModelError::invalid("language", "must be ru, kk or en").into());
+        }
+        meta_set(&self.conn, "settings", &serde_json::to_string(s).expect("settings serialise"))
+    }
+
+    /// Writes fields of one record, with their change records, in one
+    /// transaction. Everything is validated first: one bad field, nothing
+    /// written.
+    pub fn write(
+        &mut self,
+        entity: EntityKind,
+        entity_id: Uuid,
+        fields: Vec<(String, Value)>,
+    ) -> Result<Vec<Change>, StoreError> {
+        let mut tx_clock = self.clock;
+        let element_kind = match entity {
+            EntityKind::Element => fields
+                .iter()
+                .find(|(f, _)| f == "kind")
+                .and_then(|(_, v)| serde_json::from_value(v.clone()).ok())
+                .or(records::element_kind(&self.conn, entity_id)?),
+            _ => None,
+        };
+        let now = now_ms();
+        let changes: Vec<Change> = fields
+            .into_iter()
+            .map(|(field, value)| Change {
+                op_id: Uuid::now_v7(),
+                entity,
+                entity_id,
+                field,
+                value,
+                hlc: tx_clock.tick(now),
+                device_id: self.device_id.clone(),
+            })
+            .collect();
+        for c in &changes {
+            c.validate_with_kind(element_kind)?;
+        }
+        let tx = self.conn.transaction()?;
+        for c in &changes {
+            insert_change(&tx, c, true)?;
+            records::apply_lww(&tx, c)?;
+        }
+        meta_set(&tx, "hlc", &tx_clock.last().to_string())?;
+        tx.commit()?;
+        self.clock = tx_clock;
+        Ok(changes)
+    }
+
+    /// Creates an object and a draft audit of it by this device's auditor.
+    pub fn create_object(&mut self, o: NewObject) -> Result<Uuid, StoreError> {
+        if o.name.trim().is_empty() {
+            return Err(ModelError::invalid("name", "the object needs a name").into());
+        }
+        if let Some(l) = &o.location {
+            l.validate("location")?;
+        }
+        records::load_one::<Campaign>(&self.conn, EntityKind::Campaign, o.campaign_id)?;
+        let id = Uuid::now_v7();
+        self.write(
+            EntityKind::Object,
+            id,
+            vec![
+                ("campaign_id".into(), json!(o.campaign_id)),
+                ("name".into(), json!(o.name.trim())),
+                ("category".into(), json!(o.category)),
+                ("district".into(), json!(o.district)),
+                ("address".into(), json!(o.address.trim())),
+                ("location".into(), json!(o.location)),
+            ],
+        )?;
+        self.draft_audit(id)?;
+        Ok(id)
+    }
+
+    /// The draft audit of `object_id`, created when there is none.
+    pub fn draft_audit(&mut self, object_id: Uuid) -> Result<Uuid, StoreError> {
+        let audits: Vec<Audit> = records::load_where(&self.conn, EntityKind::Audit, "object_id", object_id)?;
+        if let Some(a) = audits.iter().filter(|a| a.status == Some(AuditStatus::Draft)).max_by_key(|a| a.id) {
+            return Ok(a.id);
+        }
+        let object: crate::model::Object = records::load_one(&self.conn, EntityKind::Object, object_id)?;
+        let id = Uuid::now_v7();
+        let auditor = self.settings()?.auditor_name;
+        self.write(
+            EntityKind::Audit,
+            id,
+            vec![
+                ("campaign_id".into(), json!(object.campaign_id)),
+                ("object_id".into(), json!(object_id)),
+                ("auditor".into(), json!(auditor)),
+                ("started_at_ms".into(), json!(now_ms())),
+                ("status".into(), json!(AuditStatus::Draft)),
+            ],
+        )?;
+        Ok(id)
+    }
+
+    /// Marks the object's draft audit submitted.
+    pub fn submit_audit(&mut self, object_id: Uuid) -> Result<Uuid, StoreError> {
+        let id = self.draft_audit(object_id)?;
+        self.write(
+            EntityKind::Audit,
+            id,
+            vec![
+                ("finished_at_ms".into(), json!(now_ms())),
+                ("status".into(), json!(AuditStatus::Submitted)),
+            ],
+        )?;
+        Ok(id)
+    }
+
+    /// Sets fields of an existing record (`null` clears one).
+    pub fn update(&mut self, entity: EntityKind, id: Uuid, fields: BTreeMap<String, Value>) -> Result<(), StoreError> {
+        self.exists(entity, id)?;
+        if fields.contains_key("deleted") || fields.contains_key("campaign_id") || fields.contains_key("object_id") {
+            return Err(ModelError::invalid("field", "this field cannot be edited here").into());
+        }
+        self.write(entity, id, fields.into_iter().collect())?;
+        Ok(())
+    }
+
+    /// Deletes a record (a tombstone that syncs like any field).
+    pub fn delete(&mut self, entity: EntityKind, id: Uuid) -> Result<(), StoreError> {
+        self.exists(entity, id)?;
+        self.write(entity, id, vec![("deleted".into(), json!(true))])?;
+        Ok(())
+    }
+
+    fn exists(&self, entity: EntityKind, id: Uuid) -> Result<(), StoreError> {
+        let n: i64 = self.conn.query_row(
+            "SELECT count(*) FROM fields WHERE entity = ?1 AND entity_id = ?2",
+            params![entity.as_str(), id.to_string()],
+            |r| r.get(0),
+        )?;
+        if n == 0 {
+            return Err(StoreError::NotFound { entity: entity.as_str(), id: id.to_string() });
+        }
+        Ok(())
+    }
+
+    pub fn add_element(&mut self, e: NewElement) -> Result<Uuid, StoreError> {
+        let audit = self.draft_audit(e.object_id)?;
+        let id = Uuid::now_v7();
+        let mut fields = vec![
+            ("object_id".to_string(), json!(e.object_id)),
+            ("audit_id".to_string(), json!(audit)),
+            ("kind".to_string(), json!(e.kind)),
+            ("note".to_string(), json!(e.note)),
+        ];
+        for (name, v) in e.measurements {
+            fields.push((format!("measurements.{name}"), json!(v)));
+        }
+        self.write(EntityKind::Element, id, fields)?;
+        Ok(id)
+    }
+
+    /// Stores a photo's original (content-addressed), its thumbnail, and its
+    /// record, attached to an object or an element.
+    pub fn attach_photo(&mut self, subject: PhotoSubject, subject_id: Uuid, bytes: &[u8]) -> Result<Photo, StoreError> {
+        let info = photo::inspect(bytes, MAX_PHOTO_BYTES)?;
+        let object_id = match subject {
+            PhotoSubject::Object => {
+                records::load_one::<crate::model::Object>(&self.conn, EntityKind::Object, subject_id)?.id
+            }
+            PhotoSubject::Element => records::load_one::<crate::model::Element>(&self.conn, EntityKind::Element, subject_id)?
+                .object_id
+                .ok_or_else(|| StoreError::Corrupt("element without object".into()))?,
+        };
+        let thumb = photo::thumbnail(bytes)?;
+        self.photos.put(&info.sha256, bytes)?;
+        self.thumbs.put(&info.sha256, &thumb)?;
+        self.conn.execute(
+            "INSERT INTO photo_blobs (sha256, size_bytes) VALUES (?1, ?2) ON CONFLICT DO NOTHING",
+            params![info.sha256, info.size_bytes as i64],
+        )?;
+        let id = Uuid::now_v7();
+        self.write(
+            EntityKind::Photo,
+            id,
+            vec![
+                ("sha256".into(), json!(info.sha256)),
+                ("subject".into(), json!(subject)),
+                ("subject_id".into(), json!(subject_id)),
+                ("object_id".into(), json!(object_id)),
+                ("size_bytes".into(), json!(info.size_bytes)),
+                ("width_px".into(), json!(info.width_px)),
+                ("height_px".into(), json!(info.height_px)),
+                ("mime".into(), json!(info.mime)),
+                ("taken_at_local".into(), json!(info.taken_at_local)),
+                ("gps".into(), json!(info.gps)),
+            ],
+        )?;
+        Ok(records::load_one(&self.conn, EntityKind::Photo, id)?)
+    }
+
+    pub fn campaigns(&self) -> Result<Vec<Campaign>, StoreError> {
+        records::campaigns(&self.conn)
+    }
+
+    pub fn objects(&self, campaign: Option<Uuid>, near: Option<GeoPoint>) -> Result<Vec<ObjectSummary>, StoreError> {
+        records::objects(&self.conn, campaign, near)
+    }
+
+    pub fn object_detail(&self, id: Uuid) -> Result<ObjectDetail, StoreError> {
+        records::object_detail(&self.conn, id)
+    }
+
+    /// The thumbnail of a photo, made on demand for photos that arrived by
+    /// sync without one.
+    pub fn thumbnail(&self, sha256: &str) -> Result<Option<Vec<u8>>, StoreError> {
+        if let Some(t) = self.thumbs.get(sha256)? {
+            return Ok(Some(t));
+        }
+        match self.photos.get(sha256)? {
+            Some(bytes) => {
+                let t = photo::thumbnail(&bytes)?;
+                self.thumbs.put(sha256, &t)?;
+                Ok(Some(t))
+            }
+            None => Ok(None),
+        }
+    }
+
+    // ---- sync side -------------------------------------------------------
+
+    /// Local changes not yet acknowledged by the server, oldest first.
+    pub fn outbox(&self, limit: u32) -> Result<Vec<Change>, StoreError> {
+        let mut st = self.conn.prepare_cached(
+            "SELECT op_id, entity, entity_id, field, value, hlc, device_id FROM changes
+             WHERE local = 1 AND pushed = 0 ORDER BY hlc, op_id LIMIT ?1",
+        )?;
+        let rows = st.query_map([limit], change_from_row)?;
+        rows.map(|r| r.map_err(StoreError::from).and_then(|c| c)).collect()
+    }
+
+    pub fn mark_pushed(&mut self, op_ids: &[Uuid]) -> Result<(), StoreError> {
+        let tx = self.conn.transaction()?;
+        for op in op_ids {
+            tx.execute("UPDATE changes SET pushed = 1 WHERE op_id = ?1", [op.to_string()])?;
+        }
+        tx.commit()?;
+        Ok(())
+    }
+
+    pub fn pending(&self) -> Result<Pending, StoreError> {
+        let changes: u32 =
+            self.conn
+                .query_row("SELECT count(*) FROM changes WHERE local = 1 AND pushed = 0", [], |r| r.get(0))?;
+        let (photos, bytes): (u32, i64) = self.conn.query_row(
+            "SELECT count(*), coalesce(sum(size_bytes), 0) FROM photo_blobs WHERE uploaded = 0",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )?;
+        Ok(Pending { changes, photos, photo_bytes: bytes as u64 })
+    }
+
+    /// Photos whose bytes the server does not have yet: (sha256, size).
+    pub fn photos_to_upload(&self) -> Result<Vec<(String, u64)>, StoreError> {
+        let mut st = self
+            .conn
+            .prepare_cached("SELECT sha256, size_bytes FROM photo_blobs WHERE uploaded = 0 ORDER BY sha256")?;
+        let rows = st.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)? as u64)))?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    pub fn photo_bytes(&self, sha256: &str) -> Result<Option<Vec<u8>>, StoreError> {
+        self.photos.get(sha256)
+    }
+
+    pub fn mark_photo_uploaded(&self, sha256: &str) -> Result<(), StoreError> {
+        self.conn.execute("UPDATE photo_blobs SET uploaded = 1 WHERE sha256 = ?1", [sha256])?;
+        Ok(())
+    }
+
+    /// Stores a photo that came from the server (e.g. for another device's
+    /// record), checking its hash.
+    pub fn store_remote_photo(&self, sha256: &str, bytes: &[u8]) -> Result<(), StoreError> {
+        let actual = photo::sha256_hex(bytes);
+        if actual != sha256 {
+            return Err(crate::error::PhotoError::HashMismatch { expected: sha256.into(), actual }.into());
+        }
+        self.photos.put(sha256, bytes)?;
+        Ok(())
+    }
+
+    pub fn pull_cursor(&self) -> Result<i64, StoreError> {
+        Ok(meta_get(&self.conn, "pull_cursor")?.and_then(|s| s.parse().ok()).unwrap_or(0))
+    }
+
+    /// Applies one page of pulled changes and advances the cursor, in one
+    /// transaction: a page is applied whole or not at all, and applying it
+    /// twice changes nothing.
+    pub fn apply_pulled(&mut self, page: &PullResponse) -> Result<u32, StoreError> {
+        let mut clock = self.clock;
+        let now = now_ms();
+        let tx = self.conn.transaction()?;
+        let mut applied = 0;
+        for sc in &page.changes {
+            let c = &sc.change;
+            c.validate()?;
+            if insert_change(&tx, c, false)? {
+                records::apply_lww(&tx, c)?;
+                clock.observe(c.hlc, now);
+                applied += 1;
+            }
+        }
+        meta_set(&tx, "pull_cursor", &page.next_cursor.to_string())?;
+        meta_set(&tx, "hlc", &clock.last().to_string())?;
+        tx.commit()?;
+        self.clock = clock;
+        Ok(applied)
+    }
+}
+
+fn change_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Result<Change, StoreError>> {
+    let op: String = r.get(0)?;
+    let entity: String = r.get(1)?;
+    let id: String = r.get(2)?;
+    let field: String = r.get(3)?;
+    let value: String = r.get(4)?;
+    let hlc: String = r.get(5)?;
+    let device_id: String = r.get(6)?;
+    Ok((|| {
+        let corrupt = |e: String| StoreError::Corrupt(e);
+        Ok(Change {
+            op_id: Uuid::parse_str(&op).map_err(|e| corrupt(e.to_string()))?,
+            entity: EntityKind::parse(&entity).ok_or_else(|| corrupt(format!("entity {entity}")))?,
+            entity_id: Uuid::parse_str(&id).map_err(|e| corrupt(e.to_string()))?,
+            field,
+            value: serde_json::from_str(&value).map_err(|e| corrupt(e.to_string()))?,
+            hlc: hlc.parse().map_err(|e: crate::hlc::HlcParseError| corrupt(e.to_string()))?,
+            device_id,
+        })
+    })())
+}
+
+/// Inserts a change into the log; false when its op_id was already there.
+fn insert_change(conn: &Connection, c: &Change, local: bool) -> Result<bool, StoreError> {
+    let n = conn.execute(
+        "INSERT INTO changes (op_id, entity, entity_id, field, value, hlc, device_id, local, pushed)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9) ON CONFLICT (op_id) DO NOTHING",
+        params![
+            c.op_id.to_string(),
+            c.entity.as_str(),
+            c.entity_id.to_string(),
+            c.field,
+            c.value.to_string(),
+            c.hlc.to_string(),
+            c.device_id,
+            local,
+            !local
+        ],
+    )?;
+    Ok(n > 0)
+}
+
+fn meta_get(conn: &Connection, key: &str) -> Result<Option<String>, StoreError> {
+    Ok(conn
+        .query_row("SELECT value FROM meta WHERE key = ?1", [key], |r| r.get(0))
+        .optional()?)
+}
+
+fn meta_set(conn: &Connection, key: &str, value: &str) -> Result<(), StoreError> {
+    conn.execute(
+        "INSERT INTO meta (key, value) VALUES (?1, ?2) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+        params![key, value],
+    )?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests;
