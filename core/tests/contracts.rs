@@ -1,0 +1,137 @@
+//! The three descriptions of Qadam's boundaries never drift: JSON Schemas in
+//! `schemas/` and TypeScript types in `ui/src/bindings/` are generated from
+//! the Rust types, and this test fails when the committed files differ.
+//! Regenerate on purpose with `QADAM_BLESS=1 cargo test -p qadam-core --test contracts`
+//! and review the diff. It also checks every example in `schemas/examples/`
+//! against its schema.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use qadam_core::change::{
+    Change, ErrorBody, PhotoUploadResponse, PullResponse, PushRequest, PushResponse, ServerChange,
+};
+use qadam_core::model::{Audit, Campaign, Element, Object, Photo};
+use qadam_core::records::{ObjectDetail, ObjectSummary};
+use qadam_core::store::{NewElement, NewObject, Pending, Settings};
+use ts_rs::TS;
+
+fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap().to_path_buf()
+}
+
+fn bless() -> bool {
+    std::env::var_os("QADAM_BLESS").is_some()
+}
+
+fn schemas() -> BTreeMap<&'static str, schemars::Schema> {
+    let mut m = BTreeMap::new();
+    macro_rules! add {
+        ($($name:literal => $t:ty),* $(,)?) => { $( m.insert($name, schemars::schema_for!($t)); )* };
+    }
+    add! {
+        "campaign" => Campaign,
+        "object" => Object,
+        "audit" => Audit,
+        "element" => Element,
+        "photo" => Photo,
+        "change" => Change,
+        "push" => PushRequest,
+        "push-response" => PushResponse,
+        "pull-response" => PullResponse,
+        "photo-upload-response" => PhotoUploadResponse,
+        "error" => ErrorBody,
+        "new-object" => NewObject,
+        "new-element" => NewElement,
+        "settings" => Settings,
+    }
+    m
+}
+
+/// Compares generated files with committed ones (or writes them when blessing).
+fn check_dir(generated: &BTreeMap<String, String>, dir: &Path, what: &str) {
+    if bless() {
+        std::fs::create_dir_all(dir).unwrap();
+        for (name, text) in generated {
+            std::fs::write(dir.join(name), text).unwrap();
+        }
+        return;
+    }
+    let mut drift = Vec::new();
+    for (name, text) in generated {
+        match std::fs::read_to_string(dir.join(name)) {
+            Ok(committed) if &committed == text => {}
+            Ok(_) => drift.push(format!("{name} differs")),
+            Err(_) => drift.push(format!("{name} is missing")),
+        }
+    }
+    assert!(
+        drift.is_empty(),
+        "{what} in {} drifted from the Rust types: {drift:?}. Regenerate with QADAM_BLESS=1 cargo test -p qadam-core --test contracts",
+        dir.display()
+    );
+}
+
+#[test]
+fn json_schemas_match_the_rust_types() {
+    let generated = schemas()
+        .into_iter()
+        .map(|(n, s)| (format!("{n}.schema.json"), serde_json::to_string_pretty(&s).unwrap() + "\n"))
+        .collect();
+    check_dir(&generated, &root().join("schemas"), "JSON Schemas");
+}
+
+#[test]
+fn typescript_bindings_match_the_rust_types() {
+    let tmp = tempfile::tempdir().unwrap();
+    macro_rules! export {
+        ($($t:ty),* $(,)?) => { $( <$t>::export_all_to(tmp.path()).unwrap(); )* };
+    }
+    export!(
+        Campaign, Object, Audit, Element, Photo, Change, ServerChange, PushRequest, PushResponse, PullResponse,
+        PhotoUploadResponse, ErrorBody, NewObject, NewElement, Settings, Pending, ObjectSummary, ObjectDetail,
+        qadam_core::model::ElementKind, qadam_core::model::Category, qadam_core::model::District,
+        qadam_core::model::MeasurementSpec,
+    );
+    let generated = std::fs::read_dir(tmp.path())
+        .unwrap()
+        .map(|e| {
+            let p = e.unwrap().path();
+            (p.file_name().unwrap().to_string_lossy().into_owned(), std::fs::read_to_string(&p).unwrap())
+        })
+        .collect();
+    check_dir(&generated, &root().join("ui/src/bindings"), "TypeScript bindings");
+}
+
+#[test]
+fn examples_are_valid_against_their_schemas() {
+    let dir = root().join("schemas/examples");
+    let all = schemas();
+    let mut checked = 0;
+    for entry in std::fs::read_dir(&dir).unwrap() {
+        let path = entry.unwrap().path();
+        let stem = path.file_stem().unwrap().to_string_lossy().into_owned();
+        let schema = all.get(stem.as_str()).unwrap_or_else(|| panic!("no schema named {stem} for {}", path.display()));
+        let instance: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+        let validator = jsonschema::validator_for(schema.as_value()).unwrap();
+        let errors: Vec<String> = validator.iter_errors(&instance).map(|e| format!("{} at {}", e, e.instance_path)).collect();
+        assert!(errors.is_empty(), "{}: {errors:?}", path.display());
+        checked += 1;
+    }
+    assert!(dir.join("push.json").is_file());
+    assert!(checked >= 4, "expected examples of push, pull-response, error and change");
+}
+
+#[test]
+fn the_push_example_is_accepted_by_the_model() {
+    let text = std::fs::read_to_string(root().join("schemas/examples/push.json")).unwrap();
+    let push: PushRequest = serde_json::from_str(&text).unwrap();
+    let objects: std::collections::BTreeSet<_> =
+        push.changes.iter().filter(|c| c.entity == qadam_core::model::EntityKind::Object).map(|c| c.entity_id).collect();
+    let elements: std::collections::BTreeSet<_> =
+        push.changes.iter().filter(|c| c.entity == qadam_core::model::EntityKind::Element).map(|c| c.entity_id).collect();
+    assert_eq!((objects.len(), elements.len()), (1, 2));
+    for c in &push.changes {
+        c.validate().unwrap();
+    }
+}

@@ -1,0 +1,277 @@
+//! Routes and handlers. Handlers only translate between HTTP and the store
+//! and core; routing reads top to bottom in [`router`].
+
+mod error;
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use axum::body::Bytes;
+use axum::extract::{DefaultBodyLimit, Path, Query, Request, State};
+use axum::http::{header, HeaderMap, StatusCode};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use qadam_core::change::{PhotoUploadResponse, PullResponse, PushRequest, PushResponse};
+use qadam_core::photo::{self, BlobDir, MAX_PHOTO_BYTES};
+use qadam_core::records::{ObjectDetail, ObjectSummary};
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+use tower_http::services::{ServeDir, ServeFile};
+use uuid::Uuid;
+
+pub use error::AppError;
+
+use crate::store::SqliteStore;
+
+/// Most changes one push may carry.
+pub const MAX_PUSH_CHANGES: usize = 5_000;
+/// Largest push body, bytes.
+pub const MAX_PUSH_BYTES: usize = 8 * 1024 * 1024;
+const SESSION_COOKIE: &str = "qadam_session";
+
+pub struct AppState {
+    pub store: SqliteStore,
+    pub photos: BlobDir,
+    pub thumbs: BlobDir,
+    pub token: String,
+    pub dashboard_dir: Option<PathBuf>,
+}
+
+pub fn router(state: Arc<AppState>) -> Router {
+    let api = Router::new()
+        .route("/sync/push", post(push).layer(DefaultBodyLimit::max(MAX_PUSH_BYTES)))
+        .route("/sync/pull", get(pull))
+        .route(
+            "/photos/{sha256}",
+            get(photo_get).head(photo_head).put(photo_put).layer(DefaultBodyLimit::max(MAX_PHOTO_BYTES as usize)),
+        )
+        .route("/photos/{sha256}/thumb", get(photo_thumb))
+        .route("/campaigns", get(campaigns))
+        .route("/objects", get(objects))
+        .route("/objects/{id}", get(object))
+        .route_layer(middleware::from_fn_with_state(state.clone(), require_token))
+        .route("/session", post(session_start).delete(session_end));
+    let mut app = Router::new()
+        .route("/healthz", get(|| async { Json(serde_json::json!({"status": "ok"})) }))
+        .nest("/api/v1", api)
+        .fallback(|| async { AppError::NotFound("this address".into()) });
+    if let Some(dir) = &state.dashboard_dir {
+        app = app.fallback_service(ServeDir::new(dir).fallback(ServeFile::new(dir.join("index.html"))));
+    }
+    app.with_state(state)
+}
+
+fn session_value(token: &str) -> String {
+    hex::encode(Sha256::digest(format!("qadam-session:{token}").as_bytes()))
+}
+
+fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
+fn authorized(state: &AppState, headers: &HeaderMap) -> bool {
+    if let Some(v) = headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok()) {
+        if let Some(t) = v.strip_prefix("Bearer ") {
+            return constant_time_eq(t.trim().as_bytes(), state.token.as_bytes());
+        }
+    }
+    let want = session_value(&state.token);
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|kv| kv.trim().split_once('='))
+        .any(|(k, v)| k == SESSION_COOKIE && constant_time_eq(v.as_bytes(), want.as_bytes()))
+}
+
+async fn require_token(State(state): State<Arc<AppState>>, req: Request, next: Next) -> Response {
+    if authorized(&state, req.headers()) {
+        next.run(req).await
+    } else {
+        AppError::Unauthorized.into_response()
+    }
+}
+
+/// Parses a JSON body, naming the path of the offending field on error.
+fn parse_json<T: serde::de::DeserializeOwned>(body: &[u8]) -> Result<T, AppError> {
+    let de = &mut serde_json::Deserializer::from_slice(body);
+    serde_path_to_error::deserialize(de).map_err(|e| {
+        let path = e.path().to_string();
+        let inner = e.into_inner();
+        let code = if inner.is_syntax() || inner.is_eof() { "malformed_json" } else { "invalid_body" };
+        let field = (path != ".").then_some(path);
+        AppError::bad(code, format!("request body: {inner}"), field)
+    })
+}
+
+async fn blocking<T: Send + 'static>(
+    f: impl FnOnce() -> Result<T, AppError> + Send + 'static,
+) -> Result<T, AppError> {
+    tokio::task::spawn_blocking(f).await.map_err(|e| AppError::Internal(e.to_string()))?
+}
+
+async fn push(State(s): State<Arc<AppState>>, body: Bytes) -> Result<Json<PushResponse>, AppError> {
+    let req: PushRequest = parse_json(&body)?;
+    if req.changes.len() > MAX_PUSH_CHANGES {
+        return Err(AppError::TooLarge(format!(
+            "a push may carry at most {MAX_PUSH_CHANGES} changes; this one has {}",
+            req.changes.len()
+        )));
+    }
+    Ok(Json(blocking(move || Ok(s.store.push(req.changes)?)).await?))
+}
+
+#[derive(Deserialize)]
+struct PullQuery {
+    #[serde(default)]
+    since: i64,
+    #[serde(default = "default_limit")]
+    limit: u32,
+}
+
+fn default_limit() -> u32 {
+    1000
+}
+
+async fn pull(
+    State(s): State<Arc<AppState>>,
+    q: Result<Query<PullQuery>, axum::extract::rejection::QueryRejection>,
+) -> Result<Json<PullResponse>, AppError> {
+    let Query(q) = q.map_err(|e| AppError::bad("invalid_query", e.body_text(), None))?;
+    if q.since < 0 {
+        return Err(AppError::bad("invalid_query", "`since` must be 0 or a cursor the server gave", Some("since".into())));
+    }
+    Ok(Json(blocking(move || Ok(s.store.pull(q.since, q.limit)?)).await?))
+}
+
+fn check_sha(sha256: &str) -> Result<(), AppError> {
+    if photo::is_sha256_hex(sha256) {
+        Ok(())
+    } else {
+        Err(AppError::Photo(qadam_core::PhotoError::BadHash(sha256.to_string())))
+    }
+}
+
+async fn photo_put(
+    State(s): State<Arc<AppState>>,
+    Path(sha256): Path<String>,
+    body: Bytes,
+) -> Result<Response, AppError> {
+    check_sha(&sha256)?;
+    let res = blocking(move || {
+        let info = photo::inspect(&body, MAX_PHOTO_BYTES)?;
+        if info.sha256 != sha256 {
+            return Err(qadam_core::PhotoError::HashMismatch { expected: sha256, actual: info.sha256 }.into());
+        }
+        s.photos.put(&info.sha256, &body)?;
+        let created = s.store.add_photo(&info)?;
+        Ok(PhotoUploadResponse { sha256: info.sha256, size_bytes: info.size_bytes, created })
+    })
+    .await?;
+    let status = if res.created { StatusCode::CREATED } else { StatusCode::OK };
+    Ok((status, Json(res)).into_response())
+}
+
+async fn photo_head(State(s): State<Arc<AppState>>, Path(sha256): Path<String>) -> Result<Response, AppError> {
+    check_sha(&sha256)?;
+    let mime = blocking({
+        let s = s.clone();
+        move || Ok(s.store.photo_mime(&sha256)?)
+    })
+    .await?;
+    match mime {
+        Some(m) => Ok(([(header::CONTENT_TYPE, m)], ()).into_response()),
+        None => Err(AppError::NotFound("photo".into())),
+    }
+}
+
+async fn photo_get(State(s): State<Arc<AppState>>, Path(sha256): Path<String>) -> Result<Response, AppError> {
+    check_sha(&sha256)?;
+    let (mime, bytes) = blocking(move || {
+        let mime = s.store.photo_mime(&sha256)?.ok_or_else(|| AppError::NotFound(format!("photo {sha256}")))?;
+        let bytes = s.photos.get(&sha256)?.ok_or_else(|| AppError::NotFound(format!("photo {sha256}")))?;
+        Ok((mime, bytes))
+    })
+    .await?;
+    Ok(([(header::CONTENT_TYPE, mime), (header::CACHE_CONTROL, "private, max-age=31536000, immutable".into())], bytes)
+        .into_response())
+}
+
+async fn photo_thumb(State(s): State<Arc<AppState>>, Path(sha256): Path<String>) -> Result<Response, AppError> {
+    check_sha(&sha256)?;
+    let bytes = blocking(move || {
+        if let Some(t) = s.thumbs.get(&sha256)? {
+            return Ok(t);
+        }
+        let orig = s.photos.get(&sha256)?.ok_or_else(|| AppError::NotFound(format!("photo {sha256}")))?;
+        let t = photo::thumbnail(&orig)?;
+        s.thumbs.put(&sha256, &t)?;
+        Ok(t)
+    })
+    .await?;
+    Ok(([(header::CONTENT_TYPE, "image/jpeg"), (header::CACHE_CONTROL, "private, max-age=31536000, immutable")], bytes)
+        .into_response())
+}
+
+async fn campaigns(State(s): State<Arc<AppState>>) -> Result<Json<Vec<qadam_core::model::Campaign>>, AppError> {
+    Ok(Json(blocking(move || Ok(s.store.campaigns()?)).await?))
+}
+
+#[derive(Deserialize)]
+struct ObjectsQuery {
+    campaign: Option<Uuid>,
+}
+
+async fn objects(
+    State(s): State<Arc<AppState>>,
+    q: Result<Query<ObjectsQuery>, axum::extract::rejection::QueryRejection>,
+) -> Result<Json<Vec<ObjectSummary>>, AppError> {
+    let Query(q) = q.map_err(|e| AppError::bad("invalid_query", e.body_text(), Some("campaign".into())))?;
+    Ok(Json(blocking(move || Ok(s.store.objects(q.campaign)?)).await?))
+}
+
+/// An object as the dashboard shows it: the record, and which of its
+/// photos the server does not have yet.
+#[derive(Serialize)]
+struct DashboardObject {
+    #[serde(flatten)]
+    detail: ObjectDetail,
+    photos_pending: Vec<String>,
+}
+
+async fn object(State(s): State<Arc<AppState>>, Path(id): Path<String>) -> Result<Json<DashboardObject>, AppError> {
+    let id = Uuid::parse_str(&id).map_err(|_| AppError::bad("invalid_id", format!("`{id}` is not a UUID"), Some("id".into())))?;
+    Ok(Json(
+        blocking(move || {
+            let detail = s.store.object_detail(id)?;
+            let photos_pending = detail.photos.iter().filter(|p| !s.photos.has(&p.sha256)).map(|p| p.sha256.clone()).collect();
+            Ok(DashboardObject { detail, photos_pending })
+        })
+        .await?,
+    ))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SessionRequest {
+    token: String,
+}
+
+/// Exchanges the API token for an HttpOnly session cookie, so that the
+/// dashboard's `<img>` requests are authorised too.
+async fn session_start(State(s): State<Arc<AppState>>, body: Bytes) -> Result<Response, AppError> {
+    let req: SessionRequest = parse_json(&body)?;
+    if !constant_time_eq(req.token.as_bytes(), s.token.as_bytes()) {
+        return Err(AppError::Unauthorized);
+    }
+    let cookie = format!("{SESSION_COOKIE}={}; HttpOnly; SameSite=Strict; Path=/", session_value(&s.token));
+    Ok((StatusCode::NO_CONTENT, [(header::SET_COOKIE, cookie)]).into_response())
+}
+
+async fn session_end() -> Response {
+    let cookie = format!("{SESSION_COOKIE}=; HttpOnly; SameSite=Strict; Path=/; Max-Age=0");
+    (StatusCode::NO_CONTENT, [(header::SET_COOKIE, cookie)]).into_response()
+}

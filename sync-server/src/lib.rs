@@ -1,0 +1,76 @@
+//! `qadam-sync-server`: the HTTP face of Qadam. It receives field-level
+//! change records from devices, stores them (SQLite by default), serves them
+//! back by cursor, keeps photo blobs, and serves the coordinator dashboard.
+//! Validation and merge rules come from `qadam-core`; this crate adds
+//! transport and storage only.
+
+pub mod http;
+pub mod store;
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use qadam_core::photo::BlobDir;
+
+pub use http::{router, AppError, AppState};
+pub use store::SqliteStore;
+
+/// How to run a server.
+#[derive(Debug, Clone)]
+pub struct ServeConfig {
+    pub db: PathBuf,
+    pub photos_dir: Option<PathBuf>,
+    pub token: String,
+    pub demo: bool,
+    pub dashboard_dir: Option<PathBuf>,
+}
+
+/// Number of objects in the demo campaign.
+pub const DEMO_OBJECTS: usize = 36;
+
+/// Opens the store and blob directories and builds the shared state.
+pub fn build_state(cfg: &ServeConfig) -> anyhow::Result<Arc<AppState>> {
+    anyhow::ensure!(!cfg.token.trim().is_empty(), "an API token is required (--token or QADAM_TOKEN)");
+    let store = SqliteStore::open(&cfg.db)?;
+    if cfg.demo {
+        let r = store.push(qadam_core::demo::demo_campaign(DEMO_OBJECTS))?;
+        tracing::info!(accepted = r.accepted, duplicates = r.duplicates, "demo campaign loaded");
+    }
+    let photos_dir = cfg.photos_dir.clone().unwrap_or_else(|| {
+        let mut p = cfg.db.clone().into_os_string();
+        p.push(".photos");
+        PathBuf::from(p)
+    });
+    Ok(Arc::new(AppState {
+        store,
+        photos: BlobDir::new(photos_dir.join("originals"))?,
+        thumbs: BlobDir::new(photos_dir.join("thumbs"))?,
+        token: cfg.token.clone(),
+        dashboard_dir: cfg.dashboard_dir.clone(),
+    }))
+}
+
+/// Serves until Ctrl-C or SIGTERM.
+pub async fn serve(cfg: ServeConfig, listen: SocketAddr) -> anyhow::Result<()> {
+    let state = build_state(&cfg)?;
+    let listener = tokio::net::TcpListener::bind(listen).await?;
+    tracing::info!("qadam-server listening on http://{}", listener.local_addr()?);
+    axum::serve(listener, router(state)).with_graceful_shutdown(shutdown()).await?;
+    Ok(())
+}
+
+async fn shutdown() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            s.recv().await;
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! { _ = ctrl_c => {}, _ = term => {} }
+}

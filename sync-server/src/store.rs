@@ -1,0 +1,224 @@
+//! The server's SQLite store: the append-only change log (its row id is the
+//! pull cursor), the last-writer-wins field state (shared SQL from
+//! `qadam_core::records`), and the index of photo blobs. All SQL of this
+//! backend lives here, with numbered migrations.
+
+use std::path::Path;
+use std::sync::{Arc, Mutex};
+
+use qadam_core::change::{Change, PullResponse, PushResponse, ServerChange};
+use qadam_core::model::{ElementKind, EntityKind};
+use qadam_core::records::{self, ObjectDetail, ObjectSummary};
+use qadam_core::{ModelError, StoreError};
+use rusqlite::{params, Connection, OptionalExtension};
+use uuid::Uuid;
+
+/// Migration `i` (1-based) is `MIGRATIONS[i - 1]`; never edit a landed one.
+const MIGRATIONS: &[&str] = &[concat!(
+    "CREATE TABLE changes (
+         seq         INTEGER PRIMARY KEY AUTOINCREMENT,
+         op_id       TEXT NOT NULL UNIQUE,
+         entity      TEXT NOT NULL,
+         entity_id   TEXT NOT NULL,
+         field       TEXT NOT NULL,
+         value       TEXT NOT NULL,
+         hlc         TEXT NOT NULL,
+         device_id   TEXT NOT NULL,
+         received_ms INTEGER NOT NULL
+     );
+     CREATE TABLE photos (
+         sha256      TEXT PRIMARY KEY,
+         size_bytes  INTEGER NOT NULL,
+         mime        TEXT NOT NULL,
+         width_px    INTEGER NOT NULL,
+         height_px   INTEGER NOT NULL,
+         received_ms INTEGER NOT NULL
+     ) WITHOUT ROWID;",
+    include_str!("../../core/src/fields.sql")
+)];
+
+/// Largest page a pull returns.
+pub const MAX_PULL_LIMIT: u32 = 5_000;
+
+#[derive(Clone)]
+pub struct SqliteStore {
+    conn: Arc<Mutex<Connection>>,
+}
+
+impl SqliteStore {
+    pub fn open(path: &Path) -> Result<Self, StoreError> {
+        if let Some(dir) = path.parent() {
+            std::fs::create_dir_all(dir)?;
+        }
+        let mut conn = Connection::open(path)?;
+        conn.pragma_update(None, "journal_mode", "WAL")?;
+        conn.pragma_update(None, "synchronous", "NORMAL")?;
+        conn.busy_timeout(std::time::Duration::from_secs(5))?;
+        let current: u32 = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
+        for (i, sql) in MIGRATIONS.iter().enumerate().skip(current as usize) {
+            let tx = conn.transaction()?;
+            tx.execute_batch(sql)?;
+            tx.pragma_update(None, "user_version", (i + 1) as u32)?;
+            tx.commit()?;
+        }
+        Ok(SqliteStore { conn: Arc::new(Mutex::new(conn)) })
+    }
+
+    fn with<T>(&self, f: impl FnOnce(&mut Connection) -> Result<T, StoreError>) -> Result<T, StoreError> {
+        let mut conn = self.conn.lock().unwrap_or_else(|p| p.into_inner());
+        f(&mut conn)
+    }
+
+    /// Stores a batch of changes atomically: every change is validated
+    /// first, then the batch is applied in one transaction, in HLC order.
+    /// Changes whose `op_id` is already stored are counted as duplicates and
+    /// change nothing.
+    pub fn push(&self, mut changes: Vec<Change>) -> Result<PushResponse, StoreError> {
+        self.with(|conn| {
+            // Validate, knowing each element's kind from the batch or the store.
+            for (i, c) in changes.iter().enumerate() {
+                let kind = if c.entity == EntityKind::Element && c.field.starts_with("measurements.") {
+                    match batch_kind(&changes, c.entity_id) {
+                        Some(k) => Some(k),
+                        None => records::element_kind(conn, c.entity_id)?,
+                    }
+                } else {
+                    None
+                };
+                c.validate_with_kind(kind).map_err(|e| at_index(e, i))?;
+            }
+            changes.sort_by(|a, b| (a.hlc, &a.device_id).cmp(&(b.hlc, &b.device_id)));
+            let now = qadam_core::hlc::now_ms() as i64;
+            let tx = conn.transaction()?;
+            let (mut accepted, mut duplicates) = (0, 0);
+            {
+                let mut ins = tx.prepare_cached(
+                    "INSERT INTO changes (op_id, entity, entity_id, field, value, hlc, device_id, received_ms)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) ON CONFLICT (op_id) DO NOTHING",
+                )?;
+                for c in &changes {
+                    let n = ins.execute(params![
+                        c.op_id.to_string(),
+                        c.entity.as_str(),
+                        c.entity_id.to_string(),
+                        c.field,
+                        c.value.to_string(),
+                        c.hlc.to_string(),
+                        c.device_id,
+                        now
+                    ])?;
+                    if n == 0 {
+                        duplicates += 1;
+                    } else {
+                        accepted += 1;
+                        records::apply_lww(&tx, c)?;
+                    }
+                }
+            }
+            let cursor: i64 = tx.query_row("SELECT coalesce(max(seq), 0) FROM changes", [], |r| r.get(0))?;
+            tx.commit()?;
+            Ok(PushResponse { accepted, duplicates, cursor })
+        })
+    }
+
+    /// Changes after `since`, at most `limit`, in cursor order.
+    pub fn pull(&self, since: i64, limit: u32) -> Result<PullResponse, StoreError> {
+        let limit = limit.clamp(1, MAX_PULL_LIMIT);
+        self.with(|conn| {
+            let mut st = conn.prepare_cached(
+                "SELECT seq, op_id, entity, entity_id, field, value, hlc, device_id FROM changes
+                 WHERE seq > ?1 ORDER BY seq LIMIT ?2",
+            )?;
+            let mut rows = st.query(params![since, limit + 1])?;
+            let mut changes = Vec::new();
+            while let Some(r) = rows.next()? {
+                let corrupt = |e: String| StoreError::Corrupt(e);
+                let entity: String = r.get(2)?;
+                let value: String = r.get(5)?;
+                let hlc: String = r.get(6)?;
+                changes.push(ServerChange {
+                    seq: r.get(0)?,
+                    change: Change {
+                        op_id: parse_uuid(&r.get::<_, String>(1)?)?,
+                        entity: EntityKind::parse(&entity).ok_or_else(|| corrupt(entity.clone()))?,
+                        entity_id: parse_uuid(&r.get::<_, String>(3)?)?,
+                        field: r.get(4)?,
+                        value: serde_json::from_str(&value).map_err(|e| corrupt(e.to_string()))?,
+                        hlc: hlc.parse().map_err(|e: qadam_core::hlc::HlcParseError| corrupt(e.to_string()))?,
+                        device_id: r.get(7)?,
+                    },
+                });
+            }
+            let has_more = changes.len() > limit as usize;
+            changes.truncate(limit as usize);
+            let next_cursor = changes.last().map(|c| c.seq).unwrap_or(since);
+            Ok(PullResponse { changes, next_cursor, has_more })
+        })
+    }
+
+    pub fn campaigns(&self) -> Result<Vec<qadam_core::model::Campaign>, StoreError> {
+        self.with(|c| records::campaigns(c))
+    }
+
+    pub fn objects(&self, campaign: Option<Uuid>) -> Result<Vec<ObjectSummary>, StoreError> {
+        self.with(|c| records::objects(c, campaign, None))
+    }
+
+    pub fn object_detail(&self, id: Uuid) -> Result<ObjectDetail, StoreError> {
+        self.with(|c| records::object_detail(c, id))
+    }
+
+    pub fn photo_mime(&self, sha256: &str) -> Result<Option<String>, StoreError> {
+        self.with(|c| {
+            Ok(c.query_row("SELECT mime FROM photos WHERE sha256 = ?1", [sha256], |r| r.get(0))
+                .optional()?)
+        })
+    }
+
+    /// Records a photo blob the blob store now holds. False if known already.
+    pub fn add_photo(&self, info: &qadam_core::photo::PhotoInfo) -> Result<bool, StoreError> {
+        self.with(|c| {
+            let n = c.execute(
+                "INSERT INTO photos (sha256, size_bytes, mime, width_px, height_px, received_ms)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT DO NOTHING",
+                params![
+                    info.sha256,
+                    info.size_bytes as i64,
+                    info.mime,
+                    info.width_px,
+                    info.height_px,
+                    qadam_core::hlc::now_ms() as i64
+                ],
+            )?;
+            Ok(n > 0)
+        })
+    }
+
+    /// Number of stored changes and photos (for tests and health).
+    pub fn counts(&self) -> Result<(i64, i64), StoreError> {
+        self.with(|c| {
+            Ok((
+                c.query_row("SELECT count(*) FROM changes", [], |r| r.get(0))?,
+                c.query_row("SELECT count(*) FROM photos", [], |r| r.get(0))?,
+            ))
+        })
+    }
+}
+
+fn parse_uuid(s: &str) -> Result<Uuid, StoreError> {
+    Uuid::parse_str(s).map_err(|e| StoreError::Corrupt(format!("uuid {s}: {e}")))
+}
+
+fn batch_kind(changes: &[Change], id: Uuid) -> Option<ElementKind> {
+    changes
+        .iter()
+        .find(|c| c.entity_id == id && c.field == "kind")
+        .and_then(|c| serde_json::from_value(c.value.clone()).ok())
+}
+
+fn at_index(e: ModelError, i: usize) -> ModelError {
+    match e {
+        ModelError::UnknownField { entity, field } => ModelError::UnknownField { entity, field: format!("changes[{i}].{field}") },
+        ModelError::Invalid { field, message } => ModelError::Invalid { field: format!("changes[{i}].{field}"), message },
+    }
+}

@@ -1,0 +1,285 @@
+//! Integration tests: a real server on a loopback port, a real temporary
+//! SQLite file, real HTTP.
+
+use std::sync::Arc;
+
+use qadam_core::change::{Change, PullResponse, PushRequest, PushResponse};
+use qadam_core::demo;
+use qadam_core::hlc::Hlc;
+use qadam_core::model::EntityKind;
+use qadam_sync_server::{build_state, router, AppState, ServeConfig};
+use serde_json::{json, Value};
+use uuid::Uuid;
+
+const TOKEN: &str = "test-token";
+
+struct Server {
+    base: String,
+    state: Arc<AppState>,
+    http: reqwest::Client,
+    _dir: tempfile::TempDir,
+}
+
+impl Server {
+    async fn start() -> Server {
+        let dir = tempfile::tempdir().unwrap();
+        let cfg = ServeConfig {
+            db: dir.path().join("server.db"),
+            photos_dir: None,
+            token: TOKEN.into(),
+            demo: false,
+            dashboard_dir: None,
+        };
+        let state = build_state(&cfg).unwrap();
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let base = format!("http://{}", listener.local_addr().unwrap());
+        let app = router(state.clone());
+        tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+        Server { base, state, http: reqwest::Client::new(), _dir: dir }
+    }
+
+    fn url(&self, path: &str) -> String {
+        format!("{}{}", self.base, path)
+    }
+
+    async fn post_raw(&self, path: &str, body: impl Into<reqwest::Body>) -> (u16, Value) {
+        let r = self
+            .http
+            .post(self.url(path))
+            .bearer_auth(TOKEN)
+            .header("content-type", "application/json")
+            .body(body)
+            .send()
+            .await
+            .unwrap();
+        let status = r.status().as_u16();
+        (status, r.json().await.unwrap_or(Value::Null))
+    }
+
+    async fn push(&self, changes: &[Change]) -> (u16, Value) {
+        let body = serde_json::to_vec(&PushRequest { device_id: "dev-1".into(), changes: changes.to_vec() }).unwrap();
+        self.post_raw("/api/v1/sync/push", body).await
+    }
+
+    async fn pull(&self, since: i64, limit: u32) -> PullResponse {
+        self.http
+            .get(self.url(&format!("/api/v1/sync/pull?since={since}&limit={limit}")))
+            .bearer_auth(TOKEN)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap()
+    }
+
+    fn counts(&self) -> (i64, i64) {
+        self.state.store.counts().unwrap()
+    }
+}
+
+fn example_push() -> PushRequest {
+    let text = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../schemas/examples/push.json")).unwrap();
+    serde_json::from_str(&text).unwrap()
+}
+
+#[tokio::test]
+async fn health_answers() {
+    let s = Server::start().await;
+    let r: Value = reqwest::get(s.url("/healthz")).await.unwrap().json().await.unwrap();
+    assert_eq!(r["status"], "ok");
+}
+
+#[tokio::test]
+async fn push_is_idempotent_by_op_id() {
+    let s = Server::start().await;
+    let batch = demo::demo_campaign(3);
+    let (st, r) = s.push(&batch).await;
+    assert_eq!(st, 200, "{r}");
+    let r: PushResponse = serde_json::from_value(r).unwrap();
+    assert_eq!(r.accepted as usize, batch.len());
+    let before = s.counts();
+    let (st, r) = s.push(&batch).await;
+    assert_eq!(st, 200);
+    let r: PushResponse = serde_json::from_value(r).unwrap();
+    assert_eq!((r.accepted as usize, r.duplicates as usize), (0, batch.len()));
+    assert_eq!(s.counts(), before, "a repeated push stores nothing");
+    let objects: Value = s
+        .http
+        .get(s.url("/api/v1/objects"))
+        .bearer_auth(TOKEN)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(objects.as_array().unwrap().len(), 3);
+}
+
+#[tokio::test]
+async fn the_committed_push_example_creates_one_object_with_two_elements() {
+    let s = Server::start().await;
+    let (st, r) = s.push(&example_push().changes).await;
+    assert_eq!(st, 200, "{r}");
+    let list: Vec<qadam_core::records::ObjectSummary> = s
+        .http
+        .get(s.url("/api/v1/objects"))
+        .bearer_auth(TOKEN)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(list.len(), 1);
+    assert_eq!(list[0].element_count, 2);
+}
+
+#[tokio::test]
+async fn pull_pages_by_cursor() {
+    let s = Server::start().await;
+    let batch = demo::demo_campaign(4);
+    s.push(&batch).await;
+    let mut since = 0;
+    let mut seen = Vec::new();
+    let mut pages = 0;
+    loop {
+        let page = s.pull(since, 10).await;
+        pages += 1;
+        assert!(page.changes.len() <= 10);
+        assert!(page.changes.iter().all(|c| c.seq > since));
+        seen.extend(page.changes.iter().map(|c| c.change.op_id));
+        since = page.next_cursor;
+        if !page.has_more {
+            break;
+        }
+    }
+    assert_eq!(pages, batch.len().div_ceil(10));
+    let mut want: Vec<Uuid> = batch.iter().map(|c| c.op_id).collect();
+    want.sort();
+    seen.sort();
+    assert_eq!(seen, want);
+    let empty = s.pull(since, 10).await;
+    assert!(empty.changes.is_empty() && !empty.has_more && empty.next_cursor == since);
+}
+
+#[tokio::test]
+async fn malformed_json_is_a_clear_400_and_stores_nothing() {
+    let s = Server::start().await;
+    let (st, r) = s.post_raw("/api/v1/sync/push", "{\"device_id\": \"d\", \"changes\": [").await;
+    assert_eq!(st, 400);
+    assert_eq!(r["error"]["code"], "malformed_json");
+    assert!(r["error"]["message"].as_str().unwrap().contains("line 1"), "{r}");
+    assert_eq!(s.counts(), (0, 0));
+}
+
+#[tokio::test]
+async fn unknown_fields_and_impossible_gps_are_refused_whole() {
+    let s = Server::start().await;
+    let good = demo::demo_campaign(1);
+    // An unknown key in the change record itself.
+    let mut body = serde_json::to_value(PushRequest { device_id: "d".into(), changes: good.clone() }).unwrap();
+    body["changes"][0]["colour"] = json!("red");
+    let (st, r) = s.post_raw("/api/v1/sync/push", serde_json::to_vec(&body).unwrap()).await;
+    assert_eq!(st, 400, "{r}");
+    assert!(r["error"]["message"].as_str().unwrap().contains("colour"), "{r}");
+    assert_eq!(r["error"]["field"], "changes[0].colour");
+    // An unknown field of a record.
+    let mut bad = good.clone();
+    bad[5].field = "colour".into();
+    let (st, r) = s.push(&bad).await;
+    assert_eq!(st, 422, "{r}");
+    assert_eq!(r["error"]["code"], "unknown_field");
+    assert_eq!(r["error"]["field"], "changes[5].colour");
+    // An impossible position.
+    let mut bad = good.clone();
+    let loc = bad.iter_mut().find(|c| c.field == "location").unwrap();
+    loc.value = json!({"lat_deg": 91.5, "lon_deg": 76.9});
+    let (st, r) = s.push(&bad).await;
+    assert_eq!(st, 422);
+    assert!(r["error"]["message"].as_str().unwrap().contains("impossible GPS"), "{r}");
+    assert_eq!(s.counts(), (0, 0), "a refused batch stores nothing");
+}
+
+#[tokio::test]
+async fn wrong_token_is_refused() {
+    let s = Server::start().await;
+    for auth in [None, Some("wrong")] {
+        let mut req = s.http.get(s.url("/api/v1/sync/pull"));
+        if let Some(t) = auth {
+            req = req.bearer_auth(t);
+        }
+        let r = req.send().await.unwrap();
+        assert_eq!(r.status().as_u16(), 401);
+        let v: Value = r.json().await.unwrap();
+        assert_eq!(v["error"]["code"], "unauthorized");
+    }
+    // The session cookie works once the token is exchanged.
+    let r = s.http.post(s.url("/api/v1/session")).json(&json!({"token": TOKEN})).send().await.unwrap();
+    assert_eq!(r.status().as_u16(), 204);
+    let cookie = r.headers()["set-cookie"].to_str().unwrap().split(';').next().unwrap().to_string();
+    let r = s.http.get(s.url("/api/v1/campaigns")).header("cookie", cookie).send().await.unwrap();
+    assert_eq!(r.status().as_u16(), 200);
+    let r = s.http.post(s.url("/api/v1/session")).json(&json!({"token": "nope"})).send().await.unwrap();
+    assert_eq!(r.status().as_u16(), 401);
+}
+
+#[tokio::test]
+async fn photo_upload_checks_hash_and_type() {
+    let s = Server::start().await;
+    let jpeg = demo::jpeg_with_exif(400, 300, 6, Some((43.24, 76.95)), "2025:06:01 10:00:00");
+    let sha = qadam_core::photo::sha256_hex(&jpeg);
+    let put = |sha: String, body: Vec<u8>| {
+        s.http.put(s.url(&format!("/api/v1/photos/{sha}"))).bearer_auth(TOKEN).body(body).send()
+    };
+    // Wrong hash: refused, nothing stored.
+    let wrong = qadam_core::photo::sha256_hex(b"something else");
+    let r = put(wrong.clone(), jpeg.clone()).await.unwrap();
+    assert_eq!(r.status().as_u16(), 422);
+    let v: Value = r.json().await.unwrap();
+    assert_eq!(v["error"]["code"], "hash_mismatch");
+    assert_eq!(s.counts(), (0, 0));
+    let r = s.http.get(s.url(&format!("/api/v1/photos/{wrong}"))).bearer_auth(TOKEN).send().await.unwrap();
+    assert_eq!(r.status().as_u16(), 404);
+    // Not an image.
+    let pdf = b"%PDF-1.4 not a photo".to_vec();
+    let r = put(qadam_core::photo::sha256_hex(&pdf), pdf).await.unwrap();
+    assert_eq!(r.status().as_u16(), 415);
+    // Not a hash at all.
+    let r = put("../../etc/passwd".into(), jpeg.clone()).await.unwrap();
+    assert!(r.status().is_client_error());
+    assert_eq!(s.counts(), (0, 0));
+    // Good: 201, then 200.
+    assert_eq!(put(sha.clone(), jpeg.clone()).await.unwrap().status().as_u16(), 201);
+    assert_eq!(put(sha.clone(), jpeg.clone()).await.unwrap().status().as_u16(), 200);
+    assert_eq!(s.counts(), (0, 1));
+    let got = s.http.get(s.url(&format!("/api/v1/photos/{sha}"))).bearer_auth(TOKEN).send().await.unwrap();
+    assert_eq!(got.headers()["content-type"], "image/jpeg");
+    assert_eq!(got.bytes().await.unwrap().as_ref(), &jpeg[..]);
+    let thumb = s.http.get(s.url(&format!("/api/v1/photos/{sha}/thumb"))).bearer_auth(TOKEN).send().await.unwrap();
+    assert_eq!(thumb.status().as_u16(), 200);
+    // Without the token, no photo.
+    let r = s.http.get(s.url(&format!("/api/v1/photos/{sha}"))).send().await.unwrap();
+    assert_eq!(r.status().as_u16(), 401);
+}
+
+#[tokio::test]
+async fn changes_apply_last_writer_wins_in_any_order() {
+    let s = Server::start().await;
+    let id = Uuid::now_v7();
+    let mk = |ms: u64, name: &str| Change {
+        op_id: Uuid::now_v7(),
+        entity: EntityKind::Object,
+        entity_id: id,
+        field: "name".into(),
+        value: json!(name),
+        hlc: Hlc::new(ms, 0),
+        device_id: "d".into(),
+    };
+    s.push(&[mk(2000, "second")]).await;
+    s.push(&[mk(1000, "first")]).await;
+    let list: Vec<qadam_core::records::ObjectSummary> =
+        s.http.get(s.url("/api/v1/objects")).bearer_auth(TOKEN).send().await.unwrap().json().await.unwrap();
+    assert_eq!(list[0].object.name, "second");
+}
