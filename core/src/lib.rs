@@ -13,6 +13,7 @@ pub mod model;
 pub mod photo;
 pub mod records;
 pub mod store;
+pub mod sync;
 
 pub use change::Change;
 pub use error::{ModelError, PhotoError, StoreError};

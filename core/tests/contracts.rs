@@ -91,7 +91,7 @@ fn typescript_bindings_match_the_rust_types() {
         Campaign, Object, Audit, Element, Photo, Change, ServerChange, PushRequest, PushResponse, PullResponse,
         PhotoUploadResponse, ErrorBody, NewObject, NewElement, Settings, Pending, ObjectSummary, ObjectDetail,
         qadam_core::model::ElementKind, qadam_core::model::Category, qadam_core::model::District,
-        qadam_core::model::MeasurementSpec,
+        qadam_core::model::MeasurementSpec, qadam_core::sync::SyncProgress,
     );
     let generated = std::fs::read_dir(tmp.path())
         .unwrap()

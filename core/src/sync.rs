@@ -1,0 +1,46 @@
+//! What a sync run reports while it runs and when it ends. The transport
+//! (HTTP) lives in the app; the order of steps, and what each step does to
+//! the store, is here and in [`crate::store::Store`]: photos first (so no
+//! pushed record references a photo the server lacks), then the outbox in
+//! HLC order, then pull pages until the server has no more.
+
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+use ts_rs::TS;
+
+/// Most changes sent in one push.
+pub const PUSH_BATCH: u32 = 500;
+/// Page size asked of the server when pulling.
+pub const PULL_PAGE: u32 = 1000;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema, TS)]
+#[serde(rename_all = "snake_case")]
+pub enum SyncPhase {
+    Connecting,
+    Photos,
+    Push,
+    Pull,
+    Done,
+}
+
+/// Progress of a sync run, sent to the UI after every step.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema, TS)]
+pub struct SyncProgress {
+    pub phase: SyncPhase,
+    /// Local changes sent so far / to send in this run.
+    pub records_done: u32,
+    pub records_total: u32,
+    /// Photo bytes uploaded so far / to upload in this run.
+    #[ts(type = "number")]
+    pub bytes_done: u64,
+    #[ts(type = "number")]
+    pub bytes_total: u64,
+    /// Changes received from the server so far.
+    pub pulled: u32,
+}
+
+impl SyncProgress {
+    pub fn start(records_total: u32, bytes_total: u64) -> Self {
+        SyncProgress { phase: SyncPhase::Connecting, records_done: 0, records_total, bytes_done: 0, bytes_total, pulled: 0 }
+    }
+}

@@ -1,0 +1,116 @@
+//! IPC commands: each translates arguments, calls the store, returns its
+//! answer. No logic lives here.
+
+use std::collections::BTreeMap;
+
+use qadam_core::model::{EntityKind, GeoPoint, Photo, PhotoSubject};
+use qadam_core::records::{ObjectDetail, ObjectSummary};
+use qadam_core::store::{NewElement, NewObject, Pending, Settings, Store};
+use qadam_core::sync::SyncProgress;
+use serde::Serialize;
+use tauri::ipc::{Channel, InvokeBody, Request, Response};
+use tauri::State;
+use uuid::Uuid;
+
+use crate::error::{CmdResult, CommandError};
+use crate::AppState;
+
+fn store<'a>(s: &'a State<'_, AppState>) -> std::sync::MutexGuard<'a, Store> {
+    s.store.lock().unwrap_or_else(|p| p.into_inner())
+}
+
+#[derive(Serialize)]
+pub struct AppInfo {
+    device_id: String,
+    settings: Settings,
+    pending: Pending,
+}
+
+#[tauri::command]
+pub fn app_info(state: State<'_, AppState>) -> CmdResult<AppInfo> {
+    let s = store(&state);
+    Ok(AppInfo { device_id: s.device_id().to_string(), settings: s.settings()?, pending: s.pending()? })
+}
+
+#[tauri::command]
+pub fn save_settings(state: State<'_, AppState>, settings: Settings) -> CmdResult<()> {
+    Ok(store(&state).set_settings(&settings)?)
+}
+
+#[tauri::command]
+pub fn list_campaigns(state: State<'_, AppState>) -> CmdResult<Vec<qadam_core::model::Campaign>> {
+    Ok(store(&state).campaigns()?)
+}
+
+#[tauri::command]
+pub fn list_objects(state: State<'_, AppState>, campaign_id: Uuid, near: Option<GeoPoint>) -> CmdResult<Vec<ObjectSummary>> {
+    Ok(store(&state).objects(Some(campaign_id), near)?)
+}
+
+#[tauri::command]
+pub fn get_object(state: State<'_, AppState>, id: Uuid) -> CmdResult<ObjectDetail> {
+    Ok(store(&state).object_detail(id)?)
+}
+
+#[tauri::command]
+pub fn create_object(state: State<'_, AppState>, object: NewObject) -> CmdResult<Uuid> {
+    Ok(store(&state).create_object(object)?)
+}
+
+#[tauri::command]
+pub fn update_record(
+    state: State<'_, AppState>,
+    entity: EntityKind,
+    id: Uuid,
+    fields: BTreeMap<String, serde_json::Value>,
+) -> CmdResult<()> {
+    Ok(store(&state).update(entity, id, fields)?)
+}
+
+#[tauri::command]
+pub fn delete_record(state: State<'_, AppState>, entity: EntityKind, id: Uuid) -> CmdResult<()> {
+    Ok(store(&state).delete(entity, id)?)
+}
+
+#[tauri::command]
+pub fn add_element(state: State<'_, AppState>, element: NewElement) -> CmdResult<Uuid> {
+    Ok(store(&state).add_element(element)?)
+}
+
+/// Raw body: the photo's bytes. Headers `x-subject` (`object`|`element`)
+/// and `x-subject-id` say what it shows.
+#[tauri::command]
+pub fn attach_photo(state: State<'_, AppState>, request: Request<'_>) -> CmdResult<Photo> {
+    let InvokeBody::Raw(bytes) = request.body() else {
+        return Err(CommandError::new("bad_request", "send the photo's bytes as the raw body", None));
+    };
+    let header = |name: &str| request.headers().get(name).and_then(|v| v.to_str().ok()).unwrap_or_default().to_string();
+    let subject = match header("x-subject").as_str() {
+        "object" => PhotoSubject::Object,
+        "element" => PhotoSubject::Element,
+        other => return Err(CommandError::new("bad_request", format!("unknown photo subject `{other}`"), Some("subject"))),
+    };
+    let subject_id = Uuid::parse_str(&header("x-subject-id"))
+        .map_err(|_| CommandError::new("bad_request", "x-subject-id is not a UUID", Some("subject_id")))?;
+    Ok(store(&state).attach_photo(subject, subject_id, bytes)?)
+}
+
+/// The thumbnail as raw JPEG bytes (an `ArrayBuffer` in JS).
+#[tauri::command]
+pub fn photo_thumbnail(state: State<'_, AppState>, sha256: String) -> CmdResult<Response> {
+    match store(&state).thumbnail(&sha256)? {
+        Some(bytes) => Ok(Response::new(bytes)),
+        None => Err(CommandError::new("photo_not_on_device", "this photo was taken on another device", None)),
+    }
+}
+
+#[tauri::command]
+pub fn submit_audit(state: State<'_, AppState>, object_id: Uuid) -> CmdResult<Uuid> {
+    Ok(store(&state).submit_audit(object_id)?)
+}
+
+#[tauri::command]
+pub async fn sync_now(state: State<'_, AppState>, on_progress: Channel<SyncProgress>) -> CmdResult<SyncProgress> {
+    let _one_at_a_time = state.syncing.lock().await;
+    crate::sync::run(&state.store, &on_progress).await
+}

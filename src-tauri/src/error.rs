@@ -1,0 +1,52 @@
+//! The one error type that crosses IPC: the same `{code, message, field}`
+//! shape as the server's HTTP errors (`ErrorDetail`), so the UI handles
+//! both alike.
+
+use qadam_core::change::ErrorDetail;
+use qadam_core::{ModelError, StoreError};
+use serde::Serialize;
+
+#[derive(Debug, Serialize)]
+#[serde(transparent)]
+pub struct CommandError(pub ErrorDetail);
+
+impl CommandError {
+    pub fn new(code: &str, message: impl Into<String>, field: Option<&str>) -> Self {
+        CommandError(ErrorDetail { code: code.into(), message: message.into(), field: field.map(String::from) })
+    }
+}
+
+impl From<StoreError> for CommandError {
+    fn from(e: StoreError) -> Self {
+        match &e {
+            StoreError::Model(m) => m.clone().into(),
+            StoreError::Photo(p) => CommandError::new(p.code(), p.to_string(), None),
+            StoreError::NotFound { .. } => CommandError::new("not_found", e.to_string(), None),
+            _ => CommandError::new("store", e.to_string(), None),
+        }
+    }
+}
+
+impl From<ModelError> for CommandError {
+    fn from(m: ModelError) -> Self {
+        CommandError::new(m.code(), m.to_string(), m.field())
+    }
+}
+
+impl From<qadam_core::PhotoError> for CommandError {
+    fn from(p: qadam_core::PhotoError) -> Self {
+        CommandError::new(p.code(), p.to_string(), None)
+    }
+}
+
+impl From<reqwest::Error> for CommandError {
+    fn from(e: reqwest::Error) -> Self {
+        if e.is_connect() || e.is_timeout() {
+            CommandError::new("offline", "the sync server cannot be reached; your work is kept on this device", None)
+        } else {
+            CommandError::new("network", e.to_string(), None)
+        }
+    }
+}
+
+pub type CmdResult<T> = Result<T, CommandError>;

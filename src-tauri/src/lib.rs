@@ -1,0 +1,78 @@
+//! The Qadam field app: Tauri v2 shell. Commands are one or two lines over
+//! `qadam-core`'s `Store`; only this crate knows IPC. The sync transport
+//! (HTTP) is in [`sync`].
+
+mod commands;
+mod error;
+mod sync;
+
+use std::path::PathBuf;
+use std::sync::Mutex;
+
+use qadam_core::store::Store;
+use tauri::Manager;
+
+pub struct AppState {
+    pub store: Mutex<Store>,
+    /// Held while a sync runs, so two never overlap.
+    pub syncing: tokio::sync::Mutex<()>,
+}
+
+/// Where the device store lives: `QADAM_DATA_DIR` when set (tests, several
+/// devices on one machine), else the platform's app data directory.
+fn data_dir(app: &tauri::App) -> Result<PathBuf, Box<dyn std::error::Error>> {
+    if let Some(d) = std::env::var_os("QADAM_DATA_DIR") {
+        return Ok(PathBuf::from(d));
+    }
+    Ok(app.path().app_data_dir()?)
+}
+
+/// Settings given by the environment (`make run`, tests) override stored ones.
+fn settings_from_env(store: &Store) -> Result<(), qadam_core::StoreError> {
+    let mut s = store.settings()?;
+    let before = s.clone();
+    if let Ok(v) = std::env::var("QADAM_SERVER_URL") {
+        s.server_url = v;
+    }
+    if let Ok(v) = std::env::var("QADAM_TOKEN") {
+        s.token = v;
+    }
+    if let Ok(v) = std::env::var("QADAM_TILE_URL") {
+        s.tile_url = v;
+    }
+    if s != before {
+        store.set_settings(&s)?;
+    }
+    Ok(())
+}
+
+#[cfg_attr(mobile, tauri::mobile_entry_point)]
+pub fn run() {
+    let builder = tauri::Builder::default();
+    #[cfg(mobile)]
+    let builder = builder.plugin(tauri_plugin_geolocation::init());
+    builder
+        .setup(|app| {
+            let store = Store::open(&data_dir(app)?)?;
+            settings_from_env(&store)?;
+            app.manage(AppState { store: Mutex::new(store), syncing: tokio::sync::Mutex::new(()) });
+            Ok(())
+        })
+        .invoke_handler(tauri::generate_handler![
+            commands::app_info,
+            commands::save_settings,
+            commands::list_campaigns,
+            commands::list_objects,
+            commands::get_object,
+            commands::create_object,
+            commands::update_record,
+            commands::delete_record,
+            commands::add_element,
+            commands::attach_photo,
+            commands::photo_thumbnail,
+            commands::submit_audit,
+            commands::sync_now,
+        ])
+        .run(tauri::generate_context!())
+        .expect("error while running the Qadam app");
+}

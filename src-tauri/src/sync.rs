@@ -1,0 +1,117 @@
+//! The HTTP transport of sync. The steps and their effect on the store are
+//! core's (`qadam_core::sync`, `Store`); this module only moves bytes.
+
+use std::sync::Mutex;
+use std::time::Duration;
+
+use qadam_core::change::{ErrorBody, PullResponse, PushRequest, PushResponse};
+use qadam_core::store::Store;
+use qadam_core::sync::{SyncPhase, SyncProgress, PULL_PAGE, PUSH_BATCH};
+use tauri::ipc::Channel;
+
+use crate::error::{CmdResult, CommandError};
+
+fn lock(store: &Mutex<Store>) -> std::sync::MutexGuard<'_, Store> {
+    store.lock().unwrap_or_else(|p| p.into_inner())
+}
+
+async fn check(resp: reqwest::Response) -> CmdResult<reqwest::Response> {
+    if resp.status().is_success() {
+        return Ok(resp);
+    }
+    let status = resp.status();
+    match resp.json::<ErrorBody>().await {
+        Ok(body) => Err(CommandError(body.error)),
+        Err(_) => Err(CommandError::new("server", format!("the server answered {status}"), None)),
+    }
+}
+
+/// Runs one sync: photos, then local changes, then pull. Each step is
+/// idempotent, so an interrupted run is simply run again.
+pub async fn run(store: &Mutex<Store>, progress: &Channel<SyncProgress>) -> CmdResult<SyncProgress> {
+    let (settings, pending, photos) = {
+        let s = lock(store);
+        (s.settings()?, s.pending()?, s.photos_to_upload()?)
+    };
+    if settings.server_url.trim().is_empty() {
+        return Err(CommandError::new("no_server", "set the sync server's address in Settings first", Some("server_url")));
+    }
+    let base = settings.server_url.trim_end_matches('/').to_string();
+    let http = reqwest::Client::builder().connect_timeout(Duration::from_secs(5)).timeout(Duration::from_secs(120)).build()?;
+    let auth = format!("Bearer {}", settings.token);
+    let mut p = SyncProgress::start(pending.changes, pending.photo_bytes);
+    let _ = progress.send(p);
+    check(http.get(format!("{base}/healthz")).send().await?).await?;
+
+    p.phase = SyncPhase::Photos;
+    let _ = progress.send(p);
+    for (sha, size) in photos {
+        let head = http.head(format!("{base}/api/v1/photos/{sha}")).header("authorization", &auth).send().await?;
+        if !head.status().is_success() {
+            let bytes = lock(store).photo_bytes(&sha)?;
+            let Some(bytes) = bytes else { continue };
+            check(
+                http.put(format!("{base}/api/v1/photos/{sha}"))
+                    .header("authorization", &auth)
+                    .header("content-type", "application/octet-stream")
+                    .body(bytes)
+                    .send()
+                    .await?,
+            )
+            .await?;
+        }
+        lock(store).mark_photo_uploaded(&sha)?;
+        p.bytes_done += size;
+        let _ = progress.send(p);
+    }
+
+    p.phase = SyncPhase::Push;
+    let _ = progress.send(p);
+    loop {
+        let (device_id, batch) = {
+            let s = lock(store);
+            (s.device_id().to_string(), s.outbox(PUSH_BATCH)?)
+        };
+        if batch.is_empty() {
+            break;
+        }
+        let ops: Vec<_> = batch.iter().map(|c| c.op_id).collect();
+        let n = batch.len() as u32;
+        let body = PushRequest { device_id, changes: batch };
+        let _: PushResponse = check(
+            http.post(format!("{base}/api/v1/sync/push")).header("authorization", &auth).json(&body).send().await?,
+        )
+        .await?
+        .json()
+        .await?;
+        lock(store).mark_pushed(&ops)?;
+        p.records_done += n;
+        p.records_total = p.records_total.max(p.records_done);
+        let _ = progress.send(p);
+    }
+
+    p.phase = SyncPhase::Pull;
+    let _ = progress.send(p);
+    loop {
+        let since = lock(store).pull_cursor()?;
+        let page: PullResponse = check(
+            http.get(format!("{base}/api/v1/sync/pull?since={since}&limit={PULL_PAGE}"))
+                .header("authorization", &auth)
+                .send()
+                .await?,
+        )
+        .await?
+        .json()
+        .await?;
+        let more = page.has_more;
+        p.pulled += page.changes.len() as u32;
+        lock(store).apply_pulled(&page)?;
+        let _ = progress.send(p);
+        if !more {
+            break;
+        }
+    }
+    p.phase = SyncPhase::Done;
+    let _ = progress.send(p);
+    Ok(p)
+}

@@ -1,0 +1,77 @@
+// Typed calls into the Tauri commands (src-tauri/src/commands.rs). Types
+// come from ../bindings, generated from the Rust types.
+import { invoke, Channel } from '@tauri-apps/api/core';
+import type { Campaign } from '../bindings/Campaign';
+import type { ObjectSummary } from '../bindings/ObjectSummary';
+import type { ObjectDetail } from '../bindings/ObjectDetail';
+import type { NewObject } from '../bindings/NewObject';
+import type { NewElement } from '../bindings/NewElement';
+import type { Settings } from '../bindings/Settings';
+import type { Pending } from '../bindings/Pending';
+import type { Photo } from '../bindings/Photo';
+import type { GeoPoint } from '../bindings/GeoPoint';
+import type { SyncProgress } from '../bindings/SyncProgress';
+import type { ErrorDetail } from '../bindings/ErrorDetail';
+import type { EntityKind } from '../bindings/EntityKind';
+
+export type AppInfo = { device_id: string; settings: Settings; pending: Pending };
+
+/** Every command fails with the same `{code, message, field}` shape. */
+export class CommandError extends Error {
+  constructor(public detail: ErrorDetail) {
+    super(detail.message);
+  }
+}
+
+async function call<T>(cmd: string, args?: Record<string, unknown> | Uint8Array, options?: { headers: Record<string, string> }): Promise<T> {
+  try {
+    return await invoke<T>(cmd, args as never, options);
+  } catch (e) {
+    if (e && typeof e === 'object' && 'code' in e) throw new CommandError(e as ErrorDetail);
+    throw new CommandError({ code: 'ipc', message: String(e), field: null });
+  }
+}
+
+export const api = {
+  appInfo: () => call<AppInfo>('app_info'),
+  saveSettings: (settings: Settings) => call<void>('save_settings', { settings }),
+  campaigns: () => call<Campaign[]>('list_campaigns'),
+  objects: (campaignId: string, near: GeoPoint | null) => call<ObjectSummary[]>('list_objects', { campaignId, near }),
+  object: (id: string) => call<ObjectDetail>('get_object', { id }),
+  createObject: (object: NewObject) => call<string>('create_object', { object }),
+  updateRecord: (entity: EntityKind, id: string, fields: Record<string, unknown>) =>
+    call<void>('update_record', { entity, id, fields }),
+  addElement: (element: NewElement) => call<string>('add_element', { element }),
+  attachPhoto: (subject: 'object' | 'element', subjectId: string, bytes: Uint8Array) =>
+    call<Photo>('attach_photo', bytes, { headers: { 'x-subject': subject, 'x-subject-id': subjectId } }),
+  thumbnail: async (sha256: string): Promise<string> => {
+    const buf = await call<ArrayBuffer>('photo_thumbnail', { sha256 });
+    return URL.createObjectURL(new Blob([buf], { type: 'image/jpeg' }));
+  },
+  submitAudit: (objectId: string) => call<string>('submit_audit', { objectId }),
+  sync: (onProgress: (p: SyncProgress) => void) => {
+    const channel = new Channel<SyncProgress>();
+    channel.onmessage = onProgress;
+    return call<SyncProgress>('sync_now', { onProgress: channel });
+  },
+};
+
+/** The device's position: the Tauri geolocation plugin on phones, the
+ *  webview's navigator.geolocation elsewhere; null when neither answers. */
+export async function locate(): Promise<{ lat: number; lon: number; accuracy: number } | null> {
+  try {
+    const geo = await import('@tauri-apps/plugin-geolocation');
+    const p = await geo.getCurrentPosition({ enableHighAccuracy: true, timeout: 10000, maximumAge: 0 });
+    return { lat: p.coords.latitude, lon: p.coords.longitude, accuracy: p.coords.accuracy };
+  } catch {
+    // Desktop: the plugin is mobile-only. Fall through to the webview.
+  }
+  if (!('geolocation' in navigator)) return null;
+  return new Promise((resolve) => {
+    navigator.geolocation.getCurrentPosition(
+      (p) => resolve({ lat: p.coords.latitude, lon: p.coords.longitude, accuracy: p.coords.accuracy }),
+      () => resolve(null),
+      { enableHighAccuracy: true, timeout: 8000, maximumAge: 60000 },
+    );
+  });
+}
