@@ -1,0 +1,95 @@
+# Qadam: two commands do everything on a fresh Debian machine.
+#   make run   installs what is missing, starts the sync server (embedded
+#              SQLite, demo campaign) and opens the field app connected to it
+#   make test  installs what is missing, then runs every test
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+APP_PKGS := libwebkit2gtk-4.1-dev build-essential libxdo-dev libssl-dev libayatana-appindicator3-dev librsvg2-dev pkg-config curl
+TEST_PKGS := xvfb webkit2gtk-driver chromium xauth
+NODE_PKGS := nodejs npm
+CARGO_BIN := $(HOME)/.cargo/bin
+export PATH := $(CARGO_BIN):$(PATH)
+
+LISTEN ?= 127.0.0.1:8787
+QADAM_TOKEN ?= qadam-demo-token
+RUN_DIR := .run
+APP_BIN := target/debug/qadam-app
+SERVER_BIN := target/debug/qadam-server
+
+.PHONY: help run test deps deps-app deps-test deps-ui ui build lint test-rust test-e2e clean
+
+help:
+	@echo "make run   - install what is missing, start the sync server with the demo campaign and the field app"
+	@echo "make test  - install what is missing, then run every test"
+
+# ---- installing what is missing -------------------------------------------
+
+define apt_install
+	@missing=""; for p in $(1); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+	  echo "Installing:$$missing"; \
+	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y --no-install-recommends $$missing; \
+	fi
+endef
+
+deps-app:
+	@command -v cargo >/dev/null || { echo "Rust (cargo) is required: install it with rustup first" >&2; exit 1; }
+	$(call apt_install,$(APP_PKGS))
+	@command -v npm >/dev/null || { $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y --no-install-recommends $(NODE_PKGS); }
+
+deps-test: deps-app
+	$(call apt_install,$(TEST_PKGS))
+	@command -v tauri-driver >/dev/null || cargo install tauri-driver --locked
+
+deps-ui: ui/node_modules/.stamp
+ui/node_modules/.stamp: ui/package-lock.json ui/package.json
+	cd ui && npm ci --no-audit --no-fund
+	touch $@
+
+deps: deps-app deps-ui
+
+# ---- building ----------------------------------------------------------------
+
+ui: deps-ui
+	cd ui && npm run --silent build
+
+build: deps ui
+	cargo build -p qadam-sync-server -p qadam-app --features qadam-app/custom-protocol
+
+# ---- running -----------------------------------------------------------------
+
+run: build
+	@mkdir -p $(RUN_DIR)
+	@echo "Starting qadam-server on http://$(LISTEN) (database $(RUN_DIR)/server.db, demo campaign loaded)"
+	@QADAM_TOKEN=$(QADAM_TOKEN) $(SERVER_BIN) serve --db $(RUN_DIR)/server.db --listen $(LISTEN) --demo & \
+	server=$$!; trap "kill $$server 2>/dev/null" EXIT INT TERM; \
+	for i in $$(seq 1 50); do curl -fsS http://$(LISTEN)/healthz >/dev/null 2>&1 && break; sleep 0.2; done; \
+	echo "Dashboard: http://$(LISTEN)/  (access token: $(QADAM_TOKEN))"; \
+	if [ -z "$$DISPLAY" ] && [ -z "$$WAYLAND_DISPLAY" ]; then \
+	  echo "No display found (DISPLAY and WAYLAND_DISPLAY are unset): the field app cannot open a window here."; \
+	  echo "The server keeps serving the dashboard; press Ctrl-C to stop."; \
+	  wait $$server; \
+	else \
+	  QADAM_SERVER_URL=http://$(LISTEN) QADAM_TOKEN=$(QADAM_TOKEN) QADAM_DATA_DIR=$(RUN_DIR)/device $(APP_BIN); \
+	fi
+
+# ---- testing -----------------------------------------------------------------
+
+test: deps-test deps-ui lint test-rust test-e2e
+	@echo "make test: all suites passed"
+
+lint:
+	cargo fmt --all -- --check
+	cargo clippy --workspace --all-targets --features qadam-app/custom-protocol -- -D warnings
+
+test-rust: ui
+	cargo test --workspace --features qadam-app/custom-protocol
+
+test-e2e: build
+	cd ui && xvfb-run -a -s "-screen 0 1280x1024x24" node --test --test-concurrency=1 e2e/
+
+clean:
+	cargo clean
+	rm -rf ui/dist ui/dist-dashboard ui/node_modules $(RUN_DIR)

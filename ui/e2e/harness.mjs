@@ -1,0 +1,91 @@
+// Processes the end-to-end tests need: the real qadam-server binary on a
+// free loopback port with a temporary SQLite file, tauri-driver, and axe.
+import { spawn } from 'node:child_process';
+import { createServer } from 'node:net';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve, dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { createRequire } from 'node:module';
+
+export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
+export const TOKEN = 'e2e-token';
+export const SERVER_BIN = join(ROOT, 'target/debug/qadam-server');
+export const APP_BIN = join(ROOT, 'target/debug/qadam-app');
+export const AXE_SOURCE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
+export const AXE_TAGS = ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'];
+
+export function tempDir(prefix) {
+  return mkdtempSync(join(tmpdir(), prefix));
+}
+
+export function freePort() {
+  return new Promise((res, rej) => {
+    const s = createServer();
+    s.listen(0, '127.0.0.1', () => {
+      const { port } = s.address();
+      s.close(() => res(port));
+    });
+    s.on('error', rej);
+  });
+}
+
+async function waitHttp(url, timeoutMs = 20000) {
+  const until = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      const r = await fetch(url);
+      if (r.status < 500) return;
+    } catch {}
+    if (Date.now() > until) throw new Error(`${url} did not come up`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+function startProcess(cmd, args, env, name) {
+  const p = spawn(cmd, args, { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  let log = '';
+  p.stdout.on('data', (d) => (log += d));
+  p.stderr.on('data', (d) => (log += d));
+  p.log = () => log;
+  p.on('exit', (code) => {
+    if (code && !p.stopping) console.error(`${name} exited with ${code}:\n${log.slice(-3000)}`);
+  });
+  return p;
+}
+
+export async function stop(p) {
+  if (!p || p.exitCode !== null) return;
+  p.stopping = true;
+  const done = new Promise((r) => p.once('exit', r));
+  p.kill('SIGTERM');
+  await Promise.race([done, new Promise((r) => setTimeout(r, 5000))]);
+  if (p.exitCode === null) p.kill('SIGKILL');
+}
+
+/** Starts qadam-server on `port` with the database in `dir`. */
+export async function startServer({ dir, port, demo = true }) {
+  const args = ['serve', '--db', join(dir, 'server.db'), '--listen', `127.0.0.1:${port}`, '--dashboard-dir', join(ROOT, 'ui/dist-dashboard')];
+  if (demo) args.push('--demo');
+  const p = startProcess(SERVER_BIN, args, { QADAM_TOKEN: TOKEN }, 'qadam-server');
+  await waitHttp(`http://127.0.0.1:${port}/healthz`);
+  return p;
+}
+
+/** Starts tauri-driver; the app it launches inherits `env`. */
+export async function startTauriDriver({ port, env }) {
+  const p = startProcess(
+    'tauri-driver',
+    ['--port', String(port), '--native-driver', '/usr/bin/WebKitWebDriver'],
+    env,
+    'tauri-driver',
+  );
+  await waitHttp(`http://127.0.0.1:${port}/status`);
+  return p;
+}
+
+export function formatViolations(violations) {
+  return violations
+    .map((v) => `${v.id} (${v.impact}): ${v.help}\n  ${v.nodes.map((n) => n.target.join(' ')).join('\n  ')}`)
+    .join('\n');
+}

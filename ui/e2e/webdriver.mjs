@@ -1,0 +1,110 @@
+// A small W3C WebDriver client over fetch, enough to drive the Tauri
+// window through tauri-driver (which proxies to WebKitWebDriver).
+const ELEMENT = 'element-6066-11e4-a52e-4f735466cecf';
+
+export class WebDriver {
+  constructor(base) {
+    this.base = base;
+    this.session = null;
+  }
+
+  async cmd(method, path, body) {
+    const url = `${this.base}${this.session ? `/session/${this.session}` : ''}${path}`;
+    const r = await fetch(url, {
+      method,
+      headers: { 'content-type': 'application/json' },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    const json = await r.json().catch(() => ({}));
+    if (!r.ok || (json.value && json.value.error)) {
+      throw new Error(`WebDriver ${method} ${path}: ${JSON.stringify(json.value ?? json).slice(0, 500)}`);
+    }
+    return json.value;
+  }
+
+  async start(application) {
+    const base = this.base;
+    const r = await fetch(`${base}/session`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ capabilities: { alwaysMatch: { 'tauri:options': { application } } } }),
+    });
+    const json = await r.json();
+    if (!r.ok) throw new Error(`new session: ${JSON.stringify(json)}`);
+    this.session = json.value.sessionId;
+  }
+
+  async quit() {
+    if (!this.session) return;
+    await this.cmd('DELETE', '');
+    this.session = null;
+  }
+
+  async find(css) {
+    const v = await this.cmd('POST', '/element', { using: 'css selector', value: css });
+    return v[ELEMENT];
+  }
+
+  async findAll(css) {
+    const v = await this.cmd('POST', '/elements', { using: 'css selector', value: css });
+    return v.map((e) => e[ELEMENT]);
+  }
+
+  /** Waits until `css` matches (and `pred(text)` holds for its text). */
+  async waitFor(css, { timeoutMs = 15000, text } = {}) {
+    const until = Date.now() + timeoutMs;
+    let last = '';
+    for (;;) {
+      try {
+        const id = await this.find(css);
+        if (!text) return id;
+        last = await this.text(id);
+        if (typeof text === 'string' ? last.includes(text) : text(last)) return id;
+      } catch (e) {
+        last = String(e.message);
+      }
+      if (Date.now() > until) throw new Error(`timed out waiting for ${css} (${last.slice(0, 300)})`);
+      await new Promise((r) => setTimeout(r, 150));
+    }
+  }
+
+  async click(css) {
+    await this.clickElement(await this.waitFor(css));
+  }
+
+  async clickElement(id) {
+    await this.cmd('POST', `/element/${id}/click`, {});
+  }
+
+  async type(css, text) {
+    const id = await this.waitFor(css);
+    await this.cmd('POST', `/element/${id}/clear`, {});
+    await this.cmd('POST', `/element/${id}/value`, { text });
+  }
+
+  async text(id) {
+    return this.cmd('GET', `/element/${id}/text`);
+  }
+
+  async exec(script, args = []) {
+    return this.cmd('POST', '/execute/sync', { script, args });
+  }
+
+  async execAsync(script, args = []) {
+    return this.cmd('POST', '/execute/async', { script, args });
+  }
+
+  /** Picks an option of a <select> by value, the way a user does. */
+  async select(css, value) {
+    await this.click(`${css} option[value="${value}"]`);
+    const got = await this.exec(`return document.querySelector(arguments[0]).value`, [css]);
+    if (got !== value) {
+      // Some drivers do not fire change on option clicks: set it as the user's choice would.
+      await this.exec(
+        `const s = document.querySelector(arguments[0]); s.value = arguments[1];
+         s.dispatchEvent(new Event('change', { bubbles: true })); s.dispatchEvent(new Event('input', { bubbles: true }));`,
+        [css, value],
+      );
+    }
+  }
+}
