@@ -22,7 +22,9 @@ impl ModelError {
 
     pub fn field(&self) -> Option<&str> {
         match self {
-            ModelError::UnknownField { field, .. } | ModelError::Invalid { field, .. } => Some(field),
+            ModelError::UnknownField { field, .. } | ModelError::Invalid { field, .. } => {
+                Some(field)
+            }
         }
     }
 

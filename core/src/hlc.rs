@@ -35,7 +35,8 @@ impl FromStr for Hlc {
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         let err = || HlcParseError(s.to_string());
         let (w, c) = s.split_once('-').ok_or_else(err)?;
-        if w.len() != 15 || c.len() != 6 || !w.bytes().chain(c.bytes()).all(|b| b.is_ascii_digit()) {
+        if w.len() != 15 || c.len() != 6 || !w.bytes().chain(c.bytes()).all(|b| b.is_ascii_digit())
+        {
             return Err(err());
         }
         Ok(Hlc {

@@ -13,7 +13,9 @@ use uuid::Uuid;
 use crate::error::ModelError;
 
 /// The kinds of record that change records address.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, JsonSchema, TS)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, JsonSchema, TS,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum EntityKind {
     Campaign,
@@ -164,10 +166,16 @@ impl ElementKind {
         const fn m(name: &'static str, kind: MeasurementType) -> MeasurementSpec {
             MeasurementSpec { name, kind }
         }
-        const RAMP: &[MeasurementSpec] = &[m("rise_mm", LengthMm), m("run_mm", LengthMm), m("width_mm", LengthMm)];
-        const DOOR: &[MeasurementSpec] = &[m("clear_width_mm", LengthMm), m("threshold_mm", LengthMm)];
+        const RAMP: &[MeasurementSpec] = &[
+            m("rise_mm", LengthMm),
+            m("run_mm", LengthMm),
+            m("width_mm", LengthMm),
+        ];
+        const DOOR: &[MeasurementSpec] =
+            &[m("clear_width_mm", LengthMm), m("threshold_mm", LengthMm)];
         const ENTRANCE: &[MeasurementSpec] = &[m("has_step", Flag), m("step_height_mm", LengthMm)];
-        const TACTILE: &[MeasurementSpec] = &[m("present", Flag), m("distance_to_stairs_mm", LengthMm)];
+        const TACTILE: &[MeasurementSpec] =
+            &[m("present", Flag), m("distance_to_stairs_mm", LengthMm)];
         match self {
             ElementKind::Ramp => RAMP,
             ElementKind::Door => DOOR,
@@ -395,8 +403,12 @@ pub fn validate_field(
         | (Element, "audit_id")
         | (Photo, "subject_id")
         | (Photo, "object_id") => parse::<Uuid>(field, value, "a UUID").map(|_| ()),
-        (Object, "category") => parse::<Category>(field, value, "one of the 12 object categories").map(|_| ()),
-        (Object, "district") => parse::<District>(field, value, "one of the 8 Almaty districts").map(|_| ()),
+        (Object, "category") => {
+            parse::<Category>(field, value, "one of the 12 object categories").map(|_| ())
+        }
+        (Object, "district") => {
+            parse::<District>(field, value, "one of the 8 Almaty districts").map(|_| ())
+        }
         (Object, "address") | (Audit, "auditor") => text(field, value, 500),
         (Object, "location") | (Photo, "gps") => {
             if value.is_null() {
@@ -418,7 +430,10 @@ pub fn validate_field(
             if crate::photo::is_sha256_hex(&s) {
                 Ok(())
             } else {
-                Err(ModelError::invalid(field, "expected 64 lower-case hex digits"))
+                Err(ModelError::invalid(
+                    field,
+                    "expected 64 lower-case hex digits",
+                ))
             }
         }
         (Photo, "subject") => parse::<PhotoSubject>(field, value, "object or element").map(|_| ()),
@@ -427,7 +442,9 @@ pub fn validate_field(
             parse::<u32>(field, value, "a pixel count").map(|_| ())
         }
         (Photo, "mime") => text(field, value, 100),
-        (Photo, "taken_at_local") => parse::<Option<String>>(field, value, "a date-time").map(|_| ()),
+        (Photo, "taken_at_local") => {
+            parse::<Option<String>>(field, value, "a date-time").map(|_| ())
+        }
         _ => Err(ModelError::UnknownField {
             entity: entity.as_str().to_string(),
             field: field.to_string(),
@@ -488,7 +505,10 @@ pub fn materialise<T: serde::de::DeserializeOwned>(
             obj.insert(field, value);
         }
     }
-    obj.insert("measurements".into(), serde_json::Value::Object(measurements));
+    obj.insert(
+        "measurements".into(),
+        serde_json::Value::Object(measurements),
+    );
     serde_json::from_value(serde_json::Value::Object(obj))
 }
 
@@ -517,11 +537,27 @@ mod tests {
     fn measurements_are_typed_and_bounded() {
         let k = Some(ElementKind::Ramp);
         validate_field(EntityKind::Element, "measurements.rise_mm", &json!(150), k).unwrap();
-        assert!(validate_field(EntityKind::Element, "measurements.rise_mm", &json!(-1), k).is_err());
-        assert!(validate_field(EntityKind::Element, "measurements.rise_mm", &json!(100_001), k).is_err());
-        assert!(validate_field(EntityKind::Element, "measurements.rise_mm", &json!("1m"), k).is_err());
+        assert!(
+            validate_field(EntityKind::Element, "measurements.rise_mm", &json!(-1), k).is_err()
+        );
+        assert!(validate_field(
+            EntityKind::Element,
+            "measurements.rise_mm",
+            &json!(100_001),
+            k
+        )
+        .is_err());
+        assert!(
+            validate_field(EntityKind::Element, "measurements.rise_mm", &json!("1m"), k).is_err()
+        );
         // A door field is not a ramp field.
-        assert!(validate_field(EntityKind::Element, "measurements.threshold_mm", &json!(10), k).is_err());
+        assert!(validate_field(
+            EntityKind::Element,
+            "measurements.threshold_mm",
+            &json!(10),
+            k
+        )
+        .is_err());
         validate_field(
             EntityKind::Element,
             "measurements.has_step",
@@ -545,14 +581,23 @@ mod tests {
         )
         .unwrap();
         assert_eq!(e.kind, Some(ElementKind::Ramp));
-        assert_eq!(e.measurements.get("rise_mm"), Some(&MeasuredValue::LengthMm(120)));
+        assert_eq!(
+            e.measurements.get("rise_mm"),
+            Some(&MeasuredValue::LengthMm(120))
+        );
         assert!(!e.measurements.contains_key("run_mm"));
     }
 
     #[test]
     fn distance_is_plausible() {
-        let a = GeoPoint { lat_deg: 43.25, lon_deg: 76.9 };
-        let b = GeoPoint { lat_deg: 43.26, lon_deg: 76.9 };
+        let a = GeoPoint {
+            lat_deg: 43.25,
+            lon_deg: 76.9,
+        };
+        let b = GeoPoint {
+            lat_deg: 43.26,
+            lon_deg: 76.9,
+        };
         let d = a.distance_m(&b);
         assert!((d - 1112.0).abs() < 5.0, "{d}");
     }

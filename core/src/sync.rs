@@ -41,6 +41,13 @@ pub struct SyncProgress {
 
 impl SyncProgress {
     pub fn start(records_total: u32, bytes_total: u64) -> Self {
-        SyncProgress { phase: SyncPhase::Connecting, records_done: 0, records_total, bytes_done: 0, bytes_total, pulled: 0 }
+        SyncProgress {
+            phase: SyncPhase::Connecting,
+            records_done: 0,
+            records_total,
+            bytes_done: 0,
+            bytes_total,
+            pulled: 0,
+        }
     }
 }

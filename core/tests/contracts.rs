@@ -17,7 +17,10 @@ use qadam_core::store::{NewElement, NewObject, Pending, Settings};
 use ts_rs::TS;
 
 fn root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap().to_path_buf()
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .unwrap()
+        .to_path_buf()
 }
 
 fn bless() -> bool {
@@ -76,7 +79,12 @@ fn check_dir(generated: &BTreeMap<String, String>, dir: &Path, what: &str) {
 fn json_schemas_match_the_rust_types() {
     let generated = schemas()
         .into_iter()
-        .map(|(n, s)| (format!("{n}.schema.json"), serde_json::to_string_pretty(&s).unwrap() + "\n"))
+        .map(|(n, s)| {
+            (
+                format!("{n}.schema.json"),
+                serde_json::to_string_pretty(&s).unwrap() + "\n",
+            )
+        })
         .collect();
     check_dir(&generated, &root().join("schemas"), "JSON Schemas");
 }
@@ -88,19 +96,45 @@ fn typescript_bindings_match_the_rust_types() {
         ($($t:ty),* $(,)?) => { $( <$t>::export_all_to(tmp.path()).unwrap(); )* };
     }
     export!(
-        Campaign, Object, Audit, Element, Photo, Change, ServerChange, PushRequest, PushResponse, PullResponse,
-        PhotoUploadResponse, ErrorBody, NewObject, NewElement, Settings, Pending, ObjectSummary, ObjectDetail,
-        qadam_core::model::ElementKind, qadam_core::model::Category, qadam_core::model::District,
-        qadam_core::model::MeasurementSpec, qadam_core::sync::SyncProgress,
+        Campaign,
+        Object,
+        Audit,
+        Element,
+        Photo,
+        Change,
+        ServerChange,
+        PushRequest,
+        PushResponse,
+        PullResponse,
+        PhotoUploadResponse,
+        ErrorBody,
+        NewObject,
+        NewElement,
+        Settings,
+        Pending,
+        ObjectSummary,
+        ObjectDetail,
+        qadam_core::model::ElementKind,
+        qadam_core::model::Category,
+        qadam_core::model::District,
+        qadam_core::model::MeasurementSpec,
+        qadam_core::sync::SyncProgress,
     );
     let generated = std::fs::read_dir(tmp.path())
         .unwrap()
         .map(|e| {
             let p = e.unwrap().path();
-            (p.file_name().unwrap().to_string_lossy().into_owned(), std::fs::read_to_string(&p).unwrap())
+            (
+                p.file_name().unwrap().to_string_lossy().into_owned(),
+                std::fs::read_to_string(&p).unwrap(),
+            )
         })
         .collect();
-    check_dir(&generated, &root().join("ui/src/bindings"), "TypeScript bindings");
+    check_dir(
+        &generated,
+        &root().join("ui/src/bindings"),
+        "TypeScript bindings",
+    );
 }
 
 #[test]
@@ -111,25 +145,42 @@ fn examples_are_valid_against_their_schemas() {
     for entry in std::fs::read_dir(&dir).unwrap() {
         let path = entry.unwrap().path();
         let stem = path.file_stem().unwrap().to_string_lossy().into_owned();
-        let schema = all.get(stem.as_str()).unwrap_or_else(|| panic!("no schema named {stem} for {}", path.display()));
-        let instance: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+        let schema = all
+            .get(stem.as_str())
+            .unwrap_or_else(|| panic!("no schema named {stem} for {}", path.display()));
+        let instance: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
         let validator = jsonschema::validator_for(schema.as_value()).unwrap();
-        let errors: Vec<String> = validator.iter_errors(&instance).map(|e| format!("{} at {}", e, e.instance_path)).collect();
+        let errors: Vec<String> = validator
+            .iter_errors(&instance)
+            .map(|e| format!("{} at {}", e, e.instance_path))
+            .collect();
         assert!(errors.is_empty(), "{}: {errors:?}", path.display());
         checked += 1;
     }
     assert!(dir.join("push.json").is_file());
-    assert!(checked >= 4, "expected examples of push, pull-response, error and change");
+    assert!(
+        checked >= 4,
+        "expected examples of push, pull-response, error and change"
+    );
 }
 
 #[test]
 fn the_push_example_is_accepted_by_the_model() {
     let text = std::fs::read_to_string(root().join("schemas/examples/push.json")).unwrap();
     let push: PushRequest = serde_json::from_str(&text).unwrap();
-    let objects: std::collections::BTreeSet<_> =
-        push.changes.iter().filter(|c| c.entity == qadam_core::model::EntityKind::Object).map(|c| c.entity_id).collect();
-    let elements: std::collections::BTreeSet<_> =
-        push.changes.iter().filter(|c| c.entity == qadam_core::model::EntityKind::Element).map(|c| c.entity_id).collect();
+    let objects: std::collections::BTreeSet<_> = push
+        .changes
+        .iter()
+        .filter(|c| c.entity == qadam_core::model::EntityKind::Object)
+        .map(|c| c.entity_id)
+        .collect();
+    let elements: std::collections::BTreeSet<_> = push
+        .changes
+        .iter()
+        .filter(|c| c.entity == qadam_core::model::EntityKind::Element)
+        .map(|c| c.entity_id)
+        .collect();
     assert_eq!((objects.len(), elements.len()), (1, 2));
     for c in &push.changes {
         c.validate().unwrap();

@@ -31,11 +31,18 @@ pub const DEMO_OBJECTS: usize = 36;
 
 /// Opens the store and blob directories and builds the shared state.
 pub fn build_state(cfg: &ServeConfig) -> anyhow::Result<Arc<AppState>> {
-    anyhow::ensure!(!cfg.token.trim().is_empty(), "an API token is required (--token or QADAM_TOKEN)");
+    anyhow::ensure!(
+        !cfg.token.trim().is_empty(),
+        "an API token is required (--token or QADAM_TOKEN)"
+    );
     let store = SqliteStore::open(&cfg.db)?;
     if cfg.demo {
         let r = store.push(qadam_core::demo::demo_campaign(DEMO_OBJECTS))?;
-        tracing::info!(accepted = r.accepted, duplicates = r.duplicates, "demo campaign loaded");
+        tracing::info!(
+            accepted = r.accepted,
+            duplicates = r.duplicates,
+            "demo campaign loaded"
+        );
     }
     let photos_dir = cfg.photos_dir.clone().unwrap_or_else(|| {
         let mut p = cfg.db.clone().into_os_string();
@@ -55,8 +62,13 @@ pub fn build_state(cfg: &ServeConfig) -> anyhow::Result<Arc<AppState>> {
 pub async fn serve(cfg: ServeConfig, listen: SocketAddr) -> anyhow::Result<()> {
     let state = build_state(&cfg)?;
     let listener = tokio::net::TcpListener::bind(listen).await?;
-    tracing::info!("qadam-server listening on http://{}", listener.local_addr()?);
-    axum::serve(listener, router(state)).with_graceful_shutdown(shutdown()).await?;
+    tracing::info!(
+        "qadam-server listening on http://{}",
+        listener.local_addr()?
+    );
+    axum::serve(listener, router(state))
+        .with_graceful_shutdown(shutdown())
+        .await?;
     Ok(())
 }
 
@@ -66,7 +78,8 @@ async fn shutdown() {
     };
     #[cfg(unix)]
     let term = async {
-        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+        {
             s.recv().await;
         }
     };

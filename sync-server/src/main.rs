@@ -7,7 +7,11 @@ use clap::{Parser, Subcommand};
 use qadam_sync_server::{serve, ServeConfig};
 
 #[derive(Parser)]
-#[command(name = "qadam-server", version, about = "Qadam sync server and coordinator dashboard")]
+#[command(
+    name = "qadam-server",
+    version,
+    about = "Qadam sync server and coordinator dashboard"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -42,11 +46,19 @@ enum Command {
 async fn main() -> anyhow::Result<()> {
     tracing_subscriber::fmt()
         .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info,tower_http=warn".into()),
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| "info,tower_http=warn".into()),
         )
         .init();
     match Cli::parse().command {
-        Command::Serve { db, listen, demo, token, photos, dashboard_dir } => {
+        Command::Serve {
+            db,
+            listen,
+            demo,
+            token,
+            photos,
+            dashboard_dir,
+        } => {
             let dashboard_dir = dashboard_dir.or_else(|| {
                 let d = PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../ui/dist-dashboard"));
                 d.is_dir().then_some(d)
@@ -54,7 +66,17 @@ async fn main() -> anyhow::Result<()> {
             if dashboard_dir.is_none() {
                 tracing::warn!("no built dashboard found; run `make run` or pass --dashboard-dir");
             }
-            serve(ServeConfig { db, photos_dir: photos, token, demo, dashboard_dir }, listen).await
+            serve(
+                ServeConfig {
+                    db,
+                    photos_dir: photos,
+                    token,
+                    demo,
+                    dashboard_dir,
+                },
+                listen,
+            )
+            .await
         }
     }
 }

@@ -61,10 +61,15 @@ impl SqliteStore {
             tx.pragma_update(None, "user_version", (i + 1) as u32)?;
             tx.commit()?;
         }
-        Ok(SqliteStore { conn: Arc::new(Mutex::new(conn)) })
+        Ok(SqliteStore {
+            conn: Arc::new(Mutex::new(conn)),
+        })
     }
 
-    fn with<T>(&self, f: impl FnOnce(&mut Connection) -> Result<T, StoreError>) -> Result<T, StoreError> {
+    fn with<T>(
+        &self,
+        f: impl FnOnce(&mut Connection) -> Result<T, StoreError>,
+    ) -> Result<T, StoreError> {
         let mut conn = self.conn.lock().unwrap_or_else(|p| p.into_inner());
         f(&mut conn)
     }
@@ -140,11 +145,14 @@ impl SqliteStore {
                     seq: r.get(0)?,
                     change: Change {
                         op_id: parse_uuid(&r.get::<_, String>(1)?)?,
-                        entity: EntityKind::parse(&entity).ok_or_else(|| corrupt(entity.clone()))?,
+                        entity: EntityKind::parse(&entity)
+                            .ok_or_else(|| corrupt(entity.clone()))?,
                         entity_id: parse_uuid(&r.get::<_, String>(3)?)?,
                         field: r.get(4)?,
                         value: serde_json::from_str(&value).map_err(|e| corrupt(e.to_string()))?,
-                        hlc: hlc.parse().map_err(|e: qadam_core::hlc::HlcParseError| corrupt(e.to_string()))?,
+                        hlc: hlc
+                            .parse()
+                            .map_err(|e: qadam_core::hlc::HlcParseError| corrupt(e.to_string()))?,
                         device_id: r.get(7)?,
                     },
                 });
@@ -152,7 +160,11 @@ impl SqliteStore {
             let has_more = changes.len() > limit as usize;
             changes.truncate(limit as usize);
             let next_cursor = changes.last().map(|c| c.seq).unwrap_or(since);
-            Ok(PullResponse { changes, next_cursor, has_more })
+            Ok(PullResponse {
+                changes,
+                next_cursor,
+                has_more,
+            })
         })
     }
 
@@ -170,8 +182,12 @@ impl SqliteStore {
 
     pub fn photo_mime(&self, sha256: &str) -> Result<Option<String>, StoreError> {
         self.with(|c| {
-            Ok(c.query_row("SELECT mime FROM photos WHERE sha256 = ?1", [sha256], |r| r.get(0))
-                .optional()?)
+            Ok(
+                c.query_row("SELECT mime FROM photos WHERE sha256 = ?1", [sha256], |r| {
+                    r.get(0)
+                })
+                .optional()?,
+            )
         })
     }
 
@@ -218,7 +234,13 @@ fn batch_kind(changes: &[Change], id: Uuid) -> Option<ElementKind> {
 
 fn at_index(e: ModelError, i: usize) -> ModelError {
     match e {
-        ModelError::UnknownField { entity, field } => ModelError::UnknownField { entity, field: format!("changes[{i}].{field}") },
-        ModelError::Invalid { field, message } => ModelError::Invalid { field: format!("changes[{i}].{field}"), message },
+        ModelError::UnknownField { entity, field } => ModelError::UnknownField {
+            entity,
+            field: format!("changes[{i}].{field}"),
+        },
+        ModelError::Invalid { field, message } => ModelError::Invalid {
+            field: format!("changes[{i}].{field}"),
+            message,
+        },
     }
 }
