@@ -80,7 +80,7 @@ run: build
 test: deps-test deps-ui lint test-rust test-e2e
 	@echo "make test: all suites passed"
 
-lint:
+lint: ui
 	cargo fmt --all -- --check
 	cargo clippy --workspace --all-targets --features qadam-app/custom-protocol -- -D warnings
 
