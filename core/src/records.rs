@@ -58,6 +58,28 @@ pub fn element_kind(
     Ok(v.and_then(|s| serde_json::from_str(&s).ok()))
 }
 
+/// Rebuilds a change record from the text columns a store keeps it in
+/// (`op_id, entity, entity_id, field, value, hlc, device_id`).
+pub fn change_from_row(r: &rusqlite::Row<'_>, first: usize) -> Result<Change, StoreError> {
+    let text = |i: usize| -> Result<String, StoreError> { Ok(r.get::<_, String>(first + i)?) };
+    let corrupt = |what: &str, e: String| StoreError::Corrupt(format!("stored change {what}: {e}"));
+    let uuid = |i: usize, what: &str| -> Result<Uuid, StoreError> {
+        Uuid::parse_str(&text(i)?).map_err(|e| corrupt(what, e.to_string()))
+    };
+    let entity = text(1)?;
+    Ok(Change {
+        op_id: uuid(0, "op_id")?,
+        entity: EntityKind::parse(&entity).ok_or_else(|| corrupt("entity", entity.clone()))?,
+        entity_id: uuid(2, "entity_id")?,
+        field: text(3)?,
+        value: serde_json::from_str(&text(4)?).map_err(|e| corrupt("value", e.to_string()))?,
+        hlc: text(5)?
+            .parse()
+            .map_err(|e: crate::hlc::HlcParseError| corrupt("hlc", e.to_string()))?,
+        device_id: text(6)?,
+    })
+}
+
 type FieldRows = BTreeMap<Uuid, Vec<(String, serde_json::Value)>>;
 
 fn rows(

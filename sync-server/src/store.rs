@@ -137,24 +137,9 @@ impl SqliteStore {
             let mut rows = st.query(params![since, limit + 1])?;
             let mut changes = Vec::new();
             while let Some(r) = rows.next()? {
-                let corrupt = |e: String| StoreError::Corrupt(e);
-                let entity: String = r.get(2)?;
-                let value: String = r.get(5)?;
-                let hlc: String = r.get(6)?;
                 changes.push(ServerChange {
                     seq: r.get(0)?,
-                    change: Change {
-                        op_id: parse_uuid(&r.get::<_, String>(1)?)?,
-                        entity: EntityKind::parse(&entity)
-                            .ok_or_else(|| corrupt(entity.clone()))?,
-                        entity_id: parse_uuid(&r.get::<_, String>(3)?)?,
-                        field: r.get(4)?,
-                        value: serde_json::from_str(&value).map_err(|e| corrupt(e.to_string()))?,
-                        hlc: hlc
-                            .parse()
-                            .map_err(|e: qadam_core::hlc::HlcParseError| corrupt(e.to_string()))?,
-                        device_id: r.get(7)?,
-                    },
+                    change: records::change_from_row(r, 1)?,
                 });
             }
             let has_more = changes.len() > limit as usize;
@@ -219,10 +204,6 @@ impl SqliteStore {
             ))
         })
     }
-}
-
-fn parse_uuid(s: &str) -> Result<Uuid, StoreError> {
-    Uuid::parse_str(s).map_err(|e| StoreError::Corrupt(format!("uuid {s}: {e}")))
 }
 
 fn batch_kind(changes: &[Change], id: Uuid) -> Option<ElementKind> {

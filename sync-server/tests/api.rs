@@ -71,15 +71,20 @@ impl Server {
     }
 
     async fn pull(&self, since: i64, limit: u32) -> PullResponse {
-        self.http
-            .get(self.url(&format!("/api/v1/sync/pull?since={since}&limit={limit}")))
+        self.get_json(&format!("/api/v1/sync/pull?since={since}&limit={limit}"))
+            .await
+    }
+
+    async fn get_json<T: serde::de::DeserializeOwned>(&self, path: &str) -> T {
+        let r = self
+            .http
+            .get(self.url(path))
             .bearer_auth(TOKEN)
             .send()
             .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap()
+            .unwrap();
+        assert!(r.status().is_success(), "GET {path}: {}", r.status());
+        r.json().await.unwrap()
     }
 
     fn counts(&self) -> (i64, i64) {
@@ -125,16 +130,7 @@ async fn push_is_idempotent_by_op_id() {
         (0, batch.len())
     );
     assert_eq!(s.counts(), before, "a repeated push stores nothing");
-    let objects: Value = s
-        .http
-        .get(s.url("/api/v1/objects"))
-        .bearer_auth(TOKEN)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let objects: Value = s.get_json("/api/v1/objects").await;
     assert_eq!(objects.as_array().unwrap().len(), 3);
 }
 
@@ -143,16 +139,7 @@ async fn the_committed_push_example_creates_one_object_with_two_elements() {
     let s = Server::start().await;
     let (st, r) = s.push(&example_push().changes).await;
     assert_eq!(st, 200, "{r}");
-    let list: Vec<qadam_core::records::ObjectSummary> = s
-        .http
-        .get(s.url("/api/v1/objects"))
-        .bearer_auth(TOKEN)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let list: Vec<qadam_core::records::ObjectSummary> = s.get_json("/api/v1/objects").await;
     assert_eq!(list.len(), 1);
     assert_eq!(list[0].element_count, 2);
 }
@@ -385,15 +372,6 @@ async fn changes_apply_last_writer_wins_in_any_order() {
     };
     s.push(&[mk(2000, "second")]).await;
     s.push(&[mk(1000, "first")]).await;
-    let list: Vec<qadam_core::records::ObjectSummary> = s
-        .http
-        .get(s.url("/api/v1/objects"))
-        .bearer_auth(TOKEN)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let list: Vec<qadam_core::records::ObjectSummary> = s.get_json("/api/v1/objects").await;
     assert_eq!(list[0].object.name, "second");
 }

@@ -37,6 +37,15 @@ async function openApp() {
   await wd.waitFor('#sync-button');
 }
 
+async function emulatePosition(lat, lon) {
+  await wd.exec(
+    `const pos = { coords: { latitude: arguments[0], longitude: arguments[1], accuracy: 12 }, timestamp: Date.now() };
+     Object.defineProperty(navigator, 'geolocation', { configurable: true,
+       value: { getCurrentPosition: (ok) => setTimeout(() => ok(pos), 10), watchPosition: () => 0, clearWatch() {} } });`,
+    [lat, lon],
+  );
+}
+
 async function attachFile(css, path) {
   const id = await wd.waitFor(css);
   try {
@@ -73,10 +82,18 @@ test('1. the app syncs the demo campaign and lists its objects by distance and o
   await axe('the campaigns screen (empty)');
   await wd.click('#sync-button');
   await wd.waitFor('#sync-phase[data-phase="done"]', { timeoutMs: 30000 });
+  // The device stands in Turksib district: emulate the webview's geolocation
+  // (Xvfb has no GPS), as a browser test emulates a position.
+  await emulatePosition(43.33, 76.96);
   await wd.click('.cards .card');
-  await wd.waitFor('#object-list li');
-  const items = await wd.findAll('#object-list li');
-  assert.equal(items.length, 36, 'the demo campaign has 36 objects');
+  await wd.waitFor('#object-list li[data-distance-m]:not([data-distance-m=""])');
+  const distances = await wd.exec(
+    `return [...document.querySelectorAll('#object-list li')].map((li) => parseFloat(li.dataset.distanceM))`,
+  );
+  assert.equal(distances.length, 36, 'the demo campaign has 36 objects');
+  assert.ok(distances.every((d, i) => Number.isFinite(d) && (i === 0 || distances[i - 1] <= d)), `sorted by distance: ${distances}`);
+  const first = await wd.text(await wd.find('#object-list li button'));
+  assert.match(first, /Турксиб|Turksib|Түрксіб/, `the nearest object is in Turksib: ${first}`);
   const markers = await wd.findAll('.leaflet-interactive');
   assert.ok(markers.length >= 36, `map shows the objects (${markers.length} markers)`);
   await axe('the objects screen');
@@ -94,6 +111,13 @@ test('2–4. offline: create an object with two elements and photos', async () =
   await wd.select('#obj-category', 'health');
   await wd.select('#obj-district', 'almaly');
   await wd.type('#obj-address', 'Алматы, ул. Толе би, 95');
+  // "Use my location" fills the coordinates from the device position…
+  await wd.type('#obj-lat', '1');
+  await wd.click('#use-gps');
+  await wd.waitFor('#gps-note', { text: '12' });
+  const lat = await wd.exec(`return document.querySelector('#obj-lat').value`);
+  assert.equal(lat, '43.330000', 'the device position fills the form');
+  // …and the auditor may type better ones.
   await wd.type('#obj-lat', '43.252800');
   await wd.type('#obj-lon', '76.906500');
   await wd.click('#save-object');
@@ -171,7 +195,7 @@ test('6. the dashboard lists and maps the new object with its elements and photo
     await page.goto(base);
     await page.fill('#token', 'wrong-token');
     await page.click('#sign-in');
-    await page.getByRole('alert').filter({ hasText: /token/i }).waitFor();
+    await page.getByRole('alert').filter({ hasText: /токен/i }).waitFor();
     await runAxe(page, 'the dashboard sign-in');
     await page.fill('#token', TOKEN);
     await page.click('#sign-in');

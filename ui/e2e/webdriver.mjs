@@ -79,7 +79,7 @@ export class WebDriver {
   async type(css, text) {
     const id = await this.waitFor(css);
     await this.cmd('POST', `/element/${id}/clear`, {});
-    await this.cmd('POST', `/element/${id}/value`, { text });
+    if (text !== '') await this.cmd('POST', `/element/${id}/value`, { text });
   }
 
   async text(id) {

@@ -424,9 +424,12 @@ impl Store {
             "SELECT op_id, entity, entity_id, field, value, hlc, device_id FROM changes
              WHERE local = 1 AND pushed = 0 ORDER BY hlc, op_id LIMIT ?1",
         )?;
-        let rows = st.query_map([limit], change_from_row)?;
-        rows.map(|r| r.map_err(StoreError::from).and_then(|c| c))
-            .collect()
+        let mut rows = st.query([limit])?;
+        let mut out = Vec::new();
+        while let Some(r) = rows.next()? {
+            out.push(records::change_from_row(r, 0)?);
+        }
+        Ok(out)
     }
 
     pub fn mark_pushed(&mut self, op_ids: &[Uuid]) -> Result<(), StoreError> {
@@ -526,31 +529,6 @@ impl Store {
         self.clock = clock;
         Ok(applied)
     }
-}
-
-fn change_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Result<Change, StoreError>> {
-    let op: String = r.get(0)?;
-    let entity: String = r.get(1)?;
-    let id: String = r.get(2)?;
-    let field: String = r.get(3)?;
-    let value: String = r.get(4)?;
-    let hlc: String = r.get(5)?;
-    let device_id: String = r.get(6)?;
-    Ok((|| {
-        let corrupt = |e: String| StoreError::Corrupt(e);
-        Ok(Change {
-            op_id: Uuid::parse_str(&op).map_err(|e| corrupt(e.to_string()))?,
-            entity: EntityKind::parse(&entity)
-                .ok_or_else(|| corrupt(format!("entity {entity}")))?,
-            entity_id: Uuid::parse_str(&id).map_err(|e| corrupt(e.to_string()))?,
-            field,
-            value: serde_json::from_str(&value).map_err(|e| corrupt(e.to_string()))?,
-            hlc: hlc
-                .parse()
-                .map_err(|e: crate::hlc::HlcParseError| corrupt(e.to_string()))?,
-            device_id,
-        })
-    })())
 }
 
 /// Inserts a change into the log; false when its op_id was already there.
