@@ -37,10 +37,7 @@ impl Change {
 
     pub fn validate_with_kind(&self, element_kind: Option<ElementKind>) -> Result<(), ModelError> {
         if self.device_id.is_empty() || self.device_id.len() > 100 {
-            return Err(ModelError::invalid(
-                "device_id",
-                "must be 1 to 100 characters",
-            ));
+            return Err(ModelError::invalid("device_id", "must be 1 to 100 characters"));
         }
         validate_field(self.entity, &self.field, &self.value, element_kind)
     }

@@ -82,26 +82,15 @@ pub fn demo_campaign_id() -> Uuid {
 /// Change records that create the demo campaign with `n_objects` objects,
 /// each with an entrance and, for some, a ramp and a door.
 pub fn demo_campaign(n_objects: usize) -> Vec<Change> {
-    let mut g = Gen {
-        rng: SplitMix::new(2025),
-        t: DEMO_EPOCH_MS,
-        out: Vec::new(),
-    };
+    let mut g = Gen { rng: SplitMix::new(2025), t: DEMO_EPOCH_MS, out: Vec::new() };
     let campaign = g.id();
     use EntityKind::*;
-    g.set(
-        Campaign,
-        campaign,
-        "name",
-        json!("Демо: Алматы 2025 (синтетические данные)"),
-    );
+    g.set(Campaign, campaign, "name", json!("Демо: Алматы 2025 (синтетические данные)"));
     g.set(
         Campaign,
         campaign,
         "description",
-        json!(
-            "Синтетическая демонстрационная кампания: объекты и замеры сгенерированы, не реальные."
-        ),
+        json!("Синтетическая демонстрационная кампания: объекты и замеры сгенерированы, не реальные."),
     );
     g.set(Campaign, campaign, "rule_set", json!("kz-sp-3.06-101-2012"));
     g.set(Campaign, campaign, "synthetic", json!(true));
@@ -113,28 +102,13 @@ pub fn demo_campaign(n_objects: usize) -> Vec<Change> {
         let lat = clat + (g.rng.unit() - 0.5) * 0.02;
         let lon = clon + (g.rng.unit() - 0.5) * 0.03;
         g.set(Object, id, "campaign_id", json!(campaign));
-        g.set(
-            Object,
-            id,
-            "name",
-            json!(format!("{} № {} (демо)", base_name(category), i + 1)),
-        );
+        g.set(Object, id, "name", json!(format!("{} № {} (демо)", base_name(category), i + 1)));
         g.set(Object, id, "category", json!(category));
         g.set(Object, id, "district", json!(district));
         let street = STREETS[g.rng.below(STREETS.len() as u64) as usize];
         let house = 1 + g.rng.below(200);
-        g.set(
-            Object,
-            id,
-            "address",
-            json!(format!("Алматы, {street}, {house}")),
-        );
-        g.set(
-            Object,
-            id,
-            "location",
-            json!({"lat_deg": round6(lat), "lon_deg": round6(lon)}),
-        );
+        g.set(Object, id, "address", json!(format!("Алматы, {street}, {house}")));
+        g.set(Object, id, "location", json!({"lat_deg": round6(lat), "lon_deg": round6(lon)}));
         g.set(Object, id, "synthetic", json!(true));
 
         let audit = g.id();
@@ -146,19 +120,12 @@ pub fn demo_campaign(n_objects: usize) -> Vec<Change> {
         g.set(Audit, audit, "status", json!("submitted"));
 
         let has_step = g.rng.below(3) > 0;
-        let step = if has_step {
-            80 + 10 * g.rng.below(12)
-        } else {
-            0
-        };
+        let step = if has_step { 80 + 10 * g.rng.below(12) } else { 0 };
         g.element(
             id,
             audit,
             ElementKind::Entrance,
-            vec![
-                ("has_step", json!(has_step)),
-                ("step_height_mm", json!(step)),
-            ],
+            vec![("has_step", json!(has_step)), ("step_height_mm", json!(step))],
         );
         if has_step && g.rng.below(2) == 0 {
             let rise = step + 10 * g.rng.below(30);
@@ -168,11 +135,7 @@ pub fn demo_campaign(n_objects: usize) -> Vec<Change> {
                 id,
                 audit,
                 ElementKind::Ramp,
-                vec![
-                    ("rise_mm", json!(rise)),
-                    ("run_mm", json!(run)),
-                    ("width_mm", json!(width)),
-                ],
+                vec![("rise_mm", json!(rise)), ("run_mm", json!(run)), ("width_mm", json!(width))],
             );
         }
         let clear = 700 + 25 * g.rng.below(14);
@@ -181,10 +144,7 @@ pub fn demo_campaign(n_objects: usize) -> Vec<Change> {
             id,
             audit,
             ElementKind::Door,
-            vec![
-                ("clear_width_mm", json!(clear)),
-                ("threshold_mm", json!(threshold)),
-            ],
+            vec![("clear_width_mm", json!(clear)), ("threshold_mm", json!(threshold))],
         );
     }
     g.out
@@ -232,13 +192,7 @@ fn round6(x: f64) -> f64 {
 
 /// A JPEG of a plausible scene (sky, wall, door, ramp) with EXIF
 /// orientation, DateTimeOriginal (`"YYYY:MM:DD HH:MM:SS"`) and GPS.
-pub fn jpeg_with_exif(
-    width: u32,
-    height: u32,
-    orientation: u16,
-    gps: Option<(f64, f64)>,
-    taken: &str,
-) -> Vec<u8> {
+pub fn jpeg_with_exif(width: u32, height: u32, orientation: u16, gps: Option<(f64, f64)>, taken: &str) -> Vec<u8> {
     let img = image::RgbImage::from_fn(width, height, |x, y| {
         let (fx, fy) = (x as f32 / width as f32, y as f32 / height as f32);
         let ramp_top = 0.85 - 0.25 * fx.clamp(0.0, 0.6);
@@ -310,10 +264,7 @@ fn ifd(entries: &[Entry], offset: u32) -> Vec<u8> {
 }
 
 fn rationals(values: &[(u32, u32)]) -> Vec<u8> {
-    values
-        .iter()
-        .flat_map(|(n, d)| n.to_le_bytes().into_iter().chain(d.to_le_bytes()))
-        .collect()
+    values.iter().flat_map(|(n, d)| n.to_le_bytes().into_iter().chain(d.to_le_bytes())).collect()
 }
 
 fn dms(deg: f64) -> Vec<u8> {
@@ -329,84 +280,28 @@ fn exif_app1(orientation: u16, gps: Option<(f64, f64)>, taken: &str) -> Vec<u8> 
     dt.push(0);
     let ifd0_len = 2 + 12 * 3 + 4;
     let exif_off = 8 + ifd0_len;
-    let exif_ifd = ifd(
-        &[Entry {
-            tag: 0x9003,
-            typ: ASCII,
-            count: dt.len() as u32,
-            data: dt.clone(),
-        }],
-        exif_off,
-    );
+    let exif_ifd = ifd(&[Entry { tag: 0x9003, typ: ASCII, count: dt.len() as u32, data: dt.clone() }], exif_off);
     let gps_off = exif_off + exif_ifd.len() as u32;
     let ifd0 = ifd(
         &[
-            Entry {
-                tag: 0x0112,
-                typ: SHORT,
-                count: 1,
-                data: orientation.to_le_bytes().to_vec(),
-            },
-            Entry {
-                tag: 0x8769,
-                typ: LONG,
-                count: 1,
-                data: exif_off.to_le_bytes().to_vec(),
-            },
-            Entry {
-                tag: 0x8825,
-                typ: LONG,
-                count: 1,
-                data: gps_off.to_le_bytes().to_vec(),
-            },
+            Entry { tag: 0x0112, typ: SHORT, count: 1, data: orientation.to_le_bytes().to_vec() },
+            Entry { tag: 0x8769, typ: LONG, count: 1, data: exif_off.to_le_bytes().to_vec() },
+            Entry { tag: 0x8825, typ: LONG, count: 1, data: gps_off.to_le_bytes().to_vec() },
         ],
         8,
     );
     let gps_ifd = match gps {
         Some((lat, lon)) => ifd(
             &[
-                Entry {
-                    tag: 0x0000,
-                    typ: BYTE,
-                    count: 4,
-                    data: vec![2, 3, 0, 0],
-                },
-                Entry {
-                    tag: 0x0001,
-                    typ: ASCII,
-                    count: 2,
-                    data: vec![if lat < 0.0 { b'S' } else { b'N' }, 0],
-                },
-                Entry {
-                    tag: 0x0002,
-                    typ: RATIONAL,
-                    count: 3,
-                    data: dms(lat),
-                },
-                Entry {
-                    tag: 0x0003,
-                    typ: ASCII,
-                    count: 2,
-                    data: vec![if lon < 0.0 { b'W' } else { b'E' }, 0],
-                },
-                Entry {
-                    tag: 0x0004,
-                    typ: RATIONAL,
-                    count: 3,
-                    data: dms(lon),
-                },
+                Entry { tag: 0x0000, typ: BYTE, count: 4, data: vec![2, 3, 0, 0] },
+                Entry { tag: 0x0001, typ: ASCII, count: 2, data: vec![if lat < 0.0 { b'S' } else { b'N' }, 0] },
+                Entry { tag: 0x0002, typ: RATIONAL, count: 3, data: dms(lat) },
+                Entry { tag: 0x0003, typ: ASCII, count: 2, data: vec![if lon < 0.0 { b'W' } else { b'E' }, 0] },
+                Entry { tag: 0x0004, typ: RATIONAL, count: 3, data: dms(lon) },
             ],
             gps_off,
         ),
-        None => ifd(
-            &[Entry {
-                tag: 0x0000,
-                typ: BYTE,
-                count: 4,
-                data: vec![2, 3, 0, 0],
-            }],
-            gps_off,
-        ),
+        None => ifd(&[Entry { tag: 0x0000, typ: BYTE, count: 4, data: vec![2, 3, 0, 0] }], gps_off),
     };
     let mut tiff = b"II*\0".to_vec();
     tiff.extend_from_slice(&8u32.to_le_bytes());
@@ -432,14 +327,10 @@ mod tests {
             c.validate().unwrap_or_else(|e| panic!("{c:?}: {e}"));
         }
         for d in District::ALL {
-            assert!(a
-                .iter()
-                .any(|c| c.field == "district" && c.value == json!(d)));
+            assert!(a.iter().any(|c| c.field == "district" && c.value == json!(d)));
         }
         for k in Category::ALL {
-            assert!(a
-                .iter()
-                .any(|c| c.field == "category" && c.value == json!(k)));
+            assert!(a.iter().any(|c| c.field == "category" && c.value == json!(k)));
         }
         let mut ops: Vec<_> = a.iter().map(|c| c.op_id).collect();
         ops.sort();

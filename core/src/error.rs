@@ -14,17 +14,12 @@ pub enum ModelError {
 
 impl ModelError {
     pub fn invalid(field: &str, message: impl Into<String>) -> Self {
-        ModelError::Invalid {
-            field: field.to_string(),
-            message: message.into(),
-        }
+        ModelError::Invalid { field: field.to_string(), message: message.into() }
     }
 
     pub fn field(&self) -> Option<&str> {
         match self {
-            ModelError::UnknownField { field, .. } | ModelError::Invalid { field, .. } => {
-                Some(field)
-            }
+            ModelError::UnknownField { field, .. } | ModelError::Invalid { field, .. } => Some(field),
         }
     }
 

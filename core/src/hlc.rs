@@ -35,14 +35,10 @@ impl FromStr for Hlc {
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         let err = || HlcParseError(s.to_string());
         let (w, c) = s.split_once('-').ok_or_else(err)?;
-        if w.len() != 15 || c.len() != 6 || !w.bytes().chain(c.bytes()).all(|b| b.is_ascii_digit())
-        {
+        if w.len() != 15 || c.len() != 6 || !w.bytes().chain(c.bytes()).all(|b| b.is_ascii_digit()) {
             return Err(err());
         }
-        Ok(Hlc {
-            wall_ms: w.parse().map_err(|_| err())?,
-            counter: c.parse().map_err(|_| err())?,
-        })
+        Ok(Hlc { wall_ms: w.parse().map_err(|_| err())?, counter: c.parse().map_err(|_| err())? })
     }
 }
 
@@ -116,10 +112,7 @@ impl HlcClock {
 }
 
 pub fn now_ms() -> u64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_millis() as u64)
-        .unwrap_or(0)
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_millis() as u64).unwrap_or(0)
 }
 
 #[cfg(test)]

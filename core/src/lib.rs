@@ -12,6 +12,7 @@ pub mod hlc;
 pub mod model;
 pub mod photo;
 pub mod records;
+pub mod rules;
 pub mod store;
 pub mod sync;
 

@@ -13,9 +13,7 @@ use uuid::Uuid;
 use crate::error::ModelError;
 
 /// The kinds of record that change records address.
-#[derive(
-    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, JsonSchema, TS,
-)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, JsonSchema, TS)]
 #[serde(rename_all = "snake_case")]
 pub enum EntityKind {
     Campaign,
@@ -26,13 +24,8 @@ pub enum EntityKind {
 }
 
 impl EntityKind {
-    pub const ALL: [EntityKind; 5] = [
-        EntityKind::Campaign,
-        EntityKind::Object,
-        EntityKind::Audit,
-        EntityKind::Element,
-        EntityKind::Photo,
-    ];
+    pub const ALL: [EntityKind; 5] =
+        [EntityKind::Campaign, EntityKind::Object, EntityKind::Audit, EntityKind::Element, EntityKind::Photo];
 
     pub fn as_str(self) -> &'static str {
         match self {
@@ -166,16 +159,10 @@ impl ElementKind {
         const fn m(name: &'static str, kind: MeasurementType) -> MeasurementSpec {
             MeasurementSpec { name, kind }
         }
-        const RAMP: &[MeasurementSpec] = &[
-            m("rise_mm", LengthMm),
-            m("run_mm", LengthMm),
-            m("width_mm", LengthMm),
-        ];
-        const DOOR: &[MeasurementSpec] =
-            &[m("clear_width_mm", LengthMm), m("threshold_mm", LengthMm)];
+        const RAMP: &[MeasurementSpec] = &[m("rise_mm", LengthMm), m("run_mm", LengthMm), m("width_mm", LengthMm)];
+        const DOOR: &[MeasurementSpec] = &[m("clear_width_mm", LengthMm), m("threshold_mm", LengthMm)];
         const ENTRANCE: &[MeasurementSpec] = &[m("has_step", Flag), m("step_height_mm", LengthMm)];
-        const TACTILE: &[MeasurementSpec] =
-            &[m("present", Flag), m("distance_to_stairs_mm", LengthMm)];
+        const TACTILE: &[MeasurementSpec] = &[m("present", Flag), m("distance_to_stairs_mm", LengthMm)];
         match self {
             ElementKind::Ramp => RAMP,
             ElementKind::Door => DOOR,
@@ -354,22 +341,14 @@ pub struct Photo {
     pub gps: Option<GeoPoint>,
 }
 
-fn parse<T: serde::de::DeserializeOwned>(
-    field: &str,
-    value: &serde_json::Value,
-    what: &str,
-) -> Result<T, ModelError> {
-    serde_json::from_value(value.clone())
-        .map_err(|e| ModelError::invalid(field, format!("expected {what}: {e}")))
+fn parse<T: serde::de::DeserializeOwned>(field: &str, value: &serde_json::Value, what: &str) -> Result<T, ModelError> {
+    serde_json::from_value(value.clone()).map_err(|e| ModelError::invalid(field, format!("expected {what}: {e}")))
 }
 
 fn text(field: &str, value: &serde_json::Value, max_chars: usize) -> Result<(), ModelError> {
     let s: String = parse(field, value, "a string")?;
     if s.chars().count() > max_chars {
-        return Err(ModelError::invalid(
-            field,
-            format!("text is longer than {max_chars} characters"),
-        ));
+        return Err(ModelError::invalid(field, format!("text is longer than {max_chars} characters")));
     }
     Ok(())
 }
@@ -393,9 +372,7 @@ pub fn validate_field(
         (Campaign, "name") | (Object, "name") => text(field, value, 300),
         (Campaign, "description") | (Element, "note") => text(field, value, 10_000),
         (Campaign, "rule_set") => text(field, value, 100),
-        (Campaign, "synthetic") | (Object, "synthetic") => {
-            parse::<bool>(field, value, "true or false").map(|_| ())
-        }
+        (Campaign, "synthetic") | (Object, "synthetic") => parse::<bool>(field, value, "true or false").map(|_| ()),
         (Object, "campaign_id")
         | (Audit, "campaign_id")
         | (Audit, "object_id")
@@ -403,12 +380,8 @@ pub fn validate_field(
         | (Element, "audit_id")
         | (Photo, "subject_id")
         | (Photo, "object_id") => parse::<Uuid>(field, value, "a UUID").map(|_| ()),
-        (Object, "category") => {
-            parse::<Category>(field, value, "one of the 12 object categories").map(|_| ())
-        }
-        (Object, "district") => {
-            parse::<District>(field, value, "one of the 8 Almaty districts").map(|_| ())
-        }
+        (Object, "category") => parse::<Category>(field, value, "one of the 12 object categories").map(|_| ()),
+        (Object, "district") => parse::<District>(field, value, "one of the 8 Almaty districts").map(|_| ()),
         (Object, "address") | (Audit, "auditor") => text(field, value, 500),
         (Object, "location") | (Photo, "gps") => {
             if value.is_null() {
@@ -430,25 +403,15 @@ pub fn validate_field(
             if crate::photo::is_sha256_hex(&s) {
                 Ok(())
             } else {
-                Err(ModelError::invalid(
-                    field,
-                    "expected 64 lower-case hex digits",
-                ))
+                Err(ModelError::invalid(field, "expected 64 lower-case hex digits"))
             }
         }
         (Photo, "subject") => parse::<PhotoSubject>(field, value, "object or element").map(|_| ()),
         (Photo, "size_bytes") => parse::<u64>(field, value, "a byte count").map(|_| ()),
-        (Photo, "width_px") | (Photo, "height_px") => {
-            parse::<u32>(field, value, "a pixel count").map(|_| ())
-        }
+        (Photo, "width_px") | (Photo, "height_px") => parse::<u32>(field, value, "a pixel count").map(|_| ()),
         (Photo, "mime") => text(field, value, 100),
-        (Photo, "taken_at_local") => {
-            parse::<Option<String>>(field, value, "a date-time").map(|_| ())
-        }
-        _ => Err(ModelError::UnknownField {
-            entity: entity.as_str().to_string(),
-            field: field.to_string(),
-        }),
+        (Photo, "taken_at_local") => parse::<Option<String>>(field, value, "a date-time").map(|_| ()),
+        _ => Err(ModelError::UnknownField { entity: entity.as_str().to_string(), field: field.to_string() }),
     }
 }
 
@@ -464,10 +427,7 @@ fn validate_measurement(
         .flat_map(|k| k.measurements())
         .find(|s| s.name == name);
     let Some(spec) = known else {
-        return Err(ModelError::UnknownField {
-            entity: "element".into(),
-            field: field.to_string(),
-        });
+        return Err(ModelError::UnknownField { entity: "element".into(), field: field.to_string() });
     };
     if value.is_null() {
         return Ok(());
@@ -505,10 +465,7 @@ pub fn materialise<T: serde::de::DeserializeOwned>(
             obj.insert(field, value);
         }
     }
-    obj.insert(
-        "measurements".into(),
-        serde_json::Value::Object(measurements),
-    );
+    obj.insert("measurements".into(), serde_json::Value::Object(measurements));
     serde_json::from_value(serde_json::Value::Object(obj))
 }
 
@@ -537,34 +494,13 @@ mod tests {
     fn measurements_are_typed_and_bounded() {
         let k = Some(ElementKind::Ramp);
         validate_field(EntityKind::Element, "measurements.rise_mm", &json!(150), k).unwrap();
-        assert!(
-            validate_field(EntityKind::Element, "measurements.rise_mm", &json!(-1), k).is_err()
-        );
-        assert!(validate_field(
-            EntityKind::Element,
-            "measurements.rise_mm",
-            &json!(100_001),
-            k
-        )
-        .is_err());
-        assert!(
-            validate_field(EntityKind::Element, "measurements.rise_mm", &json!("1m"), k).is_err()
-        );
+        assert!(validate_field(EntityKind::Element, "measurements.rise_mm", &json!(-1), k).is_err());
+        assert!(validate_field(EntityKind::Element, "measurements.rise_mm", &json!(100_001), k).is_err());
+        assert!(validate_field(EntityKind::Element, "measurements.rise_mm", &json!("1m"), k).is_err());
         // A door field is not a ramp field.
-        assert!(validate_field(
-            EntityKind::Element,
-            "measurements.threshold_mm",
-            &json!(10),
-            k
-        )
-        .is_err());
-        validate_field(
-            EntityKind::Element,
-            "measurements.has_step",
-            &json!(true),
-            Some(ElementKind::Entrance),
-        )
-        .unwrap();
+        assert!(validate_field(EntityKind::Element, "measurements.threshold_mm", &json!(10), k).is_err());
+        validate_field(EntityKind::Element, "measurements.has_step", &json!(true), Some(ElementKind::Entrance))
+            .unwrap();
     }
 
     #[test]
@@ -581,23 +517,14 @@ mod tests {
         )
         .unwrap();
         assert_eq!(e.kind, Some(ElementKind::Ramp));
-        assert_eq!(
-            e.measurements.get("rise_mm"),
-            Some(&MeasuredValue::LengthMm(120))
-        );
+        assert_eq!(e.measurements.get("rise_mm"), Some(&MeasuredValue::LengthMm(120)));
         assert!(!e.measurements.contains_key("run_mm"));
     }
 
     #[test]
     fn distance_is_plausible() {
-        let a = GeoPoint {
-            lat_deg: 43.25,
-            lon_deg: 76.9,
-        };
-        let b = GeoPoint {
-            lat_deg: 43.26,
-            lon_deg: 76.9,
-        };
+        let a = GeoPoint { lat_deg: 43.25, lon_deg: 76.9 };
+        let b = GeoPoint { lat_deg: 43.26, lon_deg: 76.9 };
         let d = a.distance_m(&b);
         assert!((d - 1112.0).abs() < 5.0, "{d}");
     }

@@ -56,10 +56,7 @@ pub fn inspect(bytes: &[u8], limit_bytes: u64) -> Result<PhotoInfo, PhotoError> 
         return Err(PhotoError::Empty);
     }
     if size_bytes > limit_bytes {
-        return Err(PhotoError::TooLarge {
-            size_bytes,
-            limit_bytes,
-        });
+        return Err(PhotoError::TooLarge { size_bytes, limit_bytes });
     }
     let (format, mime) = format_of(bytes)?;
     let (width_px, height_px) = ImageReader::with_format(Cursor::new(bytes), format)
@@ -86,18 +83,12 @@ struct ExifFacts {
 }
 
 fn read_exif(bytes: &[u8]) -> ExifFacts {
-    let mut facts = ExifFacts {
-        orientation: 1,
-        ..Default::default()
-    };
+    let mut facts = ExifFacts { orientation: 1, ..Default::default() };
     let Ok(exif) = exif::Reader::new().read_from_container(&mut Cursor::new(bytes)) else {
         return facts;
     };
     use exif::{In, Tag, Value};
-    if let Some(o) = exif
-        .get_field(Tag::Orientation, In::PRIMARY)
-        .and_then(|f| f.value.get_uint(0))
-    {
+    if let Some(o) = exif.get_field(Tag::Orientation, In::PRIMARY).and_then(|f| f.value.get_uint(0)) {
         if (1..=8).contains(&o) {
             facts.orientation = o as u16;
         }
@@ -127,20 +118,9 @@ fn read_exif(bytes: &[u8]) -> ExifFacts {
         }
     };
     if let (Some(lat), Some(lon)) = (deg(Tag::GPSLatitude), deg(Tag::GPSLongitude)) {
-        let lat = if reference(Tag::GPSLatitudeRef) == Some(b'S') {
-            -lat
-        } else {
-            lat
-        };
-        let lon = if reference(Tag::GPSLongitudeRef) == Some(b'W') {
-            -lon
-        } else {
-            lon
-        };
-        let p = GeoPoint {
-            lat_deg: lat,
-            lon_deg: lon,
-        };
+        let lat = if reference(Tag::GPSLatitudeRef) == Some(b'S') { -lat } else { lat };
+        let lon = if reference(Tag::GPSLongitudeRef) == Some(b'W') { -lon } else { lon };
+        let p = GeoPoint { lat_deg: lat, lon_deg: lon };
         if p.validate("gps").is_ok() {
             facts.gps = Some(p);
         }
@@ -165,12 +145,8 @@ pub fn apply_orientation(img: DynamicImage, orientation: u16) -> DynamicImage {
 /// A JPEG thumbnail whose long side is `THUMB_PX`, upright.
 pub fn thumbnail(bytes: &[u8]) -> Result<Vec<u8>, PhotoError> {
     let (format, _) = format_of(bytes)?;
-    let img = image::load_from_memory_with_format(bytes, format)
-        .map_err(|e| PhotoError::Undecodable(e.to_string()))?;
-    let img = apply_orientation(
-        img.thumbnail(THUMB_PX, THUMB_PX),
-        read_exif(bytes).orientation,
-    );
+    let img = image::load_from_memory_with_format(bytes, format).map_err(|e| PhotoError::Undecodable(e.to_string()))?;
+    let img = apply_orientation(img.thumbnail(THUMB_PX, THUMB_PX), read_exif(bytes).orientation);
     let mut out = Vec::new();
     img.to_rgb8()
         .write_to(&mut Cursor::new(&mut out), ImageFormat::Jpeg)
@@ -239,26 +215,14 @@ mod tests {
     #[test]
     fn refuses_non_images_and_oversize() {
         assert_eq!(inspect(b"", 10), Err(PhotoError::Empty));
-        assert_eq!(
-            inspect(b"%PDF-1.4 hello", 1000),
-            Err(PhotoError::NotAnImage)
-        );
+        assert_eq!(inspect(b"%PDF-1.4 hello", 1000), Err(PhotoError::NotAnImage));
         let big = vec![0xFFu8; 100];
-        assert!(matches!(
-            inspect(&big, 50),
-            Err(PhotoError::TooLarge { .. })
-        ));
+        assert!(matches!(inspect(&big, 50), Err(PhotoError::TooLarge { .. })));
     }
 
     #[test]
     fn fixture_photo_has_gps_time_and_orientation() {
-        let bytes = crate::demo::jpeg_with_exif(
-            640,
-            480,
-            6,
-            Some((43.2389, 76.8897)),
-            "2025:05:14 10:32:07",
-        );
+        let bytes = crate::demo::jpeg_with_exif(640, 480, 6, Some((43.2389, 76.8897)), "2025:05:14 10:32:07");
         let info = inspect(&bytes, MAX_PHOTO_BYTES).unwrap();
         assert_eq!((info.width_px, info.height_px), (640, 480));
         assert_eq!(info.orientation, 6);

@@ -13,10 +13,7 @@ use uuid::Uuid;
 
 use crate::change::Change;
 use crate::error::StoreError;
-use crate::model::{
-    materialise, Audit, Campaign, Element, ElementKind, EntityKind, GeoPoint, Object, Photo,
-    DELETED,
-};
+use crate::model::{materialise, Audit, Campaign, Element, ElementKind, EntityKind, GeoPoint, Object, Photo, DELETED};
 
 /// DDL of the field-state table, used by each store's first migration.
 /// Frozen: it is part of landed migrations; change the table in a new one.
@@ -44,10 +41,7 @@ pub fn apply_lww(conn: &Connection, c: &Change) -> Result<bool, StoreError> {
 }
 
 /// The element kind of an element, if known, to validate measurement names.
-pub fn element_kind(
-    conn: &Connection,
-    element_id: Uuid,
-) -> Result<Option<ElementKind>, StoreError> {
+pub fn element_kind(conn: &Connection, element_id: Uuid) -> Result<Option<ElementKind>, StoreError> {
     let v: Option<String> = conn
         .query_row(
             "SELECT value FROM fields WHERE entity = 'element' AND entity_id = ?1 AND field = 'kind'",
@@ -73,33 +67,25 @@ pub fn change_from_row(r: &rusqlite::Row<'_>, first: usize) -> Result<Change, St
         entity_id: uuid(2, "entity_id")?,
         field: text(3)?,
         value: serde_json::from_str(&text(4)?).map_err(|e| corrupt("value", e.to_string()))?,
-        hlc: text(5)?
-            .parse()
-            .map_err(|e: crate::hlc::HlcParseError| corrupt("hlc", e.to_string()))?,
+        hlc: text(5)?.parse().map_err(|e: crate::hlc::HlcParseError| corrupt("hlc", e.to_string()))?,
         device_id: text(6)?,
     })
 }
 
 type FieldRows = BTreeMap<Uuid, Vec<(String, serde_json::Value)>>;
 
-fn rows(
-    conn: &Connection,
-    entity: EntityKind,
-    filter: Option<(&str, Uuid)>,
-) -> Result<FieldRows, StoreError> {
+fn rows(conn: &Connection, entity: EntityKind, filter: Option<(&str, Uuid)>) -> Result<FieldRows, StoreError> {
     let mut out: FieldRows = BTreeMap::new();
     let mut push = |id: String, field: String, value: String| -> Result<(), StoreError> {
         let id = Uuid::parse_str(&id).map_err(|e| StoreError::Corrupt(format!("id {id}: {e}")))?;
-        let value = serde_json::from_str(&value)
-            .map_err(|e| StoreError::Corrupt(format!("{field}: {e}")))?;
+        let value = serde_json::from_str(&value).map_err(|e| StoreError::Corrupt(format!("{field}: {e}")))?;
         out.entry(id).or_default().push((field, value));
         Ok(())
     };
     match filter {
         None => {
-            let mut st = conn.prepare_cached(
-                "SELECT entity_id, field, value FROM fields WHERE entity = ?1 ORDER BY entity_id",
-            )?;
+            let mut st =
+                conn.prepare_cached("SELECT entity_id, field, value FROM fields WHERE entity = ?1 ORDER BY entity_id")?;
             let mut q = st.query([entity.as_str()])?;
             while let Some(r) = q.next()? {
                 push(r.get(0)?, r.get(1)?, r.get(2)?)?;
@@ -119,11 +105,7 @@ fn rows(
             }
         }
     }
-    out.retain(|_, fields| {
-        !fields
-            .iter()
-            .any(|(f, v)| f == DELETED && v == &serde_json::Value::Bool(true))
-    });
+    out.retain(|_, fields| !fields.iter().any(|(f, v)| f == DELETED && v == &serde_json::Value::Bool(true)));
     for fields in out.values_mut() {
         fields.retain(|(f, _)| f != DELETED);
     }
@@ -132,17 +114,12 @@ fn rows(
 
 fn build<T: serde::de::DeserializeOwned>(rows: FieldRows) -> Result<Vec<T>, StoreError> {
     rows.into_iter()
-        .map(|(id, fields)| {
-            materialise(id, fields).map_err(|e| StoreError::Corrupt(format!("record {id}: {e}")))
-        })
+        .map(|(id, fields)| materialise(id, fields).map_err(|e| StoreError::Corrupt(format!("record {id}: {e}"))))
         .collect()
 }
 
 /// Every live record of one kind.
-pub fn load_all<T: serde::de::DeserializeOwned>(
-    conn: &Connection,
-    entity: EntityKind,
-) -> Result<Vec<T>, StoreError> {
+pub fn load_all<T: serde::de::DeserializeOwned>(conn: &Connection, entity: EntityKind) -> Result<Vec<T>, StoreError> {
     build(rows(conn, entity, None)?)
 }
 
@@ -162,17 +139,11 @@ pub fn load_one<T: serde::de::DeserializeOwned>(
     entity: EntityKind,
     id: Uuid,
 ) -> Result<T, StoreError> {
-    let mut st = conn
-        .prepare_cached("SELECT field, value FROM fields WHERE entity = ?1 AND entity_id = ?2")?;
+    let mut st = conn.prepare_cached("SELECT field, value FROM fields WHERE entity = ?1 AND entity_id = ?2")?;
     let fields = st
-        .query_map(params![entity.as_str(), id.to_string()], |r| {
-            Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?))
-        })?
+        .query_map(params![entity.as_str(), id.to_string()], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))?
         .collect::<Result<Vec<_>, _>>()?;
-    let not_found = || StoreError::NotFound {
-        entity: entity.as_str(),
-        id: id.to_string(),
-    };
+    let not_found = || StoreError::NotFound { entity: entity.as_str(), id: id.to_string() };
     if fields.is_empty() || fields.iter().any(|(f, v)| f == DELETED && v == "true") {
         return Err(not_found());
     }
@@ -271,10 +242,5 @@ pub fn object_detail(conn: &Connection, id: Uuid) -> Result<ObjectDetail, StoreE
     elements.sort_by_key(|e| e.id);
     let mut photos: Vec<Photo> = load_where(conn, EntityKind::Photo, "object_id", id)?;
     photos.sort_by_key(|p| p.id);
-    Ok(ObjectDetail {
-        object,
-        audits,
-        elements,
-        photos,
-    })
+    Ok(ObjectDetail { object, audits, elements, photos })
 }

@@ -17,10 +17,7 @@ use qadam_core::store::{NewElement, NewObject, Pending, Settings};
 use ts_rs::TS;
 
 fn root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .unwrap()
-        .to_path_buf()
+    Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap().to_path_buf()
 }
 
 fn bless() -> bool {
@@ -47,6 +44,9 @@ fn schemas() -> BTreeMap<&'static str, schemars::Schema> {
         "new-object" => NewObject,
         "new-element" => NewElement,
         "settings" => Settings,
+        "rule-set" => qadam_core::rules::RuleSet,
+        "evaluation-input" => qadam_core::rules::EvaluationInput,
+        "verdict" => qadam_core::rules::ObjectVerdict,
     }
     m
 }
@@ -79,12 +79,7 @@ fn check_dir(generated: &BTreeMap<String, String>, dir: &Path, what: &str) {
 fn json_schemas_match_the_rust_types() {
     let generated = schemas()
         .into_iter()
-        .map(|(n, s)| {
-            (
-                format!("{n}.schema.json"),
-                serde_json::to_string_pretty(&s).unwrap() + "\n",
-            )
-        })
+        .map(|(n, s)| (format!("{n}.schema.json"), serde_json::to_string_pretty(&s).unwrap() + "\n"))
         .collect();
     check_dir(&generated, &root().join("schemas"), "JSON Schemas");
 }
@@ -119,22 +114,18 @@ fn typescript_bindings_match_the_rust_types() {
         qadam_core::model::District,
         qadam_core::model::MeasurementSpec,
         qadam_core::sync::SyncProgress,
+        qadam_core::rules::ObjectVerdict,
+        qadam_core::rules::RuleSet,
+        qadam_core::rules::EvaluationInput,
     );
     let generated = std::fs::read_dir(tmp.path())
         .unwrap()
         .map(|e| {
             let p = e.unwrap().path();
-            (
-                p.file_name().unwrap().to_string_lossy().into_owned(),
-                std::fs::read_to_string(&p).unwrap(),
-            )
+            (p.file_name().unwrap().to_string_lossy().into_owned(), std::fs::read_to_string(&p).unwrap())
         })
         .collect();
-    check_dir(
-        &generated,
-        &root().join("ui/src/bindings"),
-        "TypeScript bindings",
-    );
+    check_dir(&generated, &root().join("ui/src/bindings"), "TypeScript bindings");
 }
 
 #[test]
@@ -145,24 +136,28 @@ fn examples_are_valid_against_their_schemas() {
     for entry in std::fs::read_dir(&dir).unwrap() {
         let path = entry.unwrap().path();
         let stem = path.file_stem().unwrap().to_string_lossy().into_owned();
-        let schema = all
-            .get(stem.as_str())
-            .unwrap_or_else(|| panic!("no schema named {stem} for {}", path.display()));
-        let instance: serde_json::Value =
-            serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+        let schema = all.get(stem.as_str()).unwrap_or_else(|| panic!("no schema named {stem} for {}", path.display()));
+        let instance: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
         let validator = jsonschema::validator_for(schema.as_value()).unwrap();
-        let errors: Vec<String> = validator
-            .iter_errors(&instance)
-            .map(|e| format!("{} at {}", e, e.instance_path))
-            .collect();
+        let errors: Vec<String> =
+            validator.iter_errors(&instance).map(|e| format!("{} at {}", e, e.instance_path)).collect();
         assert!(errors.is_empty(), "{}: {errors:?}", path.display());
         checked += 1;
     }
     assert!(dir.join("push.json").is_file());
-    assert!(
-        checked >= 4,
-        "expected examples of push, pull-response, error and change"
-    );
+    assert!(checked >= 4, "expected examples of push, pull-response, error and change");
+}
+
+#[test]
+fn rule_set_files_are_valid_against_the_rule_set_schema() {
+    let schema = schemars::schema_for!(qadam_core::rules::RuleSet);
+    let validator = jsonschema::validator_for(schema.as_value()).unwrap();
+    for id in qadam_core::rules::builtin_ids() {
+        let path = root().join(format!("schemas/rules/{id}.json"));
+        let v: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+        let errors: Vec<String> = validator.iter_errors(&v).map(|e| format!("{e} at {}", e.instance_path)).collect();
+        assert!(errors.is_empty(), "{}: {errors:?}", path.display());
+    }
 }
 
 #[test]

@@ -29,11 +29,7 @@ pub struct AppInfo {
 #[tauri::command]
 pub fn app_info(state: State<'_, AppState>) -> CmdResult<AppInfo> {
     let s = store(&state);
-    Ok(AppInfo {
-        device_id: s.device_id().to_string(),
-        settings: s.settings()?,
-        pending: s.pending()?,
-    })
+    Ok(AppInfo { device_id: s.device_id().to_string(), settings: s.settings()?, pending: s.pending()? })
 }
 
 #[tauri::command]
@@ -90,38 +86,18 @@ pub fn add_element(state: State<'_, AppState>, element: NewElement) -> CmdResult
 #[tauri::command]
 pub fn attach_photo(state: State<'_, AppState>, request: Request<'_>) -> CmdResult<Photo> {
     let InvokeBody::Raw(bytes) = request.body() else {
-        return Err(CommandError::new(
-            "bad_request",
-            "send the photo's bytes as the raw body",
-            None,
-        ));
+        return Err(CommandError::new("bad_request", "send the photo's bytes as the raw body", None));
     };
-    let header = |name: &str| {
-        request
-            .headers()
-            .get(name)
-            .and_then(|v| v.to_str().ok())
-            .unwrap_or_default()
-            .to_string()
-    };
+    let header = |name: &str| request.headers().get(name).and_then(|v| v.to_str().ok()).unwrap_or_default().to_string();
     let subject = match header("x-subject").as_str() {
         "object" => PhotoSubject::Object,
         "element" => PhotoSubject::Element,
         other => {
-            return Err(CommandError::new(
-                "bad_request",
-                format!("unknown photo subject `{other}`"),
-                Some("subject"),
-            ))
+            return Err(CommandError::new("bad_request", format!("unknown photo subject `{other}`"), Some("subject")))
         }
     };
-    let subject_id = Uuid::parse_str(&header("x-subject-id")).map_err(|_| {
-        CommandError::new(
-            "bad_request",
-            "x-subject-id is not a UUID",
-            Some("subject_id"),
-        )
-    })?;
+    let subject_id = Uuid::parse_str(&header("x-subject-id"))
+        .map_err(|_| CommandError::new("bad_request", "x-subject-id is not a UUID", Some("subject_id")))?;
     Ok(store(&state).attach_photo(subject, subject_id, bytes)?)
 }
 
@@ -130,11 +106,7 @@ pub fn attach_photo(state: State<'_, AppState>, request: Request<'_>) -> CmdResu
 pub fn photo_thumbnail(state: State<'_, AppState>, sha256: String) -> CmdResult<Response> {
     match store(&state).thumbnail(&sha256)? {
         Some(bytes) => Ok(Response::new(bytes)),
-        None => Err(CommandError::new(
-            "photo_not_on_device",
-            "this photo was taken on another device",
-            None,
-        )),
+        None => Err(CommandError::new("photo_not_on_device", "this photo was taken on another device", None)),
     }
 }
 
@@ -144,10 +116,7 @@ pub fn submit_audit(state: State<'_, AppState>, object_id: Uuid) -> CmdResult<Uu
 }
 
 #[tauri::command]
-pub async fn sync_now(
-    state: State<'_, AppState>,
-    on_progress: Channel<SyncProgress>,
-) -> CmdResult<SyncProgress> {
+pub async fn sync_now(state: State<'_, AppState>, on_progress: Channel<SyncProgress>) -> CmdResult<SyncProgress> {
     let _one_at_a_time = state.syncing.lock().await;
     crate::sync::run(&state.store, &on_progress).await
 }

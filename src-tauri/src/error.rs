@@ -12,11 +12,7 @@ pub struct CommandError(pub ErrorDetail);
 
 impl CommandError {
     pub fn new(code: &str, message: impl Into<String>, field: Option<&str>) -> Self {
-        CommandError(ErrorDetail {
-            code: code.into(),
-            message: message.into(),
-            field: field.map(String::from),
-        })
+        CommandError(ErrorDetail { code: code.into(), message: message.into(), field: field.map(String::from) })
     }
 }
 
@@ -46,11 +42,7 @@ impl From<qadam_core::PhotoError> for CommandError {
 impl From<reqwest::Error> for CommandError {
     fn from(e: reqwest::Error) -> Self {
         if e.is_connect() || e.is_timeout() {
-            CommandError::new(
-                "offline",
-                "the sync server cannot be reached; your work is kept on this device",
-                None,
-            )
+            CommandError::new("offline", "the sync server cannot be reached; your work is kept on this device", None)
         } else {
             CommandError::new("network", e.to_string(), None)
         }

@@ -55,10 +55,7 @@ pub fn run() {
         .setup(|app| {
             let store = Store::open(&data_dir(app)?)?;
             settings_from_env(&store)?;
-            app.manage(AppState {
-                store: Mutex::new(store),
-                syncing: tokio::sync::Mutex::new(()),
-            });
+            app.manage(AppState { store: Mutex::new(store), syncing: tokio::sync::Mutex::new(()) });
             Ok(())
         })
         .invoke_handler(tauri::generate_handler![

@@ -22,20 +22,13 @@ async fn check(resp: reqwest::Response) -> CmdResult<reqwest::Response> {
     let status = resp.status();
     match resp.json::<ErrorBody>().await {
         Ok(body) => Err(CommandError(body.error)),
-        Err(_) => Err(CommandError::new(
-            "server",
-            format!("the server answered {status}"),
-            None,
-        )),
+        Err(_) => Err(CommandError::new("server", format!("the server answered {status}"), None)),
     }
 }
 
 /// Runs one sync: photos, then local changes, then pull. Each step is
 /// idempotent, so an interrupted run is simply run again.
-pub async fn run(
-    store: &Mutex<Store>,
-    progress: &Channel<SyncProgress>,
-) -> CmdResult<SyncProgress> {
+pub async fn run(store: &Mutex<Store>, progress: &Channel<SyncProgress>) -> CmdResult<SyncProgress> {
     let (settings, pending, photos) = {
         let s = lock(store);
         (s.settings()?, s.pending()?, s.photos_to_upload()?)
@@ -48,10 +41,8 @@ pub async fn run(
         ));
     }
     let base = settings.server_url.trim_end_matches('/').to_string();
-    let http = reqwest::Client::builder()
-        .connect_timeout(Duration::from_secs(5))
-        .timeout(Duration::from_secs(120))
-        .build()?;
+    let http =
+        reqwest::Client::builder().connect_timeout(Duration::from_secs(5)).timeout(Duration::from_secs(120)).build()?;
     let auth = format!("Bearer {}", settings.token);
     let mut p = SyncProgress::start(pending.changes, pending.photo_bytes);
     let _ = progress.send(p);
@@ -60,11 +51,7 @@ pub async fn run(
     p.phase = SyncPhase::Photos;
     let _ = progress.send(p);
     for (sha, size) in photos {
-        let head = http
-            .head(format!("{base}/api/v1/photos/{sha}"))
-            .header("authorization", &auth)
-            .send()
-            .await?;
+        let head = http.head(format!("{base}/api/v1/photos/{sha}")).header("authorization", &auth).send().await?;
         if !head.status().is_success() {
             let bytes = lock(store).photo_bytes(&sha)?;
             let Some(bytes) = bytes else { continue };
@@ -95,16 +82,9 @@ pub async fn run(
         }
         let ops: Vec<_> = batch.iter().map(|c| c.op_id).collect();
         let n = batch.len() as u32;
-        let body = PushRequest {
-            device_id,
-            changes: batch,
-        };
+        let body = PushRequest { device_id, changes: batch };
         let _: PushResponse = check(
-            http.post(format!("{base}/api/v1/sync/push"))
-                .header("authorization", &auth)
-                .json(&body)
-                .send()
-                .await?,
+            http.post(format!("{base}/api/v1/sync/push")).header("authorization", &auth).json(&body).send().await?,
         )
         .await?
         .json()
@@ -120,12 +100,10 @@ pub async fn run(
     loop {
         let since = lock(store).pull_cursor()?;
         let page: PullResponse = check(
-            http.get(format!(
-                "{base}/api/v1/sync/pull?since={since}&limit={PULL_PAGE}"
-            ))
-            .header("authorization", &auth)
-            .send()
-            .await?,
+            http.get(format!("{base}/api/v1/sync/pull?since={since}&limit={PULL_PAGE}"))
+                .header("authorization", &auth)
+                .send()
+                .await?,
         )
         .await?
         .json()

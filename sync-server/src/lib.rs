@@ -31,18 +31,11 @@ pub const DEMO_OBJECTS: usize = 36;
 
 /// Opens the store and blob directories and builds the shared state.
 pub fn build_state(cfg: &ServeConfig) -> anyhow::Result<Arc<AppState>> {
-    anyhow::ensure!(
-        !cfg.token.trim().is_empty(),
-        "an API token is required (--token or QADAM_TOKEN)"
-    );
+    anyhow::ensure!(!cfg.token.trim().is_empty(), "an API token is required (--token or QADAM_TOKEN)");
     let store = SqliteStore::open(&cfg.db)?;
     if cfg.demo {
         let r = store.push(qadam_core::demo::demo_campaign(DEMO_OBJECTS))?;
-        tracing::info!(
-            accepted = r.accepted,
-            duplicates = r.duplicates,
-            "demo campaign loaded"
-        );
+        tracing::info!(accepted = r.accepted, duplicates = r.duplicates, "demo campaign loaded");
     }
     let photos_dir = cfg.photos_dir.clone().unwrap_or_else(|| {
         let mut p = cfg.db.clone().into_os_string();
@@ -58,17 +51,31 @@ pub fn build_state(cfg: &ServeConfig) -> anyhow::Result<Arc<AppState>> {
     }))
 }
 
+/// Evaluates one object given as JSON (`EvaluationInput`) under a built-in
+/// rule set. Errors name the offending field's path.
+pub fn evaluate_json(rule_set: &str, json: &str) -> anyhow::Result<qadam_core::rules::ObjectVerdict> {
+    let set = qadam_core::rules::builtin(rule_set)
+        .map_err(|e| anyhow::anyhow!("{e}; known rule sets: {}", qadam_core::rules::builtin_ids().join(", ")))?;
+    let de = &mut serde_json::Deserializer::from_str(json);
+    let input: qadam_core::rules::EvaluationInput =
+        serde_path_to_error::deserialize(de).map_err(|e| anyhow::anyhow!("at `{}`: {}", e.path(), e.inner()))?;
+    for (i, e) in input.elements.iter().enumerate() {
+        for name in e.measurements.keys() {
+            let field = format!("measurements.{name}");
+            let value = serde_json::to_value(e.measurements[name])?;
+            qadam_core::model::validate_field(qadam_core::model::EntityKind::Element, &field, &value, e.kind)
+                .map_err(|err| anyhow::anyhow!("elements[{i}]: {err}"))?;
+        }
+    }
+    Ok(qadam_core::rules::evaluate(&set, &input))
+}
+
 /// Serves until Ctrl-C or SIGTERM.
 pub async fn serve(cfg: ServeConfig, listen: SocketAddr) -> anyhow::Result<()> {
     let state = build_state(&cfg)?;
     let listener = tokio::net::TcpListener::bind(listen).await?;
-    tracing::info!(
-        "qadam-server listening on http://{}",
-        listener.local_addr()?
-    );
-    axum::serve(listener, router(state))
-        .with_graceful_shutdown(shutdown())
-        .await?;
+    tracing::info!("qadam-server listening on http://{}", listener.local_addr()?);
+    axum::serve(listener, router(state)).with_graceful_shutdown(shutdown()).await?;
     Ok(())
 }
 
@@ -78,8 +85,7 @@ async fn shutdown() {
     };
     #[cfg(unix)]
     let term = async {
-        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
-        {
+        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
             s.recv().await;
         }
     };

@@ -3,15 +3,12 @@
 use std::net::SocketAddr;
 use std::path::PathBuf;
 
+use anyhow::Context;
 use clap::{Parser, Subcommand};
 use qadam_sync_server::{serve, ServeConfig};
 
 #[derive(Parser)]
-#[command(
-    name = "qadam-server",
-    version,
-    about = "Qadam sync server and coordinator dashboard"
-)]
+#[command(name = "qadam-server", version, about = "Qadam sync server and coordinator dashboard")]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -40,25 +37,26 @@ enum Command {
         #[arg(long, env = "QADAM_DASHBOARD_DIR")]
         dashboard_dir: Option<PathBuf>,
     },
+    /// Print the full verdict of one object (JSON, `schemas/evaluation-input.schema.json`)
+    /// under a rule set, as JSON.
+    Evaluate {
+        /// Rule set id, e.g. `us-ada-2010` or `kz-sp-3.06-101-2012`.
+        #[arg(long)]
+        rules: String,
+        /// The object with its elements.
+        file: PathBuf,
+    },
 }
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     tracing_subscriber::fmt()
         .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env()
-                .unwrap_or_else(|_| "info,tower_http=warn".into()),
+            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info,tower_http=warn".into()),
         )
         .init();
     match Cli::parse().command {
-        Command::Serve {
-            db,
-            listen,
-            demo,
-            token,
-            photos,
-            dashboard_dir,
-        } => {
+        Command::Serve { db, listen, demo, token, photos, dashboard_dir } => {
             let dashboard_dir = dashboard_dir.or_else(|| {
                 let d = PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../ui/dist-dashboard"));
                 d.is_dir().then_some(d)
@@ -66,17 +64,14 @@ async fn main() -> anyhow::Result<()> {
             if dashboard_dir.is_none() {
                 tracing::warn!("no built dashboard found; run `make run` or pass --dashboard-dir");
             }
-            serve(
-                ServeConfig {
-                    db,
-                    photos_dir: photos,
-                    token,
-                    demo,
-                    dashboard_dir,
-                },
-                listen,
-            )
-            .await
+            serve(ServeConfig { db, photos_dir: photos, token, demo, dashboard_dir }, listen).await
+        }
+        Command::Evaluate { rules, file } => {
+            let text = std::fs::read_to_string(&file).with_context(|| format!("reading {}", file.display()))?;
+            let verdict =
+                qadam_sync_server::evaluate_json(&rules, &text).with_context(|| file.display().to_string())?;
+            println!("{}", serde_json::to_string_pretty(&verdict)?);
+            Ok(())
         }
     }
 }

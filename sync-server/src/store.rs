@@ -61,15 +61,10 @@ impl SqliteStore {
             tx.pragma_update(None, "user_version", (i + 1) as u32)?;
             tx.commit()?;
         }
-        Ok(SqliteStore {
-            conn: Arc::new(Mutex::new(conn)),
-        })
+        Ok(SqliteStore { conn: Arc::new(Mutex::new(conn)) })
     }
 
-    fn with<T>(
-        &self,
-        f: impl FnOnce(&mut Connection) -> Result<T, StoreError>,
-    ) -> Result<T, StoreError> {
+    fn with<T>(&self, f: impl FnOnce(&mut Connection) -> Result<T, StoreError>) -> Result<T, StoreError> {
         let mut conn = self.conn.lock().unwrap_or_else(|p| p.into_inner());
         f(&mut conn)
     }
@@ -137,19 +132,12 @@ impl SqliteStore {
             let mut rows = st.query(params![since, limit + 1])?;
             let mut changes = Vec::new();
             while let Some(r) = rows.next()? {
-                changes.push(ServerChange {
-                    seq: r.get(0)?,
-                    change: records::change_from_row(r, 1)?,
-                });
+                changes.push(ServerChange { seq: r.get(0)?, change: records::change_from_row(r, 1)? });
             }
             let has_more = changes.len() > limit as usize;
             changes.truncate(limit as usize);
             let next_cursor = changes.last().map(|c| c.seq).unwrap_or(since);
-            Ok(PullResponse {
-                changes,
-                next_cursor,
-                has_more,
-            })
+            Ok(PullResponse { changes, next_cursor, has_more })
         })
     }
 
@@ -167,12 +155,7 @@ impl SqliteStore {
 
     pub fn photo_mime(&self, sha256: &str) -> Result<Option<String>, StoreError> {
         self.with(|c| {
-            Ok(
-                c.query_row("SELECT mime FROM photos WHERE sha256 = ?1", [sha256], |r| {
-                    r.get(0)
-                })
-                .optional()?,
-            )
+            Ok(c.query_row("SELECT mime FROM photos WHERE sha256 = ?1", [sha256], |r| r.get(0)).optional()?)
         })
     }
 
@@ -215,13 +198,11 @@ fn batch_kind(changes: &[Change], id: Uuid) -> Option<ElementKind> {
 
 fn at_index(e: ModelError, i: usize) -> ModelError {
     match e {
-        ModelError::UnknownField { entity, field } => ModelError::UnknownField {
-            entity,
-            field: format!("changes[{i}].{field}"),
-        },
-        ModelError::Invalid { field, message } => ModelError::Invalid {
-            field: format!("changes[{i}].{field}"),
-            message,
-        },
+        ModelError::UnknownField { entity, field } => {
+            ModelError::UnknownField { entity, field: format!("changes[{i}].{field}") }
+        }
+        ModelError::Invalid { field, message } => {
+            ModelError::Invalid { field: format!("changes[{i}].{field}"), message }
+        }
     }
 }

@@ -35,12 +35,7 @@ impl Server {
         let base = format!("http://{}", listener.local_addr().unwrap());
         let app = router(state.clone());
         tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
-        Server {
-            base,
-            state,
-            http: reqwest::Client::new(),
-            _dir: dir,
-        }
+        Server { base, state, http: reqwest::Client::new(), _dir: dir }
     }
 
     fn url(&self, path: &str) -> String {
@@ -62,27 +57,16 @@ impl Server {
     }
 
     async fn push(&self, changes: &[Change]) -> (u16, Value) {
-        let body = serde_json::to_vec(&PushRequest {
-            device_id: "dev-1".into(),
-            changes: changes.to_vec(),
-        })
-        .unwrap();
+        let body = serde_json::to_vec(&PushRequest { device_id: "dev-1".into(), changes: changes.to_vec() }).unwrap();
         self.post_raw("/api/v1/sync/push", body).await
     }
 
     async fn pull(&self, since: i64, limit: u32) -> PullResponse {
-        self.get_json(&format!("/api/v1/sync/pull?since={since}&limit={limit}"))
-            .await
+        self.get_json(&format!("/api/v1/sync/pull?since={since}&limit={limit}")).await
     }
 
     async fn get_json<T: serde::de::DeserializeOwned>(&self, path: &str) -> T {
-        let r = self
-            .http
-            .get(self.url(path))
-            .bearer_auth(TOKEN)
-            .send()
-            .await
-            .unwrap();
+        let r = self.http.get(self.url(path)).bearer_auth(TOKEN).send().await.unwrap();
         assert!(r.status().is_success(), "GET {path}: {}", r.status());
         r.json().await.unwrap()
     }
@@ -93,23 +77,14 @@ impl Server {
 }
 
 fn example_push() -> PushRequest {
-    let text = std::fs::read_to_string(concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/../schemas/examples/push.json"
-    ))
-    .unwrap();
+    let text = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../schemas/examples/push.json")).unwrap();
     serde_json::from_str(&text).unwrap()
 }
 
 #[tokio::test]
 async fn health_answers() {
     let s = Server::start().await;
-    let r: Value = reqwest::get(s.url("/healthz"))
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let r: Value = reqwest::get(s.url("/healthz")).await.unwrap().json().await.unwrap();
     assert_eq!(r["status"], "ok");
 }
 
@@ -125,10 +100,7 @@ async fn push_is_idempotent_by_op_id() {
     let (st, r) = s.push(&batch).await;
     assert_eq!(st, 200);
     let r: PushResponse = serde_json::from_value(r).unwrap();
-    assert_eq!(
-        (r.accepted as usize, r.duplicates as usize),
-        (0, batch.len())
-    );
+    assert_eq!((r.accepted as usize, r.duplicates as usize), (0, batch.len()));
     assert_eq!(s.counts(), before, "a repeated push stores nothing");
     let objects: Value = s.get_json("/api/v1/objects").await;
     assert_eq!(objects.as_array().unwrap().len(), 3);
@@ -175,15 +147,10 @@ async fn pull_pages_by_cursor() {
 #[tokio::test]
 async fn malformed_json_is_a_clear_400_and_stores_nothing() {
     let s = Server::start().await;
-    let (st, r) = s
-        .post_raw("/api/v1/sync/push", "{\"device_id\": \"d\", \"changes\": [")
-        .await;
+    let (st, r) = s.post_raw("/api/v1/sync/push", "{\"device_id\": \"d\", \"changes\": [").await;
     assert_eq!(st, 400);
     assert_eq!(r["error"]["code"], "malformed_json");
-    assert!(
-        r["error"]["message"].as_str().unwrap().contains("line 1"),
-        "{r}"
-    );
+    assert!(r["error"]["message"].as_str().unwrap().contains("line 1"), "{r}");
     assert_eq!(s.counts(), (0, 0));
 }
 
@@ -192,20 +159,11 @@ async fn unknown_fields_and_impossible_gps_are_refused_whole() {
     let s = Server::start().await;
     let good = demo::demo_campaign(1);
     // An unknown key in the change record itself.
-    let mut body = serde_json::to_value(PushRequest {
-        device_id: "d".into(),
-        changes: good.clone(),
-    })
-    .unwrap();
+    let mut body = serde_json::to_value(PushRequest { device_id: "d".into(), changes: good.clone() }).unwrap();
     body["changes"][0]["colour"] = json!("red");
-    let (st, r) = s
-        .post_raw("/api/v1/sync/push", serde_json::to_vec(&body).unwrap())
-        .await;
+    let (st, r) = s.post_raw("/api/v1/sync/push", serde_json::to_vec(&body).unwrap()).await;
     assert_eq!(st, 400, "{r}");
-    assert!(
-        r["error"]["message"].as_str().unwrap().contains("colour"),
-        "{r}"
-    );
+    assert!(r["error"]["message"].as_str().unwrap().contains("colour"), "{r}");
     assert_eq!(r["error"]["field"], "changes[0].colour");
     // An unknown field of a record.
     let mut bad = good.clone();
@@ -220,13 +178,7 @@ async fn unknown_fields_and_impossible_gps_are_refused_whole() {
     loc.value = json!({"lat_deg": 91.5, "lon_deg": 76.9});
     let (st, r) = s.push(&bad).await;
     assert_eq!(st, 422);
-    assert!(
-        r["error"]["message"]
-            .as_str()
-            .unwrap()
-            .contains("impossible GPS"),
-        "{r}"
-    );
+    assert!(r["error"]["message"].as_str().unwrap().contains("impossible GPS"), "{r}");
     assert_eq!(s.counts(), (0, 0), "a refused batch stores nothing");
 }
 
@@ -244,36 +196,12 @@ async fn wrong_token_is_refused() {
         assert_eq!(v["error"]["code"], "unauthorized");
     }
     // The session cookie works once the token is exchanged.
-    let r = s
-        .http
-        .post(s.url("/api/v1/session"))
-        .json(&json!({"token": TOKEN}))
-        .send()
-        .await
-        .unwrap();
+    let r = s.http.post(s.url("/api/v1/session")).json(&json!({"token": TOKEN})).send().await.unwrap();
     assert_eq!(r.status().as_u16(), 204);
-    let cookie = r.headers()["set-cookie"]
-        .to_str()
-        .unwrap()
-        .split(';')
-        .next()
-        .unwrap()
-        .to_string();
-    let r = s
-        .http
-        .get(s.url("/api/v1/campaigns"))
-        .header("cookie", cookie)
-        .send()
-        .await
-        .unwrap();
+    let cookie = r.headers()["set-cookie"].to_str().unwrap().split(';').next().unwrap().to_string();
+    let r = s.http.get(s.url("/api/v1/campaigns")).header("cookie", cookie).send().await.unwrap();
     assert_eq!(r.status().as_u16(), 200);
-    let r = s
-        .http
-        .post(s.url("/api/v1/session"))
-        .json(&json!({"token": "nope"}))
-        .send()
-        .await
-        .unwrap();
+    let r = s.http.post(s.url("/api/v1/session")).json(&json!({"token": "nope"})).send().await.unwrap();
     assert_eq!(r.status().as_u16(), 401);
 }
 
@@ -283,11 +211,7 @@ async fn photo_upload_checks_hash_and_type() {
     let jpeg = demo::jpeg_with_exif(400, 300, 6, Some((43.24, 76.95)), "2025:06:01 10:00:00");
     let sha = qadam_core::photo::sha256_hex(&jpeg);
     let put = |sha: String, body: Vec<u8>| {
-        s.http
-            .put(s.url(&format!("/api/v1/photos/{sha}")))
-            .bearer_auth(TOKEN)
-            .body(body)
-            .send()
+        s.http.put(s.url(&format!("/api/v1/photos/{sha}"))).bearer_auth(TOKEN).body(body).send()
     };
     // Wrong hash: refused, nothing stored.
     let wrong = qadam_core::photo::sha256_hex(b"something else");
@@ -296,13 +220,7 @@ async fn photo_upload_checks_hash_and_type() {
     let v: Value = r.json().await.unwrap();
     assert_eq!(v["error"]["code"], "hash_mismatch");
     assert_eq!(s.counts(), (0, 0));
-    let r = s
-        .http
-        .get(s.url(&format!("/api/v1/photos/{wrong}")))
-        .bearer_auth(TOKEN)
-        .send()
-        .await
-        .unwrap();
+    let r = s.http.get(s.url(&format!("/api/v1/photos/{wrong}"))).bearer_auth(TOKEN).send().await.unwrap();
     assert_eq!(r.status().as_u16(), 404);
     // Not an image.
     let pdf = b"%PDF-1.4 not a photo".to_vec();
@@ -313,47 +231,16 @@ async fn photo_upload_checks_hash_and_type() {
     assert!(r.status().is_client_error());
     assert_eq!(s.counts(), (0, 0));
     // Good: 201, then 200.
-    assert_eq!(
-        put(sha.clone(), jpeg.clone())
-            .await
-            .unwrap()
-            .status()
-            .as_u16(),
-        201
-    );
-    assert_eq!(
-        put(sha.clone(), jpeg.clone())
-            .await
-            .unwrap()
-            .status()
-            .as_u16(),
-        200
-    );
+    assert_eq!(put(sha.clone(), jpeg.clone()).await.unwrap().status().as_u16(), 201);
+    assert_eq!(put(sha.clone(), jpeg.clone()).await.unwrap().status().as_u16(), 200);
     assert_eq!(s.counts(), (0, 1));
-    let got = s
-        .http
-        .get(s.url(&format!("/api/v1/photos/{sha}")))
-        .bearer_auth(TOKEN)
-        .send()
-        .await
-        .unwrap();
+    let got = s.http.get(s.url(&format!("/api/v1/photos/{sha}"))).bearer_auth(TOKEN).send().await.unwrap();
     assert_eq!(got.headers()["content-type"], "image/jpeg");
     assert_eq!(got.bytes().await.unwrap().as_ref(), &jpeg[..]);
-    let thumb = s
-        .http
-        .get(s.url(&format!("/api/v1/photos/{sha}/thumb")))
-        .bearer_auth(TOKEN)
-        .send()
-        .await
-        .unwrap();
+    let thumb = s.http.get(s.url(&format!("/api/v1/photos/{sha}/thumb"))).bearer_auth(TOKEN).send().await.unwrap();
     assert_eq!(thumb.status().as_u16(), 200);
     // Without the token, no photo.
-    let r = s
-        .http
-        .get(s.url(&format!("/api/v1/photos/{sha}")))
-        .send()
-        .await
-        .unwrap();
+    let r = s.http.get(s.url(&format!("/api/v1/photos/{sha}"))).send().await.unwrap();
     assert_eq!(r.status().as_u16(), 401);
 }
 
@@ -374,4 +261,18 @@ async fn changes_apply_last_writer_wins_in_any_order() {
     s.push(&[mk(1000, "first")]).await;
     let list: Vec<qadam_core::records::ObjectSummary> = s.get_json("/api/v1/objects").await;
     assert_eq!(list[0].object.name, "second");
+}
+
+#[test]
+fn evaluate_prints_the_verdict_of_the_committed_example() {
+    let text =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../schemas/examples/evaluation-input.json"))
+            .unwrap();
+    let v = qadam_sync_server::evaluate_json("us-ada-2010", &text).unwrap();
+    assert_eq!(v.wheelchair_map, qadam_core::rules::MapStatus::NotAccessible);
+    let e = qadam_sync_server::evaluate_json("no-such-set", &text).unwrap_err();
+    assert!(e.to_string().contains("us-ada-2010"), "{e}");
+    let bad = text.replace("\"run_mm\"", "\"colour_mm\"");
+    let e = qadam_sync_server::evaluate_json("us-ada-2010", &bad).unwrap_err();
+    assert!(e.to_string().contains("colour_mm"), "{e}");
 }

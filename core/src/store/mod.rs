@@ -21,8 +21,8 @@ use crate::change::{Change, PullResponse};
 use crate::error::{ModelError, StoreError};
 use crate::hlc::{now_ms, Hlc, HlcClock};
 use crate::model::{
-    Audit, AuditStatus, Campaign, Category, District, ElementKind, EntityKind, GeoPoint,
-    MeasuredValue, Photo, PhotoSubject,
+    Audit, AuditStatus, Campaign, Category, District, ElementKind, EntityKind, GeoPoint, MeasuredValue, Photo,
+    PhotoSubject,
 };
 use crate::photo::{self, BlobDir, MAX_PHOTO_BYTES};
 use crate::records::{self, ObjectDetail, ObjectSummary};
@@ -116,10 +116,7 @@ impl Store {
             }
         };
         let last = meta_get(&conn, "hlc")?
-            .map(|s| {
-                s.parse::<Hlc>()
-                    .map_err(|e| StoreError::Corrupt(e.to_string()))
-            })
+            .map(|s| s.parse::<Hlc>().map_err(|e| StoreError::Corrupt(e.to_string())))
             .transpose()?
             .unwrap_or_default();
         Ok(Store {
@@ -154,11 +151,7 @@ impl Store {
         if !matches!(s.language.as_str(), "ru" | "kk" | "en") {
             return Err(ModelError::invalid("language", "must be ru, kk or en").into());
         }
-        meta_set(
-            &self.conn,
-            "settings",
-            &serde_json::to_string(s).expect("settings serialise"),
-        )
+        meta_set(&self.conn, "settings", &serde_json::to_string(s).expect("settings serialise"))
     }
 
     /// Writes fields of one record, with their change records, in one
@@ -234,17 +227,11 @@ impl Store {
 
     /// The draft audit of `object_id`, created when there is none.
     pub fn draft_audit(&mut self, object_id: Uuid) -> Result<Uuid, StoreError> {
-        let audits: Vec<Audit> =
-            records::load_where(&self.conn, EntityKind::Audit, "object_id", object_id)?;
-        if let Some(a) = audits
-            .iter()
-            .filter(|a| a.status == Some(AuditStatus::Draft))
-            .max_by_key(|a| a.id)
-        {
+        let audits: Vec<Audit> = records::load_where(&self.conn, EntityKind::Audit, "object_id", object_id)?;
+        if let Some(a) = audits.iter().filter(|a| a.status == Some(AuditStatus::Draft)).max_by_key(|a| a.id) {
             return Ok(a.id);
         }
-        let object: crate::model::Object =
-            records::load_one(&self.conn, EntityKind::Object, object_id)?;
+        let object: crate::model::Object = records::load_one(&self.conn, EntityKind::Object, object_id)?;
         let id = Uuid::now_v7();
         let auditor = self.settings()?.auditor_name;
         self.write(
@@ -267,26 +254,15 @@ impl Store {
         self.write(
             EntityKind::Audit,
             id,
-            vec![
-                ("finished_at_ms".into(), json!(now_ms())),
-                ("status".into(), json!(AuditStatus::Submitted)),
-            ],
+            vec![("finished_at_ms".into(), json!(now_ms())), ("status".into(), json!(AuditStatus::Submitted))],
         )?;
         Ok(id)
     }
 
     /// Sets fields of an existing record (`null` clears one).
-    pub fn update(
-        &mut self,
-        entity: EntityKind,
-        id: Uuid,
-        fields: BTreeMap<String, Value>,
-    ) -> Result<(), StoreError> {
+    pub fn update(&mut self, entity: EntityKind, id: Uuid, fields: BTreeMap<String, Value>) -> Result<(), StoreError> {
         self.exists(entity, id)?;
-        if fields.contains_key("deleted")
-            || fields.contains_key("campaign_id")
-            || fields.contains_key("object_id")
-        {
+        if fields.contains_key("deleted") || fields.contains_key("campaign_id") || fields.contains_key("object_id") {
             return Err(ModelError::invalid("field", "this field cannot be edited here").into());
         }
         self.write(entity, id, fields.into_iter().collect())?;
@@ -307,10 +283,7 @@ impl Store {
             |r| r.get(0),
         )?;
         if n == 0 {
-            return Err(StoreError::NotFound {
-                entity: entity.as_str(),
-                id: id.to_string(),
-            });
+            return Err(StoreError::NotFound { entity: entity.as_str(), id: id.to_string() });
         }
         Ok(())
     }
@@ -333,29 +306,17 @@ impl Store {
 
     /// Stores a photo's original (content-addressed), its thumbnail, and its
     /// record, attached to an object or an element.
-    pub fn attach_photo(
-        &mut self,
-        subject: PhotoSubject,
-        subject_id: Uuid,
-        bytes: &[u8],
-    ) -> Result<Photo, StoreError> {
+    pub fn attach_photo(&mut self, subject: PhotoSubject, subject_id: Uuid, bytes: &[u8]) -> Result<Photo, StoreError> {
         let info = photo::inspect(bytes, MAX_PHOTO_BYTES)?;
         let object_id = match subject {
             PhotoSubject::Object => {
-                records::load_one::<crate::model::Object>(
-                    &self.conn,
-                    EntityKind::Object,
-                    subject_id,
-                )?
-                .id
+                records::load_one::<crate::model::Object>(&self.conn, EntityKind::Object, subject_id)?.id
             }
-            PhotoSubject::Element => records::load_one::<crate::model::Element>(
-                &self.conn,
-                EntityKind::Element,
-                subject_id,
-            )?
-            .object_id
-            .ok_or_else(|| StoreError::Corrupt("element without object".into()))?,
+            PhotoSubject::Element => {
+                records::load_one::<crate::model::Element>(&self.conn, EntityKind::Element, subject_id)?
+                    .object_id
+                    .ok_or_else(|| StoreError::Corrupt("element without object".into()))?
+            }
         };
         let thumb = photo::thumbnail(bytes)?;
         self.photos.put(&info.sha256, bytes)?;
@@ -388,11 +349,7 @@ impl Store {
         records::campaigns(&self.conn)
     }
 
-    pub fn objects(
-        &self,
-        campaign: Option<Uuid>,
-        near: Option<GeoPoint>,
-    ) -> Result<Vec<ObjectSummary>, StoreError> {
+    pub fn objects(&self, campaign: Option<Uuid>, near: Option<GeoPoint>) -> Result<Vec<ObjectSummary>, StoreError> {
         records::objects(&self.conn, campaign, near)
     }
 
@@ -435,41 +392,29 @@ impl Store {
     pub fn mark_pushed(&mut self, op_ids: &[Uuid]) -> Result<(), StoreError> {
         let tx = self.conn.transaction()?;
         for op in op_ids {
-            tx.execute(
-                "UPDATE changes SET pushed = 1 WHERE op_id = ?1",
-                [op.to_string()],
-            )?;
+            tx.execute("UPDATE changes SET pushed = 1 WHERE op_id = ?1", [op.to_string()])?;
         }
         tx.commit()?;
         Ok(())
     }
 
     pub fn pending(&self) -> Result<Pending, StoreError> {
-        let changes: u32 = self.conn.query_row(
-            "SELECT count(*) FROM changes WHERE local = 1 AND pushed = 0",
-            [],
-            |r| r.get(0),
-        )?;
+        let changes: u32 =
+            self.conn.query_row("SELECT count(*) FROM changes WHERE local = 1 AND pushed = 0", [], |r| r.get(0))?;
         let (photos, bytes): (u32, i64) = self.conn.query_row(
             "SELECT count(*), coalesce(sum(size_bytes), 0) FROM photo_blobs WHERE uploaded = 0",
             [],
             |r| Ok((r.get(0)?, r.get(1)?)),
         )?;
-        Ok(Pending {
-            changes,
-            photos,
-            photo_bytes: bytes as u64,
-        })
+        Ok(Pending { changes, photos, photo_bytes: bytes as u64 })
     }
 
     /// Photos whose bytes the server does not have yet: (sha256, size).
     pub fn photos_to_upload(&self) -> Result<Vec<(String, u64)>, StoreError> {
-        let mut st = self.conn.prepare_cached(
-            "SELECT sha256, size_bytes FROM photo_blobs WHERE uploaded = 0 ORDER BY sha256",
-        )?;
-        let rows = st.query_map([], |r| {
-            Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)? as u64))
-        })?;
+        let mut st = self
+            .conn
+            .prepare_cached("SELECT sha256, size_bytes FROM photo_blobs WHERE uploaded = 0 ORDER BY sha256")?;
+        let rows = st.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)? as u64)))?;
         Ok(rows.collect::<Result<_, _>>()?)
     }
 
@@ -478,10 +423,7 @@ impl Store {
     }
 
     pub fn mark_photo_uploaded(&self, sha256: &str) -> Result<(), StoreError> {
-        self.conn.execute(
-            "UPDATE photo_blobs SET uploaded = 1 WHERE sha256 = ?1",
-            [sha256],
-        )?;
+        self.conn.execute("UPDATE photo_blobs SET uploaded = 1 WHERE sha256 = ?1", [sha256])?;
         Ok(())
     }
 
@@ -490,20 +432,14 @@ impl Store {
     pub fn store_remote_photo(&self, sha256: &str, bytes: &[u8]) -> Result<(), StoreError> {
         let actual = photo::sha256_hex(bytes);
         if actual != sha256 {
-            return Err(crate::error::PhotoError::HashMismatch {
-                expected: sha256.into(),
-                actual,
-            }
-            .into());
+            return Err(crate::error::PhotoError::HashMismatch { expected: sha256.into(), actual }.into());
         }
         self.photos.put(sha256, bytes)?;
         Ok(())
     }
 
     pub fn pull_cursor(&self) -> Result<i64, StoreError> {
-        Ok(meta_get(&self.conn, "pull_cursor")?
-            .and_then(|s| s.parse().ok())
-            .unwrap_or(0))
+        Ok(meta_get(&self.conn, "pull_cursor")?.and_then(|s| s.parse().ok()).unwrap_or(0))
     }
 
     /// Applies one page of pulled changes and advances the cursor, in one
@@ -552,9 +488,7 @@ fn insert_change(conn: &Connection, c: &Change, local: bool) -> Result<bool, Sto
 }
 
 fn meta_get(conn: &Connection, key: &str) -> Result<Option<String>, StoreError> {
-    Ok(conn
-        .query_row("SELECT value FROM meta WHERE key = ?1", [key], |r| r.get(0))
-        .optional()?)
+    Ok(conn.query_row("SELECT value FROM meta WHERE key = ?1", [key], |r| r.get(0)).optional()?)
 }
 
 fn meta_set(conn: &Connection, key: &str, value: &str) -> Result<(), StoreError> {

@@ -13,18 +13,10 @@ fn with_demo(s: &mut Store) -> Uuid {
     let changes: Vec<ServerChange> = demo::demo_campaign(16)
         .into_iter()
         .enumerate()
-        .map(|(i, change)| ServerChange {
-            seq: i as i64 + 1,
-            change,
-        })
+        .map(|(i, change)| ServerChange { seq: i as i64 + 1, change })
         .collect();
     let n = changes.len() as i64;
-    s.apply_pulled(&PullResponse {
-        changes,
-        next_cursor: n,
-        has_more: false,
-    })
-    .unwrap();
+    s.apply_pulled(&PullResponse { changes, next_cursor: n, has_more: false }).unwrap();
     demo::demo_campaign_id()
 }
 
@@ -35,10 +27,7 @@ fn new_object(campaign_id: Uuid) -> NewObject {
         category: Category::Health,
         district: District::Almaly,
         address: "ул. Толе би, 10".into(),
-        location: Some(GeoPoint {
-            lat_deg: 43.25,
-            lon_deg: 76.92,
-        }),
+        location: Some(GeoPoint { lat_deg: 43.25, lon_deg: 76.92 }),
     }
 }
 
@@ -47,14 +36,10 @@ fn migrations_are_numbered_and_rerunnable() {
     let dir = tempfile::tempdir().unwrap();
     drop(Store::open(dir.path()).unwrap());
     let mut conn = Connection::open(Store::db_path(dir.path())).unwrap();
-    let v: u32 = conn
-        .query_row("PRAGMA user_version", [], |r| r.get(0))
-        .unwrap();
+    let v: u32 = conn.query_row("PRAGMA user_version", [], |r| r.get(0)).unwrap();
     assert_eq!(v as usize, MIGRATIONS.len());
     assert_eq!(migrate(&mut conn).unwrap() as usize, MIGRATIONS.len());
-    let mode: String = conn
-        .query_row("PRAGMA journal_mode", [], |r| r.get(0))
-        .unwrap();
+    let mode: String = conn.query_row("PRAGMA journal_mode", [], |r| r.get(0)).unwrap();
     assert_eq!(mode, "wal");
 }
 
@@ -62,11 +47,7 @@ fn migrations_are_numbered_and_rerunnable() {
 fn every_edit_writes_change_records_in_the_same_transaction() {
     let (_d, mut s) = store();
     let c = with_demo(&mut s);
-    assert_eq!(
-        s.pending().unwrap().changes,
-        0,
-        "pulled changes are not in the outbox"
-    );
+    assert_eq!(s.pending().unwrap().changes, 0, "pulled changes are not in the outbox");
     let id = s.create_object(new_object(c)).unwrap();
     let out = s.outbox(1000).unwrap();
     // 6 object fields + 5 fields of the draft audit.
@@ -94,15 +75,8 @@ fn a_bad_field_writes_nothing() {
     assert_eq!(s.object_detail(id).unwrap().object.name, "Поликлиника №5");
 
     let mut bad = new_object(c);
-    bad.location = Some(GeoPoint {
-        lat_deg: 95.0,
-        lon_deg: 0.0,
-    });
-    assert!(s
-        .create_object(bad)
-        .unwrap_err()
-        .to_string()
-        .contains("impossible GPS"));
+    bad.location = Some(GeoPoint { lat_deg: 95.0, lon_deg: 0.0 });
+    assert!(s.create_object(bad).unwrap_err().to_string().contains("impossible GPS"));
     assert_eq!(s.pending().unwrap().changes, before);
 }
 
@@ -126,22 +100,15 @@ fn elements_and_photos_attach_and_survive_reopen() {
             })
             .unwrap();
         let jpeg = demo::jpeg_with_exif(320, 240, 1, Some((43.25, 76.92)), "2025:06:01 12:00:00");
-        let p = s
-            .attach_photo(PhotoSubject::Element, element, &jpeg)
-            .unwrap();
+        let p = s.attach_photo(PhotoSubject::Element, element, &jpeg).unwrap();
         assert_eq!(p.object_id, Some(object));
         assert!(s.thumbnail(&p.sha256).unwrap().is_some());
-        assert!(s
-            .attach_photo(PhotoSubject::Object, object, b"not an image")
-            .is_err());
+        assert!(s.attach_photo(PhotoSubject::Object, object, b"not an image").is_err());
     }
     let s = Store::open(dir.path()).unwrap();
     let d = s.object_detail(object).unwrap();
     assert_eq!(d.elements.len(), 1);
-    assert_eq!(
-        d.elements[0].measurements["rise_mm"],
-        MeasuredValue::LengthMm(120)
-    );
+    assert_eq!(d.elements[0].measurements["rise_mm"], MeasuredValue::LengthMm(120));
     assert_eq!(d.photos.len(), 1);
     assert_eq!(s.pending().unwrap().photos, 1);
     let summary = s.objects(Some(demo::demo_campaign_id()), None).unwrap();
@@ -153,10 +120,7 @@ fn elements_and_photos_attach_and_survive_reopen() {
 fn objects_sort_by_distance() {
     let (_d, mut s) = store();
     let c = with_demo(&mut s);
-    let here = GeoPoint {
-        lat_deg: 43.33,
-        lon_deg: 76.96,
-    };
+    let here = GeoPoint { lat_deg: 43.33, lon_deg: 76.96 };
     let list = s.objects(Some(c), Some(here)).unwrap();
     assert_eq!(list.len(), 16);
     assert!(list.windows(2).all(|w| w[0].distance_m <= w[1].distance_m));
@@ -197,21 +161,12 @@ fn pulled_pages_are_idempotent_and_lww() {
         },
     };
     let old = mk(Hlc::new(1, 0), "old");
-    let page = PullResponse {
-        changes: vec![old.clone()],
-        next_cursor: 1000,
-        has_more: false,
-    };
+    let page = PullResponse { changes: vec![old.clone()], next_cursor: 1000, has_more: false };
     assert_eq!(s.apply_pulled(&page).unwrap(), 1);
     assert_eq!(s.apply_pulled(&page).unwrap(), 0, "same page twice");
     assert_eq!(s.object_detail(id).unwrap().object.name, "Поликлиника №5");
     let newer = mk(Hlc::new(u64::MAX / 2, 0), "newer");
-    s.apply_pulled(&PullResponse {
-        changes: vec![newer],
-        next_cursor: 1001,
-        has_more: false,
-    })
-    .unwrap();
+    s.apply_pulled(&PullResponse { changes: vec![newer], next_cursor: 1001, has_more: false }).unwrap();
     assert_eq!(s.object_detail(id).unwrap().object.name, "newer");
     assert_eq!(s.pull_cursor().unwrap(), 1001);
     // Our next write still orders after what we saw.

@@ -10,11 +10,7 @@ use qadam_core::{ModelError, PhotoError, StoreError};
 #[derive(Debug, thiserror::Error)]
 pub enum AppError {
     #[error("{message}")]
-    BadRequest {
-        code: &'static str,
-        message: String,
-        field: Option<String>,
-    },
+    BadRequest { code: &'static str, message: String, field: Option<String> },
     #[error("missing or wrong API token")]
     Unauthorized,
     #[error("{0} was not found")]
@@ -44,26 +40,16 @@ impl From<StoreError> for AppError {
 
 impl AppError {
     pub fn bad(code: &'static str, message: impl Into<String>, field: Option<String>) -> Self {
-        AppError::BadRequest {
-            code,
-            message: message.into(),
-            field,
-        }
+        AppError::BadRequest { code, message: message.into(), field }
     }
 
     fn parts(&self) -> (StatusCode, &'static str, Option<String>) {
         match self {
-            AppError::BadRequest { code, field, .. } => {
-                (StatusCode::BAD_REQUEST, code, field.clone())
-            }
+            AppError::BadRequest { code, field, .. } => (StatusCode::BAD_REQUEST, code, field.clone()),
             AppError::Unauthorized => (StatusCode::UNAUTHORIZED, "unauthorized", None),
             AppError::NotFound(_) => (StatusCode::NOT_FOUND, "not_found", None),
             AppError::TooLarge(_) => (StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large", None),
-            AppError::Model(m) => (
-                StatusCode::UNPROCESSABLE_ENTITY,
-                m.code(),
-                m.field().map(String::from),
-            ),
+            AppError::Model(m) => (StatusCode::UNPROCESSABLE_ENTITY, m.code(), m.field().map(String::from)),
             AppError::Photo(p) => {
                 let status = match p {
                     PhotoError::TooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
@@ -72,9 +58,7 @@ impl AppError {
                 };
                 (status, p.code(), None)
             }
-            AppError::Store(_) | AppError::Internal(_) => {
-                (StatusCode::INTERNAL_SERVER_ERROR, "internal", None)
-            }
+            AppError::Store(_) | AppError::Internal(_) => (StatusCode::INTERNAL_SERVER_ERROR, "internal", None),
         }
     }
 }
@@ -85,17 +69,10 @@ impl IntoResponse for AppError {
         if status.is_server_error() {
             tracing::error!("{self}");
         }
-        let body = ErrorBody {
-            error: ErrorDetail {
-                code: code.to_string(),
-                message: self.to_string(),
-                field,
-            },
-        };
+        let body = ErrorBody { error: ErrorDetail { code: code.to_string(), message: self.to_string(), field } };
         let mut res = (status, Json(body)).into_response();
         if status == StatusCode::UNAUTHORIZED {
-            res.headers_mut()
-                .insert("www-authenticate", "Bearer".parse().expect("static header"));
+            res.headers_mut().insert("www-authenticate", "Bearer".parse().expect("static header"));
         }
         res
     }

@@ -41,17 +41,11 @@ pub struct AppState {
 
 pub fn router(state: Arc<AppState>) -> Router {
     let api = Router::new()
-        .route(
-            "/sync/push",
-            post(push).layer(DefaultBodyLimit::max(MAX_PUSH_BYTES)),
-        )
+        .route("/sync/push", post(push).layer(DefaultBodyLimit::max(MAX_PUSH_BYTES)))
         .route("/sync/pull", get(pull))
         .route(
             "/photos/{sha256}",
-            get(photo_get)
-                .head(photo_head)
-                .put(photo_put)
-                .layer(DefaultBodyLimit::max(MAX_PHOTO_BYTES as usize)),
+            get(photo_get).head(photo_head).put(photo_put).layer(DefaultBodyLimit::max(MAX_PHOTO_BYTES as usize)),
         )
         .route("/photos/{sha256}/thumb", get(photo_thumb))
         .route("/campaigns", get(campaigns))
@@ -60,15 +54,11 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route_layer(middleware::from_fn_with_state(state.clone(), require_token))
         .route("/session", post(session_start).delete(session_end));
     let mut app = Router::new()
-        .route(
-            "/healthz",
-            get(|| async { Json(serde_json::json!({"status": "ok"})) }),
-        )
+        .route("/healthz", get(|| async { Json(serde_json::json!({"status": "ok"})) }))
         .nest("/api/v1", api)
         .fallback(|| async { AppError::NotFound("this address".into()) });
     if let Some(dir) = &state.dashboard_dir {
-        app = app
-            .fallback_service(ServeDir::new(dir).fallback(ServeFile::new(dir.join("index.html"))));
+        app = app.fallback_service(ServeDir::new(dir).fallback(ServeFile::new(dir.join("index.html"))));
     }
     app.with_state(state)
 }
@@ -82,10 +72,7 @@ fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
 }
 
 fn authorized(state: &AppState, headers: &HeaderMap) -> bool {
-    if let Some(v) = headers
-        .get(header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-    {
+    if let Some(v) = headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok()) {
         if let Some(t) = v.strip_prefix("Bearer ") {
             return constant_time_eq(t.trim().as_bytes(), state.token.as_bytes());
         }
@@ -114,22 +101,14 @@ fn parse_json<T: serde::de::DeserializeOwned>(body: &[u8]) -> Result<T, AppError
     serde_path_to_error::deserialize(de).map_err(|e| {
         let path = e.path().to_string();
         let inner = e.into_inner();
-        let code = if inner.is_syntax() || inner.is_eof() {
-            "malformed_json"
-        } else {
-            "invalid_body"
-        };
+        let code = if inner.is_syntax() || inner.is_eof() { "malformed_json" } else { "invalid_body" };
         let field = (path != ".").then_some(path);
         AppError::bad(code, format!("request body: {inner}"), field)
     })
 }
 
-async fn blocking<T: Send + 'static>(
-    f: impl FnOnce() -> Result<T, AppError> + Send + 'static,
-) -> Result<T, AppError> {
-    tokio::task::spawn_blocking(f)
-        .await
-        .map_err(|e| AppError::Internal(e.to_string()))?
+async fn blocking<T: Send + 'static>(f: impl FnOnce() -> Result<T, AppError> + Send + 'static) -> Result<T, AppError> {
+    tokio::task::spawn_blocking(f).await.map_err(|e| AppError::Internal(e.to_string()))?
 }
 
 async fn push(State(s): State<Arc<AppState>>, body: Bytes) -> Result<Json<PushResponse>, AppError> {
@@ -140,9 +119,7 @@ async fn push(State(s): State<Arc<AppState>>, body: Bytes) -> Result<Json<PushRe
             req.changes.len()
         )));
     }
-    Ok(Json(
-        blocking(move || Ok(s.store.push(req.changes)?)).await?,
-    ))
+    Ok(Json(blocking(move || Ok(s.store.push(req.changes)?)).await?))
 }
 
 #[derive(Deserialize)]
@@ -169,18 +146,14 @@ async fn pull(
             Some("since".into()),
         ));
     }
-    Ok(Json(
-        blocking(move || Ok(s.store.pull(q.since, q.limit)?)).await?,
-    ))
+    Ok(Json(blocking(move || Ok(s.store.pull(q.since, q.limit)?)).await?))
 }
 
 fn check_sha(sha256: &str) -> Result<(), AppError> {
     if photo::is_sha256_hex(sha256) {
         Ok(())
     } else {
-        Err(AppError::Photo(qadam_core::PhotoError::BadHash(
-            sha256.to_string(),
-        )))
+        Err(AppError::Photo(qadam_core::PhotoError::BadHash(sha256.to_string())))
     }
 }
 
@@ -193,33 +166,18 @@ async fn photo_put(
     let res = blocking(move || {
         let info = photo::inspect(&body, MAX_PHOTO_BYTES)?;
         if info.sha256 != sha256 {
-            return Err(qadam_core::PhotoError::HashMismatch {
-                expected: sha256,
-                actual: info.sha256,
-            }
-            .into());
+            return Err(qadam_core::PhotoError::HashMismatch { expected: sha256, actual: info.sha256 }.into());
         }
         s.photos.put(&info.sha256, &body)?;
         let created = s.store.add_photo(&info)?;
-        Ok(PhotoUploadResponse {
-            sha256: info.sha256,
-            size_bytes: info.size_bytes,
-            created,
-        })
+        Ok(PhotoUploadResponse { sha256: info.sha256, size_bytes: info.size_bytes, created })
     })
     .await?;
-    let status = if res.created {
-        StatusCode::CREATED
-    } else {
-        StatusCode::OK
-    };
+    let status = if res.created { StatusCode::CREATED } else { StatusCode::OK };
     Ok((status, Json(res)).into_response())
 }
 
-async fn photo_head(
-    State(s): State<Arc<AppState>>,
-    Path(sha256): Path<String>,
-) -> Result<Response, AppError> {
+async fn photo_head(State(s): State<Arc<AppState>>, Path(sha256): Path<String>) -> Result<Response, AppError> {
     check_sha(&sha256)?;
     let mime = blocking({
         let s = s.clone();
@@ -232,70 +190,35 @@ async fn photo_head(
     }
 }
 
-async fn photo_get(
-    State(s): State<Arc<AppState>>,
-    Path(sha256): Path<String>,
-) -> Result<Response, AppError> {
+async fn photo_get(State(s): State<Arc<AppState>>, Path(sha256): Path<String>) -> Result<Response, AppError> {
     check_sha(&sha256)?;
     let (mime, bytes) = blocking(move || {
-        let mime = s
-            .store
-            .photo_mime(&sha256)?
-            .ok_or_else(|| AppError::NotFound(format!("photo {sha256}")))?;
-        let bytes = s
-            .photos
-            .get(&sha256)?
-            .ok_or_else(|| AppError::NotFound(format!("photo {sha256}")))?;
+        let mime = s.store.photo_mime(&sha256)?.ok_or_else(|| AppError::NotFound(format!("photo {sha256}")))?;
+        let bytes = s.photos.get(&sha256)?.ok_or_else(|| AppError::NotFound(format!("photo {sha256}")))?;
         Ok((mime, bytes))
     })
     .await?;
-    Ok((
-        [
-            (header::CONTENT_TYPE, mime),
-            (
-                header::CACHE_CONTROL,
-                "private, max-age=31536000, immutable".into(),
-            ),
-        ],
-        bytes,
-    )
+    Ok(([(header::CONTENT_TYPE, mime), (header::CACHE_CONTROL, "private, max-age=31536000, immutable".into())], bytes)
         .into_response())
 }
 
-async fn photo_thumb(
-    State(s): State<Arc<AppState>>,
-    Path(sha256): Path<String>,
-) -> Result<Response, AppError> {
+async fn photo_thumb(State(s): State<Arc<AppState>>, Path(sha256): Path<String>) -> Result<Response, AppError> {
     check_sha(&sha256)?;
     let bytes = blocking(move || {
         if let Some(t) = s.thumbs.get(&sha256)? {
             return Ok(t);
         }
-        let orig = s
-            .photos
-            .get(&sha256)?
-            .ok_or_else(|| AppError::NotFound(format!("photo {sha256}")))?;
+        let orig = s.photos.get(&sha256)?.ok_or_else(|| AppError::NotFound(format!("photo {sha256}")))?;
         let t = photo::thumbnail(&orig)?;
         s.thumbs.put(&sha256, &t)?;
         Ok(t)
     })
     .await?;
-    Ok((
-        [
-            (header::CONTENT_TYPE, "image/jpeg"),
-            (
-                header::CACHE_CONTROL,
-                "private, max-age=31536000, immutable",
-            ),
-        ],
-        bytes,
-    )
+    Ok(([(header::CONTENT_TYPE, "image/jpeg"), (header::CACHE_CONTROL, "private, max-age=31536000, immutable")], bytes)
         .into_response())
 }
 
-async fn campaigns(
-    State(s): State<Arc<AppState>>,
-) -> Result<Json<Vec<qadam_core::model::Campaign>>, AppError> {
+async fn campaigns(State(s): State<Arc<AppState>>) -> Result<Json<Vec<qadam_core::model::Campaign>>, AppError> {
     Ok(Json(blocking(move || Ok(s.store.campaigns()?)).await?))
 }
 
@@ -308,11 +231,8 @@ async fn objects(
     State(s): State<Arc<AppState>>,
     q: Result<Query<ObjectsQuery>, axum::extract::rejection::QueryRejection>,
 ) -> Result<Json<Vec<ObjectSummary>>, AppError> {
-    let Query(q) =
-        q.map_err(|e| AppError::bad("invalid_query", e.body_text(), Some("campaign".into())))?;
-    Ok(Json(
-        blocking(move || Ok(s.store.objects(q.campaign)?)).await?,
-    ))
+    let Query(q) = q.map_err(|e| AppError::bad("invalid_query", e.body_text(), Some("campaign".into())))?;
+    Ok(Json(blocking(move || Ok(s.store.objects(q.campaign)?)).await?))
 }
 
 /// An object as the dashboard shows it: the record, and which of its
@@ -324,30 +244,15 @@ struct DashboardObject {
     photos_pending: Vec<String>,
 }
 
-async fn object(
-    State(s): State<Arc<AppState>>,
-    Path(id): Path<String>,
-) -> Result<Json<DashboardObject>, AppError> {
-    let id = Uuid::parse_str(&id).map_err(|_| {
-        AppError::bad(
-            "invalid_id",
-            format!("`{id}` is not a UUID"),
-            Some("id".into()),
-        )
-    })?;
+async fn object(State(s): State<Arc<AppState>>, Path(id): Path<String>) -> Result<Json<DashboardObject>, AppError> {
+    let id = Uuid::parse_str(&id)
+        .map_err(|_| AppError::bad("invalid_id", format!("`{id}` is not a UUID"), Some("id".into())))?;
     Ok(Json(
         blocking(move || {
             let detail = s.store.object_detail(id)?;
-            let photos_pending = detail
-                .photos
-                .iter()
-                .filter(|p| !s.photos.has(&p.sha256))
-                .map(|p| p.sha256.clone())
-                .collect();
-            Ok(DashboardObject {
-                detail,
-                photos_pending,
-            })
+            let photos_pending =
+                detail.photos.iter().filter(|p| !s.photos.has(&p.sha256)).map(|p| p.sha256.clone()).collect();
+            Ok(DashboardObject { detail, photos_pending })
         })
         .await?,
     ))
@@ -366,10 +271,7 @@ async fn session_start(State(s): State<Arc<AppState>>, body: Bytes) -> Result<Re
     if !constant_time_eq(req.token.as_bytes(), s.token.as_bytes()) {
         return Err(AppError::Unauthorized);
     }
-    let cookie = format!(
-        "{SESSION_COOKIE}={}; HttpOnly; SameSite=Strict; Path=/",
-        session_value(&s.token)
-    );
+    let cookie = format!("{SESSION_COOKIE}={}; HttpOnly; SameSite=Strict; Path=/", session_value(&s.token));
     Ok((StatusCode::NO_CONTENT, [(header::SET_COOKIE, cookie)]).into_response())
 }
 

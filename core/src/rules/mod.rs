@@ -1,0 +1,167 @@
+//! The norms engine: pure functions from measurements to verdicts. A rule
+//! set is data (`schemas/rules/*.json`): each rule names the element kind,
+//! the fields it reads, when it applies, the check, the required value, the
+//! disability categories a failure affects and how, and the clause it comes
+//! from. [`evaluate`] gives one result per rule and element, then
+//! aggregates them per functional zone and per category by the regional
+//! passport method (see `schemas/rules/README.md`). No I/O.
+
+mod aggregate;
+mod ruleset;
+
+use std::collections::BTreeMap;
+
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+use ts_rs::TS;
+use uuid::Uuid;
+
+pub use aggregate::{aggregate, CategoryStatus, MapStatus, ObjectVerdict, ZoneVerdict};
+pub use ruleset::{
+    builtin, builtin_ids, Check, Condition, Effect, Localized, Op, Rule, RuleSet, RuleSetError, Severity, Source,
+};
+
+use crate::model::{Element, ElementKind, MeasuredValue, Object};
+
+/// Disability categories of the regional passport method.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, JsonSchema, TS)]
+pub enum DisabilityCategory {
+    /// К: wheelchair users.
+    K,
+    /// О: other musculoskeletal impairments.
+    O,
+    /// С: vision.
+    S,
+    /// Г: hearing.
+    G,
+    /// У: intellectual impairments.
+    U,
+}
+
+impl DisabilityCategory {
+    pub const ALL: [DisabilityCategory; 5] = [
+        DisabilityCategory::K,
+        DisabilityCategory::O,
+        DisabilityCategory::S,
+        DisabilityCategory::G,
+        DisabilityCategory::U,
+    ];
+}
+
+/// Functional zones of an object.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, JsonSchema, TS)]
+#[serde(rename_all = "snake_case")]
+pub enum Zone {
+    Approach,
+    Entrance,
+    PathsInside,
+    Service,
+    Sanitary,
+    Information,
+}
+
+impl Zone {
+    /// Zones a visitor passes through to be served; the others (sanitary
+    /// rooms, information) make an object partially accessible when they fail.
+    pub fn on_path(self) -> bool {
+        matches!(self, Zone::Approach | Zone::Entrance | Zone::PathsInside | Zone::Service)
+    }
+}
+
+impl ElementKind {
+    pub fn zone(self) -> Zone {
+        match self {
+            ElementKind::ApproachPath | ElementKind::Parking => Zone::Approach,
+            ElementKind::Entrance | ElementKind::Ramp | ElementKind::Door => Zone::Entrance,
+            ElementKind::Stairs | ElementKind::Lift | ElementKind::Corridor => Zone::PathsInside,
+            ElementKind::ServiceCounter => Zone::Service,
+            ElementKind::Toilet => Zone::Sanitary,
+            ElementKind::TactileNavigation | ElementKind::Signage => Zone::Information,
+        }
+    }
+}
+
+/// What one rule said about one element.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, JsonSchema, TS)]
+#[serde(rename_all = "snake_case")]
+pub enum Outcome {
+    Pass,
+    Fail,
+    /// A field the rule reads has no value yet.
+    NotMeasured,
+    /// The rule's condition does not hold for this element.
+    NotApplicable,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema, TS)]
+pub struct RuleResult {
+    pub rule_id: String,
+    pub element_id: Uuid,
+    pub outcome: Outcome,
+    /// The quantity the check compared, in the rule's unit.
+    pub measured: Option<f64>,
+    pub required: String,
+    pub unit: String,
+    /// Fields that would settle a `not_measured` result.
+    pub missing: Vec<String>,
+    pub clause: String,
+    pub document: String,
+    pub affects: BTreeMap<DisabilityCategory, Effect>,
+    pub severity: Severity,
+    pub fix: Localized,
+}
+
+/// An object with its elements, the input of `qadam-server evaluate`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema, TS)]
+#[serde(deny_unknown_fields)]
+pub struct EvaluationInput {
+    pub object: Object,
+    pub elements: Vec<Element>,
+}
+
+/// A measured field as a number (flags are 1 or 0).
+fn field_value(e: &Element, name: &str) -> Option<f64> {
+    e.measurements.get(name).map(|v| match v {
+        MeasuredValue::Flag(b) => f64::from(u8::from(*b)),
+        MeasuredValue::LengthMm(mm) => f64::from(*mm),
+    })
+}
+
+/// Quantities derived from several fields.
+pub const DERIVED: &[(&str, &[&str])] = &[("slope_permille", &["rise_mm", "run_mm"])];
+
+/// The value of a quantity on an element: a field, or a derived quantity.
+/// `Err` lists the fields that are missing.
+pub fn quantity(e: &Element, name: &str) -> Result<f64, Vec<String>> {
+    match name {
+        "slope_permille" => match (field_value(e, "rise_mm"), field_value(e, "run_mm")) {
+            (Some(rise), Some(run)) if run > 0.0 => Ok(rise * 1000.0 / run),
+            (Some(_), Some(_)) => Err(vec!["run_mm".into()]),
+            (rise, run) => Err([("rise_mm", rise), ("run_mm", run)]
+                .into_iter()
+                .filter(|(_, v)| v.is_none())
+                .map(|(n, _)| n.to_string())
+                .collect()),
+        },
+        field => field_value(e, field).ok_or_else(|| vec![field.to_string()]),
+    }
+}
+
+/// Applies every rule of `set` to every element of the object.
+pub fn evaluate_elements(set: &RuleSet, input: &EvaluationInput) -> Vec<RuleResult> {
+    let kinds: Vec<ElementKind> = input.elements.iter().filter_map(|e| e.kind).collect();
+    let mut out = Vec::new();
+    for e in &input.elements {
+        let Some(kind) = e.kind else { continue };
+        for rule in set.rules.iter().filter(|r| r.element == kind) {
+            out.push(rule.apply(e, &kinds));
+        }
+    }
+    out
+}
+
+/// The full verdict of an object under a rule set.
+pub fn evaluate(set: &RuleSet, input: &EvaluationInput) -> ObjectVerdict {
+    let results = evaluate_elements(set, input);
+    aggregate(set, input, results)
+}
