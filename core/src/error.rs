@@ -46,6 +46,8 @@ pub enum StoreError {
     Photo(#[from] PhotoError),
     #[error("file system: {0}")]
     Io(#[from] std::io::Error),
+    #[error("rule set: {0}")]
+    Rules(#[from] crate::rules::RuleSetError),
 }
 
 /// Why a photo was refused.

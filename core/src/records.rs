@@ -244,3 +244,44 @@ pub fn object_detail(conn: &Connection, id: Uuid) -> Result<ObjectDetail, StoreE
     photos.sort_by_key(|p| p.id);
     Ok(ObjectDetail { object, audits, elements, photos })
 }
+
+/// The rule set a campaign audits against (the Kazakh set by default).
+pub fn rule_set_for(conn: &Connection, campaign_id: Option<Uuid>) -> Result<crate::rules::RuleSet, StoreError> {
+    let id = match campaign_id {
+        Some(c) => load_one::<Campaign>(conn, EntityKind::Campaign, c).map(|c| c.rule_set).unwrap_or_default(),
+        None => String::new(),
+    };
+    let id = if id.is_empty() { crate::rules::DEFAULT_RULE_SET.to_string() } else { id };
+    Ok(crate::rules::builtin(&id)?)
+}
+
+/// The verdict of an object under its campaign's rule set.
+pub fn verdict(conn: &Connection, object_id: Uuid) -> Result<crate::rules::ObjectVerdict, StoreError> {
+    let d = object_detail(conn, object_id)?;
+    let set = rule_set_for(conn, d.object.campaign_id)?;
+    Ok(crate::rules::evaluate(&set, &crate::rules::EvaluationInput { object: d.object, elements: d.elements }))
+}
+
+/// Rule results for an element being typed, before it is saved: the live
+/// ✓/✗ of the form.
+pub fn preview_element(
+    conn: &Connection,
+    object_id: Uuid,
+    kind: ElementKind,
+    measurements: BTreeMap<String, crate::model::MeasuredValue>,
+) -> Result<Vec<crate::rules::RuleResult>, StoreError> {
+    let d = object_detail(conn, object_id)?;
+    let set = rule_set_for(conn, d.object.campaign_id)?;
+    let draft = Element {
+        id: Uuid::nil(),
+        object_id: Some(object_id),
+        audit_id: None,
+        kind: Some(kind),
+        note: String::new(),
+        measurements,
+    };
+    let mut elements = d.elements;
+    elements.push(draft);
+    let results = crate::rules::evaluate_elements(&set, &crate::rules::EvaluationInput { object: d.object, elements });
+    Ok(results.into_iter().filter(|r| r.element_id.is_nil()).collect())
+}

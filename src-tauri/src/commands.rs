@@ -120,3 +120,18 @@ pub async fn sync_now(state: State<'_, AppState>, on_progress: Channel<SyncProgr
     let _one_at_a_time = state.syncing.lock().await;
     crate::sync::run(&state.store, &on_progress).await
 }
+
+#[tauri::command]
+pub fn object_verdict(state: State<'_, AppState>, id: Uuid) -> CmdResult<qadam_core::rules::ObjectVerdict> {
+    Ok(store(&state).verdict(id)?)
+}
+
+#[tauri::command]
+pub fn preview_element(
+    state: State<'_, AppState>,
+    object_id: Uuid,
+    kind: qadam_core::model::ElementKind,
+    measurements: BTreeMap<String, qadam_core::model::MeasuredValue>,
+) -> CmdResult<Vec<qadam_core::rules::RuleResult>> {
+    Ok(store(&state).preview_element(object_id, kind, measurements)?)
+}

@@ -72,6 +72,8 @@ pub fn run() {
             commands::photo_thumbnail,
             commands::submit_audit,
             commands::sync_now,
+            commands::object_verdict,
+            commands::preview_element,
         ])
         .run(tauri::generate_context!())
         .expect("error while running the Qadam app");

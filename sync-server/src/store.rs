@@ -153,6 +153,10 @@ impl SqliteStore {
         self.with(|c| records::object_detail(c, id))
     }
 
+    pub fn verdict(&self, id: Uuid) -> Result<qadam_core::rules::ObjectVerdict, StoreError> {
+        self.with(|c| records::verdict(c, id))
+    }
+
     pub fn photo_mime(&self, sha256: &str) -> Result<Option<String>, StoreError> {
         self.with(|c| {
             Ok(c.query_row("SELECT mime FROM photos WHERE sha256 = ?1", [sha256], |r| r.get(0)).optional()?)

@@ -13,6 +13,8 @@ import {
 } from './harness.mjs';
 
 const OBJECT_NAME = 'Поликлиника E2E № 7';
+const ADA_CAMPAIGN = '019a0000-0000-7000-8000-00000000ada1';
+const ADA_CAMPAIGN_NAME = 'Проверка по ADA (e2e)';
 const PHOTO_OBJECT = join(ROOT, 'fixtures/photos/entrance-gps.jpg');
 const PHOTO_ELEMENT = join(ROOT, 'fixtures/photos/ramp-rotated-gps.jpg');
 
@@ -35,6 +37,42 @@ async function openApp() {
   wd = new WebDriver(`http://127.0.0.1:${driverPort}`);
   await wd.start(APP_BIN);
   await wd.waitFor('#sync-button');
+}
+
+/** A second campaign audited against the 2010 ADA Standards, created
+ *  through the real push API (the Kazakh set has no confirmed rules yet). */
+async function pushAdaCampaign() {
+  const field = (n, f, value) => ({
+    op_id: `019a0000-0000-7000-8000-0000000a${String(n).padStart(4, '0')}`,
+    entity: 'campaign', entity_id: ADA_CAMPAIGN, field: f, value,
+    hlc: `${String(1763000000000 + n).padStart(15, '0')}-000000`, device_id: 'e2e-coordinator',
+  });
+  const r = await fetch(`http://127.0.0.1:${serverPort}/api/v1/sync/push`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${TOKEN}` },
+    body: JSON.stringify({ device_id: 'e2e-coordinator', changes: [
+      field(1, 'name', ADA_CAMPAIGN_NAME), field(2, 'rule_set', 'us-ada-2010'),
+      field(3, 'description', 'Проверка норм ADA в сквозном тесте'),
+    ] }),
+  });
+  assert.equal(r.status, 200, await r.text());
+}
+
+async function waitValue(css, value, timeoutMs = 15000) {
+  const until = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await wd.exec(`const e = document.querySelector(arguments[0]); return e ? e.value : null`, [css]);
+    if (v === value) return;
+    if (Date.now() > until) throw new Error(`timed out waiting for ${css} = ${value} (got ${v})`);
+    await new Promise((r) => setTimeout(r, 150));
+  }
+}
+
+async function clickText(css, text) {
+  for (const id of await wd.findAll(css)) {
+    if ((await wd.text(id)).includes(text)) return wd.clickElement(id);
+  }
+  throw new Error(`no ${css} with text ${text}`);
 }
 
 async function emulatePosition(lat, lon) {
@@ -61,6 +99,7 @@ before(async () => {
   serverPort = await freePort();
   driverPort = await freePort();
   server = await startServer({ dir: serverDir, port: serverPort });
+  await pushAdaCampaign();
   driver = await startTauriDriver({
     port: driverPort,
     env: {
@@ -85,7 +124,7 @@ test('1. the app syncs the demo campaign and lists its objects by distance and o
   // The device stands in Turksib district: emulate the webview's geolocation
   // (Xvfb has no GPS), as a browser test emulates a position.
   await emulatePosition(43.33, 76.96);
-  await wd.click('.cards .card');
+  await clickText('.cards .card', 'Демо');
   await wd.waitFor('#object-list li[data-distance-m]:not([data-distance-m=""])');
   const distances = await wd.exec(
     `return [...document.querySelectorAll('#object-list li')].map((li) => parseFloat(li.dataset.distanceM))`,
@@ -129,13 +168,13 @@ test('2–4. offline: create an object with two elements and photos', async () =
   await wd.type('#m-width_mm', '1000');
   await wd.type('#element-note', 'Поручень только с одной стороны');
   await wd.click('#add-element');
-  await wd.waitFor('#element-list li.element', { text: '450' });
+  await waitValue('#element-list li.element input[data-measure="rise_mm"]', '450');
 
   await wd.select('#element-kind', 'door');
   await wd.type('#m-clear_width_mm', '850');
   await wd.type('#m-threshold_mm', '20');
   await wd.click('#add-element');
-  await wd.waitFor('#element-list li.element:nth-child(2)', { text: '850' });
+  await waitValue('#element-list li.element:nth-child(2) input[data-measure="clear_width_mm"]', '850');
 
   await attachFile('#object-photo', PHOTO_OBJECT);
   await wd.waitFor('#status', { text: (s) => s.length > 0 });
@@ -156,7 +195,7 @@ test('2–4. offline: create an object with two elements and photos', async () =
 test('5. closing and reopening the app keeps everything', async () => {
   await wd.quit();
   await openApp();
-  await wd.click('.cards .card');
+  await clickText('.cards .card', 'Демо');
   await wd.waitFor('#object-list li');
   let found = null;
   for (const id of await wd.findAll('#object-list li button')) if ((await wd.text(id)).includes(OBJECT_NAME)) found = id;
@@ -181,6 +220,41 @@ test('6. back online, Sync sends records and photo bytes with progress', async (
   );
   assert.ok(syncedProgress.bytes > 100000, `photo bytes were sent: ${JSON.stringify(syncedProgress)}`);
   assert.match(syncedProgress.pending, /\b0\b.*\b0\b/, `nothing left to send: ${syncedProgress.pending}`);
+});
+
+test('norms: a failing ramp shows ✗ with its clause as it is typed, and ✓ once fixed', async () => {
+  await clickText('nav button', 'Кампании');
+  await clickText('.cards .card', 'ADA');
+  await wd.click('#new-object');
+  await wd.type('#obj-name', 'Пандус у входа (ADA)');
+  await wd.select('#obj-category', 'culture');
+  await wd.select('#obj-district', 'medeu');
+  await wd.click('#save-object');
+  await wd.waitFor('#object-title', { text: 'ADA' });
+  await wd.select('#element-kind', 'ramp');
+  await wd.type('#m-rise_mm', '450');
+  await wd.type('#m-run_mm', '4500');
+  await wd.type('#m-width_mm', '1000');
+  const slope = '#preview-results li[data-rule="ada-405.2-ramp-running-slope"]';
+  const failing = await wd.waitFor(`${slope}[data-outcome="fail"]`);
+  assert.match(await wd.text(failing), /405\.2/, 'the clause is cited');
+  assert.match(await wd.text(failing), /1:12/, 'the required value is shown');
+  await axe('the element form with a failing rule');
+  await wd.type('#m-run_mm', '5400');
+  await wd.waitFor(`${slope}[data-outcome="pass"]`);
+  await wd.click('#add-element');
+  await wd.waitFor('#category-statuses [data-category="K"][data-status="DP"]');
+  // Editing the saved ramp back to a steep run fails it, and К becomes not accessible.
+  await wd.type('#element-list input[data-measure="run_mm"]', '4000');
+  await wd.click('#element-list .save-measure');
+  await wd.waitFor('#element-list li.rule[data-rule="ada-405.2-ramp-running-slope"][data-outcome="fail"]');
+  await wd.waitFor('#category-statuses [data-category="K"][data-status="VND"]');
+  await wd.waitFor('#map-status[data-status="not_accessible"]');
+  await wd.type('#element-list input[data-measure="run_mm"]', '5400');
+  await wd.click('#element-list .save-measure');
+  await wd.waitFor('#element-list li.rule[data-rule="ada-405.2-ramp-running-slope"][data-outcome="pass"]');
+  await wd.waitFor('#category-statuses [data-category="K"][data-status="DP"]');
+  await axe('the object page with verdicts');
 });
 
 test('6. the dashboard lists and maps the new object with its elements and photo thumbnails', async () => {

@@ -23,6 +23,9 @@ pub use ruleset::{
 
 use crate::model::{Element, ElementKind, MeasuredValue, Object};
 
+/// The rule set of campaigns that name none: Kazakhstan's.
+pub const DEFAULT_RULE_SET: &str = "kz-sp-3.06-101-2012";
+
 /// Disability categories of the regional passport method.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, JsonSchema, TS)]
 pub enum DisabilityCategory {
@@ -96,6 +99,8 @@ pub enum Outcome {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema, TS)]
 pub struct RuleResult {
     pub rule_id: String,
+    /// What the rule checks, in the three UI languages.
+    pub title: Localized,
     pub element_id: Uuid,
     pub outcome: Outcome,
     /// The quantity the check compared, in the rule's unit.

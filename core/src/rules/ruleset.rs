@@ -154,6 +154,7 @@ impl Rule {
     pub fn apply(&self, e: &Element, kinds: &[ElementKind]) -> RuleResult {
         let mut result = RuleResult {
             rule_id: self.id.clone(),
+            title: self.title.clone(),
             element_id: e.id,
             outcome: Outcome::NotApplicable,
             measured: None,

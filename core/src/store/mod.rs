@@ -357,6 +357,21 @@ impl Store {
         records::object_detail(&self.conn, id)
     }
 
+    /// The verdict of an object under its campaign's rule set.
+    pub fn verdict(&self, object_id: Uuid) -> Result<crate::rules::ObjectVerdict, StoreError> {
+        records::verdict(&self.conn, object_id)
+    }
+
+    /// Live rule results for an element the auditor is typing.
+    pub fn preview_element(
+        &self,
+        object_id: Uuid,
+        kind: ElementKind,
+        measurements: BTreeMap<String, MeasuredValue>,
+    ) -> Result<Vec<crate::rules::RuleResult>, StoreError> {
+        records::preview_element(&self.conn, object_id, kind, measurements)
+    }
+
     /// The thumbnail of a photo, made on demand for photos that arrived by
     /// sync without one.
     pub fn thumbnail(&self, sha256: &str) -> Result<Option<Vec<u8>>, StoreError> {

@@ -175,3 +175,48 @@ fn pulled_pages_are_idempotent_and_lww() {
     s.update(EntityKind::Object, id, m).unwrap();
     assert_eq!(s.object_detail(id).unwrap().object.name, "mine again");
 }
+
+#[test]
+fn verdicts_follow_the_campaigns_rule_set_and_preview_live_values() {
+    let (_d, mut s) = store();
+    let kz = with_demo(&mut s);
+    let ada = Uuid::now_v7();
+    s.write(
+        EntityKind::Campaign,
+        ada,
+        vec![("name".into(), json!("ADA test")), ("rule_set".into(), json!("us-ada-2010"))],
+    )
+    .unwrap();
+    let id = s.create_object(new_object(ada)).unwrap();
+    let mut m = BTreeMap::new();
+    m.insert("rise_mm".to_string(), MeasuredValue::LengthMm(450));
+    m.insert("run_mm".to_string(), MeasuredValue::LengthMm(4500));
+    m.insert("width_mm".to_string(), MeasuredValue::LengthMm(1000));
+    let ramp = s
+        .add_element(NewElement {
+            object_id: id,
+            kind: ElementKind::Ramp,
+            measurements: m.clone(),
+            note: String::new(),
+        })
+        .unwrap();
+    let v = s.verdict(id).unwrap();
+    assert_eq!(v.rule_set, "us-ada-2010");
+    assert_eq!(v.by_category[&crate::rules::DisabilityCategory::K], crate::rules::CategoryStatus::NotAccessible);
+    // Typing a longer run turns the slope rule to a pass before saving.
+    m.insert("run_mm".to_string(), MeasuredValue::LengthMm(5400));
+    let preview = s.preview_element(id, ElementKind::Ramp, m).unwrap();
+    let slope = preview.iter().find(|r| r.rule_id == "ada-405.2-ramp-running-slope").unwrap();
+    assert_eq!(slope.outcome, crate::rules::Outcome::Pass);
+    assert_eq!(slope.clause, "405.2");
+    // Saving the fix makes the object accessible for К.
+    let mut fix = BTreeMap::new();
+    fix.insert("measurements.run_mm".to_string(), json!(5400));
+    s.update(EntityKind::Element, ramp, fix).unwrap();
+    let v = s.verdict(id).unwrap();
+    assert_eq!(v.by_category[&crate::rules::DisabilityCategory::K], crate::rules::CategoryStatus::Full);
+    // The demo campaign's Kazakh set has no confirmed rules yet: nothing is judged.
+    let demo_obj = s.create_object(new_object(kz)).unwrap();
+    let v = s.verdict(demo_obj).unwrap();
+    assert_eq!((v.rule_set.as_str(), v.rule_count), ("kz-sp-3.06-101-2012", 0));
+}

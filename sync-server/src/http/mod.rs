@@ -242,6 +242,7 @@ struct DashboardObject {
     #[serde(flatten)]
     detail: ObjectDetail,
     photos_pending: Vec<String>,
+    verdict: qadam_core::rules::ObjectVerdict,
 }
 
 async fn object(State(s): State<Arc<AppState>>, Path(id): Path<String>) -> Result<Json<DashboardObject>, AppError> {
@@ -252,7 +253,8 @@ async fn object(State(s): State<Arc<AppState>>, Path(id): Path<String>) -> Resul
             let detail = s.store.object_detail(id)?;
             let photos_pending =
                 detail.photos.iter().filter(|p| !s.photos.has(&p.sha256)).map(|p| p.sha256.clone()).collect();
-            Ok(DashboardObject { detail, photos_pending })
+            let verdict = s.store.verdict(id)?;
+            Ok(DashboardObject { detail, photos_pending, verdict })
         })
         .await?,
     ))

@@ -5,7 +5,11 @@ import type { Localized } from "./Localized";
 import type { Outcome } from "./Outcome";
 import type { Severity } from "./Severity";
 
-export type RuleResult = { rule_id: string, element_id: string, outcome: Outcome, 
+export type RuleResult = { rule_id: string, 
+/**
+ * What the rule checks, in the three UI languages.
+ */
+title: Localized, element_id: string, outcome: Outcome, 
 /**
  * The quantity the check compared, in the rule's unit.
  */

@@ -13,6 +13,10 @@ import type { GeoPoint } from '../bindings/GeoPoint';
 import type { SyncProgress } from '../bindings/SyncProgress';
 import type { ErrorDetail } from '../bindings/ErrorDetail';
 import type { EntityKind } from '../bindings/EntityKind';
+import type { ObjectVerdict } from '../bindings/ObjectVerdict';
+import type { RuleResult } from '../bindings/RuleResult';
+import type { ElementKind } from '../bindings/ElementKind';
+import type { MeasuredValue } from '../bindings/MeasuredValue';
 
 export type AppInfo = { device_id: string; settings: Settings; pending: Pending };
 
@@ -48,6 +52,9 @@ export const api = {
     const buf = await call<ArrayBuffer>('photo_thumbnail', { sha256 });
     return URL.createObjectURL(new Blob([buf], { type: 'image/jpeg' }));
   },
+  verdict: (id: string) => call<ObjectVerdict>('object_verdict', { id }),
+  previewElement: (objectId: string, kind: ElementKind, measurements: Record<string, MeasuredValue>) =>
+    call<RuleResult[]>('preview_element', { objectId, kind, measurements }),
   submitAudit: (objectId: string) => call<string>('submit_audit', { objectId }),
   sync: (onProgress: (p: SyncProgress) => void) => {
     const channel = new Channel<SyncProgress>();
