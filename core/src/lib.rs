@@ -15,6 +15,7 @@ pub mod records;
 pub mod rules;
 pub mod store;
 pub mod sync;
+pub mod units;
 
 pub use change::Change;
 pub use error::{ModelError, PhotoError, StoreError};

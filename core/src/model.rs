@@ -159,7 +159,8 @@ impl ElementKind {
         const fn m(name: &'static str, kind: MeasurementType) -> MeasurementSpec {
             MeasurementSpec { name, kind }
         }
-        const RAMP: &[MeasurementSpec] = &[m("rise_mm", LengthMm), m("run_mm", LengthMm), m("width_mm", LengthMm)];
+        const RAMP: &[MeasurementSpec] =
+            &[m("rise_mm", LengthMm), m("run_mm", LengthMm), m("slope_permille", Permille), m("width_mm", LengthMm)];
         const DOOR: &[MeasurementSpec] = &[m("clear_width_mm", LengthMm), m("threshold_mm", LengthMm)];
         const ENTRANCE: &[MeasurementSpec] = &[m("has_step", Flag), m("step_height_mm", LengthMm)];
         const TACTILE: &[MeasurementSpec] = &[m("present", Flag), m("distance_to_stairs_mm", LengthMm)];
@@ -181,6 +182,9 @@ pub enum MeasurementType {
     LengthMm,
     /// Yes or no.
     Flag,
+    /// A slope in whole per mille (‰), 0..=1000 (45°). Entered as rise and
+    /// run, per cent, a ratio 1:N or degrees, and converted at the edge.
+    Permille,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, JsonSchema, TS)]
@@ -191,14 +195,16 @@ pub struct MeasurementSpec {
 
 /// The longest length the app accepts, in mm (100 m).
 pub const MAX_LENGTH_MM: u32 = 100_000;
+/// The steepest slope the app accepts, ‰ (45°).
+pub const MAX_SLOPE_PERMILLE: u32 = 1000;
 
-/// A measured value. Lengths are whole millimetres; the unit is in the
-/// field's name (`width_mm`).
+/// A measured value: a flag, or a whole number in the unit its field's name
+/// says (`width_mm`, `slope_permille`).
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize, JsonSchema, TS)]
 #[serde(untagged)]
 pub enum MeasuredValue {
     Flag(bool),
-    LengthMm(u32),
+    Integer(u32),
 }
 
 /// A WGS 84 position in decimal degrees.
@@ -444,6 +450,16 @@ fn validate_measurement(
             }
             Ok(())
         }
+        MeasurementType::Permille => {
+            let p: u32 = parse(field, value, "whole per mille")?;
+            if p > MAX_SLOPE_PERMILLE {
+                return Err(ModelError::invalid(
+                    field,
+                    format!("a slope of {p} ‰ is steeper than 45° ({MAX_SLOPE_PERMILLE} ‰): check the measurement"),
+                ));
+            }
+            Ok(())
+        }
     }
 }
 
@@ -517,7 +533,7 @@ mod tests {
         )
         .unwrap();
         assert_eq!(e.kind, Some(ElementKind::Ramp));
-        assert_eq!(e.measurements.get("rise_mm"), Some(&MeasuredValue::LengthMm(120)));
+        assert_eq!(e.measurements.get("rise_mm"), Some(&MeasuredValue::Integer(120)));
         assert!(!e.measurements.contains_key("run_mm"));
     }
 

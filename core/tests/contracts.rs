@@ -117,6 +117,7 @@ fn typescript_bindings_match_the_rust_types() {
         qadam_core::rules::ObjectVerdict,
         qadam_core::rules::RuleSet,
         qadam_core::rules::EvaluationInput,
+        qadam_core::units::TypedMeasurement,
     );
     let generated = std::fs::read_dir(tmp.path())
         .unwrap()

@@ -124,11 +124,11 @@ prop_compose! {
                     has_step in any::<bool>(), step in 0u32..300, with_ramp in any::<bool>()) -> EvaluationInput {
         use MeasuredValue::*;
         let mut elements = vec![
-            element(ElementKind::Door, &[("clear_width_mm", LengthMm(clear)), ("threshold_mm", LengthMm(threshold))]),
-            element(ElementKind::Entrance, &[("has_step", Flag(has_step)), ("step_height_mm", LengthMm(step))]),
+            element(ElementKind::Door, &[("clear_width_mm", Integer(clear)), ("threshold_mm", Integer(threshold))]),
+            element(ElementKind::Entrance, &[("has_step", Flag(has_step)), ("step_height_mm", Integer(step))]),
         ];
         if with_ramp {
-            elements.push(element(ElementKind::Ramp, &[("rise_mm", LengthMm(rise)), ("run_mm", LengthMm(run)), ("width_mm", LengthMm(width))]));
+            elements.push(element(ElementKind::Ramp, &[("rise_mm", Integer(rise)), ("run_mm", Integer(run)), ("width_mm", Integer(width))]));
         }
         EvaluationInput { object: object(), elements }
     }
@@ -142,25 +142,25 @@ fn fix(input: &mut EvaluationInput, rule_id: &str, element_id: Uuid) {
     match rule_id {
         "ada-405.2-ramp-running-slope" => {
             let rise = match m["rise_mm"] {
-                LengthMm(r) => r,
+                Integer(r) => r,
                 _ => unreachable!(),
             };
-            m.insert("run_mm".into(), LengthMm(rise * 12));
+            m.insert("run_mm".into(), Integer(rise * 12));
         }
         "ada-405.6-ramp-rise" => {
-            m.insert("rise_mm".into(), LengthMm(760));
+            m.insert("rise_mm".into(), Integer(760));
         }
         "ada-405.5-ramp-clear-width" => {
-            m.insert("width_mm".into(), LengthMm(915));
+            m.insert("width_mm".into(), Integer(915));
         }
         "ada-404.2.3-door-clear-width" => {
-            m.insert("clear_width_mm".into(), LengthMm(815));
+            m.insert("clear_width_mm".into(), Integer(815));
         }
         "ada-404.2.5-door-threshold" => {
-            m.insert("threshold_mm".into(), LengthMm(13));
+            m.insert("threshold_mm".into(), Integer(13));
         }
         "ada-303.2-entrance-step" => {
-            m.insert("step_height_mm".into(), LengthMm(6));
+            m.insert("step_height_mm".into(), Integer(6));
         }
         other => panic!("no fix for {other}"),
     }

@@ -135,3 +135,12 @@ pub fn preview_element(
 ) -> CmdResult<Vec<qadam_core::rules::RuleResult>> {
     Ok(store(&state).preview_element(object_id, kind, measurements)?)
 }
+
+/// Typed measurements (mm/cm/m, %/1:N/°/‰) to stored ones.
+#[tauri::command]
+pub fn normalize_measurements(
+    kind: qadam_core::model::ElementKind,
+    typed: BTreeMap<String, qadam_core::units::TypedMeasurement>,
+) -> CmdResult<BTreeMap<String, qadam_core::model::MeasuredValue>> {
+    Ok(Store::normalize_measurements(kind, typed)?)
+}

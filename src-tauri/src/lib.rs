@@ -74,6 +74,7 @@ pub fn run() {
             commands::sync_now,
             commands::object_verdict,
             commands::preview_element,
+            commands::normalize_measurements,
         ])
         .run(tauri::generate_context!())
         .expect("error while running the Qadam app");

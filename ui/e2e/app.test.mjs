@@ -68,11 +68,15 @@ async function waitValue(css, value, timeoutMs = 15000) {
   }
 }
 
-async function clickText(css, text) {
-  for (const id of await wd.findAll(css)) {
-    if ((await wd.text(id)).includes(text)) return wd.clickElement(id);
+async function clickText(css, text, timeoutMs = 15000) {
+  const until = Date.now() + timeoutMs;
+  for (;;) {
+    for (const id of await wd.findAll(css)) {
+      if ((await wd.text(id)).includes(text)) return wd.clickElement(id);
+    }
+    if (Date.now() > until) throw new Error(`no ${css} with text ${text}`);
+    await new Promise((r) => setTimeout(r, 150));
   }
-  throw new Error(`no ${css} with text ${text}`);
 }
 
 async function emulatePosition(lat, lon) {
@@ -242,6 +246,13 @@ test('norms: a failing ramp shows ✗ with its clause as it is typed, and ✓ on
   await axe('the element form with a failing rule');
   await wd.type('#m-run_mm', '5400');
   await wd.waitFor(`${slope}[data-outcome="pass"]`);
+  // Lengths may be typed in centimetres: 91 cm is 910 mm, under ADA's 915 mm.
+  const width = '#preview-results li[data-rule="ada-405.5-ramp-clear-width"]';
+  await wd.select('#u-width_mm', 'cm');
+  await wd.type('#m-width_mm', '91');
+  await wd.waitFor(`${width}[data-outcome="fail"]`, { text: '910' });
+  await wd.type('#m-width_mm', '92,5');
+  await wd.waitFor(`${width}[data-outcome="pass"]`, { text: '925' });
   await wd.click('#add-element');
   await wd.waitFor('#category-statuses [data-category="K"][data-status="DP"]');
   // Editing the saved ramp back to a steep run fails it, and К becomes not accessible.

@@ -128,19 +128,22 @@ pub struct EvaluationInput {
 fn field_value(e: &Element, name: &str) -> Option<f64> {
     e.measurements.get(name).map(|v| match v {
         MeasuredValue::Flag(b) => f64::from(u8::from(*b)),
-        MeasuredValue::LengthMm(mm) => f64::from(*mm),
+        MeasuredValue::Integer(mm) => f64::from(*mm),
     })
 }
 
 /// Quantities derived from several fields.
-pub const DERIVED: &[(&str, &[&str])] = &[("slope_permille", &["rise_mm", "run_mm"])];
+pub const DERIVED: &[(&str, &[&str])] = &[("slope_permille", &["rise_mm", "run_mm", "slope_permille"])];
 
 /// The value of a quantity on an element: a field, or a derived quantity.
 /// `Err` lists the fields that are missing.
 pub fn quantity(e: &Element, name: &str) -> Result<f64, Vec<String>> {
     match name {
+        // From rise and run when both are measured (exact), else from a
+        // slope measured directly (a level, an inclinometer).
         "slope_permille" => match (field_value(e, "rise_mm"), field_value(e, "run_mm")) {
             (Some(rise), Some(run)) if run > 0.0 => Ok(rise * 1000.0 / run),
+            _ if field_value(e, "slope_permille").is_some() => Ok(field_value(e, "slope_permille").unwrap_or_default()),
             (Some(_), Some(_)) => Err(vec!["run_mm".into()]),
             (rise, run) => Err([("rise_mm", rise), ("run_mm", run)]
                 .into_iter()

@@ -362,6 +362,18 @@ impl Store {
         records::verdict(&self.conn, object_id)
     }
 
+    /// Converts typed measurements (any unit) into stored ones; the first
+    /// bad one is an error naming its field.
+    pub fn normalize_measurements(
+        kind: ElementKind,
+        typed: BTreeMap<String, crate::units::TypedMeasurement>,
+    ) -> Result<BTreeMap<String, MeasuredValue>, StoreError> {
+        typed
+            .into_iter()
+            .map(|(name, t)| crate::units::normalize(kind, &name, t).map(|v| (name, v)).map_err(StoreError::from))
+            .collect()
+    }
+
     /// Live rule results for an element the auditor is typing.
     pub fn preview_element(
         &self,

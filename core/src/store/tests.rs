@@ -89,8 +89,8 @@ fn elements_and_photos_attach_and_survive_reopen() {
         let c = with_demo(&mut s);
         object = s.create_object(new_object(c)).unwrap();
         let mut m = BTreeMap::new();
-        m.insert("rise_mm".to_string(), MeasuredValue::LengthMm(120));
-        m.insert("run_mm".to_string(), MeasuredValue::LengthMm(1800));
+        m.insert("rise_mm".to_string(), MeasuredValue::Integer(120));
+        m.insert("run_mm".to_string(), MeasuredValue::Integer(1800));
         element = s
             .add_element(NewElement {
                 object_id: object,
@@ -108,7 +108,7 @@ fn elements_and_photos_attach_and_survive_reopen() {
     let s = Store::open(dir.path()).unwrap();
     let d = s.object_detail(object).unwrap();
     assert_eq!(d.elements.len(), 1);
-    assert_eq!(d.elements[0].measurements["rise_mm"], MeasuredValue::LengthMm(120));
+    assert_eq!(d.elements[0].measurements["rise_mm"], MeasuredValue::Integer(120));
     assert_eq!(d.photos.len(), 1);
     assert_eq!(s.pending().unwrap().photos, 1);
     let summary = s.objects(Some(demo::demo_campaign_id()), None).unwrap();
@@ -189,9 +189,9 @@ fn verdicts_follow_the_campaigns_rule_set_and_preview_live_values() {
     .unwrap();
     let id = s.create_object(new_object(ada)).unwrap();
     let mut m = BTreeMap::new();
-    m.insert("rise_mm".to_string(), MeasuredValue::LengthMm(450));
-    m.insert("run_mm".to_string(), MeasuredValue::LengthMm(4500));
-    m.insert("width_mm".to_string(), MeasuredValue::LengthMm(1000));
+    m.insert("rise_mm".to_string(), MeasuredValue::Integer(450));
+    m.insert("run_mm".to_string(), MeasuredValue::Integer(4500));
+    m.insert("width_mm".to_string(), MeasuredValue::Integer(1000));
     let ramp = s
         .add_element(NewElement {
             object_id: id,
@@ -204,7 +204,7 @@ fn verdicts_follow_the_campaigns_rule_set_and_preview_live_values() {
     assert_eq!(v.rule_set, "us-ada-2010");
     assert_eq!(v.by_category[&crate::rules::DisabilityCategory::K], crate::rules::CategoryStatus::NotAccessible);
     // Typing a longer run turns the slope rule to a pass before saving.
-    m.insert("run_mm".to_string(), MeasuredValue::LengthMm(5400));
+    m.insert("run_mm".to_string(), MeasuredValue::Integer(5400));
     let preview = s.preview_element(id, ElementKind::Ramp, m).unwrap();
     let slope = preview.iter().find(|r| r.rule_id == "ada-405.2-ramp-running-slope").unwrap();
     assert_eq!(slope.outcome, crate::rules::Outcome::Pass);

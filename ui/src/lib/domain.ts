@@ -15,12 +15,13 @@ export const ELEMENT_KINDS: ElementKind[] = [
   'lift', 'corridor', 'toilet', 'signage', 'service_counter',
 ];
 
-export type FieldSpec = { name: string; type: 'length_mm' | 'flag' };
+export type FieldSpec = { name: string; type: 'length_mm' | 'flag' | 'permille' };
 /** Measured fields per element kind (mirrors `ElementKind::measurements` in core). */
 export const MEASUREMENTS: Partial<Record<ElementKind, FieldSpec[]>> = {
   ramp: [
     { name: 'rise_mm', type: 'length_mm' },
     { name: 'run_mm', type: 'length_mm' },
+    { name: 'slope_permille', type: 'permille' },
     { name: 'width_mm', type: 'length_mm' },
   ],
   door: [
@@ -39,3 +40,9 @@ export const MEASUREMENTS: Partial<Record<ElementKind, FieldSpec[]>> = {
 
 /** Almaty's centre, the map's default view. */
 export const ALMATY: [number, number] = [43.2389, 76.8897];
+
+/** Units an auditor may type each kind of field in (the first is the default). */
+export const INPUT_UNITS = {
+  length_mm: ['mm', 'cm', 'm'],
+  permille: ['percent', 'ratio', 'degrees', 'permille'],
+} as const;

@@ -17,6 +17,7 @@ import type { ObjectVerdict } from '../bindings/ObjectVerdict';
 import type { RuleResult } from '../bindings/RuleResult';
 import type { ElementKind } from '../bindings/ElementKind';
 import type { MeasuredValue } from '../bindings/MeasuredValue';
+import type { TypedMeasurement } from '../bindings/TypedMeasurement';
 
 export type AppInfo = { device_id: string; settings: Settings; pending: Pending };
 
@@ -52,6 +53,8 @@ export const api = {
     const buf = await call<ArrayBuffer>('photo_thumbnail', { sha256 });
     return URL.createObjectURL(new Blob([buf], { type: 'image/jpeg' }));
   },
+  normalize: (kind: ElementKind, typed: Record<string, TypedMeasurement>) =>
+    call<Record<string, MeasuredValue>>('normalize_measurements', { kind, typed }),
   verdict: (id: string) => call<ObjectVerdict>('object_verdict', { id }),
   previewElement: (objectId: string, kind: ElementKind, measurements: Record<string, MeasuredValue>) =>
     call<RuleResult[]>('preview_element', { objectId, kind, measurements }),
