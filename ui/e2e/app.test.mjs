@@ -68,6 +68,17 @@ async function waitValue(css, value, timeoutMs = 15000) {
   }
 }
 
+/** Waits until at least `n` elements match `css`. */
+async function waitCount(css, n, timeoutMs = 15000) {
+  const until = Date.now() + timeoutMs;
+  for (;;) {
+    const count = (await wd.findAll(css)).length;
+    if (count >= n) return count;
+    if (Date.now() > until) throw new Error(`only ${count} of ${n} ${css}`);
+    await new Promise((r) => setTimeout(r, 150));
+  }
+}
+
 async function clickText(css, text, timeoutMs = 15000) {
   const until = Date.now() + timeoutMs;
   for (;;) {
@@ -137,8 +148,7 @@ test('1. the app syncs the demo campaign and lists its objects by distance and o
   assert.ok(distances.every((d, i) => Number.isFinite(d) && (i === 0 || distances[i - 1] <= d)), `sorted by distance: ${distances}`);
   const first = await wd.text(await wd.find('#object-list li button'));
   assert.match(first, /Турксиб|Turksib|Түрксіб/, `the nearest object is in Turksib: ${first}`);
-  const markers = await wd.findAll('.leaflet-interactive');
-  assert.ok(markers.length >= 36, `map shows the objects (${markers.length} markers)`);
+  await waitCount('.leaflet-interactive', 36);
   await axe('the objects screen');
 });
 
