@@ -54,6 +54,8 @@ deps: deps-app deps-ui
 
 ui: deps-ui
 	cd ui && npm run --silent build
+	@# Tauri embeds ui/dist at compile time; make sure a new build is picked up.
+	touch src-tauri/src/lib.rs
 
 build: deps ui
 	cargo build -p qadam-sync-server -p qadam-app --features qadam-app/custom-protocol

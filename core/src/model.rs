@@ -135,10 +135,11 @@ pub enum ElementKind {
     Toilet,
     Signage,
     ServiceCounter,
+    InformationCommunication,
 }
 
 impl ElementKind {
-    pub const ALL: [ElementKind; 12] = [
+    pub const ALL: [ElementKind; 13] = [
         ElementKind::ApproachPath,
         ElementKind::Parking,
         ElementKind::Entrance,
@@ -151,26 +152,13 @@ impl ElementKind {
         ElementKind::Toilet,
         ElementKind::Signage,
         ElementKind::ServiceCounter,
+        ElementKind::InformationCommunication,
     ];
 
-    /// The measured fields of this element kind. The unit is in the name.
-    pub fn measurements(self) -> &'static [MeasurementSpec] {
-        use MeasurementType::*;
-        const fn m(name: &'static str, kind: MeasurementType) -> MeasurementSpec {
-            MeasurementSpec { name, kind }
-        }
-        const RAMP: &[MeasurementSpec] =
-            &[m("rise_mm", LengthMm), m("run_mm", LengthMm), m("slope_permille", Permille), m("width_mm", LengthMm)];
-        const DOOR: &[MeasurementSpec] = &[m("clear_width_mm", LengthMm), m("threshold_mm", LengthMm)];
-        const ENTRANCE: &[MeasurementSpec] = &[m("has_step", Flag), m("step_height_mm", LengthMm)];
-        const TACTILE: &[MeasurementSpec] = &[m("present", Flag), m("distance_to_stairs_mm", LengthMm)];
-        match self {
-            ElementKind::Ramp => RAMP,
-            ElementKind::Door => DOOR,
-            ElementKind::Entrance => ENTRANCE,
-            ElementKind::TactileNavigation => TACTILE,
-            _ => &[],
-        }
+    /// The measured fields of this element kind, from its checklist (the
+    /// unit is in each name).
+    pub fn measurements(self) -> &'static [crate::checklist::ChecklistField] {
+        crate::checklist::get().fields(self)
     }
 }
 
@@ -182,15 +170,20 @@ pub enum MeasurementType {
     LengthMm,
     /// Yes or no.
     Flag,
+    /// A whole count (steps, parking spaces).
+    Count,
     /// A slope in whole per mille (‰), 0..=1000 (45°). Entered as rise and
     /// run, per cent, a ratio 1:N or degrees, and converted at the edge.
     Permille,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, JsonSchema, TS)]
-pub struct MeasurementSpec {
-    pub name: &'static str,
-    pub kind: MeasurementType,
+/// Text in the three UI languages.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema, TS)]
+#[serde(deny_unknown_fields)]
+pub struct Localized {
+    pub ru: String,
+    pub kk: String,
+    pub en: String,
 }
 
 /// The longest length the app accepts, in mm (100 m).
@@ -438,6 +431,13 @@ fn validate_measurement(
     if value.is_null() {
         return Ok(());
     }
+    let range = |v: u32, unit: &str| -> Result<(), ModelError> {
+        let (lo, hi) = (spec.min.unwrap_or(0), spec.max.unwrap_or(u32::MAX));
+        if v < lo || v > hi {
+            return Err(ModelError::invalid(field, format!("{v} {unit} is outside the accepted {lo} to {hi} {unit}")));
+        }
+        Ok(())
+    };
     match spec.kind {
         MeasurementType::Flag => parse::<bool>(field, value, "true or false").map(|_| ()),
         MeasurementType::LengthMm => {
@@ -448,7 +448,7 @@ fn validate_measurement(
                     format!("{mm} mm is longer than the {MAX_LENGTH_MM} mm this field accepts"),
                 ));
             }
-            Ok(())
+            range(mm, "mm")
         }
         MeasurementType::Permille => {
             let p: u32 = parse(field, value, "whole per mille")?;
@@ -458,8 +458,9 @@ fn validate_measurement(
                     format!("a slope of {p} ‰ is steeper than 45° ({MAX_SLOPE_PERMILLE} ‰): check the measurement"),
                 ));
             }
-            Ok(())
+            range(p, "‰")
         }
+        MeasurementType::Count => range(parse(field, value, "a whole count")?, ""),
     }
 }
 

@@ -151,6 +151,8 @@ pub enum InputUnit {
     Ratio,
     Degrees,
     Permille,
+    /// A whole count, no unit.
+    Count,
 }
 
 /// One typed measurement: a number and its unit, or a flag.
@@ -195,6 +197,12 @@ pub fn normalize(
                 other => return Err(ModelError::invalid(&field, format!("a slope cannot be given in {other:?}"))),
             };
             slope_to_permille(input, &field).map(MeasuredValue::Integer)
+        }
+        (MeasurementType::Count, TypedMeasurement::Number { value, .. }) => {
+            if value.fract() != 0.0 || !(0.0..=f64::from(u32::MAX)).contains(&value) {
+                return Err(ModelError::invalid(&field, format!("{value} is not a whole count")));
+            }
+            Ok(MeasuredValue::Integer(value as u32))
         }
         (MeasurementType::Flag, _) => Err(ModelError::invalid(&field, "expected yes or no")),
         (_, TypedMeasurement::Flag(_)) => Err(ModelError::invalid(&field, "expected a number")),

@@ -45,6 +45,7 @@ fn schemas() -> BTreeMap<&'static str, schemars::Schema> {
         "new-element" => NewElement,
         "settings" => Settings,
         "rule-set" => qadam_core::rules::RuleSet,
+        "checklist" => qadam_core::checklist::Checklist,
         "evaluation-input" => qadam_core::rules::EvaluationInput,
         "verdict" => qadam_core::rules::ObjectVerdict,
     }
@@ -61,6 +62,13 @@ fn check_dir(generated: &BTreeMap<String, String>, dir: &Path, what: &str) {
         return;
     }
     let mut drift = Vec::new();
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let name = entry.unwrap().file_name().to_string_lossy().into_owned();
+        let ours = name.ends_with(".schema.json") || name.ends_with(".ts");
+        if ours && !generated.contains_key(&name) {
+            drift.push(format!("{name} is no longer generated"));
+        }
+    }
     for (name, text) in generated {
         match std::fs::read_to_string(dir.join(name)) {
             Ok(committed) if &committed == text => {}
@@ -112,7 +120,7 @@ fn typescript_bindings_match_the_rust_types() {
         qadam_core::model::ElementKind,
         qadam_core::model::Category,
         qadam_core::model::District,
-        qadam_core::model::MeasurementSpec,
+        qadam_core::checklist::Checklist,
         qadam_core::sync::SyncProgress,
         qadam_core::rules::ObjectVerdict,
         qadam_core::rules::RuleSet,
@@ -159,6 +167,24 @@ fn rule_set_files_are_valid_against_the_rule_set_schema() {
         let errors: Vec<String> = validator.iter_errors(&v).map(|e| format!("{e} at {}", e.instance_path)).collect();
         assert!(errors.is_empty(), "{}: {errors:?}", path.display());
     }
+}
+
+#[test]
+fn checklist_files_are_valid_against_the_checklist_schema() {
+    let schema = schemars::schema_for!(qadam_core::checklist::Checklist);
+    let validator = jsonschema::validator_for(schema.as_value()).unwrap();
+    let mut n = 0;
+    for entry in std::fs::read_dir(root().join("schemas/checklists")).unwrap() {
+        let path = entry.unwrap().path();
+        if path.extension().is_some_and(|e| e == "json") {
+            let v: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+            let errors: Vec<String> =
+                validator.iter_errors(&v).map(|e| format!("{e} at {}", e.instance_path)).collect();
+            assert!(errors.is_empty(), "{}: {errors:?}", path.display());
+            n += 1;
+        }
+    }
+    assert_eq!(n, qadam_core::model::ElementKind::ALL.len());
 }
 
 #[test]

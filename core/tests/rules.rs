@@ -76,7 +76,7 @@ fn every_builtin_rule_cites_a_clause_and_reads_existing_fields() {
         let set = rules::builtin(id).unwrap();
         for r in &set.rules {
             assert!(!r.source.clause.is_empty() && !r.source.document.is_empty(), "{}", r.id);
-            let fields: Vec<&str> = r.element.measurements().iter().map(|m| m.name).collect();
+            let fields: Vec<&str> = r.element.measurements().iter().map(|m| m.name.as_str()).collect();
             assert!(r.reads.iter().all(|f| fields.contains(&f.as_str())), "{} reads unknown fields", r.id);
             assert!(!r.fix.ru.is_empty() && !r.fix.kk.is_empty() && !r.fix.en.is_empty(), "{}", r.id);
         }

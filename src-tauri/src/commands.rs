@@ -144,3 +144,9 @@ pub fn normalize_measurements(
 ) -> CmdResult<BTreeMap<String, qadam_core::model::MeasuredValue>> {
     Ok(Store::normalize_measurements(kind, typed)?)
 }
+
+/// Every element kind's checklist (fields, units, ranges, hints).
+#[tauri::command]
+pub fn checklists() -> Vec<qadam_core::checklist::Checklist> {
+    qadam_core::checklist::get().all().into_iter().cloned().collect()
+}

@@ -53,6 +53,7 @@ pub fn run() {
     let builder = builder.plugin(tauri_plugin_geolocation::init());
     builder
         .setup(|app| {
+            qadam_core::checklist::install_from_env()?;
             let store = Store::open(&data_dir(app)?)?;
             settings_from_env(&store)?;
             app.manage(AppState { store: Mutex::new(store), syncing: tokio::sync::Mutex::new(()) });
@@ -75,6 +76,7 @@ pub fn run() {
             commands::object_verdict,
             commands::preview_element,
             commands::normalize_measurements,
+            commands::checklists,
         ])
         .run(tauri::generate_context!())
         .expect("error while running the Qadam app");

@@ -55,6 +55,7 @@ async fn main() -> anyhow::Result<()> {
             tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info,tower_http=warn".into()),
         )
         .init();
+    qadam_core::checklist::install_from_env()?;
     match Cli::parse().command {
         Command::Serve { db, listen, demo, token, photos, dashboard_dir } => {
             let dashboard_dir = dashboard_dir.or_else(|| {

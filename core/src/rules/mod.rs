@@ -79,7 +79,9 @@ impl ElementKind {
             ElementKind::Stairs | ElementKind::Lift | ElementKind::Corridor => Zone::PathsInside,
             ElementKind::ServiceCounter => Zone::Service,
             ElementKind::Toilet => Zone::Sanitary,
-            ElementKind::TactileNavigation | ElementKind::Signage => Zone::Information,
+            ElementKind::TactileNavigation | ElementKind::Signage | ElementKind::InformationCommunication => {
+                Zone::Information
+            }
         }
     }
 }

@@ -9,14 +9,7 @@ use ts_rs::TS;
 use super::{quantity, DisabilityCategory, Outcome, RuleResult, DERIVED};
 use crate::model::{Element, ElementKind};
 
-/// Text in the three UI languages.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema, TS)]
-#[serde(deny_unknown_fields)]
-pub struct Localized {
-    pub ru: String,
-    pub kk: String,
-    pub en: String,
-}
+pub use crate::model::Localized;
 
 /// What a failure does to a category.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, JsonSchema, TS)]
@@ -249,7 +242,7 @@ impl RuleSet {
             if r.source.clause.trim().is_empty() {
                 return Err(invalid(r, "source.clause", "every rule cites a clause".into()));
             }
-            let fields: Vec<&str> = r.element.measurements().iter().map(|m| m.name).collect();
+            let fields: Vec<&str> = r.element.measurements().iter().map(|m| m.name.as_str()).collect();
             for f in &r.reads {
                 if !fields.contains(&f.as_str()) {
                     return Err(invalid(r, "reads", format!("`{f}` is not a field of {:?}", r.element)));

@@ -3,4 +3,4 @@
 /**
  * Kinds of element an auditor records on an object.
  */
-export type ElementKind = "approach_path" | "parking" | "entrance" | "ramp" | "stairs" | "door" | "tactile_navigation" | "lift" | "corridor" | "toilet" | "signage" | "service_counter";
+export type ElementKind = "approach_path" | "parking" | "entrance" | "ramp" | "stairs" | "door" | "tactile_navigation" | "lift" | "corridor" | "toilet" | "signage" | "service_counter" | "information_communication";

@@ -3,4 +3,4 @@
 /**
  * The unit an auditor typed a measurement in.
  */
-export type InputUnit = "mm" | "cm" | "m" | "percent" | "ratio" | "degrees" | "permille";
+export type InputUnit = "mm" | "cm" | "m" | "percent" | "ratio" | "degrees" | "permille" | "count";

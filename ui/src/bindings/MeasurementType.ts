@@ -3,4 +3,4 @@
 /**
  * What a measured field holds.
  */
-export type MeasurementType = "length_mm" | "flag" | "permille";
+export type MeasurementType = "length_mm" | "flag" | "count" | "permille";

@@ -12,37 +12,16 @@ export const DISTRICTS: District[] = [
 ];
 export const ELEMENT_KINDS: ElementKind[] = [
   'approach_path', 'parking', 'entrance', 'ramp', 'stairs', 'door', 'tactile_navigation',
-  'lift', 'corridor', 'toilet', 'signage', 'service_counter',
+  'lift', 'corridor', 'toilet', 'signage', 'service_counter', 'information_communication',
 ];
-
-export type FieldSpec = { name: string; type: 'length_mm' | 'flag' | 'permille' };
-/** Measured fields per element kind (mirrors `ElementKind::measurements` in core). */
-export const MEASUREMENTS: Partial<Record<ElementKind, FieldSpec[]>> = {
-  ramp: [
-    { name: 'rise_mm', type: 'length_mm' },
-    { name: 'run_mm', type: 'length_mm' },
-    { name: 'slope_permille', type: 'permille' },
-    { name: 'width_mm', type: 'length_mm' },
-  ],
-  door: [
-    { name: 'clear_width_mm', type: 'length_mm' },
-    { name: 'threshold_mm', type: 'length_mm' },
-  ],
-  entrance: [
-    { name: 'has_step', type: 'flag' },
-    { name: 'step_height_mm', type: 'length_mm' },
-  ],
-  tactile_navigation: [
-    { name: 'present', type: 'flag' },
-    { name: 'distance_to_stairs_mm', type: 'length_mm' },
-  ],
-};
-
-/** Almaty's centre, the map's default view. */
-export const ALMATY: [number, number] = [43.2389, 76.8897];
 
 /** Units an auditor may type each kind of field in (the first is the default). */
 export const INPUT_UNITS = {
   length_mm: ['mm', 'cm', 'm'],
   permille: ['percent', 'ratio', 'degrees', 'permille'],
+  count: ['count'],
+  flag: [],
 } as const;
+
+/** Almaty's centre, the map's default view. */
+export const ALMATY: [number, number] = [43.2389, 76.8897];

@@ -18,6 +18,7 @@ import type { RuleResult } from '../bindings/RuleResult';
 import type { ElementKind } from '../bindings/ElementKind';
 import type { MeasuredValue } from '../bindings/MeasuredValue';
 import type { TypedMeasurement } from '../bindings/TypedMeasurement';
+import type { Checklist } from '../bindings/Checklist';
 
 export type AppInfo = { device_id: string; settings: Settings; pending: Pending };
 
@@ -53,6 +54,7 @@ export const api = {
     const buf = await call<ArrayBuffer>('photo_thumbnail', { sha256 });
     return URL.createObjectURL(new Blob([buf], { type: 'image/jpeg' }));
   },
+  checklists: () => call<Checklist[]>('checklists'),
   normalize: (kind: ElementKind, typed: Record<string, TypedMeasurement>) =>
     call<Record<string, MeasuredValue>>('normalize_measurements', { kind, typed }),
   verdict: (id: string) => call<ObjectVerdict>('object_verdict', { id }),

@@ -1,0 +1,239 @@
+//! Checklists as data: for every element kind, the fields an auditor
+//! measures, each with its type (the unit is in the name), allowed range,
+//! labels and measuring hints in ru/kk/en, whether a photo is expected, and
+//! the functional zone of the kind. The built-in files are
+//! `schemas/checklists/*.json`; an NGO can add or change fields by putting
+//! its own files in a directory named by `QADAM_CHECKLISTS_DIR`, without
+//! recompiling. Files are checked at load, with errors naming the file, the
+//! line and the field.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+use std::sync::OnceLock;
+
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+use ts_rs::TS;
+
+use crate::model::{ElementKind, Localized, MeasurementType};
+use crate::rules::Zone;
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema, TS)]
+#[serde(deny_unknown_fields)]
+pub struct ChecklistField {
+    /// Field name; a length ends in `_mm`, a slope in `_permille`.
+    pub name: String,
+    #[serde(rename = "type")]
+    pub kind: MeasurementType,
+    /// Smallest and largest accepted value, in the field's unit.
+    #[serde(default)]
+    pub min: Option<u32>,
+    #[serde(default)]
+    pub max: Option<u32>,
+    pub label: Localized,
+    /// How to measure it.
+    pub hint: Localized,
+    #[serde(default)]
+    pub photo_expected: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema, TS)]
+#[serde(deny_unknown_fields)]
+pub struct Checklist {
+    pub kind: ElementKind,
+    pub zone: Zone,
+    pub title: Localized,
+    /// Whether a photo of the element as a whole is expected.
+    #[serde(default)]
+    pub photo_expected: bool,
+    pub fields: Vec<ChecklistField>,
+}
+
+#[derive(Debug, thiserror::Error, PartialEq)]
+pub enum ChecklistError {
+    #[error("{file}:{line}:{column}: {message}")]
+    Parse { file: String, line: usize, column: usize, message: String },
+    #[error("{file}: field `{field}`: {message}")]
+    Invalid { file: String, field: String, message: String },
+    #[error("{file}: {message}")]
+    Io { file: String, message: String },
+}
+
+const BUILTIN: &[(&str, &str)] = &[
+    ("approach_path", include_str!("../../schemas/checklists/approach_path.json")),
+    ("parking", include_str!("../../schemas/checklists/parking.json")),
+    ("entrance", include_str!("../../schemas/checklists/entrance.json")),
+    ("ramp", include_str!("../../schemas/checklists/ramp.json")),
+    ("stairs", include_str!("../../schemas/checklists/stairs.json")),
+    ("door", include_str!("../../schemas/checklists/door.json")),
+    ("tactile_navigation", include_str!("../../schemas/checklists/tactile_navigation.json")),
+    ("lift", include_str!("../../schemas/checklists/lift.json")),
+    ("corridor", include_str!("../../schemas/checklists/corridor.json")),
+    ("toilet", include_str!("../../schemas/checklists/toilet.json")),
+    ("signage", include_str!("../../schemas/checklists/signage.json")),
+    ("service_counter", include_str!("../../schemas/checklists/service_counter.json")),
+    ("information_communication", include_str!("../../schemas/checklists/information_communication.json")),
+];
+
+impl Checklist {
+    /// Parses and checks one checklist file.
+    pub fn parse(file: &str, text: &str) -> Result<Checklist, ChecklistError> {
+        let c: Checklist = serde_json::from_str(text).map_err(|e| ChecklistError::Parse {
+            file: file.to_string(),
+            line: e.line(),
+            column: e.column(),
+            message: e.to_string(),
+        })?;
+        let invalid = |field: &str, message: String| ChecklistError::Invalid {
+            file: file.to_string(),
+            field: field.into(),
+            message,
+        };
+        if c.zone != c.kind.zone() {
+            return Err(invalid("zone", format!("{:?} belongs to the {:?} zone", c.kind, c.kind.zone())));
+        }
+        let mut seen = std::collections::BTreeSet::new();
+        for f in &c.fields {
+            if !seen.insert(&f.name) {
+                return Err(invalid(&f.name, "listed twice".into()));
+            }
+            let suffix_ok = match f.kind {
+                MeasurementType::LengthMm => f.name.ends_with("_mm"),
+                MeasurementType::Permille => f.name.ends_with("_permille"),
+                MeasurementType::Flag | MeasurementType::Count => {
+                    !f.name.ends_with("_mm") && !f.name.ends_with("_permille")
+                }
+            };
+            if !suffix_ok {
+                return Err(invalid(&f.name, format!("the name must say the unit of a {:?} field", f.kind)));
+            }
+            if !f.name.chars().all(|ch| ch.is_ascii_lowercase() || ch.is_ascii_digit() || ch == '_') {
+                return Err(invalid(&f.name, "names are lower-case ASCII with underscores".into()));
+            }
+            if let (Some(lo), Some(hi)) = (f.min, f.max) {
+                if lo > hi {
+                    return Err(invalid(&f.name, format!("min {lo} is above max {hi}")));
+                }
+            }
+        }
+        Ok(c)
+    }
+}
+
+/// Every kind's checklist.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Checklists {
+    by_kind: BTreeMap<String, Checklist>,
+}
+
+impl Checklists {
+    pub fn builtin() -> Self {
+        let by_kind = BUILTIN
+            .iter()
+            .map(|(kind, text)| {
+                let c = Checklist::parse(&format!("schemas/checklists/{kind}.json"), text)
+                    .unwrap_or_else(|e| panic!("built-in checklist: {e}"));
+                (kind.to_string(), c)
+            })
+            .collect();
+        Checklists { by_kind }
+    }
+
+    /// The built-in checklists, with every `*.json` in `dir` replacing the
+    /// checklist of its kind.
+    pub fn with_dir(dir: &Path) -> Result<Self, ChecklistError> {
+        let mut all = Self::builtin();
+        let io = |e: std::io::Error| ChecklistError::Io { file: dir.display().to_string(), message: e.to_string() };
+        let mut paths: Vec<_> = std::fs::read_dir(dir)
+            .map_err(io)?
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .filter(|p| p.extension().is_some_and(|x| x == "json"))
+            .collect();
+        paths.sort();
+        for p in paths {
+            let file = p.display().to_string();
+            let text = std::fs::read_to_string(&p)
+                .map_err(|e| ChecklistError::Io { file: file.clone(), message: e.to_string() })?;
+            let c = Checklist::parse(&file, &text)?;
+            all.by_kind.insert(kind_key(c.kind), c);
+        }
+        Ok(all)
+    }
+
+    pub fn get(&self, kind: ElementKind) -> Option<&Checklist> {
+        self.by_kind.get(&kind_key(kind))
+    }
+
+    pub fn fields(&self, kind: ElementKind) -> &[ChecklistField] {
+        self.get(kind).map(|c| c.fields.as_slice()).unwrap_or(&[])
+    }
+
+    pub fn all(&self) -> Vec<&Checklist> {
+        ElementKind::ALL.iter().filter_map(|k| self.get(*k)).collect()
+    }
+}
+
+fn kind_key(kind: ElementKind) -> String {
+    serde_json::to_value(kind).ok().and_then(|v| v.as_str().map(String::from)).unwrap_or_default()
+}
+
+static REGISTRY: OnceLock<Checklists> = OnceLock::new();
+
+/// Installs the checklists the process uses (once, at start-up). Without a
+/// call, the built-in ones are used.
+pub fn install(c: Checklists) -> Result<(), Checklists> {
+    REGISTRY.set(c)
+}
+
+/// Installs the built-in checklists plus `QADAM_CHECKLISTS_DIR`, if set.
+pub fn install_from_env() -> Result<(), ChecklistError> {
+    if let Some(dir) = std::env::var_os("QADAM_CHECKLISTS_DIR") {
+        let _ = install(Checklists::with_dir(Path::new(&dir))?);
+    }
+    Ok(())
+}
+
+/// The checklists in use.
+pub fn get() -> &'static Checklists {
+    REGISTRY.get_or_init(Checklists::builtin)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_kind_has_a_valid_builtin_checklist() {
+        let c = Checklists::builtin();
+        for k in ElementKind::ALL {
+            let list = c.get(k).unwrap_or_else(|| panic!("no checklist for {k:?}"));
+            assert!(!list.fields.is_empty(), "{k:?}");
+            for f in &list.fields {
+                assert!(!f.hint.kk.is_empty() && !f.label.en.is_empty(), "{k:?}.{}", f.name);
+            }
+        }
+    }
+
+    #[test]
+    fn errors_name_the_file_line_and_field() {
+        let e = Checklist::parse("ramp.json", "{\n \"kind\": \"ramp\",\n \"colour\": 1\n}").unwrap_err();
+        assert!(e.to_string().starts_with("ramp.json:3:"), "{e}");
+        let mut ramp = Checklists::builtin().get(ElementKind::Ramp).unwrap().clone();
+        ramp.fields[0].name = "rise".into();
+        let e = Checklist::parse("ramp.json", &serde_json::to_string_pretty(&ramp).unwrap()).unwrap_err();
+        assert!(e.to_string().contains("`rise`") && e.to_string().contains("unit"), "{e}");
+    }
+
+    #[test]
+    fn a_directory_adds_a_field_without_recompiling() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut door = Checklists::builtin().get(ElementKind::Door).unwrap().clone();
+        let mut extra = door.fields[0].clone();
+        extra.name = "handle_height_mm".into();
+        door.fields.push(extra);
+        std::fs::write(dir.path().join("door.json"), serde_json::to_string(&door).unwrap()).unwrap();
+        let c = Checklists::with_dir(dir.path()).unwrap();
+        assert!(c.fields(ElementKind::Door).iter().any(|f| f.name == "handle_height_mm"));
+        assert!(!Checklists::builtin().fields(ElementKind::Door).iter().any(|f| f.name == "handle_height_mm"));
+    }
+}
