@@ -86,6 +86,9 @@ async fn health_answers() {
     let s = Server::start().await;
     let r: Value = reqwest::get(s.url("/healthz")).await.unwrap().json().await.unwrap();
     assert_eq!(r["status"], "ok");
+    let lists: Vec<qadam_core::checklist::Checklist> = s.get_json("/api/v1/checklists").await;
+    assert_eq!(lists.len(), qadam_core::model::ElementKind::ALL.len());
+    assert_eq!(reqwest::get(s.url("/api/v1/checklists")).await.unwrap().status().as_u16(), 401);
 }
 
 #[tokio::test]

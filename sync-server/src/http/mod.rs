@@ -49,6 +49,7 @@ pub fn router(state: Arc<AppState>) -> Router {
         )
         .route("/photos/{sha256}/thumb", get(photo_thumb))
         .route("/campaigns", get(campaigns))
+        .route("/checklists", get(checklists))
         .route("/objects", get(objects))
         .route("/objects/{id}", get(object))
         .route_layer(middleware::from_fn_with_state(state.clone(), require_token))
@@ -220,6 +221,10 @@ async fn photo_thumb(State(s): State<Arc<AppState>>, Path(sha256): Path<String>)
 
 async fn campaigns(State(s): State<Arc<AppState>>) -> Result<Json<Vec<qadam_core::model::Campaign>>, AppError> {
     Ok(Json(blocking(move || Ok(s.store.campaigns()?)).await?))
+}
+
+async fn checklists() -> Json<Vec<qadam_core::checklist::Checklist>> {
+    Json(qadam_core::checklist::get().all().into_iter().cloned().collect())
 }
 
 #[derive(Deserialize)]
