@@ -69,10 +69,7 @@ fn step(n: usize) -> impl Strategy<Value = Step> {
 
 fn state(conn: &Connection) -> BTreeMap<(String, String, String), String> {
     let mut st = conn.prepare("SELECT entity, entity_id, field, value FROM fields").unwrap();
-    st.query_map([], |r| Ok(((r.get(0)?, r.get(1)?, r.get(2)?), r.get(3)?)))
-        .unwrap()
-        .collect::<Result<_, _>>()
-        .unwrap()
+    st.query_map([], |r| Ok(((r.get(0)?, r.get(1)?, r.get(2)?), r.get(3)?))).unwrap().collect::<Result<_, _>>().unwrap()
 }
 
 fn push(store: &mut Store, log: &mut Log, ack: bool) {

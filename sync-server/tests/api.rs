@@ -279,3 +279,41 @@ fn evaluate_prints_the_verdict_of_the_committed_example() {
     let e = qadam_sync_server::evaluate_json("us-ada-2010", &bad).unwrap_err();
     assert!(e.to_string().contains("colour_mm"), "{e}");
 }
+
+#[tokio::test]
+async fn sync_bodies_compress_both_ways() {
+    use std::io::Write;
+    let s = Server::start().await;
+    let body = serde_json::to_vec(&PushRequest { device_id: "d".into(), changes: demo::demo_campaign(5) }).unwrap();
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    gz.write_all(&body).unwrap();
+    let gz = gz.finish().unwrap();
+    assert!(gz.len() * 4 < body.len(), "the push compresses well: {} -> {}", body.len(), gz.len());
+    let r = s
+        .http
+        .post(s.url("/api/v1/sync/push"))
+        .bearer_auth(TOKEN)
+        .header("content-type", "application/json")
+        .header("content-encoding", "gzip")
+        .body(gz)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 200);
+    let r: PushResponse = r.json().await.unwrap();
+    assert_eq!(r.accepted as usize, demo::demo_campaign(5).len());
+    let r = s
+        .http
+        .get(s.url("/api/v1/sync/pull?since=0&limit=1000"))
+        .bearer_auth(TOKEN)
+        .header("accept-encoding", "gzip")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.headers()["content-encoding"], "gzip");
+    let bytes = r.bytes().await.unwrap();
+    let mut plain = String::new();
+    std::io::Read::read_to_string(&mut flate2::read::GzDecoder::new(&bytes[..]), &mut plain).unwrap();
+    let page: PullResponse = serde_json::from_str(&plain).unwrap();
+    assert_eq!(page.changes.len(), demo::demo_campaign(5).len());
+}

@@ -61,7 +61,11 @@ pub fn router(state: Arc<AppState>) -> Router {
     if let Some(dir) = &state.dashboard_dir {
         app = app.fallback_service(ServeDir::new(dir).fallback(ServeFile::new(dir.join("index.html"))));
     }
-    app.with_state(state)
+    // Bodies are gzip-compressed both ways when the peer says it can
+    // (`Accept-Encoding` / `Content-Encoding`): sync is mostly repetitive JSON.
+    app.layer(tower_http::compression::CompressionLayer::new().gzip(true))
+        .layer(tower_http::decompression::RequestDecompressionLayer::new().gzip(true))
+        .with_state(state)
 }
 
 fn session_value(token: &str) -> String {
