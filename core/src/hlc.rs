@@ -111,6 +111,9 @@ impl HlcClock {
     }
 }
 
+/// How far ahead of the server's clock a timestamp may be (5 minutes).
+pub const MAX_CLOCK_AHEAD_MS: u64 = 5 * 60 * 1000;
+
 pub fn now_ms() -> u64 {
     std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_millis() as u64).unwrap_or(0)
 }

@@ -46,7 +46,11 @@ pub async fn run(store: &Mutex<Store>, progress: &Channel<SyncProgress>) -> CmdR
     let auth = format!("Bearer {}", settings.token);
     let mut p = SyncProgress::start(pending.changes, pending.photo_bytes);
     let _ = progress.send(p);
-    check(http.get(format!("{base}/healthz")).send().await?).await?;
+    // The server's clock corrects a fast or slow device clock before anything is pushed.
+    let health: serde_json::Value = check(http.get(format!("{base}/healthz")).send().await?).await?.json().await?;
+    if let Some(server_ms) = health.get("time_ms").and_then(|v| v.as_u64()) {
+        lock(store).adjust_clock(server_ms, qadam_core::hlc::now_ms())?;
+    }
 
     p.phase = SyncPhase::Photos;
     let _ = progress.send(p);

@@ -86,6 +86,18 @@ impl SqliteStore {
                     None
                 };
                 c.validate_with_kind(kind).map_err(|e| at_index(e, i))?;
+                let now = qadam_core::hlc::now_ms();
+                if c.hlc.wall_ms > now + qadam_core::hlc::MAX_CLOCK_AHEAD_MS {
+                    let ahead_min = (c.hlc.wall_ms - now) / 60_000;
+                    return Err(ModelError::invalid(
+                        &format!("changes[{i}].hlc"),
+                        format!(
+                            "stamped {ahead_min} minutes ahead of the server's clock (at most {} allowed): the device clock is fast; syncing again lets the app correct it",
+                            qadam_core::hlc::MAX_CLOCK_AHEAD_MS / 60_000
+                        ),
+                    )
+                    .into());
+                }
             }
             changes.sort_by(|a, b| (a.hlc, &a.device_id).cmp(&(b.hlc, &b.device_id)));
             let now = qadam_core::hlc::now_ms() as i64;

@@ -317,3 +317,17 @@ async fn sync_bodies_compress_both_ways() {
     let page: PullResponse = serde_json::from_str(&plain).unwrap();
     assert_eq!(page.changes.len(), demo::demo_campaign(5).len());
 }
+
+#[tokio::test]
+async fn a_change_stamped_far_ahead_of_the_server_clock_is_refused_clearly() {
+    let s = Server::start().await;
+    let health: Value = reqwest::get(s.url("/healthz")).await.unwrap().json().await.unwrap();
+    let server_ms = health["time_ms"].as_u64().unwrap();
+    let mut batch = demo::demo_campaign(1);
+    batch[3].hlc = Hlc::new(server_ms + 24 * 3600 * 1000, 0);
+    let (st, r) = s.push(&batch).await;
+    assert_eq!(st, 422, "{r}");
+    assert_eq!(r["error"]["field"], "changes[3].hlc");
+    assert!(r["error"]["message"].as_str().unwrap().contains("ahead of the server's clock"), "{r}");
+    assert_eq!(s.counts(), (0, 0));
+}

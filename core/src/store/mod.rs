@@ -19,7 +19,7 @@ pub use migrations::{migrate, MIGRATIONS};
 
 use crate::change::{Change, PullResponse};
 use crate::error::{ModelError, StoreError};
-use crate::hlc::{now_ms, Hlc, HlcClock};
+use crate::hlc::{now_ms, Hlc, HlcClock, MAX_CLOCK_AHEAD_MS};
 use crate::model::{
     Audit, AuditStatus, Campaign, Category, District, ElementKind, EntityKind, GeoPoint, MeasuredValue, Photo,
     PhotoSubject,
@@ -90,6 +90,8 @@ pub struct Store {
     conn: Connection,
     device_id: String,
     clock: HlcClock,
+    /// Correction of the device's wall clock, learned from the server (ms).
+    clock_offset_ms: i64,
     photos: BlobDir,
     thumbs: BlobDir,
 }
@@ -119,9 +121,11 @@ impl Store {
             .map(|s| s.parse::<Hlc>().map_err(|e| StoreError::Corrupt(e.to_string())))
             .transpose()?
             .unwrap_or_default();
+        let clock_offset_ms = meta_get(&conn, "clock_offset_ms")?.and_then(|s| s.parse().ok()).unwrap_or(0);
         Ok(Store {
             conn,
             device_id,
+            clock_offset_ms,
             clock: HlcClock::resume(last),
             photos: BlobDir::new(data_dir.join("photos"))?,
             thumbs: BlobDir::new(data_dir.join("thumbs"))?,
@@ -134,6 +138,86 @@ impl Store {
 
     pub fn device_id(&self) -> &str {
         &self.device_id
+    }
+
+    /// The device's time corrected by what the server said (unix ms).
+    pub fn now(&self) -> u64 {
+        (now_ms() as i64 + self.clock_offset_ms).max(0) as u64
+    }
+
+    pub fn clock_offset_ms(&self) -> i64 {
+        self.clock_offset_ms
+    }
+
+    /// Learns the server's time (`GET /healthz`) and corrects the device's
+    /// clock by it, so that a device whose clock is hours off neither wins
+    /// nor loses edits for it. Local changes not yet pushed that were stamped
+    /// in the future by a fast clock are stamped again, in their order, at
+    /// the corrected time, and the field state is rebuilt from the log, all
+    /// in one transaction. Returns how many changes were re-stamped.
+    pub fn adjust_clock(&mut self, server_now_ms: u64, local_now_ms: u64) -> Result<u32, StoreError> {
+        let offset = server_now_ms as i64 - local_now_ms as i64;
+        // Within two seconds, a network round trip: leave the clock alone.
+        let offset = if (offset - self.clock_offset_ms).abs() < 2_000 { self.clock_offset_ms } else { offset };
+        let corrected_now = (local_now_ms as i64 + offset).max(0) as u64;
+        let tx = self.conn.transaction()?;
+        let future: Vec<Change> = {
+            let mut st = tx.prepare(
+                "SELECT op_id, entity, entity_id, field, value, hlc, device_id FROM changes
+                 WHERE local = 1 AND pushed = 0 AND hlc > ?1 ORDER BY hlc, op_id",
+            )?;
+            let limit = Hlc::new(corrected_now + MAX_CLOCK_AHEAD_MS, u32::MAX).to_string();
+            let mut rows = st.query([limit])?;
+            let mut out = Vec::new();
+            while let Some(r) = rows.next()? {
+                out.push(records::change_from_row(r, 0)?);
+            }
+            out
+        };
+        // The clock restarts from the newest stamp that is not in the future.
+        let newest_sane: Option<String> = tx
+            .query_row(
+                "SELECT max(hlc) FROM changes WHERE hlc <= ?1",
+                [Hlc::new(corrected_now + MAX_CLOCK_AHEAD_MS, u32::MAX).to_string()],
+                |r| r.get(0),
+            )
+            .optional()?
+            .flatten();
+        let mut clock = if future.is_empty() {
+            self.clock
+        } else {
+            HlcClock::resume(newest_sane.and_then(|h| h.parse().ok()).unwrap_or_default())
+        };
+        for c in &future {
+            let hlc = clock.tick(corrected_now);
+            tx.execute("UPDATE changes SET hlc = ?1 WHERE op_id = ?2", params![hlc.to_string(), c.op_id.to_string()])?;
+            // Rebuild this field's state from every change of it in the log.
+            tx.execute(
+                "DELETE FROM fields WHERE entity = ?1 AND entity_id = ?2 AND field = ?3",
+                params![c.entity.as_str(), c.entity_id.to_string(), c.field],
+            )?;
+            let all: Vec<Change> = {
+                let mut st = tx.prepare(
+                    "SELECT op_id, entity, entity_id, field, value, hlc, device_id FROM changes
+                     WHERE entity = ?1 AND entity_id = ?2 AND field = ?3",
+                )?;
+                let mut rows = st.query(params![c.entity.as_str(), c.entity_id.to_string(), c.field])?;
+                let mut out = Vec::new();
+                while let Some(r) = rows.next()? {
+                    out.push(records::change_from_row(r, 0)?);
+                }
+                out
+            };
+            for x in &all {
+                records::apply_lww(&tx, x)?;
+            }
+        }
+        meta_set(&tx, "clock_offset_ms", &offset.to_string())?;
+        meta_set(&tx, "hlc", &clock.last().to_string())?;
+        tx.commit()?;
+        self.clock = clock;
+        self.clock_offset_ms = offset;
+        Ok(future.len() as u32)
     }
 
     pub fn connection(&self) -> &Connection {
@@ -172,7 +256,7 @@ impl Store {
                 .or(records::element_kind(&self.conn, entity_id)?),
             _ => None,
         };
-        let now = now_ms();
+        let now = self.now();
         let changes: Vec<Change> = fields
             .into_iter()
             .map(|(field, value)| Change {
@@ -241,7 +325,7 @@ impl Store {
                 ("campaign_id".into(), json!(object.campaign_id)),
                 ("object_id".into(), json!(object_id)),
                 ("auditor".into(), json!(auditor)),
-                ("started_at_ms".into(), json!(now_ms())),
+                ("started_at_ms".into(), json!(self.now())),
                 ("status".into(), json!(AuditStatus::Draft)),
             ],
         )?;
@@ -254,7 +338,7 @@ impl Store {
         self.write(
             EntityKind::Audit,
             id,
-            vec![("finished_at_ms".into(), json!(now_ms())), ("status".into(), json!(AuditStatus::Submitted))],
+            vec![("finished_at_ms".into(), json!(self.now())), ("status".into(), json!(AuditStatus::Submitted))],
         )?;
         Ok(id)
     }
@@ -474,7 +558,7 @@ impl Store {
     /// twice changes nothing.
     pub fn apply_pulled(&mut self, page: &PullResponse) -> Result<u32, StoreError> {
         let mut clock = self.clock;
-        let now = now_ms();
+        let now = self.now();
         let tx = self.conn.transaction()?;
         let mut applied = 0;
         for sc in &page.changes {

@@ -220,3 +220,54 @@ fn verdicts_follow_the_campaigns_rule_set_and_preview_live_values() {
     let v = s.verdict(demo_obj).unwrap();
     assert_eq!((v.rule_set.as_str(), v.rule_count), ("kz-sp-3.06-101-2012", 0));
 }
+
+#[test]
+fn a_fast_device_clock_is_corrected_and_its_unsent_edits_restamped() {
+    let (_a, mut fast) = store();
+    let (_b, mut normal) = store();
+    let c = with_demo(&mut fast);
+    with_demo(&mut normal);
+    let day = 24 * 3600 * 1000;
+    let now = crate::hlc::now_ms();
+    // The fast device believes it is tomorrow.
+    fast.adjust_clock(now + day, now).unwrap();
+    let id = fast.create_object(new_object(c)).unwrap();
+    let stamped = fast.outbox(100).unwrap();
+    assert!(stamped.iter().all(|c| c.hlc.wall_ms > now + day / 2));
+    // Its first contact with the server says what time it really is.
+    let n = fast.adjust_clock(now, now).unwrap();
+    assert_eq!(n as usize, stamped.len(), "every unsent change is stamped again");
+    let restamped = fast.outbox(100).unwrap();
+    assert!(restamped.iter().all(|c| c.hlc.wall_ms < now + 60_000), "{:?}", restamped[0].hlc);
+    assert!(restamped.windows(2).all(|w| w[0].hlc < w[1].hlc), "order kept");
+    assert_eq!(
+        restamped.iter().map(|c| c.op_id).collect::<Vec<_>>(),
+        stamped.iter().map(|c| c.op_id).collect::<Vec<_>>()
+    );
+    assert_eq!(fast.object_detail(id).unwrap().object.name, "Поликлиника №5");
+    // A later edit on a device with a right clock now wins, as it should.
+    let page = PullResponse {
+        changes: restamped
+            .iter()
+            .enumerate()
+            .map(|(i, c)| ServerChange { seq: 1000 + i as i64, change: c.clone() })
+            .collect(),
+        next_cursor: 2000,
+        has_more: false,
+    };
+    normal.apply_pulled(&page).unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(5));
+    let mut m = BTreeMap::new();
+    m.insert("name".to_string(), json!("Исправлено позже"));
+    normal.update(EntityKind::Object, id, m).unwrap();
+    let later = normal.outbox(100).unwrap().into_iter().find(|c| c.field == "name").unwrap();
+    fast.apply_pulled(&PullResponse {
+        changes: vec![ServerChange { seq: 2001, change: later }],
+        next_cursor: 2001,
+        has_more: false,
+    })
+    .unwrap();
+    assert_eq!(fast.object_detail(id).unwrap().object.name, "Исправлено позже");
+    // The offset is kept across restarts.
+    assert_eq!(fast.clock_offset_ms(), 0);
+}

@@ -55,7 +55,10 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route_layer(middleware::from_fn_with_state(state.clone(), require_token))
         .route("/session", post(session_start).delete(session_end));
     let mut app = Router::new()
-        .route("/healthz", get(|| async { Json(serde_json::json!({"status": "ok"})) }))
+        .route(
+            "/healthz",
+            get(|| async { Json(serde_json::json!({"status": "ok", "time_ms": qadam_core::hlc::now_ms()})) }),
+        )
         .nest("/api/v1", api)
         .fallback(|| async { AppError::NotFound("this address".into()) });
     if let Some(dir) = &state.dashboard_dir {
