@@ -65,6 +65,10 @@ pub enum PhotoError {
     HashMismatch { expected: String, actual: String },
     #[error("`{0}` is not a SHA-256 in lower-case hex")]
     BadHash(String),
+    #[error("the upload continues at byte {expected}, not {got}")]
+    OffsetMismatch { expected: u64, got: u64 },
+    #[error("the chunk ends at byte {end}, past the announced length {total}")]
+    PastLength { end: u64, total: u64 },
 }
 
 impl PhotoError {
@@ -76,6 +80,8 @@ impl PhotoError {
             PhotoError::Undecodable(_) => "image_undecodable",
             PhotoError::HashMismatch { .. } => "hash_mismatch",
             PhotoError::BadHash(_) => "bad_hash",
+            PhotoError::OffsetMismatch { .. } => "offset_mismatch",
+            PhotoError::PastLength { .. } => "past_length",
         }
     }
 }

@@ -208,6 +208,94 @@ impl BlobDir {
     }
 }
 
+/// Unfinished uploads, resumable from the byte the server has:
+/// `<dir>/<sha256>.part` grows chunk by chunk; when it reaches the announced
+/// length its bytes are handed back and the file is removed.
+#[derive(Debug, Clone)]
+pub struct PartialUploads {
+    dir: PathBuf,
+}
+
+/// What one appended chunk led to.
+#[derive(Debug, PartialEq)]
+pub enum Append {
+    /// More is expected from this offset.
+    Partial { offset: u64 },
+    /// The upload is whole: its bytes (not yet checked).
+    Complete(Vec<u8>),
+}
+
+impl PartialUploads {
+    pub fn new(dir: impl Into<PathBuf>) -> std::io::Result<Self> {
+        let dir = dir.into();
+        std::fs::create_dir_all(&dir)?;
+        Ok(PartialUploads { dir })
+    }
+
+    fn path(&self, sha256: &str) -> Result<PathBuf, PhotoError> {
+        if !is_sha256_hex(sha256) {
+            return Err(PhotoError::BadHash(sha256.to_string()));
+        }
+        Ok(self.dir.join(format!("{sha256}.part")))
+    }
+
+    /// Bytes received so far of an unfinished upload (0 if none).
+    pub fn offset(&self, sha256: &str) -> Result<u64, crate::error::StoreError> {
+        match std::fs::metadata(self.path(sha256)?) {
+            Ok(m) => Ok(m.len()),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(0),
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    /// Appends `chunk` at `offset` of an upload of `total` bytes. A chunk at
+    /// the wrong offset is refused and changes nothing; a repeated chunk the
+    /// server already has is therefore refused too, and the client resumes
+    /// from the offset it is told.
+    pub fn append(
+        &self,
+        sha256: &str,
+        offset: u64,
+        total: u64,
+        chunk: &[u8],
+    ) -> Result<Append, crate::error::StoreError> {
+        use std::io::Write;
+        if total == 0 {
+            return Err(PhotoError::Empty.into());
+        }
+        if total > MAX_PHOTO_BYTES {
+            return Err(PhotoError::TooLarge { size_bytes: total, limit_bytes: MAX_PHOTO_BYTES }.into());
+        }
+        let path = self.path(sha256)?;
+        let have = self.offset(sha256)?;
+        if offset != have {
+            return Err(PhotoError::OffsetMismatch { expected: have, got: offset }.into());
+        }
+        let end = offset + chunk.len() as u64;
+        if end > total {
+            return Err(PhotoError::PastLength { end, total }.into());
+        }
+        let mut f = std::fs::OpenOptions::new().create(true).append(true).open(&path)?;
+        f.write_all(chunk)?;
+        f.sync_data()?;
+        if end < total {
+            return Ok(Append::Partial { offset: end });
+        }
+        let bytes = std::fs::read(&path)?;
+        std::fs::remove_file(&path)?;
+        Ok(Append::Complete(bytes))
+    }
+
+    /// Forgets an unfinished upload.
+    pub fn discard(&self, sha256: &str) -> Result<(), crate::error::StoreError> {
+        match std::fs::remove_file(self.path(sha256)?) {
+            Ok(()) => Ok(()),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
+            Err(e) => Err(e.into()),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -232,6 +320,21 @@ mod tests {
         // Orientation 6 (rotate 90° clockwise): the thumbnail is portrait.
         let thumb = image::load_from_memory(&thumbnail(&bytes).unwrap()).unwrap();
         assert_eq!((thumb.width(), thumb.height()), (192, 256));
+    }
+
+    #[test]
+    fn partial_uploads_resume_and_refuse_wrong_offsets() {
+        let dir = tempfile::tempdir().unwrap();
+        let up = PartialUploads::new(dir.path()).unwrap();
+        let data = b"0123456789";
+        let sha = sha256_hex(data);
+        assert_eq!(up.append(&sha, 0, 10, &data[..4]).unwrap(), Append::Partial { offset: 4 });
+        assert_eq!(up.offset(&sha).unwrap(), 4);
+        assert!(up.append(&sha, 0, 10, &data[..4]).is_err(), "a repeated chunk is refused");
+        assert!(up.append(&sha, 4, 10, &data[4..]).is_ok_and(|a| a == Append::Complete(data.to_vec())));
+        assert_eq!(up.offset(&sha).unwrap(), 0);
+        assert!(up.append(&sha, 0, 3, b"0123").is_err(), "past the announced length");
+        assert_eq!(up.offset(&sha).unwrap(), 0);
     }
 
     #[test]

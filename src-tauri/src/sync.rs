@@ -11,6 +11,14 @@ use tauri::ipc::Channel;
 
 use crate::error::{CmdResult, CommandError};
 
+/// Photos go up in chunks of this many bytes, so a dropped connection costs
+/// at most one chunk.
+const PHOTO_CHUNK: usize = 512 * 1024;
+
+fn upload_offset(r: &reqwest::Response) -> u64 {
+    r.headers().get("upload-offset").and_then(|v| v.to_str().ok()).and_then(|v| v.parse().ok()).unwrap_or(0)
+}
+
 fn lock(store: &Mutex<Store>) -> std::sync::MutexGuard<'_, Store> {
     store.lock().unwrap_or_else(|p| p.into_inner())
 }
@@ -55,22 +63,49 @@ pub async fn run(store: &Mutex<Store>, progress: &Channel<SyncProgress>) -> CmdR
     p.phase = SyncPhase::Photos;
     let _ = progress.send(p);
     for (sha, size) in photos {
-        let head = http.head(format!("{base}/api/v1/photos/{sha}")).header("authorization", &auth).send().await?;
+        let before = p.bytes_done;
+        let url = format!("{base}/api/v1/photos/{sha}");
+        // Resumable: ask what the server has, send only the rest, in chunks.
+        let head = http.head(&url).header("authorization", &auth).send().await?;
         if !head.status().is_success() {
-            let bytes = lock(store).photo_bytes(&sha)?;
-            let Some(bytes) = bytes else { continue };
-            check(
-                http.put(format!("{base}/api/v1/photos/{sha}"))
+            let Some(bytes) = lock(store).photo_bytes(&sha)? else { continue };
+            let mut offset = upload_offset(&head).min(bytes.len() as u64) as usize;
+            let mut tries = 2 * bytes.len().div_ceil(PHOTO_CHUNK) + 4;
+            while offset < bytes.len() {
+                tries -= 1;
+                if tries == 0 {
+                    return Err(CommandError::new(
+                        "upload_stuck",
+                        "the server keeps refusing this photo's chunks; try again later",
+                        None,
+                    ));
+                }
+                let end = (offset + PHOTO_CHUNK).min(bytes.len());
+                let r = http
+                    .patch(&url)
                     .header("authorization", &auth)
                     .header("content-type", "application/octet-stream")
-                    .body(bytes)
+                    .header("upload-offset", offset.to_string())
+                    .header("upload-length", bytes.len().to_string())
+                    .body(bytes[offset..end].to_vec())
                     .send()
-                    .await?,
-            )
-            .await?;
+                    .await?;
+                if r.status() == reqwest::StatusCode::CONFLICT {
+                    // The server has a different amount: continue from there.
+                    offset = (upload_offset(&r) as usize).min(bytes.len());
+                    continue;
+                }
+                if r.status() == reqwest::StatusCode::OK {
+                    break; // the server already had the whole photo
+                }
+                check(r).await?;
+                offset = end;
+                p.bytes_done = before + offset as u64;
+                let _ = progress.send(p);
+            }
         }
         lock(store).mark_photo_uploaded(&sha)?;
-        p.bytes_done += size;
+        p.bytes_done = before + size;
         let _ = progress.send(p);
     }
 

@@ -45,6 +45,7 @@ pub fn build_state(cfg: &ServeConfig) -> anyhow::Result<Arc<AppState>> {
     Ok(Arc::new(AppState {
         store,
         photos: BlobDir::new(photos_dir.join("originals"))?,
+        uploads: std::sync::Mutex::new(qadam_core::photo::PartialUploads::new(photos_dir.join("partial"))?),
         thumbs: BlobDir::new(photos_dir.join("thumbs"))?,
         token: cfg.token.clone(),
         dashboard_dir: cfg.dashboard_dir.clone(),

@@ -331,3 +331,70 @@ async fn a_change_stamped_far_ahead_of_the_server_clock_is_refused_clearly() {
     assert!(r["error"]["message"].as_str().unwrap().contains("ahead of the server's clock"), "{r}");
     assert_eq!(s.counts(), (0, 0));
 }
+
+#[tokio::test]
+async fn an_interrupted_photo_upload_resumes_from_the_byte_the_server_has() {
+    let s = Server::start().await;
+    let jpeg = std::fs::read(concat!(env!("CARGO_MANIFEST_DIR"), "/../fixtures/photos/ramp-rotated-gps.jpg")).unwrap();
+    let sha = qadam_core::photo::sha256_hex(&jpeg);
+    let total = jpeg.len();
+    let url = s.url(&format!("/api/v1/photos/{sha}"));
+    let patch = |offset: usize, chunk: Vec<u8>| {
+        s.http
+            .patch(&url)
+            .bearer_auth(TOKEN)
+            .header("upload-offset", offset.to_string())
+            .header("upload-length", total.to_string())
+            .body(chunk)
+            .send()
+    };
+    let head = || s.http.head(&url).bearer_auth(TOKEN).send();
+    let half = total / 2;
+    // The first half arrives; then the connection "drops".
+    let r = patch(0, jpeg[..half].to_vec()).await.unwrap();
+    assert_eq!(r.status().as_u16(), 204);
+    assert_eq!(r.headers()["upload-offset"], half.to_string().as_str());
+    // The client asks where to continue.
+    let r = head().await.unwrap();
+    assert_eq!(r.status().as_u16(), 404);
+    assert_eq!(r.headers()["upload-offset"], half.to_string().as_str());
+    // Resending from the start is refused and changes nothing.
+    let r = patch(0, jpeg[..half].to_vec()).await.unwrap();
+    assert_eq!(r.status().as_u16(), 409);
+    assert_eq!(r.headers()["upload-offset"], half.to_string().as_str());
+    assert_eq!(s.counts(), (0, 0));
+    // The rest completes the photo.
+    let r = patch(half, jpeg[half..].to_vec()).await.unwrap();
+    assert_eq!(r.status().as_u16(), 201);
+    assert_eq!(head().await.unwrap().status().as_u16(), 200);
+    let got = s.http.get(&url).bearer_auth(TOKEN).send().await.unwrap().bytes().await.unwrap();
+    assert_eq!(got.as_ref(), &jpeg[..]);
+    // A photo the server has is never taken again.
+    let r = patch(0, jpeg.clone()).await.unwrap();
+    assert_eq!(r.status().as_u16(), 200);
+    assert_eq!(s.counts(), (0, 1));
+}
+
+#[tokio::test]
+async fn a_resumed_upload_whose_bytes_do_not_match_the_hash_is_refused() {
+    let s = Server::start().await;
+    let jpeg = std::fs::read(concat!(env!("CARGO_MANIFEST_DIR"), "/../fixtures/photos/entrance-gps.jpg")).unwrap();
+    let wrong = qadam_core::photo::sha256_hex(b"another photo");
+    let url = s.url(&format!("/api/v1/photos/{wrong}"));
+    let r = s
+        .http
+        .patch(&url)
+        .bearer_auth(TOKEN)
+        .header("upload-offset", "0")
+        .header("upload-length", jpeg.len().to_string())
+        .body(jpeg.clone())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 422);
+    let head = s.http.head(&url).bearer_auth(TOKEN).send().await.unwrap();
+    assert_eq!(head.headers()["upload-offset"], "0", "the bad upload is forgotten");
+    assert_eq!(s.counts(), (0, 0));
+    let r = s.http.patch(&url).bearer_auth(TOKEN).body(jpeg).send().await.unwrap();
+    assert_eq!(r.status().as_u16(), 400, "the offset headers are required");
+}

@@ -54,6 +54,7 @@ impl AppError {
                 let status = match p {
                     PhotoError::TooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
                     PhotoError::NotAnImage => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                    PhotoError::OffsetMismatch { .. } => StatusCode::CONFLICT,
                     _ => StatusCode::UNPROCESSABLE_ENTITY,
                 };
                 (status, p.code(), None)
@@ -71,6 +72,9 @@ impl IntoResponse for AppError {
         }
         let body = ErrorBody { error: ErrorDetail { code: code.to_string(), message: self.to_string(), field } };
         let mut res = (status, Json(body)).into_response();
+        if let AppError::Photo(PhotoError::OffsetMismatch { expected, .. }) = &self {
+            res.headers_mut().insert("upload-offset", (*expected).into());
+        }
         if status == StatusCode::UNAUTHORIZED {
             res.headers_mut().insert("www-authenticate", "Bearer".parse().expect("static header"));
         }

@@ -34,6 +34,9 @@ const SESSION_COOKIE: &str = "qadam_session";
 pub struct AppState {
     pub store: SqliteStore,
     pub photos: BlobDir,
+    /// Unfinished resumable uploads; the mutex keeps two chunks of one
+    /// upload from interleaving.
+    pub uploads: std::sync::Mutex<qadam_core::photo::PartialUploads>,
     pub thumbs: BlobDir,
     pub token: String,
     pub dashboard_dir: Option<PathBuf>,
@@ -45,7 +48,11 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/sync/pull", get(pull))
         .route(
             "/photos/{sha256}",
-            get(photo_get).head(photo_head).put(photo_put).layer(DefaultBodyLimit::max(MAX_PHOTO_BYTES as usize)),
+            get(photo_get)
+                .head(photo_head)
+                .put(photo_put)
+                .patch(photo_patch)
+                .layer(DefaultBodyLimit::max(MAX_PHOTO_BYTES as usize)),
         )
         .route("/photos/{sha256}/thumb", get(photo_thumb))
         .route("/campaigns", get(campaigns))
@@ -171,30 +178,80 @@ async fn photo_put(
     body: Bytes,
 ) -> Result<Response, AppError> {
     check_sha(&sha256)?;
-    let res = blocking(move || {
-        let info = photo::inspect(&body, MAX_PHOTO_BYTES)?;
-        if info.sha256 != sha256 {
-            return Err(qadam_core::PhotoError::HashMismatch { expected: sha256, actual: info.sha256 }.into());
-        }
-        s.photos.put(&info.sha256, &body)?;
-        let created = s.store.add_photo(&info)?;
-        Ok(PhotoUploadResponse { sha256: info.sha256, size_bytes: info.size_bytes, created })
-    })
-    .await?;
+    let res = blocking(move || store_photo(&s, sha256, &body)).await?;
     let status = if res.created { StatusCode::CREATED } else { StatusCode::OK };
     Ok((status, Json(res)).into_response())
+}
+
+/// Checks a whole photo (hash, image type, size) and stores it.
+fn store_photo(s: &AppState, sha256: String, body: &[u8]) -> Result<PhotoUploadResponse, AppError> {
+    let info = photo::inspect(body, MAX_PHOTO_BYTES)?;
+    if info.sha256 != sha256 {
+        return Err(qadam_core::PhotoError::HashMismatch { expected: sha256, actual: info.sha256 }.into());
+    }
+    s.photos.put(&info.sha256, body)?;
+    let created = s.store.add_photo(&info)?;
+    Ok(PhotoUploadResponse { sha256: info.sha256, size_bytes: info.size_bytes, created })
+}
+
+fn header_u64(headers: &HeaderMap, name: &'static str) -> Result<u64, AppError> {
+    headers
+        .get(name)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.trim().parse().ok())
+        .ok_or_else(|| AppError::bad("bad_header", format!("`{name}` must be a byte count"), Some(name.to_string())))
+}
+
+/// One chunk of a resumable upload: `Upload-Offset` (where it starts) and
+/// `Upload-Length` (the whole photo's size). Answers 204 with the new
+/// `Upload-Offset` while incomplete, 201 when the photo is whole and stored,
+/// 409 with the server's `Upload-Offset` when the chunk does not start there.
+async fn photo_patch(
+    State(s): State<Arc<AppState>>,
+    Path(sha256): Path<String>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Response, AppError> {
+    check_sha(&sha256)?;
+    let offset = header_u64(&headers, "upload-offset")?;
+    let total = header_u64(&headers, "upload-length")?;
+    blocking(move || {
+        if s.store.photo_mime(&sha256)?.is_some() {
+            let res = PhotoUploadResponse { sha256, size_bytes: total, created: false };
+            return Ok((StatusCode::OK, Json(res)).into_response());
+        }
+        let appended = {
+            let uploads = s.uploads.lock().unwrap_or_else(|p| p.into_inner());
+            uploads.append(&sha256, offset, total, &body)?
+        };
+        match appended {
+            photo::Append::Partial { offset } => {
+                Ok((StatusCode::NO_CONTENT, [("upload-offset", offset.to_string())]).into_response())
+            }
+            photo::Append::Complete(bytes) => {
+                let res = store_photo(&s, sha256, &bytes)?;
+                Ok((StatusCode::CREATED, Json(res)).into_response())
+            }
+        }
+    })
+    .await
 }
 
 async fn photo_head(State(s): State<Arc<AppState>>, Path(sha256): Path<String>) -> Result<Response, AppError> {
     check_sha(&sha256)?;
     let mime = blocking({
         let s = s.clone();
+        let sha256 = sha256.clone();
         move || Ok(s.store.photo_mime(&sha256)?)
     })
     .await?;
     match mime {
         Some(m) => Ok(([(header::CONTENT_TYPE, m)], ()).into_response()),
-        None => Err(AppError::NotFound("photo".into())),
+        // Not here yet: say how much of an unfinished upload the server has.
+        None => {
+            let offset = s.uploads.lock().unwrap_or_else(|p| p.into_inner()).offset(&sha256)?;
+            Ok((StatusCode::NOT_FOUND, [("upload-offset", offset.to_string())], ()).into_response())
+        }
     }
 }
 
