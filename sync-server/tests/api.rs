@@ -398,3 +398,47 @@ async fn a_resumed_upload_whose_bytes_do_not_match_the_hash_is_refused() {
     let r = s.http.patch(&url).bearer_auth(TOKEN).body(jpeg).send().await.unwrap();
     assert_eq!(r.status().as_u16(), 400, "the offset headers are required");
 }
+
+#[tokio::test]
+async fn every_documented_operation_answers_and_bodies_match_the_openapi_schemas() {
+    use qadam_sync_server::http::openapi::OPERATIONS;
+    let s = Server::start().await;
+    let doc: Value = reqwest::get(s.url("/api/v1/openapi.json")).await.unwrap().json().await.unwrap();
+    assert_eq!(doc["openapi"], "3.1.0");
+    let jpeg = std::fs::read(concat!(env!("CARGO_MANIFEST_DIR"), "/../fixtures/photos/entrance-gps.jpg")).unwrap();
+    let sha = qadam_core::photo::sha256_hex(&jpeg);
+    let (_, _) = s.push(&demo::demo_campaign(1)).await;
+    let object = s.get_json::<Vec<qadam_core::records::ObjectSummary>>("/api/v1/objects").await[0].object.id;
+    for op in OPERATIONS {
+        assert!(doc["paths"][op.path][op.method].is_object(), "{} {} is documented", op.method, op.path);
+        let path = op.path.replace("{sha256}", &sha).replace("{id}", &object.to_string());
+        let method = reqwest::Method::from_bytes(op.method.to_uppercase().as_bytes()).unwrap();
+        let mut req = s.http.request(method, s.url(&path)).bearer_auth(TOKEN);
+        req = match (op.method, op.path) {
+            ("post", "/api/v1/sync/push") => req.header("content-type", "application/json").body(
+                serde_json::to_vec(&PushRequest { device_id: "d".into(), changes: demo::demo_campaign(2) }).unwrap(),
+            ),
+            ("post", "/api/v1/session") => req.json(&json!({"token": TOKEN})),
+            ("put", _) => req.body(jpeg.clone()),
+            ("patch", _) => {
+                req.header("upload-offset", "0").header("upload-length", jpeg.len().to_string()).body(jpeg.clone())
+            }
+            _ => req,
+        };
+        let r = req.send().await.unwrap();
+        let status = r.status().as_u16();
+        assert!(status < 300, "{} {path} answered {status}", op.method);
+        if let Some(name) = op.response {
+            if status == op.status {
+                let body: Value = r.json().await.unwrap();
+                let mut schema = doc["components"]["schemas"][name].clone();
+                schema["components"] = doc["components"].clone();
+                let text = schema.to_string().replace("#/components/schemas/", "#/components/schemas/");
+                let schema: Value = serde_json::from_str(&text).unwrap();
+                let v = jsonschema::validator_for(&schema).unwrap();
+                let errors: Vec<String> = v.iter_errors(&body).map(|e| e.to_string()).collect();
+                assert!(errors.is_empty(), "{} {path}: {errors:?}", op.method);
+            }
+        }
+    }
+}

@@ -2,6 +2,7 @@
 //! and core; routing reads top to bottom in [`router`].
 
 mod error;
+pub mod openapi;
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -60,7 +61,8 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/objects", get(objects))
         .route("/objects/{id}", get(object))
         .route_layer(middleware::from_fn_with_state(state.clone(), require_token))
-        .route("/session", post(session_start).delete(session_end));
+        .route("/session", post(session_start).delete(session_end))
+        .route("/openapi.json", get(|| async { Json(openapi::document()) }));
     let mut app = Router::new()
         .route(
             "/healthz",

@@ -1,0 +1,236 @@
+//! The OpenAPI 3.1 description of the HTTP API, served at
+//! `/api/v1/openapi.json`. Its schemas are generated from the same Rust
+//! types as `schemas/` (schemars), and `tests/api.rs` checks that every
+//! operation listed here answers and that bodies match their schemas.
+
+use qadam_core::change::{ErrorBody, PhotoUploadResponse, PullResponse, PushRequest, PushResponse};
+use serde_json::{json, Map, Value};
+
+/// One documented operation: method, path, summary, request body schema,
+/// success status and response schema.
+pub struct Operation {
+    pub method: &'static str,
+    pub path: &'static str,
+    pub summary: &'static str,
+    pub request: Option<&'static str>,
+    pub status: u16,
+    pub response: Option<&'static str>,
+    pub auth: bool,
+}
+
+pub const OPERATIONS: &[Operation] = &[
+    Operation {
+        method: "get",
+        path: "/healthz",
+        summary: "Liveness and the server's time (time_ms)",
+        request: None,
+        status: 200,
+        response: None,
+        auth: false,
+    },
+    Operation {
+        method: "get",
+        path: "/api/v1/openapi.json",
+        summary: "This document",
+        request: None,
+        status: 200,
+        response: None,
+        auth: false,
+    },
+    Operation {
+        method: "post",
+        path: "/api/v1/session",
+        summary: "Exchange the token for a session cookie",
+        request: None,
+        status: 204,
+        response: None,
+        auth: false,
+    },
+    Operation {
+        method: "delete",
+        path: "/api/v1/session",
+        summary: "End the session",
+        request: None,
+        status: 204,
+        response: None,
+        auth: false,
+    },
+    Operation {
+        method: "post",
+        path: "/api/v1/sync/push",
+        summary: "Push a batch of change records (idempotent by op_id, atomic)",
+        request: Some("PushRequest"),
+        status: 200,
+        response: Some("PushResponse"),
+        auth: true,
+    },
+    Operation {
+        method: "get",
+        path: "/api/v1/sync/pull",
+        summary: "Changes after a cursor, paged (since, limit)",
+        request: None,
+        status: 200,
+        response: Some("PullResponse"),
+        auth: true,
+    },
+    Operation {
+        method: "put",
+        path: "/api/v1/photos/{sha256}",
+        summary: "Upload a whole photo",
+        request: None,
+        status: 201,
+        response: Some("PhotoUploadResponse"),
+        auth: true,
+    },
+    Operation {
+        method: "patch",
+        path: "/api/v1/photos/{sha256}",
+        summary: "Upload one chunk (Upload-Offset, Upload-Length)",
+        request: None,
+        status: 204,
+        response: None,
+        auth: true,
+    },
+    Operation {
+        method: "head",
+        path: "/api/v1/photos/{sha256}",
+        summary: "Whether the photo is stored; else Upload-Offset",
+        request: None,
+        status: 200,
+        response: None,
+        auth: true,
+    },
+    Operation {
+        method: "get",
+        path: "/api/v1/photos/{sha256}",
+        summary: "The original photo",
+        request: None,
+        status: 200,
+        response: None,
+        auth: true,
+    },
+    Operation {
+        method: "get",
+        path: "/api/v1/photos/{sha256}/thumb",
+        summary: "A 256 px thumbnail",
+        request: None,
+        status: 200,
+        response: None,
+        auth: true,
+    },
+    Operation {
+        method: "get",
+        path: "/api/v1/campaigns",
+        summary: "Campaigns",
+        request: None,
+        status: 200,
+        response: None,
+        auth: true,
+    },
+    Operation {
+        method: "get",
+        path: "/api/v1/checklists",
+        summary: "Checklists of every element kind",
+        request: None,
+        status: 200,
+        response: None,
+        auth: true,
+    },
+    Operation {
+        method: "get",
+        path: "/api/v1/objects",
+        summary: "Objects, of one campaign or all",
+        request: None,
+        status: 200,
+        response: None,
+        auth: true,
+    },
+    Operation {
+        method: "get",
+        path: "/api/v1/objects/{id}",
+        summary: "An object with elements, photos and verdict",
+        request: None,
+        status: 200,
+        response: None,
+        auth: true,
+    },
+];
+
+fn schema<T: schemars::JsonSchema>() -> Value {
+    let mut v = serde_json::to_value(schemars::schema_for!(T)).expect("schemas serialise");
+    // Nested definitions move to components; references are rewritten.
+    let defs = v.as_object_mut().and_then(|o| o.remove("$defs"));
+    let text = v.to_string().replace("#/$defs/", "#/components/schemas/");
+    let mut out: Value = serde_json::from_str(&text).expect("valid JSON");
+    if let Some(o) = out.as_object_mut() {
+        o.remove("$schema");
+        if let Some(defs) = defs {
+            o.insert(
+                "x-defs".into(),
+                serde_json::from_str(&defs.to_string().replace("#/$defs/", "#/components/schemas/"))
+                    .expect("valid JSON"),
+            );
+        }
+    }
+    out
+}
+
+/// The OpenAPI document.
+pub fn document() -> Value {
+    let mut components = Map::new();
+    for (name, s) in [
+        ("PushRequest", schema::<PushRequest>()),
+        ("PushResponse", schema::<PushResponse>()),
+        ("PullResponse", schema::<PullResponse>()),
+        ("PhotoUploadResponse", schema::<PhotoUploadResponse>()),
+        ("ErrorBody", schema::<ErrorBody>()),
+    ] {
+        let mut s = s;
+        if let Some(defs) = s.as_object_mut().and_then(|o| o.remove("x-defs")) {
+            for (k, v) in defs.as_object().cloned().unwrap_or_default() {
+                components.insert(k, v);
+            }
+        }
+        components.insert(name.to_string(), s);
+    }
+    let mut paths = Map::new();
+    for op in OPERATIONS {
+        let mut o = json!({
+            "summary": op.summary,
+            "responses": {
+                op.status.to_string(): match op.response {
+                    Some(r) => json!({"description": "success", "content": {"application/json": {"schema": {"$ref": format!("#/components/schemas/{r}")}}}}),
+                    None => json!({"description": "success"}),
+                },
+                "4XX": {"description": "a clear error; nothing changed", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ErrorBody"}}}}
+            }
+        });
+        if let Some(r) = op.request {
+            o["requestBody"] = json!({"required": true, "content": {"application/json": {"schema": {"$ref": format!("#/components/schemas/{r}")}}}});
+        }
+        if op.auth {
+            o["security"] = json!([{"bearer": []}, {"session": []}]);
+        }
+        let params: Vec<Value> = ["sha256", "id"]
+            .iter()
+            .filter(|p| op.path.contains(&format!("{{{p}}}")))
+            .map(|p| json!({"name": p, "in": "path", "required": true, "schema": {"type": "string"}}))
+            .collect();
+        if !params.is_empty() {
+            o["parameters"] = Value::Array(params);
+        }
+        paths.entry(op.path.to_string()).or_insert_with(|| json!({}))[op.method] = o;
+    }
+    json!({
+        "openapi": "3.1.0",
+        "info": {"title": "Qadam sync API", "version": env!("CARGO_PKG_VERSION")},
+        "paths": paths,
+        "components": {
+            "schemas": components,
+            "securitySchemes": {
+                "bearer": {"type": "http", "scheme": "bearer"},
+                "session": {"type": "apiKey", "in": "cookie", "name": "qadam_session"}
+            }
+        }
+    })
+}
