@@ -433,8 +433,6 @@ async fn every_documented_operation_answers_and_bodies_match_the_openapi_schemas
                 let body: Value = r.json().await.unwrap();
                 let mut schema = doc["components"]["schemas"][name].clone();
                 schema["components"] = doc["components"].clone();
-                let text = schema.to_string().replace("#/components/schemas/", "#/components/schemas/");
-                let schema: Value = serde_json::from_str(&text).unwrap();
                 let v = jsonschema::validator_for(&schema).unwrap();
                 let errors: Vec<String> = v.iter_errors(&body).map(|e| e.to_string()).collect();
                 assert!(errors.is_empty(), "{} {path}: {errors:?}", op.method);
