@@ -302,8 +302,10 @@ async fn sync_bodies_compress_both_ways() {
     assert_eq!(r.status().as_u16(), 200);
     let r: PushResponse = r.json().await.unwrap();
     assert_eq!(r.accepted as usize, demo::demo_campaign(5).len());
-    let r = s
-        .http
+    // A client that does not decompress by itself (the workspace may turn
+    // on reqwest's gzip feature for the app), to see the encoding on the wire.
+    let raw = reqwest::Client::builder().no_gzip().build().unwrap();
+    let r = raw
         .get(s.url("/api/v1/sync/pull?since=0&limit=1000"))
         .bearer_auth(TOKEN)
         .header("accept-encoding", "gzip")
