@@ -271,7 +271,9 @@ test('norms: a failing ramp shows ✗ with its clause as it is typed, and ✓ on
   await wd.waitFor('#element-list li.rule[data-rule="ada-405.2-ramp-running-slope"][data-outcome="fail"]');
   await wd.waitFor('#category-statuses [data-category="K"][data-status="VND"]');
   await wd.waitFor('#map-status[data-status="not_accessible"]');
-  await wd.type('#element-list input[data-measure="run_mm"]', '5400');
+  // The fix is typed in metres: 5,4 m is 5400 mm, exactly 1:12.
+  await wd.select('#element-list select[data-unit-for="run_mm"]', 'm');
+  await wd.type('#element-list input[data-measure="run_mm"]', '5,4');
   await wd.click('#element-list .save-measure');
   await wd.waitFor('#element-list li.rule[data-rule="ada-405.2-ramp-running-slope"][data-outcome="pass"]');
   await wd.waitFor('#category-statuses [data-category="K"][data-status="DP"]');
