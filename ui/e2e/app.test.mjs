@@ -278,7 +278,28 @@ test('norms: a failing ramp shows ✗ with its clause as it is typed, and ✓ on
   await wd.waitFor('#element-list li.rule[data-rule="ada-405.2-ramp-running-slope"][data-outcome="pass"]');
   await wd.waitFor('#category-statuses [data-category="K"][data-status="DP"]');
   await axe('the object page with verdicts');
+  // Deleting the ramp asks first, then removes it (a tombstone that syncs).
+  await wd.click('#element-list .delete-element');
+  await acceptAlert();
+  const until = Date.now() + 15000;
+  while ((await wd.findAll('#element-list li.element')).length > 0) {
+    assert.ok(Date.now() < until, 'the element disappears');
+    await new Promise((r) => setTimeout(r, 150));
+  }
 });
+
+async function acceptAlert(timeoutMs = 5000) {
+  const until = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      await wd.cmd('POST', '/alert/accept', {});
+      return;
+    } catch (e) {
+      if (Date.now() > until) throw e;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+}
 
 test('6. the dashboard lists and maps the new object with its elements and photo thumbnails', async () => {
   const browser = await chromium.launch({

@@ -47,6 +47,7 @@ export const api = {
   createObject: (object: NewObject) => call<string>('create_object', { object }),
   updateRecord: (entity: EntityKind, id: string, fields: Record<string, unknown>) =>
     call<void>('update_record', { entity, id, fields }),
+  deleteRecord: (entity: EntityKind, id: string) => call<void>('delete_record', { entity, id }),
   addElement: (element: NewElement) => call<string>('add_element', { element }),
   attachPhoto: (subject: 'object' | 'element', subjectId: string, bytes: Uint8Array) =>
     call<Photo>('attach_photo', bytes, { headers: { 'x-subject': subject, 'x-subject-id': subjectId } }),
