@@ -26,6 +26,12 @@ pub struct Change {
     #[ts(type = "string")]
     pub hlc: Hlc,
     pub device_id: String,
+    /// The server cursor the writer had pulled up to when it wrote: a write
+    /// the server received after that cursor, from another device, was not
+    /// seen by this writer, and the two are concurrent (a conflict).
+    #[serde(default)]
+    #[ts(type = "number")]
+    pub seen_cursor: i64,
 }
 
 impl Change {

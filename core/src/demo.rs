@@ -172,6 +172,7 @@ impl Gen {
             value,
             hlc: Hlc::new(self.t, 0),
             device_id: DEMO_DEVICE.to_string(),
+            seen_cursor: 0,
         });
     }
 

@@ -69,6 +69,7 @@ pub fn change_from_row(r: &rusqlite::Row<'_>, first: usize) -> Result<Change, St
         value: serde_json::from_str(&text(4)?).map_err(|e| corrupt("value", e.to_string()))?,
         hlc: text(5)?.parse().map_err(|e: crate::hlc::HlcParseError| corrupt("hlc", e.to_string()))?,
         device_id: text(6)?,
+        seen_cursor: r.get::<_, Option<i64>>(first + 7).ok().flatten().unwrap_or(0),
     })
 }
 

@@ -14,8 +14,9 @@ use rusqlite::{params, Connection, OptionalExtension};
 use uuid::Uuid;
 
 /// Migration `i` (1-based) is `MIGRATIONS[i - 1]`; never edit a landed one.
-const MIGRATIONS: &[&str] = &[concat!(
-    "CREATE TABLE changes (
+const MIGRATIONS: &[&str] = &[
+    concat!(
+        "CREATE TABLE changes (
          seq         INTEGER PRIMARY KEY AUTOINCREMENT,
          op_id       TEXT NOT NULL UNIQUE,
          entity      TEXT NOT NULL,
@@ -34,8 +35,23 @@ const MIGRATIONS: &[&str] = &[concat!(
          height_px   INTEGER NOT NULL,
          received_ms INTEGER NOT NULL
      ) WITHOUT ROWID;",
-    include_str!("../../core/src/fields.sql")
-)];
+        include_str!("../../core/src/fields.sql")
+    ),
+    // 2: concurrent writes to one field are kept as conflicts.
+    "ALTER TABLE changes ADD COLUMN seen_cursor INTEGER NOT NULL DEFAULT 0;
+     CREATE INDEX changes_by_field ON changes(entity, entity_id, field, seq);
+     CREATE TABLE conflicts (
+         id          INTEGER PRIMARY KEY AUTOINCREMENT,
+         entity      TEXT NOT NULL,
+         entity_id   TEXT NOT NULL,
+         field       TEXT NOT NULL,
+         earlier_op  TEXT NOT NULL,
+         later_op    TEXT NOT NULL UNIQUE,
+         winner_op   TEXT NOT NULL,
+         detected_ms INTEGER NOT NULL,
+         resolved_op TEXT
+     );",
+];
 
 /// Largest page a pull returns.
 pub const MAX_PULL_LIMIT: u32 = 5_000;
@@ -105,8 +121,8 @@ impl SqliteStore {
             let (mut accepted, mut duplicates) = (0, 0);
             {
                 let mut ins = tx.prepare_cached(
-                    "INSERT INTO changes (op_id, entity, entity_id, field, value, hlc, device_id, received_ms)
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) ON CONFLICT (op_id) DO NOTHING",
+                    "INSERT INTO changes (op_id, entity, entity_id, field, value, hlc, device_id, received_ms, seen_cursor)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9) ON CONFLICT (op_id) DO NOTHING",
                 )?;
                 for c in &changes {
                     let n = ins.execute(params![
@@ -117,13 +133,15 @@ impl SqliteStore {
                         c.value.to_string(),
                         c.hlc.to_string(),
                         c.device_id,
-                        now
+                        now,
+                        c.seen_cursor
                     ])?;
                     if n == 0 {
                         duplicates += 1;
                     } else {
                         accepted += 1;
                         records::apply_lww(&tx, c)?;
+                        detect_conflict(&tx, c, now)?;
                     }
                 }
             }
@@ -138,7 +156,7 @@ impl SqliteStore {
         let limit = limit.clamp(1, MAX_PULL_LIMIT);
         self.with(|conn| {
             let mut st = conn.prepare_cached(
-                "SELECT seq, op_id, entity, entity_id, field, value, hlc, device_id FROM changes
+                "SELECT seq, op_id, entity, entity_id, field, value, hlc, device_id, seen_cursor FROM changes
                  WHERE seq > ?1 ORDER BY seq LIMIT ?2",
             )?;
             let mut rows = st.query(params![since, limit + 1])?;
@@ -194,6 +212,32 @@ impl SqliteStore {
         })
     }
 
+    /// Unresolved conflicts, oldest first, with both writes.
+    pub fn conflicts(&self) -> Result<Vec<Conflict>, StoreError> {
+        self.with(|conn| {
+            let mut st = conn.prepare(
+                "SELECT k.id, k.winner_op,
+                        a.op_id, a.entity, a.entity_id, a.field, a.value, a.hlc, a.device_id, a.seen_cursor,
+                        b.op_id, b.entity, b.entity_id, b.field, b.value, b.hlc, b.device_id, b.seen_cursor
+                 FROM conflicts k
+                 JOIN changes a ON a.op_id = k.earlier_op
+                 JOIN changes b ON b.op_id = k.later_op
+                 WHERE k.resolved_op IS NULL ORDER BY k.id",
+            )?;
+            let mut rows = st.query([])?;
+            let mut out = Vec::new();
+            while let Some(r) = rows.next()? {
+                out.push(Conflict {
+                    id: r.get(0)?,
+                    winner_op: parse_uuid(&r.get::<_, String>(1)?)?,
+                    earlier: records::change_from_row(r, 2)?,
+                    later: records::change_from_row(r, 10)?,
+                });
+            }
+            Ok(out)
+        })
+    }
+
     /// Number of stored changes and photos (for tests and health).
     pub fn counts(&self) -> Result<(i64, i64), StoreError> {
         self.with(|c| {
@@ -221,4 +265,52 @@ fn at_index(e: ModelError, i: usize) -> ModelError {
             ModelError::Invalid { field: format!("changes[{i}].{field}"), message }
         }
     }
+}
+
+/// Two writes to one field where neither writer had seen the other's.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize, schemars::JsonSchema)]
+pub struct Conflict {
+    pub id: i64,
+    /// The write that last-writer-wins keeps (its value is the field's now).
+    pub winner_op: Uuid,
+    /// The write the server received first.
+    pub earlier: Change,
+    /// The write that arrived later without having seen `earlier`.
+    pub later: Change,
+}
+
+fn parse_uuid(s: &str) -> Result<Uuid, StoreError> {
+    Uuid::parse_str(s).map_err(|e| StoreError::Corrupt(format!("uuid {s}: {e}")))
+}
+
+/// Records a conflict when `c`'s writer had not seen the newest write to the
+/// same field that another device made (received after `c.seen_cursor`).
+/// Writes that were seen — sequential edits — never make a conflict.
+fn detect_conflict(tx: &Connection, c: &Change, now_ms: i64) -> Result<(), StoreError> {
+    let other: Option<(String, String, String)> = tx
+        .query_row(
+            "SELECT op_id, hlc, device_id FROM changes
+             WHERE entity = ?1 AND entity_id = ?2 AND field = ?3 AND seq > ?4 AND device_id != ?5 AND op_id != ?6
+             ORDER BY seq DESC LIMIT 1",
+            params![
+                c.entity.as_str(),
+                c.entity_id.to_string(),
+                c.field,
+                c.seen_cursor,
+                c.device_id,
+                c.op_id.to_string()
+            ],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+        )
+        .optional()?;
+    let Some((op, hlc, device)) = other else { return Ok(()) };
+    let other_hlc: qadam_core::Hlc =
+        hlc.parse().map_err(|e: qadam_core::hlc::HlcParseError| StoreError::Corrupt(e.to_string()))?;
+    let winner = if c.wins_over(other_hlc, &device) { c.op_id.to_string() } else { op.clone() };
+    tx.execute(
+        "INSERT INTO conflicts (entity, entity_id, field, earlier_op, later_op, winner_op, detected_ms)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) ON CONFLICT (later_op) DO NOTHING",
+        params![c.entity.as_str(), c.entity_id.to_string(), c.field, op, c.op_id.to_string(), winner, now_ms],
+    )?;
+    Ok(())
 }

@@ -259,6 +259,7 @@ async fn changes_apply_last_writer_wins_in_any_order() {
         value: json!(name),
         hlc: Hlc::new(ms, 0),
         device_id: "d".into(),
+        seen_cursor: 0,
     };
     s.push(&[mk(2000, "second")]).await;
     s.push(&[mk(1000, "first")]).await;
@@ -441,4 +442,71 @@ async fn every_documented_operation_answers_and_bodies_match_the_openapi_schemas
             }
         }
     }
+}
+
+/// A device's sync over real HTTP: push the outbox, then pull everything.
+async fn device_sync(s: &Server, d: &mut qadam_core::store::Store) {
+    let out = d.outbox(10_000).unwrap();
+    if !out.is_empty() {
+        let (st, r) = s.push(&out).await;
+        assert_eq!(st, 200, "{r}");
+        d.mark_pushed(&out.iter().map(|c| c.op_id).collect::<Vec<_>>()).unwrap();
+    }
+    loop {
+        let page = s.pull(d.pull_cursor().unwrap(), 500).await;
+        d.apply_pulled(&page).unwrap();
+        if !page.has_more {
+            break;
+        }
+    }
+}
+
+async fn conflicts(s: &Server) -> Vec<qadam_sync_server::store::Conflict> {
+    s.get_json("/api/v1/conflicts").await
+}
+
+#[tokio::test]
+async fn concurrent_writes_to_a_field_are_kept_as_a_conflict_and_sequential_ones_are_not() {
+    let s = Server::start().await;
+    s.push(&demo::demo_campaign(1)).await;
+    let (da, db) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+    let mut a = qadam_core::store::Store::open(da.path()).unwrap();
+    let mut b = qadam_core::store::Store::open(db.path()).unwrap();
+    device_sync(&s, &mut a).await;
+    device_sync(&s, &mut b).await;
+    let object = a.objects(None, None).unwrap()[0].object.id;
+    let set = |d: &mut qadam_core::store::Store, field: &str, v: &str| {
+        let mut m = std::collections::BTreeMap::new();
+        m.insert(field.to_string(), json!(v));
+        d.update(EntityKind::Object, object, m).unwrap();
+    };
+    // Both edit the name offline, neither having seen the other's edit.
+    set(&mut a, "name", "Name from A");
+    std::thread::sleep(std::time::Duration::from_millis(3));
+    set(&mut b, "name", "Name from B");
+    // Different fields never conflict.
+    set(&mut b, "address", "Address from B");
+    device_sync(&s, &mut a).await;
+    device_sync(&s, &mut b).await;
+    device_sync(&s, &mut a).await;
+    let c = conflicts(&s).await;
+    assert_eq!(c.len(), 1, "{c:#?}");
+    assert_eq!((c[0].earlier.value.clone(), c[0].later.value.clone()), (json!("Name from A"), json!("Name from B")));
+    assert_eq!(c[0].earlier.device_id, a.device_id());
+    assert_eq!(c[0].later.device_id, b.device_id());
+    assert_eq!(c[0].winner_op, c[0].later.op_id, "the later write wins");
+    // Both replicas agree on the winner; A's value is kept in the conflict.
+    assert_eq!(a.object_detail(object).unwrap().object.name, "Name from B");
+    assert_eq!(b.object_detail(object).unwrap().object.name, "Name from B");
+    // A has now seen B's edit: editing again is sequential, not a conflict.
+    set(&mut a, "name", "A, after seeing B");
+    device_sync(&s, &mut a).await;
+    device_sync(&s, &mut b).await;
+    set(&mut b, "name", "B, after seeing A");
+    device_sync(&s, &mut b).await;
+    assert_eq!(conflicts(&s).await.len(), 1, "sequential edits make no conflict");
+    // Pushing the same batch again records nothing new.
+    let again: Vec<Change> = s.pull(0, 5000).await.changes.into_iter().map(|c| c.change).collect();
+    s.push(&again).await;
+    assert_eq!(conflicts(&s).await.len(), 1);
 }

@@ -30,6 +30,8 @@ pub const MIGRATIONS: &[&str] = &[
          ) WITHOUT ROWID;",
         include_str!("../fields.sql")
     ),
+    // 2: each local change records the server cursor its writer had seen.
+    "ALTER TABLE changes ADD COLUMN seen_cursor INTEGER NOT NULL DEFAULT 0;",
 ];
 
 /// Brings the database to the newest schema, each migration in its own

@@ -257,6 +257,7 @@ impl Store {
             _ => None,
         };
         let now = self.now();
+        let seen_cursor = self.pull_cursor()?;
         let changes: Vec<Change> = fields
             .into_iter()
             .map(|(field, value)| Change {
@@ -267,6 +268,7 @@ impl Store {
                 value,
                 hlc: tx_clock.tick(now),
                 device_id: self.device_id.clone(),
+                seen_cursor,
             })
             .collect();
         for c in &changes {
@@ -489,7 +491,7 @@ impl Store {
     /// Local changes not yet acknowledged by the server, oldest first.
     pub fn outbox(&self, limit: u32) -> Result<Vec<Change>, StoreError> {
         let mut st = self.conn.prepare_cached(
-            "SELECT op_id, entity, entity_id, field, value, hlc, device_id FROM changes
+            "SELECT op_id, entity, entity_id, field, value, hlc, device_id, seen_cursor FROM changes
              WHERE local = 1 AND pushed = 0 ORDER BY hlc, op_id LIMIT ?1",
         )?;
         let mut rows = st.query([limit])?;
@@ -581,8 +583,8 @@ impl Store {
 /// Inserts a change into the log; false when its op_id was already there.
 fn insert_change(conn: &Connection, c: &Change, local: bool) -> Result<bool, StoreError> {
     let n = conn.execute(
-        "INSERT INTO changes (op_id, entity, entity_id, field, value, hlc, device_id, local, pushed)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9) ON CONFLICT (op_id) DO NOTHING",
+        "INSERT INTO changes (op_id, entity, entity_id, field, value, hlc, device_id, local, pushed, seen_cursor)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10) ON CONFLICT (op_id) DO NOTHING",
         params![
             c.op_id.to_string(),
             c.entity.as_str(),
@@ -592,7 +594,8 @@ fn insert_change(conn: &Connection, c: &Change, local: bool) -> Result<bool, Sto
             c.hlc.to_string(),
             c.device_id,
             local,
-            !local
+            !local,
+            c.seen_cursor
         ],
     )?;
     Ok(n > 0)

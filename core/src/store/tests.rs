@@ -158,6 +158,7 @@ fn pulled_pages_are_idempotent_and_lww() {
             value: json!(name),
             hlc,
             device_id: "other".into(),
+            seen_cursor: 0,
         },
     };
     let old = mk(Hlc::new(1, 0), "old");

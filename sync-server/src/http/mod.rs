@@ -58,6 +58,7 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/photos/{sha256}/thumb", get(photo_thumb))
         .route("/campaigns", get(campaigns))
         .route("/checklists", get(checklists))
+        .route("/conflicts", get(conflicts))
         .route("/objects", get(objects))
         .route("/objects/{id}", get(object))
         .route_layer(middleware::from_fn_with_state(state.clone(), require_token))
@@ -287,6 +288,10 @@ async fn photo_thumb(State(s): State<Arc<AppState>>, Path(sha256): Path<String>)
 
 async fn campaigns(State(s): State<Arc<AppState>>) -> Result<Json<Vec<qadam_core::model::Campaign>>, AppError> {
     Ok(Json(blocking(move || Ok(s.store.campaigns()?)).await?))
+}
+
+async fn conflicts(State(s): State<Arc<AppState>>) -> Result<Json<Vec<crate::store::Conflict>>, AppError> {
+    Ok(Json(blocking(move || Ok(s.store.conflicts()?)).await?))
 }
 
 async fn checklists() -> Json<Vec<qadam_core::checklist::Checklist>> {

@@ -138,6 +138,15 @@ pub const OPERATIONS: &[Operation] = &[
     },
     Operation {
         method: "get",
+        path: "/api/v1/conflicts",
+        summary: "Unresolved conflicts: concurrent writes to one field, both kept",
+        request: None,
+        status: 200,
+        response: None,
+        auth: true,
+    },
+    Operation {
+        method: "get",
         path: "/api/v1/objects",
         summary: "Objects, of one campaign or all",
         request: None,

@@ -16,4 +16,10 @@ field: string,
 /**
  * The new value (`null` clears the field).
  */
-value: unknown, hlc: string, device_id: string, };
+value: unknown, hlc: string, device_id: string, 
+/**
+ * The server cursor the writer had pulled up to when it wrote: a write
+ * the server received after that cursor, from another device, was not
+ * seen by this writer, and the two are concurrent (a conflict).
+ */
+seen_cursor: number, };
