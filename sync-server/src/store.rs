@@ -214,17 +214,22 @@ impl SqliteStore {
 
     /// Unresolved conflicts, oldest first, with both writes.
     pub fn conflicts(&self) -> Result<Vec<Conflict>, StoreError> {
+        self.conflicts_where("k.resolved_op IS NULL AND ?1 = ?1", 0)
+    }
+
+    fn conflicts_where(&self, filter: &str, arg: i64) -> Result<Vec<Conflict>, StoreError> {
         self.with(|conn| {
-            let mut st = conn.prepare(
+            let sql = format!(
                 "SELECT k.id, k.winner_op,
                         a.op_id, a.entity, a.entity_id, a.field, a.value, a.hlc, a.device_id, a.seen_cursor,
                         b.op_id, b.entity, b.entity_id, b.field, b.value, b.hlc, b.device_id, b.seen_cursor
                  FROM conflicts k
                  JOIN changes a ON a.op_id = k.earlier_op
                  JOIN changes b ON b.op_id = k.later_op
-                 WHERE k.resolved_op IS NULL ORDER BY k.id",
-            )?;
-            let mut rows = st.query([])?;
+                 WHERE {filter} ORDER BY k.id"
+            );
+            let mut st = conn.prepare(&sql)?;
+            let mut rows = st.query([arg])?;
             let mut out = Vec::new();
             while let Some(r) = rows.next()? {
                 out.push(Conflict {
@@ -236,6 +241,51 @@ impl SqliteStore {
             }
             Ok(out)
         })
+    }
+
+    /// Resolves a conflict with `value`: an ordinary change by the
+    /// coordinator, stamped after both writes and having seen everything, so
+    /// it wins and syncs back to every device. Idempotent: a resolved
+    /// conflict answers with the change that resolved it.
+    pub fn resolve_conflict(&self, id: i64, value: serde_json::Value) -> Result<Change, StoreError> {
+        let conflict = self
+            .conflicts_where("k.id = ?1", id)?
+            .into_iter()
+            .next()
+            .ok_or_else(|| StoreError::NotFound { entity: "conflict", id: id.to_string() })?;
+        if let Some(op) = self.with(|c| {
+            Ok(c.query_row("SELECT resolved_op FROM conflicts WHERE id = ?1", [id], |r| r.get::<_, Option<String>>(0))?)
+        })? {
+            let op = parse_uuid(&op)?;
+            return self.with(|c| {
+                let mut st = c.prepare(
+                    "SELECT op_id, entity, entity_id, field, value, hlc, device_id, seen_cursor FROM changes WHERE op_id = ?1",
+                )?;
+                let mut rows = st.query([op.to_string()])?;
+                let r = rows.next()?.ok_or_else(|| StoreError::Corrupt("resolution change missing".into()))?;
+                records::change_from_row(r, 0)
+            });
+        }
+        let (a, b) = (&conflict.earlier, &conflict.later);
+        let mut clock = qadam_core::HlcClock::resume(a.hlc.max(b.hlc));
+        let seen: i64 =
+            self.with(|c| Ok(c.query_row("SELECT coalesce(max(seq), 0) FROM changes", [], |r| r.get(0))?))?;
+        let change = Change {
+            op_id: Uuid::now_v7(),
+            entity: b.entity,
+            entity_id: b.entity_id,
+            field: b.field.clone(),
+            value,
+            hlc: clock.tick(qadam_core::hlc::now_ms()),
+            device_id: COORDINATOR_DEVICE.to_string(),
+            seen_cursor: seen,
+        };
+        self.push(vec![change.clone()])?;
+        self.with(|c| {
+            c.execute("UPDATE conflicts SET resolved_op = ?1 WHERE id = ?2", params![change.op_id.to_string(), id])?;
+            Ok(())
+        })?;
+        Ok(change)
     }
 
     /// Number of stored changes and photos (for tests and health).
@@ -266,6 +316,9 @@ fn at_index(e: ModelError, i: usize) -> ModelError {
         }
     }
 }
+
+/// The device id of changes the coordinator makes on the dashboard.
+pub const COORDINATOR_DEVICE: &str = "coordinator-dashboard";
 
 /// Two writes to one field where neither writer had seen the other's.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize, schemars::JsonSchema)]

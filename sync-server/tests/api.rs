@@ -410,11 +410,21 @@ async fn every_documented_operation_answers_and_bodies_match_the_openapi_schemas
     assert_eq!(doc["openapi"], "3.1.0");
     let jpeg = std::fs::read(concat!(env!("CARGO_MANIFEST_DIR"), "/../fixtures/photos/entrance-gps.jpg")).unwrap();
     let sha = qadam_core::photo::sha256_hex(&jpeg);
-    let (_, _) = s.push(&demo::demo_campaign(1)).await;
+    let mut batch = demo::demo_campaign(1);
+    // Two devices wrote the object's name without seeing each other: conflict 1.
+    let name = batch.iter().find(|c| c.field == "name" && c.entity == EntityKind::Object).unwrap().clone();
+    let mut other = name.clone();
+    other.op_id = Uuid::now_v7();
+    other.device_id = "another-device".into();
+    other.hlc = Hlc::new(name.hlc.wall_ms + 1, 0);
+    other.value = json!("Другое название");
+    batch.push(other);
+    let (st, r) = s.push(&batch).await;
+    assert_eq!(st, 200, "{r}");
     let object = s.get_json::<Vec<qadam_core::records::ObjectSummary>>("/api/v1/objects").await[0].object.id;
     for op in OPERATIONS {
         assert!(doc["paths"][op.path][op.method].is_object(), "{} {} is documented", op.method, op.path);
-        let path = op.path.replace("{sha256}", &sha).replace("{id}", &object.to_string());
+        let path = op.path.replace("{sha256}", &sha).replace("{id}", &object.to_string()).replace("{conflict}", "1");
         let method = reqwest::Method::from_bytes(op.method.to_uppercase().as_bytes()).unwrap();
         let mut req = s.http.request(method, s.url(&path)).bearer_auth(TOKEN);
         req = match (op.method, op.path) {
@@ -422,6 +432,7 @@ async fn every_documented_operation_answers_and_bodies_match_the_openapi_schemas
                 serde_json::to_vec(&PushRequest { device_id: "d".into(), changes: demo::demo_campaign(2) }).unwrap(),
             ),
             ("post", "/api/v1/session") => req.json(&json!({"token": TOKEN})),
+            ("post", _) => req.json(&json!({"keep": "later"})),
             ("put", _) => req.body(jpeg.clone()),
             ("patch", _) => {
                 req.header("upload-offset", "0").header("upload-length", jpeg.len().to_string()).body(jpeg.clone())
@@ -508,5 +519,39 @@ async fn concurrent_writes_to_a_field_are_kept_as_a_conflict_and_sequential_ones
     // Pushing the same batch again records nothing new.
     let again: Vec<Change> = s.pull(0, 5000).await.changes.into_iter().map(|c| c.change).collect();
     s.push(&again).await;
-    assert_eq!(conflicts(&s).await.len(), 1);
+    let open = conflicts(&s).await;
+    assert_eq!(open.len(), 1);
+    // The coordinator keeps A's value: a change that wins and syncs back.
+    let url = s.url(&format!("/api/v1/conflicts/{}/resolve", open[0].id));
+    let bad = s.http.post(&url).bearer_auth(TOKEN).json(&json!({"keep": "both"})).send().await.unwrap();
+    assert_eq!(bad.status().as_u16(), 400);
+    let r: Change = s
+        .http
+        .post(&url)
+        .bearer_auth(TOKEN)
+        .json(&json!({"keep": "earlier"}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(r.value, json!("Name from A"));
+    assert!(conflicts(&s).await.is_empty());
+    let again: Change = s
+        .http
+        .post(&url)
+        .bearer_auth(TOKEN)
+        .json(&json!({"keep": "later"}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(again.op_id, r.op_id, "resolving twice changes nothing");
+    device_sync(&s, &mut a).await;
+    device_sync(&s, &mut b).await;
+    assert_eq!(a.object_detail(object).unwrap().object.name, "Name from A");
+    assert_eq!(b.object_detail(object).unwrap().object.name, "Name from A");
 }

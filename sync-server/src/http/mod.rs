@@ -59,6 +59,7 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/campaigns", get(campaigns))
         .route("/checklists", get(checklists))
         .route("/conflicts", get(conflicts))
+        .route("/conflicts/{conflict}/resolve", post(resolve_conflict))
         .route("/objects", get(objects))
         .route("/objects/{id}", get(object))
         .route_layer(middleware::from_fn_with_state(state.clone(), require_token))
@@ -292,6 +293,48 @@ async fn campaigns(State(s): State<Arc<AppState>>) -> Result<Json<Vec<qadam_core
 
 async fn conflicts(State(s): State<Arc<AppState>>) -> Result<Json<Vec<crate::store::Conflict>>, AppError> {
     Ok(Json(blocking(move || Ok(s.store.conflicts()?)).await?))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Resolution {
+    /// Keep the `earlier` or the `later` write's value…
+    keep: Option<String>,
+    /// …or enter a new value.
+    value: Option<serde_json::Value>,
+}
+
+/// Resolves a conflict: keep one write, keep the other, or a new value,
+/// which becomes an ordinary change that syncs back to the devices.
+async fn resolve_conflict(
+    State(s): State<Arc<AppState>>,
+    Path(id): Path<i64>,
+    body: Bytes,
+) -> Result<Json<qadam_core::change::Change>, AppError> {
+    let r: Resolution = parse_json(&body)?;
+    Ok(Json(
+        blocking(move || {
+            let c = s.store.conflicts()?.into_iter().find(|c| c.id == id);
+            let value = match (r.keep.as_deref(), r.value, c) {
+                (Some("earlier"), None, Some(c)) => c.earlier.value,
+                (Some("later"), None, Some(c)) => c.later.value,
+                (None, Some(v), _) => v,
+                (Some(_), None, None) => {
+                    // Already resolved (or unknown): answer as before.
+                    return Ok(s.store.resolve_conflict(id, serde_json::Value::Null)?);
+                }
+                _ => {
+                    return Err(AppError::bad(
+                        "invalid_resolution",
+                        "send {\"keep\": \"earlier\"|\"later\"} or {\"value\": …}",
+                        Some("keep".into()),
+                    ))
+                }
+            };
+            Ok(s.store.resolve_conflict(id, value)?)
+        })
+        .await?,
+    ))
 }
 
 async fn checklists() -> Json<Vec<qadam_core::checklist::Checklist>> {

@@ -146,6 +146,15 @@ pub const OPERATIONS: &[Operation] = &[
         auth: true,
     },
     Operation {
+        method: "post",
+        path: "/api/v1/conflicts/{conflict}/resolve",
+        summary: "Resolve: {\"keep\": \"earlier\"|\"later\"} or {\"value\": …}; becomes a change that syncs back",
+        request: None,
+        status: 200,
+        response: None,
+        auth: true,
+    },
+    Operation {
         method: "get",
         path: "/api/v1/objects",
         summary: "Objects, of one campaign or all",
@@ -220,7 +229,7 @@ pub fn document() -> Value {
         if op.auth {
             o["security"] = json!([{"bearer": []}, {"session": []}]);
         }
-        let params: Vec<Value> = ["sha256", "id"]
+        let params: Vec<Value> = ["sha256", "id", "conflict"]
             .iter()
             .filter(|p| op.path.contains(&format!("{{{p}}}")))
             .map(|p| json!({"name": p, "in": "path", "required": true, "schema": {"type": "string"}}))
