@@ -333,10 +333,46 @@ test('6. the dashboard lists and maps the new object with its elements and photo
     // Phone-sized viewport renders the same page.
     await page.setViewportSize({ width: 360, height: 740 });
     await runAxe(page, 'the dashboard object page at 360×740');
+
+    // Two devices changed a demo object's address without seeing each other.
+    await pushConcurrentAddresses();
+    await page.goto(base);
+    await page.click('#conflicts-link');
+    const conflict = page.locator('.conflict');
+    await conflict.first().waitFor();
+    assert.equal(await conflict.count(), 1);
+    assert.match(await conflict.first().innerText(), /ул\. Первая, 1/);
+    assert.match(await conflict.first().innerText(), /ул\. Вторая, 2/);
+    await runAxe(page, 'the dashboard conflicts page');
+    await page.click('.conflict .keep-earlier');
+    await page.locator('#no-conflicts').waitFor();
   } finally {
     await browser.close();
   }
 });
+
+async function pushConcurrentAddresses() {
+  const auth = { authorization: `Bearer ${TOKEN}` };
+  const pull = await (await fetch(`http://127.0.0.1:${serverPort}/api/v1/sync/pull?since=0&limit=5000`, { headers: auth })).json();
+  const object = pull.changes.find((c) => c.change.entity === 'object' && c.change.field === 'address').change.entity_id;
+  const cursor = pull.next_cursor;
+  const now = Date.now();
+  const write = (n, device, value) => ({
+    op_id: `019a0000-0000-7000-8000-0000000c${String(n).padStart(4, '0')}`,
+    entity: 'object', entity_id: object, field: 'address', value,
+    hlc: `${String(now + n).padStart(15, '0')}-000000`, device_id: device, seen_cursor: cursor,
+  });
+  for (const [n, device, value] of [[1, 'e2e-device-a', 'Алматы, ул. Первая, 1'], [2, 'e2e-device-b', 'Алматы, ул. Вторая, 2']]) {
+    const r = await fetch(`http://127.0.0.1:${serverPort}/api/v1/sync/push`, {
+      method: 'POST',
+      headers: { ...auth, 'content-type': 'application/json' },
+      body: JSON.stringify({ device_id: device, changes: [write(n, device, value)] }),
+    });
+    assert.equal(r.status, 200, await r.text());
+  }
+}
+
+
 
 async function runAxe(page, label) {
   await page.addScriptTag({ content: AXE_SOURCE });
