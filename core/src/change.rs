@@ -41,7 +41,7 @@ impl Change {
         self.validate_with_kind(None)
     }
 
-    pub fn validate_with_kind(&self, element_kind: Option<ElementKind>) -> Result<(), ModelError> {
+    pub fn validate_with_kind(&self, element_kind: Option<&ElementKind>) -> Result<(), ModelError> {
         if self.device_id.is_empty() || self.device_id.len() > 100 {
             return Err(ModelError::invalid("device_id", "must be 1 to 100 characters"));
         }

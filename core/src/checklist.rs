@@ -89,8 +89,10 @@ impl Checklist {
             field: field.into(),
             message,
         };
-        if c.zone != c.kind.zone() {
-            return Err(invalid("zone", format!("{:?} belongs to the {:?} zone", c.kind, c.kind.zone())));
+        if let Some(stem) = Path::new(file).file_stem().and_then(|s| s.to_str()) {
+            if stem != c.kind.as_str() {
+                return Err(invalid("kind", format!("a file named `{stem}.json` must define the kind `{stem}`")));
+            }
         }
         let mut seen = std::collections::BTreeSet::new();
         for f in &c.fields {
@@ -120,23 +122,25 @@ impl Checklist {
     }
 }
 
-/// Every kind's checklist.
+/// Every kind's checklist, in the order forms list them: the built-in kinds
+/// first, then kinds added by files.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Checklists {
-    by_kind: BTreeMap<String, Checklist>,
+    by_kind: BTreeMap<ElementKind, Checklist>,
+    order: Vec<ElementKind>,
 }
 
 impl Checklists {
     pub fn builtin() -> Self {
-        let by_kind = BUILTIN
+        let by_kind: BTreeMap<_, _> = BUILTIN
             .iter()
             .map(|(kind, text)| {
                 let c = Checklist::parse(&format!("schemas/checklists/{kind}.json"), text)
                     .unwrap_or_else(|e| panic!("built-in checklist: {e}"));
-                (kind.to_string(), c)
+                (c.kind.clone(), c)
             })
             .collect();
-        Checklists { by_kind }
+        Checklists { order: ElementKind::BUILTIN.to_vec(), by_kind }
     }
 
     /// The built-in checklists, with every `*.json` in `dir` replacing the
@@ -155,26 +159,35 @@ impl Checklists {
             let text = std::fs::read_to_string(&p)
                 .map_err(|e| ChecklistError::Io { file: file.clone(), message: e.to_string() })?;
             let c = Checklist::parse(&file, &text)?;
-            all.by_kind.insert(kind_key(c.kind), c);
+            if !all.order.contains(&c.kind) {
+                all.order.push(c.kind.clone());
+            }
+            all.by_kind.insert(c.kind.clone(), c);
         }
         Ok(all)
     }
 
-    pub fn get(&self, kind: ElementKind) -> Option<&Checklist> {
-        self.by_kind.get(&kind_key(kind))
+    pub fn get(&self, kind: &ElementKind) -> Option<&Checklist> {
+        self.by_kind.get(kind)
     }
 
-    pub fn fields(&self, kind: ElementKind) -> &[ChecklistField] {
+    pub fn fields(&self, kind: &ElementKind) -> &[ChecklistField] {
         self.get(kind).map(|c| c.fields.as_slice()).unwrap_or(&[])
     }
 
-    pub fn all(&self) -> Vec<&Checklist> {
-        ElementKind::ALL.iter().filter_map(|k| self.get(*k)).collect()
+    /// The functional zone of a kind; `None` for a kind no checklist defines.
+    pub fn zone(&self, kind: &ElementKind) -> Option<Zone> {
+        self.get(kind).map(|c| c.zone)
     }
-}
 
-fn kind_key(kind: ElementKind) -> String {
-    serde_json::to_value(kind).ok().and_then(|v| v.as_str().map(String::from)).unwrap_or_default()
+    /// Every kind, in form order.
+    pub fn kinds(&self) -> impl Iterator<Item = &ElementKind> {
+        self.order.iter()
+    }
+
+    pub fn all(&self) -> Vec<&Checklist> {
+        self.order.iter().filter_map(|k| self.get(k)).collect()
+    }
 }
 
 static REGISTRY: OnceLock<Checklists> = OnceLock::new();
@@ -205,7 +218,8 @@ mod tests {
     #[test]
     fn every_kind_has_a_valid_builtin_checklist() {
         let c = Checklists::builtin();
-        for k in ElementKind::ALL {
+        assert_eq!(c.kinds().cloned().collect::<Vec<_>>(), ElementKind::BUILTIN.to_vec());
+        for k in &ElementKind::BUILTIN {
             let list = c.get(k).unwrap_or_else(|| panic!("no checklist for {k:?}"));
             assert!(!list.fields.is_empty(), "{k:?}");
             for f in &list.fields {
@@ -218,7 +232,7 @@ mod tests {
     fn errors_name_the_file_line_and_field() {
         let e = Checklist::parse("ramp.json", "{\n \"kind\": \"ramp\",\n \"colour\": 1\n}").unwrap_err();
         assert!(e.to_string().starts_with("ramp.json:3:"), "{e}");
-        let mut ramp = Checklists::builtin().get(ElementKind::Ramp).unwrap().clone();
+        let mut ramp = Checklists::builtin().get(&ElementKind::RAMP).unwrap().clone();
         ramp.fields[0].name = "rise".into();
         let e = Checklist::parse("ramp.json", &serde_json::to_string_pretty(&ramp).unwrap()).unwrap_err();
         assert!(e.to_string().contains("`rise`") && e.to_string().contains("unit"), "{e}");
@@ -227,13 +241,42 @@ mod tests {
     #[test]
     fn a_directory_adds_a_field_without_recompiling() {
         let dir = tempfile::tempdir().unwrap();
-        let mut door = Checklists::builtin().get(ElementKind::Door).unwrap().clone();
+        let mut door = Checklists::builtin().get(&ElementKind::DOOR).unwrap().clone();
         let mut extra = door.fields[0].clone();
         extra.name = "handle_height_mm".into();
         door.fields.push(extra);
         std::fs::write(dir.path().join("door.json"), serde_json::to_string(&door).unwrap()).unwrap();
         let c = Checklists::with_dir(dir.path()).unwrap();
-        assert!(c.fields(ElementKind::Door).iter().any(|f| f.name == "handle_height_mm"));
-        assert!(!Checklists::builtin().fields(ElementKind::Door).iter().any(|f| f.name == "handle_height_mm"));
+        assert!(c.fields(&ElementKind::DOOR).iter().any(|f| f.name == "handle_height_mm"));
+        assert!(!Checklists::builtin().fields(&ElementKind::DOOR).iter().any(|f| f.name == "handle_height_mm"));
+    }
+
+    #[test]
+    fn a_directory_adds_a_whole_kind_without_recompiling() {
+        let dir = tempfile::tempdir().unwrap();
+        let text = r#"{
+          "kind": "playground",
+          "zone": "service",
+          "title": {"ru": "Детская площадка", "kk": "Балалар алаңы", "en": "Playground"},
+          "fields": [{
+            "name": "surface_gap_mm", "type": "length_mm", "min": 0, "max": 500,
+            "label": {"ru": "Зазор покрытия", "kk": "Жабын саңылауы", "en": "Surface gap"},
+            "hint": {"ru": "Наибольший зазор", "kk": "Ең үлкен саңылау", "en": "Widest gap"}
+          }]
+        }"#;
+        std::fs::write(dir.path().join("playground.json"), text).unwrap();
+        let c = Checklists::with_dir(dir.path()).unwrap();
+        let kind = ElementKind::new("playground").unwrap();
+        assert_eq!(c.zone(&kind), Some(Zone::Service));
+        assert_eq!(c.kinds().last(), Some(&kind));
+        assert_eq!(c.all().len(), ElementKind::BUILTIN.len() + 1);
+        assert_eq!(c.fields(&kind)[0].name, "surface_gap_mm");
+    }
+
+    #[test]
+    fn a_file_must_define_the_kind_it_is_named_after() {
+        let ramp = serde_json::to_string(Checklists::builtin().get(&ElementKind::RAMP).unwrap()).unwrap();
+        let e = Checklist::parse("dir/door.json", &ramp).unwrap_err();
+        assert!(e.to_string().contains("`kind`") && e.to_string().contains("door"), "{e}");
     }
 }

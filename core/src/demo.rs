@@ -124,7 +124,7 @@ pub fn demo_campaign(n_objects: usize) -> Vec<Change> {
         g.element(
             id,
             audit,
-            ElementKind::Entrance,
+            ElementKind::ENTRANCE,
             vec![("has_step", json!(has_step)), ("step_height_mm", json!(step))],
         );
         if has_step && g.rng.below(2) == 0 {
@@ -134,7 +134,7 @@ pub fn demo_campaign(n_objects: usize) -> Vec<Change> {
             g.element(
                 id,
                 audit,
-                ElementKind::Ramp,
+                ElementKind::RAMP,
                 vec![("rise_mm", json!(rise)), ("run_mm", json!(run)), ("width_mm", json!(width))],
             );
         }
@@ -143,7 +143,7 @@ pub fn demo_campaign(n_objects: usize) -> Vec<Change> {
         g.element(
             id,
             audit,
-            ElementKind::Door,
+            ElementKind::DOOR,
             vec![("clear_width_mm", json!(clear)), ("threshold_mm", json!(threshold))],
         );
     }

@@ -3,6 +3,7 @@
 //! change records (see [`crate::change`]); this module says which fields each
 //! record has and what values they accept.
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 
 use schemars::JsonSchema;
@@ -119,46 +120,91 @@ impl District {
     }
 }
 
-/// Kinds of element an auditor records on an object.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema, TS)]
-#[serde(rename_all = "snake_case")]
-pub enum ElementKind {
-    ApproachPath,
-    Parking,
-    Entrance,
-    Ramp,
-    Stairs,
-    Door,
-    TactileNavigation,
-    Lift,
-    Corridor,
-    Toilet,
-    Signage,
-    ServiceCounter,
-    InformationCommunication,
-}
+/// The kind of an element (`ramp`, `door`, ...). Kinds are data, not code:
+/// every kind is a checklist in `schemas/checklists/` (or in
+/// `QADAM_CHECKLISTS_DIR`), which gives its fields and functional zone, so an
+/// NGO adds a kind by adding a file. A kind name is lower-case ASCII letters,
+/// digits and underscores; whether a kind is known is decided against the
+/// checklists in use ([`ElementKind::is_known`]).
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, JsonSchema, TS)]
+#[serde(transparent)]
+#[ts(type = "string")]
+pub struct ElementKind(#[schemars(regex(pattern = r"^[a-z][a-z0-9_]{0,63}$"))] Cow<'static, str>);
 
 impl ElementKind {
-    pub const ALL: [ElementKind; 13] = [
-        ElementKind::ApproachPath,
-        ElementKind::Parking,
-        ElementKind::Entrance,
-        ElementKind::Ramp,
-        ElementKind::Stairs,
-        ElementKind::Door,
-        ElementKind::TactileNavigation,
-        ElementKind::Lift,
-        ElementKind::Corridor,
-        ElementKind::Toilet,
-        ElementKind::Signage,
-        ElementKind::ServiceCounter,
-        ElementKind::InformationCommunication,
+    pub const APPROACH_PATH: ElementKind = ElementKind::builtin("approach_path");
+    pub const PARKING: ElementKind = ElementKind::builtin("parking");
+    pub const ENTRANCE: ElementKind = ElementKind::builtin("entrance");
+    pub const RAMP: ElementKind = ElementKind::builtin("ramp");
+    pub const STAIRS: ElementKind = ElementKind::builtin("stairs");
+    pub const DOOR: ElementKind = ElementKind::builtin("door");
+    pub const TACTILE_NAVIGATION: ElementKind = ElementKind::builtin("tactile_navigation");
+    pub const LIFT: ElementKind = ElementKind::builtin("lift");
+    pub const CORRIDOR: ElementKind = ElementKind::builtin("corridor");
+    pub const TOILET: ElementKind = ElementKind::builtin("toilet");
+    pub const SIGNAGE: ElementKind = ElementKind::builtin("signage");
+    pub const SERVICE_COUNTER: ElementKind = ElementKind::builtin("service_counter");
+    pub const INFORMATION_COMMUNICATION: ElementKind = ElementKind::builtin("information_communication");
+
+    /// The kinds Qadam ships checklists for (`schemas/checklists/`).
+    pub const BUILTIN: [ElementKind; 13] = [
+        ElementKind::APPROACH_PATH,
+        ElementKind::PARKING,
+        ElementKind::ENTRANCE,
+        ElementKind::RAMP,
+        ElementKind::STAIRS,
+        ElementKind::DOOR,
+        ElementKind::TACTILE_NAVIGATION,
+        ElementKind::LIFT,
+        ElementKind::CORRIDOR,
+        ElementKind::TOILET,
+        ElementKind::SIGNAGE,
+        ElementKind::SERVICE_COUNTER,
+        ElementKind::INFORMATION_COMMUNICATION,
     ];
 
+    const fn builtin(name: &'static str) -> ElementKind {
+        ElementKind(Cow::Borrowed(name))
+    }
+
+    /// A kind from its name, checking only the spelling.
+    pub fn new(name: &str) -> Result<ElementKind, String> {
+        let ok = (1..=64).contains(&name.len())
+            && name.starts_with(|c: char| c.is_ascii_lowercase())
+            && name.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_');
+        if ok {
+            Ok(ElementKind(Cow::Owned(name.to_string())))
+        } else {
+            Err(format!("`{name}` is not a kind name (lower-case letters, digits and `_`, at most 64)"))
+        }
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    /// Whether the checklists in use define this kind.
+    pub fn is_known(&self) -> bool {
+        crate::checklist::get().get(self).is_some()
+    }
+
     /// The measured fields of this element kind, from its checklist (the
-    /// unit is in each name).
-    pub fn measurements(self) -> &'static [crate::checklist::ChecklistField] {
+    /// unit is in each name); none for an unknown kind.
+    pub fn measurements(&self) -> &'static [crate::checklist::ChecklistField] {
         crate::checklist::get().fields(self)
+    }
+}
+
+impl std::fmt::Display for ElementKind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl<'de> Deserialize<'de> for ElementKind {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let s = String::deserialize(d)?;
+        ElementKind::new(&s).map_err(serde::de::Error::custom)
     }
 }
 
@@ -361,7 +407,7 @@ pub fn validate_field(
     entity: EntityKind,
     field: &str,
     value: &serde_json::Value,
-    element_kind: Option<ElementKind>,
+    element_kind: Option<&ElementKind>,
 ) -> Result<(), ModelError> {
     use EntityKind::*;
     if field == DELETED {
@@ -392,7 +438,18 @@ pub fn validate_field(
             parse::<Option<i64>>(field, value, "unix milliseconds").map(|_| ())
         }
         (Audit, "status") => parse::<AuditStatus>(field, value, "draft or submitted").map(|_| ()),
-        (Element, "kind") => parse::<ElementKind>(field, value, "an element kind").map(|_| ()),
+        (Element, "kind") => {
+            let kind = parse::<ElementKind>(field, value, "an element kind")?;
+            if kind.is_known() {
+                Ok(())
+            } else {
+                let known: Vec<String> = crate::checklist::get().kinds().map(|k| k.to_string()).collect();
+                Err(ModelError::invalid(
+                    field,
+                    format!("no checklist defines the element kind `{kind}`; known kinds: {}", known.join(", ")),
+                ))
+            }
+        }
         (Element, m) if m.starts_with("measurements.") => {
             let name = &m["measurements.".len()..];
             validate_measurement(field, name, value, element_kind)
@@ -418,11 +475,12 @@ fn validate_measurement(
     field: &str,
     name: &str,
     value: &serde_json::Value,
-    element_kind: Option<ElementKind>,
+    element_kind: Option<&ElementKind>,
 ) -> Result<(), ModelError> {
-    let known = ElementKind::ALL
-        .iter()
-        .filter(|k| element_kind.is_none_or(|ek| ek == **k))
+    let lists = crate::checklist::get();
+    let known = lists
+        .kinds()
+        .filter(|k| element_kind.is_none_or(|ek| ek == *k))
         .flat_map(|k| k.measurements())
         .find(|s| s.name == name);
     let Some(spec) = known else {
@@ -509,14 +567,14 @@ mod tests {
 
     #[test]
     fn measurements_are_typed_and_bounded() {
-        let k = Some(ElementKind::Ramp);
+        let k = Some(&ElementKind::RAMP);
         validate_field(EntityKind::Element, "measurements.rise_mm", &json!(150), k).unwrap();
         assert!(validate_field(EntityKind::Element, "measurements.rise_mm", &json!(-1), k).is_err());
         assert!(validate_field(EntityKind::Element, "measurements.rise_mm", &json!(100_001), k).is_err());
         assert!(validate_field(EntityKind::Element, "measurements.rise_mm", &json!("1m"), k).is_err());
         // A door field is not a ramp field.
         assert!(validate_field(EntityKind::Element, "measurements.threshold_mm", &json!(10), k).is_err());
-        validate_field(EntityKind::Element, "measurements.has_step", &json!(true), Some(ElementKind::Entrance))
+        validate_field(EntityKind::Element, "measurements.has_step", &json!(true), Some(&ElementKind::ENTRANCE))
             .unwrap();
     }
 
@@ -533,7 +591,7 @@ mod tests {
             ],
         )
         .unwrap();
-        assert_eq!(e.kind, Some(ElementKind::Ramp));
+        assert_eq!(e.kind, Some(ElementKind::RAMP));
         assert_eq!(e.measurements.get("rise_mm"), Some(&MeasuredValue::Integer(120)));
         assert!(!e.measurements.contains_key("run_mm"));
     }

@@ -166,7 +166,7 @@ pub enum TypedMeasurement {
 /// Converts what was typed into the stored value of field `name` of an
 /// element of `kind`: lengths to whole mm, slopes to whole ‰.
 pub fn normalize(
-    kind: crate::model::ElementKind,
+    kind: &crate::model::ElementKind,
     name: &str,
     typed: TypedMeasurement,
 ) -> Result<crate::model::MeasuredValue, ModelError> {

@@ -124,11 +124,11 @@ prop_compose! {
                     has_step in any::<bool>(), step in 0u32..300, with_ramp in any::<bool>()) -> EvaluationInput {
         use MeasuredValue::*;
         let mut elements = vec![
-            element(ElementKind::Door, &[("clear_width_mm", Integer(clear)), ("threshold_mm", Integer(threshold))]),
-            element(ElementKind::Entrance, &[("has_step", Flag(has_step)), ("step_height_mm", Integer(step))]),
+            element(ElementKind::DOOR, &[("clear_width_mm", Integer(clear)), ("threshold_mm", Integer(threshold))]),
+            element(ElementKind::ENTRANCE, &[("has_step", Flag(has_step)), ("step_height_mm", Integer(step))]),
         ];
         if with_ramp {
-            elements.push(element(ElementKind::Ramp, &[("rise_mm", Integer(rise)), ("run_mm", Integer(run)), ("width_mm", Integer(width))]));
+            elements.push(element(ElementKind::RAMP, &[("rise_mm", Integer(rise)), ("run_mm", Integer(run)), ("width_mm", Integer(width))]));
         }
         EvaluationInput { object: object(), elements }
     }

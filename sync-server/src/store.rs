@@ -101,7 +101,7 @@ impl SqliteStore {
                 } else {
                     None
                 };
-                c.validate_with_kind(kind).map_err(|e| at_index(e, i))?;
+                c.validate_with_kind(kind.as_ref()).map_err(|e| at_index(e, i))?;
                 let now = qadam_core::hlc::now_ms();
                 if c.hlc.wall_ms > now + qadam_core::hlc::MAX_CLOCK_AHEAD_MS {
                     let ahead_min = (c.hlc.wall_ms - now) / 60_000;

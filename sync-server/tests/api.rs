@@ -87,7 +87,7 @@ async fn health_answers() {
     let r: Value = reqwest::get(s.url("/healthz")).await.unwrap().json().await.unwrap();
     assert_eq!(r["status"], "ok");
     let lists: Vec<qadam_core::checklist::Checklist> = s.get_json("/api/v1/checklists").await;
-    assert_eq!(lists.len(), qadam_core::model::ElementKind::ALL.len());
+    assert_eq!(lists.len(), qadam_core::model::ElementKind::BUILTIN.len());
     assert_eq!(reqwest::get(s.url("/api/v1/checklists")).await.unwrap().status().as_u16(), 401);
 }
 
@@ -182,6 +182,15 @@ async fn unknown_fields_and_impossible_gps_are_refused_whole() {
     let (st, r) = s.push(&bad).await;
     assert_eq!(st, 422);
     assert!(r["error"]["message"].as_str().unwrap().contains("impossible GPS"), "{r}");
+    // An element kind no checklist defines.
+    let mut bad = good.clone();
+    let kind = bad.iter_mut().find(|c| c.field == "kind").unwrap();
+    kind.value = json!("trampoline");
+    let (st, r) = s.push(&bad).await;
+    assert_eq!(st, 422, "{r}");
+    let message = r["error"]["message"].as_str().unwrap();
+    assert!(message.contains("trampoline") && message.contains("ramp"), "names the kind and the known ones: {r}");
+    assert!(r["error"]["field"].as_str().unwrap().ends_with(".kind"), "{r}");
     assert_eq!(s.counts(), (0, 0), "a refused batch stores nothing");
 }
 

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { chromium } from 'playwright-core';
 import { WebDriver } from './webdriver.mjs';
 import {
-  ROOT, TOKEN, APP_BIN, AXE_SOURCE, AXE_TAGS, tempDir, freePort, startServer, startTauriDriver, stop, formatViolations,
+  ROOT, TOKEN, APP_BIN, NGO_CHECKLISTS, AXE_SOURCE, AXE_TAGS, tempDir, freePort, startServer, startTauriDriver, stop, formatViolations,
 } from './harness.mjs';
 
 const OBJECT_NAME = 'Поликлиника E2E № 7';
@@ -121,6 +121,7 @@ before(async () => {
       QADAM_DATA_DIR: dataDir,
       QADAM_SERVER_URL: `http://127.0.0.1:${serverPort}`,
       QADAM_TOKEN: TOKEN,
+      QADAM_CHECKLISTS_DIR: NGO_CHECKLISTS,
     },
   });
 });
@@ -286,6 +287,14 @@ test('norms: a failing ramp shows ✗ with its clause as it is typed, and ✓ on
     assert.ok(Date.now() < until, 'the element disappears');
     await new Promise((r) => setTimeout(r, 150));
   }
+  // An element kind the NGO added as a file (fixtures/checklists-ngo), with
+  // no recompiling: its form is rendered from the file.
+  await wd.select('#element-kind', 'platform_lift');
+  await wd.waitFor('label[for="m-platform_width_mm"]', { text: 'Ширина площадки' });
+  await wd.type('#m-platform_width_mm', '900');
+  await wd.click('#add-element');
+  await waitValue('#element-list li.element input[data-measure="platform_width_mm"]', '900');
+  await wd.waitFor('#element-list li.element h3', { text: 'Подъёмная платформа' });
 });
 
 async function acceptAlert(timeoutMs = 5000) {

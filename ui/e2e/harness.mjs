@@ -63,11 +63,14 @@ export async function stop(p) {
   if (p.exitCode === null) p.kill('SIGKILL');
 }
 
+/** An NGO's own checklists (one extra element kind), read by app and server. */
+export const NGO_CHECKLISTS = join(ROOT, 'fixtures/checklists-ngo');
+
 /** Starts qadam-server on `port` with the database in `dir`. */
 export async function startServer({ dir, port, demo = true }) {
   const args = ['serve', '--db', join(dir, 'server.db'), '--listen', `127.0.0.1:${port}`, '--dashboard-dir', join(ROOT, 'ui/dist-dashboard')];
   if (demo) args.push('--demo');
-  const p = startProcess(SERVER_BIN, args, { QADAM_TOKEN: TOKEN }, 'qadam-server');
+  const p = startProcess(SERVER_BIN, args, { QADAM_TOKEN: TOKEN, QADAM_CHECKLISTS_DIR: NGO_CHECKLISTS }, 'qadam-server');
   await waitHttp(`http://127.0.0.1:${port}/healthz`);
   return p;
 }

@@ -85,7 +85,8 @@ fn status_of<'a>(results: impl Iterator<Item = &'a RuleResult>, c: DisabilityCat
 }
 
 pub fn aggregate(set: &RuleSet, input: &EvaluationInput, results: Vec<RuleResult>) -> ObjectVerdict {
-    let zone_of: BTreeMap<_, _> = input.elements.iter().filter_map(|e| Some((e.id, e.kind?.zone()))).collect();
+    let zone_of: BTreeMap<_, _> =
+        input.elements.iter().filter_map(|e| Some((e.id, e.kind.as_ref()?.zone()?))).collect();
     let zones_present: BTreeSet<Zone> = zone_of.values().copied().collect();
     let zones: Vec<ZoneVerdict> = zones_present
         .iter()

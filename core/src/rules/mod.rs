@@ -72,17 +72,10 @@ impl Zone {
 }
 
 impl ElementKind {
-    pub fn zone(self) -> Zone {
-        match self {
-            ElementKind::ApproachPath | ElementKind::Parking => Zone::Approach,
-            ElementKind::Entrance | ElementKind::Ramp | ElementKind::Door => Zone::Entrance,
-            ElementKind::Stairs | ElementKind::Lift | ElementKind::Corridor => Zone::PathsInside,
-            ElementKind::ServiceCounter => Zone::Service,
-            ElementKind::Toilet => Zone::Sanitary,
-            ElementKind::TactileNavigation | ElementKind::Signage | ElementKind::InformationCommunication => {
-                Zone::Information
-            }
-        }
+    /// The functional zone of this kind, from its checklist; `None` for a
+    /// kind no checklist in use defines (its elements are not assessed).
+    pub fn zone(&self) -> Option<Zone> {
+        crate::checklist::get().zone(self)
     }
 }
 
@@ -134,13 +127,26 @@ fn field_value(e: &Element, name: &str) -> Option<f64> {
     })
 }
 
-/// Quantities derived from several fields.
+/// Quantities derived from several fields, on kinds that have those fields
+/// (a ramp's slope from its rise and run; a path's slope is only measured).
 pub const DERIVED: &[(&str, &[&str])] = &[("slope_permille", &["rise_mm", "run_mm", "slope_permille"])];
+
+/// The fields a quantity is computed from on elements of `kind`: the inputs
+/// of a derived quantity when the kind has them all, else the field itself.
+pub fn inputs_of<'a>(kind: &ElementKind, quantity: &'a str) -> Vec<&'a str> {
+    let fields = kind.measurements();
+    match DERIVED.iter().find(|(n, _)| *n == quantity) {
+        Some((_, inputs)) if inputs.iter().all(|i| fields.iter().any(|f| f.name == *i)) => inputs.to_vec(),
+        _ => vec![quantity],
+    }
+}
 
 /// The value of a quantity on an element: a field, or a derived quantity.
 /// `Err` lists the fields that are missing.
 pub fn quantity(e: &Element, name: &str) -> Result<f64, Vec<String>> {
+    let derived = e.kind.as_ref().is_some_and(|k| inputs_of(k, name).len() > 1);
     match name {
+        _ if !derived => field_value(e, name).ok_or_else(|| vec![name.to_string()]),
         // From rise and run when both are measured (exact), else from a
         // slope measured directly (a level, an inclinometer).
         "slope_permille" => match (field_value(e, "rise_mm"), field_value(e, "run_mm")) {
@@ -159,11 +165,11 @@ pub fn quantity(e: &Element, name: &str) -> Result<f64, Vec<String>> {
 
 /// Applies every rule of `set` to every element of the object.
 pub fn evaluate_elements(set: &RuleSet, input: &EvaluationInput) -> Vec<RuleResult> {
-    let kinds: Vec<ElementKind> = input.elements.iter().filter_map(|e| e.kind).collect();
+    let kinds: Vec<&ElementKind> = input.elements.iter().filter_map(|e| e.kind.as_ref()).collect();
     let mut out = Vec::new();
     for e in &input.elements {
-        let Some(kind) = e.kind else { continue };
-        for rule in set.rules.iter().filter(|r| r.element == kind) {
+        let Some(kind) = &e.kind else { continue };
+        for rule in set.rules.iter().filter(|r| &r.element == kind) {
             out.push(rule.apply(e, &kinds));
         }
     }

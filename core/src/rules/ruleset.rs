@@ -6,7 +6,7 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
-use super::{quantity, DisabilityCategory, Outcome, RuleResult, DERIVED};
+use super::{inputs_of, quantity, DisabilityCategory, Outcome, RuleResult};
 use crate::model::{Element, ElementKind};
 
 pub use crate::model::Localized;
@@ -144,7 +144,7 @@ pub struct Rule {
 
 impl Rule {
     /// Judges one element; `kinds` are the kinds of all elements of its object.
-    pub fn apply(&self, e: &Element, kinds: &[ElementKind]) -> RuleResult {
+    pub fn apply(&self, e: &Element, kinds: &[&ElementKind]) -> RuleResult {
         let mut result = RuleResult {
             rule_id: self.id.clone(),
             title: self.title.clone(),
@@ -160,7 +160,7 @@ impl Rule {
             severity: self.severity,
             fix: self.fix.clone(),
         };
-        if self.unless_object_has.iter().any(|k| kinds.contains(k)) {
+        if self.unless_object_has.iter().any(|k| kinds.contains(&k)) {
             return result;
         }
         for c in &self.when {
@@ -242,17 +242,19 @@ impl RuleSet {
             if r.source.clause.trim().is_empty() {
                 return Err(invalid(r, "source.clause", "every rule cites a clause".into()));
             }
+            for k in std::iter::once(&r.element).chain(&r.unless_object_has) {
+                if !k.is_known() {
+                    return Err(invalid(r, "element", format!("no checklist defines the element kind `{k}`")));
+                }
+            }
             let fields: Vec<&str> = r.element.measurements().iter().map(|m| m.name.as_str()).collect();
             for f in &r.reads {
                 if !fields.contains(&f.as_str()) {
-                    return Err(invalid(r, "reads", format!("`{f}` is not a field of {:?}", r.element)));
+                    return Err(invalid(r, "reads", format!("`{f}` is not a field of {}", r.element)));
                 }
             }
             for c in r.when.iter().cloned().chain(std::iter::once(r.check.condition())) {
-                let needs: Vec<&str> = match DERIVED.iter().find(|(n, _)| *n == c.quantity) {
-                    Some((_, inputs)) => inputs.to_vec(),
-                    None => vec![c.quantity.as_str()],
-                };
+                let needs = inputs_of(&r.element, &c.quantity);
                 for n in needs {
                     if !r.reads.iter().any(|f| f == n) {
                         return Err(invalid(r, "reads", format!("the rule uses `{n}` but does not list it in reads")));

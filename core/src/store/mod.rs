@@ -272,7 +272,7 @@ impl Store {
             })
             .collect();
         for c in &changes {
-            c.validate_with_kind(element_kind)?;
+            c.validate_with_kind(element_kind.as_ref())?;
         }
         let tx = self.conn.transaction()?;
         for c in &changes {
@@ -456,7 +456,7 @@ impl Store {
     ) -> Result<BTreeMap<String, MeasuredValue>, StoreError> {
         typed
             .into_iter()
-            .map(|(name, t)| crate::units::normalize(kind, &name, t).map(|v| (name, v)).map_err(StoreError::from))
+            .map(|(name, t)| crate::units::normalize(&kind, &name, t).map(|v| (name, v)).map_err(StoreError::from))
             .collect()
     }
 

@@ -94,7 +94,7 @@ fn elements_and_photos_attach_and_survive_reopen() {
         element = s
             .add_element(NewElement {
                 object_id: object,
-                kind: ElementKind::Ramp,
+                kind: ElementKind::RAMP,
                 measurements: m,
                 note: "west".into(),
             })
@@ -196,7 +196,7 @@ fn verdicts_follow_the_campaigns_rule_set_and_preview_live_values() {
     let ramp = s
         .add_element(NewElement {
             object_id: id,
-            kind: ElementKind::Ramp,
+            kind: ElementKind::RAMP,
             measurements: m.clone(),
             note: String::new(),
         })
@@ -206,7 +206,7 @@ fn verdicts_follow_the_campaigns_rule_set_and_preview_live_values() {
     assert_eq!(v.by_category[&crate::rules::DisabilityCategory::K], crate::rules::CategoryStatus::NotAccessible);
     // Typing a longer run turns the slope rule to a pass before saving.
     m.insert("run_mm".to_string(), MeasuredValue::Integer(5400));
-    let preview = s.preview_element(id, ElementKind::Ramp, m).unwrap();
+    let preview = s.preview_element(id, ElementKind::RAMP, m).unwrap();
     let slope = preview.iter().find(|r| r.rule_id == "ada-405.2-ramp-running-slope").unwrap();
     assert_eq!(slope.outcome, crate::rules::Outcome::Pass);
     assert_eq!(slope.clause, "405.2");

@@ -1,7 +1,6 @@
 // Lists of the model's enumerations, typed by the generated bindings.
 import type { Category } from '../bindings/Category';
 import type { District } from '../bindings/District';
-import type { ElementKind } from '../bindings/ElementKind';
 
 export const CATEGORIES: Category[] = [
   'government', 'health', 'culture', 'leisure', 'education', 'trade_services',
@@ -9,10 +8,6 @@ export const CATEGORIES: Category[] = [
 ];
 export const DISTRICTS: District[] = [
   'alatau', 'almaly', 'auezov', 'bostandyk', 'zhetysu', 'medeu', 'nauryzbay', 'turksib',
-];
-export const ELEMENT_KINDS: ElementKind[] = [
-  'approach_path', 'parking', 'entrance', 'ramp', 'stairs', 'door', 'tactile_navigation',
-  'lift', 'corridor', 'toilet', 'signage', 'service_counter', 'information_communication',
 ];
 
 /** Units an auditor may type each kind of field in (the first is the default). */
