@@ -7,7 +7,7 @@ SHELL := /bin/bash
 
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 APP_PKGS := libwebkit2gtk-4.1-dev build-essential libxdo-dev libssl-dev libayatana-appindicator3-dev librsvg2-dev pkg-config curl
-TEST_PKGS := xvfb webkit2gtk-driver chromium xauth
+TEST_PKGS := xvfb webkit2gtk-driver chromium xauth postgresql
 NODE_PKGS := nodejs npm
 CARGO_BIN := $(HOME)/.cargo/bin
 export PATH := $(CARGO_BIN):$(PATH)
@@ -88,6 +88,11 @@ lint: ui
 
 test-rust: ui
 	cargo test --workspace --features qadam-app/custom-protocol
+	@# The server's integration suite again, on PostgreSQL (a throwaway one on
+	@# loopback, unless one already answers on QADAM_PG_PORT).
+	@url=$$(sync-server/tests/postgres.sh start) && echo "PostgreSQL for the store suite: $$url" && \
+	QADAM_TEST_POSTGRES=$$url cargo test --workspace --features qadam-app/custom-protocol --test api; \
+	rc=$$?; sync-server/tests/postgres.sh stop; exit $$rc
 
 test-e2e: build
 	cd ui && xvfb-run -a -s "-screen 0 1280x1024x24" node --test --test-concurrency=1 e2e/

@@ -36,6 +36,9 @@ impl ModelError {
 pub enum StoreError {
     #[error("database error: {0}")]
     Sqlite(#[from] rusqlite::Error),
+    /// An error of a database other than SQLite (the server's PostgreSQL).
+    #[error("database error: {0}")]
+    Database(String),
     #[error(transparent)]
     Model(#[from] ModelError),
     #[error("{entity} {id} was not found")]

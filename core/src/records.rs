@@ -5,7 +5,7 @@
 
 use std::collections::BTreeMap;
 
-use rusqlite::{params, Connection, OptionalExtension};
+use rusqlite::{params, Connection};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
@@ -41,15 +41,64 @@ pub fn apply_lww(conn: &Connection, c: &Change) -> Result<bool, StoreError> {
 }
 
 /// The element kind of an element, if known, to validate measurement names.
-pub fn element_kind(conn: &Connection, element_id: Uuid) -> Result<Option<ElementKind>, StoreError> {
-    let v: Option<String> = conn
-        .query_row(
-            "SELECT value FROM fields WHERE entity = 'element' AND entity_id = ?1 AND field = 'kind'",
-            [element_id.to_string()],
-            |r| r.get(0),
-        )
-        .optional()?;
-    Ok(v.and_then(|s| serde_json::from_str(&s).ok()))
+pub fn element_kind<S: FieldSource + ?Sized>(src: &S, element_id: Uuid) -> Result<Option<ElementKind>, StoreError> {
+    let fields = src.record_fields(EntityKind::Element, element_id)?;
+    Ok(fields.into_iter().find(|(f, _)| f == "kind").and_then(|(_, v)| serde_json::from_str(&v).ok()))
+}
+
+/// Where the field state is read from: a store's `fields` table, in whichever
+/// database holds it (the device's SQLite, the server's SQLite or
+/// PostgreSQL). Values are JSON text. Everything above this — materialising
+/// records, lists, verdicts — is written once, here.
+pub trait FieldSource {
+    /// `(entity_id, field, value)` of every field of every `entity` record,
+    /// or, with a filter `(field, id)`, of the records whose `field` holds `id`.
+    fn field_rows(
+        &self,
+        entity: EntityKind,
+        filter: Option<(&str, Uuid)>,
+    ) -> Result<Vec<(String, String, String)>, StoreError>;
+
+    /// `(field, value)` of one record.
+    fn record_fields(&self, entity: EntityKind, id: Uuid) -> Result<Vec<(String, String)>, StoreError>;
+}
+
+impl FieldSource for Connection {
+    fn field_rows(
+        &self,
+        entity: EntityKind,
+        filter: Option<(&str, Uuid)>,
+    ) -> Result<Vec<(String, String, String)>, StoreError> {
+        let row = |r: &rusqlite::Row<'_>| Ok((r.get(0)?, r.get(1)?, r.get(2)?));
+        Ok(match filter {
+            None => self
+                .prepare_cached("SELECT entity_id, field, value FROM fields WHERE entity = ?1 ORDER BY entity_id")?
+                .query_map([entity.as_str()], row)?
+                .collect::<Result<_, _>>()?,
+            Some((field, id)) => self
+                .prepare_cached(
+                    "SELECT f.entity_id, f.field, f.value FROM fields f
+                     WHERE f.entity = ?1 AND f.entity_id IN
+                       (SELECT entity_id FROM fields WHERE entity = ?1 AND field = ?2 AND value = ?3)
+                     ORDER BY f.entity_id",
+                )?
+                .query_map(params![entity.as_str(), field, id_value(id)], row)?
+                .collect::<Result<_, _>>()?,
+        })
+    }
+
+    fn record_fields(&self, entity: EntityKind, id: Uuid) -> Result<Vec<(String, String)>, StoreError> {
+        let mut st = self.prepare_cached("SELECT field, value FROM fields WHERE entity = ?1 AND entity_id = ?2")?;
+        let rows = st
+            .query_map(params![entity.as_str(), id.to_string()], |r| Ok((r.get(0)?, r.get(1)?)))?
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(rows)
+    }
+}
+
+/// How a field holding a record id is stored: the id as a JSON string.
+pub fn id_value(id: Uuid) -> String {
+    serde_json::Value::String(id.to_string()).to_string()
 }
 
 /// Rebuilds a change record from the text columns a store keeps it in
@@ -75,36 +124,16 @@ pub fn change_from_row(r: &rusqlite::Row<'_>, first: usize) -> Result<Change, St
 
 type FieldRows = BTreeMap<Uuid, Vec<(String, serde_json::Value)>>;
 
-fn rows(conn: &Connection, entity: EntityKind, filter: Option<(&str, Uuid)>) -> Result<FieldRows, StoreError> {
+fn rows<S: FieldSource + ?Sized>(
+    src: &S,
+    entity: EntityKind,
+    filter: Option<(&str, Uuid)>,
+) -> Result<FieldRows, StoreError> {
     let mut out: FieldRows = BTreeMap::new();
-    let mut push = |id: String, field: String, value: String| -> Result<(), StoreError> {
+    for (id, field, value) in src.field_rows(entity, filter)? {
         let id = Uuid::parse_str(&id).map_err(|e| StoreError::Corrupt(format!("id {id}: {e}")))?;
         let value = serde_json::from_str(&value).map_err(|e| StoreError::Corrupt(format!("{field}: {e}")))?;
         out.entry(id).or_default().push((field, value));
-        Ok(())
-    };
-    match filter {
-        None => {
-            let mut st =
-                conn.prepare_cached("SELECT entity_id, field, value FROM fields WHERE entity = ?1 ORDER BY entity_id")?;
-            let mut q = st.query([entity.as_str()])?;
-            while let Some(r) = q.next()? {
-                push(r.get(0)?, r.get(1)?, r.get(2)?)?;
-            }
-        }
-        Some((field, id)) => {
-            let mut st = conn.prepare_cached(
-                "SELECT f.entity_id, f.field, f.value FROM fields f
-                 WHERE f.entity = ?1 AND f.entity_id IN
-                   (SELECT entity_id FROM fields WHERE entity = ?1 AND field = ?2 AND value = ?3)
-                 ORDER BY f.entity_id",
-            )?;
-            let key = serde_json::Value::String(id.to_string()).to_string();
-            let mut q = st.query(params![entity.as_str(), field, key])?;
-            while let Some(r) = q.next()? {
-                push(r.get(0)?, r.get(1)?, r.get(2)?)?;
-            }
-        }
     }
     out.retain(|_, fields| !fields.iter().any(|(f, v)| f == DELETED && v == &serde_json::Value::Bool(true)));
     for fields in out.values_mut() {
@@ -120,30 +149,30 @@ fn build<T: serde::de::DeserializeOwned>(rows: FieldRows) -> Result<Vec<T>, Stor
 }
 
 /// Every live record of one kind.
-pub fn load_all<T: serde::de::DeserializeOwned>(conn: &Connection, entity: EntityKind) -> Result<Vec<T>, StoreError> {
-    build(rows(conn, entity, None)?)
+pub fn load_all<T: serde::de::DeserializeOwned, S: FieldSource + ?Sized>(
+    src: &S,
+    entity: EntityKind,
+) -> Result<Vec<T>, StoreError> {
+    build(rows(src, entity, None)?)
 }
 
 /// Live records of one kind whose `field` holds the id `id`.
-pub fn load_where<T: serde::de::DeserializeOwned>(
-    conn: &Connection,
+pub fn load_where<T: serde::de::DeserializeOwned, S: FieldSource + ?Sized>(
+    src: &S,
     entity: EntityKind,
     field: &str,
     id: Uuid,
 ) -> Result<Vec<T>, StoreError> {
-    build(rows(conn, entity, Some((field, id)))?)
+    build(rows(src, entity, Some((field, id)))?)
 }
 
 /// One live record, or `NotFound`.
-pub fn load_one<T: serde::de::DeserializeOwned>(
-    conn: &Connection,
+pub fn load_one<T: serde::de::DeserializeOwned, S: FieldSource + ?Sized>(
+    src: &S,
     entity: EntityKind,
     id: Uuid,
 ) -> Result<T, StoreError> {
-    let mut st = conn.prepare_cached("SELECT field, value FROM fields WHERE entity = ?1 AND entity_id = ?2")?;
-    let fields = st
-        .query_map(params![entity.as_str(), id.to_string()], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))?
-        .collect::<Result<Vec<_>, _>>()?;
+    let fields = src.record_fields(entity, id)?;
     let not_found = || StoreError::NotFound { entity: entity.as_str(), id: id.to_string() };
     if fields.is_empty() || fields.iter().any(|(f, v)| f == DELETED && v == "true") {
         return Err(not_found());
@@ -178,7 +207,7 @@ pub struct ObjectDetail {
     pub photos: Vec<Photo>,
 }
 
-pub fn campaigns(conn: &Connection) -> Result<Vec<Campaign>, StoreError> {
+pub fn campaigns<S: FieldSource + ?Sized>(conn: &S) -> Result<Vec<Campaign>, StoreError> {
     let mut c: Vec<Campaign> = load_all(conn, EntityKind::Campaign)?;
     c.sort_by(|a, b| a.name.cmp(&b.name));
     Ok(c)
@@ -186,8 +215,8 @@ pub fn campaigns(conn: &Connection) -> Result<Vec<Campaign>, StoreError> {
 
 /// Objects, of one campaign or all, sorted by distance from `near` when
 /// given, by name otherwise.
-pub fn objects(
-    conn: &Connection,
+pub fn objects<S: FieldSource + ?Sized>(
+    conn: &S,
     campaign: Option<Uuid>,
     near: Option<GeoPoint>,
 ) -> Result<Vec<ObjectSummary>, StoreError> {
@@ -196,13 +225,13 @@ pub fn objects(
         None => load_all(conn, EntityKind::Object)?,
     };
     let mut element_count: BTreeMap<Uuid, u32> = BTreeMap::new();
-    for e in load_all::<Element>(conn, EntityKind::Element)? {
+    for e in load_all::<Element, _>(conn, EntityKind::Element)? {
         if let Some(o) = e.object_id {
             *element_count.entry(o).or_default() += 1;
         }
     }
     let mut photos: BTreeMap<Uuid, Vec<String>> = BTreeMap::new();
-    for p in load_all::<Photo>(conn, EntityKind::Photo)? {
+    for p in load_all::<Photo, _>(conn, EntityKind::Photo)? {
         if let Some(o) = p.object_id {
             photos.entry(o).or_default().push(p.sha256);
         }
@@ -235,7 +264,7 @@ pub fn objects(
     Ok(out)
 }
 
-pub fn object_detail(conn: &Connection, id: Uuid) -> Result<ObjectDetail, StoreError> {
+pub fn object_detail<S: FieldSource + ?Sized>(conn: &S, id: Uuid) -> Result<ObjectDetail, StoreError> {
     let object: Object = load_one(conn, EntityKind::Object, id)?;
     let mut audits: Vec<Audit> = load_where(conn, EntityKind::Audit, "object_id", id)?;
     audits.sort_by_key(|a| a.started_at_ms);
@@ -247,9 +276,12 @@ pub fn object_detail(conn: &Connection, id: Uuid) -> Result<ObjectDetail, StoreE
 }
 
 /// The rule set a campaign audits against (the Kazakh set by default).
-pub fn rule_set_for(conn: &Connection, campaign_id: Option<Uuid>) -> Result<crate::rules::RuleSet, StoreError> {
+pub fn rule_set_for<S: FieldSource + ?Sized>(
+    conn: &S,
+    campaign_id: Option<Uuid>,
+) -> Result<crate::rules::RuleSet, StoreError> {
     let id = match campaign_id {
-        Some(c) => load_one::<Campaign>(conn, EntityKind::Campaign, c).map(|c| c.rule_set).unwrap_or_default(),
+        Some(c) => load_one::<Campaign, _>(conn, EntityKind::Campaign, c).map(|c| c.rule_set).unwrap_or_default(),
         None => String::new(),
     };
     let id = if id.is_empty() { crate::rules::DEFAULT_RULE_SET.to_string() } else { id };
@@ -257,7 +289,7 @@ pub fn rule_set_for(conn: &Connection, campaign_id: Option<Uuid>) -> Result<crat
 }
 
 /// The verdict of an object under its campaign's rule set.
-pub fn verdict(conn: &Connection, object_id: Uuid) -> Result<crate::rules::ObjectVerdict, StoreError> {
+pub fn verdict<S: FieldSource + ?Sized>(conn: &S, object_id: Uuid) -> Result<crate::rules::ObjectVerdict, StoreError> {
     let d = object_detail(conn, object_id)?;
     let set = rule_set_for(conn, d.object.campaign_id)?;
     Ok(crate::rules::evaluate(&set, &crate::rules::EvaluationInput { object: d.object, elements: d.elements }))
@@ -265,8 +297,8 @@ pub fn verdict(conn: &Connection, object_id: Uuid) -> Result<crate::rules::Objec
 
 /// Rule results for an element being typed, before it is saved: the live
 /// ✓/✗ of the form.
-pub fn preview_element(
-    conn: &Connection,
+pub fn preview_element<S: FieldSource + ?Sized>(
+    conn: &S,
     object_id: Uuid,
     kind: ElementKind,
     measurements: BTreeMap<String, crate::model::MeasuredValue>,

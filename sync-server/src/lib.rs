@@ -14,12 +14,13 @@ use std::sync::Arc;
 use qadam_core::photo::BlobDir;
 
 pub use http::{router, AppError, AppState};
-pub use store::SqliteStore;
+pub use store::{PgStore, SqliteStore, SyncStore};
 
 /// How to run a server.
 #[derive(Debug, Clone)]
 pub struct ServeConfig {
-    pub db: PathBuf,
+    /// A SQLite file path, or a `postgres://` URL.
+    pub db: String,
     pub photos_dir: Option<PathBuf>,
     pub token: String,
     pub demo: bool,
@@ -32,16 +33,17 @@ pub const DEMO_OBJECTS: usize = 36;
 /// Opens the store and blob directories and builds the shared state.
 pub fn build_state(cfg: &ServeConfig) -> anyhow::Result<Arc<AppState>> {
     anyhow::ensure!(!cfg.token.trim().is_empty(), "an API token is required (--token or QADAM_TOKEN)");
-    let store = SqliteStore::open(&cfg.db)?;
+    let store = store::open(&cfg.db)?;
+    tracing::info!(backend = store.backend(), "store open");
     if cfg.demo {
         let r = store.push(qadam_core::demo::demo_campaign(DEMO_OBJECTS))?;
         tracing::info!(accepted = r.accepted, duplicates = r.duplicates, "demo campaign loaded");
     }
-    let photos_dir = cfg.photos_dir.clone().unwrap_or_else(|| {
-        let mut p = cfg.db.clone().into_os_string();
-        p.push(".photos");
-        PathBuf::from(p)
-    });
+    let photos_dir = match (&cfg.photos_dir, store.backend()) {
+        (Some(dir), _) => dir.clone(),
+        (None, "sqlite") => PathBuf::from(format!("{}.photos", cfg.db)),
+        (None, _) => anyhow::bail!("with a PostgreSQL store, say where photo blobs live (--photos)"),
+    };
     Ok(Arc::new(AppState {
         store,
         photos: BlobDir::new(photos_dir.join("originals"))?,
@@ -73,7 +75,8 @@ pub fn evaluate_json(rule_set: &str, json: &str) -> anyhow::Result<qadam_core::r
 
 /// Serves until Ctrl-C or SIGTERM.
 pub async fn serve(cfg: ServeConfig, listen: SocketAddr) -> anyhow::Result<()> {
-    let state = build_state(&cfg)?;
+    // Opening a store blocks (PostgreSQL's client runs its own runtime).
+    let state = tokio::task::spawn_blocking(move || build_state(&cfg)).await??;
     let listener = tokio::net::TcpListener::bind(listen).await?;
     tracing::info!("qadam-server listening on http://{}", listener.local_addr()?);
     axum::serve(listener, router(state)).with_graceful_shutdown(shutdown()).await?;

@@ -18,9 +18,11 @@ struct Cli {
 enum Command {
     /// Serve the sync API and the dashboard.
     Serve {
-        /// SQLite database file (created if missing).
-        #[arg(long)]
-        db: PathBuf,
+        /// The store: a SQLite database file (created if missing), or a
+        /// PostgreSQL URL (`postgres://user@host/db`) for deployments with
+        /// several server instances.
+        #[arg(long, env = "QADAM_DB")]
+        db: String,
         /// Address to listen on.
         #[arg(long, default_value = "127.0.0.1:8787")]
         listen: SocketAddr,
@@ -30,7 +32,7 @@ enum Command {
         /// The shared API token that guards the API.
         #[arg(long, env = "QADAM_TOKEN", hide_env_values = true)]
         token: String,
-        /// Where photo blobs live (default: next to the database).
+        /// Where photo blobs live (default: next to a SQLite database; required with PostgreSQL).
         #[arg(long)]
         photos: Option<PathBuf>,
         /// Built dashboard to serve at `/` (default: ui/dist-dashboard of this checkout).

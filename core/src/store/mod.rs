@@ -293,7 +293,7 @@ impl Store {
         if let Some(l) = &o.location {
             l.validate("location")?;
         }
-        records::load_one::<Campaign>(&self.conn, EntityKind::Campaign, o.campaign_id)?;
+        records::load_one::<Campaign, _>(&self.conn, EntityKind::Campaign, o.campaign_id)?;
         let id = Uuid::now_v7();
         self.write(
             EntityKind::Object,
@@ -396,10 +396,10 @@ impl Store {
         let info = photo::inspect(bytes, MAX_PHOTO_BYTES)?;
         let object_id = match subject {
             PhotoSubject::Object => {
-                records::load_one::<crate::model::Object>(&self.conn, EntityKind::Object, subject_id)?.id
+                records::load_one::<crate::model::Object, _>(&self.conn, EntityKind::Object, subject_id)?.id
             }
             PhotoSubject::Element => {
-                records::load_one::<crate::model::Element>(&self.conn, EntityKind::Element, subject_id)?
+                records::load_one::<crate::model::Element, _>(&self.conn, EntityKind::Element, subject_id)?
                     .object_id
                     .ok_or_else(|| StoreError::Corrupt("element without object".into()))?
             }

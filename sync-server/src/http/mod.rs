@@ -24,7 +24,7 @@ use uuid::Uuid;
 
 pub use error::AppError;
 
-use crate::store::SqliteStore;
+use crate::store::SyncStore;
 
 /// Most changes one push may carry.
 pub const MAX_PUSH_CHANGES: usize = 5_000;
@@ -33,7 +33,7 @@ pub const MAX_PUSH_BYTES: usize = 8 * 1024 * 1024;
 const SESSION_COOKIE: &str = "qadam_session";
 
 pub struct AppState {
-    pub store: SqliteStore,
+    pub store: Box<dyn SyncStore>,
     pub photos: BlobDir,
     /// Unfinished resumable uploads; the mutex keeps two chunks of one
     /// upload from interleaving.

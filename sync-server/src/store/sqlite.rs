@@ -1,17 +1,18 @@
 //! The server's SQLite store: the append-only change log (its row id is the
 //! pull cursor), the last-writer-wins field state (shared SQL from
-//! `qadam_core::records`), and the index of photo blobs. All SQL of this
-//! backend lives here, with numbered migrations.
+//! `qadam_core::records`), the conflicts, and the index of photo blobs. All
+//! SQL of this backend lives here, with numbered migrations.
 
 use std::path::Path;
 use std::sync::{Arc, Mutex};
 
 use qadam_core::change::{Change, PullResponse, PushResponse, ServerChange};
-use qadam_core::model::{ElementKind, EntityKind};
 use qadam_core::records::{self, ObjectDetail, ObjectSummary};
-use qadam_core::{ModelError, StoreError};
+use qadam_core::StoreError;
 use rusqlite::{params, Connection, OptionalExtension};
 use uuid::Uuid;
+
+use super::{conflict_winner, parse_uuid, sort_batch, validate_batch, Conflict, SyncStore, MAX_PULL_LIMIT};
 
 /// Migration `i` (1-based) is `MIGRATIONS[i - 1]`; never edit a landed one.
 const MIGRATIONS: &[&str] = &[
@@ -35,7 +36,7 @@ const MIGRATIONS: &[&str] = &[
          height_px   INTEGER NOT NULL,
          received_ms INTEGER NOT NULL
      ) WITHOUT ROWID;",
-        include_str!("../../core/src/fields.sql")
+        include_str!("../../../core/src/fields.sql")
     ),
     // 2: concurrent writes to one field are kept as conflicts.
     "ALTER TABLE changes ADD COLUMN seen_cursor INTEGER NOT NULL DEFAULT 0;
@@ -52,9 +53,6 @@ const MIGRATIONS: &[&str] = &[
          resolved_op TEXT
      );",
 ];
-
-/// Largest page a pull returns.
-pub const MAX_PULL_LIMIT: u32 = 5_000;
 
 #[derive(Clone)]
 pub struct SqliteStore {
@@ -85,37 +83,42 @@ impl SqliteStore {
         f(&mut conn)
     }
 
-    /// Stores a batch of changes atomically: every change is validated
-    /// first, then the batch is applied in one transaction, in HLC order.
-    /// Changes whose `op_id` is already stored are counted as duplicates and
-    /// change nothing.
-    pub fn push(&self, mut changes: Vec<Change>) -> Result<PushResponse, StoreError> {
+    fn conflicts_where(&self, filter: &str, arg: i64) -> Result<Vec<Conflict>, StoreError> {
         self.with(|conn| {
-            // Validate, knowing each element's kind from the batch or the store.
-            for (i, c) in changes.iter().enumerate() {
-                let kind = if c.entity == EntityKind::Element && c.field.starts_with("measurements.") {
-                    match batch_kind(&changes, c.entity_id) {
-                        Some(k) => Some(k),
-                        None => records::element_kind(conn, c.entity_id)?,
-                    }
-                } else {
-                    None
-                };
-                c.validate_with_kind(kind.as_ref()).map_err(|e| at_index(e, i))?;
-                let now = qadam_core::hlc::now_ms();
-                if c.hlc.wall_ms > now + qadam_core::hlc::MAX_CLOCK_AHEAD_MS {
-                    let ahead_min = (c.hlc.wall_ms - now) / 60_000;
-                    return Err(ModelError::invalid(
-                        &format!("changes[{i}].hlc"),
-                        format!(
-                            "stamped {ahead_min} minutes ahead of the server's clock (at most {} allowed): the device clock is fast; syncing again lets the app correct it",
-                            qadam_core::hlc::MAX_CLOCK_AHEAD_MS / 60_000
-                        ),
-                    )
-                    .into());
-                }
+            let sql = format!(
+                "SELECT k.id, k.winner_op,
+                        a.op_id, a.entity, a.entity_id, a.field, a.value, a.hlc, a.device_id, a.seen_cursor,
+                        b.op_id, b.entity, b.entity_id, b.field, b.value, b.hlc, b.device_id, b.seen_cursor
+                 FROM conflicts k
+                 JOIN changes a ON a.op_id = k.earlier_op
+                 JOIN changes b ON b.op_id = k.later_op
+                 WHERE {filter} ORDER BY k.id"
+            );
+            let mut st = conn.prepare(&sql)?;
+            let mut rows = st.query([arg])?;
+            let mut out = Vec::new();
+            while let Some(r) = rows.next()? {
+                out.push(Conflict {
+                    id: r.get(0)?,
+                    winner_op: parse_uuid(&r.get::<_, String>(1)?)?,
+                    earlier: records::change_from_row(r, 2)?,
+                    later: records::change_from_row(r, 10)?,
+                });
             }
-            changes.sort_by(|a, b| (a.hlc, &a.device_id).cmp(&(b.hlc, &b.device_id)));
+            Ok(out)
+        })
+    }
+}
+
+impl SyncStore for SqliteStore {
+    fn backend(&self) -> &'static str {
+        "sqlite"
+    }
+
+    fn push(&self, mut changes: Vec<Change>) -> Result<PushResponse, StoreError> {
+        self.with(|conn| {
+            validate_batch(&changes, |id| records::element_kind(&*conn, id))?;
+            sort_batch(&mut changes);
             let now = qadam_core::hlc::now_ms() as i64;
             let tx = conn.transaction()?;
             let (mut accepted, mut duplicates) = (0, 0);
@@ -152,7 +155,7 @@ impl SqliteStore {
     }
 
     /// Changes after `since`, at most `limit`, in cursor order.
-    pub fn pull(&self, since: i64, limit: u32) -> Result<PullResponse, StoreError> {
+    fn pull(&self, since: i64, limit: u32) -> Result<PullResponse, StoreError> {
         let limit = limit.clamp(1, MAX_PULL_LIMIT);
         self.with(|conn| {
             let mut st = conn.prepare_cached(
@@ -171,30 +174,30 @@ impl SqliteStore {
         })
     }
 
-    pub fn campaigns(&self) -> Result<Vec<qadam_core::model::Campaign>, StoreError> {
+    fn campaigns(&self) -> Result<Vec<qadam_core::model::Campaign>, StoreError> {
         self.with(|c| records::campaigns(c))
     }
 
-    pub fn objects(&self, campaign: Option<Uuid>) -> Result<Vec<ObjectSummary>, StoreError> {
+    fn objects(&self, campaign: Option<Uuid>) -> Result<Vec<ObjectSummary>, StoreError> {
         self.with(|c| records::objects(c, campaign, None))
     }
 
-    pub fn object_detail(&self, id: Uuid) -> Result<ObjectDetail, StoreError> {
+    fn object_detail(&self, id: Uuid) -> Result<ObjectDetail, StoreError> {
         self.with(|c| records::object_detail(c, id))
     }
 
-    pub fn verdict(&self, id: Uuid) -> Result<qadam_core::rules::ObjectVerdict, StoreError> {
+    fn verdict(&self, id: Uuid) -> Result<qadam_core::rules::ObjectVerdict, StoreError> {
         self.with(|c| records::verdict(c, id))
     }
 
-    pub fn photo_mime(&self, sha256: &str) -> Result<Option<String>, StoreError> {
+    fn photo_mime(&self, sha256: &str) -> Result<Option<String>, StoreError> {
         self.with(|c| {
             Ok(c.query_row("SELECT mime FROM photos WHERE sha256 = ?1", [sha256], |r| r.get(0)).optional()?)
         })
     }
 
     /// Records a photo blob the blob store now holds. False if known already.
-    pub fn add_photo(&self, info: &qadam_core::photo::PhotoInfo) -> Result<bool, StoreError> {
+    fn add_photo(&self, info: &qadam_core::photo::PhotoInfo) -> Result<bool, StoreError> {
         self.with(|c| {
             let n = c.execute(
                 "INSERT INTO photos (sha256, size_bytes, mime, width_px, height_px, received_ms)
@@ -213,83 +216,36 @@ impl SqliteStore {
     }
 
     /// Unresolved conflicts, oldest first, with both writes.
-    pub fn conflicts(&self) -> Result<Vec<Conflict>, StoreError> {
+    fn conflicts(&self) -> Result<Vec<Conflict>, StoreError> {
         self.conflicts_where("k.resolved_op IS NULL AND ?1 = ?1", 0)
     }
 
-    fn conflicts_where(&self, filter: &str, arg: i64) -> Result<Vec<Conflict>, StoreError> {
-        self.with(|conn| {
-            let sql = format!(
-                "SELECT k.id, k.winner_op,
-                        a.op_id, a.entity, a.entity_id, a.field, a.value, a.hlc, a.device_id, a.seen_cursor,
-                        b.op_id, b.entity, b.entity_id, b.field, b.value, b.hlc, b.device_id, b.seen_cursor
-                 FROM conflicts k
-                 JOIN changes a ON a.op_id = k.earlier_op
-                 JOIN changes b ON b.op_id = k.later_op
-                 WHERE {filter} ORDER BY k.id"
-            );
-            let mut st = conn.prepare(&sql)?;
-            let mut rows = st.query([arg])?;
-            let mut out = Vec::new();
-            while let Some(r) = rows.next()? {
-                out.push(Conflict {
-                    id: r.get(0)?,
-                    winner_op: parse_uuid(&r.get::<_, String>(1)?)?,
-                    earlier: records::change_from_row(r, 2)?,
-                    later: records::change_from_row(r, 10)?,
-                });
-            }
-            Ok(out)
+    fn conflict(&self, id: i64) -> Result<Option<(Conflict, Option<Change>)>, StoreError> {
+        let Some(conflict) = self.conflicts_where("k.id = ?1", id)?.into_iter().next() else { return Ok(None) };
+        let resolved = self.with(|c| {
+            let mut st = c.prepare(
+                "SELECT ch.op_id, ch.entity, ch.entity_id, ch.field, ch.value, ch.hlc, ch.device_id, ch.seen_cursor
+                 FROM conflicts k JOIN changes ch ON ch.op_id = k.resolved_op WHERE k.id = ?1",
+            )?;
+            let mut rows = st.query([id])?;
+            rows.next()?.map(|r| records::change_from_row(r, 0)).transpose()
+        })?;
+        Ok(Some((conflict, resolved)))
+    }
+
+    fn mark_resolved(&self, id: i64, op_id: Uuid) -> Result<(), StoreError> {
+        self.with(|c| {
+            c.execute("UPDATE conflicts SET resolved_op = ?1 WHERE id = ?2", params![op_id.to_string(), id])?;
+            Ok(())
         })
     }
 
-    /// Resolves a conflict with `value`: an ordinary change by the
-    /// coordinator, stamped after both writes and having seen everything, so
-    /// it wins and syncs back to every device. Idempotent: a resolved
-    /// conflict answers with the change that resolved it.
-    pub fn resolve_conflict(&self, id: i64, value: serde_json::Value) -> Result<Change, StoreError> {
-        let conflict = self
-            .conflicts_where("k.id = ?1", id)?
-            .into_iter()
-            .next()
-            .ok_or_else(|| StoreError::NotFound { entity: "conflict", id: id.to_string() })?;
-        if let Some(op) = self.with(|c| {
-            Ok(c.query_row("SELECT resolved_op FROM conflicts WHERE id = ?1", [id], |r| r.get::<_, Option<String>>(0))?)
-        })? {
-            let op = parse_uuid(&op)?;
-            return self.with(|c| {
-                let mut st = c.prepare(
-                    "SELECT op_id, entity, entity_id, field, value, hlc, device_id, seen_cursor FROM changes WHERE op_id = ?1",
-                )?;
-                let mut rows = st.query([op.to_string()])?;
-                let r = rows.next()?.ok_or_else(|| StoreError::Corrupt("resolution change missing".into()))?;
-                records::change_from_row(r, 0)
-            });
-        }
-        let (a, b) = (&conflict.earlier, &conflict.later);
-        let mut clock = qadam_core::HlcClock::resume(a.hlc.max(b.hlc));
-        let seen: i64 =
-            self.with(|c| Ok(c.query_row("SELECT coalesce(max(seq), 0) FROM changes", [], |r| r.get(0))?))?;
-        let change = Change {
-            op_id: Uuid::now_v7(),
-            entity: b.entity,
-            entity_id: b.entity_id,
-            field: b.field.clone(),
-            value,
-            hlc: clock.tick(qadam_core::hlc::now_ms()),
-            device_id: COORDINATOR_DEVICE.to_string(),
-            seen_cursor: seen,
-        };
-        self.push(vec![change.clone()])?;
-        self.with(|c| {
-            c.execute("UPDATE conflicts SET resolved_op = ?1 WHERE id = ?2", params![change.op_id.to_string(), id])?;
-            Ok(())
-        })?;
-        Ok(change)
+    fn cursor(&self) -> Result<i64, StoreError> {
+        self.with(|c| Ok(c.query_row("SELECT coalesce(max(seq), 0) FROM changes", [], |r| r.get(0))?))
     }
 
     /// Number of stored changes and photos (for tests and health).
-    pub fn counts(&self) -> Result<(i64, i64), StoreError> {
+    fn counts(&self) -> Result<(i64, i64), StoreError> {
         self.with(|c| {
             Ok((
                 c.query_row("SELECT count(*) FROM changes", [], |r| r.get(0))?,
@@ -297,43 +253,6 @@ impl SqliteStore {
             ))
         })
     }
-}
-
-fn batch_kind(changes: &[Change], id: Uuid) -> Option<ElementKind> {
-    changes
-        .iter()
-        .find(|c| c.entity_id == id && c.field == "kind")
-        .and_then(|c| serde_json::from_value(c.value.clone()).ok())
-}
-
-fn at_index(e: ModelError, i: usize) -> ModelError {
-    match e {
-        ModelError::UnknownField { entity, field } => {
-            ModelError::UnknownField { entity, field: format!("changes[{i}].{field}") }
-        }
-        ModelError::Invalid { field, message } => {
-            ModelError::Invalid { field: format!("changes[{i}].{field}"), message }
-        }
-    }
-}
-
-/// The device id of changes the coordinator makes on the dashboard.
-pub const COORDINATOR_DEVICE: &str = "coordinator-dashboard";
-
-/// Two writes to one field where neither writer had seen the other's.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize, schemars::JsonSchema)]
-pub struct Conflict {
-    pub id: i64,
-    /// The write that last-writer-wins keeps (its value is the field's now).
-    pub winner_op: Uuid,
-    /// The write the server received first.
-    pub earlier: Change,
-    /// The write that arrived later without having seen `earlier`.
-    pub later: Change,
-}
-
-fn parse_uuid(s: &str) -> Result<Uuid, StoreError> {
-    Uuid::parse_str(s).map_err(|e| StoreError::Corrupt(format!("uuid {s}: {e}")))
 }
 
 /// Records a conflict when `c`'s writer had not seen the newest write to the
@@ -357,9 +276,7 @@ fn detect_conflict(tx: &Connection, c: &Change, now_ms: i64) -> Result<(), Store
         )
         .optional()?;
     let Some((op, hlc, device)) = other else { return Ok(()) };
-    let other_hlc: qadam_core::Hlc =
-        hlc.parse().map_err(|e: qadam_core::hlc::HlcParseError| StoreError::Corrupt(e.to_string()))?;
-    let winner = if c.wins_over(other_hlc, &device) { c.op_id.to_string() } else { op.clone() };
+    let winner = conflict_winner(c, &op, &hlc, &device)?;
     tx.execute(
         "INSERT INTO conflicts (entity, entity_id, field, earlier_op, later_op, winner_op, detected_ms)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) ON CONFLICT (later_op) DO NOTHING",

@@ -1,0 +1,455 @@
+//! The server's PostgreSQL store, for deployments that outgrow one machine:
+//! several stateless `qadam-server` instances behind a load balancer share
+//! one (managed, replicated) PostgreSQL. Same tables and meaning as the
+//! SQLite store; all SQL of this backend lives here, with numbered
+//! migrations recorded in `qadam_migrations`.
+//!
+//! Two things differ from SQLite and are handled here:
+//! - **Cursor order.** A pull must never skip a change that commits later
+//!   with a smaller `seq`. Pushes therefore take a transaction-scoped
+//!   advisory lock before inserting, so sequence numbers are assigned and
+//!   committed in one order across all server instances; pulls read freely.
+//! - **Text order.** Last-writer-wins compares HLC strings and device ids;
+//!   those columns use the `"C"` collation so that every replica (SQLite
+//!   devices included) orders them bytewise, the same way.
+
+use std::cell::RefCell;
+use std::sync::Mutex;
+
+use postgres::{Client, GenericClient, NoTls};
+use qadam_core::change::{Change, PullResponse, PushResponse, ServerChange};
+use qadam_core::model::EntityKind;
+use qadam_core::records::{self, FieldSource, ObjectDetail, ObjectSummary};
+use qadam_core::StoreError;
+use uuid::Uuid;
+
+use super::{conflict_winner, parse_uuid, sort_batch, validate_batch, Conflict, SyncStore, MAX_PULL_LIMIT};
+
+/// Migration `i` (1-based) is `MIGRATIONS[i - 1]`; never edit a landed one.
+const MIGRATIONS: &[&str] = &[r#"CREATE TABLE changes (
+         seq         BIGSERIAL PRIMARY KEY,
+         op_id       TEXT NOT NULL UNIQUE,
+         entity      TEXT NOT NULL,
+         entity_id   TEXT NOT NULL,
+         field       TEXT NOT NULL,
+         value       TEXT NOT NULL,
+         hlc         TEXT COLLATE "C" NOT NULL,
+         device_id   TEXT COLLATE "C" NOT NULL,
+         received_ms BIGINT NOT NULL,
+         seen_cursor BIGINT NOT NULL DEFAULT 0
+     );
+     CREATE INDEX changes_by_field ON changes(entity, entity_id, field, seq);
+     CREATE TABLE photos (
+         sha256      TEXT PRIMARY KEY,
+         size_bytes  BIGINT NOT NULL,
+         mime        TEXT NOT NULL,
+         width_px    BIGINT NOT NULL,
+         height_px   BIGINT NOT NULL,
+         received_ms BIGINT NOT NULL
+     );
+     CREATE TABLE fields (
+         entity     TEXT NOT NULL,
+         entity_id  TEXT NOT NULL,
+         field      TEXT NOT NULL,
+         value      TEXT NOT NULL,
+         hlc        TEXT COLLATE "C" NOT NULL,
+         device_id  TEXT COLLATE "C" NOT NULL,
+         PRIMARY KEY (entity, entity_id, field)
+     );
+     -- Values can be long (notes); the index holds their hash.
+     CREATE INDEX fields_by_value ON fields(entity, field, md5(value));
+     CREATE TABLE conflicts (
+         id          BIGSERIAL PRIMARY KEY,
+         entity      TEXT NOT NULL,
+         entity_id   TEXT NOT NULL,
+         field       TEXT NOT NULL,
+         earlier_op  TEXT NOT NULL,
+         later_op    TEXT NOT NULL UNIQUE,
+         winner_op   TEXT NOT NULL,
+         detected_ms BIGINT NOT NULL,
+         resolved_op TEXT
+     );"#];
+
+/// Advisory lock keys (arbitrary, fixed): migrations, and the push order.
+const MIGRATION_LOCK: i64 = 0x51AD_A001;
+const PUSH_LOCK: i64 = 0x51AD_A002;
+
+/// Connections kept open for reuse.
+const POOL_SIZE: usize = 8;
+
+fn db(e: postgres::Error) -> StoreError {
+    StoreError::Database(e.to_string())
+}
+
+pub struct PgStore {
+    url: String,
+    pool: Mutex<Vec<Client>>,
+}
+
+impl PgStore {
+    /// Connects to `url` and brings the schema up to date (safe when several
+    /// instances start at once: migrations run under an advisory lock).
+    pub fn connect(url: &str) -> Result<Self, StoreError> {
+        let store = PgStore { url: url.to_string(), pool: Mutex::new(Vec::new()) };
+        store.with(|c| {
+            c.execute("SELECT pg_advisory_lock($1)", &[&MIGRATION_LOCK]).map_err(db)?;
+            let result = migrate(c);
+            c.execute("SELECT pg_advisory_unlock($1)", &[&MIGRATION_LOCK]).map_err(db)?;
+            result
+        })?;
+        Ok(store)
+    }
+
+    fn with<T>(&self, f: impl FnOnce(&mut Client) -> Result<T, StoreError>) -> Result<T, StoreError> {
+        let pooled = self.pool.lock().unwrap_or_else(|p| p.into_inner()).pop();
+        let mut client = match pooled {
+            Some(c) if !c.is_closed() => c,
+            _ => Client::connect(&self.url, NoTls).map_err(db)?,
+        };
+        let out = f(&mut client);
+        if !client.is_closed() {
+            let mut pool = self.pool.lock().unwrap_or_else(|p| p.into_inner());
+            if pool.len() < POOL_SIZE {
+                pool.push(client);
+            }
+        }
+        out
+    }
+
+    fn conflicts_where(&self, filter: &str, arg: i64) -> Result<Vec<Conflict>, StoreError> {
+        self.with(|c| {
+            let sql = format!(
+                "SELECT k.id, k.winner_op,
+                        a.op_id, a.entity, a.entity_id, a.field, a.value, a.hlc, a.device_id, a.seen_cursor,
+                        b.op_id, b.entity, b.entity_id, b.field, b.value, b.hlc, b.device_id, b.seen_cursor
+                 FROM conflicts k
+                 JOIN changes a ON a.op_id = k.earlier_op
+                 JOIN changes b ON b.op_id = k.later_op
+                 WHERE {filter} ORDER BY k.id"
+            );
+            c.query(&sql, &[&arg])
+                .map_err(db)?
+                .iter()
+                .map(|r| {
+                    Ok(Conflict {
+                        id: r.get(0),
+                        winner_op: parse_uuid(r.get(1))?,
+                        earlier: change_from_row(r, 2)?,
+                        later: change_from_row(r, 10)?,
+                    })
+                })
+                .collect()
+        })
+    }
+}
+
+impl Drop for PgStore {
+    /// Closing a connection blocks; on an async runtime's thread (a server
+    /// shutting down) the pool is closed on a plain thread instead.
+    fn drop(&mut self) {
+        let pool = std::mem::take(self.pool.get_mut().unwrap_or_else(|p| p.into_inner()));
+        if tokio::runtime::Handle::try_current().is_ok() {
+            let _ = std::thread::Builder::new().name("qadam-pg-close".into()).spawn(move || drop(pool));
+        }
+    }
+}
+
+fn migrate(c: &mut Client) -> Result<(), StoreError> {
+    c.batch_execute(
+        "CREATE TABLE IF NOT EXISTS qadam_migrations (version INTEGER PRIMARY KEY, applied_ms BIGINT NOT NULL)",
+    )
+    .map_err(db)?;
+    let current: i32 = c.query_one("SELECT coalesce(max(version), 0) FROM qadam_migrations", &[]).map_err(db)?.get(0);
+    for (i, sql) in MIGRATIONS.iter().enumerate().skip(current as usize) {
+        let mut tx = c.transaction().map_err(db)?;
+        tx.batch_execute(sql).map_err(db)?;
+        tx.execute(
+            "INSERT INTO qadam_migrations (version, applied_ms) VALUES ($1, $2)",
+            &[&(i as i32 + 1), &(qadam_core::hlc::now_ms() as i64)],
+        )
+        .map_err(db)?;
+        tx.commit().map_err(db)?;
+    }
+    Ok(())
+}
+
+/// A change from the text columns `op_id, entity, entity_id, field, value,
+/// hlc, device_id, seen_cursor` starting at `first`.
+fn change_from_row(r: &postgres::Row, first: usize) -> Result<Change, StoreError> {
+    let corrupt = |what: &str, e: String| StoreError::Corrupt(format!("stored change {what}: {e}"));
+    let text = |i: usize| -> &str { r.get(first + i) };
+    let entity = text(1);
+    Ok(Change {
+        op_id: parse_uuid(text(0))?,
+        entity: EntityKind::parse(entity).ok_or_else(|| corrupt("entity", entity.to_string()))?,
+        entity_id: parse_uuid(text(2))?,
+        field: text(3).to_string(),
+        value: serde_json::from_str(text(4)).map_err(|e| corrupt("value", e.to_string()))?,
+        hlc: text(5).parse().map_err(|e: qadam_core::hlc::HlcParseError| corrupt("hlc", e.to_string()))?,
+        device_id: text(6).to_string(),
+        seen_cursor: r.get(first + 7),
+    })
+}
+
+/// The field state of a PostgreSQL connection or transaction, for core's
+/// record reading.
+struct PgFields<'a, C: GenericClient>(RefCell<&'a mut C>);
+
+impl<C: GenericClient> FieldSource for PgFields<'_, C> {
+    fn field_rows(
+        &self,
+        entity: EntityKind,
+        filter: Option<(&str, Uuid)>,
+    ) -> Result<Vec<(String, String, String)>, StoreError> {
+        let mut c = self.0.borrow_mut();
+        let rows = match filter {
+            None => c.query(
+                "SELECT entity_id, field, value FROM fields WHERE entity = $1 ORDER BY entity_id",
+                &[&entity.as_str()],
+            ),
+            Some((field, id)) => {
+                let key = records::id_value(id);
+                c.query(
+                    "SELECT f.entity_id, f.field, f.value FROM fields f
+                     WHERE f.entity = $1 AND f.entity_id IN
+                       (SELECT entity_id FROM fields
+                        WHERE entity = $1 AND field = $2 AND md5(value) = md5($3) AND value = $3)
+                     ORDER BY f.entity_id",
+                    &[&entity.as_str(), &field, &key],
+                )
+            }
+        }
+        .map_err(db)?;
+        Ok(rows.iter().map(|r| (r.get(0), r.get(1), r.get(2))).collect())
+    }
+
+    fn record_fields(&self, entity: EntityKind, id: Uuid) -> Result<Vec<(String, String)>, StoreError> {
+        let rows = self
+            .0
+            .borrow_mut()
+            .query(
+                "SELECT field, value FROM fields WHERE entity = $1 AND entity_id = $2",
+                &[&entity.as_str(), &id.to_string()],
+            )
+            .map_err(db)?;
+        Ok(rows.iter().map(|r| (r.get(0), r.get(1))).collect())
+    }
+}
+
+/// Applies one change to the field state if it wins (last writer wins by
+/// (HLC, device id), compared bytewise).
+fn apply_lww(tx: &mut postgres::Transaction<'_>, c: &Change) -> Result<(), StoreError> {
+    tx.execute(
+        "INSERT INTO fields (entity, entity_id, field, value, hlc, device_id)
+         VALUES ($1, $2, $3, $4, $5, $6)
+         ON CONFLICT (entity, entity_id, field) DO UPDATE SET
+             value = excluded.value, hlc = excluded.hlc, device_id = excluded.device_id
+         WHERE (excluded.hlc, excluded.device_id) > (fields.hlc, fields.device_id)",
+        &[
+            &c.entity.as_str(),
+            &c.entity_id.to_string(),
+            &c.field,
+            &c.value.to_string(),
+            &c.hlc.to_string(),
+            &c.device_id,
+        ],
+    )
+    .map_err(db)?;
+    Ok(())
+}
+
+/// Records a conflict when `c`'s writer had not seen the newest write to the
+/// same field by another device (see the SQLite store for the rule).
+fn detect_conflict(tx: &mut postgres::Transaction<'_>, c: &Change, now_ms: i64) -> Result<(), StoreError> {
+    let other = tx
+        .query_opt(
+            "SELECT op_id, hlc, device_id FROM changes
+             WHERE entity = $1 AND entity_id = $2 AND field = $3 AND seq > $4 AND device_id != $5 AND op_id != $6
+             ORDER BY seq DESC LIMIT 1",
+            &[
+                &c.entity.as_str(),
+                &c.entity_id.to_string(),
+                &c.field,
+                &c.seen_cursor,
+                &c.device_id,
+                &c.op_id.to_string(),
+            ],
+        )
+        .map_err(db)?;
+    let Some(row) = other else { return Ok(()) };
+    let (op, hlc, device): (String, String, String) = (row.get(0), row.get(1), row.get(2));
+    let winner = conflict_winner(c, &op, &hlc, &device)?;
+    tx.execute(
+        "INSERT INTO conflicts (entity, entity_id, field, earlier_op, later_op, winner_op, detected_ms)
+         VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (later_op) DO NOTHING",
+        &[&c.entity.as_str(), &c.entity_id.to_string(), &c.field, &op, &c.op_id.to_string(), &winner, &now_ms],
+    )
+    .map_err(db)?;
+    Ok(())
+}
+
+impl SyncStore for PgStore {
+    fn backend(&self) -> &'static str {
+        "postgres"
+    }
+
+    fn push(&self, mut changes: Vec<Change>) -> Result<PushResponse, StoreError> {
+        self.with(|client| {
+            {
+                let fields = PgFields(RefCell::new(&mut *client));
+                validate_batch(&changes, |id| records::element_kind(&fields, id))?;
+            }
+            sort_batch(&mut changes);
+            let now = qadam_core::hlc::now_ms() as i64;
+            let mut tx = client.transaction().map_err(db)?;
+            tx.execute("SELECT pg_advisory_xact_lock($1)", &[&PUSH_LOCK]).map_err(db)?;
+            let ins = tx
+                .prepare(
+                    "INSERT INTO changes (op_id, entity, entity_id, field, value, hlc, device_id, received_ms, seen_cursor)
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT (op_id) DO NOTHING",
+                )
+                .map_err(db)?;
+            let (mut accepted, mut duplicates) = (0, 0);
+            for c in &changes {
+                let n = tx
+                    .execute(
+                        &ins,
+                        &[
+                            &c.op_id.to_string(),
+                            &c.entity.as_str(),
+                            &c.entity_id.to_string(),
+                            &c.field,
+                            &c.value.to_string(),
+                            &c.hlc.to_string(),
+                            &c.device_id,
+                            &now,
+                            &c.seen_cursor,
+                        ],
+                    )
+                    .map_err(db)?;
+                if n == 0 {
+                    duplicates += 1;
+                } else {
+                    accepted += 1;
+                    apply_lww(&mut tx, c)?;
+                    detect_conflict(&mut tx, c, now)?;
+                }
+            }
+            let cursor: i64 = tx.query_one("SELECT coalesce(max(seq), 0) FROM changes", &[]).map_err(db)?.get(0);
+            tx.commit().map_err(db)?;
+            Ok(PushResponse { accepted, duplicates, cursor })
+        })
+    }
+
+    fn pull(&self, since: i64, limit: u32) -> Result<PullResponse, StoreError> {
+        let limit = limit.clamp(1, MAX_PULL_LIMIT);
+        self.with(|c| {
+            let rows = c
+                .query(
+                    "SELECT seq, op_id, entity, entity_id, field, value, hlc, device_id, seen_cursor FROM changes
+                     WHERE seq > $1 ORDER BY seq LIMIT $2",
+                    &[&since, &(i64::from(limit) + 1)],
+                )
+                .map_err(db)?;
+            let mut changes = rows
+                .iter()
+                .map(|r| Ok(ServerChange { seq: r.get(0), change: change_from_row(r, 1)? }))
+                .collect::<Result<Vec<_>, StoreError>>()?;
+            let has_more = changes.len() > limit as usize;
+            changes.truncate(limit as usize);
+            let next_cursor = changes.last().map(|c| c.seq).unwrap_or(since);
+            Ok(PullResponse { changes, next_cursor, has_more })
+        })
+    }
+
+    fn campaigns(&self) -> Result<Vec<qadam_core::model::Campaign>, StoreError> {
+        self.with(|c| records::campaigns(&PgFields(RefCell::new(c))))
+    }
+
+    fn objects(&self, campaign: Option<Uuid>) -> Result<Vec<ObjectSummary>, StoreError> {
+        self.with(|c| records::objects(&PgFields(RefCell::new(c)), campaign, None))
+    }
+
+    fn object_detail(&self, id: Uuid) -> Result<ObjectDetail, StoreError> {
+        self.with(|c| {
+            // One snapshot for the several reads of a detail.
+            let mut tx = c
+                .build_transaction()
+                .read_only(true)
+                .isolation_level(postgres::IsolationLevel::RepeatableRead)
+                .start()
+                .map_err(db)?;
+            let d = records::object_detail(&PgFields(RefCell::new(&mut tx)), id);
+            tx.commit().map_err(db)?;
+            d
+        })
+    }
+
+    fn verdict(&self, id: Uuid) -> Result<qadam_core::rules::ObjectVerdict, StoreError> {
+        self.with(|c| records::verdict(&PgFields(RefCell::new(c)), id))
+    }
+
+    fn photo_mime(&self, sha256: &str) -> Result<Option<String>, StoreError> {
+        self.with(|c| {
+            Ok(c.query_opt("SELECT mime FROM photos WHERE sha256 = $1", &[&sha256]).map_err(db)?.map(|r| r.get(0)))
+        })
+    }
+
+    fn add_photo(&self, info: &qadam_core::photo::PhotoInfo) -> Result<bool, StoreError> {
+        self.with(|c| {
+            let n = c
+                .execute(
+                    "INSERT INTO photos (sha256, size_bytes, mime, width_px, height_px, received_ms)
+                     VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT DO NOTHING",
+                    &[
+                        &info.sha256,
+                        &(info.size_bytes as i64),
+                        &info.mime,
+                        &i64::from(info.width_px),
+                        &i64::from(info.height_px),
+                        &(qadam_core::hlc::now_ms() as i64),
+                    ],
+                )
+                .map_err(db)?;
+            Ok(n > 0)
+        })
+    }
+
+    fn conflicts(&self) -> Result<Vec<Conflict>, StoreError> {
+        self.conflicts_where("k.resolved_op IS NULL AND $1::BIGINT = $1::BIGINT", 0)
+    }
+
+    fn conflict(&self, id: i64) -> Result<Option<(Conflict, Option<Change>)>, StoreError> {
+        let Some(conflict) = self.conflicts_where("k.id = $1", id)?.into_iter().next() else { return Ok(None) };
+        let resolved = self.with(|c| {
+            c.query_opt(
+                "SELECT ch.op_id, ch.entity, ch.entity_id, ch.field, ch.value, ch.hlc, ch.device_id, ch.seen_cursor
+                 FROM conflicts k JOIN changes ch ON ch.op_id = k.resolved_op WHERE k.id = $1",
+                &[&id],
+            )
+            .map_err(db)?
+            .map(|r| change_from_row(&r, 0))
+            .transpose()
+        })?;
+        Ok(Some((conflict, resolved)))
+    }
+
+    fn mark_resolved(&self, id: i64, op_id: Uuid) -> Result<(), StoreError> {
+        self.with(|c| {
+            c.execute("UPDATE conflicts SET resolved_op = $1 WHERE id = $2", &[&op_id.to_string(), &id]).map_err(db)?;
+            Ok(())
+        })
+    }
+
+    fn cursor(&self) -> Result<i64, StoreError> {
+        self.with(|c| Ok(c.query_one("SELECT coalesce(max(seq), 0) FROM changes", &[]).map_err(db)?.get(0)))
+    }
+
+    fn counts(&self) -> Result<(i64, i64), StoreError> {
+        self.with(|c| {
+            let r =
+                c.query_one("SELECT (SELECT count(*) FROM changes), (SELECT count(*) FROM photos)", &[]).map_err(db)?;
+            Ok((r.get(0), r.get(1)))
+        })
+    }
+}
