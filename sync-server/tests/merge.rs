@@ -1,0 +1,250 @@
+//! Merge and conflicts, as properties, against the real server store (a
+//! SQLite file; the PostgreSQL backend runs the same SQL in the `api` suite)
+//! and real device stores: 3–5 replicas whose clocks are up to a day fast or
+//! slow edit the same object offline and sync in random order.
+//!
+//! - Nothing is lost: after a full sync every edit is the field's value, or
+//!   was seen by the writer of a later edit (superseded knowingly), or is
+//!   kept in a conflict record for the coordinator.
+//! - Conflicts are exactly the concurrent writes: a conflict is recorded for
+//!   a write iff another device's write to the same field had reached the
+//!   server after the writer last pulled; sequential edits make none.
+//! - A day of clock skew does not decide who wins: an edit made after
+//!   seeing another always wins over it.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use proptest::prelude::*;
+use qadam_core::change::Change;
+use qadam_core::model::{Category, District, EntityKind};
+use qadam_core::store::{NewObject, Store};
+use qadam_sync_server::{SqliteStore, SyncStore};
+use serde_json::json;
+use uuid::Uuid;
+
+const FIELDS: [&str; 2] = ["name", "address"];
+const DAY_MS: i64 = 24 * 3600 * 1000;
+
+#[derive(Debug, Clone)]
+enum Step {
+    Edit { replica: usize, field: usize },
+    Sync { replica: usize },
+}
+
+fn step(n: usize) -> impl Strategy<Value = Step> {
+    prop_oneof![
+        3 => (0..n, 0..FIELDS.len()).prop_map(|(replica, field)| Step::Edit { replica, field }),
+        2 => (0..n).prop_map(|replica| Step::Sync { replica }),
+    ]
+}
+
+struct Edit {
+    replica: usize,
+    field: &'static str,
+    value: String,
+    /// Edits its writer knew of when making it.
+    seen: BTreeSet<usize>,
+}
+
+struct World {
+    _dirs: Vec<tempfile::TempDir>,
+    replicas: Vec<Store>,
+    known: Vec<BTreeSet<usize>>,
+    server: SqliteStore,
+    _server_dir: tempfile::TempDir,
+    object: Uuid,
+    edits: Vec<Edit>,
+    edit_of_op: BTreeMap<Uuid, usize>,
+    /// What the model expects: op ids of writes that must make a conflict.
+    expected_conflicts: BTreeSet<Uuid>,
+    /// Per field, the (seq, device, op) of writes the server holds.
+    server_writes: BTreeMap<String, Vec<(i64, String, Uuid)>>,
+}
+
+impl World {
+    fn new(skews_ms: &[i64]) -> World {
+        let server_dir = tempfile::tempdir().unwrap();
+        let server = SqliteStore::open(&server_dir.path().join("server.db")).unwrap();
+        let dirs: Vec<_> = skews_ms.iter().map(|_| tempfile::tempdir().unwrap()).collect();
+        let mut replicas: Vec<Store> = dirs.iter().map(|d| Store::open(d.path()).unwrap()).collect();
+        // Replica 0 creates the object everyone audits; all get it.
+        let campaign = Uuid::now_v7();
+        replicas[0].write(EntityKind::Campaign, campaign, vec![("name".into(), json!("C"))]).unwrap();
+        let object = replicas[0]
+            .create_object(NewObject {
+                campaign_id: campaign,
+                name: "start".into(),
+                category: Category::Culture,
+                district: District::Medeu,
+                address: String::new(),
+                location: None,
+            })
+            .unwrap();
+        let mut w = World {
+            _dirs: dirs,
+            known: vec![BTreeSet::new(); replicas.len()],
+            replicas,
+            server,
+            _server_dir: server_dir,
+            object,
+            edits: Vec::new(),
+            edit_of_op: BTreeMap::new(),
+            expected_conflicts: BTreeSet::new(),
+            server_writes: BTreeMap::new(),
+        };
+        for r in 0..skews_ms.len() {
+            w.sync(r);
+        }
+        // Then every device's clock goes wrong by its skew (offline for days,
+        // a wrong time zone, a dead clock battery).
+        let now = qadam_core::hlc::now_ms();
+        for (r, skew) in skews_ms.iter().enumerate() {
+            w.replicas[r].adjust_clock((now as i64 + skew) as u64, now).unwrap();
+        }
+        w
+    }
+
+    fn edit(&mut self, replica: usize, field: usize) {
+        let idx = self.edits.len();
+        let value = format!("edit {idx} by replica {replica}");
+        let changes = self.replicas[replica]
+            .write(EntityKind::Object, self.object, vec![(FIELDS[field].into(), json!(value))])
+            .unwrap();
+        self.edit_of_op.insert(changes[0].op_id, idx);
+        self.edits.push(Edit { replica, field: FIELDS[field], value, seen: self.known[replica].clone() });
+        self.known[replica].insert(idx);
+    }
+
+    /// What the app does: learn the server's time (which corrects the
+    /// clock), push the outbox, pull everything.
+    fn sync(&mut self, replica: usize) {
+        let now = qadam_core::hlc::now_ms();
+        let s = &mut self.replicas[replica];
+        s.adjust_clock(now, now).unwrap();
+        let out: Vec<Change> = s.outbox(10_000).unwrap();
+        // The model's conflict rule, applied in the order the server applies a batch.
+        let mut sorted = out.clone();
+        sorted.sort_by(|a, b| (a.hlc, &a.device_id).cmp(&(b.hlc, &b.device_id)));
+        let before = self.server.cursor().unwrap();
+        let r = self.server.push(out.clone()).unwrap();
+        let mut seq = before;
+        for c in &sorted {
+            seq += 1;
+            let writes = self.server_writes.entry(c.field.clone()).or_default();
+            if c.entity == EntityKind::Object
+                && writes.iter().any(|(sq, dev, _)| *sq > c.seen_cursor && *dev != c.device_id)
+            {
+                self.expected_conflicts.insert(c.op_id);
+            }
+            writes.push((seq, c.device_id.clone(), c.op_id));
+        }
+        assert_eq!(r.accepted as usize, out.len());
+        s.mark_pushed(&out.iter().map(|c| c.op_id).collect::<Vec<_>>()).unwrap();
+        loop {
+            let page = self.server.pull(s.pull_cursor().unwrap(), 7).unwrap();
+            s.apply_pulled(&page).unwrap();
+            for c in &page.changes {
+                if let Some(&e) = self.edit_of_op.get(&c.change.op_id) {
+                    self.known[replica].insert(e);
+                }
+            }
+            if !page.has_more {
+                break;
+            }
+        }
+    }
+
+    fn value(&self, replica: usize, field: &str) -> String {
+        let o: qadam_core::model::Object =
+            qadam_core::records::load_one(self.replicas[replica].connection(), EntityKind::Object, self.object)
+                .unwrap();
+        match field {
+            "name" => o.name,
+            _ => o.address,
+        }
+    }
+}
+
+fn skews() -> impl Strategy<Value = Vec<i64>> {
+    prop::collection::vec(-DAY_MS..=DAY_MS, 3..=5)
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 40, ..ProptestConfig::default() })]
+
+    #[test]
+    fn no_edit_is_lost_and_conflicts_are_exactly_the_concurrent_writes(
+        skews in skews(),
+        steps in prop::collection::vec(step(5), 5..40),
+    ) {
+        let n = skews.len();
+        let mut w = World::new(&skews);
+        for st in steps {
+            match st {
+                Step::Edit { replica, field } if replica < n => w.edit(replica, field),
+                Step::Sync { replica } if replica < n => w.sync(replica),
+                _ => {}
+            }
+        }
+        for r in 0..n {
+            w.sync(r);
+        }
+        for r in 0..n {
+            w.sync(r); // the first ones pull what the later ones pushed
+        }
+        let conflicts = w.server.conflicts().unwrap();
+        let recorded: BTreeSet<Uuid> = conflicts.iter().map(|c| c.later.op_id).collect();
+        prop_assert_eq!(&recorded, &w.expected_conflicts, "conflicts are exactly the concurrent writes");
+        let in_conflict: BTreeSet<usize> = conflicts
+            .iter()
+            .flat_map(|c| [c.earlier.op_id, c.later.op_id])
+            .filter_map(|op| w.edit_of_op.get(&op).copied())
+            .collect();
+        for field in FIELDS {
+            let value = w.value(0, field);
+            for r in 1..n {
+                prop_assert_eq!(&w.value(r, field), &value, "replicas converge");
+            }
+            for (i, e) in w.edits.iter().enumerate().filter(|(_, e)| e.field == field) {
+                let superseded = w.edits.iter().any(|later| later.field == field && later.seen.contains(&i));
+                prop_assert!(
+                    e.value == value || superseded || in_conflict.contains(&i),
+                    "edit {} by replica {} (skew {} ms) was lost: the field holds {:?}",
+                    i, e.replica, skews[e.replica], value
+                );
+                // An edit made after seeing another always wins over it.
+                if e.value == value {
+                    for j in &e.seen {
+                        prop_assert!(w.edits[*j].field != field || w.edits[*j].value != value);
+                    }
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn sequential_edits_make_no_conflict_and_the_last_one_wins_whatever_the_clocks(
+        skews in skews(),
+        order in prop::collection::vec((0usize..5, 0..FIELDS.len()), 1..25),
+    ) {
+        let n = skews.len();
+        let mut w = World::new(&skews);
+        let mut last: BTreeMap<&str, String> = BTreeMap::new();
+        for (replica, field) in order {
+            let replica = replica % n;
+            w.sync(replica);
+            w.edit(replica, field);
+            last.insert(FIELDS[field], w.edits.last().unwrap().value.clone());
+            w.sync(replica);
+        }
+        for r in 0..n {
+            w.sync(r);
+        }
+        prop_assert!(w.server.conflicts().unwrap().is_empty(), "sequential edits make no conflict");
+        for (field, value) in last {
+            for r in 0..n {
+                prop_assert_eq!(&w.value(r, field), &value, "the last edit wins");
+            }
+        }
+    }
+}
