@@ -36,6 +36,9 @@ impl ModelError {
 pub enum StoreError {
     #[error("database error: {0}")]
     Sqlite(#[from] rusqlite::Error),
+    /// The caller may not touch what `field` names.
+    #[error("{field}: {message}")]
+    Forbidden { field: String, message: String },
     /// An error of a database other than SQLite (the server's PostgreSQL).
     #[error("database error: {0}")]
     Database(String),

@@ -25,6 +25,35 @@ pub struct ServeConfig {
     pub token: String,
     pub demo: bool,
     pub dashboard_dir: Option<PathBuf>,
+    /// Password of the demo accounts `admin`, `coordinator` and `auditor`.
+    pub demo_password: String,
+}
+
+/// The password of the demo accounts unless `QADAM_DEMO_PASSWORD` says otherwise.
+pub const DEMO_PASSWORD: &str = "qadam-demo";
+
+/// The demo's accounts (idempotent): `admin`, `coordinator` and `auditor`,
+/// the last two members of the demo campaign.
+pub fn demo_accounts(store: &dyn SyncStore, password: &str) -> anyhow::Result<()> {
+    use store::accounts::{self, MemberRole, Role};
+    let campaign = qadam_core::demo::demo_campaign_id();
+    store::accounts(store, |db| -> Result<(), qadam_core::StoreError> {
+        for (login, name, role, member) in [
+            ("admin", "Администратор", Role::Admin, None),
+            ("coordinator", "Айгерим Координатор", Role::Coordinator, Some(MemberRole::Coordinator)),
+            ("auditor", "Ерлан Аудитор", Role::Auditor, Some(MemberRole::Auditor)),
+        ] {
+            if accounts::user_by_login(db, login).is_err() {
+                accounts::add_user(db, login, name, role, password)?;
+            }
+            if let Some(m) = member {
+                accounts::set_member(db, campaign, login, m)?;
+            }
+        }
+        Ok(())
+    })?;
+    tracing::info!("demo accounts: admin, coordinator, auditor");
+    Ok(())
 }
 
 /// Number of objects in the demo campaign.
@@ -36,8 +65,9 @@ pub fn build_state(cfg: &ServeConfig) -> anyhow::Result<Arc<AppState>> {
     let store = store::open(&cfg.db)?;
     tracing::info!(backend = store.backend(), "store open");
     if cfg.demo {
-        let r = store.push(qadam_core::demo::demo_campaign(DEMO_OBJECTS))?;
+        let r = store.push(qadam_core::demo::demo_campaign(DEMO_OBJECTS), &store::Access::All)?;
         tracing::info!(accepted = r.accepted, duplicates = r.duplicates, "demo campaign loaded");
+        demo_accounts(&*store, &cfg.demo_password)?;
     }
     let photos_dir = match (&cfg.photos_dir, store.backend()) {
         (Some(dir), _) => dir.clone(),

@@ -38,6 +38,25 @@ enum Command {
         /// Built dashboard to serve at `/` (default: ui/dist-dashboard of this checkout).
         #[arg(long, env = "QADAM_DASHBOARD_DIR")]
         dashboard_dir: Option<PathBuf>,
+        /// Password of the demo accounts (admin, coordinator, auditor) made by --demo.
+        #[arg(long, env = "QADAM_DEMO_PASSWORD", default_value = qadam_sync_server::DEMO_PASSWORD, hide_env_values = true)]
+        demo_password: String,
+    },
+    /// Manage user accounts.
+    User {
+        /// The store (SQLite file or PostgreSQL URL).
+        #[arg(long, env = "QADAM_DB", global = true)]
+        db: Option<String>,
+        #[command(subcommand)]
+        action: UserAction,
+    },
+    /// Manage campaigns and their members.
+    Campaign {
+        /// The store (SQLite file or PostgreSQL URL).
+        #[arg(long, env = "QADAM_DB", global = true)]
+        db: Option<String>,
+        #[command(subcommand)]
+        action: CampaignAction,
     },
     /// Print the full verdict of one object (JSON, `schemas/evaluation-input.schema.json`)
     /// under a rule set, as JSON.
@@ -50,6 +69,132 @@ enum Command {
     },
 }
 
+#[derive(Subcommand)]
+enum UserAction {
+    /// Add a user; the password is read from standard input (one line) or
+    /// from QADAM_PASSWORD.
+    Add {
+        #[arg(long)]
+        login: String,
+        #[arg(long, default_value = "")]
+        name: String,
+        /// auditor, coordinator or admin.
+        #[arg(long, value_parser = ["auditor", "coordinator", "admin"])]
+        role: String,
+    },
+    /// List users.
+    List,
+    /// Disable a user: their sessions end and their devices are refused.
+    Disable {
+        #[arg(long)]
+        login: String,
+    },
+}
+
+#[derive(Subcommand)]
+enum CampaignAction {
+    /// Create a campaign (a record that syncs to its members' devices).
+    Add {
+        #[arg(long)]
+        name: String,
+        /// Rule set id, e.g. `kz-sp-3.06-101-2012` or `us-ada-2010`.
+        #[arg(long, default_value = qadam_core::rules::DEFAULT_RULE_SET)]
+        rule_set: String,
+        #[arg(long, default_value = "")]
+        description: String,
+    },
+    /// List a campaign's members, or add one (`--add LOGIN --role auditor|coordinator`).
+    Members {
+        #[arg(long)]
+        campaign: uuid::Uuid,
+        #[arg(long)]
+        add: Option<String>,
+        #[arg(long, default_value = "auditor", value_parser = ["auditor", "coordinator"])]
+        role: String,
+    },
+}
+
+fn open_store(db: Option<String>) -> anyhow::Result<Box<dyn qadam_sync_server::SyncStore>> {
+    let db = db.context("say which store: --db FILE|URL or QADAM_DB")?;
+    Ok(qadam_sync_server::store::open(&db)?)
+}
+
+fn read_password() -> anyhow::Result<String> {
+    if let Ok(p) = std::env::var("QADAM_PASSWORD") {
+        return Ok(p);
+    }
+    let mut line = String::new();
+    std::io::stdin().read_line(&mut line)?;
+    Ok(line.trim_end_matches(['\r', '\n']).to_string())
+}
+
+fn user_command(db: Option<String>, action: UserAction) -> anyhow::Result<()> {
+    use qadam_sync_server::store::accounts::{self, Role};
+    let store = open_store(db)?;
+    match action {
+        UserAction::Add { login, name, role } => {
+            let role = Role::parse(&role).context("role")?;
+            let password = read_password()?;
+            let name = if name.is_empty() { login.clone() } else { name };
+            let u = qadam_sync_server::store::accounts(&*store, |db| {
+                accounts::add_user(db, &login, &name, role, &password)
+            })?;
+            println!("added {} ({}) {}", u.login, u.role.as_str(), u.id);
+        }
+        UserAction::List => {
+            for u in qadam_sync_server::store::accounts(&*store, |db| accounts::users(db))? {
+                let state = if u.disabled { "disabled" } else { "active" };
+                println!("{}\t{}\t{}\t{}", u.login, u.role.as_str(), state, u.name);
+            }
+        }
+        UserAction::Disable { login } => {
+            let u = qadam_sync_server::store::accounts(&*store, |db| accounts::disable_user(db, &login))?;
+            println!("disabled {}", u.login);
+        }
+    }
+    Ok(())
+}
+
+fn campaign_command(db: Option<String>, action: CampaignAction) -> anyhow::Result<()> {
+    use qadam_sync_server::store::accounts::{self, MemberRole};
+    let store = open_store(db)?;
+    match action {
+        CampaignAction::Add { name, rule_set, description } => {
+            qadam_core::rules::builtin(&rule_set)
+                .map_err(|e| anyhow::anyhow!("{e}; known: {}", qadam_core::rules::builtin_ids().join(", ")))?;
+            let id = uuid::Uuid::now_v7();
+            let mut clock = qadam_core::HlcClock::default();
+            let changes = [("name", name), ("rule_set", rule_set), ("description", description)]
+                .into_iter()
+                .map(|(field, value)| qadam_core::change::Change {
+                    op_id: uuid::Uuid::now_v7(),
+                    entity: qadam_core::model::EntityKind::Campaign,
+                    entity_id: id,
+                    field: field.into(),
+                    value: serde_json::Value::String(value),
+                    hlc: clock.tick(qadam_core::hlc::now_ms()),
+                    device_id: "qadam-server-cli".into(),
+                    seen_cursor: 0,
+                })
+                .collect();
+            store.push(changes, &qadam_sync_server::store::Access::All)?;
+            println!("{id}");
+        }
+        CampaignAction::Members { campaign, add, role } => {
+            if let Some(login) = add {
+                let role = MemberRole::parse(&role).context("role")?;
+                qadam_sync_server::store::accounts(&*store, |db| accounts::set_member(db, campaign, &login, role))?;
+            }
+            for (login, name, role) in
+                qadam_sync_server::store::accounts(&*store, |db| accounts::members(db, campaign))?
+            {
+                println!("{login}\t{}\t{name}", role.as_str());
+            }
+        }
+    }
+    Ok(())
+}
+
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     tracing_subscriber::fmt()
@@ -59,7 +204,9 @@ async fn main() -> anyhow::Result<()> {
         .init();
     qadam_core::checklist::install_from_env()?;
     match Cli::parse().command {
-        Command::Serve { db, listen, demo, token, photos, dashboard_dir } => {
+        Command::User { db, action } => tokio::task::spawn_blocking(move || user_command(db, action)).await?,
+        Command::Campaign { db, action } => tokio::task::spawn_blocking(move || campaign_command(db, action)).await?,
+        Command::Serve { db, listen, demo, token, photos, dashboard_dir, demo_password } => {
             let dashboard_dir = dashboard_dir.or_else(|| {
                 let d = PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../ui/dist-dashboard"));
                 d.is_dir().then_some(d)
@@ -67,7 +214,7 @@ async fn main() -> anyhow::Result<()> {
             if dashboard_dir.is_none() {
                 tracing::warn!("no built dashboard found; run `make run` or pass --dashboard-dir");
             }
-            serve(ServeConfig { db, photos_dir: photos, token, demo, dashboard_dir }, listen).await
+            serve(ServeConfig { db, photos_dir: photos, token, demo, dashboard_dir, demo_password }, listen).await
         }
         Command::Evaluate { rules, file } => {
             let text = std::fs::read_to_string(&file).with_context(|| format!("reading {}", file.display()))?;

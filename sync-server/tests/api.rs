@@ -47,6 +47,7 @@ impl Server {
             token: TOKEN.into(),
             demo: false,
             dashboard_dir: None,
+            demo_password: qadam_sync_server::DEMO_PASSWORD.into(),
         };
         let state = tokio::task::spawn_blocking(move || build_state(&cfg)).await.unwrap().unwrap();
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
@@ -227,7 +228,7 @@ async fn unknown_fields_and_impossible_gps_are_refused_whole() {
 #[tokio::test]
 async fn wrong_token_is_refused() {
     let s = Server::start().await;
-    for auth in [None, Some("wrong")] {
+    for (auth, code) in [(None, "unauthorized"), (Some("wrong"), "invalid_token")] {
         let mut req = s.http.get(s.url("/api/v1/sync/pull"));
         if let Some(t) = auth {
             req = req.bearer_auth(t);
@@ -235,11 +236,11 @@ async fn wrong_token_is_refused() {
         let r = req.send().await.unwrap();
         assert_eq!(r.status().as_u16(), 401);
         let v: Value = r.json().await.unwrap();
-        assert_eq!(v["error"]["code"], "unauthorized");
+        assert_eq!(v["error"]["code"], code);
     }
     // The session cookie works once the token is exchanged.
     let r = s.http.post(s.url("/api/v1/session")).json(&json!({"token": TOKEN})).send().await.unwrap();
-    assert_eq!(r.status().as_u16(), 204);
+    assert_eq!(r.status().as_u16(), 200);
     let cookie = r.headers()["set-cookie"].to_str().unwrap().split(';').next().unwrap().to_string();
     let r = s.http.get(s.url("/api/v1/campaigns")).header("cookie", cookie).send().await.unwrap();
     assert_eq!(r.status().as_u16(), 200);
@@ -300,7 +301,10 @@ async fn changes_apply_last_writer_wins_in_any_order() {
         device_id: "d".into(),
         seen_cursor: 0,
     };
-    s.push(&[mk(2000, "second")]).await;
+    let mut placed = mk(500, "");
+    placed.field = "campaign_id".into();
+    placed.value = json!(demo::demo_campaign_id());
+    s.push(&[mk(2000, "second"), placed]).await;
     s.push(&[mk(1000, "first")]).await;
     let list: Vec<qadam_core::records::ObjectSummary> = s.get_json("/api/v1/objects").await;
     assert_eq!(list[0].object.name, "second");
@@ -461,9 +465,18 @@ async fn every_documented_operation_answers_and_bodies_match_the_openapi_schemas
     let (st, r) = s.push(&batch).await;
     assert_eq!(st, 200, "{r}");
     let object = s.get_json::<Vec<qadam_core::records::ObjectSummary>>("/api/v1/objects").await[0].object.id;
+    add_account(&s, "olzhas", "auditor", Some((demo::demo_campaign_id(), "auditor")));
+    let (device, _) = s.enroll("olzhas").await;
+    let r = s.http.post(s.url("/api/v1/enrollments")).bearer_auth(TOKEN).json(&json!({"login": "olzhas"}));
+    let code: Value = r.send().await.unwrap().json().await.unwrap();
     for op in OPERATIONS {
         assert!(doc["paths"][op.path][op.method].is_object(), "{} {} is documented", op.method, op.path);
-        let path = op.path.replace("{sha256}", &sha).replace("{id}", &object.to_string()).replace("{conflict}", "1");
+        let path = op
+            .path
+            .replace("{sha256}", &sha)
+            .replace("{id}", &object.to_string())
+            .replace("{conflict}", "1")
+            .replace("{device}", &device);
         let method = reqwest::Method::from_bytes(op.method.to_uppercase().as_bytes()).unwrap();
         let mut req = s.http.request(method, s.url(&path)).bearer_auth(TOKEN);
         req = match (op.method, op.path) {
@@ -471,6 +484,9 @@ async fn every_documented_operation_answers_and_bodies_match_the_openapi_schemas
                 serde_json::to_vec(&PushRequest { device_id: "d".into(), changes: demo::demo_campaign(2) }).unwrap(),
             ),
             ("post", "/api/v1/session") => req.json(&json!({"token": TOKEN})),
+            ("post", "/api/v1/enrollments") => req.json(&json!({"login": "olzhas"})),
+            ("post", "/api/v1/devices/enroll") => req.json(&json!({"code": code["code"], "device_name": "phone"})),
+            ("post", p) if p.ends_with("/revoke") => req,
             ("post", _) => req.json(&json!({"keep": "later"})),
             ("put", _) => req.body(jpeg.clone()),
             ("patch", _) => {
@@ -652,4 +668,207 @@ async fn two_server_instances_on_one_store_keep_one_gapless_history() {
     }
     assert_eq!(seen.len(), total, "the puller saw every change exactly once");
     assert_eq!(a.counts().0 as usize, total);
+}
+
+/// Accounts for the authorization tests, made in the store directly.
+fn add_account(s: &Server, login: &str, role: &str, member_of: Option<(Uuid, &str)>) {
+    use qadam_sync_server::store::accounts::{self, MemberRole, Role};
+    std::thread::scope(|t| {
+        t.spawn(|| {
+            qadam_sync_server::store::accounts(&*s.state.store, |db| {
+                accounts::add_user(db, login, login, Role::parse(role).unwrap(), "correct horse battery")?;
+                if let Some((campaign, r)) = member_of {
+                    accounts::set_member(db, campaign, login, MemberRole::parse(r).unwrap())?;
+                }
+                Ok::<_, qadam_core::StoreError>(())
+            })
+            .unwrap()
+        })
+        .join()
+        .unwrap()
+    })
+}
+
+impl Server {
+    /// Enrolls a device for `login` the way the app does: an administrator
+    /// makes a code, the device redeems it. Returns (device id, token).
+    async fn enroll(&self, login: &str) -> (String, String) {
+        let r = self.http.post(self.url("/api/v1/enrollments")).bearer_auth(TOKEN).json(&json!({"login": login}));
+        let e: Value = r.send().await.unwrap().json().await.unwrap();
+        let code = e["code"].as_str().unwrap_or_else(|| panic!("{e}"));
+        assert!(e["link"].as_str().unwrap().contains(code));
+        let r = self.http.post(self.url("/api/v1/devices/enroll")).json(&json!({"code": code, "device_name": "phone"}));
+        let d: Value = r.send().await.unwrap().json().await.unwrap();
+        (d["device_id"].as_str().unwrap().to_string(), d["token"].as_str().unwrap().to_string())
+    }
+
+    async fn call(&self, method: &str, path: &str, token: Option<&str>, body: Option<Vec<u8>>) -> (u16, Value) {
+        let m = reqwest::Method::from_bytes(method.as_bytes()).unwrap();
+        let mut req = self.http.request(m, self.url(path));
+        if let Some(t) = token {
+            req = req.bearer_auth(t);
+        }
+        if let Some(b) = body {
+            req = req.header("content-type", "application/json").body(b);
+        }
+        let r = req.send().await.unwrap();
+        let status = r.status().as_u16();
+        (status, r.json().await.unwrap_or(Value::Null))
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_endpoint_refuses_missing_wrong_revoked_and_other_campaign_credentials() {
+    let s = Server::start().await;
+    let demo_campaign = demo::demo_campaign_id();
+    let demo_batch = demo::demo_campaign(2);
+    let (st, _) = s.push(&demo_batch).await;
+    assert_eq!(st, 200);
+    let demo_object = demo_batch.iter().find(|c| c.entity == EntityKind::Object).unwrap().entity_id;
+    // A second campaign, and people in one campaign or the other.
+    let other = Uuid::now_v7();
+    let mut clock = qadam_core::HlcClock::default();
+    let name = Change {
+        op_id: Uuid::now_v7(),
+        entity: EntityKind::Campaign,
+        entity_id: other,
+        field: "name".into(),
+        value: json!("Другая кампания"),
+        hlc: clock.tick(qadam_core::hlc::now_ms()),
+        device_id: "admin".into(),
+        seen_cursor: 0,
+    };
+    assert_eq!(s.push(&[name]).await.0, 200);
+    add_account(&s, "aigul", "auditor", Some((demo_campaign, "auditor")));
+    add_account(&s, "bolat", "auditor", Some((other, "auditor")));
+    add_account(&s, "dana", "coordinator", Some((other, "coordinator")));
+    let (_, aigul) = s.enroll("aigul").await;
+    let (_, bolat) = s.enroll("bolat").await;
+    let (revoked_id, revoked) = s.enroll("aigul").await;
+    let (st, _) = s.call("POST", &format!("/api/v1/devices/{revoked_id}/revoke"), Some(TOKEN), None).await;
+    assert_eq!(st, 200);
+    // A coordinator of the other campaign signs in to the dashboard.
+    let r = s.http.post(s.url("/api/v1/session")).json(&json!({"login": "dana", "password": "correct horse battery"}));
+    let r = r.send().await.unwrap();
+    assert_eq!(r.status().as_u16(), 200);
+    let dana_cookie = r.headers()["set-cookie"].to_str().unwrap().split(';').next().unwrap().to_string();
+    let wrong = s.http.post(s.url("/api/v1/session")).json(&json!({"login": "dana", "password": "wrong password"}));
+    let r = wrong.send().await.unwrap();
+    assert_eq!(r.status().as_u16(), 401);
+
+    // A photo of the demo campaign.
+    let jpeg = demo::jpeg_with_exif(320, 240, 1, None, "2025:06:01 10:00:00");
+    let sha = qadam_core::photo::sha256_hex(&jpeg);
+    let r = s.http.put(s.url(&format!("/api/v1/photos/{sha}"))).bearer_auth(&aigul).body(jpeg.clone());
+    assert_eq!(r.send().await.unwrap().status().as_u16(), 201);
+    let photo = Uuid::now_v7();
+    let field = |f: &str, v: Value, clock: &mut qadam_core::HlcClock| Change {
+        op_id: Uuid::now_v7(),
+        entity: EntityKind::Photo,
+        entity_id: photo,
+        field: f.into(),
+        value: v,
+        hlc: clock.tick(qadam_core::hlc::now_ms()),
+        device_id: "aigul-phone".into(),
+        seen_cursor: 0,
+    };
+    let photo_changes =
+        vec![field("object_id", json!(demo_object), &mut clock), field("sha256", json!(sha), &mut clock)];
+    let body = |changes: Vec<Change>| serde_json::to_vec(&PushRequest { device_id: "x".into(), changes }).unwrap();
+    let (st, r) = s.call("POST", "/api/v1/sync/push", Some(&aigul), Some(body(photo_changes.clone()))).await;
+    assert_eq!(st, 200, "a member writes to her campaign: {r}");
+
+    // Every authenticated endpoint: missing, wrong and revoked credentials.
+    let endpoints: Vec<(&str, String, Option<Vec<u8>>)> = vec![
+        ("GET", "/api/v1/sync/pull".into(), None),
+        ("POST", "/api/v1/sync/push".into(), Some(body(photo_changes.clone()))),
+        ("GET", "/api/v1/campaigns".into(), None),
+        ("GET", "/api/v1/checklists".into(), None),
+        ("GET", "/api/v1/conflicts".into(), None),
+        ("POST", "/api/v1/conflicts/1/resolve".into(), Some(br#"{"keep":"earlier"}"#.to_vec())),
+        ("GET", "/api/v1/objects".into(), None),
+        ("GET", format!("/api/v1/objects/{demo_object}"), None),
+        ("GET", format!("/api/v1/photos/{sha}"), None),
+        ("HEAD", format!("/api/v1/photos/{sha}"), None),
+        ("PUT", format!("/api/v1/photos/{sha}"), Some(jpeg.clone())),
+        ("PATCH", format!("/api/v1/photos/{sha}"), Some(jpeg.clone())),
+        ("GET", format!("/api/v1/photos/{sha}/thumb"), None),
+        ("GET", "/api/v1/me".into(), None),
+        ("POST", "/api/v1/enrollments".into(), Some(br#"{"login":"aigul"}"#.to_vec())),
+        ("GET", "/api/v1/devices".into(), None),
+        ("POST", format!("/api/v1/devices/{revoked_id}/revoke"), None),
+    ];
+    let before = s.counts();
+    for (method, path, b) in &endpoints {
+        for (token, code) in
+            [(None, "unauthorized"), (Some("qd_wrong"), "invalid_token"), (Some(revoked.as_str()), "device_revoked")]
+        {
+            let (st, v) = s.call(method, path, token, b.clone()).await;
+            assert_eq!(st, 401, "{method} {path} with {token:?}: {v}");
+            if *method != "HEAD" {
+                assert_eq!(v["error"]["code"], code, "{method} {path} with {token:?}");
+            }
+        }
+    }
+    let (_, v) = s.call("GET", "/api/v1/sync/pull", Some(&revoked), None).await;
+    assert!(v["error"]["message"].as_str().unwrap().contains("unsynced data stays"), "{v}");
+    assert_eq!(s.counts(), before, "refused requests change nothing");
+
+    // Other-campaign credentials see and change nothing of the demo campaign.
+    let (st, v) = s.call("GET", "/api/v1/sync/pull", Some(&bolat), None).await;
+    assert_eq!(st, 200);
+    assert!(v["changes"].as_array().unwrap().iter().all(|c| c["change"]["entity_id"] == json!(other)), "{v}");
+    let (st, v) = s.call("GET", "/api/v1/sync/pull", Some(&aigul), None).await;
+    assert_eq!(st, 200);
+    assert!(v["changes"].as_array().unwrap().len() >= demo_batch.len(), "a member pulls her campaign");
+    assert!(v["changes"].as_array().unwrap().iter().all(|c| c["change"]["entity_id"] != json!(other)));
+    let mut rename = demo_batch.iter().find(|c| c.entity == EntityKind::Object && c.field == "name").unwrap().clone();
+    rename.op_id = Uuid::now_v7();
+    rename.hlc = clock.tick(qadam_core::hlc::now_ms());
+    let (st, v) = s.call("POST", "/api/v1/sync/push", Some(&bolat), Some(body(vec![rename.clone()]))).await;
+    assert_eq!((st, v["error"]["code"].as_str()), (403, Some("forbidden")), "{v}");
+    assert_eq!(v["error"]["field"], "changes[0]");
+    let (_, v) = s.call("GET", "/api/v1/campaigns", Some(&bolat), None).await;
+    assert_eq!(v.as_array().unwrap().len(), 1, "only his campaign: {v}");
+    let (st, _) = s.call("GET", &format!("/api/v1/photos/{sha}"), Some(&bolat), None).await;
+    assert_eq!(st, 404, "another campaign's photo is not served");
+    let (st, _) = s.call("GET", &format!("/api/v1/photos/{sha}"), Some(&aigul), None).await;
+    assert_eq!(st, 200);
+    // Auditors do not use the dashboard; administrators' endpoints are theirs.
+    for (method, path) in
+        [("GET", "/api/v1/objects".to_string()), ("GET", "/api/v1/conflicts".into()), ("GET", "/api/v1/devices".into())]
+    {
+        let (st, _) = s.call(method, &path, Some(&aigul), None).await;
+        assert_eq!(st, 403, "{method} {path} as an auditor");
+    }
+    let dashboard = |path: String| s.http.get(s.url(&path)).header("cookie", dana_cookie.clone()).send();
+    let r = dashboard(format!("/api/v1/objects?campaign={demo_campaign}")).await.unwrap();
+    assert_eq!(r.status().as_u16(), 403);
+    let r = dashboard(format!("/api/v1/objects/{demo_object}")).await.unwrap();
+    assert_eq!(r.status().as_u16(), 404);
+    let list: Vec<Value> = dashboard("/api/v1/objects".into()).await.unwrap().json().await.unwrap();
+    assert!(list.is_empty(), "no object of the demo campaign is listed for her");
+    let r = dashboard("/api/v1/devices".into()).await.unwrap();
+    assert_eq!(r.status().as_u16(), 403);
+    let r = s
+        .http
+        .post(s.url("/api/v1/enrollments"))
+        .header("cookie", dana_cookie.clone())
+        .json(&json!({"login": "aigul"}));
+    assert_eq!(r.send().await.unwrap().status().as_u16(), 403, "enrolling someone outside her campaigns");
+    let me: Value = dashboard("/api/v1/me".into()).await.unwrap().json().await.unwrap();
+    assert_eq!(me["login"], "dana");
+    assert_eq!(me["role"], "coordinator");
+    // Signing out ends the session.
+    let r = s.http.delete(s.url("/api/v1/session")).header("cookie", dana_cookie.clone()).send().await.unwrap();
+    assert_eq!(r.status().as_u16(), 204);
+    assert_eq!(dashboard("/api/v1/me".into()).await.unwrap().status().as_u16(), 401);
+    // An enrollment code works once.
+    let r = s.http.post(s.url("/api/v1/enrollments")).bearer_auth(TOKEN).json(&json!({"login": "bolat"}));
+    let e: Value = r.send().await.unwrap().json().await.unwrap();
+    let enroll = json!({"code": e["code"].as_str().unwrap().to_lowercase().replace('-', " "), "device_name": "tablet"});
+    let (st, _) = s.call("POST", "/api/v1/devices/enroll", None, Some(serde_json::to_vec(&enroll).unwrap())).await;
+    assert_eq!(st, 200, "codes are read forgivingly (case, separators)");
+    let (st, v) = s.call("POST", "/api/v1/devices/enroll", None, Some(serde_json::to_vec(&enroll).unwrap())).await;
+    assert_eq!((st, v["error"]["code"].as_str()), (401, Some("bad_enrollment_code")));
 }

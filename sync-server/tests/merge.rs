@@ -18,6 +18,7 @@ use proptest::prelude::*;
 use qadam_core::change::Change;
 use qadam_core::model::{Category, District, EntityKind};
 use qadam_core::store::{NewObject, Store};
+use qadam_sync_server::store::Access;
 use qadam_sync_server::{SqliteStore, SyncStore};
 use serde_json::json;
 use uuid::Uuid;
@@ -126,7 +127,7 @@ impl World {
         let mut sorted = out.clone();
         sorted.sort_by(|a, b| (a.hlc, &a.device_id).cmp(&(b.hlc, &b.device_id)));
         let before = self.server.cursor().unwrap();
-        let r = self.server.push(out.clone()).unwrap();
+        let r = self.server.push(out.clone(), &Access::All).unwrap();
         let mut seq = before;
         for c in &sorted {
             seq += 1;
@@ -141,7 +142,7 @@ impl World {
         assert_eq!(r.accepted as usize, out.len());
         s.mark_pushed(&out.iter().map(|c| c.op_id).collect::<Vec<_>>()).unwrap();
         loop {
-            let page = self.server.pull(s.pull_cursor().unwrap(), 7).unwrap();
+            let page = self.server.pull(s.pull_cursor().unwrap(), 7, &Access::All).unwrap();
             s.apply_pulled(&page).unwrap();
             for c in &page.changes {
                 if let Some(&e) = self.edit_of_op.get(&c.change.op_id) {

@@ -11,8 +11,10 @@ use qadam_core::{ModelError, PhotoError, StoreError};
 pub enum AppError {
     #[error("{message}")]
     BadRequest { code: &'static str, message: String, field: Option<String> },
-    #[error("missing or wrong API token")]
-    Unauthorized,
+    #[error(transparent)]
+    Unauthorized(#[from] crate::store::accounts::AuthError),
+    #[error("{message}")]
+    Forbidden { message: String, field: Option<String> },
     #[error("{0} was not found")]
     NotFound(String),
     #[error("{0}")]
@@ -33,6 +35,9 @@ impl From<StoreError> for AppError {
             StoreError::Model(m) => AppError::Model(m),
             StoreError::Photo(p) => AppError::Photo(p),
             StoreError::NotFound { entity, id } => AppError::NotFound(format!("{entity} {id}")),
+            StoreError::Forbidden { field, message } => {
+                AppError::Forbidden { message: format!("{field}: {message}"), field: Some(field) }
+            }
             other => AppError::Store(other),
         }
     }
@@ -43,10 +48,15 @@ impl AppError {
         AppError::BadRequest { code, message: message.into(), field }
     }
 
+    pub fn forbidden(message: impl Into<String>) -> Self {
+        AppError::Forbidden { message: message.into(), field: None }
+    }
+
     fn parts(&self) -> (StatusCode, &'static str, Option<String>) {
         match self {
             AppError::BadRequest { code, field, .. } => (StatusCode::BAD_REQUEST, code, field.clone()),
-            AppError::Unauthorized => (StatusCode::UNAUTHORIZED, "unauthorized", None),
+            AppError::Unauthorized(e) => (StatusCode::UNAUTHORIZED, e.code(), None),
+            AppError::Forbidden { field, .. } => (StatusCode::FORBIDDEN, "forbidden", field.clone()),
             AppError::NotFound(_) => (StatusCode::NOT_FOUND, "not_found", None),
             AppError::TooLarge(_) => (StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large", None),
             AppError::Model(m) => (StatusCode::UNPROCESSABLE_ENTITY, m.code(), m.field().map(String::from)),

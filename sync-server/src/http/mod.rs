@@ -1,6 +1,7 @@
 //! Routes and handlers. Handlers only translate between HTTP and the store
 //! and core; routing reads top to bottom in [`router`].
 
+pub mod auth;
 mod error;
 pub mod openapi;
 
@@ -8,29 +9,28 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use axum::body::Bytes;
-use axum::extract::{DefaultBodyLimit, Path, Query, Request, State};
+use axum::extract::{DefaultBodyLimit, Path, Query, State};
 use axum::http::{header, HeaderMap, StatusCode};
-use axum::middleware::{self, Next};
+use axum::middleware;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
-use axum::{Json, Router};
+use axum::{Extension, Json, Router};
 use qadam_core::change::{PhotoUploadResponse, PullResponse, PushRequest, PushResponse};
 use qadam_core::photo::{self, BlobDir, MAX_PHOTO_BYTES};
 use qadam_core::records::{ObjectDetail, ObjectSummary};
 use serde::{Deserialize, Serialize};
-use sha2::{Digest, Sha256};
 use tower_http::services::{ServeDir, ServeFile};
 use uuid::Uuid;
 
 pub use error::AppError;
 
-use crate::store::SyncStore;
+use crate::store::accounts::Principal;
+use crate::store::{Access, SyncStore};
 
 /// Most changes one push may carry.
 pub const MAX_PUSH_CHANGES: usize = 5_000;
 /// Largest push body, bytes.
 pub const MAX_PUSH_BYTES: usize = 8 * 1024 * 1024;
-const SESSION_COOKIE: &str = "qadam_session";
 
 pub struct AppState {
     pub store: Box<dyn SyncStore>,
@@ -62,8 +62,13 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/conflicts/{conflict}/resolve", post(resolve_conflict))
         .route("/objects", get(objects))
         .route("/objects/{id}", get(object))
-        .route_layer(middleware::from_fn_with_state(state.clone(), require_token))
-        .route("/session", post(session_start).delete(session_end))
+        .route("/me", get(auth::me))
+        .route("/enrollments", post(auth::create_enrollment))
+        .route("/devices", get(auth::devices))
+        .route("/devices/{device}/revoke", post(auth::revoke_device))
+        .route_layer(middleware::from_fn_with_state(state.clone(), auth::authenticate))
+        .route("/devices/enroll", post(auth::enroll))
+        .route("/session", post(auth::session_start).delete(auth::session_end))
         .route("/openapi.json", get(|| async { Json(openapi::document()) }));
     let mut app = Router::new()
         .route(
@@ -82,38 +87,6 @@ pub fn router(state: Arc<AppState>) -> Router {
         .with_state(state)
 }
 
-fn session_value(token: &str) -> String {
-    hex::encode(Sha256::digest(format!("qadam-session:{token}").as_bytes()))
-}
-
-fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
-    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
-}
-
-fn authorized(state: &AppState, headers: &HeaderMap) -> bool {
-    if let Some(v) = headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok()) {
-        if let Some(t) = v.strip_prefix("Bearer ") {
-            return constant_time_eq(t.trim().as_bytes(), state.token.as_bytes());
-        }
-    }
-    let want = session_value(&state.token);
-    headers
-        .get_all(header::COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(';'))
-        .filter_map(|kv| kv.trim().split_once('='))
-        .any(|(k, v)| k == SESSION_COOKIE && constant_time_eq(v.as_bytes(), want.as_bytes()))
-}
-
-async fn require_token(State(state): State<Arc<AppState>>, req: Request, next: Next) -> Response {
-    if authorized(&state, req.headers()) {
-        next.run(req).await
-    } else {
-        AppError::Unauthorized.into_response()
-    }
-}
-
 /// Parses a JSON body, naming the path of the offending field on error.
 fn parse_json<T: serde::de::DeserializeOwned>(body: &[u8]) -> Result<T, AppError> {
     let de = &mut serde_json::Deserializer::from_slice(body);
@@ -130,7 +103,11 @@ async fn blocking<T: Send + 'static>(f: impl FnOnce() -> Result<T, AppError> + S
     tokio::task::spawn_blocking(f).await.map_err(|e| AppError::Internal(e.to_string()))?
 }
 
-async fn push(State(s): State<Arc<AppState>>, body: Bytes) -> Result<Json<PushResponse>, AppError> {
+async fn push(
+    State(s): State<Arc<AppState>>,
+    Extension(p): Extension<Principal>,
+    body: Bytes,
+) -> Result<Json<PushResponse>, AppError> {
     let req: PushRequest = parse_json(&body)?;
     if req.changes.len() > MAX_PUSH_CHANGES {
         return Err(AppError::TooLarge(format!(
@@ -138,7 +115,7 @@ async fn push(State(s): State<Arc<AppState>>, body: Bytes) -> Result<Json<PushRe
             req.changes.len()
         )));
     }
-    Ok(Json(blocking(move || Ok(s.store.push(req.changes)?)).await?))
+    Ok(Json(blocking(move || Ok(s.store.push(req.changes, &Access::of(&p))?)).await?))
 }
 
 #[derive(Deserialize)]
@@ -155,6 +132,7 @@ fn default_limit() -> u32 {
 
 async fn pull(
     State(s): State<Arc<AppState>>,
+    Extension(p): Extension<Principal>,
     q: Result<Query<PullQuery>, axum::extract::rejection::QueryRejection>,
 ) -> Result<Json<PullResponse>, AppError> {
     let Query(q) = q.map_err(|e| AppError::bad("invalid_query", e.body_text(), None))?;
@@ -165,7 +143,7 @@ async fn pull(
             Some("since".into()),
         ));
     }
-    Ok(Json(blocking(move || Ok(s.store.pull(q.since, q.limit)?)).await?))
+    Ok(Json(blocking(move || Ok(s.store.pull(q.since, q.limit, &Access::of(&p))?)).await?))
 }
 
 fn check_sha(sha256: &str) -> Result<(), AppError> {
@@ -259,9 +237,27 @@ async fn photo_head(State(s): State<Arc<AppState>>, Path(sha256): Path<String>) 
     }
 }
 
-async fn photo_get(State(s): State<Arc<AppState>>, Path(sha256): Path<String>) -> Result<Response, AppError> {
+/// Photos are served only to those who may read a campaign that has them.
+fn check_photo_readable(s: &AppState, p: &Principal, sha256: &str) -> Result<(), AppError> {
+    if p.is_admin() {
+        return Ok(());
+    }
+    let campaigns = crate::store::accounts(&*s.store, |db| crate::store::photo_campaigns(db, sha256))?;
+    if campaigns.iter().any(|c| p.can_read(*c)) {
+        Ok(())
+    } else {
+        Err(AppError::NotFound(format!("photo {sha256}")))
+    }
+}
+
+async fn photo_get(
+    State(s): State<Arc<AppState>>,
+    Extension(p): Extension<Principal>,
+    Path(sha256): Path<String>,
+) -> Result<Response, AppError> {
     check_sha(&sha256)?;
     let (mime, bytes) = blocking(move || {
+        check_photo_readable(&s, &p, &sha256)?;
         let mime = s.store.photo_mime(&sha256)?.ok_or_else(|| AppError::NotFound(format!("photo {sha256}")))?;
         let bytes = s.photos.get(&sha256)?.ok_or_else(|| AppError::NotFound(format!("photo {sha256}")))?;
         Ok((mime, bytes))
@@ -271,9 +267,14 @@ async fn photo_get(State(s): State<Arc<AppState>>, Path(sha256): Path<String>) -
         .into_response())
 }
 
-async fn photo_thumb(State(s): State<Arc<AppState>>, Path(sha256): Path<String>) -> Result<Response, AppError> {
+async fn photo_thumb(
+    State(s): State<Arc<AppState>>,
+    Extension(p): Extension<Principal>,
+    Path(sha256): Path<String>,
+) -> Result<Response, AppError> {
     check_sha(&sha256)?;
     let bytes = blocking(move || {
+        check_photo_readable(&s, &p, &sha256)?;
         if let Some(t) = s.thumbs.get(&sha256)? {
             return Ok(t);
         }
@@ -287,12 +288,36 @@ async fn photo_thumb(State(s): State<Arc<AppState>>, Path(sha256): Path<String>)
         .into_response())
 }
 
-async fn campaigns(State(s): State<Arc<AppState>>) -> Result<Json<Vec<qadam_core::model::Campaign>>, AppError> {
-    Ok(Json(blocking(move || Ok(s.store.campaigns()?)).await?))
+async fn campaigns(
+    State(s): State<Arc<AppState>>,
+    Extension(p): Extension<Principal>,
+) -> Result<Json<Vec<qadam_core::model::Campaign>>, AppError> {
+    Ok(Json(blocking(move || Ok(s.store.campaigns()?.into_iter().filter(|c| p.can_read(c.id)).collect())).await?))
 }
 
-async fn conflicts(State(s): State<Arc<AppState>>) -> Result<Json<Vec<crate::store::Conflict>>, AppError> {
-    Ok(Json(blocking(move || Ok(s.store.conflicts()?)).await?))
+/// The campaign a conflict's record belongs to.
+fn conflict_campaign(s: &AppState, c: &crate::store::Conflict) -> Result<Option<Uuid>, AppError> {
+    let op = c.later.op_id.to_string();
+    Ok(crate::store::accounts(&*s.store, |db| crate::store::change_campaign(db, &op))?)
+}
+
+async fn conflicts(
+    State(s): State<Arc<AppState>>,
+    Extension(p): Extension<Principal>,
+) -> Result<Json<Vec<crate::store::Conflict>>, AppError> {
+    auth::require_coordinator(&p)?;
+    Ok(Json(
+        blocking(move || {
+            let mut out = Vec::new();
+            for c in s.store.conflicts()? {
+                if conflict_campaign(&s, &c)?.is_some_and(|id| p.can_coordinate(id)) {
+                    out.push(c);
+                }
+            }
+            Ok(out)
+        })
+        .await?,
+    ))
 }
 
 #[derive(Deserialize)]
@@ -308,12 +333,19 @@ struct Resolution {
 /// which becomes an ordinary change that syncs back to the devices.
 async fn resolve_conflict(
     State(s): State<Arc<AppState>>,
+    Extension(p): Extension<Principal>,
     Path(id): Path<i64>,
     body: Bytes,
 ) -> Result<Json<qadam_core::change::Change>, AppError> {
+    auth::require_coordinator(&p)?;
     let r: Resolution = parse_json(&body)?;
     Ok(Json(
         blocking(move || {
+            if let Some((c, _)) = s.store.conflict(id)? {
+                if !conflict_campaign(&s, &c)?.is_some_and(|id| p.can_coordinate(id)) {
+                    return Err(AppError::forbidden("this conflict is in a campaign you do not coordinate"));
+                }
+            }
             let c = s.store.conflicts()?.into_iter().find(|c| c.id == id);
             let value = match (r.keep.as_deref(), r.value, c) {
                 (Some("earlier"), None, Some(c)) => c.earlier.value,
@@ -348,10 +380,24 @@ struct ObjectsQuery {
 
 async fn objects(
     State(s): State<Arc<AppState>>,
+    Extension(p): Extension<Principal>,
     q: Result<Query<ObjectsQuery>, axum::extract::rejection::QueryRejection>,
 ) -> Result<Json<Vec<ObjectSummary>>, AppError> {
+    auth::require_coordinator(&p)?;
     let Query(q) = q.map_err(|e| AppError::bad("invalid_query", e.body_text(), Some("campaign".into())))?;
-    Ok(Json(blocking(move || Ok(s.store.objects(q.campaign)?)).await?))
+    if let Some(c) = q.campaign.filter(|c| !p.can_read(*c)) {
+        return Err(AppError::forbidden(format!("campaign {c}: you are not a member of this campaign")));
+    }
+    Ok(Json(
+        blocking(move || {
+            Ok(s.store
+                .objects(q.campaign)?
+                .into_iter()
+                .filter(|o| o.object.campaign_id.is_some_and(|c| p.can_read(c)))
+                .collect())
+        })
+        .await?,
+    ))
 }
 
 /// An object as the dashboard shows it: the record, and which of its
@@ -364,12 +410,20 @@ struct DashboardObject {
     verdict: qadam_core::rules::ObjectVerdict,
 }
 
-async fn object(State(s): State<Arc<AppState>>, Path(id): Path<String>) -> Result<Json<DashboardObject>, AppError> {
+async fn object(
+    State(s): State<Arc<AppState>>,
+    Extension(p): Extension<Principal>,
+    Path(id): Path<String>,
+) -> Result<Json<DashboardObject>, AppError> {
+    auth::require_coordinator(&p)?;
     let id = Uuid::parse_str(&id)
         .map_err(|_| AppError::bad("invalid_id", format!("`{id}` is not a UUID"), Some("id".into())))?;
     Ok(Json(
         blocking(move || {
             let detail = s.store.object_detail(id)?;
+            if !detail.object.campaign_id.is_some_and(|c| p.can_read(c)) {
+                return Err(AppError::NotFound(format!("object {id}")));
+            }
             let photos_pending =
                 detail.photos.iter().filter(|p| !s.photos.has(&p.sha256)).map(|p| p.sha256.clone()).collect();
             let verdict = s.store.verdict(id)?;
@@ -377,26 +431,4 @@ async fn object(State(s): State<Arc<AppState>>, Path(id): Path<String>) -> Resul
         })
         .await?,
     ))
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct SessionRequest {
-    token: String,
-}
-
-/// Exchanges the API token for an HttpOnly session cookie, so that the
-/// dashboard's `<img>` requests are authorised too.
-async fn session_start(State(s): State<Arc<AppState>>, body: Bytes) -> Result<Response, AppError> {
-    let req: SessionRequest = parse_json(&body)?;
-    if !constant_time_eq(req.token.as_bytes(), s.token.as_bytes()) {
-        return Err(AppError::Unauthorized);
-    }
-    let cookie = format!("{SESSION_COOKIE}={}; HttpOnly; SameSite=Strict; Path=/", session_value(&s.token));
-    Ok((StatusCode::NO_CONTENT, [(header::SET_COOKIE, cookie)]).into_response())
-}
-
-async fn session_end() -> Response {
-    let cookie = format!("{SESSION_COOKIE}=; HttpOnly; SameSite=Strict; Path=/; Max-Age=0");
-    (StatusCode::NO_CONTENT, [(header::SET_COOKIE, cookie)]).into_response()
 }

@@ -40,10 +40,10 @@ pub const OPERATIONS: &[Operation] = &[
     Operation {
         method: "post",
         path: "/api/v1/session",
-        summary: "Exchange the token for a session cookie",
+        summary: "Sign in to the dashboard ({login, password}, or the server's {token}): a session cookie",
         request: None,
-        status: 204,
-        response: None,
+        status: 200,
+        response: Some("Me"),
         auth: false,
     },
     Operation {
@@ -172,6 +172,51 @@ pub const OPERATIONS: &[Operation] = &[
         response: None,
         auth: true,
     },
+    Operation {
+        method: "get",
+        path: "/api/v1/me",
+        summary: "Who is calling: user, role, campaigns",
+        request: None,
+        status: 200,
+        response: Some("Me"),
+        auth: true,
+    },
+    Operation {
+        method: "post",
+        path: "/api/v1/enrollments",
+        summary: "A one-time enrollment code for a user's device ({login}), with the QR link",
+        request: None,
+        status: 200,
+        response: Some("EnrollmentResponse"),
+        auth: true,
+    },
+    Operation {
+        method: "post",
+        path: "/api/v1/devices/enroll",
+        summary: "Redeem an enrollment code ({code, device_name}): the device's token, once",
+        request: None,
+        status: 200,
+        response: Some("EnrolledDevice"),
+        auth: false,
+    },
+    Operation {
+        method: "get",
+        path: "/api/v1/devices",
+        summary: "Enrolled devices (administrators)",
+        request: None,
+        status: 200,
+        response: None,
+        auth: true,
+    },
+    Operation {
+        method: "post",
+        path: "/api/v1/devices/{device}/revoke",
+        summary: "Revoke a device (administrators): refused from now on, its unsynced data stays on it",
+        request: None,
+        status: 200,
+        response: None,
+        auth: true,
+    },
 ];
 
 fn schema<T: schemars::JsonSchema>() -> Value {
@@ -202,6 +247,9 @@ pub fn document() -> Value {
         ("PullResponse", schema::<PullResponse>()),
         ("PhotoUploadResponse", schema::<PhotoUploadResponse>()),
         ("ErrorBody", schema::<ErrorBody>()),
+        ("Me", schema::<super::auth::Me>()),
+        ("EnrollmentResponse", schema::<super::auth::EnrollmentResponse>()),
+        ("EnrolledDevice", schema::<crate::store::accounts::EnrolledDevice>()),
     ] {
         let mut s = s;
         if let Some(defs) = s.as_object_mut().and_then(|o| o.remove("x-defs")) {
@@ -229,7 +277,7 @@ pub fn document() -> Value {
         if op.auth {
             o["security"] = json!([{"bearer": []}, {"session": []}]);
         }
-        let params: Vec<Value> = ["sha256", "id", "conflict"]
+        let params: Vec<Value> = ["sha256", "id", "conflict", "device"]
             .iter()
             .filter(|p| op.path.contains(&format!("{{{p}}}")))
             .map(|p| json!({"name": p, "in": "path", "required": true, "schema": {"type": "string"}}))

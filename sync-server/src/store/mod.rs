@@ -7,14 +7,20 @@
 //! Records, lists and verdicts are read through
 //! [`qadam_core::records::FieldSource`], so materialisation is core's.
 
+pub mod accounts;
 mod postgres;
+pub mod sql;
 mod sqlite;
+
+use std::collections::BTreeSet;
 
 use qadam_core::change::{Change, PullResponse, PushResponse};
 use qadam_core::model::{ElementKind, EntityKind};
-use qadam_core::records::{ObjectDetail, ObjectSummary};
+use qadam_core::records::{FieldSource, ObjectDetail, ObjectSummary};
 use qadam_core::{ModelError, StoreError};
 use uuid::Uuid;
+
+use self::sql::Db;
 
 pub use self::postgres::PgStore;
 pub use self::sqlite::SqliteStore;
@@ -31,14 +37,20 @@ pub trait SyncStore: Send + Sync {
     /// `sqlite` or `postgres`.
     fn backend(&self) -> &'static str;
 
-    /// Stores a batch atomically: every change is validated first, then the
-    /// batch is applied in one transaction, in HLC order. Changes whose
-    /// `op_id` is already stored count as duplicates and change nothing.
-    fn push(&self, changes: Vec<Change>) -> Result<PushResponse, StoreError>;
+    /// Stores a batch atomically: every change is validated and checked
+    /// against `access` first (each change belongs to the campaign of its
+    /// record), then the batch is applied in one transaction, in HLC order.
+    /// Changes whose `op_id` is already stored count as duplicates and
+    /// change nothing.
+    fn push(&self, changes: Vec<Change>, access: &Access) -> Result<PushResponse, StoreError>;
 
-    /// Changes after `since`, at most `limit` (clamped to [`MAX_PULL_LIMIT`]),
-    /// in cursor order.
-    fn pull(&self, since: i64, limit: u32) -> Result<PullResponse, StoreError>;
+    /// Changes after `since` of the campaigns `access` may read, at most
+    /// `limit` (clamped to [`MAX_PULL_LIMIT`]), in cursor order.
+    fn pull(&self, since: i64, limit: u32, access: &Access) -> Result<PullResponse, StoreError>;
+
+    /// Runs `f` on the accounts tables in one transaction, committed when
+    /// `f` answers `Ok(true)` and rolled back otherwise.
+    fn in_transaction(&self, f: &mut dyn FnMut(&mut dyn Db) -> Result<bool, StoreError>) -> Result<(), StoreError>;
 
     fn campaigns(&self) -> Result<Vec<qadam_core::model::Campaign>, StoreError>;
     fn objects(&self, campaign: Option<Uuid>) -> Result<Vec<ObjectSummary>, StoreError>;
@@ -83,10 +95,135 @@ pub trait SyncStore: Send + Sync {
             device_id: COORDINATOR_DEVICE.to_string(),
             seen_cursor: self.cursor()?,
         };
-        self.push(vec![change.clone()])?;
+        self.push(vec![change.clone()], &Access::All)?;
         self.mark_resolved(id, change.op_id)?;
         Ok(change)
     }
+}
+
+/// Runs `f` on the accounts of `store` in one transaction (committed if `f`
+/// succeeds).
+pub fn accounts<T, E: From<StoreError>>(
+    store: &dyn SyncStore,
+    f: impl FnOnce(&mut dyn Db) -> Result<T, E>,
+) -> Result<T, E> {
+    let mut f = Some(f);
+    let mut out = None;
+    store.in_transaction(&mut |db| {
+        let r = (f.take().expect("runs once"))(db);
+        let ok = r.is_ok();
+        out = Some(r);
+        Ok(ok)
+    })?;
+    out.expect("the transaction ran")
+}
+
+/// The campaigns whose photo records name the blob `sha256`.
+pub fn photo_campaigns(db: &mut dyn Db, sha256: &str) -> Result<Vec<Uuid>, StoreError> {
+    let value = serde_json::Value::String(sha256.to_string()).to_string();
+    Ok(db
+        .query(
+            "SELECT DISTINCT campaign_id FROM changes WHERE entity = 'photo' AND field = 'sha256' AND value = $1",
+            &[value.into()],
+        )?
+        .iter()
+        .filter_map(|r| r[0].text().and_then(|t| Uuid::parse_str(t).ok()))
+        .collect())
+}
+
+/// The campaign of a stored change.
+pub fn change_campaign(db: &mut dyn Db, op_id: &str) -> Result<Option<Uuid>, StoreError> {
+    Ok(db
+        .query("SELECT campaign_id FROM changes WHERE op_id = $1", &[op_id.into()])?
+        .first()
+        .and_then(|r| r[0].text().and_then(|t| Uuid::parse_str(t).ok())))
+}
+
+/// Which campaigns a push or pull may touch.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Access {
+    /// Every campaign (administrators, the server itself).
+    All,
+    /// Records of `read` campaigns may be read and written; the campaign
+    /// records themselves only in `coordinate`.
+    Campaigns { read: BTreeSet<Uuid>, coordinate: BTreeSet<Uuid> },
+}
+
+impl Access {
+    pub fn of(p: &accounts::Principal) -> Access {
+        if p.is_admin() {
+            return Access::All;
+        }
+        Access::Campaigns {
+            read: p.campaigns.keys().copied().collect(),
+            coordinate: p.campaigns.keys().copied().filter(|c| p.can_coordinate(*c)).collect(),
+        }
+    }
+
+    /// The campaigns a pull is limited to; `None` for all.
+    fn readable(&self) -> Option<Vec<String>> {
+        match self {
+            Access::All => None,
+            Access::Campaigns { read, .. } => Some(read.iter().map(Uuid::to_string).collect()),
+        }
+    }
+}
+
+/// The campaign each change of a batch belongs to — a campaign itself, or the
+/// campaign of the record (an element's and a photo's through their object),
+/// looked up in the batch first and then in the store — checked against
+/// `access`. Errors name the change.
+fn campaigns_of_batch<S: FieldSource + ?Sized>(
+    changes: &[Change],
+    src: &S,
+    access: &Access,
+) -> Result<Vec<Uuid>, StoreError> {
+    let lookup = |entity: EntityKind, id: Uuid, field: &str| -> Result<Option<Uuid>, StoreError> {
+        if let Some(c) = changes.iter().rev().find(|c| c.entity == entity && c.entity_id == id && c.field == field) {
+            return Ok(serde_json::from_value(c.value.clone()).ok());
+        }
+        Ok(src
+            .record_fields(entity, id)?
+            .into_iter()
+            .find(|(f, _)| f == field)
+            .and_then(|(_, v)| serde_json::from_str(&v).ok()))
+    };
+    let mut out = Vec::with_capacity(changes.len());
+    for (i, c) in changes.iter().enumerate() {
+        let campaign = match c.entity {
+            EntityKind::Campaign => Some(c.entity_id),
+            EntityKind::Object | EntityKind::Audit => lookup(c.entity, c.entity_id, "campaign_id")?,
+            EntityKind::Element | EntityKind::Photo => match lookup(c.entity, c.entity_id, "object_id")? {
+                Some(object) => lookup(EntityKind::Object, object, "campaign_id")?,
+                None => None,
+            },
+        };
+        let field = format!("changes[{i}]");
+        let Some(campaign) = campaign else {
+            return Err(ModelError::invalid(
+                &field,
+                format!(
+                    "the campaign of {} {} is unknown: send the record that places it (its object or campaign) first or in the same batch",
+                    c.entity.as_str(),
+                    c.entity_id
+                ),
+            )
+            .into());
+        };
+        if let Access::Campaigns { read, coordinate } = access {
+            let allowed = if c.entity == EntityKind::Campaign { coordinate } else { read };
+            if !allowed.contains(&campaign) {
+                let what = if c.entity == EntityKind::Campaign {
+                    "only the campaign's coordinators may change it"
+                } else {
+                    "you are not a member of this campaign"
+                };
+                return Err(StoreError::Forbidden { field, message: format!("campaign {campaign}: {what}") });
+            }
+        }
+        out.push(campaign);
+    }
+    Ok(out)
 }
 
 /// Opens the store `db` names: a `postgres://` (or `postgresql://`) URL, or
@@ -145,9 +282,10 @@ fn validate_batch(
     Ok(())
 }
 
-/// The order a batch is applied in: HLC, then device id.
-fn sort_batch(changes: &mut [Change]) {
-    changes.sort_by(|a, b| (a.hlc, &a.device_id).cmp(&(b.hlc, &b.device_id)));
+/// The order a batch is applied in: HLC, then device id (each change with
+/// its campaign).
+fn sort_batch(changes: &mut [(Change, Uuid)]) {
+    changes.sort_by(|(a, _), (b, _)| (a.hlc, &a.device_id).cmp(&(b.hlc, &b.device_id)));
 }
 
 /// The winner of two concurrent writes by last-writer-wins: `c`, or the

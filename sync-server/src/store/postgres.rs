@@ -23,10 +23,14 @@ use qadam_core::records::{self, FieldSource, ObjectDetail, ObjectSummary};
 use qadam_core::StoreError;
 use uuid::Uuid;
 
-use super::{conflict_winner, parse_uuid, sort_batch, validate_batch, Conflict, SyncStore, MAX_PULL_LIMIT};
+use super::{
+    campaigns_of_batch, conflict_winner, parse_uuid, sort_batch, validate_batch, Access, Conflict, SyncStore,
+    MAX_PULL_LIMIT,
+};
 
 /// Migration `i` (1-based) is `MIGRATIONS[i - 1]`; never edit a landed one.
-const MIGRATIONS: &[&str] = &[r#"CREATE TABLE changes (
+const MIGRATIONS: &[&str] = &[
+    r#"CREATE TABLE changes (
          seq         BIGSERIAL PRIMARY KEY,
          op_id       TEXT NOT NULL UNIQUE,
          entity      TEXT NOT NULL,
@@ -68,7 +72,10 @@ const MIGRATIONS: &[&str] = &[r#"CREATE TABLE changes (
          winner_op   TEXT NOT NULL,
          detected_ms BIGINT NOT NULL,
          resolved_op TEXT
-     );"#];
+     );"#,
+    // 2: users, members, devices, enrollments, sessions; each change's campaign.
+    super::accounts::DDL,
+];
 
 /// Advisory lock keys (arbitrary, fixed): migrations, and the push order.
 const MIGRATION_LOCK: i64 = 0x51AD_A001;
@@ -293,24 +300,26 @@ impl SyncStore for PgStore {
         "postgres"
     }
 
-    fn push(&self, mut changes: Vec<Change>) -> Result<PushResponse, StoreError> {
+    fn push(&self, changes: Vec<Change>, access: &Access) -> Result<PushResponse, StoreError> {
         self.with(|client| {
-            {
+            let mut changes: Vec<(Change, Uuid)> = {
                 let fields = PgFields(RefCell::new(&mut *client));
                 validate_batch(&changes, |id| records::element_kind(&fields, id))?;
-            }
+                let campaigns = campaigns_of_batch(&changes, &fields, access)?;
+                changes.into_iter().zip(campaigns).collect()
+            };
             sort_batch(&mut changes);
             let now = qadam_core::hlc::now_ms() as i64;
             let mut tx = client.transaction().map_err(db)?;
             tx.execute("SELECT pg_advisory_xact_lock($1)", &[&PUSH_LOCK]).map_err(db)?;
             let ins = tx
                 .prepare(
-                    "INSERT INTO changes (op_id, entity, entity_id, field, value, hlc, device_id, received_ms, seen_cursor)
-                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT (op_id) DO NOTHING",
+                    "INSERT INTO changes (op_id, entity, entity_id, field, value, hlc, device_id, received_ms, seen_cursor, campaign_id)
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) ON CONFLICT (op_id) DO NOTHING",
                 )
                 .map_err(db)?;
             let (mut accepted, mut duplicates) = (0, 0);
-            for c in &changes {
+            for (c, campaign) in &changes {
                 let n = tx
                     .execute(
                         &ins,
@@ -324,6 +333,7 @@ impl SyncStore for PgStore {
                             &c.device_id,
                             &now,
                             &c.seen_cursor,
+                            &campaign.to_string(),
                         ],
                     )
                     .map_err(db)?;
@@ -341,14 +351,16 @@ impl SyncStore for PgStore {
         })
     }
 
-    fn pull(&self, since: i64, limit: u32) -> Result<PullResponse, StoreError> {
+    fn pull(&self, since: i64, limit: u32, access: &Access) -> Result<PullResponse, StoreError> {
         let limit = limit.clamp(1, MAX_PULL_LIMIT);
+        let readable = access.readable();
         self.with(|c| {
             let rows = c
                 .query(
                     "SELECT seq, op_id, entity, entity_id, field, value, hlc, device_id, seen_cursor FROM changes
-                     WHERE seq > $1 ORDER BY seq LIMIT $2",
-                    &[&since, &(i64::from(limit) + 1)],
+                     WHERE seq > $1 AND ($3::TEXT[] IS NULL OR campaign_id = ANY($3))
+                     ORDER BY seq LIMIT $2",
+                    &[&since, &(i64::from(limit) + 1), &readable],
                 )
                 .map_err(db)?;
             let mut changes = rows
@@ -417,6 +429,23 @@ impl SyncStore for PgStore {
 
     fn conflicts(&self) -> Result<Vec<Conflict>, StoreError> {
         self.conflicts_where("k.resolved_op IS NULL AND $1::BIGINT = $1::BIGINT", 0)
+    }
+
+    fn in_transaction(
+        &self,
+        f: &mut dyn FnMut(&mut dyn super::sql::Db) -> Result<bool, StoreError>,
+    ) -> Result<(), StoreError> {
+        self.with(|c| {
+            c.batch_execute("BEGIN").map_err(db)?;
+            match f(c) {
+                Ok(true) => c.batch_execute("COMMIT").map_err(db),
+                Ok(false) => c.batch_execute("ROLLBACK").map_err(db),
+                Err(e) => {
+                    let _ = c.batch_execute("ROLLBACK");
+                    Err(e)
+                }
+            }
+        })
     }
 
     fn conflict(&self, id: i64) -> Result<Option<(Conflict, Option<Change>)>, StoreError> {

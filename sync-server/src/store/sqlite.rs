@@ -12,7 +12,10 @@ use qadam_core::StoreError;
 use rusqlite::{params, Connection, OptionalExtension};
 use uuid::Uuid;
 
-use super::{conflict_winner, parse_uuid, sort_batch, validate_batch, Conflict, SyncStore, MAX_PULL_LIMIT};
+use super::{
+    campaigns_of_batch, conflict_winner, parse_uuid, sort_batch, validate_batch, Access, Conflict, SyncStore,
+    MAX_PULL_LIMIT,
+};
 
 /// Migration `i` (1-based) is `MIGRATIONS[i - 1]`; never edit a landed one.
 const MIGRATIONS: &[&str] = &[
@@ -52,6 +55,8 @@ const MIGRATIONS: &[&str] = &[
          detected_ms INTEGER NOT NULL,
          resolved_op TEXT
      );",
+    // 3: users, members, devices, enrollments, sessions; each change's campaign.
+    super::accounts::DDL,
 ];
 
 #[derive(Clone)]
@@ -115,19 +120,21 @@ impl SyncStore for SqliteStore {
         "sqlite"
     }
 
-    fn push(&self, mut changes: Vec<Change>) -> Result<PushResponse, StoreError> {
+    fn push(&self, mut changes: Vec<Change>, access: &Access) -> Result<PushResponse, StoreError> {
         self.with(|conn| {
             validate_batch(&changes, |id| records::element_kind(&*conn, id))?;
+            let campaigns = campaigns_of_batch(&changes, &*conn, access)?;
+            let mut changes: Vec<(Change, Uuid)> = changes.drain(..).zip(campaigns).collect();
             sort_batch(&mut changes);
             let now = qadam_core::hlc::now_ms() as i64;
             let tx = conn.transaction()?;
             let (mut accepted, mut duplicates) = (0, 0);
             {
                 let mut ins = tx.prepare_cached(
-                    "INSERT INTO changes (op_id, entity, entity_id, field, value, hlc, device_id, received_ms, seen_cursor)
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9) ON CONFLICT (op_id) DO NOTHING",
+                    "INSERT INTO changes (op_id, entity, entity_id, field, value, hlc, device_id, received_ms, seen_cursor, campaign_id)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10) ON CONFLICT (op_id) DO NOTHING",
                 )?;
-                for c in &changes {
+                for (c, campaign) in &changes {
                     let n = ins.execute(params![
                         c.op_id.to_string(),
                         c.entity.as_str(),
@@ -137,7 +144,8 @@ impl SyncStore for SqliteStore {
                         c.hlc.to_string(),
                         c.device_id,
                         now,
-                        c.seen_cursor
+                        c.seen_cursor,
+                        campaign.to_string()
                     ])?;
                     if n == 0 {
                         duplicates += 1;
@@ -155,14 +163,17 @@ impl SyncStore for SqliteStore {
     }
 
     /// Changes after `since`, at most `limit`, in cursor order.
-    fn pull(&self, since: i64, limit: u32) -> Result<PullResponse, StoreError> {
+    fn pull(&self, since: i64, limit: u32, access: &Access) -> Result<PullResponse, StoreError> {
         let limit = limit.clamp(1, MAX_PULL_LIMIT);
+        let readable = access.readable();
         self.with(|conn| {
             let mut st = conn.prepare_cached(
                 "SELECT seq, op_id, entity, entity_id, field, value, hlc, device_id, seen_cursor FROM changes
-                 WHERE seq > ?1 ORDER BY seq LIMIT ?2",
+                 WHERE seq > ?1 AND (?3 IS NULL OR campaign_id IN (SELECT value FROM json_each(?3)))
+                 ORDER BY seq LIMIT ?2",
             )?;
-            let mut rows = st.query(params![since, limit + 1])?;
+            let filter = readable.map(|ids| serde_json::to_string(&ids).unwrap_or_default());
+            let mut rows = st.query(params![since, limit + 1, filter])?;
             let mut changes = Vec::new();
             while let Some(r) = rows.next()? {
                 changes.push(ServerChange { seq: r.get(0)?, change: records::change_from_row(r, 1)? });
@@ -218,6 +229,23 @@ impl SyncStore for SqliteStore {
     /// Unresolved conflicts, oldest first, with both writes.
     fn conflicts(&self) -> Result<Vec<Conflict>, StoreError> {
         self.conflicts_where("k.resolved_op IS NULL AND ?1 = ?1", 0)
+    }
+
+    fn in_transaction(
+        &self,
+        f: &mut dyn FnMut(&mut dyn super::sql::Db) -> Result<bool, StoreError>,
+    ) -> Result<(), StoreError> {
+        self.with(|conn| {
+            conn.execute_batch("BEGIN IMMEDIATE")?;
+            match f(conn) {
+                Ok(true) => Ok(conn.execute_batch("COMMIT")?),
+                Ok(false) => Ok(conn.execute_batch("ROLLBACK")?),
+                Err(e) => {
+                    let _ = conn.execute_batch("ROLLBACK");
+                    Err(e)
+                }
+            }
+        })
     }
 
     fn conflict(&self, id: i64) -> Result<Option<(Conflict, Option<Change>)>, StoreError> {

@@ -1,0 +1,288 @@
+//! Authentication (who is calling) and the account endpoints: dashboard
+//! sign-in, device enrollment and revocation. Authorization — what the
+//! caller may touch — is decided per handler from the [`Principal`] this
+//! middleware puts in the request.
+
+use std::sync::Arc;
+
+use axum::body::Bytes;
+use axum::extract::{Path, Request, State};
+use axum::http::{header, HeaderMap, StatusCode};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use axum::{Extension, Json};
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+use uuid::Uuid;
+
+use super::{blocking, parse_json, AppError, AppState};
+use crate::store::accounts::{self, AuthError, EnrolledDevice, Enrollment, MemberRole, Principal, Role};
+use crate::store::{self as stores};
+
+pub const SESSION_COOKIE: &str = "qadam_session";
+
+/// The cookie value that stands for the shared API token.
+fn service_session(token: &str) -> String {
+    format!("svc_{}", hex::encode(Sha256::digest(format!("qadam-session:{token}").as_bytes())))
+}
+
+fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
+fn bearer(headers: &HeaderMap) -> Option<String> {
+    let v = headers.get(header::AUTHORIZATION)?.to_str().ok()?;
+    v.strip_prefix("Bearer ").map(|t| t.trim().to_string())
+}
+
+fn session_cookie(headers: &HeaderMap) -> Option<String> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|kv| kv.trim().split_once('='))
+        .find(|(k, _)| *k == SESSION_COOKIE)
+        .map(|(_, v)| v.to_string())
+}
+
+/// Who a request comes from: the shared API token (an administrator), a
+/// device token, or a dashboard session.
+pub async fn principal(state: &Arc<AppState>, headers: &HeaderMap) -> Result<Principal, AppError> {
+    if let Some(token) = bearer(headers) {
+        if constant_time_eq(token.as_bytes(), state.token.as_bytes()) {
+            return Ok(Principal::service());
+        }
+        let s = state.clone();
+        return blocking(move || {
+            stores::accounts(&*s.store, |db| accounts::authenticate_device(db, &token).map_err(AppError::from))
+        })
+        .await;
+    }
+    if let Some(session) = session_cookie(headers) {
+        if constant_time_eq(session.as_bytes(), service_session(&state.token).as_bytes()) {
+            return Ok(Principal::service());
+        }
+        let s = state.clone();
+        return blocking(move || {
+            stores::accounts(&*s.store, |db| accounts::authenticate_session(db, &session).map_err(AppError::from))
+        })
+        .await;
+    }
+    Err(AuthError::Missing.into())
+}
+
+/// Middleware: refuses a request without valid credentials, and hands the
+/// [`Principal`] to the handler.
+pub async fn authenticate(State(state): State<Arc<AppState>>, mut req: Request, next: Next) -> Response {
+    match principal(&state, req.headers()).await {
+        Ok(p) => {
+            req.extensions_mut().insert(p);
+            next.run(req).await
+        }
+        Err(e) => e.into_response(),
+    }
+}
+
+/// Refuses anyone who is not a coordinator or administrator.
+pub fn require_coordinator(p: &Principal) -> Result<(), AppError> {
+    if p.is_coordinator() {
+        Ok(())
+    } else {
+        Err(AppError::forbidden("the dashboard is for coordinators and administrators; auditors use the field app"))
+    }
+}
+
+pub fn require_admin(p: &Principal) -> Result<(), AppError> {
+    if p.is_admin() {
+        Ok(())
+    } else {
+        Err(AppError::forbidden("only an administrator may do this"))
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SessionRequest {
+    login: Option<String>,
+    password: Option<String>,
+    /// The shared API token, for the server's operators.
+    token: Option<String>,
+}
+
+/// The signed-in caller, as the dashboard and the app show it.
+#[derive(Debug, Clone, Serialize, Deserialize, schemars::JsonSchema)]
+pub struct Me {
+    pub login: String,
+    pub name: String,
+    pub role: Role,
+    pub device_id: Option<Uuid>,
+    /// Campaigns the caller belongs to, with their role there (all, for
+    /// administrators, are implied).
+    pub campaigns: Vec<MemberOf>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, schemars::JsonSchema)]
+pub struct MemberOf {
+    pub campaign_id: Uuid,
+    pub role: MemberRole,
+}
+
+impl From<&Principal> for Me {
+    fn from(p: &Principal) -> Me {
+        Me {
+            login: p.user.login.clone(),
+            name: p.user.name.clone(),
+            role: p.user.role,
+            device_id: p.device_id,
+            campaigns: p.campaigns.iter().map(|(c, r)| MemberOf { campaign_id: *c, role: *r }).collect(),
+        }
+    }
+}
+
+fn cookie(value: &str, max_age_s: i64) -> String {
+    format!("{SESSION_COOKIE}={value}; HttpOnly; SameSite=Strict; Path=/; Max-Age={max_age_s}")
+}
+
+/// Signs in to the dashboard with a login and password (or the API token):
+/// an HttpOnly session cookie, so the dashboard's `<img>` requests are
+/// authorised too.
+pub async fn session_start(State(s): State<Arc<AppState>>, body: Bytes) -> Result<Response, AppError> {
+    let req: SessionRequest = parse_json(&body)?;
+    let (value, me) = match (req.login, req.password, req.token) {
+        (None, None, Some(token)) => {
+            if !constant_time_eq(token.as_bytes(), s.token.as_bytes()) {
+                return Err(AuthError::Invalid.into());
+            }
+            (service_session(&s.token), Me::from(&Principal::service()))
+        }
+        (Some(login), Some(password), None) => {
+            let (token, p) = blocking(move || {
+                stores::accounts(&*s.store, |db| accounts::sign_in(db, &login, &password).map_err(AppError::from))
+            })
+            .await?;
+            (token, Me::from(&p))
+        }
+        _ => {
+            return Err(AppError::bad(
+                "invalid_body",
+                "send {\"login\", \"password\"} (or the server's {\"token\"})",
+                Some("login".into()),
+            ))
+        }
+    };
+    let max_age = accounts::SESSION_TTL_MS / 1000;
+    Ok((StatusCode::OK, [(header::SET_COOKIE, cookie(&value, max_age))], Json(me)).into_response())
+}
+
+pub async fn session_end(State(s): State<Arc<AppState>>, headers: HeaderMap) -> Result<Response, AppError> {
+    if let Some(session) = session_cookie(&headers) {
+        blocking(move || Ok(stores::accounts(&*s.store, |db| accounts::sign_out(db, &session))?)).await?;
+    }
+    Ok((StatusCode::NO_CONTENT, [(header::SET_COOKIE, cookie("", 0))]).into_response())
+}
+
+pub async fn me(Extension(p): Extension<Principal>) -> Json<Me> {
+    Json(Me::from(&p))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct EnrollmentRequest {
+    /// The user the device will act as.
+    login: String,
+}
+
+/// An enrollment code, with the link the dashboard shows as a QR code.
+#[derive(Debug, Clone, Serialize, Deserialize, schemars::JsonSchema)]
+pub struct EnrollmentResponse {
+    #[serde(flatten)]
+    pub enrollment: Enrollment,
+    /// `qadam://enroll?server=…&code=…`: what the QR code holds.
+    pub link: String,
+}
+
+/// Makes a one-time enrollment code for a user: administrators for anyone,
+/// coordinators for members of the campaigns they coordinate.
+pub async fn create_enrollment(
+    State(s): State<Arc<AppState>>,
+    Extension(p): Extension<Principal>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Json<EnrollmentResponse>, AppError> {
+    require_coordinator(&p)?;
+    let req: EnrollmentRequest = parse_json(&body)?;
+    let host = headers.get(header::HOST).and_then(|h| h.to_str().ok()).unwrap_or("localhost").to_string();
+    let enrollment = blocking(move || {
+        stores::accounts(&*s.store, |db| -> Result<Enrollment, AppError> {
+            let user = accounts::user_by_login(db, &req.login)?;
+            if !p.is_admin() {
+                let coordinated: Vec<Uuid> = p.campaigns.keys().copied().filter(|c| p.can_coordinate(*c)).collect();
+                let mut shares = false;
+                for c in coordinated {
+                    shares |= accounts::members(db, c)?.iter().any(|(login, _, _)| *login == user.login);
+                }
+                if !shares || user.role != Role::Auditor {
+                    return Err(AppError::forbidden(format!(
+                        "`{}` is not an auditor in a campaign you coordinate; ask an administrator",
+                        user.login
+                    )));
+                }
+            }
+            Ok(accounts::create_enrollment(db, &user.login, &p.user.login)?)
+        })
+    })
+    .await?;
+    let link = format!("qadam://enroll?server={}&code={}", urlencode(&format!("http://{host}")), enrollment.code);
+    Ok(Json(EnrollmentResponse { enrollment, link }))
+}
+
+fn urlencode(s: &str) -> String {
+    s.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => (b as char).to_string(),
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct EnrollRequest {
+    code: String,
+    device_name: String,
+}
+
+/// Redeems an enrollment code: the device receives its token, once.
+pub async fn enroll(State(s): State<Arc<AppState>>, body: Bytes) -> Result<Json<EnrolledDevice>, AppError> {
+    let req: EnrollRequest = parse_json(&body)?;
+    Ok(Json(
+        blocking(move || {
+            stores::accounts(&*s.store, |db| accounts::enroll(db, &req.code, &req.device_name).map_err(AppError::from))
+        })
+        .await?,
+    ))
+}
+
+pub async fn devices(
+    State(s): State<Arc<AppState>>,
+    Extension(p): Extension<Principal>,
+) -> Result<Json<Vec<accounts::Device>>, AppError> {
+    require_admin(&p)?;
+    Ok(Json(blocking(move || Ok(stores::accounts(&*s.store, |db| accounts::devices(db))?)).await?))
+}
+
+/// Revokes a device: refused from now on with a clear reason; what it has
+/// not synced stays on it.
+pub async fn revoke_device(
+    State(s): State<Arc<AppState>>,
+    Extension(p): Extension<Principal>,
+    Path(id): Path<String>,
+) -> Result<Json<accounts::Device>, AppError> {
+    require_admin(&p)?;
+    let id = Uuid::parse_str(&id)
+        .map_err(|_| AppError::bad("invalid_id", format!("`{id}` is not a device id"), Some("id".into())))?;
+    Ok(Json(
+        blocking(move || Ok(stores::accounts(&*s.store, |db| accounts::revoke_device(db, id, &p.user.login))?)).await?,
+    ))
+}

@@ -1,0 +1,548 @@
+//! Who may do what: users with a role, campaign members, enrolled devices
+//! with their tokens, one-time enrollment codes, and dashboard sessions.
+//! The SQL is the same on both backends (see [`super::sql`]); secrets are
+//! kept only as hashes (argon2 for passwords, SHA-256 for random tokens).
+
+use std::collections::BTreeMap;
+
+use qadam_core::StoreError;
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+use uuid::Uuid;
+
+use super::sql::{Db, Row, Val};
+
+/// Tables of the accounts; part of each backend's numbered migrations.
+pub const DDL: &str = "
+CREATE TABLE users (
+    id            TEXT PRIMARY KEY,
+    login         TEXT NOT NULL UNIQUE,
+    name          TEXT NOT NULL,
+    role          TEXT NOT NULL,
+    password_hash TEXT NOT NULL,
+    disabled_ms   BIGINT,
+    created_ms    BIGINT NOT NULL
+);
+CREATE TABLE members (
+    campaign_id TEXT NOT NULL,
+    user_id     TEXT NOT NULL,
+    role        TEXT NOT NULL,
+    PRIMARY KEY (campaign_id, user_id)
+);
+CREATE TABLE devices (
+    id           TEXT PRIMARY KEY,
+    user_id      TEXT NOT NULL,
+    name         TEXT NOT NULL,
+    token_hash   TEXT NOT NULL UNIQUE,
+    enrolled_ms  BIGINT NOT NULL,
+    revoked_ms   BIGINT,
+    revoked_by   TEXT,
+    last_seen_ms BIGINT
+);
+CREATE TABLE enrollments (
+    code_hash  TEXT PRIMARY KEY,
+    user_id    TEXT NOT NULL,
+    created_by TEXT NOT NULL,
+    created_ms BIGINT NOT NULL,
+    expires_ms BIGINT NOT NULL,
+    used_ms    BIGINT,
+    device_id  TEXT
+);
+CREATE TABLE sessions (
+    token_hash TEXT PRIMARY KEY,
+    user_id    TEXT NOT NULL,
+    created_ms BIGINT NOT NULL,
+    expires_ms BIGINT NOT NULL
+);
+ALTER TABLE changes ADD COLUMN campaign_id TEXT;
+CREATE INDEX changes_by_campaign ON changes(campaign_id, seq);
+";
+
+/// How long an enrollment code stays valid.
+pub const ENROLLMENT_TTL_MS: i64 = 24 * 3600 * 1000;
+/// How long a dashboard session lasts.
+pub const SESSION_TTL_MS: i64 = 12 * 3600 * 1000;
+
+/// A user's role on the server.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, schemars::JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    /// Records audits in the campaigns they belong to.
+    Auditor,
+    /// Reviews and resolves the campaigns they coordinate.
+    Coordinator,
+    /// Manages users, devices and every campaign.
+    Admin,
+}
+
+impl Role {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::Auditor => "auditor",
+            Role::Coordinator => "coordinator",
+            Role::Admin => "admin",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Role> {
+        [Role::Auditor, Role::Coordinator, Role::Admin].into_iter().find(|r| r.as_str() == s)
+    }
+}
+
+/// A role in one campaign.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum MemberRole {
+    Auditor,
+    Coordinator,
+}
+
+impl MemberRole {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            MemberRole::Auditor => "auditor",
+            MemberRole::Coordinator => "coordinator",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<MemberRole> {
+        [MemberRole::Auditor, MemberRole::Coordinator].into_iter().find(|r| r.as_str() == s)
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
+pub struct User {
+    pub id: Uuid,
+    pub login: String,
+    pub name: String,
+    pub role: Role,
+    pub disabled: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
+pub struct Device {
+    pub id: Uuid,
+    pub user_login: String,
+    pub name: String,
+    pub enrolled_ms: i64,
+    pub revoked_ms: Option<i64>,
+    pub last_seen_ms: Option<i64>,
+}
+
+/// Why a credential was refused; each says what to do.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum AuthError {
+    #[error("no credentials: send `Authorization: Bearer <device token>` or sign in")]
+    Missing,
+    #[error("the token or session is not valid: enroll the device again or sign in again")]
+    Invalid,
+    #[error("this device was revoked by an administrator; its unsynced data stays on it: ask your coordinator for a new enrollment code")]
+    Revoked,
+    #[error("the account `{0}` is disabled: ask an administrator")]
+    Disabled(String),
+    #[error("wrong login or password")]
+    BadPassword,
+    #[error("the enrollment code is unknown, used or expired: ask your coordinator for a new one")]
+    BadEnrollment,
+}
+
+impl AuthError {
+    pub fn code(&self) -> &'static str {
+        match self {
+            AuthError::Missing => "unauthorized",
+            AuthError::Invalid => "invalid_token",
+            AuthError::Revoked => "device_revoked",
+            AuthError::Disabled(_) => "account_disabled",
+            AuthError::BadPassword => "bad_password",
+            AuthError::BadEnrollment => "bad_enrollment_code",
+        }
+    }
+}
+
+/// Who is calling, and which campaigns they may touch.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Principal {
+    pub user: User,
+    pub device_id: Option<Uuid>,
+    pub campaigns: BTreeMap<Uuid, MemberRole>,
+}
+
+impl Principal {
+    /// The principal of the server's shared API token: an administrator.
+    pub fn service() -> Principal {
+        Principal {
+            user: User {
+                id: Uuid::nil(),
+                login: "service".into(),
+                name: "API token".into(),
+                role: Role::Admin,
+                disabled: false,
+            },
+            device_id: None,
+            campaigns: BTreeMap::new(),
+        }
+    }
+
+    pub fn is_admin(&self) -> bool {
+        self.user.role == Role::Admin
+    }
+
+    pub fn can_read(&self, campaign: Uuid) -> bool {
+        self.is_admin() || self.campaigns.contains_key(&campaign)
+    }
+
+    pub fn can_coordinate(&self, campaign: Uuid) -> bool {
+        self.is_admin() || self.campaigns.get(&campaign) == Some(&MemberRole::Coordinator)
+    }
+
+    /// Whether the principal may use the coordinator dashboard at all.
+    pub fn is_coordinator(&self) -> bool {
+        self.is_admin() || self.user.role == Role::Coordinator
+    }
+}
+
+pub fn now_ms() -> i64 {
+    qadam_core::hlc::now_ms() as i64
+}
+
+/// A random secret of `bytes` bytes, in hex.
+pub fn random_hex(bytes: usize) -> String {
+    let mut buf = vec![0u8; bytes];
+    getrandom::fill(&mut buf).expect("the OS random source works");
+    hex::encode(buf)
+}
+
+pub fn token_hash(token: &str) -> String {
+    hex::encode(Sha256::digest(format!("qadam-token:{token}").as_bytes()))
+}
+
+/// A short code a person can read and type: 10 characters from an alphabet
+/// without look-alikes, shown as `ABCD-EFGH-JK`.
+pub fn new_enrollment_code() -> String {
+    const ALPHABET: &[u8] = b"ABCDEFGHJKMNPQRSTUVWXYZ23456789";
+    let mut buf = [0u8; 10];
+    getrandom::fill(&mut buf).expect("the OS random source works");
+    let chars: String = buf.iter().map(|b| ALPHABET[*b as usize % ALPHABET.len()] as char).collect();
+    format!("{}-{}-{}", &chars[..4], &chars[4..8], &chars[8..])
+}
+
+/// The code as stored: upper case, without separators or spaces.
+fn normalize_code(code: &str) -> String {
+    code.chars().filter(|c| c.is_ascii_alphanumeric()).map(|c| c.to_ascii_uppercase()).collect()
+}
+
+pub fn hash_password(password: &str) -> Result<String, StoreError> {
+    use argon2::password_hash::{PasswordHasher, SaltString};
+    let mut bytes = [0u8; 16];
+    getrandom::fill(&mut bytes).expect("the OS random source works");
+    let salt = SaltString::encode_b64(&bytes).map_err(|e| StoreError::Corrupt(format!("salt: {e}")))?;
+    argon2::Argon2::default()
+        .hash_password(password.as_bytes(), &salt)
+        .map(|h| h.to_string())
+        .map_err(|e| StoreError::Corrupt(format!("argon2: {e}")))
+}
+
+fn verify_password(password: &str, hash: &str) -> bool {
+    use argon2::password_hash::{PasswordHash, PasswordVerifier};
+    PasswordHash::new(hash)
+        .map(|h| argon2::Argon2::default().verify_password(password.as_bytes(), &h).is_ok())
+        .unwrap_or(false)
+}
+
+fn uuid(v: &Val) -> Result<Uuid, StoreError> {
+    let s = v.text().ok_or_else(|| StoreError::Corrupt("expected a uuid".into()))?;
+    Uuid::parse_str(s).map_err(|e| StoreError::Corrupt(format!("uuid {s}: {e}")))
+}
+
+fn text(v: &Val) -> String {
+    v.text().unwrap_or_default().to_string()
+}
+
+const USER_COLUMNS: &str = "id, login, name, role, disabled_ms";
+
+fn user_from(r: &Row) -> Result<User, StoreError> {
+    Ok(User {
+        id: uuid(&r[0])?,
+        login: text(&r[1]),
+        name: text(&r[2]),
+        role: Role::parse(r[3].text().unwrap_or_default())
+            .ok_or_else(|| StoreError::Corrupt(format!("role {:?}", r[3])))?,
+        disabled: r[4].int().is_some(),
+    })
+}
+
+fn invalid(field: &str, message: impl Into<String>) -> StoreError {
+    qadam_core::ModelError::invalid(field, message).into()
+}
+
+pub fn add_user(db: &mut dyn Db, login: &str, name: &str, role: Role, password: &str) -> Result<User, StoreError> {
+    let login = login.trim();
+    if login.is_empty() || login.len() > 100 || login.chars().any(char::is_whitespace) {
+        return Err(invalid("login", "1 to 100 characters, no spaces"));
+    }
+    if password.chars().count() < 8 {
+        return Err(invalid("password", "at least 8 characters"));
+    }
+    if !db.query("SELECT id FROM users WHERE login = $1", &[login.into()])?.is_empty() {
+        return Err(invalid("login", format!("`{login}` is taken")));
+    }
+    let user = User { id: Uuid::now_v7(), login: login.into(), name: name.trim().into(), role, disabled: false };
+    db.execute(
+        "INSERT INTO users (id, login, name, role, password_hash, created_ms) VALUES ($1, $2, $3, $4, $5, $6)",
+        &[
+            user.id.to_string().into(),
+            user.login.clone().into(),
+            user.name.clone().into(),
+            role.as_str().into(),
+            hash_password(password)?.into(),
+            now_ms().into(),
+        ],
+    )?;
+    Ok(user)
+}
+
+pub fn users(db: &mut dyn Db) -> Result<Vec<User>, StoreError> {
+    db.query(&format!("SELECT {USER_COLUMNS} FROM users ORDER BY login"), &[])?.iter().map(user_from).collect()
+}
+
+pub fn user_by_login(db: &mut dyn Db, login: &str) -> Result<User, StoreError> {
+    let rows = db.query(&format!("SELECT {USER_COLUMNS} FROM users WHERE login = $1"), &[login.into()])?;
+    rows.first().map(user_from).transpose()?.ok_or_else(|| StoreError::NotFound { entity: "user", id: login.into() })
+}
+
+/// Disables an account: its sessions end and its devices are refused.
+pub fn disable_user(db: &mut dyn Db, login: &str) -> Result<User, StoreError> {
+    let user = user_by_login(db, login)?;
+    db.execute(
+        "UPDATE users SET disabled_ms = $1 WHERE id = $2 AND disabled_ms IS NULL",
+        &[now_ms().into(), user.id.to_string().into()],
+    )?;
+    db.execute("DELETE FROM sessions WHERE user_id = $1", &[user.id.to_string().into()])?;
+    user_by_login(db, login)
+}
+
+pub fn set_member(db: &mut dyn Db, campaign: Uuid, login: &str, role: MemberRole) -> Result<(), StoreError> {
+    let user = user_by_login(db, login)?;
+    db.execute(
+        "DELETE FROM members WHERE campaign_id = $1 AND user_id = $2",
+        &[campaign.to_string().into(), user.id.to_string().into()],
+    )?;
+    db.execute(
+        "INSERT INTO members (campaign_id, user_id, role) VALUES ($1, $2, $3)",
+        &[campaign.to_string().into(), user.id.to_string().into(), role.as_str().into()],
+    )?;
+    Ok(())
+}
+
+/// Members of a campaign: (login, name, role in the campaign).
+pub fn members(db: &mut dyn Db, campaign: Uuid) -> Result<Vec<(String, String, MemberRole)>, StoreError> {
+    db.query(
+        "SELECT u.login, u.name, m.role FROM members m JOIN users u ON u.id = m.user_id
+         WHERE m.campaign_id = $1 ORDER BY u.login",
+        &[campaign.to_string().into()],
+    )?
+    .iter()
+    .map(|r| {
+        let role = MemberRole::parse(r[2].text().unwrap_or_default())
+            .ok_or_else(|| StoreError::Corrupt(format!("member role {:?}", r[2])))?;
+        Ok((text(&r[0]), text(&r[1]), role))
+    })
+    .collect()
+}
+
+fn principal_of(db: &mut dyn Db, user: User, device_id: Option<Uuid>) -> Result<Principal, AuthError> {
+    if user.disabled {
+        return Err(AuthError::Disabled(user.login));
+    }
+    let rows = db
+        .query("SELECT campaign_id, role FROM members WHERE user_id = $1", &[user.id.to_string().into()])
+        .map_err(|_| AuthError::Invalid)?;
+    let campaigns = rows
+        .iter()
+        .filter_map(|r| Some((Uuid::parse_str(r[0].text()?).ok()?, MemberRole::parse(r[1].text()?)?)))
+        .collect();
+    Ok(Principal { user, device_id, campaigns })
+}
+
+fn user_by_id(db: &mut dyn Db, id: &str) -> Result<Option<User>, StoreError> {
+    db.query(&format!("SELECT {USER_COLUMNS} FROM users WHERE id = $1"), &[id.into()])?
+        .first()
+        .map(user_from)
+        .transpose()
+}
+
+/// The principal of a device token.
+pub fn authenticate_device(db: &mut dyn Db, token: &str) -> Result<Principal, AuthError> {
+    let rows = db
+        .query("SELECT id, user_id, revoked_ms FROM devices WHERE token_hash = $1", &[token_hash(token).into()])
+        .map_err(|_| AuthError::Invalid)?;
+    let row = rows.first().ok_or(AuthError::Invalid)?;
+    if row[2].int().is_some() {
+        return Err(AuthError::Revoked);
+    }
+    let device = uuid(&row[0]).map_err(|_| AuthError::Invalid)?;
+    let user = user_by_id(db, row[1].text().unwrap_or_default()).ok().flatten().ok_or(AuthError::Invalid)?;
+    let _ =
+        db.execute("UPDATE devices SET last_seen_ms = $1 WHERE id = $2", &[now_ms().into(), device.to_string().into()]);
+    principal_of(db, user, Some(device))
+}
+
+/// Signs a user in to the dashboard: a new session token.
+pub fn sign_in(db: &mut dyn Db, login: &str, password: &str) -> Result<(String, Principal), AuthError> {
+    let rows = db
+        .query(&format!("SELECT {USER_COLUMNS}, password_hash FROM users WHERE login = $1"), &[login.trim().into()])
+        .map_err(|_| AuthError::BadPassword)?;
+    let Some(row) = rows.first() else {
+        // Spend the same time as a real check, so logins cannot be probed.
+        let _ = verify_password(
+            password,
+            "$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$0000000000000000000000000000000000000000000",
+        );
+        return Err(AuthError::BadPassword);
+    };
+    if !verify_password(password, row[5].text().unwrap_or_default()) {
+        return Err(AuthError::BadPassword);
+    }
+    let user = user_from(row).map_err(|_| AuthError::BadPassword)?;
+    let principal = principal_of(db, user, None)?;
+    let token = random_hex(32);
+    db.execute(
+        "INSERT INTO sessions (token_hash, user_id, created_ms, expires_ms) VALUES ($1, $2, $3, $4)",
+        &[
+            token_hash(&token).into(),
+            principal.user.id.to_string().into(),
+            now_ms().into(),
+            (now_ms() + SESSION_TTL_MS).into(),
+        ],
+    )
+    .map_err(|_| AuthError::Invalid)?;
+    Ok((token, principal))
+}
+
+pub fn authenticate_session(db: &mut dyn Db, token: &str) -> Result<Principal, AuthError> {
+    let rows = db
+        .query("SELECT user_id, expires_ms FROM sessions WHERE token_hash = $1", &[token_hash(token).into()])
+        .map_err(|_| AuthError::Invalid)?;
+    let row = rows.first().ok_or(AuthError::Invalid)?;
+    if row[1].int().unwrap_or(0) < now_ms() {
+        return Err(AuthError::Invalid);
+    }
+    let user = user_by_id(db, row[0].text().unwrap_or_default()).ok().flatten().ok_or(AuthError::Invalid)?;
+    principal_of(db, user, None)
+}
+
+pub fn sign_out(db: &mut dyn Db, token: &str) -> Result<(), StoreError> {
+    db.execute("DELETE FROM sessions WHERE token_hash = $1", &[token_hash(token).into()])?;
+    Ok(())
+}
+
+/// A one-time code that enrolls one device for `login`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
+pub struct Enrollment {
+    pub code: String,
+    pub user_login: String,
+    pub expires_ms: i64,
+}
+
+pub fn create_enrollment(db: &mut dyn Db, login: &str, created_by: &str) -> Result<Enrollment, StoreError> {
+    let user = user_by_login(db, login)?;
+    if user.disabled {
+        return Err(invalid("login", format!("the account `{login}` is disabled")));
+    }
+    let code = new_enrollment_code();
+    let expires_ms = now_ms() + ENROLLMENT_TTL_MS;
+    db.execute(
+        "INSERT INTO enrollments (code_hash, user_id, created_by, created_ms, expires_ms) VALUES ($1, $2, $3, $4, $5)",
+        &[
+            token_hash(&normalize_code(&code)).into(),
+            user.id.to_string().into(),
+            created_by.into(),
+            now_ms().into(),
+            expires_ms.into(),
+        ],
+    )?;
+    Ok(Enrollment { code, user_login: user.login, expires_ms })
+}
+
+/// What an enrolled device receives, once.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
+pub struct EnrolledDevice {
+    pub device_id: Uuid,
+    /// The device's secret; sent as `Authorization: Bearer <token>`.
+    pub token: String,
+    pub user_login: String,
+    pub user_name: String,
+}
+
+/// Redeems an enrollment code (inside the caller's transaction): the code is
+/// used up and a device token bound to its user is made.
+pub fn enroll(db: &mut dyn Db, code: &str, device_name: &str) -> Result<EnrolledDevice, AuthError> {
+    let hash = token_hash(&normalize_code(code));
+    let rows = db
+        .query("SELECT user_id, expires_ms, used_ms FROM enrollments WHERE code_hash = $1", &[hash.clone().into()])
+        .map_err(|_| AuthError::BadEnrollment)?;
+    let row = rows.first().ok_or(AuthError::BadEnrollment)?;
+    if row[2].int().is_some() || row[1].int().unwrap_or(0) < now_ms() {
+        return Err(AuthError::BadEnrollment);
+    }
+    let user = user_by_id(db, row[0].text().unwrap_or_default()).ok().flatten().ok_or(AuthError::BadEnrollment)?;
+    if user.disabled {
+        return Err(AuthError::Disabled(user.login));
+    }
+    let device_id = Uuid::now_v7();
+    let token = format!("qd_{}", random_hex(32));
+    let name: String = device_name.trim().chars().take(100).collect();
+    let used = db
+        .execute(
+            "UPDATE enrollments SET used_ms = $1, device_id = $2 WHERE code_hash = $3 AND used_ms IS NULL",
+            &[now_ms().into(), device_id.to_string().into(), hash.into()],
+        )
+        .map_err(|_| AuthError::BadEnrollment)?;
+    if used != 1 {
+        return Err(AuthError::BadEnrollment);
+    }
+    db.execute(
+        "INSERT INTO devices (id, user_id, name, token_hash, enrolled_ms) VALUES ($1, $2, $3, $4, $5)",
+        &[
+            device_id.to_string().into(),
+            user.id.to_string().into(),
+            if name.is_empty() { "device".to_string() } else { name }.into(),
+            token_hash(&token).into(),
+            now_ms().into(),
+        ],
+    )
+    .map_err(|_| AuthError::BadEnrollment)?;
+    Ok(EnrolledDevice { device_id, token, user_login: user.login, user_name: user.name })
+}
+
+pub fn devices(db: &mut dyn Db) -> Result<Vec<Device>, StoreError> {
+    db.query(
+        "SELECT d.id, u.login, d.name, d.enrolled_ms, d.revoked_ms, d.last_seen_ms
+         FROM devices d JOIN users u ON u.id = d.user_id ORDER BY d.enrolled_ms",
+        &[],
+    )?
+    .iter()
+    .map(|r| {
+        Ok(Device {
+            id: uuid(&r[0])?,
+            user_login: text(&r[1]),
+            name: text(&r[2]),
+            enrolled_ms: r[3].int().unwrap_or(0),
+            revoked_ms: r[4].int(),
+            last_seen_ms: r[5].int(),
+        })
+    })
+    .collect()
+}
+
+/// Revokes a device: its token is refused from now on. Idempotent.
+pub fn revoke_device(db: &mut dyn Db, id: Uuid, by: &str) -> Result<Device, StoreError> {
+    db.execute(
+        "UPDATE devices SET revoked_ms = $1, revoked_by = $2 WHERE id = $3 AND revoked_ms IS NULL",
+        &[now_ms().into(), by.into(), id.to_string().into()],
+    )?;
+    devices(db)?
+        .into_iter()
+        .find(|d| d.id == id)
+        .ok_or_else(|| StoreError::NotFound { entity: "device", id: id.to_string() })
+}
