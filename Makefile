@@ -68,7 +68,7 @@ run: build
 	@QADAM_TOKEN=$(QADAM_TOKEN) $(SERVER_BIN) serve --db $(RUN_DIR)/server.db --listen $(LISTEN) --demo & \
 	server=$$!; trap "kill $$server 2>/dev/null" EXIT INT TERM; \
 	for i in $$(seq 1 50); do curl -fsS http://$(LISTEN)/healthz >/dev/null 2>&1 && break; sleep 0.2; done; \
-	echo "Dashboard: http://$(LISTEN)/  (access token: $(QADAM_TOKEN))"; \
+	echo "Dashboard: http://$(LISTEN)/  (sign in as coordinator, admin or auditor; password: $${QADAM_DEMO_PASSWORD:-qadam-demo})"; \
 	if [ -z "$$DISPLAY" ] && [ -z "$$WAYLAND_DISPLAY" ]; then \
 	  echo "No display found (DISPLAY and WAYLAND_DISPLAY are unset): the field app cannot open a window here."; \
 	  echo "The server keeps serving the dashboard; press Ctrl-C to stop."; \

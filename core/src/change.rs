@@ -118,3 +118,23 @@ pub struct ErrorDetail {
     /// The field at fault, when there is one.
     pub field: Option<String>,
 }
+
+/// Redeems a one-time enrollment code (`POST /api/v1/devices/enroll`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema, TS)]
+#[serde(deny_unknown_fields)]
+pub struct EnrollRequest {
+    /// The code the dashboard shows (`ABCD-EFGH-JK`; case and separators do not matter).
+    pub code: String,
+    /// A name for the device, shown to administrators.
+    pub device_name: String,
+}
+
+/// What an enrolled device receives, once.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema, TS)]
+pub struct EnrolledDevice {
+    pub device_id: Uuid,
+    /// The device's secret; sent as `Authorization: Bearer <token>`.
+    pub token: String,
+    pub user_login: String,
+    pub user_name: String,
+}

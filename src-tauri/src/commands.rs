@@ -121,6 +121,16 @@ pub async fn sync_now(state: State<'_, AppState>, on_progress: Channel<SyncProgr
     crate::sync::run(&state.store, &on_progress).await
 }
 
+/// Enrolls this device with a code or enrollment link from the coordinator.
+#[tauri::command]
+pub async fn enroll_device(
+    state: State<'_, AppState>,
+    code: String,
+    device_name: String,
+) -> CmdResult<qadam_core::change::EnrolledDevice> {
+    crate::sync::enroll(&state.store, &code, &device_name).await
+}
+
 #[tauri::command]
 pub fn object_verdict(state: State<'_, AppState>, id: Uuid) -> CmdResult<qadam_core::rules::ObjectVerdict> {
     Ok(store(&state).verdict(id)?)

@@ -73,6 +73,7 @@ pub fn run() {
             commands::photo_thumbnail,
             commands::submit_audit,
             commands::sync_now,
+            commands::enroll_device,
             commands::object_verdict,
             commands::preview_element,
             commands::normalize_measurements,

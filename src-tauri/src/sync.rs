@@ -159,3 +159,100 @@ pub async fn run(store: &Mutex<Store>, progress: &Channel<SyncProgress>) -> CmdR
     let _ = progress.send(p);
     Ok(p)
 }
+
+/// Where an enrollment code points: a `qadam://enroll?server=…&code=…` link
+/// (the QR code) gives both; a bare code uses the server in Settings.
+fn parse_enrollment(input: &str, server_url: &str) -> CmdResult<(String, String)> {
+    let input = input.trim();
+    if let Some(query) = input.strip_prefix("qadam://enroll?") {
+        let mut server = None;
+        let mut code = None;
+        for pair in query.split('&') {
+            if let Some((k, v)) = pair.split_once('=') {
+                let v = percent_decode(v);
+                match k {
+                    "server" => server = Some(v),
+                    "code" => code = Some(v),
+                    _ => {}
+                }
+            }
+        }
+        return match (server, code) {
+            (Some(s), Some(c)) => Ok((s, c)),
+            _ => Err(CommandError::new("bad_link", "the enrollment link lacks the server or the code", Some("code"))),
+        };
+    }
+    if input.is_empty() {
+        return Err(CommandError::new("no_code", "type the enrollment code your coordinator gave you", Some("code")));
+    }
+    if server_url.trim().is_empty() {
+        return Err(CommandError::new(
+            "no_server",
+            "set the sync server's address first, or paste the whole enrollment link",
+            Some("server_url"),
+        ));
+    }
+    Ok((server_url.trim().to_string(), input.to_string()))
+}
+
+fn percent_decode(s: &str) -> String {
+    let bytes = s.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'%' && i + 3 <= bytes.len() && s.is_char_boundary(i + 1) && s.is_char_boundary(i + 3) {
+            if let Ok(b) = u8::from_str_radix(&s[i + 1..i + 3], 16) {
+                out.push(b);
+                i += 3;
+                continue;
+            }
+        }
+        out.push(if bytes[i] == b'+' { b' ' } else { bytes[i] });
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+/// Enrolls this device with a one-time code (or the link of the QR code):
+/// the server gives a device token bound to the auditor's account, which
+/// replaces any token in Settings. Nothing else on the device changes.
+pub async fn enroll(
+    store: &Mutex<Store>,
+    input: &str,
+    device_name: &str,
+) -> CmdResult<qadam_core::change::EnrolledDevice> {
+    let settings = lock(store).settings()?;
+    let (server, code) = parse_enrollment(input, &settings.server_url)?;
+    let base = server.trim_end_matches('/').to_string();
+    let http =
+        reqwest::Client::builder().connect_timeout(Duration::from_secs(5)).timeout(Duration::from_secs(30)).build()?;
+    let body = qadam_core::change::EnrollRequest { code, device_name: device_name.to_string() };
+    let resp = check(http.post(format!("{base}/api/v1/devices/enroll")).json(&body).send().await?).await?;
+    let enrolled: qadam_core::change::EnrolledDevice = resp.json().await?;
+    let s = lock(store);
+    let mut settings = s.settings()?;
+    settings.server_url = base;
+    settings.token = enrolled.token.clone();
+    if settings.auditor_name.trim().is_empty() {
+        settings.auditor_name = enrolled.user_name.clone();
+    }
+    s.set_settings(&settings)?;
+    Ok(enrolled)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn enrollment_links_and_bare_codes_are_understood() {
+        let (s, c) =
+            parse_enrollment("qadam://enroll?server=http%3A%2F%2F10.0.0.2%3A8787&code=ABCD-EFGH-JK", "").unwrap();
+        assert_eq!((s.as_str(), c.as_str()), ("http://10.0.0.2:8787", "ABCD-EFGH-JK"));
+        let (s, c) = parse_enrollment(" abcd efgh jk ", "http://x:1").unwrap();
+        assert_eq!((s.as_str(), c.as_str()), ("http://x:1", "abcd efgh jk"));
+        assert_eq!(parse_enrollment("ABCD", "").unwrap_err().0.code, "no_server");
+        assert_eq!(parse_enrollment("", "http://x").unwrap_err().0.code, "no_code");
+        assert_eq!(parse_enrollment("qadam://enroll?code=X", "").unwrap_err().0.code, "bad_link");
+    }
+}

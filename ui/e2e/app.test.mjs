@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { chromium } from 'playwright-core';
 import { WebDriver } from './webdriver.mjs';
 import {
-  ROOT, TOKEN, APP_BIN, NGO_CHECKLISTS, AXE_SOURCE, AXE_TAGS, tempDir, freePort, startServer, startTauriDriver, stop, formatViolations,
+  ROOT, TOKEN, APP_BIN, NGO_CHECKLISTS, DEMO_PASSWORD, serverCli, enrollmentCode, AXE_SOURCE, AXE_TAGS, tempDir, freePort, startServer, startTauriDriver, stop, formatViolations,
 } from './harness.mjs';
 
 const OBJECT_NAME = 'Поликлиника E2E № 7';
@@ -115,12 +115,13 @@ before(async () => {
   driverPort = await freePort();
   server = await startServer({ dir: serverDir, port: serverPort });
   await pushAdaCampaign();
+  // The demo auditor (made by --demo) audits the ADA campaign too.
+  serverCli(['campaign', 'members', '--db', join(serverDir, 'server.db'), '--campaign', ADA_CAMPAIGN, '--add', 'auditor']);
   driver = await startTauriDriver({
     port: driverPort,
     env: {
       QADAM_DATA_DIR: dataDir,
       QADAM_SERVER_URL: `http://127.0.0.1:${serverPort}`,
-      QADAM_TOKEN: TOKEN,
       QADAM_CHECKLISTS_DIR: NGO_CHECKLISTS,
     },
   });
@@ -135,6 +136,16 @@ after(async () => {
 test('1. the app syncs the demo campaign and lists its objects by distance and on a map', async () => {
   await openApp();
   await axe('the campaigns screen (empty)');
+  // The device is enrolled the way the coordinator's QR code does it: the
+  // link carries the server and a one-time code for the demo auditor.
+  await clickText('nav button', 'Настройки');
+  const enrollment = await enrollmentCode(serverPort, 'auditor');
+  await wd.type('#enroll-code', enrollment.link);
+  await wd.type('#device-name', 'E2E phone');
+  await wd.click('#enroll-button');
+  await wd.waitFor('#enrolled-as', { text: 'auditor' });
+  await axe('the settings screen after enrollment');
+  await clickText('nav button', 'Кампании');
   await wd.click('#sync-button');
   await wd.waitFor('#sync-phase[data-phase="done"]', { timeoutMs: 30000 });
   // The device stands in Turksib district: emulate the webview's geolocation
@@ -320,11 +331,12 @@ test('6. the dashboard lists and maps the new object with its elements and photo
     const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
     const base = `http://127.0.0.1:${serverPort}/`;
     await page.goto(base);
-    await page.fill('#token', 'wrong-token');
+    await page.fill('#login', 'coordinator');
+    await page.fill('#password', 'not the password');
     await page.click('#sign-in');
-    await page.getByRole('alert').filter({ hasText: /токен/i }).waitFor();
+    await page.getByRole('alert').filter({ hasText: /пароль/i }).waitFor();
     await runAxe(page, 'the dashboard sign-in');
-    await page.fill('#token', TOKEN);
+    await page.fill('#password', DEMO_PASSWORD);
     await page.click('#sign-in');
     const row = page.locator('#objects tbody tr', { hasText: OBJECT_NAME });
     await row.waitFor();
@@ -355,9 +367,35 @@ test('6. the dashboard lists and maps the new object with its elements and photo
     await runAxe(page, 'the dashboard conflicts page');
     await page.click('.conflict .keep-earlier');
     await page.locator('#no-conflicts').waitFor();
+
+    // Enrolling a phone: a one-time code, shown as text and as a QR code.
+    await page.click('#devices-link');
+    await page.fill('#enroll-login', 'auditor');
+    await page.click('#create-enrollment');
+    await page.locator('#enrollment-code').waitFor();
+    assert.match(await page.locator('#enrollment-code').innerText(), /^[A-Z2-9]{4}-[A-Z2-9]{4}-[A-Z2-9]{2}$/);
+    assert.equal(await page.locator('.qr svg').count(), 1, 'the QR code is drawn');
+    assert.match(await page.locator('#enrollment-link').innerText(), /^qadam:\/\/enroll\?server=/);
+    await runAxe(page, 'the dashboard devices page');
   } finally {
     await browser.close();
   }
+});
+
+test('a revoked device is refused with a clear reason and keeps what it recorded', async () => {
+  const auth = { authorization: `Bearer ${TOKEN}` };
+  const devices = await (await fetch(`http://127.0.0.1:${serverPort}/api/v1/devices`, { headers: auth })).json();
+  const phone = devices.find((d) => d.name === 'E2E phone');
+  assert.ok(phone, `the app's device is listed: ${JSON.stringify(devices)}`);
+  const r = await fetch(`http://127.0.0.1:${serverPort}/api/v1/devices/${phone.id}/revoke`, { method: 'POST', headers: auth });
+  assert.equal(r.status, 200);
+  const before = await wd.text(await wd.find('#pending'));
+  await wd.click('#sync-button');
+  await wd.waitFor('#error', { text: 'отключил' });
+  assert.equal(await wd.text(await wd.find('#pending')), before, 'nothing unsynced is dropped');
+  await clickText('nav button', 'Кампании');
+  await clickText('.cards .card', 'Демо');
+  await waitCount('#object-list li', 37);
 });
 
 async function pushConcurrentAddresses() {

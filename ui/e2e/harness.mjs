@@ -1,6 +1,6 @@
 // Processes the end-to-end tests need: the real qadam-server binary on a
 // free loopback port with a temporary SQLite file, tauri-driver, and axe.
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { createServer } from 'node:net';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -91,4 +91,23 @@ export function formatViolations(violations) {
   return violations
     .map((v) => `${v.id} (${v.impact}): ${v.help}\n  ${v.nodes.map((n) => n.target.join(' ')).join('\n  ')}`)
     .join('\n');
+}
+
+/** Runs a `qadam-server` admin command (user, campaign) on a store. */
+export function serverCli(args) {
+  return execFileSync(SERVER_BIN, args, { encoding: 'utf8', env: { ...process.env, QADAM_CHECKLISTS_DIR: NGO_CHECKLISTS } });
+}
+
+/** The demo accounts' password (`qadam-server serve --demo`). */
+export const DEMO_PASSWORD = 'qadam-demo';
+
+/** A one-time enrollment code for `login`, made with the server's API token. */
+export async function enrollmentCode(port, login) {
+  const r = await fetch(`http://127.0.0.1:${port}/api/v1/enrollments`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${TOKEN}` },
+    body: JSON.stringify({ login }),
+  });
+  if (!r.ok) throw new Error(`enrollment for ${login}: ${r.status} ${await r.text()}`);
+  return r.json();
 }

@@ -246,16 +246,9 @@ fn urlencode(s: &str) -> String {
         .collect()
 }
 
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct EnrollRequest {
-    code: String,
-    device_name: String,
-}
-
 /// Redeems an enrollment code: the device receives its token, once.
 pub async fn enroll(State(s): State<Arc<AppState>>, body: Bytes) -> Result<Json<EnrolledDevice>, AppError> {
-    let req: EnrollRequest = parse_json(&body)?;
+    let req: qadam_core::change::EnrollRequest = parse_json(&body)?;
     Ok(Json(
         blocking(move || {
             stores::accounts(&*s.store, |db| accounts::enroll(db, &req.code, &req.device_name).map_err(AppError::from))

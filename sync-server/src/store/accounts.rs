@@ -464,15 +464,7 @@ pub fn create_enrollment(db: &mut dyn Db, login: &str, created_by: &str) -> Resu
     Ok(Enrollment { code, user_login: user.login, expires_ms })
 }
 
-/// What an enrolled device receives, once.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
-pub struct EnrolledDevice {
-    pub device_id: Uuid,
-    /// The device's secret; sent as `Authorization: Bearer <token>`.
-    pub token: String,
-    pub user_login: String,
-    pub user_name: String,
-}
+pub use qadam_core::change::EnrolledDevice;
 
 /// Redeems an enrollment code (inside the caller's transaction): the code is
 /// used up and a device token bound to its user is made.

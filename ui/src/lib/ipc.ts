@@ -1,6 +1,7 @@
 // Typed calls into the Tauri commands (src-tauri/src/commands.rs). Types
 // come from ../bindings, generated from the Rust types.
 import { invoke, Channel } from '@tauri-apps/api/core';
+import type { EnrolledDevice } from '../bindings/EnrolledDevice';
 import type { Campaign } from '../bindings/Campaign';
 import type { ObjectSummary } from '../bindings/ObjectSummary';
 import type { ObjectDetail } from '../bindings/ObjectDetail';
@@ -41,6 +42,7 @@ async function call<T>(cmd: string, args?: Record<string, unknown> | Uint8Array,
 export const api = {
   appInfo: () => call<AppInfo>('app_info'),
   saveSettings: (settings: Settings) => call<void>('save_settings', { settings }),
+  enroll: (code: string, deviceName: string) => call<EnrolledDevice>('enroll_device', { code, deviceName }),
   campaigns: () => call<Campaign[]>('list_campaigns'),
   objects: (campaignId: string, near: GeoPoint | null) => call<ObjectSummary[]>('list_objects', { campaignId, near }),
   object: (id: string) => call<ObjectDetail>('get_object', { id }),
