@@ -118,7 +118,10 @@ pub fn submit_audit(state: State<'_, AppState>, object_id: Uuid) -> CmdResult<Uu
 #[tauri::command]
 pub async fn sync_now(state: State<'_, AppState>, on_progress: Channel<SyncProgress>) -> CmdResult<SyncProgress> {
     let _one_at_a_time = state.syncing.lock().await;
-    crate::sync::run(&state.store, &on_progress).await
+    crate::sync::run(&state.store, |p| {
+        let _ = on_progress.send(p);
+    })
+    .await
 }
 
 /// Enrolls this device with a code or enrollment link from the coordinator.

@@ -3,8 +3,8 @@
 //! (HTTP) is in [`sync`].
 
 mod commands;
-mod error;
-mod sync;
+pub mod error;
+pub mod sync;
 
 use std::path::PathBuf;
 use std::sync::Mutex;

@@ -7,7 +7,6 @@ use std::time::Duration;
 use qadam_core::change::{ErrorBody, PullResponse, PushRequest, PushResponse};
 use qadam_core::store::Store;
 use qadam_core::sync::{SyncPhase, SyncProgress, PULL_PAGE, PUSH_BATCH};
-use tauri::ipc::Channel;
 
 use crate::error::{CmdResult, CommandError};
 
@@ -36,7 +35,7 @@ async fn check(resp: reqwest::Response) -> CmdResult<reqwest::Response> {
 
 /// Runs one sync: photos, then local changes, then pull. Each step is
 /// idempotent, so an interrupted run is simply run again.
-pub async fn run(store: &Mutex<Store>, progress: &Channel<SyncProgress>) -> CmdResult<SyncProgress> {
+pub async fn run(store: &Mutex<Store>, progress: impl Fn(SyncProgress)) -> CmdResult<SyncProgress> {
     let (settings, pending, photos) = {
         let s = lock(store);
         (s.settings()?, s.pending()?, s.photos_to_upload()?)
@@ -53,7 +52,7 @@ pub async fn run(store: &Mutex<Store>, progress: &Channel<SyncProgress>) -> CmdR
         reqwest::Client::builder().connect_timeout(Duration::from_secs(5)).timeout(Duration::from_secs(120)).build()?;
     let auth = format!("Bearer {}", settings.token);
     let mut p = SyncProgress::start(pending.changes, pending.photo_bytes);
-    let _ = progress.send(p);
+    progress(p);
     // The server's clock corrects a fast or slow device clock before anything is pushed.
     let health: serde_json::Value = check(http.get(format!("{base}/healthz")).send().await?).await?.json().await?;
     if let Some(server_ms) = health.get("time_ms").and_then(|v| v.as_u64()) {
@@ -61,7 +60,7 @@ pub async fn run(store: &Mutex<Store>, progress: &Channel<SyncProgress>) -> CmdR
     }
 
     p.phase = SyncPhase::Photos;
-    let _ = progress.send(p);
+    progress(p);
     for (sha, size) in photos {
         let before = p.bytes_done;
         let url = format!("{base}/api/v1/photos/{sha}");
@@ -101,16 +100,16 @@ pub async fn run(store: &Mutex<Store>, progress: &Channel<SyncProgress>) -> CmdR
                 check(r).await?;
                 offset = end;
                 p.bytes_done = before + offset as u64;
-                let _ = progress.send(p);
+                progress(p);
             }
         }
         lock(store).mark_photo_uploaded(&sha)?;
         p.bytes_done = before + size;
-        let _ = progress.send(p);
+        progress(p);
     }
 
     p.phase = SyncPhase::Push;
-    let _ = progress.send(p);
+    progress(p);
     loop {
         let (device_id, batch) = {
             let s = lock(store);
@@ -131,11 +130,11 @@ pub async fn run(store: &Mutex<Store>, progress: &Channel<SyncProgress>) -> CmdR
         lock(store).mark_pushed(&ops)?;
         p.records_done += n;
         p.records_total = p.records_total.max(p.records_done);
-        let _ = progress.send(p);
+        progress(p);
     }
 
     p.phase = SyncPhase::Pull;
-    let _ = progress.send(p);
+    progress(p);
     loop {
         let since = lock(store).pull_cursor()?;
         let page: PullResponse = check(
@@ -150,13 +149,13 @@ pub async fn run(store: &Mutex<Store>, progress: &Channel<SyncProgress>) -> CmdR
         let more = page.has_more;
         p.pulled += page.changes.len() as u32;
         lock(store).apply_pulled(&page)?;
-        let _ = progress.send(p);
+        progress(p);
         if !more {
             break;
         }
     }
     p.phase = SyncPhase::Done;
-    let _ = progress.send(p);
+    progress(p);
     Ok(p)
 }
 

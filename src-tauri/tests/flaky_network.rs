@@ -1,0 +1,232 @@
+//! The app's real sync transport (`qadam_app_lib::sync::run`) against the
+//! real server, through a small loopback proxy that misbehaves like a weak
+//! mobile network: it resets connections before forwarding anything, cuts
+//! requests short, and truncates answers after the server has acted on the
+//! request. The auditor just presses Sync again until it succeeds;
+//! afterwards every change and every photo is on the server exactly once,
+//! and the device and the server hold the same state.
+
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+
+use qadam_core::model::{Category, District, PhotoSubject};
+use qadam_core::store::{NewElement, NewObject, Store};
+use qadam_sync_server::{build_state, router, ServeConfig};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::{TcpListener, TcpStream};
+
+const TOKEN: &str = "flaky-token";
+
+/// A deterministic stream of choices for the proxy.
+struct Dice(AtomicU64);
+
+impl Dice {
+    fn roll(&self, sides: u64) -> u64 {
+        // SplitMix64 step on a shared counter.
+        let mut z = self.0.fetch_add(0x9E37_79B9_7F4A_7C15, Ordering::Relaxed).wrapping_add(0x9E37_79B9_7F4A_7C15);
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        (z ^ (z >> 31)) % sides
+    }
+}
+
+#[derive(Default)]
+struct Faults {
+    resets: AtomicU64,
+    cut_requests: AtomicU64,
+    truncated_answers: AtomicU64,
+}
+
+/// Copies `from` to `to`, cutting the stream after `limit` bytes if given.
+/// Returns whether it cut.
+async fn pipe<R, W>(mut from: R, mut to: W, limit: Option<usize>) -> bool
+where
+    R: AsyncReadExt + Unpin,
+    W: AsyncWriteExt + Unpin,
+{
+    let mut buf = vec![0u8; 16 * 1024];
+    let mut sent = 0usize;
+    loop {
+        let n = match from.read(&mut buf).await {
+            Ok(0) | Err(_) => break,
+            Ok(n) => n,
+        };
+        if let Some(limit) = limit {
+            if sent + n >= limit {
+                let _ = to.write_all(&buf[..limit - sent]).await;
+                return true;
+            }
+        }
+        if to.write_all(&buf[..n]).await.is_err() {
+            break;
+        }
+        sent += n;
+    }
+    let _ = to.shutdown().await;
+    false
+}
+
+/// Forwards one connection, maybe badly: hangs up at once, or cuts the
+/// request stream (mid-upload) or the answer stream (after the server acted)
+/// at a random byte.
+async fn relay(client: TcpStream, upstream: std::net::SocketAddr, dice: Arc<Dice>, faults: Arc<Faults>) {
+    if dice.roll(10) < 2 {
+        faults.resets.fetch_add(1, Ordering::Relaxed);
+        drop(client);
+        return;
+    }
+    let Ok(server) = TcpStream::connect(upstream).await else { return };
+    let up_limit = (dice.roll(2) == 0).then(|| 100 + dice.roll(800_000) as usize);
+    let down_limit = (dice.roll(2) == 0).then(|| 20 + dice.roll(1_500) as usize);
+    let (cr, cw) = client.into_split();
+    let (sr, sw) = server.into_split();
+    let mut up = tokio::spawn(pipe(cr, sw, up_limit));
+    let mut down = tokio::spawn(pipe(sr, cw, down_limit));
+    // Whichever side is cut first ends the connection.
+    tokio::select! {
+        r = &mut up => {
+            if r.unwrap_or(false) {
+                faults.cut_requests.fetch_add(1, Ordering::Relaxed);
+                down.abort();
+            } else if down.await.unwrap_or(false) {
+                faults.truncated_answers.fetch_add(1, Ordering::Relaxed);
+            }
+        }
+        r = &mut down => {
+            if r.unwrap_or(false) {
+                faults.truncated_answers.fetch_add(1, Ordering::Relaxed);
+            }
+            up.abort();
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sync_through_a_flaky_network_loses_and_duplicates_nothing() {
+    // The real server, on its own temporary SQLite file.
+    let server_dir = tempfile::tempdir().unwrap();
+    let cfg = ServeConfig {
+        db: server_dir.path().join("server.db").display().to_string(),
+        photos_dir: None,
+        token: TOKEN.into(),
+        demo: true,
+        dashboard_dir: None,
+        demo_password: qadam_sync_server::DEMO_PASSWORD.into(),
+    };
+    let state = tokio::task::spawn_blocking(move || build_state(&cfg)).await.unwrap().unwrap();
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let upstream = listener.local_addr().unwrap();
+    let app = router(state.clone());
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+
+    // The misbehaving network in front of it.
+    let proxy = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let proxy_addr = proxy.local_addr().unwrap();
+    let dice = Arc::new(Dice(AtomicU64::new(2026)));
+    let faults = Arc::new(Faults::default());
+    {
+        let (dice, faults) = (dice.clone(), faults.clone());
+        tokio::spawn(async move {
+            while let Ok((c, _)) = proxy.accept().await {
+                tokio::spawn(relay(c, upstream, dice.clone(), faults.clone()));
+            }
+        });
+    }
+
+    // A device that got the demo campaign on a good day, then made an audit
+    // of its own offline: an object, elements, and photos big enough to go
+    // up in several chunks. Now it is back on a bad network.
+    let device_dir = tempfile::tempdir().unwrap();
+    let store = Mutex::new(Store::open(device_dir.path()).unwrap());
+    {
+        let s = store.lock().unwrap();
+        let mut settings = s.settings().unwrap();
+        settings.server_url = format!("http://{upstream}");
+        settings.token = TOKEN.into();
+        s.set_settings(&settings).unwrap();
+    }
+    qadam_app_lib::sync::run(&store, |_| {}).await.unwrap();
+    let store = {
+        let mut s = store.into_inner().unwrap();
+        let mut settings = s.settings().unwrap();
+        settings.server_url = format!("http://{proxy_addr}");
+        s.set_settings(&settings).unwrap();
+        let object = s
+            .create_object(NewObject {
+                campaign_id: qadam_core::demo::demo_campaign_id(),
+                name: "Поликлиника под плохой связью".into(),
+                category: Category::Health,
+                district: District::Almaly,
+                address: "Алматы".into(),
+                location: None,
+            })
+            .unwrap();
+        (Mutex::new(s), object)
+    };
+    let (store, object) = store;
+    let mut all_photos = Vec::new();
+    let mut attempts = 0;
+    for round in 0..4u32 {
+        {
+            let mut s = store.lock().unwrap();
+            for i in 0..10u32 {
+                let m =
+                    [("width_mm".to_string(), qadam_core::model::MeasuredValue::Integer(800 + 10 * round + i))].into();
+                let kind = qadam_core::model::ElementKind::CORRIDOR;
+                s.add_element(NewElement { object_id: object, kind, measurements: m, note: format!("round {round}") })
+                    .unwrap();
+            }
+            let (w, h) = if round % 2 == 0 { (4000, 3000) } else { (3000, 4000) };
+            let taken = format!("2026:11:24 10:0{round}:00");
+            let jpeg = qadam_core::demo::jpeg_with_exif(w, h, 1, Some((43.25, 76.9)), &taken);
+            s.attach_photo(PhotoSubject::Object, object, &jpeg).unwrap();
+            let photos = s.photos_to_upload().unwrap();
+            assert!(photos.iter().all(|(_, size)| *size > 512 * 1024), "photos take several chunks: {photos:?}");
+            all_photos.extend(photos);
+        }
+        // The auditor presses Sync until it goes through.
+        loop {
+            attempts += 1;
+            assert!(attempts <= 400, "sync never got through");
+            if qadam_app_lib::sync::run(&store, |_| {}).await.is_ok() {
+                break;
+            }
+        }
+    }
+    let local_changes = {
+        let s = store.lock().unwrap();
+        let n: i64 =
+            s.connection().query_row("SELECT count(*) FROM changes WHERE local = 1", [], |r| r.get(0)).unwrap();
+        n
+    };
+    let photos = all_photos;
+    let f = (&faults.resets, &faults.cut_requests, &faults.truncated_answers);
+    let (resets, cuts, truncs) =
+        (f.0.load(Ordering::Relaxed), f.1.load(Ordering::Relaxed), f.2.load(Ordering::Relaxed));
+    eprintln!("{attempts} sync attempts; {resets} resets, {cuts} cut requests, {truncs} truncated answers");
+    assert!(resets > 0 && cuts > 0 && truncs > 0, "the network did misbehave in every way");
+    assert!(attempts > 4);
+
+    // Nothing lost, nothing twice.
+    let s = store.lock().unwrap();
+    assert_eq!(s.pending().unwrap().changes, 0);
+    assert!(s.photos_to_upload().unwrap().is_empty());
+    let st = state.clone();
+    let (server_changes, server_photos) =
+        tokio::task::spawn_blocking(move || st.store.counts().unwrap()).await.unwrap();
+    let demo_changes = qadam_core::demo::demo_campaign(qadam_sync_server::DEMO_OBJECTS).len() as i64;
+    assert_eq!(server_changes, demo_changes + local_changes, "every change exactly once");
+    assert_eq!(server_photos, photos.len() as i64, "every photo exactly once");
+    for (sha, _) in &photos {
+        let bytes = state.photos.get(sha).unwrap().expect("the photo is stored");
+        assert_eq!(&qadam_core::photo::sha256_hex(&bytes), sha, "stored whole and intact");
+    }
+    // The device and the server agree on every object.
+    let device_objects = s.objects(Some(qadam_core::demo::demo_campaign_id()), None).unwrap();
+    let st = state.clone();
+    let server_objects =
+        tokio::task::spawn_blocking(move || st.store.objects(Some(qadam_core::demo::demo_campaign_id())).unwrap())
+            .await
+            .unwrap();
+    assert_eq!(device_objects, server_objects);
+}
