@@ -208,9 +208,12 @@ async fn sync_through_a_flaky_network_loses_and_duplicates_nothing() {
     assert!(attempts > 4);
 
     // Nothing lost, nothing twice.
-    let s = store.lock().unwrap();
-    assert_eq!(s.pending().unwrap().changes, 0);
-    assert!(s.photos_to_upload().unwrap().is_empty());
+    let device_objects = {
+        let s = store.lock().unwrap();
+        assert_eq!(s.pending().unwrap().changes, 0);
+        assert!(s.photos_to_upload().unwrap().is_empty());
+        s.objects(Some(qadam_core::demo::demo_campaign_id()), None).unwrap()
+    };
     let st = state.clone();
     let (server_changes, server_photos) =
         tokio::task::spawn_blocking(move || st.store.counts().unwrap()).await.unwrap();
@@ -222,7 +225,6 @@ async fn sync_through_a_flaky_network_loses_and_duplicates_nothing() {
         assert_eq!(&qadam_core::photo::sha256_hex(&bytes), sha, "stored whole and intact");
     }
     // The device and the server agree on every object.
-    let device_objects = s.objects(Some(qadam_core::demo::demo_campaign_id()), None).unwrap();
     let st = state.clone();
     let server_objects =
         tokio::task::spawn_blocking(move || st.store.objects(Some(qadam_core::demo::demo_campaign_id())).unwrap())
