@@ -18,7 +18,7 @@ RUN_DIR := .run
 APP_BIN := target/debug/qadam-app
 SERVER_BIN := target/debug/qadam-server
 
-.PHONY: help run test deps deps-app deps-test deps-ui ui build lint test-rust test-e2e clean
+.PHONY: help run test deps deps-app deps-test deps-ui ui build lint test-rust test-e2e fuzz fuzz-smoke clean
 
 help:
 	@echo "make run   - install what is missing, start the sync server with the demo campaign and the field app"
@@ -42,6 +42,7 @@ deps-app:
 deps-test: deps-app
 	$(call apt_install,$(TEST_PKGS))
 	@command -v tauri-driver >/dev/null || cargo install tauri-driver --locked
+	@command -v cargo-fuzz >/dev/null || cargo install cargo-fuzz --locked
 
 deps-ui: ui/node_modules/.stamp
 ui/node_modules/.stamp: ui/package-lock.json ui/package.json
@@ -79,7 +80,7 @@ run: build
 
 # ---- testing -----------------------------------------------------------------
 
-test: deps-test deps-ui lint test-rust test-e2e
+test: deps-test deps-ui lint test-rust fuzz-smoke test-e2e
 	@echo "make test: all suites passed"
 
 lint: ui
@@ -93,6 +94,17 @@ test-rust: ui
 	@url=$$(sync-server/tests/postgres.sh start) && echo "PostgreSQL for the store suite: $$url" && \
 	QADAM_TEST_POSTGRES=$$url cargo test --workspace --features qadam-app/custom-protocol --test api; \
 	rc=$$?; sync-server/tests/postgres.sh stop; exit $$rc
+
+# The push body decoder under libFuzzer (cargo-fuzz on the stable toolchain,
+# without a sanitizer): a short smoke run in `make test`, a long one in
+# `make fuzz` (FUZZ_SECONDS, default 600). Crashes land in
+# sync-server/fuzz/artifacts/.
+FUZZ_SECONDS ?= 600
+FUZZ = cd sync-server/fuzz && RUSTC_BOOTSTRAP=1 cargo fuzz run push_body --sanitizer none --
+fuzz-smoke: deps-test
+	$(FUZZ) -max_total_time=20 -seed=1
+fuzz: deps-test
+	$(FUZZ) -max_total_time=$(FUZZ_SECONDS)
 
 test-e2e: build
 	cd ui && xvfb-run -a -s "-screen 0 1280x1024x24" node --test --test-concurrency=1 e2e/

@@ -103,18 +103,31 @@ async fn blocking<T: Send + 'static>(f: impl FnOnce() -> Result<T, AppError> + S
     tokio::task::spawn_blocking(f).await.map_err(|e| AppError::Internal(e.to_string()))?
 }
 
-async fn push(
-    State(s): State<Arc<AppState>>,
-    Extension(p): Extension<Principal>,
-    body: Bytes,
-) -> Result<Json<PushResponse>, AppError> {
-    let req: PushRequest = parse_json(&body)?;
+/// Decodes a push body: JSON of the right shape (unknown keys refused,
+/// naming their path), at most [`MAX_PUSH_CHANGES`] changes, each change
+/// valid on its own (field known to its record, value acceptable). What
+/// needs the store — an element's kind, the campaign — is checked by the
+/// store. Never panics, whatever the bytes (`fuzz/` holds its fuzz target).
+pub fn decode_push(body: &[u8]) -> Result<PushRequest, AppError> {
+    let req: PushRequest = parse_json(body)?;
     if req.changes.len() > MAX_PUSH_CHANGES {
         return Err(AppError::TooLarge(format!(
             "a push may carry at most {MAX_PUSH_CHANGES} changes; this one has {}",
             req.changes.len()
         )));
     }
+    for (i, c) in req.changes.iter().enumerate() {
+        c.validate().map_err(|e| crate::store::at_index(e, i))?;
+    }
+    Ok(req)
+}
+
+async fn push(
+    State(s): State<Arc<AppState>>,
+    Extension(p): Extension<Principal>,
+    body: Bytes,
+) -> Result<Json<PushResponse>, AppError> {
+    let req = decode_push(&body)?;
     Ok(Json(blocking(move || Ok(s.store.push(req.changes, &Access::of(&p))?)).await?))
 }
 

@@ -303,7 +303,8 @@ fn batch_kind(changes: &[Change], id: Uuid) -> Option<ElementKind> {
         .and_then(|c| serde_json::from_value(c.value.clone()).ok())
 }
 
-fn at_index(e: ModelError, i: usize) -> ModelError {
+/// Names the change of a batch an error is about: `changes[i].field`.
+pub(crate) fn at_index(e: ModelError, i: usize) -> ModelError {
     match e {
         ModelError::UnknownField { entity, field } => {
             ModelError::UnknownField { entity, field: format!("changes[{i}].{field}") }
