@@ -7,7 +7,7 @@ SHELL := /bin/bash
 
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 APP_PKGS := libwebkit2gtk-4.1-dev build-essential libxdo-dev libssl-dev libayatana-appindicator3-dev librsvg2-dev pkg-config curl
-TEST_PKGS := xvfb webkit2gtk-driver chromium xauth postgresql
+TEST_PKGS := xvfb webkit2gtk-driver chromium xauth postgresql python3-venv
 NODE_PKGS := nodejs npm
 CARGO_BIN := $(HOME)/.cargo/bin
 export PATH := $(CARGO_BIN):$(PATH)
@@ -18,7 +18,7 @@ RUN_DIR := .run
 APP_BIN := target/debug/qadam-app
 SERVER_BIN := target/debug/qadam-server
 
-.PHONY: help run test deps deps-app deps-test deps-ui ui build lint test-rust test-e2e fuzz fuzz-smoke clean
+.PHONY: help run test deps deps-app deps-test deps-ui ui build lint test-rust test-api-schema test-e2e fuzz fuzz-smoke clean
 
 help:
 	@echo "make run   - install what is missing, start the sync server with the demo campaign and the field app"
@@ -80,7 +80,7 @@ run: build
 
 # ---- testing -----------------------------------------------------------------
 
-test: deps-test deps-ui lint test-rust fuzz-smoke test-e2e
+test: deps-test deps-ui lint test-rust test-api-schema fuzz-smoke test-e2e
 	@echo "make test: all suites passed"
 
 lint: ui
@@ -94,6 +94,16 @@ test-rust: ui
 	@url=$$(sync-server/tests/postgres.sh start) && echo "PostgreSQL for the store suite: $$url" && \
 	QADAM_TEST_POSTGRES=$$url cargo test --workspace --features qadam-app/custom-protocol --test api; \
 	rc=$$?; sync-server/tests/postgres.sh stop; exit $$rc
+
+# schemathesis (PyPI, pinned) against the served OpenAPI document.
+SCHEMATHESIS_VERSION := 4.32.5
+VENV := $(RUN_DIR)/venv
+$(VENV)/bin/schemathesis:
+	@mkdir -p $(RUN_DIR)
+	python3 -m venv $(VENV)
+	$(VENV)/bin/pip install --quiet schemathesis==$(SCHEMATHESIS_VERSION)
+test-api-schema: deps-test build $(VENV)/bin/schemathesis
+	sync-server/tests/schemathesis.sh $(SERVER_BIN) $(VENV)/bin/schemathesis
 
 # The push body decoder under libFuzzer (cargo-fuzz on the stable toolchain,
 # without a sanitizer): a short smoke run in `make test`, a long one in

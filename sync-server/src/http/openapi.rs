@@ -41,7 +41,7 @@ pub const OPERATIONS: &[Operation] = &[
         method: "post",
         path: "/api/v1/session",
         summary: "Sign in to the dashboard ({login, password}, or the server's {token}): a session cookie",
-        request: None,
+        request: Some("SessionRequest"),
         status: 200,
         response: Some("Me"),
         auth: false,
@@ -149,7 +149,7 @@ pub const OPERATIONS: &[Operation] = &[
         method: "post",
         path: "/api/v1/conflicts/{conflict}/resolve",
         summary: "Resolve: {\"keep\": \"earlier\"|\"later\"} or {\"value\": …}; becomes a change that syncs back",
-        request: None,
+        request: Some("Resolution"),
         status: 200,
         response: None,
         auth: true,
@@ -185,7 +185,7 @@ pub const OPERATIONS: &[Operation] = &[
         method: "post",
         path: "/api/v1/enrollments",
         summary: "A one-time enrollment code for a user's device ({login}), with the QR link",
-        request: None,
+        request: Some("EnrollmentRequest"),
         status: 200,
         response: Some("EnrollmentResponse"),
         auth: true,
@@ -194,7 +194,7 @@ pub const OPERATIONS: &[Operation] = &[
         method: "post",
         path: "/api/v1/devices/enroll",
         summary: "Redeem an enrollment code ({code, device_name}): the device's token, once",
-        request: None,
+        request: Some("EnrollRequest"),
         status: 200,
         response: Some("EnrolledDevice"),
         auth: false,
@@ -250,6 +250,30 @@ pub fn document() -> Value {
         ("Me", schema::<super::auth::Me>()),
         ("EnrollmentResponse", schema::<super::auth::EnrollmentResponse>()),
         ("EnrolledDevice", schema::<crate::store::accounts::EnrolledDevice>()),
+        ("EnrollRequest", schema::<qadam_core::change::EnrollRequest>()),
+        (
+            "SessionRequest",
+            json!({"oneOf": [
+                {"type": "object", "required": ["login", "password"], "additionalProperties": false,
+                 "properties": {"login": {"type": "string"}, "password": {"type": "string"}}},
+                {"type": "object", "required": ["token"], "additionalProperties": false,
+                 "properties": {"token": {"type": "string"}}}
+            ]}),
+        ),
+        (
+            "EnrollmentRequest",
+            json!({"type": "object", "required": ["login"], "additionalProperties": false,
+                   "properties": {"login": {"type": "string"}}}),
+        ),
+        (
+            "Resolution",
+            json!({"oneOf": [
+                {"type": "object", "required": ["keep"], "additionalProperties": false,
+                 "properties": {"keep": {"enum": ["earlier", "later"]}}},
+                {"type": "object", "required": ["value"], "additionalProperties": false,
+                 "properties": {"value": {}}}
+            ]}),
+        ),
     ] {
         let mut s = s;
         if let Some(defs) = s.as_object_mut().and_then(|o| o.remove("x-defs")) {
@@ -277,11 +301,16 @@ pub fn document() -> Value {
         if op.auth {
             o["security"] = json!([{"bearer": []}, {"session": []}]);
         }
-        let params: Vec<Value> = ["sha256", "id", "conflict", "device"]
-            .iter()
-            .filter(|p| op.path.contains(&format!("{{{p}}}")))
-            .map(|p| json!({"name": p, "in": "path", "required": true, "schema": {"type": "string"}}))
-            .collect();
+        let params: Vec<Value> = [
+            ("sha256", json!({"type": "string", "pattern": "^[0-9a-f]{64}$"})),
+            ("id", json!({"type": "string", "format": "uuid"})),
+            ("device", json!({"type": "string", "format": "uuid"})),
+            ("conflict", json!({"type": "integer", "minimum": 1})),
+        ]
+        .into_iter()
+        .filter(|(p, _)| op.path.contains(&format!("{{{p}}}")))
+        .map(|(p, schema)| json!({"name": p, "in": "path", "required": true, "schema": schema}))
+        .collect();
         if !params.is_empty() {
             o["parameters"] = Value::Array(params);
         }
