@@ -15,6 +15,10 @@ export PATH := $(CARGO_BIN):$(PATH)
 LISTEN ?= 127.0.0.1:8787
 QADAM_TOKEN ?= qadam-demo-token
 RUN_DIR := .run
+# Python test tools from PyPI, pinned, in a virtual environment.
+VENV := $(RUN_DIR)/venv
+SCHEMATHESIS_VERSION := 4.32.5
+MOTO_VERSION := 5.2.5
 APP_BIN := target/debug/qadam-app
 SERVER_BIN := target/debug/qadam-server
 
@@ -87,21 +91,25 @@ lint: ui
 	cargo fmt --all -- --check
 	cargo clippy --workspace --all-targets --features qadam-app/custom-protocol -- -D warnings
 
-test-rust: ui
+test-rust: ui $(VENV)/bin/moto_server
 	cargo test --workspace --features qadam-app/custom-protocol
-	@# The server's integration suite again, on PostgreSQL (a throwaway one on
-	@# loopback, unless one already answers on QADAM_PG_PORT).
+	@# The server's integration suite again, as a deployment that outgrew one
+	@# machine runs: the store on PostgreSQL (a throwaway one on loopback,
+	@# unless one already answers on QADAM_PG_PORT) and the photos in
+	@# S3-compatible object storage (moto's server on loopback).
 	@url=$$(sync-server/tests/postgres.sh start) && echo "PostgreSQL for the store suite: $$url" && \
-	QADAM_TEST_POSTGRES=$$url cargo test --workspace --features qadam-app/custom-protocol --test api; \
-	rc=$$?; sync-server/tests/postgres.sh stop; exit $$rc
+	s3=$$(sync-server/tests/s3.sh start $(VENV)/bin/moto_server) && echo "S3 for the blob store: $$s3" && \
+	env $$s3 QADAM_TEST_POSTGRES=$$url cargo test --workspace --features qadam-app/custom-protocol --test api; \
+	rc=$$?; sync-server/tests/postgres.sh stop; sync-server/tests/s3.sh stop; exit $$rc
 
 # schemathesis (PyPI, pinned) against the served OpenAPI document.
-SCHEMATHESIS_VERSION := 4.32.5
-VENV := $(RUN_DIR)/venv
-$(VENV)/bin/schemathesis:
+$(VENV)/bin/python:
 	@mkdir -p $(RUN_DIR)
 	python3 -m venv $(VENV)
+$(VENV)/bin/schemathesis: | $(VENV)/bin/python
 	$(VENV)/bin/pip install --quiet schemathesis==$(SCHEMATHESIS_VERSION)
+$(VENV)/bin/moto_server: | $(VENV)/bin/python
+	$(VENV)/bin/pip install --quiet "moto[server]==$(MOTO_VERSION)"
 test-api-schema: deps-test build $(VENV)/bin/schemathesis
 	sync-server/tests/schemathesis.sh $(SERVER_BIN) $(VENV)/bin/schemathesis
 

@@ -107,7 +107,7 @@ async fn sync_through_a_flaky_network_loses_and_duplicates_nothing() {
     let server_dir = tempfile::tempdir().unwrap();
     let cfg = ServeConfig {
         db: server_dir.path().join("server.db").display().to_string(),
-        photos_dir: None,
+        photos: None,
         token: TOKEN.into(),
         demo: true,
         dashboard_dir: None,

@@ -4,14 +4,13 @@
 //! Validation and merge rules come from `qadam-core`; this crate adds
 //! transport and storage only.
 
+pub mod blobs;
 pub mod http;
 pub mod store;
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::Arc;
-
-use qadam_core::photo::BlobDir;
 
 pub use http::{router, AppError, AppState};
 pub use store::{PgStore, SqliteStore, SyncStore};
@@ -21,7 +20,9 @@ pub use store::{PgStore, SqliteStore, SyncStore};
 pub struct ServeConfig {
     /// A SQLite file path, or a `postgres://` URL.
     pub db: String,
-    pub photos_dir: Option<PathBuf>,
+    /// Where photo blobs live: a directory, or `s3://bucket/prefix` (default:
+    /// next to a SQLite database).
+    pub photos: Option<String>,
     pub token: String,
     pub demo: bool,
     pub dashboard_dir: Option<PathBuf>,
@@ -69,16 +70,27 @@ pub fn build_state(cfg: &ServeConfig) -> anyhow::Result<Arc<AppState>> {
         tracing::info!(accepted = r.accepted, duplicates = r.duplicates, "demo campaign loaded");
         demo_accounts(&*store, &cfg.demo_password)?;
     }
-    let photos_dir = match (&cfg.photos_dir, store.backend()) {
-        (Some(dir), _) => dir.clone(),
-        (None, "sqlite") => PathBuf::from(format!("{}.photos", cfg.db)),
-        (None, _) => anyhow::bail!("with a PostgreSQL store, say where photo blobs live (--photos)"),
+    let photos = match (&cfg.photos, store.backend()) {
+        (Some(spec), _) => spec.clone(),
+        (None, "sqlite") => format!("{}.photos", cfg.db),
+        (None, _) => {
+            anyhow::bail!("with a PostgreSQL store, say where photo blobs live (--photos DIR or s3://bucket/prefix)")
+        }
     };
+    // Unfinished uploads stay on this instance's disk; an upload resumed on
+    // another instance starts again from byte 0.
+    let partial_dir = if photos.starts_with("s3://") {
+        std::env::temp_dir().join(format!("qadam-partial-uploads-{}", std::process::id()))
+    } else {
+        PathBuf::from(&photos).join("partial")
+    };
+    let originals = blobs::open(&photos, "originals")?;
+    tracing::info!(photos = originals.describe(), "photo store open");
     Ok(Arc::new(AppState {
         store,
-        photos: BlobDir::new(photos_dir.join("originals"))?,
-        uploads: std::sync::Mutex::new(qadam_core::photo::PartialUploads::new(photos_dir.join("partial"))?),
-        thumbs: BlobDir::new(photos_dir.join("thumbs"))?,
+        photos: originals,
+        uploads: std::sync::Mutex::new(qadam_core::photo::PartialUploads::new(partial_dir)?),
+        thumbs: blobs::open(&photos, "thumbs")?,
         token: cfg.token.clone(),
         dashboard_dir: cfg.dashboard_dir.clone(),
     }))

@@ -32,9 +32,11 @@ enum Command {
         /// The shared API token that guards the API.
         #[arg(long, env = "QADAM_TOKEN", hide_env_values = true)]
         token: String,
-        /// Where photo blobs live (default: next to a SQLite database; required with PostgreSQL).
-        #[arg(long)]
-        photos: Option<PathBuf>,
+        /// Where photo blobs live: a directory, or `s3://bucket/prefix` (credentials and
+        /// endpoint from the `AWS_*` variables). Default: next to a SQLite database;
+        /// required with PostgreSQL.
+        #[arg(long, env = "QADAM_PHOTOS")]
+        photos: Option<String>,
         /// Built dashboard to serve at `/` (default: ui/dist-dashboard of this checkout).
         #[arg(long, env = "QADAM_DASHBOARD_DIR")]
         dashboard_dir: Option<PathBuf>,
@@ -214,7 +216,7 @@ async fn main() -> anyhow::Result<()> {
             if dashboard_dir.is_none() {
                 tracing::warn!("no built dashboard found; run `make run` or pass --dashboard-dir");
             }
-            serve(ServeConfig { db, photos_dir: photos, token, demo, dashboard_dir, demo_password }, listen).await
+            serve(ServeConfig { db, photos, token, demo, dashboard_dir, demo_password }, listen).await
         }
         Command::Evaluate { rules, file } => {
             let text = std::fs::read_to_string(&file).with_context(|| format!("reading {}", file.display()))?;

@@ -43,7 +43,12 @@ impl Server {
     async fn start_on(db: String, dir: tempfile::TempDir) -> Server {
         let cfg = ServeConfig {
             db: db.clone(),
-            photos_dir: Some(dir.path().join("photos")),
+            // Photos in S3-compatible storage when QADAM_TEST_S3 names a bucket.
+            photos: Some(
+                std::env::var("QADAM_TEST_S3")
+                    .map(|bucket| format!("{bucket}/{}", Uuid::now_v7()))
+                    .unwrap_or_else(|_| dir.path().join("photos").display().to_string()),
+            ),
             token: TOKEN.into(),
             demo: false,
             dashboard_dir: None,

@@ -16,7 +16,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Extension, Json, Router};
 use qadam_core::change::{PhotoUploadResponse, PullResponse, PushRequest, PushResponse};
-use qadam_core::photo::{self, BlobDir, MAX_PHOTO_BYTES};
+use qadam_core::photo::{self, MAX_PHOTO_BYTES};
 use qadam_core::records::{ObjectDetail, ObjectSummary};
 use serde::{Deserialize, Serialize};
 use tower_http::services::{ServeDir, ServeFile};
@@ -34,11 +34,11 @@ pub const MAX_PUSH_BYTES: usize = 8 * 1024 * 1024;
 
 pub struct AppState {
     pub store: Box<dyn SyncStore>,
-    pub photos: BlobDir,
+    pub photos: Box<dyn crate::blobs::BlobStore>,
     /// Unfinished resumable uploads; the mutex keeps two chunks of one
     /// upload from interleaving.
     pub uploads: std::sync::Mutex<qadam_core::photo::PartialUploads>,
-    pub thumbs: BlobDir,
+    pub thumbs: Box<dyn crate::blobs::BlobStore>,
     pub token: String,
     pub dashboard_dir: Option<PathBuf>,
 }
@@ -437,8 +437,12 @@ async fn object(
             if !detail.object.campaign_id.is_some_and(|c| p.can_read(c)) {
                 return Err(AppError::NotFound(format!("object {id}")));
             }
-            let photos_pending =
-                detail.photos.iter().filter(|p| !s.photos.has(&p.sha256)).map(|p| p.sha256.clone()).collect();
+            let photos_pending = detail
+                .photos
+                .iter()
+                .filter(|p| !s.photos.has(&p.sha256).unwrap_or(false))
+                .map(|p| p.sha256.clone())
+                .collect();
             let verdict = s.store.verdict(id)?;
             Ok(DashboardObject { detail, photos_pending, verdict })
         })
