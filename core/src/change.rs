@@ -138,3 +138,18 @@ pub struct EnrolledDevice {
     pub user_login: String,
     pub user_name: String,
 }
+
+/// Two writes to one field where neither writer had seen the other's: the
+/// server keeps both for the coordinator; last-writer-wins already chose
+/// `winner_op`'s value.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema, TS)]
+pub struct Conflict {
+    #[ts(type = "number")]
+    pub id: i64,
+    /// The write that last-writer-wins keeps (its value is the field's now).
+    pub winner_op: Uuid,
+    /// The write the server received first.
+    pub earlier: Change,
+    /// The write that arrived later without having seen `earlier`.
+    pub later: Change,
+}

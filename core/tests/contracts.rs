@@ -115,6 +115,7 @@ fn typescript_bindings_match_the_rust_types() {
         ErrorBody,
         qadam_core::change::EnrollRequest,
         qadam_core::change::EnrolledDevice,
+        qadam_core::change::Conflict,
         NewObject,
         NewElement,
         Settings,

@@ -124,6 +124,12 @@ pub async fn sync_now(state: State<'_, AppState>, on_progress: Channel<SyncProgr
     .await
 }
 
+/// Unresolved conflicts on an object and its elements (as of the last sync).
+#[tauri::command]
+pub fn object_conflicts(state: State<'_, AppState>, id: Uuid) -> CmdResult<Vec<qadam_core::change::Conflict>> {
+    Ok(store(&state).conflicts_for_object(id)?)
+}
+
 /// Enrolls this device with a code or enrollment link from the coordinator.
 #[tauri::command]
 pub async fn enroll_device(

@@ -74,6 +74,7 @@ pub fn run() {
             commands::submit_audit,
             commands::sync_now,
             commands::enroll_device,
+            commands::object_conflicts,
             commands::object_verdict,
             commands::preview_element,
             commands::normalize_measurements,

@@ -154,6 +154,14 @@ pub async fn run(store: &Mutex<Store>, progress: impl Fn(SyncProgress)) -> CmdRe
             break;
         }
     }
+    // The server's unresolved conflicts on this device's campaigns, to show
+    // the auditor on the fields concerned.
+    let conflicts: Vec<qadam_core::change::Conflict> =
+        check(http.get(format!("{base}/api/v1/conflicts")).header("authorization", &auth).send().await?)
+            .await?
+            .json()
+            .await?;
+    lock(store).replace_conflicts(&conflicts)?;
     p.phase = SyncPhase::Done;
     progress(p);
     Ok(p)

@@ -840,12 +840,33 @@ async fn every_endpoint_refuses_missing_wrong_revoked_and_other_campaign_credent
     let (st, _) = s.call("GET", &format!("/api/v1/photos/{sha}"), Some(&aigul), None).await;
     assert_eq!(st, 200);
     // Auditors do not use the dashboard; administrators' endpoints are theirs.
-    for (method, path) in
-        [("GET", "/api/v1/objects".to_string()), ("GET", "/api/v1/conflicts".into()), ("GET", "/api/v1/devices".into())]
-    {
+    for (method, path) in [("GET", "/api/v1/objects".to_string()), ("GET", "/api/v1/devices".into())] {
         let (st, _) = s.call(method, &path, Some(&aigul), None).await;
         assert_eq!(st, 403, "{method} {path} as an auditor");
     }
+    // A conflict in the demo campaign: its auditor sees it (the app shows it
+    // on the field), may not resolve it; the other campaign's auditor never sees it.
+    let seen = s.pull(0, 5000).await.next_cursor;
+    let mut a = rename.clone();
+    a.seen_cursor = seen;
+    a.device_id = "device-a".into();
+    a.value = json!("Название А");
+    let mut b = rename.clone();
+    b.op_id = Uuid::now_v7();
+    b.device_id = "device-b".into();
+    b.seen_cursor = seen;
+    b.value = json!("Название Б");
+    b.hlc = clock.tick(qadam_core::hlc::now_ms());
+    assert_eq!(s.push(&[a]).await.0, 200);
+    assert_eq!(s.push(&[b]).await.0, 200);
+    let (st, v) = s.call("GET", "/api/v1/conflicts", Some(&aigul), None).await;
+    assert_eq!((st, v.as_array().map(Vec::len)), (200, Some(1)), "{v}");
+    let id = v[0]["id"].as_i64().unwrap();
+    let (_, v) = s.call("GET", "/api/v1/conflicts", Some(&bolat), None).await;
+    assert_eq!(v.as_array().map(Vec::len), Some(0), "{v}");
+    let body = br#"{"keep":"earlier"}"#.to_vec();
+    let (st, _) = s.call("POST", &format!("/api/v1/conflicts/{id}/resolve"), Some(&aigul), Some(body)).await;
+    assert_eq!(st, 403, "auditors do not resolve conflicts");
     let dashboard = |path: String| s.http.get(s.url(&path)).header("cookie", dana_cookie.clone()).send();
     let r = dashboard(format!("/api/v1/objects?campaign={demo_campaign}")).await.unwrap();
     assert_eq!(r.status().as_u16(), 403);

@@ -248,6 +248,44 @@ test('6. back online, Sync sends records and photo bytes with progress', async (
   assert.match(syncedProgress.pending, /\b0\b.*\b0\b/, `nothing left to send: ${syncedProgress.pending}`);
 });
 
+test('a field another device changed unseen shows on the object page until the coordinator decides', async () => {
+  const auth = { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' };
+  const api = (path, init = {}) => fetch(`http://127.0.0.1:${serverPort}/api/v1${path}`, { headers: auth, ...init });
+  const pull = await (await api('/sync/pull?since=0&limit=5000')).json();
+  const object = pull.changes.find((c) => c.change.entity === 'object' && c.change.value === OBJECT_NAME).change.entity_id;
+  // Another auditor's phone, which had not seen this one's edits, set the address.
+  const other = {
+    op_id: '019a0000-0000-7000-8000-0000000d0001', entity: 'object', entity_id: object, field: 'address',
+    value: 'Алматы, ул. Толе би, 97', hlc: `${String(Date.now()).padStart(15, '0')}-000000`,
+    device_id: 'e2e-other-phone', seen_cursor: 0,
+  };
+  const r = await api('/sync/push', { method: 'POST', body: JSON.stringify({ device_id: 'e2e-other-phone', changes: [other] }) });
+  assert.equal(r.status, 200, await r.text());
+  await syncAndWait();
+  await clickText('nav button', 'Кампании');
+  await clickText('.cards .card', 'Демо');
+  await clickText('#object-list li button', OBJECT_NAME);
+  const note = await wd.waitFor('.conflict-note[data-field="address"]');
+  assert.match(await wd.text(note), /Толе би, 95/, 'the other value is named');
+  assert.match(await wd.text(note), /Толе би, 97/, 'the current value is named');
+  await axe('the object page with a conflict note');
+  // The coordinator keeps this phone's value; after a sync the note is gone.
+  const conflicts = await (await api('/conflicts')).json();
+  const c = conflicts.find((x) => x.later.op_id === other.op_id);
+  const resolved = await api(`/conflicts/${c.id}/resolve`, { method: 'POST', body: JSON.stringify({ keep: 'earlier' }) });
+  assert.equal(resolved.status, 200);
+  await syncAndWait();
+  await clickText('nav button', 'Кампании');
+  await clickText('.cards .card', 'Демо');
+  await clickText('#object-list li button', OBJECT_NAME);
+  await wd.waitFor('#object-title', { text: OBJECT_NAME });
+  const until = Date.now() + 10000;
+  while ((await wd.findAll('.conflict-note')).length > 0) {
+    assert.ok(Date.now() < until, 'the note goes once resolved');
+    await new Promise((r) => setTimeout(r, 150));
+  }
+});
+
 test('norms: a failing ramp shows ✗ with its clause as it is typed, and ✓ once fixed', async () => {
   await clickText('nav button', 'Кампании');
   await clickText('.cards .card', 'ADA');
@@ -307,6 +345,19 @@ test('norms: a failing ramp shows ✗ with its clause as it is typed, and ✓ on
   await waitValue('#element-list li.element input[data-measure="platform_width_mm"]', '900');
   await wd.waitFor('#element-list li.element h3', { text: 'Подъёмная платформа' });
 });
+
+/** Presses Sync and waits for that run to finish (the button is disabled
+ *  while a sync runs) and to have succeeded. */
+async function syncAndWait() {
+  await wd.click('#sync-button');
+  const until = Date.now() + 30000;
+  while (await wd.exec(`return document.querySelector('#sync-button').disabled`)) {
+    assert.ok(Date.now() < until, 'the sync finishes');
+    await new Promise((r) => setTimeout(r, 150));
+  }
+  await wd.waitFor('#sync-phase[data-phase="done"]');
+  assert.equal(await wd.text(await wd.find('#error')), '', 'the sync succeeded');
+}
 
 async function acceptAlert(timeoutMs = 5000) {
   const until = Date.now() + timeoutMs;

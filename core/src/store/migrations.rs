@@ -32,6 +32,15 @@ pub const MIGRATIONS: &[&str] = &[
     ),
     // 2: each local change records the server cursor its writer had seen.
     "ALTER TABLE changes ADD COLUMN seen_cursor INTEGER NOT NULL DEFAULT 0;",
+    // 3: the server's unresolved conflicts on records this device holds, as
+    // of the last sync, to show the auditor on the fields concerned.
+    "CREATE TABLE conflicts (
+         id        INTEGER PRIMARY KEY,
+         entity_id TEXT NOT NULL,
+         field     TEXT NOT NULL,
+         body      TEXT NOT NULL
+     );
+     CREATE INDEX conflicts_by_record ON conflicts(entity_id);",
 ];
 
 /// Brings the database to the newest schema, each migration in its own

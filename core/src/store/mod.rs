@@ -551,6 +551,36 @@ impl Store {
         Ok(())
     }
 
+    /// Replaces the conflicts known from the server (its unresolved ones, as
+    /// of this sync) in one transaction.
+    pub fn replace_conflicts(&mut self, conflicts: &[crate::change::Conflict]) -> Result<(), StoreError> {
+        let tx = self.conn.transaction()?;
+        tx.execute("DELETE FROM conflicts", [])?;
+        for c in conflicts {
+            let body = serde_json::to_string(c).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+            tx.execute(
+                "INSERT INTO conflicts (id, entity_id, field, body) VALUES (?1, ?2, ?3, ?4)",
+                params![c.id, c.later.entity_id.to_string(), c.later.field, body],
+            )?;
+        }
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// Unresolved conflicts on an object or its elements, oldest first.
+    pub fn conflicts_for_object(&self, object_id: Uuid) -> Result<Vec<crate::change::Conflict>, StoreError> {
+        let mut ids = vec![object_id.to_string()];
+        let elements: Vec<crate::model::Element> =
+            records::load_where(&self.conn, EntityKind::Element, "object_id", object_id)?;
+        ids.extend(elements.iter().map(|e| e.id.to_string()));
+        let mut st = self.conn.prepare_cached(
+            "SELECT body FROM conflicts WHERE entity_id IN (SELECT value FROM json_each(?1)) ORDER BY id",
+        )?;
+        let ids = serde_json::to_string(&ids).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+        let rows = st.query_map([ids], |r| r.get::<_, String>(0))?.collect::<Result<Vec<_>, _>>()?;
+        rows.iter().map(|b| serde_json::from_str(b).map_err(|e| StoreError::Corrupt(e.to_string()))).collect()
+    }
+
     pub fn pull_cursor(&self) -> Result<i64, StoreError> {
         Ok(meta_get(&self.conn, "pull_cursor")?.and_then(|s| s.parse().ok()).unwrap_or(0))
     }

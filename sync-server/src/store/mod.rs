@@ -236,17 +236,7 @@ pub fn open(db: &str) -> Result<Box<dyn SyncStore>, StoreError> {
     }
 }
 
-/// Two writes to one field where neither writer had seen the other's.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize, schemars::JsonSchema)]
-pub struct Conflict {
-    pub id: i64,
-    /// The write that last-writer-wins keeps (its value is the field's now).
-    pub winner_op: Uuid,
-    /// The write the server received first.
-    pub earlier: Change,
-    /// The write that arrived later without having seen `earlier`.
-    pub later: Change,
-}
+pub use qadam_core::change::Conflict;
 
 /// Checks a batch before anything is written: every change is valid, with
 /// each element's kind known from the batch itself or from the store

@@ -1,6 +1,7 @@
 // Typed calls into the Tauri commands (src-tauri/src/commands.rs). Types
 // come from ../bindings, generated from the Rust types.
 import { invoke, Channel } from '@tauri-apps/api/core';
+import type { Conflict } from '../bindings/Conflict';
 import type { EnrolledDevice } from '../bindings/EnrolledDevice';
 import type { Campaign } from '../bindings/Campaign';
 import type { ObjectSummary } from '../bindings/ObjectSummary';
@@ -42,6 +43,7 @@ async function call<T>(cmd: string, args?: Record<string, unknown> | Uint8Array,
 export const api = {
   appInfo: () => call<AppInfo>('app_info'),
   saveSettings: (settings: Settings) => call<void>('save_settings', { settings }),
+  objectConflicts: (id: string) => call<Conflict[]>('object_conflicts', { id }),
   enroll: (code: string, deviceName: string) => call<EnrolledDevice>('enroll_device', { code, deviceName }),
   campaigns: () => call<Campaign[]>('list_campaigns'),
   objects: (campaignId: string, near: GeoPoint | null) => call<ObjectSummary[]>('list_objects', { campaignId, near }),
