@@ -22,7 +22,7 @@ MOTO_VERSION := 5.2.5
 APP_BIN := target/debug/qadam-app
 SERVER_BIN := target/debug/qadam-server
 
-.PHONY: help run test deps deps-app deps-test deps-ui ui build lint test-rust test-api-schema test-e2e fuzz fuzz-smoke clean
+.PHONY: soak help run test deps deps-app deps-test deps-ui ui build lint test-rust test-api-schema test-e2e fuzz fuzz-smoke clean
 
 help:
 	@echo "make run   - install what is missing, start the sync server with the demo campaign and the field app"
@@ -101,6 +101,11 @@ test-rust: ui $(VENV)/bin/moto_server
 	s3=$$(sync-server/tests/s3.sh start $(VENV)/bin/moto_server) && echo "S3 for the blob store: $$s3" && \
 	env $$s3 QADAM_TEST_POSTGRES=$$url cargo test --workspace --features qadam-app/custom-protocol --test api; \
 	rc=$$?; sync-server/tests/postgres.sh stop; sync-server/tests/s3.sh stop; exit $$rc
+
+# The SIGKILL fault test at length (SOAK_KILLS kills of the server mid-push).
+SOAK_KILLS ?= 500
+soak:
+	QADAM_FAULT_KILLS=$(SOAK_KILLS) cargo test -p qadam-sync-server --test fault -- --nocapture
 
 # schemathesis (PyPI, pinned) against the served OpenAPI document.
 $(VENV)/bin/python:

@@ -11,11 +11,11 @@ use std::sync::{Arc, Mutex};
 
 use qadam_core::model::{Category, District, PhotoSubject};
 use qadam_core::store::{NewElement, NewObject, Store};
-use qadam_sync_server::{build_state, router, ServeConfig};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 
-const TOKEN: &str = "flaky-token";
+mod common;
+use common::TOKEN;
 
 /// A deterministic stream of choices for the proxy.
 struct Dice(AtomicU64);
@@ -103,21 +103,7 @@ async fn relay(client: TcpStream, upstream: std::net::SocketAddr, dice: Arc<Dice
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sync_through_a_flaky_network_loses_and_duplicates_nothing() {
-    // The real server, on its own temporary SQLite file.
-    let server_dir = tempfile::tempdir().unwrap();
-    let cfg = ServeConfig {
-        db: server_dir.path().join("server.db").display().to_string(),
-        photos: None,
-        token: TOKEN.into(),
-        demo: true,
-        dashboard_dir: None,
-        demo_password: qadam_sync_server::DEMO_PASSWORD.into(),
-    };
-    let state = tokio::task::spawn_blocking(move || build_state(&cfg)).await.unwrap().unwrap();
-    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let upstream = listener.local_addr().unwrap();
-    let app = router(state.clone());
-    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    let (state, upstream, _server_dir) = common::start_server().await;
 
     // The misbehaving network in front of it.
     let proxy = TcpListener::bind("127.0.0.1:0").await.unwrap();

@@ -94,9 +94,11 @@ async fn sigkill_during_pushes_loses_and_duplicates_nothing() {
 
     let http = reqwest::Client::builder().timeout(Duration::from_secs(5)).build().unwrap();
     let mut rng = SplitMix::new(7);
+    // 20 kills here; `make soak` asks for many more.
+    let target: usize = std::env::var("QADAM_FAULT_KILLS").ok().and_then(|v| v.parse().ok()).unwrap_or(20);
     let mut kills = 0;
     let mut interrupted = 0;
-    while kills < 20 {
+    while kills < target {
         // Keep a real backlog so that kills land in the middle of pushing.
         let pending = device.pending().unwrap().changes as usize;
         if pending < 150 {
@@ -157,5 +159,5 @@ async fn sigkill_during_pushes_loses_and_duplicates_nothing() {
     assert_eq!(unique.len(), seen.len(), "no change is stored twice");
     assert_eq!(seen.len(), local, "every local change reached the server");
     assert_eq!(device.pending().unwrap().changes, 0);
-    assert!(interrupted >= 10, "only {interrupted} of {kills} kills hit a push in progress");
+    assert!(interrupted >= kills / 2, "only {interrupted} of {kills} kills hit a push in progress");
 }

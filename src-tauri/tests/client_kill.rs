@@ -1,0 +1,119 @@
+//! The client killed mid-upload: a real `qadam-sync` process (the app's own
+//! transport) is SIGKILLed at random moments while it uploads 12-megapixel
+//! photos and pushes an audit, again and again, then left to finish. The
+//! device's SQLite store survives every kill; afterwards every change and
+//! every photo is on the server exactly once and whole, and uploads resumed
+//! from the byte the server had.
+
+mod common;
+
+use std::process::{Command, Stdio};
+use std::sync::Mutex;
+use std::time::Duration;
+
+use common::TOKEN;
+use qadam_core::demo::SplitMix;
+use qadam_core::model::{Category, District, PhotoSubject};
+use qadam_core::store::{NewObject, Store};
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_client_killed_mid_upload_loses_and_duplicates_nothing() {
+    let (state, addr, _server_dir) = common::start_server().await;
+    let base = format!("http://{addr}");
+    let device_dir = tempfile::tempdir().unwrap();
+    // The device has the demo campaign, then audits offline.
+    {
+        let store = Mutex::new(Store::open(device_dir.path()).unwrap());
+        {
+            let s = store.lock().unwrap();
+            let mut settings = s.settings().unwrap();
+            settings.server_url = base.clone();
+            settings.token = TOKEN.into();
+            s.set_settings(&settings).unwrap();
+        }
+        qadam_app_lib::sync::run(&store, |_| {}).await.unwrap();
+    }
+    let mut rng = SplitMix::new(11);
+    let mut photos = Vec::new();
+    // One 12 MP photo, made distinct per shot by its EXIF time (same length).
+    const TAKEN: &[u8] = b"2026:11:24 11:00:00";
+    let base_jpeg = qadam_core::demo::jpeg_with_exif(4000, 3000, 1, Some((43.2, 76.9)), "2026:11:24 11:00:00");
+    let at = base_jpeg.windows(TAKEN.len()).position(|w| w == TAKEN).expect("the time is in the EXIF");
+    let shot = |n: u32| {
+        let mut j = base_jpeg.clone();
+        j[at..at + TAKEN.len()]
+            .copy_from_slice(format!("2026:11:24 {:02}:{:02}:{:02}", n / 3600, n / 60 % 60, n % 60).as_bytes());
+        j
+    };
+    let add_work = |round: u32, photos: &mut Vec<String>| {
+        let mut s = Store::open(device_dir.path()).unwrap();
+        let object = s
+            .create_object(NewObject {
+                campaign_id: qadam_core::demo::demo_campaign_id(),
+                name: format!("Объект {round}"),
+                category: Category::Culture,
+                district: District::Medeu,
+                address: String::new(),
+                location: None,
+            })
+            .unwrap();
+        for k in 0..2u32 {
+            photos.push(s.attach_photo(PhotoSubject::Object, object, &shot(round * 2 + k + 1)).unwrap().sha256);
+        }
+    };
+
+    let http = reqwest::Client::new();
+    let (mut kills, mut mid_photo) = (0, 0);
+    let mut round = 0;
+    let mut runs = 0;
+    // At least 12 kills, and until one has landed inside a photo.
+    while kills < 12 || mid_photo == 0 {
+        runs += 1;
+        assert!(runs < 300, "{kills} kills in {runs} runs, {mid_photo} inside a photo");
+        if Store::open(device_dir.path()).unwrap().photos_to_upload().unwrap().is_empty() {
+            add_work(round, &mut photos);
+            round += 1;
+        }
+        let mut child = Command::new(env!("CARGO_BIN_EXE_qadam-sync"))
+            .arg(device_dir.path())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        tokio::time::sleep(Duration::from_millis(5 + rng.below(60))).await;
+        if child.try_wait().unwrap().is_none() {
+            child.kill().unwrap(); // SIGKILL
+            kills += 1;
+        }
+        child.wait().unwrap();
+        // Did the kill land inside a photo? The server then holds part of it.
+        for sha in &photos {
+            let r = http.head(format!("{base}/api/v1/photos/{sha}")).bearer_auth(TOKEN).send().await.unwrap();
+            let offset: u64 = r.headers().get("upload-offset").and_then(|v| v.to_str().ok()?.parse().ok()).unwrap_or(0);
+            if r.status() == 404 && offset > 0 {
+                mid_photo += 1;
+            }
+        }
+    }
+
+    // Left alone, the client finishes.
+    let status = Command::new(env!("CARGO_BIN_EXE_qadam-sync")).arg(device_dir.path()).status().unwrap();
+    assert!(status.success());
+    let s = Store::open(device_dir.path()).unwrap();
+    assert_eq!(s.pending().unwrap().changes, 0);
+    assert!(s.photos_to_upload().unwrap().is_empty());
+    let local: i64 =
+        s.connection().query_row("SELECT count(*) FROM changes WHERE local = 1", [], |r| r.get(0)).unwrap();
+    let st = state.clone();
+    let (changes, stored_photos) = tokio::task::spawn_blocking(move || st.store.counts().unwrap()).await.unwrap();
+    let demo = qadam_core::demo::demo_campaign(qadam_sync_server::DEMO_OBJECTS).len() as i64;
+    assert_eq!(changes, demo + local, "every change exactly once");
+    assert_eq!(stored_photos as usize, photos.len(), "every photo exactly once");
+    for sha in &photos {
+        let st = state.clone();
+        let sha2 = sha.clone();
+        let bytes = tokio::task::spawn_blocking(move || st.photos.get(&sha2).unwrap()).await.unwrap().expect("stored");
+        assert_eq!(&qadam_core::photo::sha256_hex(&bytes), sha, "whole and intact");
+    }
+    eprintln!("{kills} kills, {mid_photo} inside a photo, {round} rounds of work");
+}
