@@ -51,3 +51,31 @@ impl SyncProgress {
         }
     }
 }
+
+/// Pause after an edit before syncing by itself, so a burst of edits goes in one run.
+pub const AUTO_SYNC_DEBOUNCE_MS: u64 = 3_000;
+/// Pause between syncs by itself when nothing happens (others' edits arrive).
+pub const AUTO_SYNC_IDLE_MS: u64 = 5 * 60_000;
+
+/// Pause before the next try after `failures` failed syncs in a row:
+/// 5 s, 10 s, 20 s … at most 5 minutes, so a phone out of coverage neither
+/// drains its battery nor waits long once the network returns.
+pub fn retry_delay_ms(failures: u32) -> u64 {
+    let base: u64 = 5_000;
+    base.saturating_mul(1u64 << failures.saturating_sub(1).min(16)).min(300_000)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn retries_back_off_and_are_bounded() {
+        assert_eq!(retry_delay_ms(1), 5_000);
+        assert_eq!(retry_delay_ms(2), 10_000);
+        assert_eq!(retry_delay_ms(3), 20_000);
+        assert_eq!(retry_delay_ms(7), 300_000);
+        assert_eq!(retry_delay_ms(1_000), 300_000);
+        assert!((1..50).all(|n| retry_delay_ms(n) <= retry_delay_ms(n + 1)));
+    }
+}

@@ -58,7 +58,9 @@ pub fn get_object(state: State<'_, AppState>, id: Uuid) -> CmdResult<ObjectDetai
 
 #[tauri::command]
 pub fn create_object(state: State<'_, AppState>, object: NewObject) -> CmdResult<Uuid> {
-    Ok(store(&state).create_object(object)?)
+    let id = store(&state).create_object(object)?;
+    state.edited();
+    Ok(id)
 }
 
 #[tauri::command]
@@ -68,17 +70,23 @@ pub fn update_record(
     id: Uuid,
     fields: BTreeMap<String, serde_json::Value>,
 ) -> CmdResult<()> {
-    Ok(store(&state).update(entity, id, fields)?)
+    store(&state).update(entity, id, fields)?;
+    state.edited();
+    Ok(())
 }
 
 #[tauri::command]
 pub fn delete_record(state: State<'_, AppState>, entity: EntityKind, id: Uuid) -> CmdResult<()> {
-    Ok(store(&state).delete(entity, id)?)
+    store(&state).delete(entity, id)?;
+    state.edited();
+    Ok(())
 }
 
 #[tauri::command]
 pub fn add_element(state: State<'_, AppState>, element: NewElement) -> CmdResult<Uuid> {
-    Ok(store(&state).add_element(element)?)
+    let id = store(&state).add_element(element)?;
+    state.edited();
+    Ok(id)
 }
 
 /// Raw body: the photo's bytes. Headers `x-subject` (`object`|`element`)
@@ -98,7 +106,9 @@ pub fn attach_photo(state: State<'_, AppState>, request: Request<'_>) -> CmdResu
     };
     let subject_id = Uuid::parse_str(&header("x-subject-id"))
         .map_err(|_| CommandError::new("bad_request", "x-subject-id is not a UUID", Some("subject_id")))?;
-    Ok(store(&state).attach_photo(subject, subject_id, bytes)?)
+    let photo = store(&state).attach_photo(subject, subject_id, bytes)?;
+    state.edited();
+    Ok(photo)
 }
 
 /// The thumbnail as raw JPEG bytes (an `ArrayBuffer` in JS).
@@ -112,7 +122,9 @@ pub fn photo_thumbnail(state: State<'_, AppState>, sha256: String) -> CmdResult<
 
 #[tauri::command]
 pub fn submit_audit(state: State<'_, AppState>, object_id: Uuid) -> CmdResult<Uuid> {
-    Ok(store(&state).submit_audit(object_id)?)
+    let id = store(&state).submit_audit(object_id)?;
+    state.edited();
+    Ok(id)
 }
 
 #[tauri::command]
@@ -122,6 +134,12 @@ pub async fn sync_now(state: State<'_, AppState>, on_progress: Channel<SyncProgr
         let _ = on_progress.send(p);
     })
     .await
+}
+
+/// The webview says the network is back: sync soon.
+#[tauri::command]
+pub fn network_online(state: State<'_, AppState>) {
+    state.edited();
 }
 
 /// Unresolved conflicts on an object and its elements (as of the last sync).

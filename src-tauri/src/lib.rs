@@ -2,6 +2,7 @@
 //! `qadam-core`'s `Store`; only this crate knows IPC. The sync transport
 //! (HTTP) is in [`sync`].
 
+mod autosync;
 mod commands;
 pub mod error;
 pub mod sync;
@@ -16,6 +17,15 @@ pub struct AppState {
     pub store: Mutex<Store>,
     /// Held while a sync runs, so two never overlap.
     pub syncing: tokio::sync::Mutex<()>,
+    /// Wakes the automatic sync.
+    pub autosync: std::sync::Arc<tokio::sync::Notify>,
+}
+
+impl AppState {
+    /// Something was recorded: the automatic sync sends it soon.
+    pub fn edited(&self) {
+        self.autosync.notify_one();
+    }
 }
 
 /// Where the device store lives: `QADAM_DATA_DIR` when set (tests, several
@@ -40,6 +50,9 @@ fn settings_from_env(store: &Store) -> Result<(), qadam_core::StoreError> {
     if let Ok(v) = std::env::var("QADAM_TILE_URL") {
         s.tile_url = v;
     }
+    if let Ok(v) = std::env::var("QADAM_AUTO_SYNC") {
+        s.auto_sync = v != "0";
+    }
     if s != before {
         store.set_settings(&s)?;
     }
@@ -56,7 +69,13 @@ pub fn run() {
             qadam_core::checklist::install_from_env()?;
             let store = Store::open(&data_dir(app)?)?;
             settings_from_env(&store)?;
-            app.manage(AppState { store: Mutex::new(store), syncing: tokio::sync::Mutex::new(()) });
+            let wake = std::sync::Arc::new(tokio::sync::Notify::new());
+            app.manage(AppState {
+                store: Mutex::new(store),
+                syncing: tokio::sync::Mutex::new(()),
+                autosync: wake.clone(),
+            });
+            autosync::start(app.handle().clone(), wake);
             Ok(())
         })
         .invoke_handler(tauri::generate_handler![
@@ -75,6 +94,7 @@ pub fn run() {
             commands::sync_now,
             commands::enroll_device,
             commands::object_conflicts,
+            commands::network_online,
             commands::object_verdict,
             commands::preview_element,
             commands::normalize_measurements,

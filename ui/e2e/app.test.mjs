@@ -123,6 +123,8 @@ before(async () => {
       QADAM_DATA_DIR: dataDir,
       QADAM_SERVER_URL: `http://127.0.0.1:${serverPort}`,
       QADAM_CHECKLISTS_DIR: NGO_CHECKLISTS,
+      // Syncs start only when a test says so, until the auto-sync test turns it on.
+      QADAM_AUTO_SYNC: '0',
     },
   });
 });
@@ -431,6 +433,61 @@ test('6. the dashboard lists and maps the new object with its elements and photo
   } finally {
     await browser.close();
   }
+});
+
+/** Waits until the server holds a change of `field` to `value`. */
+async function serverHas(field, value, timeoutMs = 45000) {
+  const until = Date.now() + timeoutMs;
+  for (;;) {
+    const r = await fetch(`http://127.0.0.1:${serverPort}/api/v1/sync/pull?since=0&limit=5000`, {
+      headers: { authorization: `Bearer ${TOKEN}` },
+    }).catch(() => null);
+    if (r?.ok) {
+      const page = await r.json();
+      if (page.changes.some((c) => c.change.field === field && c.change.value === value)) return;
+    }
+    if (Date.now() > until) throw new Error(`the server never got ${field} = ${value}`);
+    await new Promise((res) => setTimeout(res, 500));
+  }
+}
+
+async function setAutoSync(on) {
+  await clickText('nav button', 'Настройки');
+  const box = await wd.waitFor('#set-autosync');
+  if ((await wd.exec(`return document.querySelector('#set-autosync').checked`)) !== on) await wd.clickElement(box);
+  await wd.click('#save-settings');
+  await wd.waitFor('#status', { text: (s) => s.length > 0 });
+}
+
+async function editRise(mm) {
+  await clickText('nav button', 'Кампании');
+  await clickText('.cards .card', 'Демо');
+  await clickText('#object-list li button', OBJECT_NAME);
+  const input = '#element-list li.element input[data-measure="rise_mm"]';
+  await wd.waitFor(input);
+  await wd.type(input, String(mm));
+  const form = await wd.exec(
+    `const f = document.querySelector(arguments[0]).closest('form'); return [...document.querySelectorAll('#element-list form')].indexOf(f)`,
+    [input],
+  );
+  const buttons = await wd.findAll('#element-list .save-measure');
+  await wd.clickElement(buttons[form]);
+  await waitValue(input, String(mm));
+}
+
+test('the app syncs by itself after an edit, and again when the server is back', async () => {
+  await setAutoSync(true);
+  await axe('the settings screen');
+  await editRise(455);
+  await serverHas('measurements.rise_mm', 455);
+  // The server goes away; the next edit waits, and arrives once it is back.
+  await stop(server);
+  await editRise(460);
+  await wd.waitFor('#autosync-status', { text: 'следующая попытка', timeoutMs: 30000 });
+  server = await startServer({ dir: serverDir, port: serverPort, demo: false });
+  await serverHas('measurements.rise_mm', 460);
+  await wd.waitFor('#pending', { text: (s) => /\b0\b.*\b0\b/.test(s), timeoutMs: 20000 });
+  await setAutoSync(false);
 });
 
 test('a revoked device is refused with a clear reason and keeps what it recorded', async () => {

@@ -41,6 +41,9 @@ pub struct Settings {
     pub tile_url: String,
     /// UI language: `ru`, `kk` or `en`.
     pub language: String,
+    /// Sync by itself: soon after each edit, periodically, and again with
+    /// growing pauses while the server cannot be reached.
+    pub auto_sync: bool,
 }
 
 impl Default for Settings {
@@ -51,6 +54,7 @@ impl Default for Settings {
             auditor_name: String::new(),
             tile_url: String::new(),
             language: "ru".into(),
+            auto_sync: true,
         }
     }
 }

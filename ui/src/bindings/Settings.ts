@@ -23,4 +23,9 @@ tile_url: string,
 /**
  * UI language: `ru`, `kk` or `en`.
  */
-language: string, };
+language: string, 
+/**
+ * Sync by itself: soon after each edit, periodically, and again with
+ * growing pauses while the server cannot be reached.
+ */
+auto_sync: boolean, };

@@ -1,6 +1,7 @@
 // Typed calls into the Tauri commands (src-tauri/src/commands.rs). Types
 // come from ../bindings, generated from the Rust types.
 import { invoke, Channel } from '@tauri-apps/api/core';
+import { listen } from '@tauri-apps/api/event';
 import type { Conflict } from '../bindings/Conflict';
 import type { EnrolledDevice } from '../bindings/EnrolledDevice';
 import type { Campaign } from '../bindings/Campaign';
@@ -43,6 +44,7 @@ async function call<T>(cmd: string, args?: Record<string, unknown> | Uint8Array,
 export const api = {
   appInfo: () => call<AppInfo>('app_info'),
   saveSettings: (settings: Settings) => call<void>('save_settings', { settings }),
+  networkOnline: () => call<void>('network_online'),
   objectConflicts: (id: string) => call<Conflict[]>('object_conflicts', { id }),
   enroll: (code: string, deviceName: string) => call<EnrolledDevice>('enroll_device', { code, deviceName }),
   campaigns: () => call<Campaign[]>('list_campaigns'),
@@ -91,4 +93,13 @@ export async function locate(): Promise<{ lat: number; lon: number; accuracy: nu
       { enableHighAccuracy: true, timeout: 8000, maximumAge: 60000 },
     );
   });
+}
+
+/** The outcome of a sync the app ran by itself. */
+export type AutoSyncOutcome = { ok: boolean; error: ErrorDetail | null; retry_in_ms: number | null };
+
+/** Listens to the automatic sync: each run's progress and outcome. */
+export async function onAutoSync(progress: (p: SyncProgress) => void, outcome: (o: AutoSyncOutcome) => void) {
+  await listen<SyncProgress>('sync-progress', (e) => progress(e.payload));
+  await listen<AutoSyncOutcome>('auto-sync', (e) => outcome(e.payload));
 }
