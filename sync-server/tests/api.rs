@@ -897,4 +897,17 @@ async fn every_endpoint_refuses_missing_wrong_revoked_and_other_campaign_credent
     assert_eq!(st, 200, "codes are read forgivingly (case, separators)");
     let (st, v) = s.call("POST", "/api/v1/devices/enroll", None, Some(serde_json::to_vec(&enroll).unwrap())).await;
     assert_eq!((st, v["error"]["code"].as_str()), (401, Some("bad_enrollment_code")));
+    // A disabled account's devices are refused, saying so.
+    std::thread::scope(|t| {
+        t.spawn(|| {
+            qadam_sync_server::store::accounts(&*s.state.store, |db| {
+                qadam_sync_server::store::accounts::disable_user(db, "aigul")
+            })
+            .unwrap()
+        })
+        .join()
+        .unwrap()
+    });
+    let (st, v) = s.call("GET", "/api/v1/sync/pull", Some(&aigul), None).await;
+    assert_eq!((st, v["error"]["code"].as_str()), (401, Some("account_disabled")), "{v}");
 }

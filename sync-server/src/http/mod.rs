@@ -399,15 +399,15 @@ async fn objects(
 ) -> Result<Json<Vec<ObjectSummary>>, AppError> {
     auth::require_coordinator(&p)?;
     let Query(q) = q.map_err(|e| AppError::bad("invalid_query", e.body_text(), Some("campaign".into())))?;
-    if let Some(c) = q.campaign.filter(|c| !p.can_read(*c)) {
-        return Err(AppError::forbidden(format!("campaign {c}: you are not a member of this campaign")));
+    if let Some(c) = q.campaign.filter(|c| !p.can_coordinate(*c)) {
+        return Err(AppError::forbidden(format!("campaign {c}: you do not coordinate this campaign")));
     }
     Ok(Json(
         blocking(move || {
             Ok(s.store
                 .objects(q.campaign)?
                 .into_iter()
-                .filter(|o| o.object.campaign_id.is_some_and(|c| p.can_read(c)))
+                .filter(|o| o.object.campaign_id.is_some_and(|c| p.can_coordinate(c)))
                 .collect())
         })
         .await?,
@@ -435,7 +435,7 @@ async fn object(
     Ok(Json(
         blocking(move || {
             let detail = s.store.object_detail(id)?;
-            if !detail.object.campaign_id.is_some_and(|c| p.can_read(c)) {
+            if !detail.object.campaign_id.is_some_and(|c| p.can_coordinate(c)) {
                 return Err(AppError::NotFound(format!("object {id}")));
             }
             let photos_pending = detail

@@ -1,0 +1,68 @@
+//! The admin command line, as an operator uses it: the real `qadam-server`
+//! binary on a temporary store.
+
+use std::io::Write;
+use std::process::{Command, Stdio};
+
+fn server(db: &str, args: &[&str], stdin: Option<&str>) -> (bool, String, String) {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_qadam-server"));
+    cmd.args(args).env("QADAM_DB", db).env_remove("QADAM_PASSWORD").env("RUST_LOG", "warn");
+    cmd.stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::piped());
+    let mut child = cmd.spawn().unwrap();
+    if let Some(input) = stdin {
+        child.stdin.take().unwrap().write_all(input.as_bytes()).unwrap();
+    }
+    let out = child.wait_with_output().unwrap();
+    (
+        out.status.success(),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+#[test]
+fn users_and_campaigns_from_the_command_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("server.db").display().to_string();
+    let (ok, out, err) = server(
+        &db,
+        &["user", "add", "--login", "aigerim", "--role", "coordinator", "--name", "Айгерим"],
+        Some("a long password\n"),
+    );
+    assert!(ok, "{err}");
+    assert!(out.contains("added aigerim (coordinator)"), "{out}");
+    // A short password, a taken login and an unknown role are refused, clearly.
+    let (ok, _, err) = server(&db, &["user", "add", "--login", "bolat", "--role", "auditor"], Some("short\n"));
+    assert!(!ok && err.contains("at least 8 characters"), "{err}");
+    let (ok, _, err) =
+        server(&db, &["user", "add", "--login", "aigerim", "--role", "auditor"], Some("another password\n"));
+    assert!(!ok && err.contains("taken"), "{err}");
+    let (ok, _, err) = server(&db, &["user", "add", "--login", "x", "--role", "boss"], Some("a long password\n"));
+    assert!(!ok && err.contains("boss"), "{err}");
+    let (ok, _, _) = server(&db, &["user", "add", "--login", "bolat", "--role", "auditor"], Some("bolat's password\n"));
+    assert!(ok);
+
+    let (ok, out, err) = server(&db, &["campaign", "add", "--name", "Алматы 2026", "--rule-set", "us-ada-2010"], None);
+    assert!(ok, "{err}");
+    let campaign = out.trim().to_string();
+    uuid::Uuid::parse_str(&campaign).expect("prints the new campaign's id");
+    let (ok, _, err) = server(&db, &["campaign", "add", "--name", "X", "--rule-set", "no-such-norm"], None);
+    assert!(!ok && err.contains("us-ada-2010"), "names the known rule sets: {err}");
+    let (ok, _, _) = server(
+        &db,
+        &["campaign", "members", "--campaign", &campaign, "--add", "aigerim", "--role", "coordinator"],
+        None,
+    );
+    assert!(ok);
+    let (ok, out, _) = server(&db, &["campaign", "members", "--campaign", &campaign, "--add", "bolat"], None);
+    assert!(ok);
+    assert_eq!(out.lines().collect::<Vec<_>>(), ["aigerim\tcoordinator\tАйгерим", "bolat\tauditor\tbolat"]);
+
+    let (ok, _, _) = server(&db, &["user", "disable", "--login", "bolat"], None);
+    assert!(ok);
+    let (_, out, _) = server(&db, &["user", "list"], None);
+    assert!(out.contains("aigerim\tcoordinator\tactive"), "{out}");
+    assert!(out.contains("bolat\tauditor\tdisabled"), "{out}");
+    let (ok, _, err) = server(&db, &["user", "disable", "--login", "nobody"], None);
+    assert!(!ok && err.contains("nobody"), "{err}");
+}
