@@ -9,6 +9,7 @@ pub mod change;
 pub mod checklist;
 pub mod demo;
 pub mod error;
+pub mod export;
 pub mod hlc;
 pub mod model;
 pub mod photo;

@@ -52,6 +52,21 @@ enum Command {
         #[command(subcommand)]
         action: UserAction,
     },
+    /// Export a campaign: `csv` writes PREFIX-objects.csv and
+    /// PREFIX-elements.csv (UTF-8 with BOM); `geojson` writes PREFIX.geojson
+    /// (RFC 7946), or standard output with `--out -`.
+    Export {
+        /// The store (SQLite file or PostgreSQL URL).
+        #[arg(long, env = "QADAM_DB")]
+        db: Option<String>,
+        #[arg(long, value_parser = ["csv", "geojson"])]
+        format: String,
+        #[arg(long)]
+        campaign: uuid::Uuid,
+        /// File name prefix (default `qadam-CAMPAIGN`).
+        #[arg(long)]
+        out: Option<String>,
+    },
     /// Manage campaigns and their members.
     Campaign {
         /// The store (SQLite file or PostgreSQL URL).
@@ -157,6 +172,33 @@ fn user_command(db: Option<String>, action: UserAction) -> anyhow::Result<()> {
     Ok(())
 }
 
+fn export_command(db: Option<String>, format: &str, campaign: uuid::Uuid, out: Option<String>) -> anyhow::Result<()> {
+    let store = open_store(db)?;
+    let objects = store.export(Some(campaign), &|_| true)?;
+    let prefix = out.unwrap_or_else(|| format!("qadam-{campaign}"));
+    let write = |path: String, body: String| -> anyhow::Result<()> {
+        std::fs::write(&path, body).with_context(|| format!("writing {path}"))?;
+        eprintln!("wrote {path}");
+        Ok(())
+    };
+    match format {
+        "csv" => {
+            write(format!("{prefix}-objects.csv"), qadam_core::export::objects_csv(&objects))?;
+            write(format!("{prefix}-elements.csv"), qadam_core::export::elements_csv(&objects))?;
+        }
+        _ => {
+            let body = serde_json::to_string_pretty(&qadam_core::export::geojson(&objects))?;
+            if prefix == "-" {
+                println!("{body}");
+            } else {
+                write(format!("{prefix}.geojson"), body)?;
+            }
+        }
+    }
+    eprintln!("{} objects", objects.len());
+    Ok(())
+}
+
 fn campaign_command(db: Option<String>, action: CampaignAction) -> anyhow::Result<()> {
     use qadam_sync_server::store::accounts::{self, MemberRole};
     let store = open_store(db)?;
@@ -207,6 +249,9 @@ async fn main() -> anyhow::Result<()> {
     qadam_core::checklist::install_from_env()?;
     match Cli::parse().command {
         Command::User { db, action } => tokio::task::spawn_blocking(move || user_command(db, action)).await?,
+        Command::Export { db, format, campaign, out } => {
+            tokio::task::spawn_blocking(move || export_command(db, &format, campaign, out)).await?
+        }
         Command::Campaign { db, action } => tokio::task::spawn_blocking(move || campaign_command(db, action)).await?,
         Command::Serve { db, listen, demo, token, photos, dashboard_dir, demo_password } => {
             let dashboard_dir = dashboard_dir.or_else(|| {

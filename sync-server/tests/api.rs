@@ -481,7 +481,8 @@ async fn every_documented_operation_answers_and_bodies_match_the_openapi_schemas
             .replace("{sha256}", &sha)
             .replace("{id}", &object.to_string())
             .replace("{conflict}", "1")
-            .replace("{device}", &device);
+            .replace("{device}", &device)
+            .replace("{file}", "objects.geojson");
         let method = reqwest::Method::from_bytes(op.method.to_uppercase().as_bytes()).unwrap();
         let mut req = s.http.request(method, s.url(&path)).bearer_auth(TOKEN);
         req = match (op.method, op.path) {
@@ -799,6 +800,7 @@ async fn every_endpoint_refuses_missing_wrong_revoked_and_other_campaign_credent
         ("PATCH", format!("/api/v1/photos/{sha}"), Some(jpeg.clone())),
         ("GET", format!("/api/v1/photos/{sha}/thumb"), None),
         ("GET", "/api/v1/me".into(), None),
+        ("GET", "/api/v1/exports/objects.csv".into(), None),
         ("POST", "/api/v1/enrollments".into(), Some(br#"{"login":"aigul"}"#.to_vec())),
         ("GET", "/api/v1/devices".into(), None),
         ("POST", format!("/api/v1/devices/{revoked_id}/revoke"), None),
@@ -840,7 +842,11 @@ async fn every_endpoint_refuses_missing_wrong_revoked_and_other_campaign_credent
     let (st, _) = s.call("GET", &format!("/api/v1/photos/{sha}"), Some(&aigul), None).await;
     assert_eq!(st, 200);
     // Auditors do not use the dashboard; administrators' endpoints are theirs.
-    for (method, path) in [("GET", "/api/v1/objects".to_string()), ("GET", "/api/v1/devices".into())] {
+    for (method, path) in [
+        ("GET", "/api/v1/objects".to_string()),
+        ("GET", "/api/v1/devices".into()),
+        ("GET", "/api/v1/exports/objects.csv".into()),
+    ] {
         let (st, _) = s.call(method, &path, Some(&aigul), None).await;
         assert_eq!(st, 403, "{method} {path} as an auditor");
     }
@@ -910,4 +916,54 @@ async fn every_endpoint_refuses_missing_wrong_revoked_and_other_campaign_credent
     });
     let (st, v) = s.call("GET", "/api/v1/sync/pull", Some(&aigul), None).await;
     assert_eq!((st, v["error"]["code"].as_str()), (401, Some("account_disabled")), "{v}");
+}
+
+#[tokio::test]
+async fn exports_parse_with_independent_readers() {
+    let s = Server::start().await;
+    let batch = demo::demo_campaign(5);
+    assert_eq!(s.push(&batch).await.0, 200);
+    let get = |file: &str| {
+        let url = s.url(&format!("/api/v1/exports/{file}?campaign={}", demo::demo_campaign_id()));
+        s.http.get(url).bearer_auth(TOKEN).send()
+    };
+    // Objects CSV: a BOM for Excel, then RFC 4180 that the `csv` crate reads.
+    let r = get("objects.csv").await.unwrap();
+    assert_eq!(r.status(), 200);
+    assert!(r.headers()["content-type"].to_str().unwrap().starts_with("text/csv"));
+    assert!(r.headers()["content-disposition"].to_str().unwrap().contains("attachment"));
+    let bytes = r.bytes().await.unwrap();
+    assert_eq!(&bytes[..3], b"\xEF\xBB\xBF", "UTF-8 byte-order mark");
+    let mut rd = csv::Reader::from_reader(&bytes[3..]);
+    let header = rd.headers().unwrap().clone();
+    for col in ["id", "name", "district", "lat_deg", "lon_deg", "status_K", "status_U", "wheelchair_map"] {
+        assert!(header.iter().any(|h| h == col), "{col} in {header:?}");
+    }
+    let rows: Vec<csv::StringRecord> = rd.records().map(Result::unwrap).collect();
+    assert_eq!(rows.len(), 5);
+    let k = header.iter().position(|h| h == "status_K").unwrap();
+    assert!(rows.iter().all(|r| ["DP", "DCH", "DU", "VND"].contains(&&r[k])), "statuses are codes");
+    // Measurements CSV: one row per measured field, eight columns each.
+    let bytes = get("elements.csv").await.unwrap().bytes().await.unwrap();
+    let mut rd = csv::Reader::from_reader(&bytes[3..]);
+    let rows: Vec<csv::StringRecord> = rd.records().map(Result::unwrap).collect();
+    assert!(!rows.is_empty());
+    assert!(rows.iter().all(|r| r.len() == 8 && ["mm", "permille", "flag", "count"].contains(&&r[6])));
+    // GeoJSON (RFC 7946): a FeatureCollection of Points, longitude first.
+    let r = get("objects.geojson").await.unwrap();
+    assert_eq!(r.headers()["content-type"], "application/geo+json");
+    let g: Value = r.json().await.unwrap();
+    assert_eq!(g["type"], "FeatureCollection");
+    let features = g["features"].as_array().unwrap();
+    assert_eq!(features.len(), 5);
+    for f in features {
+        assert_eq!(f["type"], "Feature");
+        assert_eq!(f["geometry"]["type"], "Point");
+        let c = f["geometry"]["coordinates"].as_array().unwrap();
+        let (lon, lat) = (c[0].as_f64().unwrap(), c[1].as_f64().unwrap());
+        assert!((76.0..78.0).contains(&lon) && (43.0..44.0).contains(&lat), "Almaty, lon first: {c:?}");
+    }
+    // An unknown export is a clear 404.
+    let r = get("objects.xlsx").await.unwrap();
+    assert_eq!(r.status(), 404);
 }

@@ -65,4 +65,16 @@ fn users_and_campaigns_from_the_command_line() {
     assert!(out.contains("bolat\tauditor\tdisabled"), "{out}");
     let (ok, _, err) = server(&db, &["user", "disable", "--login", "nobody"], None);
     assert!(!ok && err.contains("nobody"), "{err}");
+
+    // Exports of the (empty) campaign: CSV files with their headers, GeoJSON.
+    let prefix = dir.path().join("out").display().to_string();
+    let (ok, _, err) = server(&db, &["export", "--format", "csv", "--campaign", &campaign, "--out", &prefix], None);
+    assert!(ok, "{err}");
+    let objects = std::fs::read_to_string(format!("{prefix}-objects.csv")).unwrap();
+    assert!(objects.starts_with('\u{feff}') && objects.contains("status_K"), "{objects}");
+    assert!(std::fs::read_to_string(format!("{prefix}-elements.csv")).unwrap().contains("object_id"));
+    let (ok, out, _) = server(&db, &["export", "--format", "geojson", "--campaign", &campaign, "--out", "-"], None);
+    assert!(ok);
+    let g: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(g["type"], "FeatureCollection");
 }

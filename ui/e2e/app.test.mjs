@@ -6,6 +6,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
+import { readFileSync } from 'node:fs';
 import { chromium } from 'playwright-core';
 import { WebDriver } from './webdriver.mjs';
 import {
@@ -396,6 +397,10 @@ test('6. the dashboard lists and maps the new object with its elements and photo
     assert.equal(await page.locator('#objects tbody tr').count(), 37);
     assert.ok((await page.locator('.leaflet-interactive').count()) >= 37, 'the map shows every object');
     await runAxe(page, 'the dashboard object list');
+    // The objects export downloads as a CSV that starts with a BOM.
+    const [download] = await Promise.all([page.waitForEvent('download'), page.click('a.export[href*="objects.csv"]')]);
+    const csvText = readFileSync(await download.path(), 'utf8');
+    assert.ok(csvText.startsWith('\uFEFF') && csvText.includes(OBJECT_NAME), 'the new object is in the CSV export');
     await row.getByRole('link').click();
     await page.locator('#object-title', { hasText: OBJECT_NAME }).waitFor();
     assert.equal(await page.locator('.element').count(), 2);

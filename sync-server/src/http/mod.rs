@@ -62,6 +62,7 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/conflicts/{conflict}/resolve", post(resolve_conflict))
         .route("/objects", get(objects))
         .route("/objects/{id}", get(object))
+        .route("/exports/{file}", get(export))
         .route("/me", get(auth::me))
         .route("/enrollments", post(auth::create_enrollment))
         .route("/devices", get(auth::devices))
@@ -449,4 +450,37 @@ async fn object(
         })
         .await?,
     ))
+}
+
+/// Renders an export from the objects.
+type Render = fn(&[qadam_core::export::ExportObject]) -> Vec<u8>;
+
+/// Exports of the campaigns the caller coordinates (or of one, with
+/// `?campaign=ID`): `objects.csv`, `elements.csv` (UTF-8 with BOM, for
+/// Excel) and `objects.geojson` (RFC 7946).
+async fn export(
+    State(s): State<Arc<AppState>>,
+    Extension(p): Extension<Principal>,
+    Path(file): Path<String>,
+    q: Result<Query<ObjectsQuery>, axum::extract::rejection::QueryRejection>,
+) -> Result<Response, AppError> {
+    auth::require_coordinator(&p)?;
+    let Query(q) = q.map_err(|e| AppError::bad("invalid_query", e.body_text(), Some("campaign".into())))?;
+    if let Some(c) = q.campaign.filter(|c| !p.can_coordinate(*c)) {
+        return Err(AppError::forbidden(format!("campaign {c}: you do not coordinate this campaign")));
+    }
+    let (mime, render): (&str, Render) = match file.as_str() {
+        "objects.csv" => ("text/csv; charset=utf-8", |o| qadam_core::export::objects_csv(o).into_bytes()),
+        "elements.csv" => ("text/csv; charset=utf-8", |o| qadam_core::export::elements_csv(o).into_bytes()),
+        "objects.geojson" => ("application/geo+json", |o| qadam_core::export::geojson(o).to_string().into_bytes()),
+        other => {
+            return Err(AppError::NotFound(format!(
+                "the export `{other}` (objects.csv, elements.csv, objects.geojson)"
+            )))
+        }
+    };
+    let objects = blocking(move || Ok(s.store.export(q.campaign, &|c| p.can_coordinate(c))?)).await?;
+    let body = render(&objects);
+    let disposition = format!("attachment; filename=\"qadam-{file}\"");
+    Ok(([(header::CONTENT_TYPE, mime.to_string()), (header::CONTENT_DISPOSITION, disposition)], body).into_response())
 }

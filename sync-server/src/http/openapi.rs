@@ -174,6 +174,15 @@ pub const OPERATIONS: &[Operation] = &[
     },
     Operation {
         method: "get",
+        path: "/api/v1/exports/{file}",
+        summary: "Export the caller's coordinated campaigns (?campaign=ID for one): objects.csv, elements.csv (UTF-8 BOM), objects.geojson (RFC 7946)",
+        request: None,
+        status: 200,
+        response: None,
+        auth: true,
+    },
+    Operation {
+        method: "get",
         path: "/api/v1/me",
         summary: "Who is calling: user, role, campaigns",
         request: None,
@@ -301,16 +310,20 @@ pub fn document() -> Value {
         if op.auth {
             o["security"] = json!([{"bearer": []}, {"session": []}]);
         }
-        let params: Vec<Value> = [
+        let mut params: Vec<Value> = [
             ("sha256", json!({"type": "string", "pattern": "^[0-9a-f]{64}$"})),
             ("id", json!({"type": "string", "format": "uuid"})),
             ("device", json!({"type": "string", "format": "uuid"})),
             ("conflict", json!({"type": "integer", "minimum": 1})),
+            ("file", json!({"enum": ["objects.csv", "elements.csv", "objects.geojson"]})),
         ]
         .into_iter()
         .filter(|(p, _)| op.path.contains(&format!("{{{p}}}")))
         .map(|(p, schema)| json!({"name": p, "in": "path", "required": true, "schema": schema}))
         .collect();
+        if op.path == "/api/v1/objects" || op.path.starts_with("/api/v1/exports") {
+            params.push(json!({"name": "campaign", "in": "query", "required": false, "schema": {"type": "string", "format": "uuid"}}));
+        }
         if !params.is_empty() {
             o["parameters"] = Value::Array(params);
         }

@@ -73,6 +73,30 @@ pub trait SyncStore: Send + Sync {
     /// Number of stored changes and photos (for tests and health).
     fn counts(&self) -> Result<(i64, i64), StoreError>;
 
+    /// Objects with their elements, photo counts and verdicts, for exports:
+    /// of the campaigns `allowed` says yes to, or of one campaign.
+    fn export(
+        &self,
+        campaign: Option<Uuid>,
+        allowed: &dyn Fn(Uuid) -> bool,
+    ) -> Result<Vec<qadam_core::export::ExportObject>, StoreError> {
+        let mut out = Vec::new();
+        for summary in self.objects(campaign)? {
+            if !summary.object.campaign_id.is_some_and(allowed) {
+                continue;
+            }
+            let detail = self.object_detail(summary.object.id)?;
+            let verdict = self.verdict(summary.object.id)?;
+            out.push(qadam_core::export::ExportObject {
+                object: detail.object,
+                elements: detail.elements,
+                photo_count: summary.photo_count,
+                verdict,
+            });
+        }
+        Ok(out)
+    }
+
     /// Resolves a conflict with `value`: an ordinary change by the
     /// coordinator, stamped after both writes and having seen everything, so
     /// it wins and syncs back to every device. Idempotent: a resolved
