@@ -173,6 +173,127 @@ pub fn geojson(objects: &[ExportObject]) -> Value {
     json!({"type": "FeatureCollection", "features": features})
 }
 
+/// OSM tags for one object, from its elements and verdict, as a mapper
+/// would set them: `wheelchair=yes|limited|no` from the wheelchair map
+/// status, then what the elements say (`entrance`, `door`, `width` in
+/// metres, `ramp:wheelchair`, `tactile_paving`, `step_count`, `handrail`,
+/// `toilets:wheelchair`). Tags nothing was measured for are left out.
+pub fn osm_tags(e: &ExportObject) -> Vec<(String, String)> {
+    use crate::model::ElementKind;
+    let mut tags: Vec<(String, String)> = Vec::new();
+    let mut tag = |k: &str, v: String| {
+        if !tags.iter().any(|(key, _)| key == k) {
+            tags.push((k.to_string(), v));
+        }
+    };
+    if !e.object.name.is_empty() {
+        tag("name", e.object.name.clone());
+    }
+    let wheelchair = match e.verdict.wheelchair_map {
+        crate::rules::MapStatus::FullyAccessible => "yes",
+        crate::rules::MapStatus::PartiallyAccessible => "limited",
+        crate::rules::MapStatus::NotAccessible => "no",
+    };
+    tag("wheelchair", wheelchair.into());
+    let of = |kind: ElementKind| e.elements.iter().filter(move |el| el.kind.as_ref() == Some(&kind));
+    let flag = |el: &Element, name: &str| match el.measurements.get(name) {
+        Some(MeasuredValue::Flag(b)) => Some(*b),
+        _ => None,
+    };
+    let number = |el: &Element, name: &str| match el.measurements.get(name) {
+        Some(MeasuredValue::Integer(n)) => Some(*n),
+        _ => None,
+    };
+    let blocks_wheelchair = |el: &Element| {
+        e.verdict.results.iter().any(|r| {
+            r.element_id == el.id
+                && r.outcome == Outcome::Fail
+                && r.affects.get(&DisabilityCategory::K) == Some(&crate::rules::Effect::Blocks)
+        })
+    };
+    if of(ElementKind::ENTRANCE).next().is_some() {
+        tag("entrance", "main".into());
+    }
+    if let Some(door) = of(ElementKind::DOOR).next() {
+        tag("door", "yes".into());
+        if let Some(w) = number(door, "clear_width_mm") {
+            tag("width", format!("{:.2}", f64::from(w) / 1000.0));
+        }
+        if let Some(a) = flag(door, "automatic") {
+            tag("automatic_door", if a { "yes" } else { "no" }.into());
+        }
+    }
+    if let Some(ramp) = of(ElementKind::RAMP).next() {
+        tag("ramp:wheelchair", if blocks_wheelchair(ramp) { "no" } else { "yes" }.into());
+        if let Some(h) = flag(ramp, "handrails_both_sides") {
+            tag("handrail", if h { "yes" } else { "no" }.into());
+        }
+    }
+    if let Some(t) = of(ElementKind::TACTILE_NAVIGATION).next() {
+        if let Some(p) = flag(t, "present") {
+            tag("tactile_paving", if p { "yes" } else { "no" }.into());
+        }
+    }
+    if let Some(st) = of(ElementKind::STAIRS).next() {
+        if let Some(n) = number(st, "step_count") {
+            tag("step_count", n.to_string());
+        }
+        if let Some(h) = flag(st, "handrails_both_sides") {
+            tag("handrail", if h { "yes" } else { "no" }.into());
+        }
+    }
+    if let Some(toilet) = of(ElementKind::TOILET).next() {
+        tag("toilets:wheelchair", if blocks_wheelchair(toilet) { "no" } else { "yes" }.into());
+    }
+    tags
+}
+
+/// `YYYY-MM-DD` of a unix time in milliseconds, in UTC.
+pub fn date_utc(ms: u64) -> String {
+    // Days since 1970-01-01 to a civil date (Howard Hinnant's algorithm).
+    let z = (ms / 86_400_000) as i64 + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1_460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    let y = yoe + era * 400 + i64::from(m <= 2);
+    format!("{y:04}-{m:02}-{d:02}")
+}
+
+fn xml_escape(s: &str) -> String {
+    s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;").replace('\'', "&apos;")
+}
+
+/// An OSM XML file (API 0.6) a mapper opens in JOSM to review: one new node
+/// (negative id) per placed object with its tags and `source`/`check_date`.
+/// Nothing is uploaded; objects without a location are left out.
+pub fn osm_xml(objects: &[ExportObject], check_date: &str) -> String {
+    let mut out = String::from(
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<osm version=\"0.6\" generator=\"Qadam\" upload=\"never\">\n",
+    );
+    for (i, e) in objects.iter().enumerate() {
+        let Some(loc) = e.object.location else { continue };
+        out.push_str(&format!(
+            "  <node id=\"-{}\" visible=\"true\" lat=\"{:.7}\" lon=\"{:.7}\">\n",
+            i + 1,
+            loc.lat_deg,
+            loc.lon_deg
+        ));
+        let mut tags = osm_tags(e);
+        tags.push(("source".into(), "survey;Qadam accessibility audit".into()));
+        tags.push(("check_date".into(), check_date.to_string()));
+        for (k, v) in tags {
+            out.push_str(&format!("    <tag k=\"{}\" v=\"{}\"/>\n", xml_escape(&k), xml_escape(&v)));
+        }
+        out.push_str("  </node>\n");
+    }
+    out.push_str("</osm>\n");
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -197,6 +318,24 @@ mod tests {
         assert!(csv.contains("\"Школа № 5, \"\"главный\"\" вход\""), "{csv}");
         assert!(csv.lines().next().unwrap().contains("status_K"));
         assert!(elements_csv(&sample()).lines().count() > 1);
+    }
+
+    #[test]
+    fn osm_tags_follow_the_verdict_and_the_elements() {
+        let objects = sample();
+        let tags = osm_tags(&objects[0]);
+        let get = |k: &str| tags.iter().find(|(key, _)| key == k).map(|(_, v)| v.as_str());
+        assert!(matches!(get("wheelchair"), Some("yes" | "limited" | "no")));
+        let xml = osm_xml(&objects, "2026-11-24");
+        assert!(xml.contains("<osm version=\"0.6\"") && xml.contains("lon=\"76.9500000\""));
+        assert!(xml.contains("&quot;главный&quot;"), "names are escaped: {xml}");
+    }
+
+    #[test]
+    fn dates_are_civil_utc() {
+        assert_eq!(date_utc(0), "1970-01-01");
+        assert_eq!(date_utc(1_795_513_377_897), "2026-11-24");
+        assert_eq!(date_utc(951_782_400_000), "2000-02-29");
     }
 
     #[test]

@@ -54,12 +54,13 @@ enum Command {
     },
     /// Export a campaign: `csv` writes PREFIX-objects.csv and
     /// PREFIX-elements.csv (UTF-8 with BOM); `geojson` writes PREFIX.geojson
-    /// (RFC 7946), or standard output with `--out -`.
+    /// (RFC 7946) and `osm` PREFIX.osm (OSM tags per object, for review in
+    /// JOSM), or standard output with `--out -`.
     Export {
         /// The store (SQLite file or PostgreSQL URL).
         #[arg(long, env = "QADAM_DB")]
         db: Option<String>,
-        #[arg(long, value_parser = ["csv", "geojson"])]
+        #[arg(long, value_parser = ["csv", "geojson", "osm"])]
         format: String,
         #[arg(long)]
         campaign: uuid::Uuid,
@@ -187,11 +188,15 @@ fn export_command(db: Option<String>, format: &str, campaign: uuid::Uuid, out: O
             write(format!("{prefix}-elements.csv"), qadam_core::export::elements_csv(&objects))?;
         }
         _ => {
-            let body = serde_json::to_string_pretty(&qadam_core::export::geojson(&objects))?;
+            let (body, ext) = if format == "osm" {
+                (qadam_core::export::osm_xml(&objects, &qadam_core::export::date_utc(qadam_core::hlc::now_ms())), "osm")
+            } else {
+                (serde_json::to_string_pretty(&qadam_core::export::geojson(&objects))?, "geojson")
+            };
             if prefix == "-" {
                 println!("{body}");
             } else {
-                write(format!("{prefix}.geojson"), body)?;
+                write(format!("{prefix}.{ext}"), body)?;
             }
         }
     }

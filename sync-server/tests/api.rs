@@ -963,6 +963,21 @@ async fn exports_parse_with_independent_readers() {
         let (lon, lat) = (c[0].as_f64().unwrap(), c[1].as_f64().unwrap());
         assert!((76.0..78.0).contains(&lon) && (43.0..44.0).contains(&lat), "Almaty, lon first: {c:?}");
     }
+    // OSM XML for JOSM, read by an independent XML parser.
+    let r = get("objects.osm").await.unwrap();
+    assert_eq!(r.status(), 200);
+    let text = r.text().await.unwrap();
+    let doc = roxmltree::Document::parse(&text).unwrap();
+    let root = doc.root_element();
+    assert_eq!((root.tag_name().name(), root.attribute("version")), ("osm", Some("0.6")));
+    let nodes: Vec<_> = root.children().filter(|n| n.has_tag_name("node")).collect();
+    assert_eq!(nodes.len(), 5);
+    for n in &nodes {
+        assert!(n.attribute("id").unwrap().starts_with('-'), "new nodes have negative ids");
+        let tag = |k: &str| n.children().find(|t| t.attribute("k") == Some(k)).and_then(|t| t.attribute("v"));
+        assert!(matches!(tag("wheelchair"), Some("yes" | "limited" | "no")));
+        assert!(tag("name").is_some() && tag("check_date").is_some());
+    }
     // An unknown export is a clear 404.
     let r = get("objects.xlsx").await.unwrap();
     assert_eq!(r.status(), 404);

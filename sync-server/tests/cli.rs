@@ -77,4 +77,6 @@ fn users_and_campaigns_from_the_command_line() {
     assert!(ok);
     let g: serde_json::Value = serde_json::from_str(&out).unwrap();
     assert_eq!(g["type"], "FeatureCollection");
+    let (ok, out, _) = server(&db, &["export", "--format", "osm", "--campaign", &campaign, "--out", "-"], None);
+    assert!(ok && out.contains("<osm version=\"0.6\""), "{out}");
 }
