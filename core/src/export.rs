@@ -248,6 +248,132 @@ pub fn osm_tags(e: &ExportObject) -> Vec<(String, String)> {
     tags
 }
 
+/// A11yJSON (the open standard of accessibility.cloud and Wheelmap): one
+/// `PlaceInfo` per placed object. Statuses become `accessibleWith` (ДП →
+/// true, ВНД → false, otherwise not stated) and the wheelchair grade; the
+/// elements become entrances with their door and steps, restrooms and
+/// pathways, lengths as `{value, unit: "mm"}`.
+pub fn a11yjson(objects: &[ExportObject]) -> Value {
+    use crate::model::ElementKind;
+    let places: Vec<Value> = objects
+        .iter()
+        .filter_map(|e| {
+            let loc = e.object.location?;
+            let o = &e.object;
+            let of = |kind: ElementKind| e.elements.iter().filter(move |el| el.kind.as_ref() == Some(&kind));
+            let flag = |el: &Element, name: &str| match el.measurements.get(name) {
+                Some(MeasuredValue::Flag(b)) => Some(*b),
+                _ => None,
+            };
+            let mm = |el: &Element, name: &str| match el.measurements.get(name) {
+                Some(MeasuredValue::Integer(n)) => Some(json!({"value": n, "unit": "mm"})),
+                _ => None,
+            };
+            let blocks_wheelchair = |el: &Element| {
+                e.verdict.results.iter().any(|r| {
+                    r.element_id == el.id
+                        && r.outcome == Outcome::Fail
+                        && r.affects.get(&DisabilityCategory::K) == Some(&crate::rules::Effect::Blocks)
+                })
+            };
+            let mut with = serde_json::Map::new();
+            for (c, key) in [
+                (DisabilityCategory::K, "wheelchair"),
+                (DisabilityCategory::O, "mobilityImpairment"),
+                (DisabilityCategory::S, "visualImpairment"),
+                (DisabilityCategory::G, "hearingImpairment"),
+                (DisabilityCategory::U, "learningImpairment"),
+            ] {
+                match e.verdict.by_category.get(&c) {
+                    Some(CategoryStatus::Full) => {
+                        with.insert(key.into(), json!(true));
+                    }
+                    Some(CategoryStatus::NotAccessible) => {
+                        with.insert(key.into(), json!(false));
+                    }
+                    _ => {}
+                }
+            }
+            let grade = match e.verdict.wheelchair_map {
+                crate::rules::MapStatus::FullyAccessible => "fully",
+                crate::rules::MapStatus::PartiallyAccessible => "partially",
+                crate::rules::MapStatus::NotAccessible => "not",
+            };
+            let has_ramp = of(ElementKind::RAMP).next().is_some();
+            let door = of(ElementKind::DOOR).next().map(|d| {
+                let mut door = serde_json::Map::new();
+                for (key, v) in [("width", mm(d, "clear_width_mm")), ("thresholdHeight", mm(d, "threshold_mm"))] {
+                    if let Some(v) = v {
+                        door.insert(key.into(), v);
+                    }
+                }
+                for (key, v) in
+                    [("isAutomatic", flag(d, "automatic")), ("hasClearMarkingOnGlassDoor", flag(d, "glass_marked"))]
+                {
+                    if let Some(v) = v {
+                        door.insert(key.into(), json!(v));
+                    }
+                }
+                Value::Object(door)
+            });
+            let entrances: Vec<Value> = of(ElementKind::ENTRANCE)
+                .enumerate()
+                .map(|(i, en)| {
+                    let mut p = json!({"isMainEntrance": i == 0, "hasFixedRamp": has_ramp});
+                    if let Some(step) = flag(en, "has_step") {
+                        p["isLevel"] = json!(!step);
+                    }
+                    if let Some(d) = &door {
+                        p["door"] = d.clone();
+                    }
+                    json!({"properties": p})
+                })
+                .collect();
+            let restrooms: Vec<Value> = of(ElementKind::TOILET)
+                .map(|t| {
+                    let mut r = json!({"isAccessibleWithWheelchair": !blocks_wheelchair(t)});
+                    if let Some(g) = flag(t, "grab_bars_both_sides") {
+                        r["hasSupportRails"] = json!(g);
+                    }
+                    r
+                })
+                .collect();
+            let mut accessibility = json!({"accessibleWith": with, "wheelchairAccessibilityGrade": grade});
+            if !entrances.is_empty() {
+                accessibility["entrances"] = json!(entrances);
+            }
+            if !restrooms.is_empty() {
+                accessibility["restrooms"] = json!(restrooms);
+            }
+            if let Some(w) = of(ElementKind::APPROACH_PATH).find_map(|p| mm(p, "width_mm")) {
+                accessibility["pathways"] = json!({"width": w});
+            }
+            if let Some(w) = of(ElementKind::CORRIDOR).find_map(|c| mm(c, "width_mm")) {
+                accessibility["pathwaysInside"] = json!({"width": w});
+            }
+            let mut address = json!({"countryCode": "KAZ", "city": {"ru": "Алматы", "kk": "Алматы", "en": "Almaty"}});
+            if !o.address.is_empty() {
+                address["text"] = json!({"ru": o.address});
+            }
+            if let Some(d) = &o.district {
+                address["district"] = json!({"en": enum_text(d)});
+            }
+            Some(json!({
+                "geometry": {"type": "Point", "coordinates": [loc.lon_deg, loc.lat_deg]},
+                "properties": {
+                    "name": {"ru": o.name},
+                    "category": o.category.as_ref().map(enum_text).unwrap_or_else(|| "undefined".into()),
+                    "address": address,
+                    "originalId": o.id.to_string(),
+                    "sourceId": "qadam",
+                    "accessibility": accessibility,
+                }
+            }))
+        })
+        .collect();
+    Value::Array(places)
+}
+
 /// `YYYY-MM-DD` of a unix time in milliseconds, in UTC.
 pub fn date_utc(ms: u64) -> String {
     // Days since 1970-01-01 to a civil date (Howard Hinnant's algorithm).

@@ -60,7 +60,7 @@ enum Command {
         /// The store (SQLite file or PostgreSQL URL).
         #[arg(long, env = "QADAM_DB")]
         db: Option<String>,
-        #[arg(long, value_parser = ["csv", "geojson", "osm"])]
+        #[arg(long, value_parser = ["csv", "geojson", "a11yjson", "osm"])]
         format: String,
         #[arg(long)]
         campaign: uuid::Uuid,
@@ -188,10 +188,13 @@ fn export_command(db: Option<String>, format: &str, campaign: uuid::Uuid, out: O
             write(format!("{prefix}-elements.csv"), qadam_core::export::elements_csv(&objects))?;
         }
         _ => {
-            let (body, ext) = if format == "osm" {
-                (qadam_core::export::osm_xml(&objects, &qadam_core::export::date_utc(qadam_core::hlc::now_ms())), "osm")
-            } else {
-                (serde_json::to_string_pretty(&qadam_core::export::geojson(&objects))?, "geojson")
+            let (body, ext) = match format {
+                "osm" => (
+                    qadam_core::export::osm_xml(&objects, &qadam_core::export::date_utc(qadam_core::hlc::now_ms())),
+                    "osm",
+                ),
+                "a11yjson" => (serde_json::to_string_pretty(&qadam_core::export::a11yjson(&objects))?, "a11y.json"),
+                _ => (serde_json::to_string_pretty(&qadam_core::export::geojson(&objects))?, "geojson"),
             };
             if prefix == "-" {
                 println!("{body}");

@@ -473,12 +473,13 @@ async fn export(
         "objects.csv" => ("text/csv; charset=utf-8", |o| qadam_core::export::objects_csv(o).into_bytes()),
         "elements.csv" => ("text/csv; charset=utf-8", |o| qadam_core::export::elements_csv(o).into_bytes()),
         "objects.geojson" => ("application/geo+json", |o| qadam_core::export::geojson(o).to_string().into_bytes()),
+        "objects.a11yjson" => ("application/json", |o| qadam_core::export::a11yjson(o).to_string().into_bytes()),
         "objects.osm" => ("application/x-osm+xml", |o| {
             qadam_core::export::osm_xml(o, &qadam_core::export::date_utc(qadam_core::hlc::now_ms())).into_bytes()
         }),
         other => {
             return Err(AppError::NotFound(format!(
-                "the export `{other}` (objects.csv, elements.csv, objects.geojson, objects.osm)"
+                "the export `{other}` (objects.csv, elements.csv, objects.geojson, objects.a11yjson, objects.osm)"
             )))
         }
     };

@@ -175,7 +175,7 @@ pub const OPERATIONS: &[Operation] = &[
     Operation {
         method: "get",
         path: "/api/v1/exports/{file}",
-        summary: "Export the caller's coordinated campaigns (?campaign=ID for one): objects.csv, elements.csv (UTF-8 BOM), objects.geojson (RFC 7946), objects.osm (OSM tags for JOSM)",
+        summary: "Export the caller's coordinated campaigns (?campaign=ID for one): objects.csv, elements.csv (UTF-8 BOM), objects.geojson (RFC 7946), objects.a11yjson (A11yJSON PlaceInfo), objects.osm (OSM tags for JOSM)",
         request: None,
         status: 200,
         response: None,
@@ -315,7 +315,10 @@ pub fn document() -> Value {
             ("id", json!({"type": "string", "format": "uuid"})),
             ("device", json!({"type": "string", "format": "uuid"})),
             ("conflict", json!({"type": "integer", "minimum": 1})),
-            ("file", json!({"enum": ["objects.csv", "elements.csv", "objects.geojson", "objects.osm"]})),
+            (
+                "file",
+                json!({"enum": ["objects.csv", "elements.csv", "objects.geojson", "objects.a11yjson", "objects.osm"]}),
+            ),
         ]
         .into_iter()
         .filter(|(p, _)| op.path.contains(&format!("{{{p}}}")))

@@ -1,0 +1,43 @@
+// The A11yJSON export, validated with the schema from the npm package
+// `@sozialhelden/a11yjson` (the standard's own definitions, through its
+// simpl-schema): every PlaceInfo of the demo campaign must be valid.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { getPlaceInfoSchemaDefinition } from '@sozialhelden/a11yjson';
+import SimpleSchema from '@sozialhelden/simpl-schema';
+import { TOKEN, tempDir, freePort, startServer, stop } from './harness.mjs';
+
+let server, port;
+
+before(async () => {
+  port = await freePort();
+  server = await startServer({ dir: tempDir('qadam-a11yjson-'), port });
+});
+
+after(async () => {
+  await stop(server);
+});
+
+test('the A11yJSON export is valid against the A11yJSON schema', async () => {
+  const r = await fetch(`http://127.0.0.1:${port}/api/v1/exports/objects.a11yjson`, {
+    headers: { authorization: `Bearer ${TOKEN}` },
+  });
+  assert.equal(r.status, 200);
+  const places = await r.json();
+  assert.equal(places.length, 36, 'every placed demo object');
+  const schema = new SimpleSchema(getPlaceInfoSchemaDefinition());
+  for (const place of places) {
+    const ctx = schema.newContext();
+    ctx.validate(place);
+    assert.ok(ctx.isValid(), `${place.properties.name.ru}: ${JSON.stringify(ctx.validationErrors())}`);
+    assert.equal(place.geometry.type, 'Point');
+    assert.ok(place.geometry.coordinates[0] > 76 && place.geometry.coordinates[1] < 44, 'longitude first');
+    assert.ok(['fully', 'partially', 'not'].includes(place.properties.accessibility.wheelchairAccessibilityGrade));
+  }
+  // A wrong document is refused by the same schema, so the check can fail.
+  const bad = structuredClone(places[0]);
+  bad.properties.accessibility.wheelchairAccessibilityGrade = 'somewhat';
+  const ctx = schema.newContext();
+  ctx.validate(bad);
+  assert.equal(ctx.isValid(), false);
+});
