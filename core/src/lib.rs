@@ -11,6 +11,7 @@ pub mod demo;
 pub mod error;
 pub mod export;
 pub mod hlc;
+pub mod import;
 pub mod model;
 pub mod photo;
 pub mod records;

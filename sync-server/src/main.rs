@@ -68,6 +68,20 @@ enum Command {
         #[arg(long)]
         out: Option<String>,
     },
+    /// Import objects to audit into a campaign from a CSV (header: name,
+    /// category, district, address, lat, lon) or GeoJSON file; prints the
+    /// report. With errors nothing is imported unless --skip-invalid.
+    Import {
+        /// The store (SQLite file or PostgreSQL URL).
+        #[arg(long, env = "QADAM_DB")]
+        db: Option<String>,
+        #[arg(long)]
+        campaign: uuid::Uuid,
+        #[arg(long)]
+        skip_invalid: bool,
+        /// A `.csv`, `.geojson` or `.json` file.
+        file: PathBuf,
+    },
     /// Manage campaigns and their members.
     Campaign {
         /// The store (SQLite file or PostgreSQL URL).
@@ -259,6 +273,24 @@ async fn main() -> anyhow::Result<()> {
         Command::User { db, action } => tokio::task::spawn_blocking(move || user_command(db, action)).await?,
         Command::Export { db, format, campaign, out } => {
             tokio::task::spawn_blocking(move || export_command(db, &format, campaign, out)).await?
+        }
+        Command::Import { db, campaign, skip_invalid, file } => {
+            tokio::task::spawn_blocking(move || {
+                let text = std::fs::read_to_string(&file).with_context(|| format!("reading {}", file.display()))?;
+                let geojson = file.extension().is_some_and(|e| e == "geojson" || e == "json");
+                let store = open_store(db)?;
+                let report = qadam_sync_server::import_objects(&*store, campaign, &text, geojson, skip_invalid)
+                    .map_err(|e| anyhow::anyhow!("{e}"))?;
+                println!("{}", serde_json::to_string_pretty(&report)?);
+                anyhow::ensure!(
+                    report.errors.is_empty() || skip_invalid,
+                    "{} of {} rows have errors; nothing was imported (--skip-invalid imports the others)",
+                    report.errors.len(),
+                    report.rows
+                );
+                Ok(())
+            })
+            .await?
         }
         Command::Campaign { db, action } => tokio::task::spawn_blocking(move || campaign_command(db, action)).await?,
         Command::Serve { db, listen, demo, token, photos, dashboard_dir, demo_password } => {

@@ -478,6 +478,7 @@ async fn every_documented_operation_answers_and_bodies_match_the_openapi_schemas
         assert!(doc["paths"][op.path][op.method].is_object(), "{} {} is documented", op.method, op.path);
         let path = op
             .path
+            .replace("/campaigns/{id}", &format!("/campaigns/{}", demo::demo_campaign_id()))
             .replace("{sha256}", &sha)
             .replace("{id}", &object.to_string())
             .replace("{conflict}", "1")
@@ -493,6 +494,7 @@ async fn every_documented_operation_answers_and_bodies_match_the_openapi_schemas
             ("post", "/api/v1/enrollments") => req.json(&json!({"login": "olzhas"})),
             ("post", "/api/v1/devices/enroll") => req.json(&json!({"code": code["code"], "device_name": "phone"})),
             ("post", p) if p.ends_with("/revoke") => req,
+            ("post", p) if p.ends_with("/import") => req.body("name,category,district\nЦОН,government,medeu\n"),
             ("post", _) => req.json(&json!({"keep": "later"})),
             ("put", _) => req.body(jpeg.clone()),
             ("patch", _) => {
@@ -981,4 +983,34 @@ async fn exports_parse_with_independent_readers() {
     // An unknown export is a clear 404.
     let r = get("objects.xlsx").await.unwrap();
     assert_eq!(r.status(), 404);
+}
+
+#[tokio::test]
+async fn an_import_names_every_bad_row_and_imports_nothing_unless_asked() {
+    let s = Server::start().await;
+    assert_eq!(s.push(&demo::demo_campaign(1)).await.0, 200);
+    let before = s.counts();
+    let url = |q: &str| s.url(&format!("/api/v1/campaigns/{}/import{q}", demo::demo_campaign_id()));
+    let csv = "name,category,district,address,lat,lon\n\
+               Школа № 1,education,almaly,ул. Абая 1,43.25,76.93\n\
+               Музей,museum,almaly,,43.2,76.9\n\
+               Аптека,health,bostandyk,,95,76.9\n";
+    let r: qadam_core::import::ImportReport =
+        s.http.post(url("")).bearer_auth(TOKEN).body(csv).send().await.unwrap().json().await.unwrap();
+    assert_eq!((r.rows, r.imported), (3, 0));
+    let named: Vec<(u32, &str)> = r.errors.iter().map(|e| (e.row, e.field.as_str())).collect();
+    assert_eq!(named, [(2, "category"), (3, "location")]);
+    assert_eq!(s.counts(), before, "nothing imported from a file with errors");
+    let r: qadam_core::import::ImportReport =
+        s.http.post(url("?skip_invalid=true")).bearer_auth(TOKEN).body(csv).send().await.unwrap().json().await.unwrap();
+    assert_eq!(r.imported, 1);
+    let list: Vec<qadam_core::records::ObjectSummary> = s.get_json("/api/v1/objects").await;
+    assert!(list.iter().any(|o| o.object.name == "Школа № 1" && o.object.location.is_some()));
+    // GeoJSON, and a file that is not a list at all.
+    let g = r#"{"type":"FeatureCollection","features":[{"type":"Feature","geometry":{"type":"Point","coordinates":[76.95,43.25]},"properties":{"name":"ЦОН","category":"government","district":"medeu"}}]}"#;
+    let r: qadam_core::import::ImportReport =
+        s.http.post(url("?format=geojson")).bearer_auth(TOKEN).body(g).send().await.unwrap().json().await.unwrap();
+    assert_eq!(r.imported, 1);
+    let (st, v) = s.post_raw(&format!("/api/v1/campaigns/{}/import", demo::demo_campaign_id()), "no header here").await;
+    assert_eq!((st, v["error"]["code"].as_str()), (400, Some("invalid_file")), "{v}");
 }

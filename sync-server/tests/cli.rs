@@ -66,12 +66,22 @@ fn users_and_campaigns_from_the_command_line() {
     let (ok, _, err) = server(&db, &["user", "disable", "--login", "nobody"], None);
     assert!(!ok && err.contains("nobody"), "{err}");
 
-    // Exports of the (empty) campaign: CSV files with their headers, GeoJSON.
+    // Importing a list: refused whole with a bad row, then with --skip-invalid.
+    let list = dir.path().join("list.csv");
+    std::fs::write(&list, "name,category,district,lat,lon\nШкола,education,almaly,43.25,76.93\nX,museum,almaly,,\n")
+        .unwrap();
+    let (ok, out, err) = server(&db, &["import", "--campaign", &campaign, list.to_str().unwrap()], None);
+    assert!(!ok && err.contains("nothing was imported") && out.contains("museum"), "{out} {err}");
+    let (ok, out, _) =
+        server(&db, &["import", "--campaign", &campaign, "--skip-invalid", list.to_str().unwrap()], None);
+    assert!(ok && out.contains("\"imported\": 1"), "{out}");
+
+    // Exports of the campaign: CSV files with their headers, GeoJSON.
     let prefix = dir.path().join("out").display().to_string();
     let (ok, _, err) = server(&db, &["export", "--format", "csv", "--campaign", &campaign, "--out", &prefix], None);
     assert!(ok, "{err}");
     let objects = std::fs::read_to_string(format!("{prefix}-objects.csv")).unwrap();
-    assert!(objects.starts_with('\u{feff}') && objects.contains("status_K"), "{objects}");
+    assert!(objects.starts_with('\u{feff}') && objects.contains("status_K") && objects.contains("Школа"), "{objects}");
     assert!(std::fs::read_to_string(format!("{prefix}-elements.csv")).unwrap().contains("object_id"));
     let (ok, out, _) = server(&db, &["export", "--format", "geojson", "--campaign", &campaign, "--out", "-"], None);
     assert!(ok);

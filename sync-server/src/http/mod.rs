@@ -63,6 +63,7 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/objects", get(objects))
         .route("/objects/{id}", get(object))
         .route("/exports/{file}", get(export))
+        .route("/campaigns/{id}/import", post(import).layer(DefaultBodyLimit::max(MAX_PUSH_BYTES)))
         .route("/me", get(auth::me))
         .route("/enrollments", post(auth::create_enrollment))
         .route("/devices", get(auth::devices))
@@ -487,4 +488,45 @@ async fn export(
     let body = render(&objects);
     let disposition = format!("attachment; filename=\"qadam-{file}\"");
     Ok(([(header::CONTENT_TYPE, mime.to_string()), (header::CONTENT_DISPOSITION, disposition)], body).into_response())
+}
+
+#[derive(Deserialize)]
+struct ImportQuery {
+    /// `csv` (default) or `geojson`.
+    #[serde(default)]
+    format: Option<String>,
+    #[serde(default)]
+    skip_invalid: bool,
+}
+
+/// Imports a list of objects to audit into a campaign the caller
+/// coordinates; answers the report (every bad row named; nothing imported
+/// from a file with errors unless `skip_invalid=true`).
+async fn import(
+    State(s): State<Arc<AppState>>,
+    Extension(p): Extension<Principal>,
+    Path(id): Path<String>,
+    q: Result<Query<ImportQuery>, axum::extract::rejection::QueryRejection>,
+    body: Bytes,
+) -> Result<Json<qadam_core::import::ImportReport>, AppError> {
+    let Query(q) = q.map_err(|e| AppError::bad("invalid_query", e.body_text(), None))?;
+    let campaign = Uuid::parse_str(&id)
+        .map_err(|_| AppError::bad("invalid_id", format!("`{id}` is not a campaign id"), Some("id".into())))?;
+    if !p.can_coordinate(campaign) {
+        return Err(AppError::forbidden(format!("campaign {campaign}: you do not coordinate this campaign")));
+    }
+    let geojson = match q.format.as_deref() {
+        None | Some("csv") => false,
+        Some("geojson") => true,
+        Some(other) => {
+            return Err(AppError::bad(
+                "invalid_query",
+                format!("format `{other}`: csv or geojson"),
+                Some("format".into()),
+            ))
+        }
+    };
+    let text = String::from_utf8(body.to_vec())
+        .map_err(|_| AppError::bad("invalid_file", "the file is not UTF-8 text", None))?;
+    Ok(Json(blocking(move || crate::import_objects(&*s.store, campaign, &text, geojson, q.skip_invalid)).await?))
 }

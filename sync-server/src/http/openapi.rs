@@ -182,6 +182,15 @@ pub const OPERATIONS: &[Operation] = &[
         auth: true,
     },
     Operation {
+        method: "post",
+        path: "/api/v1/campaigns/{id}/import",
+        summary: "Import objects to audit (CSV or ?format=geojson); the report names every bad row; nothing is imported from a file with errors unless ?skip_invalid=true",
+        request: None,
+        status: 200,
+        response: None,
+        auth: true,
+    },
+    Operation {
         method: "get",
         path: "/api/v1/me",
         summary: "Who is calling: user, role, campaigns",
