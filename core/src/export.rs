@@ -173,6 +173,34 @@ pub fn geojson(objects: &[ExportObject]) -> Value {
     json!({"type": "FeatureCollection", "features": features})
 }
 
+/// The elements of one kind of an exported object.
+fn elements_of(e: &ExportObject, kind: crate::model::ElementKind) -> impl Iterator<Item = &Element> + '_ {
+    e.elements.iter().filter(move |el| el.kind.as_ref() == Some(&kind))
+}
+
+fn flag(el: &Element, name: &str) -> Option<bool> {
+    match el.measurements.get(name) {
+        Some(MeasuredValue::Flag(b)) => Some(*b),
+        _ => None,
+    }
+}
+
+fn number(el: &Element, name: &str) -> Option<u32> {
+    match el.measurements.get(name) {
+        Some(MeasuredValue::Integer(n)) => Some(*n),
+        _ => None,
+    }
+}
+
+/// Whether a failed rule on the element keeps wheelchair users out.
+fn blocks_wheelchair(e: &ExportObject, el: &Element) -> bool {
+    e.verdict.results.iter().any(|r| {
+        r.element_id == el.id
+            && r.outcome == Outcome::Fail
+            && r.affects.get(&DisabilityCategory::K) == Some(&crate::rules::Effect::Blocks)
+    })
+}
+
 /// OSM tags for one object, from its elements and verdict, as a mapper
 /// would set them: `wheelchair=yes|limited|no` from the wheelchair map
 /// status, then what the elements say (`entrance`, `door`, `width` in
@@ -195,22 +223,8 @@ pub fn osm_tags(e: &ExportObject) -> Vec<(String, String)> {
         crate::rules::MapStatus::NotAccessible => "no",
     };
     tag("wheelchair", wheelchair.into());
-    let of = |kind: ElementKind| e.elements.iter().filter(move |el| el.kind.as_ref() == Some(&kind));
-    let flag = |el: &Element, name: &str| match el.measurements.get(name) {
-        Some(MeasuredValue::Flag(b)) => Some(*b),
-        _ => None,
-    };
-    let number = |el: &Element, name: &str| match el.measurements.get(name) {
-        Some(MeasuredValue::Integer(n)) => Some(*n),
-        _ => None,
-    };
-    let blocks_wheelchair = |el: &Element| {
-        e.verdict.results.iter().any(|r| {
-            r.element_id == el.id
-                && r.outcome == Outcome::Fail
-                && r.affects.get(&DisabilityCategory::K) == Some(&crate::rules::Effect::Blocks)
-        })
-    };
+    let of = |kind: ElementKind| elements_of(e, kind);
+    let blocks_wheelchair = |el: &Element| blocks_wheelchair(e, el);
     if of(ElementKind::ENTRANCE).next().is_some() {
         tag("entrance", "main".into());
     }
@@ -260,22 +274,9 @@ pub fn a11yjson(objects: &[ExportObject]) -> Value {
         .filter_map(|e| {
             let loc = e.object.location?;
             let o = &e.object;
-            let of = |kind: ElementKind| e.elements.iter().filter(move |el| el.kind.as_ref() == Some(&kind));
-            let flag = |el: &Element, name: &str| match el.measurements.get(name) {
-                Some(MeasuredValue::Flag(b)) => Some(*b),
-                _ => None,
-            };
-            let mm = |el: &Element, name: &str| match el.measurements.get(name) {
-                Some(MeasuredValue::Integer(n)) => Some(json!({"value": n, "unit": "mm"})),
-                _ => None,
-            };
-            let blocks_wheelchair = |el: &Element| {
-                e.verdict.results.iter().any(|r| {
-                    r.element_id == el.id
-                        && r.outcome == Outcome::Fail
-                        && r.affects.get(&DisabilityCategory::K) == Some(&crate::rules::Effect::Blocks)
-                })
-            };
+            let of = |kind: ElementKind| elements_of(e, kind);
+            let mm = |el: &Element, name: &str| number(el, name).map(|n| json!({"value": n, "unit": "mm"}));
+            let blocks_wheelchair = |el: &Element| blocks_wheelchair(e, el);
             let mut with = serde_json::Map::new();
             for (c, key) in [
                 (DisabilityCategory::K, "wheelchair"),
