@@ -1,12 +1,15 @@
-//! The push body decoder: whatever the bytes, it answers — a clear error or
-//! a request — and never panics; a request it accepts survives a round trip
-//! through JSON unchanged.
+//! The push body decoder and the per-change checks behind it: whatever the
+//! bytes, they answer — a clear error or a request — and never panic; a
+//! request the decoder accepts survives a round trip through JSON unchanged.
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
     if let Ok(req) = qadam_sync_server::http::decode_push(data) {
+        for c in &req.changes {
+            let _ = c.validate();
+        }
         let again = serde_json::to_vec(&req).expect("an accepted request serialises");
         let back = qadam_sync_server::http::decode_push(&again).expect("what was accepted is accepted again");
         assert_eq!(back, req);

@@ -106,10 +106,10 @@ async fn blocking<T: Send + 'static>(f: impl FnOnce() -> Result<T, AppError> + S
 }
 
 /// Decodes a push body: JSON of the right shape (unknown keys refused,
-/// naming their path), at most [`MAX_PUSH_CHANGES`] changes, each change
-/// valid on its own (field known to its record, value acceptable). What
-/// needs the store — an element's kind, the campaign — is checked by the
-/// store. Never panics, whatever the bytes (`fuzz/` holds its fuzz target).
+/// naming their path) and at most [`MAX_PUSH_CHANGES`] changes. Each
+/// change's field and value are checked once, by the store, which also knows
+/// an element's kind and the campaign. Never panics, whatever the bytes
+/// (`fuzz/` holds its fuzz target).
 pub fn decode_push(body: &[u8]) -> Result<PushRequest, AppError> {
     let req: PushRequest = parse_json(body)?;
     if req.changes.len() > MAX_PUSH_CHANGES {
@@ -117,9 +117,6 @@ pub fn decode_push(body: &[u8]) -> Result<PushRequest, AppError> {
             "a push may carry at most {MAX_PUSH_CHANGES} changes; this one has {}",
             req.changes.len()
         )));
-    }
-    for (i, c) in req.changes.iter().enumerate() {
-        c.validate().map_err(|e| crate::store::at_index(e, i))?;
     }
     Ok(req)
 }
@@ -357,12 +354,14 @@ async fn resolve_conflict(
     let r: Resolution = parse_json(&body)?;
     Ok(Json(
         blocking(move || {
-            if let Some((c, _)) = s.store.conflict(id)? {
-                if !conflict_campaign(&s, &c)?.is_some_and(|id| p.can_coordinate(id)) {
+            let found = s.store.conflict(id)?;
+            if let Some((c, _)) = &found {
+                if !conflict_campaign(&s, c)?.is_some_and(|id| p.can_coordinate(id)) {
                     return Err(AppError::forbidden("this conflict is in a campaign you do not coordinate"));
                 }
             }
-            let c = s.store.conflicts()?.into_iter().find(|c| c.id == id);
+            // Only an unresolved conflict offers its two writes to keep.
+            let c = found.and_then(|(c, resolved)| resolved.is_none().then_some(c));
             let value = match (r.keep.as_deref(), r.value, c) {
                 (Some("earlier"), None, Some(c)) => c.earlier.value,
                 (Some("later"), None, Some(c)) => c.later.value,

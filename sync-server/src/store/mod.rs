@@ -318,7 +318,7 @@ fn batch_kind(changes: &[Change], id: Uuid) -> Option<ElementKind> {
 }
 
 /// Names the change of a batch an error is about: `changes[i].field`.
-pub(crate) fn at_index(e: ModelError, i: usize) -> ModelError {
+fn at_index(e: ModelError, i: usize) -> ModelError {
     match e {
         ModelError::UnknownField { entity, field } => {
             ModelError::UnknownField { entity, field: format!("changes[{i}].{field}") }
@@ -327,6 +327,21 @@ pub(crate) fn at_index(e: ModelError, i: usize) -> ModelError {
             ModelError::Invalid { field: format!("changes[{i}].{field}"), message }
         }
     }
+}
+
+/// Conflicts with both writes (columns: id, winner op, then each write's
+/// `op_id, entity, entity_id, field, value, hlc, device_id, seen_cursor`),
+/// filtered by `{filter}` with one parameter `$1`; the same on both backends.
+fn conflicts_sql(filter: &str) -> String {
+    format!(
+        "SELECT k.id, k.winner_op,
+                a.op_id, a.entity, a.entity_id, a.field, a.value, a.hlc, a.device_id, a.seen_cursor,
+                b.op_id, b.entity, b.entity_id, b.field, b.value, b.hlc, b.device_id, b.seen_cursor
+         FROM conflicts k
+         JOIN changes a ON a.op_id = k.earlier_op
+         JOIN changes b ON b.op_id = k.later_op
+         WHERE {filter} ORDER BY k.id"
+    )
 }
 
 fn parse_uuid(s: &str) -> Result<Uuid, StoreError> {

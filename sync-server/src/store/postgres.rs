@@ -125,15 +125,7 @@ impl PgStore {
 
     fn conflicts_where(&self, filter: &str, arg: i64) -> Result<Vec<Conflict>, StoreError> {
         self.with(|c| {
-            let sql = format!(
-                "SELECT k.id, k.winner_op,
-                        a.op_id, a.entity, a.entity_id, a.field, a.value, a.hlc, a.device_id, a.seen_cursor,
-                        b.op_id, b.entity, b.entity_id, b.field, b.value, b.hlc, b.device_id, b.seen_cursor
-                 FROM conflicts k
-                 JOIN changes a ON a.op_id = k.earlier_op
-                 JOIN changes b ON b.op_id = k.later_op
-                 WHERE {filter} ORDER BY k.id"
-            );
+            let sql = super::conflicts_sql(filter);
             c.query(&sql, &[&arg])
                 .map_err(db)?
                 .iter()

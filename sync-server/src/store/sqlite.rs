@@ -90,15 +90,7 @@ impl SqliteStore {
 
     fn conflicts_where(&self, filter: &str, arg: i64) -> Result<Vec<Conflict>, StoreError> {
         self.with(|conn| {
-            let sql = format!(
-                "SELECT k.id, k.winner_op,
-                        a.op_id, a.entity, a.entity_id, a.field, a.value, a.hlc, a.device_id, a.seen_cursor,
-                        b.op_id, b.entity, b.entity_id, b.field, b.value, b.hlc, b.device_id, b.seen_cursor
-                 FROM conflicts k
-                 JOIN changes a ON a.op_id = k.earlier_op
-                 JOIN changes b ON b.op_id = k.later_op
-                 WHERE {filter} ORDER BY k.id"
-            );
+            let sql = super::conflicts_sql(filter);
             let mut st = conn.prepare(&sql)?;
             let mut rows = st.query([arg])?;
             let mut out = Vec::new();
@@ -228,7 +220,7 @@ impl SyncStore for SqliteStore {
 
     /// Unresolved conflicts, oldest first, with both writes.
     fn conflicts(&self) -> Result<Vec<Conflict>, StoreError> {
-        self.conflicts_where("k.resolved_op IS NULL AND ?1 = ?1", 0)
+        self.conflicts_where("k.resolved_op IS NULL AND $1 = $1", 0)
     }
 
     fn in_transaction(
@@ -249,7 +241,7 @@ impl SyncStore for SqliteStore {
     }
 
     fn conflict(&self, id: i64) -> Result<Option<(Conflict, Option<Change>)>, StoreError> {
-        let Some(conflict) = self.conflicts_where("k.id = ?1", id)?.into_iter().next() else { return Ok(None) };
+        let Some(conflict) = self.conflicts_where("k.id = $1", id)?.into_iter().next() else { return Ok(None) };
         let resolved = self.with(|c| {
             let mut st = c.prepare(
                 "SELECT ch.op_id, ch.entity, ch.entity_id, ch.field, ch.value, ch.hlc, ch.device_id, ch.seen_cursor
