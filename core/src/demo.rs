@@ -117,6 +117,7 @@ pub fn demo_campaign(n_objects: usize) -> Vec<Change> {
         g.set(Audit, audit, "object_id", json!(id));
         g.set(Audit, audit, "auditor", json!("Демо-аудитор"));
         g.set(Audit, audit, "started_at_ms", json!(started));
+        g.set(Audit, audit, "finished_at_ms", json!(started + 40 * 60_000));
         g.set(Audit, audit, "status", json!("submitted"));
 
         let has_step = g.rng.below(3) > 0;

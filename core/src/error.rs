@@ -46,6 +46,9 @@ pub enum StoreError {
     Model(#[from] ModelError),
     #[error("{entity} {id} was not found")]
     NotFound { entity: &'static str, id: String },
+    /// The record is not in a state that allows the operation.
+    #[error("{0}")]
+    WrongState(String),
     #[error("corrupt stored value: {0}")]
     Corrupt(String),
     #[error("photo: {0}")]

@@ -15,6 +15,7 @@ pub mod import;
 pub mod model;
 pub mod photo;
 pub mod records;
+pub mod review;
 pub mod rules;
 pub mod store;
 pub mod sync;

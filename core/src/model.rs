@@ -22,11 +22,19 @@ pub enum EntityKind {
     Audit,
     Element,
     Photo,
+    /// A coordinator's decision on an audit (see [`crate::review`]).
+    Review,
 }
 
 impl EntityKind {
-    pub const ALL: [EntityKind; 5] =
-        [EntityKind::Campaign, EntityKind::Object, EntityKind::Audit, EntityKind::Element, EntityKind::Photo];
+    pub const ALL: [EntityKind; 6] = [
+        EntityKind::Campaign,
+        EntityKind::Object,
+        EntityKind::Audit,
+        EntityKind::Element,
+        EntityKind::Photo,
+        EntityKind::Review,
+    ];
 
     pub fn as_str(self) -> &'static str {
         match self {
@@ -35,6 +43,7 @@ impl EntityKind {
             EntityKind::Audit => "audit",
             EntityKind::Element => "element",
             EntityKind::Photo => "photo",
+            EntityKind::Review => "review",
         }
     }
 
@@ -319,8 +328,35 @@ pub struct Object {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema, TS)]
 #[serde(rename_all = "snake_case")]
 pub enum AuditStatus {
+    /// Being recorded on the phone.
     Draft,
+    /// Sent for review by the auditor.
     Submitted,
+    /// A coordinator is reviewing it.
+    InReview,
+    Approved,
+    /// Sent back to the auditor; editable again, then resubmitted.
+    ChangesRequested,
+    Rejected,
+}
+
+impl AuditStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AuditStatus::Draft => "draft",
+            AuditStatus::Submitted => "submitted",
+            AuditStatus::InReview => "in_review",
+            AuditStatus::Approved => "approved",
+            AuditStatus::ChangesRequested => "changes_requested",
+            AuditStatus::Rejected => "rejected",
+        }
+    }
+
+    /// States an auditor's device may set; the others are a coordinator's
+    /// review decisions.
+    pub fn set_by_auditor(self) -> bool {
+        matches!(self, AuditStatus::Draft | AuditStatus::Submitted)
+    }
 }
 
 /// One visit of an auditor to an object.
@@ -437,7 +473,22 @@ pub fn validate_field(
         (Audit, "started_at_ms") | (Audit, "finished_at_ms") => {
             parse::<Option<i64>>(field, value, "unix milliseconds").map(|_| ())
         }
-        (Audit, "status") => parse::<AuditStatus>(field, value, "draft or submitted").map(|_| ()),
+        (Audit, "status") => {
+            parse::<AuditStatus>(field, value, "draft, submitted, in_review, approved, changes_requested or rejected")
+                .map(|_| ())
+        }
+        (Review, "audit_id") => parse::<Uuid>(field, value, "a UUID").map(|_| ()),
+        (Review, "element_id") => parse::<Option<Uuid>>(field, value, "a UUID or null").map(|_| ()),
+        (Review, "action") => {
+            parse::<crate::review::ReviewAction>(field, value, "start_review, approve, request_changes or reject")
+                .map(|_| ())
+        }
+        (Review, "from_status") | (Review, "to_status") => {
+            parse::<AuditStatus>(field, value, "an audit status").map(|_| ())
+        }
+        (Review, "comment") => text(field, value, crate::review::MAX_COMMENT_CHARS),
+        (Review, "reviewer") => text(field, value, 300),
+        (Review, "at_ms") => parse::<i64>(field, value, "unix milliseconds").map(|_| ()),
         (Element, "kind") => {
             let kind = parse::<ElementKind>(field, value, "an element kind")?;
             if kind.is_known() {

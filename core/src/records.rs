@@ -205,6 +205,8 @@ pub struct ObjectDetail {
     pub audits: Vec<Audit>,
     pub elements: Vec<Element>,
     pub photos: Vec<Photo>,
+    /// Coordinators' decisions on the audits, oldest first.
+    pub reviews: Vec<crate::review::Review>,
 }
 
 pub fn campaigns<S: FieldSource + ?Sized>(conn: &S) -> Result<Vec<Campaign>, StoreError> {
@@ -272,7 +274,8 @@ pub fn object_detail<S: FieldSource + ?Sized>(conn: &S, id: Uuid) -> Result<Obje
     elements.sort_by_key(|e| e.id);
     let mut photos: Vec<Photo> = load_where(conn, EntityKind::Photo, "object_id", id)?;
     photos.sort_by_key(|p| p.id);
-    Ok(ObjectDetail { object, audits, elements, photos })
+    let reviews = crate::review::reviews_of(conn, &audits)?;
+    Ok(ObjectDetail { object, audits, elements, photos, reviews })
 }
 
 /// The rule set a campaign audits against (the Kazakh set by default).

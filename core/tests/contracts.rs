@@ -50,6 +50,10 @@ fn schemas() -> BTreeMap<&'static str, schemars::Schema> {
         "checklist" => qadam_core::checklist::Checklist,
         "evaluation-input" => qadam_core::rules::EvaluationInput,
         "verdict" => qadam_core::rules::ObjectVerdict,
+        "review" => qadam_core::review::Review,
+        "review-request" => qadam_core::review::ReviewRequest,
+        "review-queue-item" => qadam_core::review::QueueItem,
+        "audit-event" => qadam_core::review::AuditEvent,
     }
     m
 }
@@ -131,6 +135,10 @@ fn typescript_bindings_match_the_rust_types() {
         qadam_core::rules::RuleSet,
         qadam_core::rules::EvaluationInput,
         qadam_core::units::TypedMeasurement,
+        qadam_core::review::Review,
+        qadam_core::review::ReviewRequest,
+        qadam_core::review::QueueItem,
+        qadam_core::review::AuditEvent,
     );
     let generated = std::fs::read_dir(tmp.path())
         .unwrap()

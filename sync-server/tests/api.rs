@@ -474,11 +474,17 @@ async fn every_documented_operation_answers_and_bodies_match_the_openapi_schemas
     let (device, _) = s.enroll("olzhas").await;
     let r = s.http.post(s.url("/api/v1/enrollments")).bearer_auth(TOKEN).json(&json!({"login": "olzhas"}));
     let code: Value = r.send().await.unwrap().json().await.unwrap();
+    let audit = batch
+        .iter()
+        .find(|c| c.entity == EntityKind::Audit && c.field == "object_id" && c.value == json!(object))
+        .map(|c| c.entity_id)
+        .expect("the demo object has an audit");
     for op in OPERATIONS {
         assert!(doc["paths"][op.path][op.method].is_object(), "{} {} is documented", op.method, op.path);
         let path = op
             .path
             .replace("/campaigns/{id}", &format!("/campaigns/{}", demo::demo_campaign_id()))
+            .replace("/audits/{id}", &format!("/audits/{audit}"))
             .replace("{sha256}", &sha)
             .replace("{id}", &object.to_string())
             .replace("{conflict}", "1")
@@ -495,6 +501,7 @@ async fn every_documented_operation_answers_and_bodies_match_the_openapi_schemas
             ("post", "/api/v1/devices/enroll") => req.json(&json!({"code": code["code"], "device_name": "phone"})),
             ("post", p) if p.ends_with("/revoke") => req,
             ("post", p) if p.ends_with("/import") => req.body("name,category,district\nЦОН,government,medeu\n"),
+            ("post", p) if p.ends_with("/review") => req.json(&json!({"action": "start_review"})),
             ("post", _) => req.json(&json!({"keep": "later"})),
             ("put", _) => req.body(jpeg.clone()),
             ("patch", _) => {
@@ -733,6 +740,7 @@ async fn every_endpoint_refuses_missing_wrong_revoked_and_other_campaign_credent
     let (st, _) = s.push(&demo_batch).await;
     assert_eq!(st, 200);
     let demo_object = demo_batch.iter().find(|c| c.entity == EntityKind::Object).unwrap().entity_id;
+    let demo_audit = demo_batch.iter().find(|c| c.entity == EntityKind::Audit).unwrap().entity_id;
     // A second campaign, and people in one campaign or the other.
     let other = Uuid::now_v7();
     let mut clock = qadam_core::HlcClock::default();
@@ -806,6 +814,9 @@ async fn every_endpoint_refuses_missing_wrong_revoked_and_other_campaign_credent
         ("POST", "/api/v1/enrollments".into(), Some(br#"{"login":"aigul"}"#.to_vec())),
         ("GET", "/api/v1/devices".into(), None),
         ("POST", format!("/api/v1/devices/{revoked_id}/revoke"), None),
+        ("GET", "/api/v1/reviews".into(), None),
+        ("GET", format!("/api/v1/audits/{demo_audit}/history"), None),
+        ("POST", format!("/api/v1/audits/{demo_audit}/review"), Some(br#"{"action":"approve"}"#.to_vec())),
     ];
     let before = s.counts();
     for (method, path, b) in &endpoints {
@@ -848,10 +859,22 @@ async fn every_endpoint_refuses_missing_wrong_revoked_and_other_campaign_credent
         ("GET", "/api/v1/objects".to_string()),
         ("GET", "/api/v1/devices".into()),
         ("GET", "/api/v1/exports/objects.csv".into()),
+        ("GET", "/api/v1/reviews".into()),
+        ("GET", format!("/api/v1/audits/{demo_audit}/history")),
+        ("POST", format!("/api/v1/audits/{demo_audit}/review")),
     ] {
-        let (st, _) = s.call(method, &path, Some(&aigul), None).await;
+        let body = (method == "POST").then(|| br#"{"action":"approve"}"#.to_vec());
+        let (st, _) = s.call(method, &path, Some(&aigul), body).await;
         assert_eq!(st, 403, "{method} {path} as an auditor");
     }
+    // Nor does her phone approve its own audit through a sync push.
+    let mut approve = demo_batch.iter().find(|c| c.entity == EntityKind::Audit && c.field == "status").unwrap().clone();
+    approve.op_id = Uuid::now_v7();
+    approve.value = json!("approved");
+    approve.hlc = clock.tick(qadam_core::hlc::now_ms());
+    let (st, v) = s.call("POST", "/api/v1/sync/push", Some(&aigul), Some(body(vec![approve]))).await;
+    assert_eq!((st, v["error"]["field"].as_str()), (403, Some("changes[0]")), "{v}");
+    assert!(v["error"]["message"].as_str().unwrap().contains("draft or submitted"), "{v}");
     // A conflict in the demo campaign: its auditor sees it (the app shows it
     // on the field), may not resolve it; the other campaign's auditor never sees it.
     let seen = s.pull(0, 5000).await.next_cursor;
@@ -884,6 +907,14 @@ async fn every_endpoint_refuses_missing_wrong_revoked_and_other_campaign_credent
     assert!(list.is_empty(), "no object of the demo campaign is listed for her");
     let r = dashboard("/api/v1/devices".into()).await.unwrap();
     assert_eq!(r.status().as_u16(), 403);
+    let queue: Vec<Value> = dashboard("/api/v1/reviews".into()).await.unwrap().json().await.unwrap();
+    assert!(queue.is_empty(), "no audit of the demo campaign is queued for her");
+    let r = s
+        .http
+        .post(s.url(&format!("/api/v1/audits/{demo_audit}/review")))
+        .header("cookie", dana_cookie.clone())
+        .json(&json!({"action": "approve"}));
+    assert_eq!(r.send().await.unwrap().status().as_u16(), 404, "another campaign's audit is not hers to review");
     let r = s
         .http
         .post(s.url("/api/v1/enrollments"))
@@ -1013,4 +1044,117 @@ async fn an_import_names_every_bad_row_and_imports_nothing_unless_asked() {
     assert_eq!(r.imported, 1);
     let (st, v) = s.post_raw(&format!("/api/v1/campaigns/{}/import", demo::demo_campaign_id()), "no header here").await;
     assert_eq!((st, v["error"]["code"].as_str()), (400, Some("invalid_file")), "{v}");
+}
+
+#[tokio::test]
+async fn an_audit_sent_back_reaches_the_auditors_app_and_its_resubmission_returns_to_the_queue() {
+    use qadam_core::model::{AuditStatus, ElementKind, MeasuredValue};
+    use qadam_core::review::{AuditEvent, QueueItem, Review};
+    let s = Server::start().await;
+    s.push(&demo::demo_campaign(1)).await;
+    let dir = tempfile::tempdir().unwrap();
+    let mut phone = qadam_core::store::Store::open(dir.path()).unwrap();
+    let mut settings = phone.settings().unwrap();
+    settings.auditor_name = "Айгуль".into();
+    phone.set_settings(&settings).unwrap();
+    device_sync(&s, &mut phone).await;
+    let queued_before: Vec<QueueItem> = s.get_json("/api/v1/reviews").await;
+    // The auditor records a door and submits the audit.
+    let object = phone.objects(None, None).unwrap()[0].object.clone();
+    let door = phone
+        .add_element(qadam_core::store::NewElement {
+            object_id: object.id,
+            kind: ElementKind::DOOR,
+            measurements: [("clear_width_mm".to_string(), MeasuredValue::Integer(780))].into(),
+            note: String::new(),
+        })
+        .unwrap();
+    let audit = phone.submit_audit(object.id).unwrap();
+    device_sync(&s, &mut phone).await;
+    let queue: Vec<QueueItem> = s.get_json("/api/v1/reviews").await;
+    assert_eq!(queue.len(), queued_before.len() + 1);
+    let item = queue.iter().find(|i| i.audit.id == audit).expect("the submitted audit is queued");
+    assert_eq!((item.object.id, item.element_count), (object.id, 1));
+    assert!(queue.windows(2).all(|w| w[0].submitted_at_ms <= w[1].submitted_at_ms), "oldest first");
+    let district = serde_json::to_value(object.district.unwrap()).unwrap();
+    let by: Vec<QueueItem> =
+        s.get_json(&format!("/api/v1/reviews?auditor=айг&district={}", district.as_str().unwrap())).await;
+    assert_eq!(by.iter().map(|i| i.audit.id).collect::<Vec<_>>(), vec![audit], "filtered by auditor and district");
+    let none: Vec<QueueItem> = s.get_json("/api/v1/reviews?auditor=nobody").await;
+    assert!(none.is_empty());
+
+    let review = |body: Value| {
+        let url = s.url(&format!("/api/v1/audits/{audit}/review"));
+        let r = s.http.post(url).bearer_auth(TOKEN).json(&body);
+        async move {
+            let r = r.send().await.unwrap();
+            (r.status().as_u16(), r.json::<Value>().await.unwrap())
+        }
+    };
+    // Sending back needs a comment; an element of another object is refused.
+    let (st, v) = review(json!({"action": "request_changes", "comment": " "})).await;
+    assert_eq!((st, v["error"]["field"].as_str()), (422, Some("comment")), "{v}");
+    let (st, v) = review(json!({"action": "request_changes", "comment": "x", "element_id": Uuid::now_v7()})).await;
+    assert_eq!((st, v["error"]["field"].as_str()), (422, Some("element_id")), "{v}");
+    let (st, v) = review(json!({"action": "approve", "note": "unknown field"})).await;
+    assert_eq!(st, 400, "{v}");
+    let (st, v) = review(json!({"action": "start_review"})).await;
+    assert_eq!(st, 200, "{v}");
+    assert_eq!(v["to_status"], "in_review");
+    // Sent back with a comment on the door; a retry changes nothing.
+    let id = Uuid::now_v7();
+    let send_back = json!({"review_id": id, "action": "request_changes", "comment": "Измерьте ширину двери заново", "element_id": door});
+    let (st, first) = review(send_back.clone()).await;
+    assert_eq!(st, 200, "{first}");
+    let counts = s.counts();
+    let (st, again) = review(send_back.clone()).await;
+    assert_eq!((st, &again), (200, &first), "a repeated review id answers with the stored review");
+    assert_eq!(s.counts(), counts, "and writes nothing");
+    let (st, v) = review(json!({"action": "approve"})).await;
+    assert_eq!((st, v["error"]["code"].as_str()), (409, Some("wrong_state")), "{v}");
+    assert!(v["error"]["message"].as_str().unwrap().contains("changes_requested"), "{v}");
+    let queue: Vec<QueueItem> = s.get_json("/api/v1/reviews").await;
+    assert!(queue.iter().all(|i| i.audit.id != audit), "out of the queue while the auditor works on it");
+
+    // The phone learns of it on its next sync, on the element concerned.
+    device_sync(&s, &mut phone).await;
+    let detail = phone.object_detail(object.id).unwrap();
+    let a = detail.audits.iter().find(|a| a.id == audit).unwrap();
+    assert_eq!(a.status, Some(AuditStatus::ChangesRequested));
+    let r: &Review = detail.reviews.iter().find(|r| r.element_id == Some(door)).expect("the comment reached the phone");
+    assert_eq!(r.comment, "Измерьте ширину двери заново");
+    // The auditor corrects the door and resubmits: back in the queue.
+    let mut m = std::collections::BTreeMap::new();
+    m.insert("measurements.clear_width_mm".to_string(), json!(920));
+    phone.update(EntityKind::Element, door, m).unwrap();
+    assert_eq!(phone.submit_audit(object.id).unwrap(), audit, "the audit sent back is the one resubmitted");
+    device_sync(&s, &mut phone).await;
+    let queue: Vec<QueueItem> = s.get_json("/api/v1/reviews").await;
+    let item = queue.iter().find(|i| i.audit.id == audit).expect("the resubmission is queued again");
+    assert_eq!(item.audit.status, Some(AuditStatus::Submitted));
+    let (st, v) = review(json!({"action": "approve"})).await;
+    assert_eq!((st, v["to_status"].as_str()), (200, Some("approved")), "{v}");
+    let approved: Vec<QueueItem> = s.get_json("/api/v1/reviews?status=approved").await;
+    assert!(approved.iter().any(|i| i.audit.id == audit));
+    // Every transition, with who and when.
+    let history: Vec<AuditEvent> = s.get_json(&format!("/api/v1/audits/{audit}/history")).await;
+    let steps: Vec<(AuditStatus, bool)> = history.iter().map(|e| (e.status, e.by.contains("Айгуль"))).collect();
+    use AuditStatus::*;
+    assert_eq!(
+        steps,
+        vec![
+            (Draft, true),
+            (Submitted, true),
+            (InReview, false),
+            (ChangesRequested, false),
+            (Submitted, true),
+            (Approved, false)
+        ],
+        "{history:#?}"
+    );
+    assert!(history.iter().all(|e| e.at_ms > 0));
+    assert!(history[3].by.contains("service") || history[3].by.contains("API token"), "{history:#?}");
+    assert_eq!(history[3].comment, "Измерьте ширину двери заново");
+    let (st, v) = s.call("GET", "/api/v1/reviews?status=finished", Some(TOKEN), None).await;
+    assert_eq!((st, v["error"]["field"].as_str()), (400, Some("status")), "{v}");
 }

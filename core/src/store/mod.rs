@@ -318,7 +318,9 @@ impl Store {
     /// The draft audit of `object_id`, created when there is none.
     pub fn draft_audit(&mut self, object_id: Uuid) -> Result<Uuid, StoreError> {
         let audits: Vec<Audit> = records::load_where(&self.conn, EntityKind::Audit, "object_id", object_id)?;
-        if let Some(a) = audits.iter().filter(|a| a.status == Some(AuditStatus::Draft)).max_by_key(|a| a.id) {
+        // An audit sent back for changes is edited again, then resubmitted.
+        let open = |a: &&Audit| matches!(a.status, Some(AuditStatus::Draft | AuditStatus::ChangesRequested));
+        if let Some(a) = audits.iter().filter(open).max_by_key(|a| a.id) {
             return Ok(a.id);
         }
         let object: crate::model::Object = records::load_one(&self.conn, EntityKind::Object, object_id)?;

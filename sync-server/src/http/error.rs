@@ -19,6 +19,9 @@ pub enum AppError {
     NotFound(String),
     #[error("{0}")]
     TooLarge(String),
+    /// The record is not in a state that allows this.
+    #[error("{0}")]
+    WrongState(String),
     #[error(transparent)]
     Model(#[from] ModelError),
     #[error(transparent)]
@@ -35,6 +38,7 @@ impl From<StoreError> for AppError {
             StoreError::Model(m) => AppError::Model(m),
             StoreError::Photo(p) => AppError::Photo(p),
             StoreError::NotFound { entity, id } => AppError::NotFound(format!("{entity} {id}")),
+            StoreError::WrongState(m) => AppError::WrongState(m),
             StoreError::Forbidden { field, message } => {
                 AppError::Forbidden { message: format!("{field}: {message}"), field: Some(field) }
             }
@@ -59,6 +63,7 @@ impl AppError {
             AppError::Forbidden { field, .. } => (StatusCode::FORBIDDEN, "forbidden", field.clone()),
             AppError::NotFound(_) => (StatusCode::NOT_FOUND, "not_found", None),
             AppError::TooLarge(_) => (StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large", None),
+            AppError::WrongState(_) => (StatusCode::CONFLICT, "wrong_state", None),
             AppError::Model(m) => (StatusCode::UNPROCESSABLE_ENTITY, m.code(), m.field().map(String::from)),
             AppError::Photo(p) => {
                 let status = match p {

@@ -63,6 +63,9 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/objects", get(objects))
         .route("/objects/{id}", get(object))
         .route("/exports/{file}", get(export))
+        .route("/reviews", get(review_queue))
+        .route("/audits/{id}/history", get(audit_history))
+        .route("/audits/{id}/review", post(review_audit))
         .route("/campaigns/{id}/import", post(import).layer(DefaultBodyLimit::max(MAX_PUSH_BYTES)))
         .route("/me", get(auth::me))
         .route("/enrollments", post(auth::create_enrollment))
@@ -127,6 +130,7 @@ async fn push(
     body: Bytes,
 ) -> Result<Json<PushResponse>, AppError> {
     let req = decode_push(&body)?;
+    qadam_core::review::check_device_push(&req.changes)?;
     Ok(Json(blocking(move || Ok(s.store.push(req.changes, &Access::of(&p))?)).await?))
 }
 
@@ -450,6 +454,81 @@ async fn object(
         })
         .await?,
     ))
+}
+
+/// `?campaign=&district=&auditor=&status=submitted,in_review`
+#[derive(Deserialize)]
+struct QueueQuery {
+    campaign: Option<Uuid>,
+    district: Option<qadam_core::model::District>,
+    auditor: Option<String>,
+    status: Option<String>,
+}
+
+/// The review queue of the campaigns the caller coordinates, oldest
+/// submission first.
+async fn review_queue(
+    State(s): State<Arc<AppState>>,
+    Extension(p): Extension<Principal>,
+    q: Result<Query<QueueQuery>, axum::extract::rejection::QueryRejection>,
+) -> Result<Json<Vec<qadam_core::review::QueueItem>>, AppError> {
+    auth::require_coordinator(&p)?;
+    let Query(q) = q.map_err(|e| AppError::bad("invalid_query", e.body_text(), None))?;
+    if let Some(c) = q.campaign.filter(|c| !p.can_coordinate(*c)) {
+        return Err(AppError::forbidden(format!("campaign {c}: you do not coordinate this campaign")));
+    }
+    let mut status = Vec::new();
+    for s in q.status.as_deref().unwrap_or("").split(',').filter(|s| !s.is_empty()) {
+        status.push(serde_json::from_value(serde_json::Value::String(s.to_string())).map_err(|_| {
+            AppError::bad(
+                "invalid_query",
+                format!(
+                    "`{s}` is not an audit status (draft, submitted, in_review, approved, changes_requested, rejected)"
+                ),
+                Some("status".into()),
+            )
+        })?);
+    }
+    let filter =
+        qadam_core::review::QueueFilter { campaign: q.campaign, district: q.district, auditor: q.auditor, status };
+    Ok(Json(blocking(move || Ok(s.store.review_queue(&filter, &|c| p.can_coordinate(c))?)).await?))
+}
+
+fn audit_id(id: &str) -> Result<Uuid, AppError> {
+    Uuid::parse_str(id).map_err(|_| AppError::bad("invalid_id", format!("`{id}` is not a UUID"), Some("id".into())))
+}
+
+/// Every status change of an audit, with who and when.
+async fn audit_history(
+    State(s): State<Arc<AppState>>,
+    Extension(p): Extension<Principal>,
+    Path(id): Path<String>,
+) -> Result<Json<Vec<qadam_core::review::AuditEvent>>, AppError> {
+    auth::require_coordinator(&p)?;
+    let id = audit_id(&id)?;
+    Ok(Json(
+        blocking(move || {
+            let audit = s.store.audit(id, &|c| p.can_coordinate(c))?;
+            Ok(s.store.audit_history(&audit)?)
+        })
+        .await?,
+    ))
+}
+
+/// A coordinator's decision on an audit, answered with the review (the
+/// stored one when the request repeats a `review_id`).
+async fn review_audit(
+    State(s): State<Arc<AppState>>,
+    Extension(p): Extension<Principal>,
+    Path(id): Path<String>,
+    body: Bytes,
+) -> Result<Json<qadam_core::review::Review>, AppError> {
+    auth::require_coordinator(&p)?;
+    let id = audit_id(&id)?;
+    let req: qadam_core::review::ReviewRequest = parse_json(&body)?;
+    let reviewer = p.display_name();
+    let (review, _) = blocking(move || Ok(s.store.review(id, &req, &reviewer, &|c| p.can_coordinate(c))?)).await?;
+    Ok(Json(review))
 }
 
 /// Renders an export from the objects.

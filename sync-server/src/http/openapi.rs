@@ -192,6 +192,33 @@ pub const OPERATIONS: &[Operation] = &[
     },
     Operation {
         method: "get",
+        path: "/api/v1/reviews",
+        summary: "The review queue: submitted audits (or ?status=a,b), oldest first; ?campaign=, ?district=, ?auditor= filter it",
+        request: None,
+        status: 200,
+        response: None,
+        auth: true,
+    },
+    Operation {
+        method: "get",
+        path: "/api/v1/audits/{id}/history",
+        summary: "Every status change of an audit with who and when",
+        request: None,
+        status: 200,
+        response: None,
+        auth: true,
+    },
+    Operation {
+        method: "post",
+        path: "/api/v1/audits/{id}/review",
+        summary: "Take into review, approve, request changes (comment, optionally on one element) or reject (reason); syncs to the auditor's app; a repeated review_id changes nothing",
+        request: Some("ReviewRequest"),
+        status: 200,
+        response: Some("Review"),
+        auth: true,
+    },
+    Operation {
+        method: "get",
         path: "/api/v1/me",
         summary: "Who is calling: user, role, campaigns",
         request: None,
@@ -269,6 +296,8 @@ pub fn document() -> Value {
         ("EnrollmentResponse", schema::<super::auth::EnrollmentResponse>()),
         ("EnrolledDevice", schema::<crate::store::accounts::EnrolledDevice>()),
         ("EnrollRequest", schema::<qadam_core::change::EnrollRequest>()),
+        ("ReviewRequest", schema::<qadam_core::review::ReviewRequest>()),
+        ("Review", schema::<qadam_core::review::Review>()),
         (
             "SessionRequest",
             json!({"oneOf": [
@@ -333,8 +362,13 @@ pub fn document() -> Value {
         .filter(|(p, _)| op.path.contains(&format!("{{{p}}}")))
         .map(|(p, schema)| json!({"name": p, "in": "path", "required": true, "schema": schema}))
         .collect();
-        if op.path == "/api/v1/objects" || op.path.starts_with("/api/v1/exports") {
+        if op.path == "/api/v1/objects" || op.path.starts_with("/api/v1/exports") || op.path == "/api/v1/reviews" {
             params.push(json!({"name": "campaign", "in": "query", "required": false, "schema": {"type": "string", "format": "uuid"}}));
+        }
+        if op.path == "/api/v1/reviews" {
+            params.push(json!({"name": "district", "in": "query", "required": false, "schema": schema::<qadam_core::model::District>()}));
+            params.push(json!({"name": "auditor", "in": "query", "required": false, "schema": {"type": "string"}}));
+            params.push(json!({"name": "status", "in": "query", "required": false, "schema": {"type": "string", "pattern": "^(draft|submitted|in_review|approved|changes_requested|rejected)(,(draft|submitted|in_review|approved|changes_requested|rejected))*$"}}));
         }
         if !params.is_empty() {
             o["parameters"] = Value::Array(params);

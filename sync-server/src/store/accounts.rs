@@ -168,6 +168,15 @@ pub struct Principal {
 }
 
 impl Principal {
+    /// How the principal is named in records it writes: `Name (login)`.
+    pub fn display_name(&self) -> String {
+        if self.user.name.is_empty() || self.user.name == self.user.login {
+            self.user.login.clone()
+        } else {
+            format!("{} ({})", self.user.name, self.user.login)
+        }
+    }
+
     /// The principal of the server's shared API token: an administrator.
     pub fn service() -> Principal {
         Principal {

@@ -15,8 +15,9 @@ mod sqlite;
 use std::collections::BTreeSet;
 
 use qadam_core::change::{Change, PullResponse, PushResponse};
-use qadam_core::model::{ElementKind, EntityKind};
-use qadam_core::records::{FieldSource, ObjectDetail, ObjectSummary};
+use qadam_core::model::{Audit, Element, ElementKind, EntityKind};
+use qadam_core::records::{self, FieldSource, ObjectDetail, ObjectSummary};
+use qadam_core::review::{Review, ReviewRequest};
 use qadam_core::{ModelError, StoreError};
 use uuid::Uuid;
 
@@ -56,6 +57,8 @@ pub trait SyncStore: Send + Sync {
     fn objects(&self, campaign: Option<Uuid>) -> Result<Vec<ObjectSummary>, StoreError>;
     fn object_detail(&self, id: Uuid) -> Result<ObjectDetail, StoreError>;
     fn verdict(&self, id: Uuid) -> Result<qadam_core::rules::ObjectVerdict, StoreError>;
+    /// Runs `f` on the materialised records (one connection).
+    fn read(&self, f: &mut dyn FnMut(&dyn FieldSource) -> Result<(), StoreError>) -> Result<(), StoreError>;
 
     /// The MIME type of a stored photo, if the server has it.
     fn photo_mime(&self, sha256: &str) -> Result<Option<String>, StoreError>;
@@ -95,6 +98,112 @@ pub trait SyncStore: Send + Sync {
             });
         }
         Ok(out)
+    }
+
+    /// Every write to one field of one record, oldest first: the change log
+    /// an audit's history is read from.
+    fn field_history(&self, entity: EntityKind, id: Uuid, field: &str) -> Result<Vec<Change>, StoreError> {
+        let mut out = Vec::new();
+        self.in_transaction(&mut |db| {
+            out = db
+                .query(
+                    "SELECT op_id, entity, entity_id, field, value, hlc, device_id, seen_cursor FROM changes
+                     WHERE entity = $1 AND entity_id = $2 AND field = $3 ORDER BY seq",
+                    &[entity.as_str().into(), id.to_string().into(), field.into()],
+                )?
+                .iter()
+                .map(change_from_vals)
+                .collect::<Result<_, _>>()?;
+            Ok(false)
+        })?;
+        Ok(out)
+    }
+
+    /// The review queue of the campaigns `allowed` says yes to.
+    fn review_queue(
+        &self,
+        filter: &qadam_core::review::QueueFilter,
+        allowed: &dyn Fn(Uuid) -> bool,
+    ) -> Result<Vec<qadam_core::review::QueueItem>, StoreError> {
+        let mut out = Vec::new();
+        self.read(&mut |src| {
+            out = qadam_core::review::queue(src, filter, allowed)?;
+            Ok(())
+        })?;
+        Ok(out)
+    }
+
+    /// One audit, if `allowed` to see its campaign (`NotFound` otherwise).
+    fn audit(&self, id: Uuid, allowed: &dyn Fn(Uuid) -> bool) -> Result<Audit, StoreError> {
+        let mut found = None;
+        self.read(&mut |src| {
+            found = Some(records::load_one::<Audit, _>(src, EntityKind::Audit, id)?);
+            Ok(())
+        })?;
+        found
+            .filter(|a| a.campaign_id.is_some_and(allowed))
+            .ok_or_else(|| StoreError::NotFound { entity: "audit", id: id.to_string() })
+    }
+
+    /// An audit's history: every status change with who and when.
+    fn audit_history(&self, audit: &Audit) -> Result<Vec<qadam_core::review::AuditEvent>, StoreError> {
+        let writes = self.field_history(EntityKind::Audit, audit.id, "status")?;
+        let mut reviews = Vec::new();
+        self.read(&mut |src| {
+            reviews = qadam_core::review::reviews_of(src, std::slice::from_ref(audit))?;
+            Ok(())
+        })?;
+        Ok(qadam_core::review::history(audit, &writes, &reviews))
+    }
+
+    /// Records a coordinator's decision on an audit the caller may
+    /// coordinate (`allowed`): the review record and the audit's new status,
+    /// in one push, so it syncs to the auditor's phone. Idempotent: a request
+    /// with a `review_id` already stored answers with that review (`false`:
+    /// nothing new was written).
+    fn review(
+        &self,
+        audit_id: Uuid,
+        req: &ReviewRequest,
+        reviewer: &str,
+        allowed: &dyn Fn(Uuid) -> bool,
+    ) -> Result<(Review, bool), StoreError> {
+        let review_id = req.review_id.unwrap_or_else(Uuid::now_v7);
+        let audit = self.audit(audit_id, allowed)?;
+        let mut stored: Option<Review> = None;
+        let mut elements: Vec<Element> = Vec::new();
+        self.read(&mut |src| {
+            stored = records::load_one::<Review, _>(src, EntityKind::Review, review_id).ok();
+            if let Some(object) = audit.object_id {
+                elements = records::load_where(src, EntityKind::Element, "object_id", object)?;
+            }
+            Ok(())
+        })?;
+        if let Some(r) = stored {
+            if r.audit_id != Some(audit_id) {
+                return Err(ModelError::invalid("review_id", "this review id belongs to another audit").into());
+            }
+            return Ok((r, false));
+        }
+        qadam_core::review::check_request(req, &audit, &elements)?;
+        let last = self.field_history(EntityKind::Audit, audit_id, "status")?.into_iter().map(|c| c.hlc).max();
+        let mut clock = qadam_core::HlcClock::resume(last.unwrap_or(qadam_core::Hlc::new(0, 0)));
+        let changes = qadam_core::review::changes(
+            review_id,
+            &audit,
+            req,
+            reviewer,
+            &mut clock,
+            COORDINATOR_DEVICE,
+            self.cursor()?,
+        );
+        self.push(changes, &Access::All)?;
+        let mut review = None;
+        self.read(&mut |src| {
+            review = Some(records::load_one::<Review, _>(src, EntityKind::Review, review_id)?);
+            Ok(())
+        })?;
+        Ok((review.expect("read sets it"), true))
     }
 
     /// Resolves a conflict with `value`: an ordinary change by the
@@ -221,6 +330,10 @@ fn campaigns_of_batch<S: FieldSource + ?Sized>(
                 Some(object) => lookup(EntityKind::Object, object, "campaign_id")?,
                 None => None,
             },
+            EntityKind::Review => match lookup(c.entity, c.entity_id, "audit_id")? {
+                Some(audit) => lookup(EntityKind::Audit, audit, "campaign_id")?,
+                None => None,
+            },
         };
         let field = format!("changes[{i}]");
         let Some(campaign) = campaign else {
@@ -327,6 +440,24 @@ fn at_index(e: ModelError, i: usize) -> ModelError {
             ModelError::Invalid { field: format!("changes[{i}].{field}"), message }
         }
     }
+}
+
+/// A change from the text columns `op_id, entity, entity_id, field, value,
+/// hlc, device_id, seen_cursor` of a [`Db`] query.
+fn change_from_vals(r: &sql::Row) -> Result<Change, StoreError> {
+    let corrupt = |what: &str| StoreError::Corrupt(format!("stored change: {what}"));
+    let text = |i: usize| r.get(i).and_then(sql::Val::text).ok_or_else(|| corrupt("a text column is null"));
+    let entity = text(1)?;
+    Ok(Change {
+        op_id: parse_uuid(text(0)?)?,
+        entity: EntityKind::parse(entity).ok_or_else(|| corrupt(entity))?,
+        entity_id: parse_uuid(text(2)?)?,
+        field: text(3)?.to_string(),
+        value: serde_json::from_str(text(4)?).map_err(|e| corrupt(&e.to_string()))?,
+        hlc: text(5)?.parse().map_err(|e: qadam_core::hlc::HlcParseError| corrupt(&e.to_string()))?,
+        device_id: text(6)?.to_string(),
+        seen_cursor: r.get(7).and_then(sql::Val::int).unwrap_or(0),
+    })
 }
 
 /// Conflicts with both writes (columns: id, winner op, then each write's

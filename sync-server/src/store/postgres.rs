@@ -393,6 +393,10 @@ impl SyncStore for PgStore {
         self.with(|c| records::verdict(&PgFields(RefCell::new(c)), id))
     }
 
+    fn read(&self, f: &mut dyn FnMut(&dyn FieldSource) -> Result<(), StoreError>) -> Result<(), StoreError> {
+        self.with(|c| f(&PgFields(RefCell::new(c))))
+    }
+
     fn photo_mime(&self, sha256: &str) -> Result<Option<String>, StoreError> {
         self.with(|c| {
             Ok(c.query_opt("SELECT mime FROM photos WHERE sha256 = $1", &[&sha256]).map_err(db)?.map(|r| r.get(0)))

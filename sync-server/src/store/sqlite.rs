@@ -7,6 +7,7 @@ use std::path::Path;
 use std::sync::{Arc, Mutex};
 
 use qadam_core::change::{Change, PullResponse, PushResponse, ServerChange};
+use qadam_core::records::FieldSource;
 use qadam_core::records::{self, ObjectDetail, ObjectSummary};
 use qadam_core::StoreError;
 use rusqlite::{params, Connection, OptionalExtension};
@@ -187,6 +188,10 @@ impl SyncStore for SqliteStore {
 
     fn object_detail(&self, id: Uuid) -> Result<ObjectDetail, StoreError> {
         self.with(|c| records::object_detail(c, id))
+    }
+
+    fn read(&self, f: &mut dyn FnMut(&dyn FieldSource) -> Result<(), StoreError>) -> Result<(), StoreError> {
+        self.with(|c| f(&*c))
     }
 
     fn verdict(&self, id: Uuid) -> Result<qadam_core::rules::ObjectVerdict, StoreError> {

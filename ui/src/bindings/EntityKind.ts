@@ -3,4 +3,4 @@
 /**
  * The kinds of record that change records address.
  */
-export type EntityKind = "campaign" | "object" | "audit" | "element" | "photo";
+export type EntityKind = "campaign" | "object" | "audit" | "element" | "photo" | "review";

@@ -3,8 +3,13 @@ import type { Audit } from "./Audit";
 import type { Element } from "./Element";
 import type { Object } from "./Object";
 import type { Photo } from "./Photo";
+import type { Review } from "./Review";
 
 /**
  * An object with everything recorded on it.
  */
-export type ObjectDetail = { object: Object, audits: Array<Audit>, elements: Array<Element>, photos: Array<Photo>, };
+export type ObjectDetail = { object: Object, audits: Array<Audit>, elements: Array<Element>, photos: Array<Photo>, 
+/**
+ * Coordinators' decisions on the audits, oldest first.
+ */
+reviews: Array<Review>, };
