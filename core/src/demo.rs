@@ -151,6 +151,197 @@ pub fn demo_campaign(n_objects: usize) -> Vec<Change> {
     g.out
 }
 
+/// Wheelchair statuses of the "Доступный Казахстан" map of Almaty (24,365
+/// objects): fully, partially, not accessible. The city generator draws each
+/// object's status in these proportions.
+pub const ALMATY_STATUS_COUNTS: [u32; 3] = [148, 7_118, 17_099];
+/// Objects on that map: the "city scale" of tests and benchmarks.
+pub const ALMATY_OBJECTS: usize = 24_365;
+
+/// The city-scale campaign's id for `seed`.
+pub fn city_campaign_id(seed: u64) -> Uuid {
+    SplitMix::new(seed ^ 0xC17E).uuid_v7(DEMO_EPOCH_MS)
+}
+
+/// A synthetic city-scale campaign under the `us-ada-2010` rule set (the
+/// one with confirmed values): `n_objects` objects over the 8 districts and
+/// 12 categories, about 10 elements each with realistic measurements, each
+/// object's wheelchair status drawn in the proportions of
+/// [`ALMATY_STATUS_COUNTS`] and its measurements made to give exactly that
+/// status. Change records go to `sink` in batches of at most `batch`
+/// changes, each batch whole objects; same seed, same changes.
+pub fn city_campaign(n_objects: usize, seed: u64, batch: usize, mut sink: impl FnMut(Vec<Change>)) {
+    let mut g = Gen { rng: SplitMix::new(seed), t: DEMO_EPOCH_MS, out: Vec::new() };
+    let campaign = city_campaign_id(seed);
+    use EntityKind::*;
+    g.set(
+        Campaign,
+        campaign,
+        "name",
+        json!(format!("Город: {n_objects} объектов (синтетические данные, seed {seed})")),
+    );
+    g.set(
+        Campaign,
+        campaign,
+        "description",
+        json!("Синтетическая кампания городского масштаба для нагрузочных проверок."),
+    );
+    g.set(Campaign, campaign, "rule_set", json!("us-ada-2010"));
+    g.set(Campaign, campaign, "synthetic", json!(true));
+    let total: u32 = ALMATY_STATUS_COUNTS.iter().sum();
+    for i in 0..n_objects {
+        let district = District::ALL[g.rng.below(District::ALL.len() as u64) as usize];
+        let category = Category::ALL[g.rng.below(Category::ALL.len() as u64) as usize];
+        let draw = g.rng.below(u64::from(total)) as u32;
+        let target = if draw < ALMATY_STATUS_COUNTS[0] {
+            0
+        } else if draw < ALMATY_STATUS_COUNTS[0] + ALMATY_STATUS_COUNTS[1] {
+            1
+        } else {
+            2
+        };
+        let (clat, clon) = district.centre_deg();
+        let id = g.id();
+        // Roughly normal around the district's centre (sum of uniforms).
+        let spread = |g: &mut Gen| (g.rng.unit() + g.rng.unit() + g.rng.unit() - 1.5) / 1.5;
+        let lat = clat + spread(&mut g) * 0.025;
+        let lon = clon + spread(&mut g) * 0.035;
+        g.set(Object, id, "campaign_id", json!(campaign));
+        g.set(Object, id, "name", json!(format!("{} № {}", base_name(category), i + 1)));
+        g.set(Object, id, "category", json!(category));
+        g.set(Object, id, "district", json!(district));
+        let street = STREETS[g.rng.below(STREETS.len() as u64) as usize];
+        let house = 1 + g.rng.below(300);
+        g.set(Object, id, "address", json!(format!("Алматы, {street}, {house}")));
+        g.set(Object, id, "location", json!({"lat_deg": round6(lat), "lon_deg": round6(lon)}));
+        g.set(Object, id, "synthetic", json!(true));
+        let audit = g.id();
+        let started = DEMO_EPOCH_MS as i64 + (i as i64 * 7_919_000) % (300 * 86_400_000);
+        g.set(Audit, audit, "campaign_id", json!(campaign));
+        g.set(Audit, audit, "object_id", json!(id));
+        let auditor = 1 + g.rng.below(200);
+        g.set(Audit, audit, "auditor", json!(format!("Аудитор {auditor}")));
+        g.set(Audit, audit, "started_at_ms", json!(started));
+        g.set(Audit, audit, "finished_at_ms", json!(started + 50 * 60_000));
+        let status = if g.rng.below(20) == 0 { "submitted" } else { "approved" };
+        g.set(Audit, audit, "status", json!(status));
+        city_elements(&mut g, id, audit, target);
+        if g.out.len() >= batch {
+            sink(std::mem::take(&mut g.out));
+        }
+    }
+    if !g.out.is_empty() {
+        sink(g.out);
+    }
+}
+
+/// About ten elements passing every wheelchair rule, then one or two
+/// broken: needing assistance (partially accessible) or blocking (not
+/// accessible), as `target` (0, 1, 2) asks.
+fn city_elements(g: &mut Gen, object: Uuid, audit: Uuid, target: u8) {
+    let mm = |g: &mut Gen, lo: u64, hi: u64, step: u64| json!(lo + step * g.rng.below((hi - lo) / step + 1));
+    let has_ramp = g.rng.below(2) == 0;
+    // How the object fails, if it does.
+    let fault = match target {
+        0 => 0,
+        1 => 1 + g.rng.below(3) as u8, // threshold, parking, toilet
+        _ => 4 + g.rng.below(3) as u8, // door, step without ramp, corridor
+    };
+    let path_w = mm(g, 1200, 2400, 50);
+    let slope = mm(g, 0, 45, 5);
+    let cross = mm(g, 0, 18, 2);
+    let m = vec![
+        ("width_mm", path_w),
+        ("slope_permille", slope),
+        ("cross_slope_permille", cross),
+        ("surface_even", json!(true)),
+    ];
+    g.element(object, audit, ElementKind::APPROACH_PATH, m);
+    let space = if fault == 2 { mm(g, 2000, 2300, 50) } else { mm(g, 2450, 3600, 50) };
+    let total = mm(g, 10, 200, 10);
+    let m = vec![
+        ("accessible_spaces", json!(1 + g.rng.below(4))),
+        ("total_spaces", total),
+        ("space_width_mm", space),
+        ("signed", json!(g.rng.below(2) == 0)),
+    ];
+    g.element(object, audit, ElementKind::PARKING, m);
+    let step = if has_ramp || fault == 5 { mm(g, 120, 450, 10) } else { json!(0) };
+    let m = vec![
+        ("has_step", json!(has_ramp || fault == 5)),
+        ("step_height_mm", step.clone()),
+        ("platform_width_mm", mm(g, 1500, 3000, 100)),
+        ("platform_depth_mm", mm(g, 1500, 3000, 100)),
+    ];
+    g.element(object, audit, ElementKind::ENTRANCE, m);
+    if has_ramp && fault != 5 {
+        let rise = step.as_u64().unwrap_or(150).min(700);
+        let run = rise * (13 + g.rng.below(6));
+        let m = vec![
+            ("rise_mm", json!(rise)),
+            ("run_mm", json!(run)),
+            ("width_mm", mm(g, 950, 1500, 50)),
+            ("cross_slope_permille", mm(g, 0, 18, 2)),
+            ("landing_length_mm", mm(g, 1550, 2000, 50)),
+            ("handrails_both_sides", json!(true)),
+            ("handrail_height_mm", mm(g, 870, 960, 10)),
+        ];
+        g.element(object, audit, ElementKind::RAMP, m);
+    }
+    let clear = if fault == 4 { mm(g, 600, 790, 10) } else { mm(g, 820, 1100, 10) };
+    let threshold = if fault == 1 { mm(g, 20, 60, 5) } else { mm(g, 0, 10, 5) };
+    let m = vec![
+        ("clear_width_mm", clear),
+        ("threshold_mm", threshold),
+        ("glass_marked", json!(g.rng.below(3) > 0)),
+        ("automatic", json!(g.rng.below(4) == 0)),
+    ];
+    g.element(object, audit, ElementKind::DOOR, m);
+    let corridor = if fault == 6 { mm(g, 700, 900, 10) } else { mm(g, 1000, 2400, 50) };
+    let m = vec![
+        ("width_mm", corridor),
+        ("turning_diameter_mm", mm(g, 1400, 2000, 50)),
+        ("protruding_objects", json!(false)),
+    ];
+    g.element(object, audit, ElementKind::CORRIDOR, m);
+    let m = vec![
+        ("riser_height_mm", mm(g, 110, 170, 5)),
+        ("tread_depth_mm", mm(g, 280, 350, 5)),
+        ("step_count", mm(g, 3, 30, 1)),
+        ("handrails_both_sides", json!(g.rng.below(2) == 0)),
+        ("contrast_edges", json!(g.rng.below(2) == 0)),
+    ];
+    g.element(object, audit, ElementKind::STAIRS, m);
+    // A lift is another way past a step: none where the step is the fault.
+    if g.rng.below(3) == 0 && fault != 5 {
+        let m = vec![
+            ("cabin_width_mm", mm(g, 1100, 2000, 50)),
+            ("cabin_depth_mm", mm(g, 1400, 2100, 50)),
+            ("door_clear_width_mm", mm(g, 920, 1100, 10)),
+            ("braille_buttons", json!(g.rng.below(2) == 0)),
+            ("voice_announcement", json!(g.rng.below(2) == 0)),
+        ];
+        g.element(object, audit, ElementKind::LIFT, m);
+    }
+    let cubicle = if fault == 3 { mm(g, 1100, 1400, 50) } else { mm(g, 1550, 2200, 50) };
+    let m = vec![
+        ("cubicle_width_mm", cubicle),
+        ("cubicle_depth_mm", mm(g, 1450, 2000, 50)),
+        ("door_clear_width_mm", mm(g, 820, 1000, 10)),
+        ("grab_bars_both_sides", json!(g.rng.below(2) == 0)),
+        ("door_opens_outward", json!(true)),
+    ];
+    g.element(object, audit, ElementKind::TOILET, m);
+    let m = vec![
+        ("contrast_text", json!(g.rng.below(2) == 0)),
+        ("tactile_braille", json!(g.rng.below(4) == 0)),
+        ("mount_height_mm", mm(g, 1200, 1600, 50)),
+    ];
+    g.element(object, audit, ElementKind::SIGNAGE, m);
+    let m = vec![("present", json!(g.rng.below(3) == 0)), ("contrasting", json!(g.rng.below(2) == 0))];
+    g.element(object, audit, ElementKind::TACTILE_NAVIGATION, m);
+}
+
 struct Gen {
     rng: SplitMix,
     t: u64,
@@ -319,6 +510,52 @@ fn exif_app1(orientation: u16, gps: Option<(f64, f64)>, taken: &str) -> Vec<u8> 
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn the_city_generator_gives_each_object_the_status_it_drew_in_the_maps_proportions() {
+        let conn = rusqlite::Connection::open_in_memory().unwrap();
+        conn.execute_batch(crate::records::FIELDS_DDL).unwrap();
+        let mut batches = 0;
+        let mut first: Vec<Change> = Vec::new();
+        city_campaign(3_000, 7, 5_000, |b| {
+            batches += 1;
+            assert!(b.len() < 5_000 + 200, "batches hold whole objects and stay near the size asked");
+            if first.is_empty() {
+                first = b.clone();
+            }
+            for c in &b {
+                c.validate_with_kind(None)
+                    .or_else(|e| if c.field.starts_with("measurements.") { Ok(()) } else { Err(e) })
+                    .unwrap();
+                crate::records::apply_lww(&conn, c).unwrap();
+            }
+        });
+        assert!(batches > 5);
+        let mut again = Vec::new();
+        city_campaign(3_000, 7, 5_000, |b| {
+            if again.is_empty() {
+                again = b;
+            }
+        });
+        assert_eq!(first, again, "same seed, same changes");
+        let objects = crate::records::evaluate_all(&conn, Some(city_campaign_id(7))).unwrap();
+        assert_eq!(objects.len(), 3_000);
+        let mut counts = [0u32; 3];
+        for o in &objects {
+            assert!((8..=11).contains(&o.elements.len()), "{}", o.elements.len());
+            assert_eq!(o.verdict.not_measured, 0, "{:?}", o.verdict.fields_to_measure);
+            counts[match o.verdict.wheelchair_map {
+                crate::rules::MapStatus::FullyAccessible => 0,
+                crate::rules::MapStatus::PartiallyAccessible => 1,
+                crate::rules::MapStatus::NotAccessible => 2,
+            }] += 1;
+        }
+        // 24,365 objects: 0.6 % fully, 29.2 % partially, 70.2 % not accessible.
+        let share = |i: usize| f64::from(counts[i]) / 3_000.0;
+        assert!(counts[0] >= 5 && share(0) < 0.02, "{counts:?}");
+        assert!((0.26..0.33).contains(&share(1)), "{counts:?}");
+        assert!((0.66..0.74).contains(&share(2)), "{counts:?}");
+    }
     use super::*;
 
     #[test]

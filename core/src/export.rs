@@ -14,7 +14,10 @@ use crate::rules::{CategoryStatus, DisabilityCategory, ObjectVerdict, Outcome};
 pub struct ExportObject {
     pub object: Object,
     pub elements: Vec<Element>,
+    pub audits: Vec<crate::model::Audit>,
     pub photo_count: u32,
+    /// The object's first photo, for a thumbnail in lists.
+    pub cover_sha256: Option<String>,
     pub verdict: ObjectVerdict,
 }
 
@@ -434,7 +437,14 @@ mod tests {
         let mut object = input.object.clone();
         object.name = "Школа № 5, \"главный\" вход".into();
         object.location = Some(GeoPoint { lat_deg: 43.25, lon_deg: 76.95 });
-        vec![ExportObject { object, elements: input.elements, photo_count: 2, verdict }]
+        vec![ExportObject {
+            object,
+            elements: input.elements,
+            audits: vec![],
+            photo_count: 2,
+            cover_sha256: None,
+            verdict,
+        }]
     }
 
     #[test]

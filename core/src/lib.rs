@@ -5,6 +5,7 @@
 //! It does no network I/O and knows nothing about Tauri, axum or HTTP: the
 //! app and the sync server add transport, not logic.
 
+pub mod analytics;
 pub mod change;
 pub mod checklist;
 pub mod demo;

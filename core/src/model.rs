@@ -53,7 +53,7 @@ impl EntityKind {
 }
 
 /// Object categories of the "Доступный Казахстан" survey.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema, TS)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, JsonSchema, TS)]
 #[serde(rename_all = "snake_case")]
 pub enum Category {
     Government,
@@ -88,7 +88,7 @@ impl Category {
 }
 
 /// The eight districts of Almaty.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema, TS)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, JsonSchema, TS)]
 #[serde(rename_all = "snake_case")]
 pub enum District {
     Alatau,
@@ -488,6 +488,14 @@ pub fn validate_field(
         }
         (Review, "comment") => text(field, value, crate::review::MAX_COMMENT_CHARS),
         (Review, "reviewer") => text(field, value, 300),
+        (Review, "statuses") => {
+            parse::<Option<BTreeMap<crate::rules::DisabilityCategory, crate::rules::CategoryStatus>>>(
+                field,
+                value,
+                "statuses by disability category",
+            )
+            .map(|_| ())
+        }
         (Review, "at_ms") => parse::<i64>(field, value, "unix milliseconds").map(|_| ()),
         (Element, "kind") => {
             let kind = parse::<ElementKind>(field, value, "an element kind")?;

@@ -22,21 +22,22 @@ pub const FIELDS_DDL: &str = include_str!("fields.sql");
 /// Applies one change to the field state if it wins over what is there
 /// (last writer wins by (HLC, device id)). Returns whether it applied.
 pub fn apply_lww(conn: &Connection, c: &Change) -> Result<bool, StoreError> {
-    let n = conn.execute(
-        "INSERT INTO fields (entity, entity_id, field, value, hlc, device_id)
+    let n = conn
+        .prepare_cached(
+            "INSERT INTO fields (entity, entity_id, field, value, hlc, device_id)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6)
          ON CONFLICT (entity, entity_id, field) DO UPDATE SET
              value = excluded.value, hlc = excluded.hlc, device_id = excluded.device_id
          WHERE (excluded.hlc, excluded.device_id) > (fields.hlc, fields.device_id)",
-        params![
+        )?
+        .execute(params![
             c.entity.as_str(),
             c.entity_id.to_string(),
             c.field,
             c.value.to_string(),
             c.hlc.to_string(),
             c.device_id
-        ],
-    )?;
+        ])?;
     Ok(n > 0)
 }
 
@@ -320,4 +321,67 @@ pub fn preview_element<S: FieldSource + ?Sized>(
     elements.push(draft);
     let results = crate::rules::evaluate_elements(&set, &crate::rules::EvaluationInput { object: d.object, elements });
     Ok(results.into_iter().filter(|r| r.element_id.is_nil()).collect())
+}
+
+/// Every object (of one campaign, or all) with its elements, audits, photo
+/// count and verdict, read in a few bulk queries rather than per object: for
+/// exports, the map and analytics at city scale.
+pub fn evaluate_all<S: FieldSource + ?Sized>(
+    conn: &S,
+    campaign: Option<Uuid>,
+) -> Result<Vec<crate::export::ExportObject>, StoreError> {
+    let objs: Vec<Object> = match campaign {
+        Some(id) => load_where(conn, EntityKind::Object, "campaign_id", id)?,
+        None => load_all(conn, EntityKind::Object)?,
+    };
+    let mut elements: BTreeMap<Uuid, Vec<Element>> = BTreeMap::new();
+    for e in load_all::<Element, _>(conn, EntityKind::Element)? {
+        if let Some(o) = e.object_id {
+            elements.entry(o).or_default().push(e);
+        }
+    }
+    let mut audits: BTreeMap<Uuid, Vec<Audit>> = BTreeMap::new();
+    let audit_rows: Vec<Audit> = match campaign {
+        Some(id) => load_where(conn, EntityKind::Audit, "campaign_id", id)?,
+        None => load_all(conn, EntityKind::Audit)?,
+    };
+    for a in audit_rows {
+        if let Some(o) = a.object_id {
+            audits.entry(o).or_default().push(a);
+        }
+    }
+    // Photos: count and first sha256 per object (rows come by photo id).
+    let mut photo_count: BTreeMap<Uuid, (u32, Option<String>)> = BTreeMap::new();
+    for p in load_all::<Photo, _>(conn, EntityKind::Photo)? {
+        if let Some(o) = p.object_id {
+            let e = photo_count.entry(o).or_default();
+            e.0 += 1;
+            e.1.get_or_insert(p.sha256);
+        }
+    }
+    let mut sets: BTreeMap<Option<Uuid>, crate::rules::RuleSet> = BTreeMap::new();
+    let mut out = Vec::with_capacity(objs.len());
+    for object in objs {
+        let set = match sets.entry(object.campaign_id) {
+            std::collections::btree_map::Entry::Occupied(e) => e.into_mut(),
+            std::collections::btree_map::Entry::Vacant(e) => e.insert(rule_set_for(conn, object.campaign_id)?),
+        };
+        let mut els = elements.remove(&object.id).unwrap_or_default();
+        els.sort_by_key(|e| e.id);
+        let input = crate::rules::EvaluationInput { object, elements: els };
+        let verdict = crate::rules::evaluate(set, &input);
+        let mut au = audits.remove(&input.object.id).unwrap_or_default();
+        au.sort_by_key(|a| a.started_at_ms);
+        let (photos, cover) = photo_count.remove(&input.object.id).unwrap_or_default();
+        out.push(crate::export::ExportObject {
+            photo_count: photos,
+            cover_sha256: cover,
+            audits: au,
+            object: input.object,
+            elements: input.elements,
+            verdict,
+        });
+    }
+    out.sort_by(|a, b| a.object.name.cmp(&b.object.name));
+    Ok(out)
 }

@@ -22,6 +22,7 @@ use crate::error::{ModelError, StoreError};
 use crate::hlc::HlcClock;
 use crate::model::{Audit, AuditStatus, Element, EntityKind, Object};
 use crate::records::{self, FieldSource};
+use crate::rules::{CategoryStatus, DisabilityCategory};
 
 /// What a coordinator does with a submitted audit.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema, TS)]
@@ -70,6 +71,17 @@ pub struct Review {
     /// Unix time in milliseconds.
     #[ts(type = "number | null")]
     pub at_ms: Option<i64>,
+    /// On approval: the object's status per disability category as the
+    /// approved audit left it (what "adapted after a re-audit" compares).
+    #[serde(default)]
+    pub statuses: Option<BTreeMap<DisabilityCategory, CategoryStatus>>,
+}
+
+/// Who writes a batch of changes, with which clock, having seen what.
+pub struct Stamp<'a> {
+    pub clock: &'a mut HlcClock,
+    pub device_id: &'a str,
+    pub seen_cursor: i64,
 }
 
 /// The body of `POST /api/v1/audits/{id}/review`.
@@ -143,13 +155,12 @@ pub fn changes(
     audit: &Audit,
     req: &ReviewRequest,
     reviewer: &str,
-    clock: &mut HlcClock,
-    device_id: &str,
-    seen_cursor: i64,
+    statuses: Option<&BTreeMap<DisabilityCategory, CategoryStatus>>,
+    stamp: Stamp<'_>,
 ) -> Vec<Change> {
     let to = req.action.target();
     let now = crate::hlc::now_ms();
-    let hlc = clock.tick(now);
+    let hlc = stamp.clock.tick(now);
     let fields = [
         ("audit_id", json!(audit.id)),
         ("element_id", json!(req.element_id)),
@@ -159,6 +170,7 @@ pub fn changes(
         ("comment", json!(req.comment.trim())),
         ("reviewer", json!(reviewer)),
         ("at_ms", json!(now as i64)),
+        ("statuses", json!(statuses.filter(|_| to == AuditStatus::Approved))),
     ];
     let change = |entity, entity_id, field: &str, value| Change {
         op_id: Uuid::new_v5(&review_id, field.as_bytes()),
@@ -167,8 +179,8 @@ pub fn changes(
         field: field.to_string(),
         value,
         hlc,
-        device_id: device_id.to_string(),
-        seen_cursor,
+        device_id: stamp.device_id.to_string(),
+        seen_cursor: stamp.seen_cursor,
     };
     let mut out: Vec<Change> = fields.into_iter().map(|(f, v)| change(EntityKind::Review, review_id, f, v)).collect();
     out.push(change(EntityKind::Audit, audit.id, "status", json!(to)));
@@ -218,50 +230,38 @@ pub struct QueueItem {
     pub submitted_at_ms: Option<i64>,
 }
 
-/// The review queue: audits in the filter's states, oldest submission
-/// first, limited to campaigns `allowed` says yes to.
-pub fn queue<S: FieldSource + ?Sized>(
-    src: &S,
-    filter: &QueueFilter,
-    allowed: &dyn Fn(Uuid) -> bool,
-) -> Result<Vec<QueueItem>, StoreError> {
+/// The review queue: audits of `objects` (evaluated, see
+/// [`crate::records::evaluate_all`]) in the filter's states, oldest
+/// submission first.
+pub fn queue(objects: &[crate::export::ExportObject], filter: &QueueFilter) -> Vec<QueueItem> {
     let states: &[AuditStatus] =
         if filter.status.is_empty() { &[AuditStatus::Submitted, AuditStatus::InReview] } else { &filter.status };
     let needle = filter.auditor.as_deref().map(str::to_lowercase).filter(|s| !s.is_empty());
-    let audits: Vec<Audit> = match filter.campaign {
-        Some(c) => records::load_where(src, EntityKind::Audit, "campaign_id", c)?,
-        None => records::load_all(src, EntityKind::Audit)?,
-    };
-    let mut element_count: BTreeMap<Uuid, u32> = BTreeMap::new();
     let mut out = Vec::new();
-    for a in audits {
-        if !a.status.is_some_and(|s| states.contains(&s)) || !a.campaign_id.is_some_and(allowed) {
+    for o in objects {
+        if filter.campaign.is_some() && o.object.campaign_id != filter.campaign {
             continue;
         }
-        if needle.as_ref().is_some_and(|n| !a.auditor.to_lowercase().contains(n.as_str())) {
+        if filter.district.is_some() && o.object.district != filter.district {
             continue;
         }
-        let Some(object_id) = a.object_id else { continue };
-        let Ok(object) = records::load_one::<Object, _>(src, EntityKind::Object, object_id) else { continue };
-        if filter.district.is_some() && object.district != filter.district {
-            continue;
-        }
-        if element_count.is_empty() {
-            for e in records::load_all::<Element, _>(src, EntityKind::Element)? {
-                if let Some(au) = e.audit_id {
-                    *element_count.entry(au).or_default() += 1;
-                }
+        for a in &o.audits {
+            if !a.status.is_some_and(|s| states.contains(&s)) {
+                continue;
             }
+            if needle.as_ref().is_some_and(|n| !a.auditor.to_lowercase().contains(n.as_str())) {
+                continue;
+            }
+            out.push(QueueItem {
+                element_count: o.elements.iter().filter(|e| e.audit_id == Some(a.id)).count() as u32,
+                submitted_at_ms: a.finished_at_ms,
+                audit: a.clone(),
+                object: o.object.clone(),
+            });
         }
-        out.push(QueueItem {
-            element_count: element_count.get(&a.id).copied().unwrap_or(0),
-            submitted_at_ms: a.finished_at_ms,
-            audit: a,
-            object,
-        });
     }
     out.sort_by_key(|i| (i.submitted_at_ms.unwrap_or(i64::MAX), i.audit.id));
-    Ok(out)
+    out
 }
 
 /// The reviews of the audits of one object, oldest first.
@@ -381,7 +381,7 @@ mod tests {
         let req =
             ReviewRequest { review_id: None, action: ReviewAction::Approve, comment: String::new(), element_id: None };
         let mut clock = HlcClock::resume(crate::Hlc::new(0, 0));
-        let all = changes(id, &audit, &req, "c", &mut clock, "d", 0);
+        let all = changes(id, &audit, &req, "c", None, Stamp { clock: &mut clock, device_id: "d", seen_cursor: 0 });
         let e = check_device_push(&all).unwrap_err().to_string();
         assert!(e.starts_with("changes[0]"), "{e}");
         let status_only = &all[all.len() - 1..];
@@ -410,8 +410,8 @@ mod tests {
             element_id: None,
         };
         let mut clock = HlcClock::resume(crate::Hlc::new(0, 0));
-        let a = changes(id, &audit, &req, "c", &mut clock, "d", 0);
-        let b = changes(id, &audit, &req, "c", &mut clock, "d", 0);
+        let a = changes(id, &audit, &req, "c", None, Stamp { clock: &mut clock, device_id: "d", seen_cursor: 0 });
+        let b = changes(id, &audit, &req, "c", None, Stamp { clock: &mut clock, device_id: "d", seen_cursor: 0 });
         assert_eq!(a.iter().map(|c| c.op_id).collect::<Vec<_>>(), b.iter().map(|c| c.op_id).collect::<Vec<_>>());
         for c in &a {
             c.validate_with_kind(None).unwrap();

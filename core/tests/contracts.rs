@@ -54,6 +54,8 @@ fn schemas() -> BTreeMap<&'static str, schemars::Schema> {
         "review-request" => qadam_core::review::ReviewRequest,
         "review-queue-item" => qadam_core::review::QueueItem,
         "audit-event" => qadam_core::review::AuditEvent,
+        "map-point" => qadam_core::analytics::MapPoint,
+        "analytics" => qadam_core::analytics::Analytics,
     }
     m
 }
@@ -139,6 +141,8 @@ fn typescript_bindings_match_the_rust_types() {
         qadam_core::review::ReviewRequest,
         qadam_core::review::QueueItem,
         qadam_core::review::AuditEvent,
+        qadam_core::analytics::MapPoint,
+        qadam_core::analytics::Analytics,
     );
     let generated = std::fs::read_dir(tmp.path())
         .unwrap()

@@ -5,6 +5,7 @@
 //! transport and storage only.
 
 pub mod blobs;
+pub mod evaluated;
 pub mod http;
 pub mod store;
 
@@ -93,6 +94,7 @@ pub fn build_state(cfg: &ServeConfig) -> anyhow::Result<Arc<AppState>> {
         thumbs: blobs::open(&photos, "thumbs")?,
         token: cfg.token.clone(),
         dashboard_dir: cfg.dashboard_dir.clone(),
+        evaluated: Default::default(),
     }))
 }
 

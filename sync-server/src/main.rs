@@ -55,7 +55,7 @@ enum Command {
     /// Export a campaign: `csv` writes PREFIX-objects.csv and
     /// PREFIX-elements.csv (UTF-8 with BOM); `geojson` writes PREFIX.geojson
     /// (RFC 7946) and `osm` PREFIX.osm (OSM tags per object, for review in
-    /// JOSM), or standard output with `--out -`.
+    /// JOSM), or standard output with `--out -` (for csv: the objects file).
     Export {
         /// The store (SQLite file or PostgreSQL URL).
         #[arg(long, env = "QADAM_DB")]
@@ -67,6 +67,30 @@ enum Command {
         /// File name prefix (default `qadam-CAMPAIGN`).
         #[arg(long)]
         out: Option<String>,
+    },
+    /// Generate a synthetic city-scale campaign (deterministic: same seed,
+    /// same data) under the us-ada-2010 rules, with wheelchair statuses in
+    /// the proportions of Almaty's map: into a store through the push path
+    /// (`--db`), or as push bodies, one JSON line each, to a file or `-`.
+    Gen {
+        /// Number of objects (Almaty's map: 24365).
+        #[arg(long, default_value_t = 24_365)]
+        objects: usize,
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        /// The store to fill (SQLite file or PostgreSQL URL).
+        #[arg(long, env = "QADAM_DB")]
+        db: Option<String>,
+        /// Write push bodies (JSON lines) here instead of into a store (`-`:
+        /// standard output).
+        #[arg(long)]
+        out: Option<PathBuf>,
+        /// Changes per push.
+        #[arg(long, default_value_t = 5_000)]
+        batch: usize,
+        /// Make these logins members of the campaign: `login:role`.
+        #[arg(long = "member")]
+        members: Vec<String>,
     },
     /// Import objects to audit into a campaign from a CSV (header: name,
     /// category, district, address, lat, lon) or GeoJSON file; prints the
@@ -197,6 +221,10 @@ fn export_command(db: Option<String>, format: &str, campaign: uuid::Uuid, out: O
         Ok(())
     };
     match format {
+        "csv" if prefix == "-" => {
+            // Two files do not fit one stream: the objects file alone.
+            print!("{}", qadam_core::export::objects_csv(&objects));
+        }
         "csv" => {
             write(format!("{prefix}-objects.csv"), qadam_core::export::objects_csv(&objects))?;
             write(format!("{prefix}-elements.csv"), qadam_core::export::elements_csv(&objects))?;
@@ -292,6 +320,9 @@ async fn main() -> anyhow::Result<()> {
             })
             .await?
         }
+        Command::Gen { objects, seed, db, out, batch, members } => {
+            tokio::task::spawn_blocking(move || gen_command(objects, seed, db, out, batch, members)).await?
+        }
         Command::Campaign { db, action } => tokio::task::spawn_blocking(move || campaign_command(db, action)).await?,
         Command::Serve { db, listen, demo, token, photos, dashboard_dir, demo_password } => {
             let dashboard_dir = dashboard_dir.or_else(|| {
@@ -311,4 +342,57 @@ async fn main() -> anyhow::Result<()> {
             Ok(())
         }
     }
+}
+
+fn gen_command(
+    objects: usize,
+    seed: u64,
+    db: Option<String>,
+    out: Option<PathBuf>,
+    batch: usize,
+    members: Vec<String>,
+) -> anyhow::Result<()> {
+    use qadam_sync_server::store::accounts::{self, MemberRole};
+    use std::io::Write;
+    anyhow::ensure!(batch > 0 && batch <= qadam_sync_server::http::MAX_PUSH_CHANGES, "--batch must be 1..=5000");
+    let campaign = qadam_core::demo::city_campaign_id(seed);
+    let started = std::time::Instant::now();
+    let mut changes = 0usize;
+    if let Some(out) = out {
+        let mut w: Box<dyn Write> = if out.as_os_str() == "-" {
+            Box::new(std::io::BufWriter::new(std::io::stdout().lock()))
+        } else {
+            Box::new(std::io::BufWriter::new(
+                std::fs::File::create(&out).with_context(|| format!("creating {}", out.display()))?,
+            ))
+        };
+        let mut result = Ok(());
+        qadam_core::demo::city_campaign(objects, seed, batch, |b| {
+            changes += b.len();
+            let req = qadam_core::change::PushRequest { device_id: qadam_core::demo::DEMO_DEVICE.into(), changes: b };
+            if result.is_ok() {
+                result =
+                    serde_json::to_writer(&mut w, &req).map_err(anyhow::Error::from).and_then(|_| Ok(writeln!(w)?));
+            }
+        });
+        result?;
+        w.flush()?;
+    } else {
+        let store = open_store(db)?;
+        let mut result = Ok(());
+        qadam_core::demo::city_campaign(objects, seed, batch, |b| {
+            changes += b.len();
+            if result.is_ok() {
+                result = store.push(b, &qadam_sync_server::store::Access::All).map(|_| ());
+            }
+        });
+        result.map_err(|e| anyhow::anyhow!("{e}"))?;
+        for m in members {
+            let (login, role) = m.split_once(':').context("--member takes login:role")?;
+            let role = MemberRole::parse(role).context("role")?;
+            qadam_sync_server::store::accounts(&*store, |db| accounts::set_member(db, campaign, login, role))?;
+        }
+    }
+    eprintln!("campaign {campaign}: {objects} objects, {changes} changes in {:.1} s", started.elapsed().as_secs_f64());
+    Ok(())
 }

@@ -1158,3 +1158,76 @@ async fn an_audit_sent_back_reaches_the_auditors_app_and_its_resubmission_return
     let (st, v) = s.call("GET", "/api/v1/reviews?status=finished", Some(TOKEN), None).await;
     assert_eq!((st, v["error"]["field"].as_str()), (400, Some("status")), "{v}");
 }
+
+#[tokio::test]
+async fn the_map_and_analytics_count_statuses_and_an_object_adapted_after_a_re_audit() {
+    use qadam_core::analytics::{Adapted, Analytics, MapPoint};
+    use qadam_core::model::{Category, District, ElementKind, GeoPoint, MeasuredValue};
+    let s = Server::start().await;
+    let seed = 11;
+    let mut batches = Vec::new();
+    qadam_core::demo::city_campaign(40, seed, 5_000, |b| batches.push(b));
+    for b in &batches {
+        assert_eq!(s.push(b).await.0, 200);
+    }
+    let campaign = qadam_core::demo::city_campaign_id(seed);
+    let points: Vec<MapPoint> = s.get_json(&format!("/api/v1/map?campaign={campaign}")).await;
+    assert_eq!(points.len(), 40);
+    assert!(points.iter().all(|p| p.lat_deg.is_some() && p.element_count >= 8));
+    let a: Analytics = s.get_json(&format!("/api/v1/analytics?campaign={campaign}")).await;
+    assert_eq!(a.objects, 40);
+    let w = &a.wheelchair;
+    assert_eq!(w.fully + w.partially + w.not_accessible, 40);
+    let k_not = points.iter().filter(|p| p.wheelchair == qadam_core::rules::MapStatus::NotAccessible).count() as u32;
+    assert_eq!(w.not_accessible, k_not, "the map and the analytics agree");
+    assert_eq!(a.by_district_type.iter().map(|r| r.counts.not_accessible).sum::<u32>(), k_not);
+    assert_eq!(a.by_disability[0].not_accessible, k_not, "К is the first row");
+    assert_eq!(a.adapted, Adapted::default());
+
+    // An auditor finds a door too narrow; the audit is approved. The door is
+    // widened, a re-audit is approved: the object counts as adapted.
+    let dir = tempfile::tempdir().unwrap();
+    let mut phone = qadam_core::store::Store::open(dir.path()).unwrap();
+    device_sync(&s, &mut phone).await;
+    let object = phone
+        .create_object(qadam_core::store::NewObject {
+            campaign_id: campaign,
+            name: "Поликлиника № 5".into(),
+            category: Category::Health,
+            district: District::Almaly,
+            address: "ул. Толе би, 5".into(),
+            location: Some(GeoPoint { lat_deg: 43.25, lon_deg: 76.92 }),
+        })
+        .unwrap();
+    let door = phone
+        .add_element(qadam_core::store::NewElement {
+            object_id: object,
+            kind: ElementKind::DOOR,
+            measurements: [("clear_width_mm".to_string(), MeasuredValue::Integer(700))].into(),
+            note: String::new(),
+        })
+        .unwrap();
+    let first = phone.submit_audit(object).unwrap();
+    device_sync(&s, &mut phone).await;
+    let approve = |audit: Uuid| {
+        let r = s.http.post(s.url(&format!("/api/v1/audits/{audit}/review"))).bearer_auth(TOKEN);
+        async move { r.json(&json!({"action": "approve"})).send().await.unwrap().json::<Value>().await.unwrap() }
+    };
+    let r = approve(first).await;
+    assert_eq!(r["statuses"]["K"], "VND", "the approval records the verdict: {r}");
+    device_sync(&s, &mut phone).await;
+    let mut m = std::collections::BTreeMap::new();
+    m.insert("measurements.clear_width_mm".to_string(), json!(900));
+    phone.update(EntityKind::Element, door, m).unwrap();
+    let second = phone.submit_audit(object).unwrap();
+    assert_ne!(second, first, "an approved audit stays closed: the re-audit is a new one");
+    device_sync(&s, &mut phone).await;
+    let r = approve(second).await;
+    assert_eq!(r["statuses"]["K"], "DP", "{r}");
+    let a: Analytics = s.get_json(&format!("/api/v1/analytics?campaign={campaign}")).await;
+    assert_eq!(a.adapted, Adapted { re_audited: 1, improved: 1, share_permille: 1000 });
+    assert!(a.progress.iter().map(|p| p.approved).sum::<u32>() >= 2);
+    let points: Vec<MapPoint> = s.get_json(&format!("/api/v1/map?campaign={campaign}")).await;
+    let p = points.iter().find(|p| p.id == object).expect("the new object is on the map");
+    assert_eq!(p.wheelchair, qadam_core::rules::MapStatus::FullyAccessible, "the map follows the data");
+}

@@ -90,3 +90,45 @@ fn users_and_campaigns_from_the_command_line() {
     let (ok, out, _) = server(&db, &["export", "--format", "osm", "--campaign", &campaign, "--out", "-"], None);
     assert!(ok && out.contains("<osm version=\"0.6\""), "{out}");
 }
+
+#[test]
+fn gen_fills_a_store_or_writes_push_bodies_and_the_same_seed_gives_the_same_data() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("city.db").display().to_string();
+    let (ok, _, err) =
+        server(&db, &["user", "add", "--login", "coord", "--role", "coordinator"], Some("a long password\n"));
+    assert!(ok, "{err}");
+    let (ok, _, err) = server(
+        &db,
+        &["gen", "--objects", "30", "--seed", "5", "--batch", "500", "--member", "coord:coordinator"],
+        None,
+    );
+    assert!(ok, "{err}");
+    assert!(err.contains("30 objects"), "{err}");
+    let campaign = qadam_core::demo::city_campaign_id(5).to_string();
+    let (ok, out, _) = server(&db, &["campaign", "members", "--campaign", &campaign], None);
+    assert!(ok && out.contains("coord\tcoordinator"), "{out}");
+    let (ok, geojson, err) =
+        server(&db, &["export", "--format", "geojson", "--campaign", &campaign, "--out", "-"], None);
+    assert!(ok, "{err}");
+    let geojson: serde_json::Value = serde_json::from_str(&geojson).unwrap();
+    assert_eq!(geojson["features"].as_array().unwrap().len(), 30);
+    // As push bodies: one JSON line per batch, identical for the same seed.
+    let lines = |path: &std::path::Path| {
+        let (ok, _, err) = server(
+            &db,
+            &["gen", "--objects", "30", "--seed", "5", "--batch", "500", "--out", &path.display().to_string()],
+            None,
+        );
+        assert!(ok, "{err}");
+        std::fs::read_to_string(path).unwrap()
+    };
+    let a = lines(&dir.path().join("a.jsonl"));
+    assert_eq!(a, lines(&dir.path().join("b.jsonl")));
+    for l in a.lines() {
+        let req: qadam_core::change::PushRequest = serde_json::from_str(l).unwrap();
+        assert!(!req.changes.is_empty() && req.changes.len() < 700);
+    }
+    let (ok, _, err) = server(&db, &["gen", "--objects", "3", "--batch", "0"], None);
+    assert!(!ok && err.contains("--batch"), "{err}");
+}

@@ -41,6 +41,8 @@ pub struct AppState {
     pub thumbs: Box<dyn crate::blobs::BlobStore>,
     pub token: String,
     pub dashboard_dir: Option<PathBuf>,
+    /// Objects with their verdicts, until the store changes.
+    pub evaluated: crate::evaluated::Evaluated,
 }
 
 pub fn router(state: Arc<AppState>) -> Router {
@@ -64,6 +66,8 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/objects/{id}", get(object))
         .route("/exports/{file}", get(export))
         .route("/reviews", get(review_queue))
+        .route("/map", get(map))
+        .route("/analytics", get(analytics))
         .route("/audits/{id}/history", get(audit_history))
         .route("/audits/{id}/review", post(review_audit))
         .route("/campaigns/{id}/import", post(import).layer(DefaultBodyLimit::max(MAX_PUSH_BYTES)))
@@ -130,7 +134,12 @@ async fn push(
     body: Bytes,
 ) -> Result<Json<PushResponse>, AppError> {
     let req = decode_push(&body)?;
-    qadam_core::review::check_device_push(&req.changes)?;
+    // Review decisions come from a coordinator's review, never from a
+    // phone; only an administrator (the server's own tooling: generators,
+    // migrations of already reviewed data) may push them as records.
+    if !p.is_admin() || p.device_id.is_some() {
+        qadam_core::review::check_device_push(&req.changes)?;
+    }
     Ok(Json(blocking(move || Ok(s.store.push(req.changes, &Access::of(&p))?)).await?))
 }
 
@@ -491,7 +500,7 @@ async fn review_queue(
     }
     let filter =
         qadam_core::review::QueueFilter { campaign: q.campaign, district: q.district, auditor: q.auditor, status };
-    Ok(Json(blocking(move || Ok(s.store.review_queue(&filter, &|c| p.can_coordinate(c))?)).await?))
+    Ok(Json(blocking(move || Ok(qadam_core::review::queue(&coordinated(&s, &p, filter.campaign)?, &filter))).await?))
 }
 
 fn audit_id(id: &str) -> Result<Uuid, AppError> {
@@ -531,6 +540,53 @@ async fn review_audit(
     Ok(Json(review))
 }
 
+/// The evaluated objects of the campaigns `p` coordinates (or of one).
+fn coordinated(
+    s: &AppState,
+    p: &Principal,
+    campaign: Option<Uuid>,
+) -> Result<Arc<Vec<qadam_core::export::ExportObject>>, AppError> {
+    let all = s.evaluated.get(&*s.store, campaign)?;
+    let mine = |o: &qadam_core::export::ExportObject| o.object.campaign_id.is_some_and(|c| p.can_coordinate(c));
+    Ok(if all.iter().all(mine) { all } else { Arc::new(all.iter().filter(|o| mine(o)).cloned().collect()) })
+}
+
+/// Every located object of the caller's campaigns (or of one) with its
+/// statuses, for the map.
+async fn map(
+    State(s): State<Arc<AppState>>,
+    Extension(p): Extension<Principal>,
+    q: Result<Query<ObjectsQuery>, axum::extract::rejection::QueryRejection>,
+) -> Result<Json<Vec<qadam_core::analytics::MapPoint>>, AppError> {
+    auth::require_coordinator(&p)?;
+    let Query(q) = q.map_err(|e| AppError::bad("invalid_query", e.body_text(), Some("campaign".into())))?;
+    if let Some(c) = q.campaign.filter(|c| !p.can_coordinate(*c)) {
+        return Err(AppError::forbidden(format!("campaign {c}: you do not coordinate this campaign")));
+    }
+    Ok(Json(blocking(move || Ok(qadam_core::analytics::map_points(&coordinated(&s, &p, q.campaign)?))).await?))
+}
+
+/// The analytics page's figures for the caller's campaigns (or one).
+async fn analytics(
+    State(s): State<Arc<AppState>>,
+    Extension(p): Extension<Principal>,
+    q: Result<Query<ObjectsQuery>, axum::extract::rejection::QueryRejection>,
+) -> Result<Json<qadam_core::analytics::Analytics>, AppError> {
+    auth::require_coordinator(&p)?;
+    let Query(q) = q.map_err(|e| AppError::bad("invalid_query", e.body_text(), Some("campaign".into())))?;
+    if let Some(c) = q.campaign.filter(|c| !p.can_coordinate(*c)) {
+        return Err(AppError::forbidden(format!("campaign {c}: you do not coordinate this campaign")));
+    }
+    Ok(Json(
+        blocking(move || {
+            let objects = coordinated(&s, &p, q.campaign)?;
+            let reviews = s.store.reviews()?;
+            Ok(qadam_core::analytics::summarise(&objects, &reviews))
+        })
+        .await?,
+    ))
+}
+
 /// Renders an export from the objects.
 type Render = fn(&[qadam_core::export::ExportObject]) -> Vec<u8>;
 
@@ -562,8 +618,7 @@ async fn export(
             )))
         }
     };
-    let objects = blocking(move || Ok(s.store.export(q.campaign, &|c| p.can_coordinate(c))?)).await?;
-    let body = render(&objects);
+    let body = blocking(move || Ok(render(&coordinated(&s, &p, q.campaign)?))).await?;
     let disposition = format!("attachment; filename=\"qadam-{file}\"");
     Ok(([(header::CONTENT_TYPE, mime.to_string()), (header::CONTENT_DISPOSITION, disposition)], body).into_response())
 }

@@ -192,6 +192,24 @@ pub const OPERATIONS: &[Operation] = &[
     },
     Operation {
         method: "get",
+        path: "/api/v1/map",
+        summary: "Every located object of the caller's campaigns (?campaign=ID for one) with its wheelchair status and its status per disability category (К, О, С, Г, У)",
+        request: None,
+        status: 200,
+        response: None,
+        auth: true,
+    },
+    Operation {
+        method: "get",
+        path: "/api/v1/analytics",
+        summary: "Accessibility by district × object type and by disability category, audits per month, objects adapted after a re-audit",
+        request: None,
+        status: 200,
+        response: Some("Analytics"),
+        auth: true,
+    },
+    Operation {
+        method: "get",
         path: "/api/v1/reviews",
         summary: "The review queue: submitted audits (or ?status=a,b), oldest first; ?campaign=, ?district=, ?auditor= filter it",
         request: None,
@@ -298,6 +316,7 @@ pub fn document() -> Value {
         ("EnrollRequest", schema::<qadam_core::change::EnrollRequest>()),
         ("ReviewRequest", schema::<qadam_core::review::ReviewRequest>()),
         ("Review", schema::<qadam_core::review::Review>()),
+        ("Analytics", schema::<qadam_core::analytics::Analytics>()),
         (
             "SessionRequest",
             json!({"oneOf": [
@@ -362,7 +381,12 @@ pub fn document() -> Value {
         .filter(|(p, _)| op.path.contains(&format!("{{{p}}}")))
         .map(|(p, schema)| json!({"name": p, "in": "path", "required": true, "schema": schema}))
         .collect();
-        if op.path == "/api/v1/objects" || op.path.starts_with("/api/v1/exports") || op.path == "/api/v1/reviews" {
+        if op.path == "/api/v1/objects"
+            || op.path.starts_with("/api/v1/exports")
+            || op.path == "/api/v1/reviews"
+            || op.path == "/api/v1/map"
+            || op.path == "/api/v1/analytics"
+        {
             params.push(json!({"name": "campaign", "in": "query", "required": false, "schema": {"type": "string", "format": "uuid"}}));
         }
         if op.path == "/api/v1/reviews" {

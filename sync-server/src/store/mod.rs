@@ -76,27 +76,20 @@ pub trait SyncStore: Send + Sync {
     /// Number of stored changes and photos (for tests and health).
     fn counts(&self) -> Result<(i64, i64), StoreError>;
 
-    /// Objects with their elements, photo counts and verdicts, for exports:
-    /// of the campaigns `allowed` says yes to, or of one campaign.
+    /// Objects with their elements, audits, photo counts and verdicts (for
+    /// exports, the map and analytics): of the campaigns `allowed` says yes
+    /// to, or of one campaign. Read in bulk, in one pass.
     fn export(
         &self,
         campaign: Option<Uuid>,
         allowed: &dyn Fn(Uuid) -> bool,
     ) -> Result<Vec<qadam_core::export::ExportObject>, StoreError> {
         let mut out = Vec::new();
-        for summary in self.objects(campaign)? {
-            if !summary.object.campaign_id.is_some_and(allowed) {
-                continue;
-            }
-            let detail = self.object_detail(summary.object.id)?;
-            let verdict = self.verdict(summary.object.id)?;
-            out.push(qadam_core::export::ExportObject {
-                object: detail.object,
-                elements: detail.elements,
-                photo_count: summary.photo_count,
-                verdict,
-            });
-        }
+        self.read(&mut |src| {
+            out = records::evaluate_all(src, campaign)?;
+            Ok(())
+        })?;
+        out.retain(|o| o.object.campaign_id.is_some_and(allowed));
         Ok(out)
     }
 
@@ -119,15 +112,11 @@ pub trait SyncStore: Send + Sync {
         Ok(out)
     }
 
-    /// The review queue of the campaigns `allowed` says yes to.
-    fn review_queue(
-        &self,
-        filter: &qadam_core::review::QueueFilter,
-        allowed: &dyn Fn(Uuid) -> bool,
-    ) -> Result<Vec<qadam_core::review::QueueItem>, StoreError> {
+    /// Every review, of every campaign.
+    fn reviews(&self) -> Result<Vec<Review>, StoreError> {
         let mut out = Vec::new();
         self.read(&mut |src| {
-            out = qadam_core::review::queue(src, filter, allowed)?;
+            out = records::load_all(src, EntityKind::Review)?;
             Ok(())
         })?;
         Ok(out)
@@ -188,15 +177,16 @@ pub trait SyncStore: Send + Sync {
         qadam_core::review::check_request(req, &audit, &elements)?;
         let last = self.field_history(EntityKind::Audit, audit_id, "status")?.into_iter().map(|c| c.hlc).max();
         let mut clock = qadam_core::HlcClock::resume(last.unwrap_or(qadam_core::Hlc::new(0, 0)));
-        let changes = qadam_core::review::changes(
-            review_id,
-            &audit,
-            req,
-            reviewer,
-            &mut clock,
-            COORDINATOR_DEVICE,
-            self.cursor()?,
-        );
+        let statuses = match req.action {
+            qadam_core::review::ReviewAction::Approve => match audit.object_id {
+                Some(object) => Some(self.verdict(object)?.by_category),
+                None => None,
+            },
+            _ => None,
+        };
+        let stamp =
+            qadam_core::review::Stamp { clock: &mut clock, device_id: COORDINATOR_DEVICE, seen_cursor: self.cursor()? };
+        let changes = qadam_core::review::changes(review_id, &audit, req, reviewer, statuses.as_ref(), stamp);
         self.push(changes, &Access::All)?;
         let mut review = None;
         self.read(&mut |src| {
@@ -311,9 +301,17 @@ fn campaigns_of_batch<S: FieldSource + ?Sized>(
     src: &S,
     access: &Access,
 ) -> Result<Vec<Uuid>, StoreError> {
+    // The batch's own placing fields, the last write of each winning.
+    let mut placed: std::collections::HashMap<(EntityKind, Uuid, &str), &serde_json::Value> =
+        std::collections::HashMap::new();
+    for c in changes {
+        if matches!(c.field.as_str(), "campaign_id" | "object_id" | "audit_id") {
+            placed.insert((c.entity, c.entity_id, c.field.as_str()), &c.value);
+        }
+    }
     let lookup = |entity: EntityKind, id: Uuid, field: &str| -> Result<Option<Uuid>, StoreError> {
-        if let Some(c) = changes.iter().rev().find(|c| c.entity == entity && c.entity_id == id && c.field == field) {
-            return Ok(serde_json::from_value(c.value.clone()).ok());
+        if let Some(v) = placed.get(&(entity, id, field)) {
+            return Ok(serde_json::from_value((*v).clone()).ok());
         }
         Ok(src
             .record_fields(entity, id)?
@@ -383,9 +381,14 @@ fn validate_batch(
     changes: &[Change],
     mut stored_kind: impl FnMut(Uuid) -> Result<Option<ElementKind>, StoreError>,
 ) -> Result<(), StoreError> {
+    let kinds: std::collections::HashMap<Uuid, ElementKind> = changes
+        .iter()
+        .filter(|c| c.entity == EntityKind::Element && c.field == "kind")
+        .filter_map(|c| Some((c.entity_id, serde_json::from_value(c.value.clone()).ok()?)))
+        .collect();
     for (i, c) in changes.iter().enumerate() {
         let kind = if c.entity == EntityKind::Element && c.field.starts_with("measurements.") {
-            match batch_kind(changes, c.entity_id) {
+            match kinds.get(&c.entity_id).cloned() {
                 Some(k) => Some(k),
                 None => stored_kind(c.entity_id)?,
             }
@@ -421,13 +424,6 @@ fn conflict_winner(c: &Change, other_op: &str, other_hlc: &str, other_device: &s
     let other_hlc: qadam_core::Hlc =
         other_hlc.parse().map_err(|e: qadam_core::hlc::HlcParseError| StoreError::Corrupt(e.to_string()))?;
     Ok(if c.wins_over(other_hlc, other_device) { c.op_id.to_string() } else { other_op.to_string() })
-}
-
-fn batch_kind(changes: &[Change], id: Uuid) -> Option<ElementKind> {
-    changes
-        .iter()
-        .find(|c| c.entity_id == id && c.field == "kind")
-        .and_then(|c| serde_json::from_value(c.value.clone()).ok())
 }
 
 /// Names the change of a batch an error is about: `changes[i].field`.

@@ -394,7 +394,18 @@ impl SyncStore for PgStore {
     }
 
     fn read(&self, f: &mut dyn FnMut(&dyn FieldSource) -> Result<(), StoreError>) -> Result<(), StoreError> {
-        self.with(|c| f(&PgFields(RefCell::new(c))))
+        self.with(|c| {
+            // One snapshot for all the reads `f` makes.
+            let mut tx = c
+                .build_transaction()
+                .read_only(true)
+                .isolation_level(postgres::IsolationLevel::RepeatableRead)
+                .start()
+                .map_err(db)?;
+            let out = f(&PgFields(RefCell::new(&mut tx)));
+            tx.commit().map_err(db)?;
+            out
+        })
     }
 
     fn photo_mime(&self, sha256: &str) -> Result<Option<String>, StoreError> {

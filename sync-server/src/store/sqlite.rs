@@ -285,10 +285,12 @@ impl SyncStore for SqliteStore {
 /// Writes that were seen — sequential edits — never make a conflict.
 fn detect_conflict(tx: &Connection, c: &Change, now_ms: i64) -> Result<(), StoreError> {
     let other: Option<(String, String, String)> = tx
-        .query_row(
+        .prepare_cached(
             "SELECT op_id, hlc, device_id FROM changes
              WHERE entity = ?1 AND entity_id = ?2 AND field = ?3 AND seq > ?4 AND device_id != ?5 AND op_id != ?6
              ORDER BY seq DESC LIMIT 1",
+        )?
+        .query_row(
             params![
                 c.entity.as_str(),
                 c.entity_id.to_string(),
@@ -302,10 +304,18 @@ fn detect_conflict(tx: &Connection, c: &Change, now_ms: i64) -> Result<(), Store
         .optional()?;
     let Some((op, hlc, device)) = other else { return Ok(()) };
     let winner = conflict_winner(c, &op, &hlc, &device)?;
-    tx.execute(
+    tx.prepare_cached(
         "INSERT INTO conflicts (entity, entity_id, field, earlier_op, later_op, winner_op, detected_ms)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) ON CONFLICT (later_op) DO NOTHING",
-        params![c.entity.as_str(), c.entity_id.to_string(), c.field, op, c.op_id.to_string(), winner, now_ms],
-    )?;
+    )?
+    .execute(params![
+        c.entity.as_str(),
+        c.entity_id.to_string(),
+        c.field,
+        op,
+        c.op_id.to_string(),
+        winner,
+        now_ms
+    ])?;
     Ok(())
 }

@@ -1,0 +1,39 @@
+//! Every object evaluated under its campaign's rule set, kept until the
+//! store changes: the map, analytics and exports of a 25,000-object city
+//! read it without re-evaluating each object on every request. The key is
+//! the store's newest cursor, read before evaluating, so a change that lands
+//! meanwhile only makes the next request evaluate again.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
+use qadam_core::export::ExportObject;
+use qadam_core::StoreError;
+use uuid::Uuid;
+
+use crate::store::SyncStore;
+
+type Entry = (i64, Arc<Vec<ExportObject>>);
+
+#[derive(Default)]
+pub struct Evaluated {
+    by_campaign: Mutex<HashMap<Option<Uuid>, Entry>>,
+}
+
+impl Evaluated {
+    /// The evaluated objects of one campaign (or all), current as of now.
+    pub fn get(&self, store: &dyn SyncStore, campaign: Option<Uuid>) -> Result<Arc<Vec<ExportObject>>, StoreError> {
+        let cursor = store.cursor()?;
+        if let Some((at, objects)) = self.by_campaign.lock().unwrap_or_else(|p| p.into_inner()).get(&campaign) {
+            if *at == cursor {
+                return Ok(objects.clone());
+            }
+        }
+        let objects = Arc::new(store.export(campaign, &|_| true)?);
+        let mut cache = self.by_campaign.lock().unwrap_or_else(|p| p.into_inner());
+        // Only the newest state is worth keeping.
+        cache.retain(|_, (at, _)| *at == cursor);
+        cache.insert(campaign, (cursor, objects.clone()));
+        Ok(objects)
+    }
+}
