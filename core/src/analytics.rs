@@ -33,6 +33,10 @@ pub struct MapPoint {
     pub element_count: u32,
     pub photo_count: u32,
     pub cover_sha256: Option<String>,
+    /// Whether any rule judged the object: a campaign whose rule set holds
+    /// no confirmed rule, or an object without measurements, is not assessed
+    /// and its statuses say nothing.
+    pub assessed: bool,
     /// The 3-level wheelchair status of the "Доступный Казахстан" map.
     pub wheelchair: MapStatus,
     /// Status per disability category, in the order К, О, С, Г, У.
@@ -44,6 +48,11 @@ pub struct MapPoint {
 /// The categories in the order of [`MapPoint::statuses`].
 pub const CATEGORY_ORDER: [DisabilityCategory; 5] =
     [DisabilityCategory::K, DisabilityCategory::O, DisabilityCategory::S, DisabilityCategory::G, DisabilityCategory::U];
+
+/// Whether any rule judged the object (passed or failed).
+pub fn assessed(o: &ExportObject) -> bool {
+    o.verdict.results.iter().any(|r| matches!(r.outcome, crate::rules::Outcome::Pass | crate::rules::Outcome::Fail))
+}
 
 fn status(o: &ExportObject, c: DisabilityCategory) -> CategoryStatus {
     o.verdict.by_category.get(&c).copied().unwrap_or(CategoryStatus::Full)
@@ -66,6 +75,7 @@ pub fn map_points(objects: &[ExportObject]) -> Vec<MapPoint> {
             element_count: o.elements.len() as u32,
             photo_count: o.photo_count,
             cover_sha256: o.cover_sha256.clone(),
+            assessed: assessed(o),
             wheelchair: o.verdict.wheelchair_map,
             statuses: CATEGORY_ORDER.map(|c| status(o, c)),
             audit_status: o.audits.iter().max_by_key(|a| (a.started_at_ms, a.id)).and_then(|a| a.status),
@@ -135,6 +145,8 @@ pub struct Adapted {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema, TS)]
 pub struct Analytics {
     pub objects: u32,
+    /// Objects no rule judged (left out of the status counts).
+    pub not_assessed: u32,
     pub wheelchair: MapCounts,
     pub by_district_type: Vec<DistrictTypeRow>,
     pub by_disability: Vec<DisabilityRow>,
@@ -165,7 +177,19 @@ pub fn summarise(objects: &[ExportObject], reviews: &[Review]) -> Analytics {
         .map(|&category| DisabilityRow { category, full: 0, partial: 0, conditional: 0, not_accessible: 0 })
         .collect();
     let mut months: BTreeMap<String, (u32, u32)> = BTreeMap::new();
+    let mut not_assessed = 0;
     for o in objects {
+        for a in &o.audits {
+            if let (Some(at), Some(s)) = (a.finished_at_ms, a.status) {
+                if s != AuditStatus::Draft {
+                    months.entry(month_of(at)).or_default().0 += 1;
+                }
+            }
+        }
+        if !assessed(o) {
+            not_assessed += 1;
+            continue;
+        }
         wheelchair.add(o.verdict.wheelchair_map);
         cells.entry((o.object.district, o.object.category)).or_default().add(o.verdict.wheelchair_map);
         for row in by_disability.iter_mut() {
@@ -174,13 +198,6 @@ pub fn summarise(objects: &[ExportObject], reviews: &[Review]) -> Analytics {
                 CategoryStatus::Partial => row.partial += 1,
                 CategoryStatus::Conditional => row.conditional += 1,
                 CategoryStatus::NotAccessible => row.not_accessible += 1,
-            }
-        }
-        for a in &o.audits {
-            if let (Some(at), Some(s)) = (a.finished_at_ms, a.status) {
-                if s != AuditStatus::Draft {
-                    months.entry(month_of(at)).or_default().0 += 1;
-                }
             }
         }
     }
@@ -227,6 +244,7 @@ pub fn summarise(objects: &[ExportObject], reviews: &[Review]) -> Analytics {
         .collect();
     Analytics {
         objects: objects.len() as u32,
+        not_assessed,
         wheelchair,
         by_district_type: cells
             .into_iter()
@@ -315,6 +333,8 @@ mod tests {
         let a = summarise(&objects, &reviews);
         assert_eq!(a.adapted, Adapted { re_audited: 2, improved: 1, share_permille: 500 });
         assert_eq!(a.objects, 3);
+        assert_eq!(a.not_assessed, 3, "no element, no judged rule");
+        assert_eq!(a.wheelchair, MapCounts::default());
         assert_eq!(
             a.progress
                 .iter()
@@ -322,7 +342,7 @@ mod tests {
                 .collect::<Vec<_>>(),
             vec![("2025-06", 3, 3, 3), ("2025-07", 2, 2, 5)]
         );
-        assert_eq!(a.by_district_type.len(), 1);
+        assert!(a.by_district_type.is_empty());
         assert_eq!(a.by_disability.len(), 5);
     }
 }

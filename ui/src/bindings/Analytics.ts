@@ -8,4 +8,8 @@ import type { ProgressRow } from "./ProgressRow";
 /**
  * The analytics page's figures.
  */
-export type Analytics = { objects: number, wheelchair: MapCounts, by_district_type: Array<DistrictTypeRow>, by_disability: Array<DisabilityRow>, progress: Array<ProgressRow>, adapted: Adapted, };
+export type Analytics = { objects: number, 
+/**
+ * Objects no rule judged (left out of the status counts).
+ */
+not_assessed: number, wheelchair: MapCounts, by_district_type: Array<DistrictTypeRow>, by_disability: Array<DisabilityRow>, progress: Array<ProgressRow>, adapted: Adapted, };

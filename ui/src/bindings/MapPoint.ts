@@ -15,6 +15,12 @@ export type MapPoint = { id: string, campaign_id: string | null, name: string, a
  */
 lat_deg: number | null, lon_deg: number | null, category: Category | null, district: District | null, element_count: number, photo_count: number, cover_sha256: string | null, 
 /**
+ * Whether any rule judged the object: a campaign whose rule set holds
+ * no confirmed rule, or an object without measurements, is not assessed
+ * and its statuses say nothing.
+ */
+assessed: boolean, 
+/**
  * The 3-level wheelchair status of the "Доступный Казахстан" map.
  */
 wheelchair: MapStatus, 
