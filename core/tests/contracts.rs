@@ -143,6 +143,7 @@ fn typescript_bindings_match_the_rust_types() {
         qadam_core::review::AuditEvent,
         qadam_core::analytics::MapPoint,
         qadam_core::analytics::Analytics,
+        qadam_core::import::ImportReport,
     );
     let generated = std::fs::read_dir(tmp.path())
         .unwrap()
