@@ -11,6 +11,7 @@ import { chromium } from 'playwright-core';
 import { WebDriver } from './webdriver.mjs';
 import {
   ROOT, TOKEN, APP_BIN, NGO_CHECKLISTS, DEMO_PASSWORD, serverCli, enrollmentCode, AXE_SOURCE, AXE_TAGS, tempDir, freePort, startServer, startTauriDriver, stop, formatViolations,
+  runAxe, launchChromium, signIn,
 } from './harness.mjs';
 
 const OBJECT_NAME = 'Поликлиника E2E № 7';
@@ -395,7 +396,7 @@ test('6. the dashboard lists and maps the new object with its elements and photo
     const row = page.locator('#objects tbody tr', { hasText: OBJECT_NAME });
     await row.waitFor();
     assert.equal(await page.locator('#objects tbody tr').count(), 37);
-    assert.ok((await page.locator('.leaflet-interactive').count()) >= 37, 'the map shows every object');
+    await page.locator('#map-legend', { hasText: ': 37' }).waitFor(); // the map shows every object
     await runAxe(page, 'the dashboard object list');
     // The objects export downloads as a CSV that starts with a BOM.
     const [download] = await Promise.all([page.waitForEvent('download'), page.click('a.export[href*="objects.csv"]')]);
@@ -435,6 +436,86 @@ test('6. the dashboard lists and maps the new object with its elements and photo
     assert.equal(await page.locator('.qr svg').count(), 1, 'the QR code is drawn');
     assert.match(await page.locator('#enrollment-link').innerText(), /^qadam:\/\/enroll\?server=/);
     await runAxe(page, 'the dashboard devices page');
+  } finally {
+    await browser.close();
+  }
+});
+
+test('the coordinator works through the review queue; a request for changes reaches the app on its element', async () => {
+  // The auditor submits the audit of the object recorded offline.
+  await clickText('nav button', 'Кампании');
+  await clickText('.cards .card', 'Демо');
+  await clickText('#object-list li button', OBJECT_NAME);
+  await wd.click('#submit-audit');
+  await wd.waitFor('.audit[data-status="submitted"]');
+  await syncAndWait();
+
+  const browser = await launchChromium();
+  try {
+    const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+    const base = `http://127.0.0.1:${serverPort}/`;
+    await signIn(page, base);
+    await page.click('#queue-link');
+    await page.locator('#queue tbody tr').first().waitFor();
+    await runAxe(page, 'the review queue');
+    const rows = page.locator('#queue tbody tr');
+    const before = await rows.count();
+    assert.ok(before >= 4, `the demo audits and the new one wait: ${before}`);
+    // Oldest first: the demo audits (June 2025) before the one submitted now.
+    assert.match(await rows.last().innerText(), new RegExp(OBJECT_NAME));
+    // Filters: by district, then by state.
+    await page.selectOption('#q-district', 'almaly');
+    await page.waitForFunction(() => [...document.querySelectorAll('#queue tbody tr')].every((r) => r.innerText.includes('Алмалинский')));
+    await page.selectOption('#q-district', '');
+
+    // Send the new audit back with a comment on its ramp.
+    await page.locator('#queue tbody tr', { hasText: OBJECT_NAME }).getByRole('link').click();
+    await page.locator('#review-title').waitFor();
+    await runAxe(page, 'an audit under review');
+    assert.equal(await page.locator('img.full').count(), 2, 'photos full size');
+    await page.click('#start-review');
+    await page.locator('#audit-status[data-status="in_review"]').waitFor();
+    await page.click('#request-changes');
+    await page.locator('#comment-error').waitFor(); // a comment is required to send back
+    await page.selectOption('#review-element', { label: 'Пандус' });
+    await page.fill('#review-comment', 'Перемерьте уклон пандуса: нужен замер длины марша');
+    await page.click('#request-changes');
+    await page.locator('#audit-status[data-status="changes_requested"]').waitFor();
+    await page.locator('#audit-history li', { hasText: 'Перемерьте уклон' }).waitFor();
+    assert.ok((await page.locator('#audit-history li').count()) >= 4, 'draft, submitted, in review, changes requested');
+
+    // Approve the oldest demo audit, reject the next with a reason.
+    await page.click('#queue-link');
+    await page.locator('#queue tbody tr').first().getByRole('link').click();
+    await page.click('#approve');
+    await page.locator('#audit-status[data-status="approved"]').waitFor();
+    await page.click('#queue-link');
+    await page.locator('#queue tbody tr').first().getByRole('link').click();
+    await page.fill('#review-comment', 'Объект закрыт на ремонт: аудит недействителен');
+    await page.click('#reject');
+    await page.locator('#audit-status[data-status="rejected"]').waitFor();
+    await page.click('#queue-link');
+    await page.waitForFunction((n) => document.querySelectorAll('#queue tbody tr').length === n, before - 3);
+    await page.selectOption('#q-status', 'rejected');
+    await page.locator('#queue tbody tr').first().waitFor();
+    assert.equal(await page.locator('#queue tbody tr').count(), 1);
+
+    // The app learns of it on its next sync, on the ramp.
+    await syncAndWait();
+    await clickText('nav button', 'Кампании');
+    await clickText('.cards .card', 'Демо');
+    await clickText('#object-list li button', OBJECT_NAME);
+    await wd.waitFor('.review-note h2');
+    await wd.waitFor('.element-review', { text: 'Перемерьте уклон' });
+    await axe('the object page with a request for changes');
+    // Corrected and resubmitted, the audit is back in the queue.
+    await wd.type('#element-list li.element input[data-measure="run_mm"]', '5600');
+    await clickText('#element-list .save-measure', '');
+    await wd.click('#submit-audit');
+    await wd.waitFor('.audit[data-status="submitted"]');
+    await syncAndWait();
+    await page.selectOption('#q-status', '');
+    await page.locator('#queue tbody tr', { hasText: OBJECT_NAME }).waitFor();
   } finally {
     await browser.close();
   }
@@ -534,11 +615,3 @@ async function pushConcurrentAddresses() {
 
 
 
-async function runAxe(page, label) {
-  await page.addScriptTag({ content: AXE_SOURCE });
-  const violations = await page.evaluate(async (tags) => {
-    const r = await window.axe.run(document, { runOnly: { type: 'tag', values: tags } });
-    return r.violations.map((v) => ({ id: v.id, impact: v.impact, help: v.help, nodes: v.nodes.map((n) => ({ target: n.target })) }));
-  }, AXE_TAGS);
-  assert.equal(violations.length, 0, `WCAG 2.1 A/AA violations on ${label}:\n${formatViolations(violations)}`);
-}

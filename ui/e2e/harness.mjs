@@ -111,3 +111,32 @@ export async function enrollmentCode(port, login) {
   if (!r.ok) throw new Error(`enrollment for ${login}: ${r.status} ${await r.text()}`);
   return r.json();
 }
+
+/** Runs axe-core in a Playwright page: no WCAG 2.1 A/AA violation allowed. */
+export async function runAxe(page, label) {
+  await page.addScriptTag({ content: AXE_SOURCE });
+  const violations = await page.evaluate(async (tags) => {
+    const r = await window.axe.run(document, { runOnly: { type: 'tag', values: tags } });
+    return r.violations.map((v) => ({ id: v.id, impact: v.impact, help: v.help, nodes: v.nodes.map((n) => ({ target: n.target })) }));
+  }, AXE_TAGS);
+  if (violations.length) throw new Error(`WCAG 2.1 A/AA violations on ${label}:\n${formatViolations(violations)}`);
+}
+
+/** Headless Debian Chromium through playwright-core. */
+export async function launchChromium() {
+  const { chromium } = await import('playwright-core');
+  return chromium.launch({
+    executablePath: '/usr/bin/chromium',
+    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
+      '--disable-component-update', '--disable-sync'],
+  });
+}
+
+/** Signs in to the dashboard at `base` as a demo account. */
+export async function signIn(page, base, login = 'coordinator') {
+  await page.goto(base);
+  await page.fill('#login', login);
+  await page.fill('#password', DEMO_PASSWORD);
+  await page.click('#sign-in');
+  await page.locator('#queue-link').waitFor();
+}

@@ -1,0 +1,260 @@
+// The coordinator dashboard in headless Debian Chromium against a real
+// qadam-server: the demo campaign plus a synthetic city campaign audited
+// under the ADA rules (`qadam-server gen`). Every export is downloaded and
+// read with a parser that is not ours; the map is filtered; the analytics
+// tables download as CSV; a passport is printed to PDF and read back page
+// by page (poppler's pdftotext); the import form reports bad rows; axe-core
+// checks every page. Then a load check at Almaty's scale (24,365 objects).
+// The review queue, conflicts and devices are walked in app.test.mjs, where
+// the field app is running.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { join } from 'node:path';
+import { parse as parseCsv } from 'csv-parse/sync';
+import { check as checkGeojson } from '@placemarkio/check-geojson';
+import { XMLParser } from 'fast-xml-parser';
+import { getPlaceInfoSchemaDefinition } from '@sozialhelden/a11yjson';
+import SimpleSchema from '@sozialhelden/simpl-schema';
+import {
+  TOKEN, tempDir, freePort, startServer, stop, serverCli, runAxe, launchChromium, signIn,
+} from './harness.mjs';
+
+const CITY_OBJECTS = 300;
+const CITY_SEED = 3;
+let dir, port, server, browser, base, cityCampaign;
+
+before(async () => {
+  dir = tempDir('qadam-dashboard-');
+  port = await freePort();
+  server = await startServer({ dir, port });
+  base = `http://127.0.0.1:${port}/`;
+  // A city campaign under the ADA rules, coordinated by the demo coordinator.
+  serverCli(['gen', '--db', join(dir, 'server.db'), '--objects', String(CITY_OBJECTS), '--seed', String(CITY_SEED),
+    '--member', 'coordinator:coordinator']);
+  const campaigns = await (await fetch(base + 'api/v1/campaigns', { headers: { authorization: `Bearer ${TOKEN}` } })).json();
+  cityCampaign = campaigns.find((c) => c.rule_set === 'us-ada-2010').id;
+  browser = await launchChromium();
+});
+
+after(async () => {
+  await browser?.close();
+  await stop(server);
+});
+
+async function coordinatorPage(viewport = { width: 1280, height: 900 }) {
+  const page = await browser.newPage({ viewport, acceptDownloads: true });
+  await signIn(page, base);
+  return page;
+}
+
+async function download(page, selector) {
+  const [d] = await Promise.all([page.waitForEvent('download'), page.click(selector)]);
+  return readFileSync(await d.path(), 'utf8');
+}
+
+test('the home page maps the campaign and filters the map; axe finds nothing at desktop and phone sizes', async () => {
+  const page = await coordinatorPage();
+  await page.selectOption('#campaign', cityCampaign);
+  await page.waitForFunction((n) => document.querySelector('#map-legend')?.innerText.includes(String(n)), CITY_OBJECTS);
+  await page.locator('.cluster').first().waitFor();
+  const legend = async () => {
+    const counts = await page.$$eval('#map-legend li[data-class] strong', (xs) => xs.map((x) => Number(x.textContent)));
+    return counts.reduce((a, b) => a + b, 0);
+  };
+  assert.equal(await legend(), CITY_OBJECTS, 'the legend counts every object');
+  await runAxe(page, 'the dashboard home with the city map');
+  // Filtering by district narrows map and legend alike.
+  await page.selectOption('#map-district', 'medeu');
+  await page.waitForFunction((n) => !document.querySelector('#map-legend').innerText.includes(`: ${n}`), CITY_OBJECTS);
+  const medeu = await legend();
+  assert.ok(medeu > 0 && medeu < CITY_OBJECTS, `Medeu holds part of the city: ${medeu}`);
+  // Colouring by the vision category shows the four statuses of the method.
+  await page.selectOption('#map-mode', '2');
+  assert.equal(await page.locator('#map-legend li[data-class]').count(), 5, 'ДП, ДЧ, ДУ, ВНД and not assessed');
+  assert.equal(await legend(), medeu);
+  // Clusters carry their counts; none holds more than the filter shows.
+  const clustered = await page.$$eval('.cluster span', (xs) => xs.map((x) => Number(x.textContent)));
+  assert.ok(clustered.length > 0 && clustered.reduce((a, b) => a + b, 0) <= medeu, `${clustered}`);
+  // The list pages through the objects.
+  await page.selectOption('#map-district', '');
+  assert.equal(await page.locator('#objects tbody tr').count(), 100);
+  await page.click('.pager button:last-child');
+  await page.locator('.pager', { hasText: '101–200' }).waitFor();
+  await page.setViewportSize({ width: 360, height: 740 });
+  await runAxe(page, 'the dashboard home at 360×740');
+  await page.close();
+});
+
+test('every export downloads and reads with an independent parser', async () => {
+  const page = await coordinatorPage();
+  await page.selectOption('#campaign', cityCampaign);
+  await page.locator(`a.export[href*="campaign=${cityCampaign}"]`).first().waitFor();
+
+  const objectsCsv = await download(page, 'a.export[href*="objects.csv"]');
+  assert.ok(objectsCsv.startsWith('\uFEFF'), 'UTF-8 with a BOM, for Excel');
+  const objects = parseCsv(objectsCsv, { bom: true, columns: true });
+  assert.equal(objects.length, CITY_OBJECTS);
+  for (const o of objects) {
+    assert.ok(['fully_accessible', 'partially_accessible', 'not_accessible'].includes(o.wheelchair_map), o.wheelchair_map);
+    assert.match(o.status_K, /^(DP|DCH|DU|VND)$/);
+    assert.ok(Number(o.lat_deg) > 43 && Number(o.lon_deg) > 76);
+  }
+  const elements = parseCsv(await download(page, 'a.export[href*="elements.csv"]'), { bom: true, columns: true });
+  assert.ok(elements.length >= CITY_OBJECTS * 8, `about ten elements per object: ${elements.length}`);
+  assert.ok(elements.every((e) => objects.some((o) => o.id === e.object_id)), 'every element belongs to an exported object');
+
+  const geojson = checkGeojson(await download(page, 'a.export[href*="objects.geojson"]')); // throws on invalid GeoJSON
+  assert.equal(geojson.type, 'FeatureCollection');
+  assert.equal(geojson.features.length, CITY_OBJECTS);
+
+  const places = JSON.parse(await download(page, 'a.export[href*="objects.a11yjson"]'));
+  const schema = new SimpleSchema(getPlaceInfoSchemaDefinition());
+  assert.equal(places.length, CITY_OBJECTS);
+  // simpl-schema takes ~0.1 s a place: every tenth (the demo campaign's
+  // objects are all validated in a11yjson.test.mjs).
+  for (const place of places.filter((_, i) => i % 10 === 0)) {
+    const ctx = schema.newContext();
+    ctx.validate(place);
+    assert.ok(ctx.isValid(), JSON.stringify(ctx.validationErrors()));
+  }
+
+  const osm = new XMLParser({ ignoreAttributes: false, attributeNamePrefix: '' }).parse(
+    await download(page, 'a.export[href*="objects.osm"]'),
+  );
+  const nodes = [osm.osm.node].flat();
+  assert.equal(nodes.length, CITY_OBJECTS);
+  for (const n of nodes) {
+    const tags = Object.fromEntries([n.tag].flat().map((t) => [t.k, t.v]));
+    assert.match(tags.wheelchair, /^(yes|limited|no)$/);
+    assert.ok(Number(n.id) < 0, 'new nodes for a mapper to review');
+  }
+  await page.close();
+});
+
+test('analytics: charts with their tables, each table as CSV', async () => {
+  const page = await coordinatorPage();
+  await page.click('#analytics-link');
+  await page.selectOption('#an-campaign', cityCampaign);
+  await page.waitForFunction((n) => document.querySelector('#an-total')?.innerText.includes(String(n)), CITY_OBJECTS);
+  for (const id of ['chart-district', 'chart-category', 'chart-progress', 'chart-adapted']) {
+    assert.equal(await page.locator(`canvas#${id}[role="img"][aria-label]`).count(), 1, id);
+  }
+  await runAxe(page, 'the analytics page');
+  const rows = parseCsv(await download(page, '#csv-district-type'), { bom: true, columns: true });
+  const total = rows.reduce((n, r) => n + Number(r.fully_accessible) + Number(r.partially_accessible) + Number(r.not_accessible), 0);
+  assert.equal(total, CITY_OBJECTS, 'district × type covers every object');
+  assert.equal(rows.length, await page.locator('#table-district-type tbody tr').count(), 'the CSV is the table');
+  const cats = parseCsv(await download(page, '#csv-category'), { bom: true, columns: true });
+  assert.deepEqual(cats.map((c) => c.category), ['K', 'O', 'S', 'G', 'U']);
+  const progress = parseCsv(await download(page, '#csv-progress'), { bom: true, columns: true });
+  assert.equal(progress.reduce((n, r) => n + Number(r.submitted), 0), CITY_OBJECTS, 'every generated audit was submitted');
+  await page.close();
+});
+
+test('a passport prints to a PDF whose every page carries the object and its page number', async () => {
+  const page = await coordinatorPage();
+  const map = await (await page.request.get(base + `api/v1/map?campaign=${cityCampaign}`)).json();
+  const target = map.find((p) => p.wheelchair === 'not_accessible' && p.photo_count === 0);
+  await page.goto(base + `#/object/${target.id}`);
+  await page.click('#passport-link');
+  await page.locator('#passport-title').waitFor();
+  await runAxe(page, 'the passport');
+  const findings = await page.locator('.findings tbody tr').count();
+  assert.ok(findings >= 1, 'a not accessible object has findings');
+  await page.emulateMedia({ media: 'print' });
+  const pdfPath = join(dir, 'passport.pdf');
+  writeFileSync(pdfPath, await page.pdf({
+    format: 'A4',
+    printBackground: true,
+    displayHeaderFooter: true,
+    headerTemplate: '<span></span>',
+    footerTemplate: '<div style="font-size:8px;width:100%;text-align:center"><span class="title"></span> · <span class="pageNumber"></span> / <span class="totalPages"></span></div>',
+    margin: { top: '15mm', bottom: '18mm', left: '15mm', right: '15mm' },
+  }));
+  const info = execFileSync('pdfinfo', [pdfPath], { encoding: 'utf8' });
+  const pages = Number(info.match(/Pages:\s+(\d+)/)[1]);
+  assert.ok(pages >= 1 && pages <= 6, `${pages} pages`);
+  const text = [];
+  for (let i = 1; i <= pages; i++) {
+    const t = execFileSync('pdftotext', ['-f', String(i), '-l', String(i), '-layout', pdfPath, '-'], { encoding: 'utf8' });
+    assert.ok(t.includes(`${i} / ${pages}`), `page ${i} is numbered`);
+    assert.ok(t.includes(target.name), `page ${i} names the object`);
+    assert.ok(!t.includes('Qadam — панель координатора'), `page ${i} prints without the dashboard bar`);
+    text.push(t);
+  }
+  assert.match(text[0], /1\. Сведения об объекте/);
+  assert.match(text[0], /2\. Доступность по категориям/);
+  const all = text.join('\n');
+  assert.match(all, /ВНД/, 'the wheelchair status');
+  assert.match(all, /Несоответствия нормам/, 'the findings');
+  assert.match(all, /2010 ADA/, 'each finding with its document and clause');
+  await page.close();
+});
+
+test('the import form names every bad row, imports nothing, then imports the good rows when asked', async () => {
+  const page = await coordinatorPage();
+  const csv = join(dir, 'to-audit.csv');
+  writeFileSync(csv, 'name,category,district,address,lat,lon\n'
+    + 'ЦОН Алмалинского района,government,almaly,"ул. Толе би, 155",43.2519,76.9018\n'
+    + 'Без района,health,,"ул. Абая, 1",43.24,76.91\n'
+    + 'Вне Земли,culture,medeu,"пр. Достык, 1",123.0,76.9\n');
+  await page.selectOption('#import-campaign', cityCampaign);
+  await page.setInputFiles('#import-file', csv);
+  await page.click('#import-submit');
+  await page.locator('#import-errors tbody tr').first().waitFor();
+  assert.equal(await page.locator('#import-errors tbody tr').count(), 2);
+  assert.match(await page.locator('#import-report [role="alert"]').innerText(), /0/);
+  await runAxe(page, 'the import report');
+  await page.check('#import-skip');
+  await page.click('#import-submit');
+  await page.waitForFunction(() => /импортировано: 1/.test(document.querySelector('#import-report')?.innerText ?? ''));
+  const map = await (await page.request.get(base + `api/v1/map?campaign=${cityCampaign}`)).json();
+  assert.equal(map.length, CITY_OBJECTS + 1, 'one object imported');
+  await page.close();
+});
+
+test('load check: the map and the analytics render and stay responsive with 24,365 objects', async () => {
+  const objects = Number(process.env.QADAM_LOAD_OBJECTS ?? 24365);
+  const loadDir = tempDir('qadam-load-');
+  const started = Date.now();
+  serverCli(['gen', '--db', join(loadDir, 'server.db'), '--objects', String(objects), '--seed', '1']);
+  const genMs = Date.now() - started;
+  const loadPort = await freePort();
+  const loadServer = await startServer({ dir: loadDir, port: loadPort, demo: false });
+  try {
+    const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+    const loadBase = `http://127.0.0.1:${loadPort}/`;
+    await page.request.post(loadBase + 'api/v1/session', { data: { token: TOKEN } });
+    const t0 = Date.now();
+    await page.goto(loadBase);
+    await page.waitForFunction((n) => document.querySelector('#map-legend')?.innerText.includes(String(n)), objects, { timeout: 180000 });
+    await page.locator('.cluster').first().waitFor();
+    const firstMs = Date.now() - t0;
+    const t1 = Date.now();
+    await page.reload();
+    await page.waitForFunction((n) => document.querySelector('#map-legend')?.innerText.includes(String(n)), objects, { timeout: 60000 });
+    await page.locator('.cluster').first().waitFor();
+    const warmMs = Date.now() - t1;
+    // Responsive: a filter and a recolouring each answer while the page lives.
+    const t2 = Date.now();
+    await page.selectOption('#map-district', 'auezov');
+    await page.waitForFunction((n) => !document.querySelector('#map-legend').innerText.includes(String(n)), objects);
+    await page.selectOption('#map-mode', '0');
+    await page.locator('#map-legend li[data-class="2"]').waitFor();
+    const filterMs = Date.now() - t2;
+    const t3 = Date.now();
+    await page.click('#analytics-link');
+    await page.waitForFunction((n) => document.querySelector('#an-total')?.innerText.includes(String(n)), objects, { timeout: 60000 });
+    await page.locator('#table-district-type tbody tr').nth(95).waitFor();
+    const analyticsMs = Date.now() - t3;
+    const rows = await page.locator('#table-district-type tbody tr').count();
+    assert.equal(rows, 96, '8 districts × 12 object types');
+    console.log(`load check (${objects} objects): gen ${genMs} ms; map first ${firstMs} ms, warm ${warmMs} ms; `
+      + `filter + recolour ${filterMs} ms; analytics ${analyticsMs} ms (figures for the benchmarks, not asserted)`);
+    await page.close();
+  } finally {
+    await stop(loadServer);
+  }
+});
