@@ -92,6 +92,12 @@ test('every export downloads and reads with an independent parser', async () => 
   await page.selectOption('#campaign', cityCampaign);
   await page.locator(`a.export[href*="campaign=${cityCampaign}"]`).first().waitFor();
 
+  // A selection: the map's district filter narrows the exports too.
+  await page.selectOption('#map-district', 'medeu');
+  const medeu = parseCsv(await download(page, 'a.export[href*="objects.csv"][href*="district=medeu"]'), { bom: true, columns: true });
+  assert.ok(medeu.length > 0 && medeu.length < CITY_OBJECTS && medeu.every((o) => o.district === 'medeu'), `${medeu.length}`);
+  await page.selectOption('#map-district', '');
+
   const objectsCsv = await download(page, 'a.export[href*="objects.csv"]');
   assert.ok(objectsCsv.startsWith('\uFEFF'), 'UTF-8 with a BOM, for Excel');
   const objects = parseCsv(objectsCsv, { bom: true, columns: true });

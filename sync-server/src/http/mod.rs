@@ -404,6 +404,10 @@ async fn checklists() -> Json<Vec<qadam_core::checklist::Checklist>> {
 #[derive(Deserialize)]
 struct ObjectsQuery {
     campaign: Option<Uuid>,
+    /// Exports of a selection: one district…
+    district: Option<qadam_core::model::District>,
+    /// …and/or one object type.
+    category: Option<qadam_core::model::Category>,
 }
 
 async fn objects(
@@ -618,7 +622,20 @@ async fn export(
             )))
         }
     };
-    let body = blocking(move || Ok(render(&coordinated(&s, &p, q.campaign)?))).await?;
+    let body = blocking(move || {
+        let objects = coordinated(&s, &p, q.campaign)?;
+        if q.district.is_none() && q.category.is_none() {
+            return Ok(render(&objects));
+        }
+        let selected: Vec<_> = objects
+            .iter()
+            .filter(|o| q.district.is_none_or(|d| o.object.district == Some(d)))
+            .filter(|o| q.category.is_none_or(|c| o.object.category == Some(c)))
+            .cloned()
+            .collect();
+        Ok(render(&selected))
+    })
+    .await?;
     let disposition = format!("attachment; filename=\"qadam-{file}\"");
     Ok(([(header::CONTENT_TYPE, mime.to_string()), (header::CONTENT_DISPOSITION, disposition)], body).into_response())
 }

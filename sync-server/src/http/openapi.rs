@@ -175,7 +175,7 @@ pub const OPERATIONS: &[Operation] = &[
     Operation {
         method: "get",
         path: "/api/v1/exports/{file}",
-        summary: "Export the caller's coordinated campaigns (?campaign=ID for one): objects.csv, elements.csv (UTF-8 BOM), objects.geojson (RFC 7946), objects.a11yjson (A11yJSON PlaceInfo), objects.osm (OSM tags for JOSM)",
+        summary: "Export the caller's coordinated campaigns (?campaign=ID for one; ?district= and ?category= for a selection): objects.csv, elements.csv (UTF-8 BOM), objects.geojson (RFC 7946), objects.a11yjson (A11yJSON PlaceInfo), objects.osm (OSM tags for JOSM)",
         request: None,
         status: 200,
         response: None,
@@ -388,6 +388,10 @@ pub fn document() -> Value {
             || op.path == "/api/v1/analytics"
         {
             params.push(json!({"name": "campaign", "in": "query", "required": false, "schema": {"type": "string", "format": "uuid"}}));
+        }
+        if op.path.starts_with("/api/v1/exports") {
+            params.push(json!({"name": "district", "in": "query", "required": false, "schema": schema::<qadam_core::model::District>()}));
+            params.push(json!({"name": "category", "in": "query", "required": false, "schema": schema::<qadam_core::model::Category>()}));
         }
         if op.path == "/api/v1/reviews" {
             params.push(json!({"name": "district", "in": "query", "required": false, "schema": schema::<qadam_core::model::District>()}));
