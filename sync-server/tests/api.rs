@@ -1231,3 +1231,35 @@ async fn the_map_and_analytics_count_statuses_and_an_object_adapted_after_a_re_a
     let p = points.iter().find(|p| p.id == object).expect("the new object is on the map");
     assert_eq!(p.wheelchair, qadam_core::rules::MapStatus::FullyAccessible, "the map follows the data");
 }
+
+#[tokio::test]
+async fn a_conflict_names_the_accounts_behind_both_writes() {
+    let s = Server::start().await;
+    let batch = demo::demo_campaign(1);
+    assert_eq!(s.push(&batch).await.0, 200);
+    add_account(&s, "aigul", "auditor", Some((demo::demo_campaign_id(), "auditor")));
+    add_account(&s, "dana", "auditor", Some((demo::demo_campaign_id(), "auditor")));
+    let (_, aigul) = s.enroll("aigul").await;
+    let (_, dana) = s.enroll("dana").await;
+    let seen = s.pull(0, 5000).await.next_cursor;
+    let name = batch.iter().find(|c| c.entity == EntityKind::Object && c.field == "name").unwrap();
+    let write = |device: &str, value: &str, ms: u64| Change {
+        op_id: Uuid::now_v7(),
+        value: json!(value),
+        device_id: device.into(),
+        hlc: Hlc::new(ms, 0),
+        seen_cursor: seen,
+        ..name.clone()
+    };
+    let now = qadam_core::hlc::now_ms();
+    let body =
+        |c: Change| serde_json::to_vec(&PushRequest { device_id: c.device_id.clone(), changes: vec![c] }).unwrap();
+    let (st, _) = s.call("POST", "/api/v1/sync/push", Some(&aigul), Some(body(write("phone-a", "А", now)))).await;
+    assert_eq!(st, 200);
+    let (st, _) = s.call("POST", "/api/v1/sync/push", Some(&dana), Some(body(write("phone-d", "Д", now + 1)))).await;
+    assert_eq!(st, 200);
+    let conflicts: Vec<Value> = s.get_json("/api/v1/conflicts").await;
+    assert_eq!(conflicts.len(), 1);
+    assert_eq!(conflicts[0]["authors"]["phone-a"], "aigul");
+    assert_eq!(conflicts[0]["authors"]["phone-d"], "dana");
+}

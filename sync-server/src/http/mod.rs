@@ -140,7 +140,23 @@ async fn push(
     if !p.is_admin() || p.device_id.is_some() {
         qadam_core::review::check_device_push(&req.changes)?;
     }
-    Ok(Json(blocking(move || Ok(s.store.push(req.changes, &Access::of(&p))?)).await?))
+    Ok(Json(
+        blocking(move || {
+            let mut devices: Vec<String> = req.changes.iter().map(|c| c.device_id.clone()).collect();
+            devices.sort();
+            devices.dedup();
+            let answer = s.store.push(req.changes, &Access::of(&p))?;
+            if p.user.id != Uuid::nil() {
+                let ids: Vec<&str> = devices.iter().map(String::as_str).collect();
+                let now = qadam_core::hlc::now_ms() as i64;
+                crate::store::accounts(&*s.store, |db| {
+                    crate::store::accounts::note_authors(db, &ids, &p.user.login, now)
+                })?;
+            }
+            Ok(answer)
+        })
+        .await?,
+    ))
 }
 
 #[derive(Deserialize)]
@@ -326,10 +342,19 @@ fn conflict_campaign(s: &AppState, c: &crate::store::Conflict) -> Result<Option<
     Ok(crate::store::accounts(&*s.store, |db| crate::store::change_campaign(db, &op))?)
 }
 
+/// A conflict with the accounts behind its two writes' device ids.
+#[derive(Serialize)]
+struct ConflictView {
+    #[serde(flatten)]
+    conflict: crate::store::Conflict,
+    /// `device_id` → `Name (login)` of the account that pushed it, when known.
+    authors: std::collections::BTreeMap<String, String>,
+}
+
 async fn conflicts(
     State(s): State<Arc<AppState>>,
     Extension(p): Extension<Principal>,
-) -> Result<Json<Vec<crate::store::Conflict>>, AppError> {
+) -> Result<Json<Vec<ConflictView>>, AppError> {
     // Auditors see their campaigns' conflicts too (the app shows them on the
     // fields concerned); only coordinators resolve them.
     Ok(Json(
@@ -337,7 +362,9 @@ async fn conflicts(
             let mut out = Vec::new();
             for c in s.store.conflicts()? {
                 if conflict_campaign(&s, &c)?.is_some_and(|id| p.can_read(id)) {
-                    out.push(c);
+                    let ids = [c.earlier.device_id.as_str(), c.later.device_id.as_str()];
+                    let authors = crate::store::accounts(&*s.store, |db| crate::store::accounts::authors(db, &ids))?;
+                    out.push(ConflictView { conflict: c, authors });
                 }
             }
             Ok(out)

@@ -58,6 +58,48 @@ ALTER TABLE changes ADD COLUMN campaign_id TEXT;
 CREATE INDEX changes_by_campaign ON changes(campaign_id, seq);
 ";
 
+/// Who pushed each device's changes: the account behind a device id that
+/// change records carry, so a conflict can name its authors.
+pub const DDL_AUTHORS: &str = "
+CREATE TABLE change_authors (
+    device_id TEXT PRIMARY KEY,
+    login     TEXT NOT NULL,
+    seen_ms   BIGINT NOT NULL
+);
+";
+
+/// Records that `login` pushed changes stamped with these device ids.
+pub fn note_authors(db: &mut dyn Db, device_ids: &[&str], login: &str, now_ms: i64) -> Result<(), StoreError> {
+    for d in device_ids {
+        db.execute(
+            "INSERT INTO change_authors (device_id, login, seen_ms) VALUES ($1, $2, $3)
+             ON CONFLICT (device_id) DO UPDATE SET login = excluded.login, seen_ms = excluded.seen_ms",
+            &[(*d).into(), login.into(), now_ms.into()],
+        )?;
+    }
+    Ok(())
+}
+
+/// The account behind each of `device_ids` that has pushed, as
+/// `Name (login)`.
+pub fn authors(db: &mut dyn Db, device_ids: &[&str]) -> Result<BTreeMap<String, String>, StoreError> {
+    let mut out = BTreeMap::new();
+    for d in device_ids {
+        let rows = db.query(
+            "SELECT u.name, u.login FROM change_authors a JOIN users u ON u.login = a.login WHERE a.device_id = $1",
+            &[(*d).into()],
+        )?;
+        if let Some(r) = rows.first() {
+            let (name, login) = (text(&r[0]), text(&r[1]));
+            out.insert(
+                d.to_string(),
+                if name.is_empty() || name == login { login } else { format!("{name} ({login})") },
+            );
+        }
+    }
+    Ok(out)
+}
+
 /// How long an enrollment code stays valid.
 pub const ENROLLMENT_TTL_MS: i64 = 24 * 3600 * 1000;
 /// How long a dashboard session lasts.

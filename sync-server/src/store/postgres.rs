@@ -75,6 +75,8 @@ const MIGRATIONS: &[&str] = &[
      );"#,
     // 2: users, members, devices, enrollments, sessions; each change's campaign.
     super::accounts::DDL,
+    // 3: the account behind each device id changes carry.
+    super::accounts::DDL_AUTHORS,
 ];
 
 /// Advisory lock keys (arbitrary, fixed): migrations, and the push order.

@@ -58,6 +58,8 @@ const MIGRATIONS: &[&str] = &[
      );",
     // 3: users, members, devices, enrollments, sessions; each change's campaign.
     super::accounts::DDL,
+    // 4: the account behind each device id changes carry.
+    super::accounts::DDL_AUTHORS,
 ];
 
 #[derive(Clone)]
