@@ -9,6 +9,8 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 APP_PKGS := libwebkit2gtk-4.1-dev build-essential libxdo-dev libssl-dev libayatana-appindicator3-dev librsvg2-dev pkg-config curl
 TEST_PKGS := xvfb webkit2gtk-driver chromium xauth postgresql python3-venv poppler-utils
 NODE_PKGS := nodejs npm
+# The benchmarks' limits: libvips' vipsthumbnail; GNU time for peak memory.
+BENCH_PKGS := libvips-tools time
 CARGO_BIN := $(HOME)/.cargo/bin
 export PATH := $(CARGO_BIN):$(PATH)
 
@@ -22,7 +24,7 @@ MOTO_VERSION := 5.2.5
 APP_BIN := target/debug/qadam-app
 SERVER_BIN := target/debug/qadam-server
 
-.PHONY: soak help run test deps deps-app deps-test deps-ui ui build lint test-rust test-api-schema test-e2e fuzz fuzz-smoke clean
+.PHONY: bench bench-smoke deps-bench soak help run test deps deps-app deps-test deps-ui ui build lint test-rust test-api-schema test-e2e fuzz fuzz-smoke clean
 
 help:
 	@echo "make run   - install what is missing, start the sync server with the demo campaign and the field app"
@@ -84,7 +86,7 @@ run: build
 
 # ---- testing -----------------------------------------------------------------
 
-test: deps-test deps-ui lint test-rust test-api-schema fuzz-smoke test-e2e
+test: deps-test deps-ui lint test-rust test-api-schema fuzz-smoke test-e2e bench-smoke
 	@echo "make test: all suites passed"
 
 lint: ui
@@ -131,6 +133,23 @@ fuzz: deps-test
 
 test-e2e: build
 	cd ui && xvfb-run -a -s "-screen 0 1280x1024x24" node --test --test-concurrency=1 e2e/
+
+# ---- benchmarks ----------------------------------------------------------------
+# `make bench`: every hot path at city scale beside the limit measured in the
+# same run (release builds); the table goes to bench/RESULTS.md. `make test`
+# runs each once at a tiny size (debug builds) only to prove it still works.
+deps-bench: deps-test
+	$(call apt_install,$(BENCH_PKGS))
+
+BENCH_XVFB := xvfb-run -a -s "-screen 0 1280x1024x24"
+bench: deps-bench deps-ui ui
+	cargo build --release -p qadam-sync-server -p qadam-app --features qadam-app/custom-protocol
+	cargo bench -p qadam-sync-server --bench city
+	$(BENCH_XVFB) node bench/browser.mjs --release
+
+bench-smoke: deps-bench build
+	cargo bench --profile dev -p qadam-sync-server --bench city -- --tiny
+	$(BENCH_XVFB) node bench/browser.mjs --tiny
 
 clean:
 	cargo clean

@@ -155,6 +155,10 @@ pub fn demo_campaign(n_objects: usize) -> Vec<Change> {
 /// objects): fully, partially, not accessible. The city generator draws each
 /// object's status in these proportions.
 pub const ALMATY_STATUS_COUNTS: [u32; 3] = [148, 7_118, 17_099];
+/// Most change records the city generator writes for one object (with its
+/// audit and elements).
+const OBJECT_CHANGES_MAX: usize = 120;
+
 /// Objects on that map: the "city scale" of tests and benchmarks.
 pub const ALMATY_OBJECTS: usize = 24_365;
 
@@ -168,8 +172,8 @@ pub fn city_campaign_id(seed: u64) -> Uuid {
 /// 12 categories, about 10 elements each with realistic measurements, each
 /// object's wheelchair status drawn in the proportions of
 /// [`ALMATY_STATUS_COUNTS`] and its measurements made to give exactly that
-/// status. Change records go to `sink` in batches of at most `batch`
-/// changes, each batch whole objects; same seed, same changes.
+/// status. Change records go to `sink` in batches of whole objects, at most
+/// `batch` changes each (at least one object's); same seed, same changes.
 pub fn city_campaign(n_objects: usize, seed: u64, batch: usize, mut sink: impl FnMut(Vec<Change>)) {
     let mut g = Gen { rng: SplitMix::new(seed), t: DEMO_EPOCH_MS, out: Vec::new() };
     let campaign = city_campaign_id(seed);
@@ -226,7 +230,8 @@ pub fn city_campaign(n_objects: usize, seed: u64, batch: usize, mut sink: impl F
         let status = if g.rng.below(20) == 0 { "submitted" } else { "approved" };
         g.set(Audit, audit, "status", json!(status));
         city_elements(&mut g, id, audit, target);
-        if g.out.len() >= batch {
+        // The next object writes fewer than OBJECT_CHANGES_MAX changes.
+        if g.out.len() + OBJECT_CHANGES_MAX > batch.max(OBJECT_CHANGES_MAX) {
             sink(std::mem::take(&mut g.out));
         }
     }
@@ -519,7 +524,11 @@ mod tests {
         let mut first: Vec<Change> = Vec::new();
         city_campaign(3_000, 7, 5_000, |b| {
             batches += 1;
-            assert!(b.len() < 5_000 + 200, "batches hold whole objects and stay near the size asked");
+            assert!(
+                b.len() <= 5_000 && b.len() > 3_500,
+                "batches hold whole objects, at most the size asked: {}",
+                b.len()
+            );
             if first.is_empty() {
                 first = b.clone();
             }

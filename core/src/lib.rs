@@ -14,6 +14,7 @@ pub mod export;
 pub mod hlc;
 pub mod import;
 pub mod model;
+pub mod nearby;
 pub mod photo;
 pub mod records;
 pub mod review;

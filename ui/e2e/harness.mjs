@@ -30,7 +30,7 @@ export function freePort() {
   });
 }
 
-async function waitHttp(url, timeoutMs = 20000) {
+export async function waitHttp(url, timeoutMs = 20000) {
   const until = Date.now() + timeoutMs;
   for (;;) {
     try {
@@ -42,7 +42,7 @@ async function waitHttp(url, timeoutMs = 20000) {
   }
 }
 
-function startProcess(cmd, args, env, name) {
+export function startProcess(cmd, args, env, name) {
   const p = spawn(cmd, args, { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   let log = '';
   p.stdout.on('data', (d) => (log += d));

@@ -1,0 +1,586 @@
+//! Qadam at city scale: each hot path measured beside the practical limit
+//! on the same machine, in the same run (`make bench`; `make test` runs it
+//! once at a tiny size to prove it still works). Prints a table and writes
+//! it, with the machine and the date, to `bench/RESULTS.md` (or `--out`).
+//!
+//! 1. sync apply: the whole campaign pushed through the real HTTP push path,
+//!    against raw rusqlite inserting the same rows in one transaction;
+//! 2. fresh device pull over loopback into a device store, with the bytes on
+//!    the wire against zstd of the raw JSON;
+//! 3. nearby: objects within 100 m by R-tree against a linear scan, at the
+//!    campaign's size and at 250,000;
+//! 4. photo ingest of a 12-megapixel JPEG against libvips' `vipsthumbnail`
+//!    (time and peak memory, each in a child process);
+//! 5. 200 devices pushing and pulling at once against a trivial handler
+//!    under the same load.
+//!
+//! The dashboard's map and the app's start are measured by
+//! `bench/browser.mjs`, which adds its rows to the same file.
+
+use std::io::Read;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use anyhow::Context;
+use qadam_core::change::{PullResponse, PushRequest};
+use qadam_core::model::{EntityKind, GeoPoint};
+use qadam_core::nearby::{within_linear, NearbyIndex};
+use qadam_sync_server::{build_state, http::router, ServeConfig};
+use uuid::Uuid;
+
+const TOKEN: &str = "bench-token";
+
+struct Opts {
+    objects: usize,
+    runs: usize,
+    big_nearby: usize,
+    devices: usize,
+    load_secs: u64,
+    photo_px: (u32, u32),
+    out: PathBuf,
+}
+
+fn opts() -> Opts {
+    let args: Vec<String> = std::env::args().collect();
+    let tiny = args.iter().any(|a| a == "--tiny");
+    let val = |name: &str| args.iter().position(|a| a == name).and_then(|i| args.get(i + 1)).cloned();
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap().to_path_buf();
+    let mut o = if tiny {
+        Opts {
+            objects: 200,
+            runs: 1,
+            big_nearby: 2_000,
+            devices: 8,
+            load_secs: 2,
+            photo_px: (800, 600),
+            out: root.join("target/bench-smoke.md"),
+        }
+    } else {
+        Opts {
+            objects: qadam_core::demo::ALMATY_OBJECTS,
+            runs: 3,
+            big_nearby: 250_000,
+            devices: 200,
+            load_secs: 30,
+            photo_px: (4000, 3000),
+            out: root.join("bench/RESULTS.md"),
+        }
+    };
+    if let Some(n) = val("--objects") {
+        o.objects = n.parse().expect("--objects N");
+    }
+    if let Some(n) = val("--runs") {
+        o.runs = n.parse().expect("--runs N");
+    }
+    if let Some(p) = val("--out") {
+        o.out = PathBuf::from(p);
+    }
+    o
+}
+
+/// Median, min and max of some durations, in seconds.
+fn stats(xs: &[f64]) -> (f64, f64, f64) {
+    let mut v = xs.to_vec();
+    v.sort_by(f64::total_cmp);
+    (v[v.len() / 2], v[0], v[v.len() - 1])
+}
+
+struct Row {
+    name: String,
+    figure: String,
+    limit: String,
+    ratio: String,
+    goal: String,
+    met: bool,
+}
+
+fn fmt_s(s: (f64, f64, f64)) -> String {
+    format!("{:.3} s ({:.3}–{:.3})", s.0, s.1, s.2)
+}
+
+struct Server {
+    base: String,
+    _dir: tempfile::TempDir,
+    db: PathBuf,
+}
+
+async fn start_server() -> anyhow::Result<Server> {
+    let dir = tempfile::tempdir()?;
+    let db = dir.path().join("server.db");
+    let cfg = ServeConfig {
+        db: db.display().to_string(),
+        photos: Some(dir.path().join("photos").display().to_string()),
+        token: TOKEN.into(),
+        demo: false,
+        dashboard_dir: None,
+        demo_password: qadam_sync_server::DEMO_PASSWORD.into(),
+    };
+    let state = tokio::task::spawn_blocking(move || build_state(&cfg)).await??;
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+    let base = format!("http://{}", listener.local_addr()?);
+    let app = router(state);
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    Ok(Server { base, _dir: dir, db })
+}
+
+/// Push bodies of the city campaign, serialised once (not timed).
+fn campaign_bodies(objects: usize) -> (Vec<Vec<u8>>, usize) {
+    let mut bodies = Vec::new();
+    let mut changes = 0;
+    qadam_core::demo::city_campaign(objects, 1, 5_000, |b| {
+        changes += b.len();
+        bodies.push(serde_json::to_vec(&PushRequest { device_id: "bench".into(), changes: b }).unwrap());
+    });
+    (bodies, changes)
+}
+
+async fn push_all(http: &reqwest::Client, s: &Server, bodies: &[Vec<u8>]) -> anyhow::Result<()> {
+    for b in bodies {
+        let r = http
+            .post(format!("{}/api/v1/sync/push", s.base))
+            .bearer_auth(TOKEN)
+            .header("content-type", "application/json")
+            .body(b.clone())
+            .send()
+            .await?;
+        anyhow::ensure!(r.status().is_success(), "push: {} {}", r.status(), r.text().await?);
+    }
+    Ok(())
+}
+
+/// The same rows written straight into a fresh database of the server's
+/// schema: change log and field state, one prepared statement each, one
+/// transaction. What SQLite can do on this machine.
+fn raw_insert(bodies: &[Vec<u8>]) -> anyhow::Result<f64> {
+    let dir = tempfile::tempdir()?;
+    let db = dir.path().join("raw.db");
+    drop(qadam_sync_server::store::open(&db.display().to_string())?);
+    let reqs: Vec<PushRequest> = bodies.iter().map(|b| serde_json::from_slice(b)).collect::<Result<_, _>>()?;
+    let mut conn = rusqlite::Connection::open(&db)?;
+    conn.pragma_update(None, "journal_mode", "WAL")?;
+    conn.pragma_update(None, "synchronous", "NORMAL")?;
+    let t = Instant::now();
+    let tx = conn.transaction()?;
+    {
+        let mut ins = tx.prepare(
+            "INSERT INTO changes (op_id, entity, entity_id, field, value, hlc, device_id, received_ms, seen_cursor, campaign_id)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, 0, ?8, '')",
+        )?;
+        let mut field = tx.prepare(
+            "INSERT INTO fields (entity, entity_id, field, value, hlc, device_id) VALUES (?1, ?2, ?3, ?4, ?5, ?6)
+             ON CONFLICT (entity, entity_id, field) DO UPDATE SET value = excluded.value, hlc = excluded.hlc, device_id = excluded.device_id",
+        )?;
+        for r in &reqs {
+            for c in &r.changes {
+                let (op, id, value, hlc) =
+                    (c.op_id.to_string(), c.entity_id.to_string(), c.value.to_string(), c.hlc.to_string());
+                ins.execute(rusqlite::params![
+                    op,
+                    c.entity.as_str(),
+                    id,
+                    c.field,
+                    value,
+                    hlc,
+                    c.device_id,
+                    c.seen_cursor
+                ])?;
+                field.execute(rusqlite::params![c.entity.as_str(), id, c.field, value, hlc, c.device_id])?;
+            }
+        }
+    }
+    tx.commit()?;
+    Ok(t.elapsed().as_secs_f64())
+}
+
+/// A new device pulls everything; returns (seconds, wire bytes, raw JSON
+/// bytes, zstd bytes of the raw JSON, objects on the device).
+async fn fresh_pull(s: &Server) -> anyhow::Result<(f64, u64, u64, u64, usize)> {
+    let dir = tempfile::tempdir()?;
+    let mut device = qadam_core::store::Store::open(dir.path())?;
+    let http = reqwest::Client::builder().no_gzip().build()?;
+    let (mut wire, mut raw_all) = (0u64, Vec::new());
+    let t = Instant::now();
+    loop {
+        let url = format!("{}/api/v1/sync/pull?since={}&limit=5000", s.base, device.pull_cursor()?);
+        let r = http.get(url).bearer_auth(TOKEN).header("accept-encoding", "gzip").send().await?;
+        anyhow::ensure!(r.status().is_success(), "pull: {}", r.status());
+        let gz = r.headers().get("content-encoding").is_some_and(|v| v == "gzip");
+        let body = r.bytes().await?;
+        wire += body.len() as u64;
+        let mut raw = Vec::new();
+        if gz {
+            flate2::read::GzDecoder::new(&body[..]).read_to_end(&mut raw)?;
+        } else {
+            raw = body.to_vec();
+        }
+        let page: PullResponse = serde_json::from_slice(&raw)?;
+        raw_all.extend_from_slice(&raw);
+        device.apply_pulled(&page)?;
+        if !page.has_more {
+            break;
+        }
+    }
+    let secs = t.elapsed().as_secs_f64();
+    let objects = device.objects(None, None)?.len();
+    let zstd = zstd::encode_all(&raw_all[..], 3)?.len() as u64;
+    Ok((secs, wire, raw_all.len() as u64, zstd, objects))
+}
+
+fn nearby_rows(points: &[(Uuid, GeoPoint)], label: &str, rows: &mut Vec<Row>) {
+    let mut rng = qadam_core::demo::SplitMix::new(99);
+    let queries: Vec<GeoPoint> = (0..2_000)
+        .map(|_| {
+            let p = points[rng.below(points.len() as u64) as usize].1;
+            GeoPoint {
+                lat_deg: p.lat_deg + (rng.unit() - 0.5) * 0.002,
+                lon_deg: p.lon_deg + (rng.unit() - 0.5) * 0.002,
+            }
+        })
+        .collect();
+    let t = Instant::now();
+    let index = NearbyIndex::build(points.iter().copied());
+    let build = t.elapsed().as_secs_f64();
+    let mut idx_runs = Vec::new();
+    let mut found = 0;
+    for _ in 0..3 {
+        let t = Instant::now();
+        for q in &queries {
+            found += index.within(*q, 100.0).len();
+        }
+        idx_runs.push(t.elapsed().as_secs_f64() / queries.len() as f64);
+    }
+    let scan_queries = &queries[..100];
+    let mut lin_runs = Vec::new();
+    for _ in 0..3 {
+        let t = Instant::now();
+        for q in scan_queries {
+            found += within_linear(points, *q, 100.0).len();
+        }
+        lin_runs.push(t.elapsed().as_secs_f64() / scan_queries.len() as f64);
+    }
+    let (i, l) = (stats(&idx_runs), stats(&lin_runs));
+    std::hint::black_box(found);
+    rows.push(Row {
+        name: format!("3. nearby (100 m) at {label} objects (R-tree built in {:.0} ms)", build * 1e3),
+        figure: format!("{:.1} µs/query ({:.1}–{:.1})", i.0 * 1e6, i.1 * 1e6, i.2 * 1e6),
+        limit: format!("linear scan {:.0} µs/query", l.0 * 1e6),
+        ratio: format!("{:.0}× faster", l.0 / i.0),
+        goal: "< 1 ms/query".into(),
+        met: i.0 < 1e-3,
+    });
+}
+
+/// Runs `cmd` under GNU time: (seconds, peak resident KB).
+fn timed(cmd: &mut std::process::Command) -> anyhow::Result<(f64, u64)> {
+    let out = cmd.output().context("running a timed child")?;
+    anyhow::ensure!(out.status.success(), "{:?}: {}", cmd, String::from_utf8_lossy(&out.stderr));
+    let err = String::from_utf8_lossy(&out.stderr);
+    let line = err.lines().rev().find(|l| l.starts_with("QADAM_TIME")).context("no timing line")?;
+    let mut parts = line.split_whitespace().skip(1);
+    let secs: f64 = parts.next().unwrap().parse()?;
+    let kb: u64 = parts.next().unwrap().parse()?;
+    Ok((secs, kb))
+}
+
+fn under_time(program: &str) -> std::process::Command {
+    let mut c = std::process::Command::new("/usr/bin/time");
+    c.args(["-f", "QADAM_TIME %e %M", program]);
+    c
+}
+
+fn photo_rows(o: &Opts, rows: &mut Vec<Row>) -> anyhow::Result<()> {
+    let dir = tempfile::tempdir()?;
+    let jpeg = dir.path().join("photo.jpg");
+    let (w, h) = o.photo_px;
+    std::fs::write(&jpeg, qadam_core::demo::jpeg_with_exif(w, h, 6, Some((43.25, 76.9)), "2025:06:01 10:00:00"))?;
+    let me = std::env::current_exe()?;
+    let mut ours = Vec::new();
+    let mut vips = Vec::new();
+    let mut our_kb = 0;
+    let mut vips_kb = 0;
+    let have_vips = std::process::Command::new("vipsthumbnail").arg("--version").output().is_ok();
+    for _ in 0..o.runs.max(3) {
+        let (s, kb) = timed(under_time(me.to_str().unwrap()).args(["--photo-child", jpeg.to_str().unwrap()]))?;
+        ours.push(s);
+        our_kb = our_kb.max(kb);
+        if have_vips {
+            let out = dir.path().join("v.jpg");
+            // 1600 px long side and a 256 px thumbnail, as ours makes.
+            let script = format!(
+                "vipsthumbnail {0} -s 1600 -o {1}[Q=85,strip] && vipsthumbnail {0} -s 256 -o {2}[Q=85,strip]",
+                jpeg.display(),
+                out.display(),
+                dir.path().join("t.jpg").display()
+            );
+            let (s, kb) = timed(under_time("sh").args(["-c", &script]))?;
+            vips.push(s);
+            vips_kb = vips_kb.max(kb);
+        }
+    }
+    let frame_kb = u64::from(w) * u64::from(h) * 3 / 1024;
+    let (s, v) = (stats(&ours), if vips.is_empty() { (f64::NAN, f64::NAN, f64::NAN) } else { stats(&vips) });
+    rows.push(Row {
+        name: format!("4. photo ingest {w}×{h} JPEG (hash, EXIF, orient, thumbnail)"),
+        figure: fmt_s(s),
+        limit: if have_vips {
+            format!("vipsthumbnail 1600 + 256 px {:.3} s", v.0)
+        } else {
+            "vipsthumbnail not installed".into()
+        },
+        ratio: format!("{:.2}× vips", s.0 / v.0),
+        goal: "≤ 1.3× vips".into(),
+        met: s.0 <= 1.3 * v.0,
+    });
+    rows.push(Row {
+        name: "4. photo ingest, peak memory".into(),
+        figure: format!("{} MB", our_kb / 1024),
+        limit: format!("one decoded frame {} MB; vips peak {} MB", frame_kb / 1024, vips_kb / 1024),
+        ratio: format!("{:.2}× a frame", our_kb as f64 / frame_kb as f64),
+        goal: "≤ 1.5× one decoded frame".into(),
+        met: (our_kb as f64) <= 1.5 * frame_kb as f64,
+    });
+    Ok(())
+}
+
+/// The photo pipeline alone, in a child process so its peak memory is its own.
+fn photo_child(path: &str) -> anyhow::Result<()> {
+    let bytes = std::fs::read(path)?;
+    let dir = tempfile::tempdir()?;
+    let info = qadam_core::photo::inspect(&bytes, qadam_core::photo::MAX_PHOTO_BYTES)?;
+    let thumb = qadam_core::photo::thumbnail(&bytes)?;
+    std::fs::write(dir.path().join("t.jpg"), thumb)?;
+    std::hint::black_box(info);
+    Ok(())
+}
+
+/// `devices` clients each push one edit and pull what is new, as fast as
+/// answers come, for `secs`: latencies of every request.
+async fn load(base: &str, devices: usize, secs: u64, objects: &[Uuid], trivial: bool) -> (Vec<f64>, usize) {
+    let http = reqwest::Client::builder().pool_max_idle_per_host(devices).build().unwrap();
+    let until = Instant::now() + Duration::from_secs(secs);
+    let mut tasks = Vec::new();
+    for d in 0..devices {
+        let http = http.clone();
+        let base = base.to_string();
+        let object = objects[d % objects.len()];
+        tasks.push(tokio::spawn(async move {
+            let device = format!("load-{d}");
+            let mut clock = qadam_core::HlcClock::default();
+            let mut cursor = 0i64;
+            let mut lat = Vec::new();
+            let mut n = 0;
+            while Instant::now() < until {
+                let t = Instant::now();
+                if trivial {
+                    let r = http.get(format!("{base}/healthz")).send().await.unwrap();
+                    assert!(r.status().is_success());
+                    r.bytes().await.unwrap();
+                } else if n % 2 == 0 {
+                    let c = qadam_core::Change {
+                        op_id: Uuid::now_v7(),
+                        entity: EntityKind::Object,
+                        entity_id: object,
+                        field: "address".into(),
+                        value: serde_json::json!(format!("ул. Нагрузочная, {n}")),
+                        hlc: clock.tick(qadam_core::hlc::now_ms()),
+                        device_id: device.clone(),
+                        seen_cursor: cursor,
+                    };
+                    let body = PushRequest { device_id: device.clone(), changes: vec![c] };
+                    let r = http
+                        .post(format!("{base}/api/v1/sync/push"))
+                        .bearer_auth(TOKEN)
+                        .json(&body)
+                        .send()
+                        .await
+                        .unwrap();
+                    assert!(r.status().is_success(), "{}", r.status());
+                    r.bytes().await.unwrap();
+                } else {
+                    let r = http
+                        .get(format!("{base}/api/v1/sync/pull?since={cursor}&limit=500"))
+                        .bearer_auth(TOKEN)
+                        .send()
+                        .await
+                        .unwrap();
+                    let page: PullResponse = r.json().await.unwrap();
+                    cursor = page.next_cursor;
+                }
+                lat.push(t.elapsed().as_secs_f64());
+                n += 1;
+            }
+            lat
+        }));
+    }
+    let mut all = Vec::new();
+    for t in tasks {
+        all.extend(t.await.unwrap());
+    }
+    let n = all.len();
+    all.sort_by(f64::total_cmp);
+    (all, n)
+}
+
+fn pct(v: &[f64], p: f64) -> f64 {
+    v[((v.len() as f64 - 1.0) * p).round() as usize]
+}
+
+fn machine() -> String {
+    let cpu = std::fs::read_to_string("/proc/cpuinfo")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("model name"))
+                .map(|l| l.split(':').nth(1).unwrap_or("").trim().to_string())
+        })
+        .unwrap_or_default();
+    let cores = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(0);
+    let mem = std::fs::read_to_string("/proc/meminfo")
+        .ok()
+        .and_then(|s| s.lines().next().map(|l| l.split_whitespace().nth(1).unwrap_or("0").parse::<u64>().unwrap_or(0)))
+        .unwrap_or(0);
+    format!("{cpu}, {cores} cores, {} GiB RAM, {} {}", mem / 1024 / 1024, std::env::consts::OS, std::env::consts::ARCH)
+}
+
+fn date_utc() -> String {
+    qadam_core::export::date_utc(qadam_core::hlc::now_ms())
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    let args: Vec<String> = std::env::args().collect();
+    if let Some(i) = args.iter().position(|a| a == "--photo-child") {
+        return photo_child(&args[i + 1]);
+    }
+    if args.iter().any(|a| a == "--list") {
+        return Ok(());
+    }
+    let o = opts();
+    let mut rows = Vec::new();
+    eprintln!("generating {} objects…", o.objects);
+    let (bodies, changes) = campaign_bodies(o.objects);
+    let http = reqwest::Client::new();
+
+    // 1. Sync apply.
+    let (mut push_runs, mut raw_runs) = (Vec::new(), Vec::new());
+    let mut server = None;
+    for run in 0..o.runs {
+        let s = start_server().await?;
+        let t = Instant::now();
+        push_all(&http, &s, &bodies).await?;
+        push_runs.push(t.elapsed().as_secs_f64());
+        raw_runs.push(tokio::task::block_in_place(|| raw_insert(&bodies))?);
+        eprintln!("sync apply run {}: push {:.2} s, raw {:.2} s", run + 1, push_runs[run], raw_runs[run]);
+        server = Some(s);
+    }
+    let server = server.expect("at least one run");
+    let (p, r) = (stats(&push_runs), stats(&raw_runs));
+    rows.push(Row {
+        name: format!("1. sync apply: {} objects, {changes} changes over HTTP push", o.objects),
+        figure: format!("{} = {:.0} changes/s", fmt_s(p), changes as f64 / p.0),
+        limit: format!("raw rusqlite, one transaction: {:.3} s", r.0),
+        ratio: format!("{:.0}% of raw", 100.0 * r.0 / p.0),
+        goal: "≥ 50% of raw".into(),
+        met: r.0 / p.0 >= 0.5,
+    });
+
+    // 2. Fresh device pull.
+    let mut pulls = Vec::new();
+    let mut wire = (0, 0, 0, 0);
+    for _ in 0..o.runs {
+        let (secs, w, raw, zstd, objects) = fresh_pull(&server).await?;
+        anyhow::ensure!(objects == o.objects, "the device got {objects} of {} objects", o.objects);
+        pulls.push(secs);
+        wire = (w, raw, zstd, objects);
+    }
+    let pl = stats(&pulls);
+    rows.push(Row {
+        name: format!("2. fresh device pull of {} objects over loopback (gzip)", o.objects),
+        figure: format!("{}; {:.1} MB on the wire", fmt_s(pl), wire.0 as f64 / 1e6),
+        limit: format!("raw JSON {:.1} MB, zstd -3 of it {:.1} MB", wire.1 as f64 / 1e6, wire.2 as f64 / 1e6),
+        ratio: format!("wire {:.2}× zstd", wire.0 as f64 / wire.2 as f64),
+        goal: "< 10 s".into(),
+        met: pl.0 < 10.0,
+    });
+
+    // 3. Nearby, on the pulled campaign's positions and at 250,000.
+    let dir = tempfile::tempdir()?;
+    let positions: Vec<(Uuid, GeoPoint)> = {
+        let db = Path::new(&server.db).to_path_buf();
+        let conn = rusqlite::Connection::open(db)?;
+        qadam_core::records::load_all::<qadam_core::model::Object, _>(&conn, EntityKind::Object)?
+            .into_iter()
+            .filter_map(|o| Some((o.id, o.location?)))
+            .collect()
+    };
+    drop(dir);
+    nearby_rows(&positions, &positions.len().to_string(), &mut rows);
+    let mut rng = qadam_core::demo::SplitMix::new(250);
+    let big: Vec<(Uuid, GeoPoint)> = (0..o.big_nearby)
+        .map(|_| {
+            let p = GeoPoint { lat_deg: 43.15 + rng.unit() * 0.2, lon_deg: 76.75 + rng.unit() * 0.3 };
+            (rng.uuid_v7(1), p)
+        })
+        .collect();
+    nearby_rows(&big, &o.big_nearby.to_string(), &mut rows);
+
+    // 4. Photo ingest.
+    tokio::task::block_in_place(|| photo_rows(&o, &mut rows))?;
+
+    // 5. Server under load.
+    let objects: Vec<Uuid> = positions.iter().map(|p| p.0).take(1000).collect();
+    let (lat, n) = load(&server.base, o.devices, o.load_secs, &objects, false).await;
+    let (base_lat, base_n) = load(&server.base, o.devices, o.load_secs, &objects, true).await;
+    let (p50, p99) = (pct(&lat, 0.5), pct(&lat, 0.99));
+    rows.push(Row {
+        name: format!("5. {} devices pushing and pulling for {} s", o.devices, o.load_secs),
+        figure: format!(
+            "p50 {:.1} ms, p99 {:.1} ms, {:.0} requests/s",
+            p50 * 1e3,
+            p99 * 1e3,
+            n as f64 / o.load_secs as f64
+        ),
+        limit: format!(
+            "trivial handler: p50 {:.1} ms, p99 {:.1} ms, {:.0} requests/s",
+            pct(&base_lat, 0.5) * 1e3,
+            pct(&base_lat, 0.99) * 1e3,
+            base_n as f64 / o.load_secs as f64
+        ),
+        ratio: format!("p99 {:.1}× trivial", p99 / pct(&base_lat, 0.99)),
+        goal: "p99 < 100 ms".into(),
+        met: p99 < 0.1,
+    });
+
+    // The table.
+    let mut md = format!(
+        "# Benchmarks\n\nMachine: {}. Date: {}. Build: {}. Each figure is the median of {} runs (min–max).\n\n",
+        machine(),
+        date_utc(),
+        if cfg!(debug_assertions) { "debug (a smoke run, not a measurement)" } else { "release" },
+        o.runs
+    );
+    md.push_str("| benchmark | figure | limit, same run | ratio | goal | met |\n|---|---|---|---|---|---|\n");
+    for r in &rows {
+        md.push_str(&format!(
+            "| {} | {} | {} | {} | {} | {} |\n",
+            r.name,
+            r.figure,
+            r.limit,
+            r.ratio,
+            r.goal,
+            if r.met { "yes" } else { "**no**" }
+        ));
+    }
+    println!("{md}");
+    if let Some(parent) = o.out.parent() {
+        std::fs::create_dir_all(parent)?;
+    }
+    // Keep the notes that follow the generated table (findings, profiles).
+    let notes = std::fs::read_to_string(&o.out)
+        .ok()
+        .and_then(|old| old.find("\n## ").map(|i| old[i..].to_string()))
+        .unwrap_or_default();
+    std::fs::write(&o.out, md + &notes)?;
+    eprintln!("wrote {}", o.out.display());
+    Ok(())
+}
