@@ -420,22 +420,22 @@ pub fn jpeg_with_exif(width: u32, height: u32, orientation: u16, gps: Option<(f6
 }
 
 /// TIFF field types.
-const ASCII: u16 = 2;
-const SHORT: u16 = 3;
-const LONG: u16 = 4;
-const RATIONAL: u16 = 5;
-const BYTE: u16 = 1;
+pub(crate) const ASCII: u16 = 2;
+pub(crate) const SHORT: u16 = 3;
+pub(crate) const LONG: u16 = 4;
+pub(crate) const RATIONAL: u16 = 5;
+pub(crate) const BYTE: u16 = 1;
 
-struct Entry {
-    tag: u16,
-    typ: u16,
-    count: u32,
-    data: Vec<u8>,
+pub(crate) struct Entry {
+    pub(crate) tag: u16,
+    pub(crate) typ: u16,
+    pub(crate) count: u32,
+    pub(crate) data: Vec<u8>,
 }
 
 /// Writes one little-endian IFD starting at `offset` (from the TIFF header),
 /// with its out-of-line values right after it.
-fn ifd(entries: &[Entry], offset: u32) -> Vec<u8> {
+pub(crate) fn ifd(entries: &[Entry], offset: u32) -> Vec<u8> {
     let mut head = Vec::new();
     let mut tail = Vec::new();
     let data_start = offset + 2 + 12 * entries.len() as u32 + 4;
@@ -461,11 +461,11 @@ fn ifd(entries: &[Entry], offset: u32) -> Vec<u8> {
     head
 }
 
-fn rationals(values: &[(u32, u32)]) -> Vec<u8> {
+pub(crate) fn rationals(values: &[(u32, u32)]) -> Vec<u8> {
     values.iter().flat_map(|(n, d)| n.to_le_bytes().into_iter().chain(d.to_le_bytes())).collect()
 }
 
-fn dms(deg: f64) -> Vec<u8> {
+pub(crate) fn dms(deg: f64) -> Vec<u8> {
     let d = deg.abs();
     let whole = d.trunc() as u32;
     let minutes = ((d - whole as f64) * 60.0).trunc() as u32;
