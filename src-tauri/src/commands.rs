@@ -51,6 +51,13 @@ pub fn list_objects(
     Ok(store(&state).objects(Some(campaign_id), near)?)
 }
 
+/// Ids of the objects within `radius_m` of `at`, nearest first (an R-tree
+/// kept until the next edit or pull).
+#[tauri::command]
+pub fn objects_nearby(state: State<'_, AppState>, at: GeoPoint, radius_m: f64) -> CmdResult<Vec<Uuid>> {
+    Ok(store(&state).nearby(at, radius_m)?.into_iter().map(|(id, _)| id).collect())
+}
+
 #[tauri::command]
 pub fn get_object(state: State<'_, AppState>, id: Uuid) -> CmdResult<ObjectDetail> {
     Ok(store(&state).object_detail(id)?)

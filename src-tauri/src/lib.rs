@@ -83,6 +83,7 @@ pub fn run() {
             commands::save_settings,
             commands::list_campaigns,
             commands::list_objects,
+            commands::objects_nearby,
             commands::get_object,
             commands::create_object,
             commands::update_record,

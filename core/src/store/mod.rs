@@ -98,6 +98,11 @@ pub struct Store {
     clock_offset_ms: i64,
     photos: BlobDir,
     thumbs: BlobDir,
+    /// Object positions indexed for "within N m of me", with the
+    /// generation it was built at.
+    nearby: std::cell::RefCell<Option<(u64, crate::nearby::NearbyIndex)>>,
+    /// Bumped by every write and every applied pull page.
+    generation: std::cell::Cell<u64>,
 }
 
 const DB_FILE: &str = "qadam.db";
@@ -133,6 +138,8 @@ impl Store {
             clock: HlcClock::resume(last),
             photos: BlobDir::new(data_dir.join("photos"))?,
             thumbs: BlobDir::new(data_dir.join("thumbs"))?,
+            nearby: Default::default(),
+            generation: Default::default(),
         })
     }
 
@@ -164,6 +171,7 @@ impl Store {
         // Within two seconds, a network round trip: leave the clock alone.
         let offset = if (offset - self.clock_offset_ms).abs() < 2_000 { self.clock_offset_ms } else { offset };
         let corrected_now = (local_now_ms as i64 + offset).max(0) as u64;
+        self.generation.set(self.generation.get() + 1);
         let tx = self.conn.transaction()?;
         let future: Vec<Change> = {
             let mut st = tx.prepare(
@@ -278,6 +286,7 @@ impl Store {
         for c in &changes {
             c.validate_with_kind(element_kind.as_ref())?;
         }
+        self.generation.set(self.generation.get() + 1);
         let tx = self.conn.transaction()?;
         for c in &changes {
             insert_change(&tx, c, true)?;
@@ -449,6 +458,21 @@ impl Store {
         records::object_detail(&self.conn, id)
     }
 
+    /// Objects within `radius_m` of `at`, nearest first, with their
+    /// distance: an R-tree of positions built once and kept until the next
+    /// write or pull.
+    pub fn nearby(&self, at: GeoPoint, radius_m: f64) -> Result<Vec<(Uuid, f64)>, StoreError> {
+        let generation = self.generation.get();
+        let mut cache = self.nearby.borrow_mut();
+        if cache.as_ref().is_none_or(|(g, _)| *g != generation) {
+            let objects: Vec<crate::model::Object> = records::load_all(&self.conn, EntityKind::Object)?;
+            let index =
+                crate::nearby::NearbyIndex::build(objects.into_iter().filter_map(|o| Some((o.id, o.location?))));
+            *cache = Some((generation, index));
+        }
+        Ok(cache.as_ref().expect("built above").1.within(at, radius_m))
+    }
+
     /// The verdict of an object under its campaign's rule set.
     pub fn verdict(&self, object_id: Uuid) -> Result<crate::rules::ObjectVerdict, StoreError> {
         records::verdict(&self.conn, object_id)
@@ -509,6 +533,7 @@ impl Store {
     }
 
     pub fn mark_pushed(&mut self, op_ids: &[Uuid]) -> Result<(), StoreError> {
+        self.generation.set(self.generation.get() + 1);
         let tx = self.conn.transaction()?;
         for op in op_ids {
             tx.execute("UPDATE changes SET pushed = 1 WHERE op_id = ?1", [op.to_string()])?;
@@ -560,6 +585,7 @@ impl Store {
     /// Replaces the conflicts known from the server (its unresolved ones, as
     /// of this sync) in one transaction.
     pub fn replace_conflicts(&mut self, conflicts: &[crate::change::Conflict]) -> Result<(), StoreError> {
+        self.generation.set(self.generation.get() + 1);
         let tx = self.conn.transaction()?;
         tx.execute("DELETE FROM conflicts", [])?;
         for c in conflicts {
@@ -597,6 +623,7 @@ impl Store {
     pub fn apply_pulled(&mut self, page: &PullResponse) -> Result<u32, StoreError> {
         let mut clock = self.clock;
         let now = self.now();
+        self.generation.set(self.generation.get() + 1);
         let tx = self.conn.transaction()?;
         let mut applied = 0;
         for sc in &page.changes {

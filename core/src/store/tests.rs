@@ -272,3 +272,23 @@ fn a_fast_device_clock_is_corrected_and_its_unsent_edits_restamped() {
     // The offset is kept across restarts.
     assert_eq!(fast.clock_offset_ms(), 0);
 }
+
+#[test]
+fn nearby_finds_objects_within_the_radius_and_sees_new_ones() {
+    let (_d, mut s) = store();
+    let campaign = with_demo(&mut s);
+    let at = GeoPoint { lat_deg: 43.2, lon_deg: 76.85 };
+    let before = s.nearby(at, 100.0).unwrap();
+    let mut o = new_object(campaign);
+    o.location = Some(GeoPoint { lat_deg: 43.2005, lon_deg: 76.85 }); // ~56 m north
+    let id = s.create_object(o).unwrap();
+    let after = s.nearby(at, 100.0).unwrap();
+    assert_eq!(after.len(), before.len() + 1, "the index is rebuilt after a write");
+    let (_, d) = after.iter().find(|(x, _)| *x == id).unwrap();
+    assert!((d - 55.6).abs() < 1.0, "{d}");
+    assert!(s.nearby(at, 50.0).unwrap().iter().all(|(x, _)| *x != id));
+    let all = s.objects(None, Some(at)).unwrap();
+    let scan: Vec<Uuid> =
+        all.iter().filter(|o| o.distance_m.is_some_and(|d| d <= 100.0)).map(|o| o.object.id).collect();
+    assert_eq!(after.iter().map(|a| a.0).collect::<Vec<_>>(), scan, "the same answer as the list sorted by distance");
+}

@@ -49,6 +49,7 @@ export const api = {
   enroll: (code: string, deviceName: string) => call<EnrolledDevice>('enroll_device', { code, deviceName }),
   campaigns: () => call<Campaign[]>('list_campaigns'),
   objects: (campaignId: string, near: GeoPoint | null) => call<ObjectSummary[]>('list_objects', { campaignId, near }),
+  nearby: (at: GeoPoint, radiusM: number) => call<string[]>('objects_nearby', { at, radiusM }),
   object: (id: string) => call<ObjectDetail>('get_object', { id }),
   createObject: (object: NewObject) => call<string>('create_object', { object }),
   updateRecord: (entity: EntityKind, id: string, fields: Record<string, unknown>) =>
