@@ -31,6 +31,8 @@ use uuid::Uuid;
 const TOKEN: &str = "bench-token";
 
 struct Opts {
+    /// Sections to run (1..=5); all when empty.
+    only: Vec<u32>,
     objects: usize,
     runs: usize,
     big_nearby: usize,
@@ -47,6 +49,7 @@ fn opts() -> Opts {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap().to_path_buf();
     let mut o = if tiny {
         Opts {
+            only: Vec::new(),
             objects: 200,
             runs: 1,
             big_nearby: 2_000,
@@ -57,6 +60,7 @@ fn opts() -> Opts {
         }
     } else {
         Opts {
+            only: Vec::new(),
             objects: qadam_core::demo::ALMATY_OBJECTS,
             runs: 3,
             big_nearby: 250_000,
@@ -71,6 +75,10 @@ fn opts() -> Opts {
     }
     if let Some(n) = val("--runs") {
         o.runs = n.parse().expect("--runs N");
+    }
+    if let Some(v) = val("--only") {
+        o.only = v.split(',').map(|n| n.parse().expect("--only 1,2,…")).collect();
+        o.out = root.join("target/bench-partial.md");
     }
     if let Some(p) = val("--out") {
         o.out = PathBuf::from(p);
@@ -199,6 +207,7 @@ async fn fresh_pull(s: &Server) -> anyhow::Result<((f64, u64, u64, u64, usize), 
     let mut device = qadam_core::store::Store::open(dir.path())?;
     let http = reqwest::Client::builder().no_gzip().build()?;
     let (mut wire, mut raw_all) = (0u64, Vec::new());
+    let (mut parse_s, mut apply_s) = (0.0, 0.0);
     let t = Instant::now();
     loop {
         let url = format!("{}/api/v1/sync/pull?since={}&limit=5000", s.base, device.pull_cursor()?);
@@ -213,14 +222,19 @@ async fn fresh_pull(s: &Server) -> anyhow::Result<((f64, u64, u64, u64, usize), 
         } else {
             raw = body.to_vec();
         }
+        let t_parse = Instant::now();
         let page: PullResponse = serde_json::from_slice(&raw)?;
+        parse_s += t_parse.elapsed().as_secs_f64();
         raw_all.extend_from_slice(&raw);
+        let t_apply = Instant::now();
         device.apply_pulled(&page)?;
+        apply_s += t_apply.elapsed().as_secs_f64();
         if !page.has_more {
             break;
         }
     }
     let secs = t.elapsed().as_secs_f64();
+    eprintln!("fresh pull: {secs:.2} s, of which parsing {parse_s:.2} s and applying {apply_s:.2} s on the device");
     let objects = device.objects(None, None)?.len();
     let zstd = zstd::encode_all(&raw_all[..], 3)?.len() as u64;
     drop(device);
@@ -366,7 +380,14 @@ fn photo_child(path: &str) -> anyhow::Result<()> {
 
 /// `devices` clients each push one edit and pull what is new, as fast as
 /// answers come, for `secs`: latencies of every request.
-async fn load(base: &str, devices: usize, secs: u64, objects: &[Uuid], trivial: bool) -> (Vec<f64>, usize) {
+async fn load(
+    base: &str,
+    devices: usize,
+    secs: u64,
+    objects: &[Uuid],
+    trivial: bool,
+    pace: Option<Duration>,
+) -> (Vec<f64>, usize) {
     let http = reqwest::Client::builder().pool_max_idle_per_host(devices).build().unwrap();
     let until = Instant::now() + Duration::from_secs(secs);
     let mut tasks = Vec::new();
@@ -374,7 +395,11 @@ async fn load(base: &str, devices: usize, secs: u64, objects: &[Uuid], trivial: 
         let http = http.clone();
         let base = base.to_string();
         let object = objects[d % objects.len()];
+        let stagger = pace.map(|p| p.mul_f64(d as f64 / devices as f64));
         tasks.push(tokio::spawn(async move {
+            if let Some(s) = stagger {
+                tokio::time::sleep(s).await;
+            }
             let device = format!("load-{d}");
             let mut clock = qadam_core::HlcClock::default();
             let mut cursor = 0i64;
@@ -419,6 +444,11 @@ async fn load(base: &str, devices: usize, secs: u64, objects: &[Uuid], trivial: 
                 }
                 lat.push(t.elapsed().as_secs_f64());
                 n += 1;
+                // Paced: after each push-and-pull, wait for the next second
+                // (devices start spread over the first second).
+                if let (Some(p), true) = (pace, n % 2 == 0) {
+                    tokio::time::sleep(p).await;
+                }
             }
             lat
         }));
@@ -430,6 +460,13 @@ async fn load(base: &str, devices: usize, secs: u64, objects: &[Uuid], trivial: 
     let n = all.len();
     all.sort_by(f64::total_cmp);
     (all, n)
+}
+
+/// Ids of some objects on the server, for the load's edits.
+async fn object_ids(s: &Server) -> anyhow::Result<Vec<Uuid>> {
+    let points: Vec<qadam_core::analytics::MapPoint> =
+        reqwest::Client::new().get(format!("{}/api/v1/map", s.base)).bearer_auth(TOKEN).send().await?.json().await?;
+    Ok(points.into_iter().map(|p| p.id).take(1000).collect())
 }
 
 fn pct(v: &[f64], p: f64) -> f64 {
@@ -467,6 +504,7 @@ async fn main() -> anyhow::Result<()> {
         return Ok(());
     }
     let o = opts();
+    let want = |n: u32| o.only.is_empty() || o.only.contains(&n);
     let mut rows = Vec::new();
     eprintln!("generating {} objects…", o.objects);
     let (bodies, changes) = campaign_bodies(o.objects);
@@ -475,105 +513,130 @@ async fn main() -> anyhow::Result<()> {
     // 1. Sync apply.
     let (mut push_runs, mut raw_runs) = (Vec::new(), Vec::new());
     let mut server = None;
-    for run in 0..o.runs {
+    // The other sections need a loaded server: one push at least.
+    for run in 0..if want(1) { o.runs } else { 1 } {
         let s = start_server().await?;
         let t = Instant::now();
         push_all(&http, &s, &bodies).await?;
         push_runs.push(t.elapsed().as_secs_f64());
-        raw_runs.push(tokio::task::block_in_place(|| raw_insert(&bodies))?);
-        eprintln!("sync apply run {}: push {:.2} s, raw {:.2} s", run + 1, push_runs[run], raw_runs[run]);
+        if want(1) {
+            raw_runs.push(tokio::task::block_in_place(|| raw_insert(&bodies))?);
+            eprintln!("sync apply run {}: push {:.2} s, raw {:.2} s", run + 1, push_runs[run], raw_runs[run]);
+        }
         server = Some(s);
     }
     let server = server.expect("at least one run");
-    let (p, r) = (stats(&push_runs), stats(&raw_runs));
-    rows.push(Row {
-        name: format!("1. sync apply: {} objects, {changes} changes over HTTP push", o.objects),
-        figure: format!("{} = {:.0} changes/s", fmt_s(p), changes as f64 / p.0),
-        limit: format!("raw rusqlite, one transaction: {:.3} s", r.0),
-        ratio: format!("{:.0}% of raw", 100.0 * r.0 / p.0),
-        goal: "≥ 50% of raw".into(),
-        met: r.0 / p.0 >= 0.5,
-    });
+    if want(1) {
+        let (p, r) = (stats(&push_runs), stats(&raw_runs));
+        rows.push(Row {
+            name: format!("1. sync apply: {} objects, {changes} changes over HTTP push", o.objects),
+            figure: format!("{} = {:.0} changes/s", fmt_s(p), changes as f64 / p.0),
+            limit: format!("raw rusqlite, one transaction: {:.3} s", r.0),
+            ratio: format!("{:.0}% of raw", 100.0 * r.0 / p.0),
+            goal: "≥ 50% of raw".into(),
+            met: r.0 / p.0 >= 0.5,
+        });
+    }
 
     // 2. Fresh device pull.
     let mut pulls = Vec::new();
     let mut wire = (0, 0, 0, 0);
     let mut device_dir = None;
-    for _ in 0..o.runs {
+    for _ in 0..if want(2) {
+        o.runs
+    } else if want(3) {
+        1
+    } else {
+        0
+    } {
         let ((secs, w, raw, zstd, objects), dir) = fresh_pull(&server).await?;
         device_dir = Some(dir);
         anyhow::ensure!(objects == o.objects, "the device got {objects} of {} objects", o.objects);
         pulls.push(secs);
         wire = (w, raw, zstd, objects);
     }
-    let pl = stats(&pulls);
-    rows.push(Row {
-        name: format!("2. fresh device pull of {} objects over loopback (gzip)", o.objects),
-        figure: format!("{}; {:.1} MB on the wire", fmt_s(pl), wire.0 as f64 / 1e6),
-        limit: format!("raw JSON {:.1} MB, zstd -3 of it {:.1} MB", wire.1 as f64 / 1e6, wire.2 as f64 / 1e6),
-        ratio: format!("wire {:.2}× zstd", wire.0 as f64 / wire.2 as f64),
-        goal: "< 10 s".into(),
-        met: pl.0 < 10.0,
-    });
+    if want(2) {
+        let pl = stats(&pulls);
+        rows.push(Row {
+            name: format!("2. fresh device pull of {} objects over loopback (gzip)", o.objects),
+            figure: format!("{}; {:.1} MB on the wire", fmt_s(pl), wire.0 as f64 / 1e6),
+            limit: format!("raw JSON {:.1} MB, zstd -3 of it {:.1} MB", wire.1 as f64 / 1e6, wire.2 as f64 / 1e6),
+            ratio: format!("wire {:.2}× zstd", wire.0 as f64 / wire.2 as f64),
+            goal: "< 10 s".into(),
+            met: pl.0 < 10.0,
+        });
+    }
 
     // 3. Nearby: on the device store the pull filled, and at 250,000.
-    let device_dir = device_dir.expect("at least one pull");
-    let device = qadam_core::store::Store::open(device_dir.path())?;
-    let positions: Vec<(Uuid, GeoPoint)> =
-        device.objects(None, None)?.into_iter().filter_map(|o| Some((o.object.id, o.object.location?))).collect();
-    let origin = positions[0].1;
-    nearby_rows(
-        &positions,
-        &format!("on the device store, {} objects", positions.len()),
-        &mut || device.nearby(origin, 100.0).map(|_| ()).map_err(Into::into),
-        &mut |q| Ok(device.nearby(q, 100.0)?.len()),
-        &mut rows,
-    )?;
-    let mut rng = qadam_core::demo::SplitMix::new(250);
-    let big: Vec<(Uuid, GeoPoint)> = (0..o.big_nearby)
-        .map(|_| {
-            let p = GeoPoint { lat_deg: 43.15 + rng.unit() * 0.2, lon_deg: 76.75 + rng.unit() * 0.3 };
-            (rng.uuid_v7(1), p)
-        })
-        .collect();
-    let index = std::cell::OnceCell::new();
-    nearby_rows(
-        &big,
-        &format!("at {} objects", o.big_nearby),
-        &mut || {
-            index.get_or_init(|| NearbyIndex::build(big.iter().copied()));
-            Ok(())
-        },
-        &mut |q| Ok(index.get().expect("built").within(q, 100.0).len()),
-        &mut rows,
-    )?;
+    if want(3) {
+        let device_dir = device_dir.expect("at least one pull");
+        let device = qadam_core::store::Store::open(device_dir.path())?;
+        let positions: Vec<(Uuid, GeoPoint)> =
+            device.objects(None, None)?.into_iter().filter_map(|o| Some((o.object.id, o.object.location?))).collect();
+        let origin = positions[0].1;
+        nearby_rows(
+            &positions,
+            &format!("on the device store, {} objects", positions.len()),
+            &mut || device.nearby(origin, 100.0).map(|_| ()).map_err(Into::into),
+            &mut |q| Ok(device.nearby(q, 100.0)?.len()),
+            &mut rows,
+        )?;
+        let mut rng = qadam_core::demo::SplitMix::new(250);
+        let big: Vec<(Uuid, GeoPoint)> = (0..o.big_nearby)
+            .map(|_| {
+                let p = GeoPoint { lat_deg: 43.15 + rng.unit() * 0.2, lon_deg: 76.75 + rng.unit() * 0.3 };
+                (rng.uuid_v7(1), p)
+            })
+            .collect();
+        let index = std::cell::OnceCell::new();
+        nearby_rows(
+            &big,
+            &format!("at {} objects", o.big_nearby),
+            &mut || {
+                index.get_or_init(|| NearbyIndex::build(big.iter().copied()));
+                Ok(())
+            },
+            &mut |q| Ok(index.get().expect("built").within(q, 100.0).len()),
+            &mut rows,
+        )?;
+    }
 
     // 4. Photo ingest.
-    tokio::task::block_in_place(|| photo_rows(&o, &mut rows))?;
+    if want(4) {
+        tokio::task::block_in_place(|| photo_rows(&o, &mut rows))?;
+    }
 
-    // 5. Server under load.
-    let objects: Vec<Uuid> = positions.iter().map(|p| p.0).take(1000).collect();
-    let (lat, n) = load(&server.base, o.devices, o.load_secs, &objects, false).await;
-    let (base_lat, base_n) = load(&server.base, o.devices, o.load_secs, &objects, true).await;
-    let (p50, p99) = (pct(&lat, 0.5), pct(&lat, 0.99));
-    rows.push(Row {
-        name: format!("5. {} devices pushing and pulling for {} s", o.devices, o.load_secs),
-        figure: format!(
-            "p50 {:.1} ms, p99 {:.1} ms, {:.0} requests/s",
-            p50 * 1e3,
-            p99 * 1e3,
-            n as f64 / o.load_secs as f64
-        ),
-        limit: format!(
-            "trivial handler: p50 {:.1} ms, p99 {:.1} ms, {:.0} requests/s",
-            pct(&base_lat, 0.5) * 1e3,
-            pct(&base_lat, 0.99) * 1e3,
-            base_n as f64 / o.load_secs as f64
-        ),
-        ratio: format!("p99 {:.1}× trivial", p99 / pct(&base_lat, 0.99)),
-        goal: "p99 < 100 ms".into(),
-        met: p99 < 0.1,
-    });
+    // 5. Server under load: devices syncing as fast as answers come (the
+    // most the server does), and each syncing once a second (a phone's
+    // auto-sync waits 5 s at least), against a trivial handler.
+    if want(5) {
+        let objects = object_ids(&server).await?;
+        for (label, pace) in
+            [("as fast as answers come", None), ("each syncing once a second", Some(Duration::from_secs(1)))]
+        {
+            let (lat, n) = load(&server.base, o.devices, o.load_secs, &objects, false, pace).await;
+            let (base_lat, base_n) = load(&server.base, o.devices, o.load_secs, &objects, true, pace).await;
+            let (p50, p99) = (pct(&lat, 0.5), pct(&lat, 0.99));
+            rows.push(Row {
+                name: format!("5. {} devices pushing and pulling for {} s, {label}", o.devices, o.load_secs),
+                figure: format!(
+                    "p50 {:.1} ms, p99 {:.1} ms, {:.0} requests/s",
+                    p50 * 1e3,
+                    p99 * 1e3,
+                    n as f64 / o.load_secs as f64
+                ),
+                limit: format!(
+                    "trivial handler: p50 {:.1} ms, p99 {:.1} ms, {:.0} requests/s",
+                    pct(&base_lat, 0.5) * 1e3,
+                    pct(&base_lat, 0.99) * 1e3,
+                    base_n as f64 / o.load_secs as f64
+                ),
+                ratio: format!("p99 {:.1}× trivial", p99 / pct(&base_lat, 0.99)),
+                goal: "p99 < 100 ms".into(),
+                met: p99 < 0.1,
+            });
+        }
+    }
 
     // The table.
     let mut md = format!(

@@ -166,6 +166,35 @@ test('1. the app syncs the demo campaign and lists its objects by distance and o
   assert.match(first, /Турксиб|Turksib|Түрксіб/, `the nearest object is in Turksib: ${first}`);
   await waitCount('.leaflet-interactive', 36);
   await axe('the objects screen');
+
+  // Standing 30 m from an object, "only within 100 m" lists just the
+  // objects that close (the device's R-tree; the oracle here is a scan).
+  const r = await fetch(`http://127.0.0.1:${serverPort}/api/v1/map`, { headers: { authorization: `Bearer ${TOKEN}` } });
+  const points = (await r.json()).filter((p) => p.lat_deg !== null && p.name.includes('(демо)'));
+  const metres = (a, b) => {
+    const rad = Math.PI / 180;
+    const h = Math.sin(((b.lat_deg - a.lat_deg) * rad) / 2) ** 2
+      + Math.cos(a.lat_deg * rad) * Math.cos(b.lat_deg * rad) * Math.sin(((b.lon_deg - a.lon_deg) * rad) / 2) ** 2;
+    return 2 * 6371008.8 * Math.asin(Math.sqrt(h));
+  };
+  const target = points[0];
+  const me = { lat_deg: target.lat_deg + 30 / 111195, lon_deg: target.lon_deg };
+  const expected = points.filter((p) => metres(me, p) <= 100).map((p) => p.name).sort();
+  await emulatePosition(me.lat_deg, me.lon_deg);
+  await clickText('nav button', 'Кампании');
+  await clickText('.cards .card', 'Демо');
+  await wd.click('#only-near');
+  const until = Date.now() + 15000;
+  let names = [];
+  for (;;) {
+    names = await wd.exec(`return [...document.querySelectorAll('#object-list li strong')].map((s) => s.textContent)`);
+    if (names.length === expected.length || Date.now() > until) break;
+    await new Promise((res) => setTimeout(res, 150));
+  }
+  assert.deepEqual([...names].sort(), expected, 'exactly the objects within 100 m');
+  assert.ok(expected.includes(target.name));
+  await wd.click('#only-near');
+  await waitCount('#object-list li', 36);
 });
 
 test('2–4. offline: create an object with two elements and photos', async () => {

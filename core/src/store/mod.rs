@@ -115,6 +115,11 @@ impl Store {
         let mut conn = Connection::open(data_dir.join(DB_FILE))?;
         conn.pragma_update(None, "journal_mode", "WAL")?;
         conn.pragma_update(None, "synchronous", "NORMAL")?;
+        // A city's campaign is a few hundred megabytes: a 32 MiB page cache
+        // and memory-mapped reads keep a fresh pull from thrashing the
+        // default 2 MiB cache (bench/RESULTS.md).
+        conn.pragma_update(None, "cache_size", -32_768)?;
+        conn.pragma_update(None, "mmap_size", 268_435_456)?;
         conn.pragma_update(None, "foreign_keys", "ON")?;
         conn.busy_timeout(std::time::Duration::from_secs(5))?;
         migrate(&mut conn)?;
@@ -645,10 +650,12 @@ impl Store {
 
 /// Inserts a change into the log; false when its op_id was already there.
 fn insert_change(conn: &Connection, c: &Change, local: bool) -> Result<bool, StoreError> {
-    let n = conn.execute(
-        "INSERT INTO changes (op_id, entity, entity_id, field, value, hlc, device_id, local, pushed, seen_cursor)
+    let n = conn
+        .prepare_cached(
+            "INSERT INTO changes (op_id, entity, entity_id, field, value, hlc, device_id, local, pushed, seen_cursor)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10) ON CONFLICT (op_id) DO NOTHING",
-        params![
+        )?
+        .execute(params![
             c.op_id.to_string(),
             c.entity.as_str(),
             c.entity_id.to_string(),
@@ -659,8 +666,7 @@ fn insert_change(conn: &Connection, c: &Change, local: bool) -> Result<bool, Sto
             local,
             !local,
             c.seen_cursor
-        ],
-    )?;
+        ])?;
     Ok(n > 0)
 }
 

@@ -91,9 +91,16 @@ pub fn router(state: Arc<AppState>) -> Router {
     }
     // Bodies are gzip-compressed both ways when the peer says it can
     // (`Accept-Encoding` / `Content-Encoding`): sync is mostly repetitive JSON.
-    app.layer(tower_http::compression::CompressionLayer::new().gzip(true))
-        .layer(tower_http::decompression::RequestDecompressionLayer::new().gzip(true))
-        .with_state(state)
+    // Fast gzip: a fresh device's pull of a city is half a gigabyte of JSON;
+    // level 1 keeps the server from spending seconds per device on it
+    // (bench/RESULTS.md), at a few per cent more bytes.
+    app.layer(
+        tower_http::compression::CompressionLayer::new()
+            .gzip(true)
+            .quality(tower_http::compression::CompressionLevel::Fastest),
+    )
+    .layer(tower_http::decompression::RequestDecompressionLayer::new().gzip(true))
+    .with_state(state)
 }
 
 /// Parses a JSON body, naming the path of the offending field on error.

@@ -412,6 +412,11 @@ fn validate_batch(
     Ok(())
 }
 
+/// Whether one device wrote every change of a batch.
+fn single_device(changes: &[(Change, Uuid)]) -> bool {
+    changes.windows(2).all(|w| w[0].0.device_id == w[1].0.device_id)
+}
+
 /// The order a batch is applied in: HLC, then device id (each change with
 /// its campaign).
 fn sort_batch(changes: &mut [(Change, Uuid)]) {
