@@ -96,8 +96,8 @@ try {
     }
     const a = stats(starts);
     const l = stats(lists);
-    rows.push([`7. app cold start to the first list, ${objects} objects on the device (${profile} build, Xvfb)`, fmt(a),
-      `to the campaign's object list ${fmt(l)}`, '—', '< 1.5 s', a.median < 1500]);
+    rows.push([`7. app cold start to the campaign's object list, ${objects} objects on the device (${profile} build, Xvfb)`, fmt(l),
+      `to the first screen (the campaigns) ${fmt(a)}`, `${(l.median / a.median).toFixed(1)}× the first screen`, '< 1.5 s', l.median < 1500]);
   } else {
     rows.push(['7. app cold start', 'not measured', `${APP} not built`, '—', '< 1.5 s', false]);
   }

@@ -62,7 +62,18 @@ pub trait FieldSource {
 
     /// `(field, value)` of one record.
     fn record_fields(&self, entity: EntityKind, id: Uuid) -> Result<Vec<(String, String)>, StoreError>;
+
+    /// How many live `entity` records hold each value (JSON text) of
+    /// `field`: counting without materialising every record.
+    fn count_by(&self, entity: EntityKind, field: &str) -> Result<Vec<(String, u32)>, StoreError>;
 }
+
+/// [`FieldSource::count_by`] in SQL both databases read (`$1`, `$2`).
+pub const COUNT_BY_SQL: &str = "SELECT f.value, count(*) FROM fields f
+     WHERE f.entity = $1 AND f.field = $2 AND NOT EXISTS
+       (SELECT 1 FROM fields d WHERE d.entity = f.entity AND d.entity_id = f.entity_id
+          AND d.field = 'deleted' AND d.value = 'true')
+     GROUP BY f.value";
 
 impl FieldSource for Connection {
     fn field_rows(
@@ -86,6 +97,14 @@ impl FieldSource for Connection {
                 .query_map(params![entity.as_str(), field, id_value(id)], row)?
                 .collect::<Result<_, _>>()?,
         })
+    }
+
+    fn count_by(&self, entity: EntityKind, field: &str) -> Result<Vec<(String, u32)>, StoreError> {
+        let mut st = self.prepare_cached(COUNT_BY_SQL)?;
+        let rows = st
+            .query_map(params![entity.as_str(), field], |r| Ok((r.get(0)?, r.get::<_, i64>(1)? as u32)))?
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(rows)
     }
 
     fn record_fields(&self, entity: EntityKind, id: Uuid) -> Result<Vec<(String, String)>, StoreError> {
@@ -227,12 +246,11 @@ pub fn objects<S: FieldSource + ?Sized>(
         Some(id) => load_where(conn, EntityKind::Object, "campaign_id", id)?,
         None => load_all(conn, EntityKind::Object)?,
     };
-    let mut element_count: BTreeMap<Uuid, u32> = BTreeMap::new();
-    for e in load_all::<Element, _>(conn, EntityKind::Element)? {
-        if let Some(o) = e.object_id {
-            *element_count.entry(o).or_default() += 1;
-        }
-    }
+    let element_count: BTreeMap<Uuid, u32> = conn
+        .count_by(EntityKind::Element, "object_id")?
+        .into_iter()
+        .filter_map(|(v, n)| Some((serde_json::from_str::<Uuid>(&v).ok()?, n)))
+        .collect();
     let mut photos: BTreeMap<Uuid, Vec<String>> = BTreeMap::new();
     for p in load_all::<Photo, _>(conn, EntityKind::Photo)? {
         if let Some(o) = p.object_id {

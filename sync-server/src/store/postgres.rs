@@ -224,6 +224,11 @@ impl<C: GenericClient> FieldSource for PgFields<'_, C> {
         Ok(rows.iter().map(|r| (r.get(0), r.get(1), r.get(2))).collect())
     }
 
+    fn count_by(&self, entity: EntityKind, field: &str) -> Result<Vec<(String, u32)>, StoreError> {
+        let rows = self.0.borrow_mut().query(records::COUNT_BY_SQL, &[&entity.as_str(), &field]).map_err(db)?;
+        Ok(rows.iter().map(|r| (r.get::<_, String>(0), r.get::<_, i64>(1) as u32)).collect())
+    }
+
     fn record_fields(&self, entity: EntityKind, id: Uuid) -> Result<Vec<(String, String)>, StoreError> {
         let rows = self
             .0
