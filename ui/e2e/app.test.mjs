@@ -183,6 +183,8 @@ test('1. the app syncs the demo campaign and lists its objects by distance and o
   await emulatePosition(me.lat_deg, me.lon_deg);
   await clickText('nav button', 'Кампании');
   await clickText('.cards .card', 'Демо');
+  // The list re-sorts from the new position: the target comes first.
+  await wd.waitFor('#object-list li button', { text: target.name });
   await wd.click('#only-near');
   const until = Date.now() + 15000;
   let names = [];
@@ -195,6 +197,7 @@ test('1. the app syncs the demo campaign and lists its objects by distance and o
   assert.ok(expected.includes(target.name));
   await wd.click('#only-near');
   await waitCount('#object-list li', 36);
+  await emulatePosition(43.33, 76.96); // back in Turksib, where the next steps stand
 });
 
 test('2–4. offline: create an object with two elements and photos', async () => {
