@@ -11,6 +11,7 @@ use uuid::Uuid;
 use crate::change::Change;
 use crate::hlc::Hlc;
 use crate::model::{Category, District, ElementKind, EntityKind};
+use crate::photo::{gps_entries, ifd, Entry, ASCII, BYTE, LONG, SHORT};
 
 /// The demo generator's device id.
 pub const DEMO_DEVICE: &str = "demo-generator";
@@ -101,15 +102,8 @@ pub fn demo_campaign(n_objects: usize) -> Vec<Change> {
         let id = g.id();
         let lat = clat + (g.rng.unit() - 0.5) * 0.02;
         let lon = clon + (g.rng.unit() - 0.5) * 0.03;
-        g.set(Object, id, "campaign_id", json!(campaign));
-        g.set(Object, id, "name", json!(format!("{} № {} (демо)", base_name(category), i + 1)));
-        g.set(Object, id, "category", json!(category));
-        g.set(Object, id, "district", json!(district));
-        let street = STREETS[g.rng.below(STREETS.len() as u64) as usize];
-        let house = 1 + g.rng.below(200);
-        g.set(Object, id, "address", json!(format!("Алматы, {street}, {house}")));
-        g.set(Object, id, "location", json!({"lat_deg": round6(lat), "lon_deg": round6(lon)}));
-        g.set(Object, id, "synthetic", json!(true));
+        let name = format!("{} № {} (демо)", base_name(category), i + 1);
+        g.object(id, campaign, &name, category, district, (lat, lon), 200);
 
         let audit = g.id();
         let started = g.t;
@@ -210,15 +204,8 @@ pub fn city_campaign(n_objects: usize, seed: u64, batch: usize, mut sink: impl F
         let spread = |g: &mut Gen| (g.rng.unit() + g.rng.unit() + g.rng.unit() - 1.5) / 1.5;
         let lat = clat + spread(&mut g) * 0.025;
         let lon = clon + spread(&mut g) * 0.035;
-        g.set(Object, id, "campaign_id", json!(campaign));
-        g.set(Object, id, "name", json!(format!("{} № {}", base_name(category), i + 1)));
-        g.set(Object, id, "category", json!(category));
-        g.set(Object, id, "district", json!(district));
-        let street = STREETS[g.rng.below(STREETS.len() as u64) as usize];
-        let house = 1 + g.rng.below(300);
-        g.set(Object, id, "address", json!(format!("Алматы, {street}, {house}")));
-        g.set(Object, id, "location", json!({"lat_deg": round6(lat), "lon_deg": round6(lon)}));
-        g.set(Object, id, "synthetic", json!(true));
+        let name = format!("{} № {}", base_name(category), i + 1);
+        g.object(id, campaign, &name, category, district, (lat, lon), 300);
         let audit = g.id();
         let started = DEMO_EPOCH_MS as i64 + (i as i64 * 7_919_000) % (300 * 86_400_000);
         g.set(Audit, audit, "campaign_id", json!(campaign));
@@ -373,6 +360,31 @@ impl Gen {
         });
     }
 
+    /// A synthetic object's fields, on a street of Almaty with a house
+    /// number up to `houses`.
+    #[allow(clippy::too_many_arguments)]
+    fn object(
+        &mut self,
+        id: Uuid,
+        campaign: Uuid,
+        name: &str,
+        category: Category,
+        district: District,
+        (lat, lon): (f64, f64),
+        houses: u64,
+    ) {
+        use EntityKind::Object;
+        self.set(Object, id, "campaign_id", json!(campaign));
+        self.set(Object, id, "name", json!(name));
+        self.set(Object, id, "category", json!(category));
+        self.set(Object, id, "district", json!(district));
+        let street = STREETS[self.rng.below(STREETS.len() as u64) as usize];
+        let house = 1 + self.rng.below(houses);
+        self.set(Object, id, "address", json!(format!("Алматы, {street}, {house}")));
+        self.set(Object, id, "location", json!({"lat_deg": round6(lat), "lon_deg": round6(lon)}));
+        self.set(Object, id, "synthetic", json!(true));
+    }
+
     fn element(&mut self, object: Uuid, audit: Uuid, kind: ElementKind, m: Vec<(&str, Value)>) {
         let e = self.id();
         self.set(EntityKind::Element, e, "object_id", json!(object));
@@ -420,59 +432,6 @@ pub fn jpeg_with_exif(width: u32, height: u32, orientation: u16, gps: Option<(f6
 }
 
 /// TIFF field types.
-pub(crate) const ASCII: u16 = 2;
-pub(crate) const SHORT: u16 = 3;
-pub(crate) const LONG: u16 = 4;
-pub(crate) const RATIONAL: u16 = 5;
-pub(crate) const BYTE: u16 = 1;
-
-pub(crate) struct Entry {
-    pub(crate) tag: u16,
-    pub(crate) typ: u16,
-    pub(crate) count: u32,
-    pub(crate) data: Vec<u8>,
-}
-
-/// Writes one little-endian IFD starting at `offset` (from the TIFF header),
-/// with its out-of-line values right after it.
-pub(crate) fn ifd(entries: &[Entry], offset: u32) -> Vec<u8> {
-    let mut head = Vec::new();
-    let mut tail = Vec::new();
-    let data_start = offset + 2 + 12 * entries.len() as u32 + 4;
-    head.extend_from_slice(&(entries.len() as u16).to_le_bytes());
-    for e in entries {
-        head.extend_from_slice(&e.tag.to_le_bytes());
-        head.extend_from_slice(&e.typ.to_le_bytes());
-        head.extend_from_slice(&e.count.to_le_bytes());
-        if e.data.len() <= 4 {
-            let mut v = e.data.clone();
-            v.resize(4, 0);
-            head.extend_from_slice(&v);
-        } else {
-            head.extend_from_slice(&(data_start + tail.len() as u32).to_le_bytes());
-            tail.extend_from_slice(&e.data);
-            if tail.len() % 2 == 1 {
-                tail.push(0);
-            }
-        }
-    }
-    head.extend_from_slice(&0u32.to_le_bytes());
-    head.extend_from_slice(&tail);
-    head
-}
-
-pub(crate) fn rationals(values: &[(u32, u32)]) -> Vec<u8> {
-    values.iter().flat_map(|(n, d)| n.to_le_bytes().into_iter().chain(d.to_le_bytes())).collect()
-}
-
-pub(crate) fn dms(deg: f64) -> Vec<u8> {
-    let d = deg.abs();
-    let whole = d.trunc() as u32;
-    let minutes = ((d - whole as f64) * 60.0).trunc() as u32;
-    let seconds = ((d - whole as f64) * 3600.0 - minutes as f64 * 60.0) * 10_000.0;
-    rationals(&[(whole, 1), (minutes, 1), (seconds.round() as u32, 10_000)])
-}
-
 fn exif_app1(orientation: u16, gps: Option<(f64, f64)>, taken: &str) -> Vec<u8> {
     let mut dt = taken.as_bytes().to_vec();
     dt.push(0);
@@ -489,16 +448,7 @@ fn exif_app1(orientation: u16, gps: Option<(f64, f64)>, taken: &str) -> Vec<u8> 
         8,
     );
     let gps_ifd = match gps {
-        Some((lat, lon)) => ifd(
-            &[
-                Entry { tag: 0x0000, typ: BYTE, count: 4, data: vec![2, 3, 0, 0] },
-                Entry { tag: 0x0001, typ: ASCII, count: 2, data: vec![if lat < 0.0 { b'S' } else { b'N' }, 0] },
-                Entry { tag: 0x0002, typ: RATIONAL, count: 3, data: dms(lat) },
-                Entry { tag: 0x0003, typ: ASCII, count: 2, data: vec![if lon < 0.0 { b'W' } else { b'E' }, 0] },
-                Entry { tag: 0x0004, typ: RATIONAL, count: 3, data: dms(lon) },
-            ],
-            gps_off,
-        ),
+        Some((lat, lon)) => ifd(&gps_entries(lat, lon), gps_off),
         None => ifd(&[Entry { tag: 0x0000, typ: BYTE, count: 4, data: vec![2, 3, 0, 0] }], gps_off),
     };
     let mut tiff = b"II*\0".to_vec();

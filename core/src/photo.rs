@@ -482,10 +482,75 @@ fn jpeg(img: &image::RgbImage, exif: Option<Vec<u8>>) -> Result<Vec<u8>, PhotoEr
     Ok(out)
 }
 
+// ---- writing EXIF (little-endian TIFF) -----------------------------------
+
+pub(crate) const ASCII: u16 = 2;
+pub(crate) const SHORT: u16 = 3;
+pub(crate) const LONG: u16 = 4;
+pub(crate) const RATIONAL: u16 = 5;
+pub(crate) const BYTE: u16 = 1;
+
+pub(crate) struct Entry {
+    pub(crate) tag: u16,
+    pub(crate) typ: u16,
+    pub(crate) count: u32,
+    pub(crate) data: Vec<u8>,
+}
+
+/// Writes one little-endian IFD starting at `offset` (from the TIFF header),
+/// with its out-of-line values right after it.
+pub(crate) fn ifd(entries: &[Entry], offset: u32) -> Vec<u8> {
+    let mut head = Vec::new();
+    let mut tail = Vec::new();
+    let data_start = offset + 2 + 12 * entries.len() as u32 + 4;
+    head.extend_from_slice(&(entries.len() as u16).to_le_bytes());
+    for e in entries {
+        head.extend_from_slice(&e.tag.to_le_bytes());
+        head.extend_from_slice(&e.typ.to_le_bytes());
+        head.extend_from_slice(&e.count.to_le_bytes());
+        if e.data.len() <= 4 {
+            let mut v = e.data.clone();
+            v.resize(4, 0);
+            head.extend_from_slice(&v);
+        } else {
+            head.extend_from_slice(&(data_start + tail.len() as u32).to_le_bytes());
+            tail.extend_from_slice(&e.data);
+            if tail.len() % 2 == 1 {
+                tail.push(0);
+            }
+        }
+    }
+    head.extend_from_slice(&0u32.to_le_bytes());
+    head.extend_from_slice(&tail);
+    head
+}
+
+pub(crate) fn rationals(values: &[(u32, u32)]) -> Vec<u8> {
+    values.iter().flat_map(|(n, d)| n.to_le_bytes().into_iter().chain(d.to_le_bytes())).collect()
+}
+
+/// The entries of an EXIF GPS IFD for a position.
+pub(crate) fn gps_entries(lat: f64, lon: f64) -> [Entry; 5] {
+    [
+        Entry { tag: 0x0000, typ: BYTE, count: 4, data: vec![2, 3, 0, 0] },
+        Entry { tag: 0x0001, typ: ASCII, count: 2, data: vec![if lat < 0.0 { b'S' } else { b'N' }, 0] },
+        Entry { tag: 0x0002, typ: RATIONAL, count: 3, data: dms(lat) },
+        Entry { tag: 0x0003, typ: ASCII, count: 2, data: vec![if lon < 0.0 { b'W' } else { b'E' }, 0] },
+        Entry { tag: 0x0004, typ: RATIONAL, count: 3, data: dms(lon) },
+    ]
+}
+
+pub(crate) fn dms(deg: f64) -> Vec<u8> {
+    let d = deg.abs();
+    let whole = d.trunc() as u32;
+    let minutes = ((d - whole as f64) * 60.0).trunc() as u32;
+    let seconds = ((d - whole as f64) * 3600.0 - minutes as f64 * 60.0) * 10_000.0;
+    rationals(&[(whole, 1), (minutes, 1), (seconds.round() as u32, 10_000)])
+}
+
 /// An EXIF segment holding only the position and the time the photo was
 /// taken (orientation 1: the pixels are upright already).
 fn private_exif(gps: Option<GeoPoint>, taken_at_local: Option<&str>) -> Option<Vec<u8>> {
-    use crate::demo::{dms, ifd, Entry, ASCII, BYTE, LONG, RATIONAL, SHORT};
     if gps.is_none() && taken_at_local.is_none() {
         return None;
     }
@@ -509,16 +574,7 @@ fn private_exif(gps: Option<GeoPoint>, taken_at_local: Option<&str>) -> Option<V
         entries.push(Entry { tag: 0x8825, typ: LONG, count: 1, data: gps_off.to_le_bytes().to_vec() });
     }
     let gps_ifd = match gps {
-        Some(p) => ifd(
-            &[
-                Entry { tag: 0x0000, typ: BYTE, count: 4, data: vec![2, 3, 0, 0] },
-                Entry { tag: 0x0001, typ: ASCII, count: 2, data: vec![if p.lat_deg < 0.0 { b'S' } else { b'N' }, 0] },
-                Entry { tag: 0x0002, typ: RATIONAL, count: 3, data: dms(p.lat_deg) },
-                Entry { tag: 0x0003, typ: ASCII, count: 2, data: vec![if p.lon_deg < 0.0 { b'W' } else { b'E' }, 0] },
-                Entry { tag: 0x0004, typ: RATIONAL, count: 3, data: dms(p.lon_deg) },
-            ],
-            gps_off,
-        ),
+        Some(p) => ifd(&gps_entries(p.lat_deg, p.lon_deg), gps_off),
         None => Vec::new(),
     };
     let mut tiff = b"II*\0".to_vec();

@@ -319,6 +319,18 @@ pub fn history(audit: &Audit, status_writes: &[Change], reviews: &[Review]) -> V
 mod tests {
     use super::*;
 
+    fn submitted() -> Audit {
+        Audit {
+            id: Uuid::now_v7(),
+            campaign_id: None,
+            object_id: None,
+            auditor: "A".into(),
+            started_at_ms: None,
+            finished_at_ms: None,
+            status: Some(AuditStatus::Submitted),
+        }
+    }
+
     #[test]
     fn only_submitted_audits_are_reviewed() {
         use AuditStatus::*;
@@ -339,15 +351,7 @@ mod tests {
 
     #[test]
     fn sending_back_or_rejecting_needs_a_comment() {
-        let audit = Audit {
-            id: Uuid::now_v7(),
-            campaign_id: None,
-            object_id: None,
-            auditor: "A".into(),
-            started_at_ms: None,
-            finished_at_ms: None,
-            status: Some(AuditStatus::Submitted),
-        };
+        let audit = submitted();
         let req = |action, comment: &str| ReviewRequest {
             review_id: None,
             action,
@@ -368,15 +372,7 @@ mod tests {
 
     #[test]
     fn devices_cannot_push_review_decisions() {
-        let audit = Audit {
-            id: Uuid::now_v7(),
-            campaign_id: None,
-            object_id: None,
-            auditor: "A".into(),
-            started_at_ms: None,
-            finished_at_ms: None,
-            status: Some(AuditStatus::Submitted),
-        };
+        let audit = submitted();
         let id = Uuid::now_v7();
         let req =
             ReviewRequest { review_id: None, action: ReviewAction::Approve, comment: String::new(), element_id: None };
@@ -393,15 +389,7 @@ mod tests {
 
     #[test]
     fn a_review_written_twice_has_the_same_op_ids() {
-        let audit = Audit {
-            id: Uuid::now_v7(),
-            campaign_id: None,
-            object_id: None,
-            auditor: "A".into(),
-            started_at_ms: None,
-            finished_at_ms: None,
-            status: Some(AuditStatus::Submitted),
-        };
+        let audit = submitted();
         let id = Uuid::now_v7();
         let req = ReviewRequest {
             review_id: Some(id),

@@ -435,6 +435,25 @@ async fn checklists() -> Json<Vec<qadam_core::checklist::Checklist>> {
     Json(qadam_core::checklist::get().all().into_iter().cloned().collect())
 }
 
+/// Refuses a campaign the caller does not coordinate.
+fn may_coordinate(p: &Principal, campaign: Option<Uuid>) -> Result<(), AppError> {
+    match campaign.filter(|c| !p.can_coordinate(*c)) {
+        Some(c) => Err(AppError::forbidden(format!("campaign {c}: you do not coordinate this campaign"))),
+        None => Ok(()),
+    }
+}
+
+/// A dashboard read's query: a coordinator's, of a campaign they coordinate.
+fn coordinator_query(
+    p: &Principal,
+    q: Result<Query<ObjectsQuery>, axum::extract::rejection::QueryRejection>,
+) -> Result<ObjectsQuery, AppError> {
+    auth::require_coordinator(p)?;
+    let Query(q) = q.map_err(|e| AppError::bad("invalid_query", e.body_text(), Some("campaign".into())))?;
+    may_coordinate(p, q.campaign)?;
+    Ok(q)
+}
+
 #[derive(Deserialize)]
 struct ObjectsQuery {
     campaign: Option<Uuid>,
@@ -449,11 +468,7 @@ async fn objects(
     Extension(p): Extension<Principal>,
     q: Result<Query<ObjectsQuery>, axum::extract::rejection::QueryRejection>,
 ) -> Result<Json<Vec<ObjectSummary>>, AppError> {
-    auth::require_coordinator(&p)?;
-    let Query(q) = q.map_err(|e| AppError::bad("invalid_query", e.body_text(), Some("campaign".into())))?;
-    if let Some(c) = q.campaign.filter(|c| !p.can_coordinate(*c)) {
-        return Err(AppError::forbidden(format!("campaign {c}: you do not coordinate this campaign")));
-    }
+    let q = coordinator_query(&p, q)?;
     Ok(Json(
         blocking(move || {
             Ok(s.store
@@ -521,9 +536,7 @@ async fn review_queue(
 ) -> Result<Json<Vec<qadam_core::review::QueueItem>>, AppError> {
     auth::require_coordinator(&p)?;
     let Query(q) = q.map_err(|e| AppError::bad("invalid_query", e.body_text(), None))?;
-    if let Some(c) = q.campaign.filter(|c| !p.can_coordinate(*c)) {
-        return Err(AppError::forbidden(format!("campaign {c}: you do not coordinate this campaign")));
-    }
+    may_coordinate(&p, q.campaign)?;
     let mut status = Vec::new();
     for s in q.status.as_deref().unwrap_or("").split(',').filter(|s| !s.is_empty()) {
         status.push(serde_json::from_value(serde_json::Value::String(s.to_string())).map_err(|_| {
@@ -596,11 +609,7 @@ async fn map(
     Extension(p): Extension<Principal>,
     q: Result<Query<ObjectsQuery>, axum::extract::rejection::QueryRejection>,
 ) -> Result<Json<Vec<qadam_core::analytics::MapPoint>>, AppError> {
-    auth::require_coordinator(&p)?;
-    let Query(q) = q.map_err(|e| AppError::bad("invalid_query", e.body_text(), Some("campaign".into())))?;
-    if let Some(c) = q.campaign.filter(|c| !p.can_coordinate(*c)) {
-        return Err(AppError::forbidden(format!("campaign {c}: you do not coordinate this campaign")));
-    }
+    let q = coordinator_query(&p, q)?;
     Ok(Json(blocking(move || Ok(qadam_core::analytics::map_points(&coordinated(&s, &p, q.campaign)?))).await?))
 }
 
@@ -610,11 +619,7 @@ async fn analytics(
     Extension(p): Extension<Principal>,
     q: Result<Query<ObjectsQuery>, axum::extract::rejection::QueryRejection>,
 ) -> Result<Json<qadam_core::analytics::Analytics>, AppError> {
-    auth::require_coordinator(&p)?;
-    let Query(q) = q.map_err(|e| AppError::bad("invalid_query", e.body_text(), Some("campaign".into())))?;
-    if let Some(c) = q.campaign.filter(|c| !p.can_coordinate(*c)) {
-        return Err(AppError::forbidden(format!("campaign {c}: you do not coordinate this campaign")));
-    }
+    let q = coordinator_query(&p, q)?;
     Ok(Json(
         blocking(move || {
             let objects = coordinated(&s, &p, q.campaign)?;
@@ -637,11 +642,7 @@ async fn export(
     Path(file): Path<String>,
     q: Result<Query<ObjectsQuery>, axum::extract::rejection::QueryRejection>,
 ) -> Result<Response, AppError> {
-    auth::require_coordinator(&p)?;
-    let Query(q) = q.map_err(|e| AppError::bad("invalid_query", e.body_text(), Some("campaign".into())))?;
-    if let Some(c) = q.campaign.filter(|c| !p.can_coordinate(*c)) {
-        return Err(AppError::forbidden(format!("campaign {c}: you do not coordinate this campaign")));
-    }
+    let q = coordinator_query(&p, q)?;
     let (mime, render): (&str, Render) = match file.as_str() {
         "objects.csv" => ("text/csv; charset=utf-8", |o| qadam_core::export::objects_csv(o).into_bytes()),
         "elements.csv" => ("text/csv; charset=utf-8", |o| qadam_core::export::elements_csv(o).into_bytes()),
@@ -696,9 +697,7 @@ async fn import(
     let Query(q) = q.map_err(|e| AppError::bad("invalid_query", e.body_text(), None))?;
     let campaign = Uuid::parse_str(&id)
         .map_err(|_| AppError::bad("invalid_id", format!("`{id}` is not a campaign id"), Some("id".into())))?;
-    if !p.can_coordinate(campaign) {
-        return Err(AppError::forbidden(format!("campaign {campaign}: you do not coordinate this campaign")));
-    }
+    may_coordinate(&p, Some(campaign))?;
     let geojson = match q.format.as_deref() {
         None | Some("csv") => false,
         Some("geojson") => true,

@@ -382,18 +382,12 @@ impl SyncStore for PgStore {
     }
 
     fn object_detail(&self, id: Uuid) -> Result<ObjectDetail, StoreError> {
-        self.with(|c| {
-            // One snapshot for the several reads of a detail.
-            let mut tx = c
-                .build_transaction()
-                .read_only(true)
-                .isolation_level(postgres::IsolationLevel::RepeatableRead)
-                .start()
-                .map_err(db)?;
-            let d = records::object_detail(&PgFields(RefCell::new(&mut tx)), id);
-            tx.commit().map_err(db)?;
-            d
-        })
+        let mut out = None;
+        self.read(&mut |src| {
+            out = Some(records::object_detail(src, id)?);
+            Ok(())
+        })?;
+        Ok(out.expect("read sets it"))
     }
 
     fn verdict(&self, id: Uuid) -> Result<qadam_core::rules::ObjectVerdict, StoreError> {
