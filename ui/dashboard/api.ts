@@ -36,6 +36,22 @@ export async function call<T>(path: string, init?: RequestInit & { json?: unknow
 export const get = <T>(path: string) => call<T>(path);
 export const post = <T>(path: string, json: unknown) => call<T>(path, { method: 'POST', json });
 
+/**
+ * For a view whose filters change faster than the server answers: each call
+ * supersedes the ones before it, and only the latest answer (or error) is
+ * delivered, so an older answer never overwrites a newer filter's.
+ */
+export function latestOnly() {
+  let n = 0;
+  return <T>(p: Promise<T>, apply: (v: T) => void, fail: (e: unknown) => void) => {
+    const mine = ++n;
+    p.then(
+      (v) => mine === n && apply(v),
+      (e) => mine === n && fail(e),
+    );
+  };
+}
+
 /** A query string of the non-empty values. */
 export function query(params: Record<string, string | undefined | null>): string {
   const q = new URLSearchParams();

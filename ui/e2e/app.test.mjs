@@ -529,7 +529,11 @@ test('the coordinator works through the review queue; a request for changes reac
     await page.click('#queue-link');
     await page.waitForFunction((n) => document.querySelectorAll('#queue tbody tr').length === n, before - 3);
     await page.selectOption('#q-status', 'rejected');
-    await page.locator('#queue tbody tr').first().waitFor();
+    // The table refills when the server answers: wait for the filtered rows.
+    await page.waitForFunction(() => {
+      const rows = [...document.querySelectorAll('#queue tbody tr')];
+      return rows.length > 0 && rows.every((r) => r.dataset.status === 'rejected');
+    });
     assert.equal(await page.locator('#queue tbody tr').count(), 1);
 
     // The app learns of it on its next sync, on the ramp.
