@@ -19,6 +19,31 @@ use crate::model::{materialise, Audit, Campaign, Element, ElementKind, EntityKin
 /// Frozen: it is part of landed migrations; change the table in a new one.
 pub const FIELDS_DDL: &str = include_str!("fields.sql");
 
+/// The SQL condition naming the fields that hold another record's id: the
+/// only fields records are looked up by value. Each store indexes the values
+/// of these fields alone (a partial index; indexing every value — random
+/// measurements, notes — cost more than the rest of applying a change), and
+/// each lookup repeats this condition word for word so that SQLite and
+/// PostgreSQL can prove the index applies.
+#[macro_export]
+macro_rules! ref_fields_sql {
+    () => {
+        "field IN ('audit_id', 'campaign_id', 'element_id', 'object_id', 'subject_id')"
+    };
+}
+
+/// The fields [`ref_fields_sql!`] names.
+pub const REF_FIELDS: &[&str] = &["audit_id", "campaign_id", "element_id", "object_id", "subject_id"];
+
+/// A migration of a store whose first migration ran [`FIELDS_DDL`]: the index
+/// of every value gives way to the index of reference fields.
+pub const FIELDS_BY_REF_DDL: &str = concat!(
+    "DROP INDEX fields_by_value;
+     CREATE INDEX fields_by_ref ON fields(entity, field, value) WHERE ",
+    ref_fields_sql!(),
+    ";"
+);
+
 /// Applies one change to the field state if it wins over what is there
 /// (last writer wins by (HLC, device id)). Returns whether it applied.
 pub fn apply_lww(conn: &Connection, c: &Change) -> Result<bool, StoreError> {
@@ -53,7 +78,8 @@ pub fn element_kind<S: FieldSource + ?Sized>(src: &S, element_id: Uuid) -> Resul
 /// records, lists, verdicts — is written once, here.
 pub trait FieldSource {
     /// `(entity_id, field, value)` of every field of every `entity` record,
-    /// or, with a filter `(field, id)`, of the records whose `field` holds `id`.
+    /// or, with a filter `(field, id)`, of the records whose `field` (one of
+    /// [`REF_FIELDS`]) holds `id`.
     fn field_rows(
         &self,
         entity: EntityKind,
@@ -64,16 +90,32 @@ pub trait FieldSource {
     fn record_fields(&self, entity: EntityKind, id: Uuid) -> Result<Vec<(String, String)>, StoreError>;
 
     /// How many live `entity` records hold each value (JSON text) of
-    /// `field`: counting without materialising every record.
+    /// `field` (one of [`REF_FIELDS`]): counting without materialising every
+    /// record.
     fn count_by(&self, entity: EntityKind, field: &str) -> Result<Vec<(String, u32)>, StoreError>;
 }
 
+/// The fields of the `?1` records whose `?2` (a reference field) holds `?3`.
+pub const BY_REF_SQL: &str = concat!(
+    "SELECT f.entity_id, f.field, f.value FROM fields f
+     WHERE f.entity = ?1 AND f.entity_id IN
+       (SELECT entity_id FROM fields WHERE entity = ?1 AND field = ?2 AND value = ?3 AND ",
+    ref_fields_sql!(),
+    ")
+     ORDER BY f.entity_id"
+);
+
 /// [`FieldSource::count_by`] in SQL both databases read (`$1`, `$2`).
-pub const COUNT_BY_SQL: &str = "SELECT f.value, count(*) FROM fields f
-     WHERE f.entity = $1 AND f.field = $2 AND NOT EXISTS
+/// `field` must be one of [`REF_FIELDS`].
+pub const COUNT_BY_SQL: &str = concat!(
+    "SELECT f.value, count(*) FROM fields f
+     WHERE f.entity = $1 AND f.field = $2 AND f.",
+    ref_fields_sql!(),
+    " AND NOT EXISTS
        (SELECT 1 FROM fields d WHERE d.entity = f.entity AND d.entity_id = f.entity_id
           AND d.field = 'deleted' AND d.value = 'true')
-     GROUP BY f.value";
+     GROUP BY f.value"
+);
 
 impl FieldSource for Connection {
     fn field_rows(
@@ -88,12 +130,7 @@ impl FieldSource for Connection {
                 .query_map([entity.as_str()], row)?
                 .collect::<Result<_, _>>()?,
             Some((field, id)) => self
-                .prepare_cached(
-                    "SELECT f.entity_id, f.field, f.value FROM fields f
-                     WHERE f.entity = ?1 AND f.entity_id IN
-                       (SELECT entity_id FROM fields WHERE entity = ?1 AND field = ?2 AND value = ?3)
-                     ORDER BY f.entity_id",
-                )?
+                .prepare_cached(BY_REF_SQL)?
                 .query_map(params![entity.as_str(), field, id_value(id)], row)?
                 .collect::<Result<_, _>>()?,
         })
@@ -149,6 +186,10 @@ fn rows<S: FieldSource + ?Sized>(
     entity: EntityKind,
     filter: Option<(&str, Uuid)>,
 ) -> Result<FieldRows, StoreError> {
+    if let Some((field, _)) = filter {
+        // Only reference fields are indexed by value (and found by the lookup).
+        assert!(REF_FIELDS.contains(&field), "records are looked up by reference fields only, not by {field}");
+    }
     let mut out: FieldRows = BTreeMap::new();
     for (id, field, value) in src.field_rows(entity, filter)? {
         let id = Uuid::parse_str(&id).map_err(|e| StoreError::Corrupt(format!("id {id}: {e}")))?;

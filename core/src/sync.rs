@@ -10,8 +10,10 @@ use ts_rs::TS;
 
 /// Most changes sent in one push.
 pub const PUSH_BATCH: u32 = 500;
-/// Page size asked of the server when pulling.
-pub const PULL_PAGE: u32 = 1000;
+/// Page size asked of the server when pulling: about 200 KB gzipped of a
+/// city's records, one transaction on the device. The next page is fetched
+/// while one is applied.
+pub const PULL_PAGE: u32 = 5000;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema, TS)]
 #[serde(rename_all = "snake_case")]

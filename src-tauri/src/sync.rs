@@ -135,24 +135,25 @@ pub async fn run(store: &Mutex<Store>, progress: impl Fn(SyncProgress)) -> CmdRe
 
     p.phase = SyncPhase::Pull;
     progress(p);
-    loop {
-        let since = lock(store).pull_cursor()?;
-        let page: PullResponse = check(
-            http.get(format!("{base}/api/v1/sync/pull?since={since}&limit={PULL_PAGE}"))
-                .header("authorization", &auth)
-                .send()
-                .await?,
-        )
-        .await?
-        .json()
-        .await?;
-        let more = page.has_more;
+    // The next page is fetched while this one is applied. Only the store's
+    // cursor says what was applied: if applying fails, the fetch in flight
+    // is dropped and the next run starts from the cursor again.
+    let fetch = |since: i64| {
+        let request =
+            http.get(format!("{base}/api/v1/sync/pull?since={since}&limit={PULL_PAGE}")).header("authorization", &auth);
+        tauri::async_runtime::spawn(async move {
+            check(request.send().await?).await?.json::<PullResponse>().await.map_err(CommandError::from)
+        })
+    };
+    let mut next = Some(fetch(lock(store).pull_cursor()?));
+    while let Some(handle) = next.take() {
+        let page = handle.await.map_err(|e| CommandError::new("internal", e.to_string(), None))??;
+        if page.has_more {
+            next = Some(fetch(page.next_cursor));
+        }
         p.pulled += page.changes.len() as u32;
         lock(store).apply_pulled(&page)?;
         progress(p);
-        if !more {
-            break;
-        }
     }
     // The server's unresolved conflicts on this device's campaigns, to show
     // the auditor on the fields concerned.

@@ -25,6 +25,7 @@ use anyhow::Context;
 use qadam_core::change::{PullResponse, PushRequest};
 use qadam_core::model::{EntityKind, GeoPoint};
 use qadam_core::nearby::{within_linear, NearbyIndex};
+use qadam_core::sync::PULL_PAGE;
 use qadam_sync_server::{build_state, http::router, ServeConfig};
 use uuid::Uuid;
 
@@ -207,34 +208,46 @@ async fn fresh_pull(s: &Server) -> anyhow::Result<((f64, u64, u64, u64, usize), 
     let mut device = qadam_core::store::Store::open(dir.path())?;
     let http = reqwest::Client::builder().no_gzip().build()?;
     let (mut wire, mut raw_all) = (0u64, Vec::new());
-    let (mut parse_s, mut apply_s) = (0.0, 0.0);
+    let (mut wait_s, mut apply_s) = (0.0, 0.0);
+    // As the app does: the next page is fetched (and parsed) while one is
+    // applied.
+    let fetch = |since: i64| {
+        let (http, base) = (http.clone(), s.base.clone());
+        tokio::spawn(async move {
+            let url = format!("{base}/api/v1/sync/pull?since={since}&limit={PULL_PAGE}");
+            let r = http.get(url).bearer_auth(TOKEN).header("accept-encoding", "gzip").send().await?;
+            anyhow::ensure!(r.status().is_success(), "pull: {}", r.status());
+            let gz = r.headers().get("content-encoding").is_some_and(|v| v == "gzip");
+            let body = r.bytes().await?;
+            let mut raw = Vec::new();
+            if gz {
+                flate2::read::GzDecoder::new(&body[..]).read_to_end(&mut raw)?;
+            } else {
+                raw = body.to_vec();
+            }
+            let page: PullResponse = serde_json::from_slice(&raw)?;
+            anyhow::Ok((body.len() as u64, raw, page))
+        })
+    };
     let t = Instant::now();
-    loop {
-        let url = format!("{}/api/v1/sync/pull?since={}&limit=5000", s.base, device.pull_cursor()?);
-        let r = http.get(url).bearer_auth(TOKEN).header("accept-encoding", "gzip").send().await?;
-        anyhow::ensure!(r.status().is_success(), "pull: {}", r.status());
-        let gz = r.headers().get("content-encoding").is_some_and(|v| v == "gzip");
-        let body = r.bytes().await?;
-        wire += body.len() as u64;
-        let mut raw = Vec::new();
-        if gz {
-            flate2::read::GzDecoder::new(&body[..]).read_to_end(&mut raw)?;
-        } else {
-            raw = body.to_vec();
+    let mut next = Some(fetch(device.pull_cursor()?));
+    while let Some(handle) = next.take() {
+        let t_wait = Instant::now();
+        let (w, raw, page) = handle.await??;
+        wait_s += t_wait.elapsed().as_secs_f64();
+        if page.has_more {
+            next = Some(fetch(page.next_cursor));
         }
-        let t_parse = Instant::now();
-        let page: PullResponse = serde_json::from_slice(&raw)?;
-        parse_s += t_parse.elapsed().as_secs_f64();
+        wire += w;
         raw_all.extend_from_slice(&raw);
         let t_apply = Instant::now();
-        device.apply_pulled(&page)?;
+        tokio::task::block_in_place(|| device.apply_pulled(&page))?;
         apply_s += t_apply.elapsed().as_secs_f64();
-        if !page.has_more {
-            break;
-        }
     }
     let secs = t.elapsed().as_secs_f64();
-    eprintln!("fresh pull: {secs:.2} s, of which parsing {parse_s:.2} s and applying {apply_s:.2} s on the device");
+    eprintln!(
+        "fresh pull: {secs:.2} s, of which waiting for pages {wait_s:.2} s and applying {apply_s:.2} s on the device"
+    );
     let objects = device.objects(None, None)?.len();
     let zstd = zstd::encode_all(&raw_all[..], 3)?.len() as u64;
     drop(device);

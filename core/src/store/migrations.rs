@@ -41,6 +41,9 @@ pub const MIGRATIONS: &[&str] = &[
          body      TEXT NOT NULL
      );
      CREATE INDEX conflicts_by_record ON conflicts(entity_id);",
+    // 4: only reference fields are indexed by value (a fresh device applied
+    // a city's pull twice as fast).
+    crate::records::FIELDS_BY_REF_DDL,
 ];
 
 /// Brings the database to the newest schema, each migration in its own

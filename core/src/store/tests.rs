@@ -44,6 +44,31 @@ fn migrations_are_numbered_and_rerunnable() {
 }
 
 #[test]
+fn lookups_by_reference_use_the_index_of_reference_fields() {
+    let (_dir, s) = store();
+    for sql in [records::BY_REF_SQL, records::COUNT_BY_SQL] {
+        let mut st = s.connection().prepare(&format!("EXPLAIN QUERY PLAN {sql}")).unwrap();
+        let args: &[&dyn rusqlite::ToSql] = &[&"element", &"object_id", &"\"x\""];
+        let plan: Vec<String> = st
+            .query_map(&args[..st.parameter_count()], |r| r.get::<_, String>(3))
+            .unwrap()
+            .collect::<Result<_, _>>()
+            .unwrap();
+        assert!(plan.iter().any(|p| p.contains("INDEX fields_by_ref")), "{sql}\n{plan:#?}");
+        assert!(!plan.iter().any(|p| p.starts_with("SCAN")), "no full scan: {plan:#?}");
+    }
+    let indexed: Vec<String> = s
+        .connection()
+        .prepare("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'fields'")
+        .unwrap()
+        .query_map([], |r| r.get(0))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    assert!(indexed.contains(&"fields_by_ref".to_string()) && !indexed.contains(&"fields_by_value".to_string()));
+}
+
+#[test]
 fn every_edit_writes_change_records_in_the_same_transaction() {
     let (_d, mut s) = store();
     let c = with_demo(&mut s);

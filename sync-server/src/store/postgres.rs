@@ -77,6 +77,13 @@ const MIGRATIONS: &[&str] = &[
     super::accounts::DDL,
     // 3: the account behind each device id changes carry.
     super::accounts::DDL_AUTHORS,
+    // 4: only reference fields (UUIDs, validated) are indexed by value.
+    concat!(
+        "DROP INDEX fields_by_value;
+         CREATE INDEX fields_by_ref ON fields(entity, field, value) WHERE ",
+        qadam_core::ref_fields_sql!(),
+        ";"
+    ),
 ];
 
 /// Advisory lock keys (arbitrary, fixed): migrations, and the push order.
@@ -211,11 +218,14 @@ impl<C: GenericClient> FieldSource for PgFields<'_, C> {
             Some((field, id)) => {
                 let key = records::id_value(id);
                 c.query(
-                    "SELECT f.entity_id, f.field, f.value FROM fields f
-                     WHERE f.entity = $1 AND f.entity_id IN
-                       (SELECT entity_id FROM fields
-                        WHERE entity = $1 AND field = $2 AND md5(value) = md5($3) AND value = $3)
-                     ORDER BY f.entity_id",
+                    concat!(
+                        "SELECT f.entity_id, f.field, f.value FROM fields f
+                         WHERE f.entity = $1 AND f.entity_id IN
+                           (SELECT entity_id FROM fields WHERE entity = $1 AND field = $2 AND value = $3 AND ",
+                        qadam_core::ref_fields_sql!(),
+                        ")
+                         ORDER BY f.entity_id"
+                    ),
                     &[&entity.as_str(), &field, &key],
                 )
             }

@@ -60,6 +60,8 @@ const MIGRATIONS: &[&str] = &[
     super::accounts::DDL,
     // 4: the account behind each device id changes carry.
     super::accounts::DDL_AUTHORS,
+    // 5: only reference fields are indexed by value.
+    qadam_core::records::FIELDS_BY_REF_DDL,
 ];
 
 #[derive(Clone)]
