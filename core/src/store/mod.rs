@@ -191,24 +191,41 @@ impl Store {
             }
             out
         };
-        // The clock restarts from the newest stamp that is not in the future.
-        let newest_sane: Option<String> = tx
-            .query_row(
-                "SELECT max(hlc) FROM changes WHERE hlc <= ?1",
-                [Hlc::new(corrected_now + MAX_CLOCK_AHEAD_MS, u32::MAX).to_string()],
-                |r| r.get(0),
-            )
-            .optional()?
-            .flatten();
         let mut clock = if future.is_empty() {
             self.clock
         } else {
+            // The clock restarts from the newest stamp, local or pulled, that
+            // is not in the future.
+            let newest_sane: Option<String> = tx
+                .query_row(
+                    "SELECT max(hlc) FROM (SELECT hlc FROM changes WHERE hlc <= ?1
+                                           UNION ALL SELECT hlc FROM fields WHERE hlc <= ?1)",
+                    [Hlc::new(corrected_now + MAX_CLOCK_AHEAD_MS, u32::MAX).to_string()],
+                    |r| r.get(0),
+                )
+                .optional()?
+                .flatten();
             HlcClock::resume(newest_sane.and_then(|h| h.parse().ok()).unwrap_or_default())
         };
         for c in &future {
             let hlc = clock.tick(corrected_now);
             tx.execute("UPDATE changes SET hlc = ?1 WHERE op_id = ?2", params![hlc.to_string(), c.op_id.to_string()])?;
-            // Rebuild this field's state from every change of it in the log.
+            // Rebuild this field's state from every change of it in the log,
+            // after logging the pulled change it holds, if any (pulled
+            // winners live in the field state alone).
+            let held: Option<Change> = tx
+                .query_row(
+                    "SELECT value, hlc, device_id FROM fields WHERE entity = ?1 AND entity_id = ?2 AND field = ?3",
+                    params![c.entity.as_str(), c.entity_id.to_string(), c.field],
+                    |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?, r.get::<_, String>(2)?)),
+                )
+                .optional()?
+                .filter(|(_, _, device)| *device != self.device_id)
+                .map(|(value, hlc, device_id)| held_change(c, &value, &hlc, device_id))
+                .transpose()?;
+            if let Some(h) = &held {
+                insert_change(&tx, h, false)?;
+            }
             tx.execute(
                 "DELETE FROM fields WHERE entity = ?1 AND entity_id = ?2 AND field = ?3",
                 params![c.entity.as_str(), c.entity_id.to_string(), c.field],
@@ -295,6 +312,7 @@ impl Store {
         let tx = self.conn.transaction()?;
         for c in &changes {
             insert_change(&tx, c, true)?;
+            keep_displaced_remote(&tx, c)?;
             records::apply_lww(&tx, c)?;
         }
         meta_set(&tx, "hlc", &tx_clock.last().to_string())?;
@@ -634,11 +652,16 @@ impl Store {
         for sc in &page.changes {
             let c = &sc.change;
             c.validate()?;
-            if insert_change(&tx, c, false)? {
-                records::apply_lww(&tx, c)?;
-                clock.observe(c.hlc, now);
+            // A pulled change that wins lives in the field state alone; one
+            // that loses is kept in the log, since correcting this device's
+            // clock may stamp the local change it lost to earlier (see
+            // `adjust_clock`). Applying a page twice changes nothing.
+            if records::apply_lww(&tx, c)? {
                 applied += 1;
+            } else if !is_current(&tx, c)? {
+                insert_change(&tx, c, false)?;
             }
+            clock.observe(c.hlc, now);
         }
         meta_set(&tx, "pull_cursor", &page.next_cursor.to_string())?;
         meta_set(&tx, "hlc", &clock.last().to_string())?;
@@ -646,6 +669,53 @@ impl Store {
         self.clock = clock;
         Ok(applied)
     }
+}
+
+/// Whether the field state holds exactly this change's stamp (it was applied
+/// before).
+fn is_current(conn: &Connection, c: &Change) -> Result<bool, StoreError> {
+    let held: Option<(String, String)> = conn
+        .prepare_cached("SELECT hlc, device_id FROM fields WHERE entity = ?1 AND entity_id = ?2 AND field = ?3")?
+        .query_row(params![c.entity.as_str(), c.entity_id.to_string(), c.field], |r| Ok((r.get(0)?, r.get(1)?)))
+        .optional()?;
+    Ok(held.is_some_and(|(hlc, device)| hlc == c.hlc.to_string() && device == c.device_id))
+}
+
+/// Before local change `c` is applied: if it displaces a pulled change from
+/// the field state, that change goes to the log (pulled winners are kept in
+/// the field state alone, and a clock correction may need it back).
+fn keep_displaced_remote(conn: &Connection, c: &Change) -> Result<(), StoreError> {
+    let held: Option<(String, String, String)> = conn
+        .prepare_cached("SELECT value, hlc, device_id FROM fields WHERE entity = ?1 AND entity_id = ?2 AND field = ?3")?
+        .query_row(params![c.entity.as_str(), c.entity_id.to_string(), c.field], |r| {
+            Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+        })
+        .optional()?;
+    if let Some((value, hlc, device_id)) = held {
+        if device_id != c.device_id {
+            let h = held_change(c, &value, &hlc, device_id)?;
+            if (h.hlc, &h.device_id) < (c.hlc, &c.device_id) {
+                insert_change(conn, &h, false)?;
+            }
+        }
+    }
+    Ok(())
+}
+
+/// The pulled change a field state row holds, as a log entry. Its op id is
+/// not kept in the field state: the entry gets a new one, used only on
+/// this device (it is never pushed).
+fn held_change(of: &Change, value: &str, hlc: &str, device_id: String) -> Result<Change, StoreError> {
+    Ok(Change {
+        op_id: Uuid::now_v7(),
+        entity: of.entity,
+        entity_id: of.entity_id,
+        field: of.field.clone(),
+        value: serde_json::from_str(value).map_err(|e| StoreError::Corrupt(format!("{}: {e}", of.field)))?,
+        hlc: hlc.parse().map_err(|e: crate::hlc::HlcParseError| StoreError::Corrupt(format!("hlc: {e}")))?,
+        device_id,
+        seen_cursor: 0,
+    })
 }
 
 /// Inserts a change into the log; false when its op_id was already there.

@@ -188,18 +188,28 @@ fn pulled_pages_are_idempotent_and_lww() {
     };
     let old = mk(Hlc::new(1, 0), "old");
     let page = PullResponse { changes: vec![old.clone()], next_cursor: 1000, has_more: false };
+    let pulled_in_log = |s: &Store| -> i64 {
+        s.connection().query_row("SELECT count(*) FROM changes WHERE local = 0", [], |r| r.get(0)).unwrap()
+    };
+    assert_eq!(s.apply_pulled(&page).unwrap(), 0, "an older remote write changes nothing");
+    assert_eq!(pulled_in_log(&s), 1, "the loser is kept in the log for a clock correction");
+    assert_eq!(s.apply_pulled(&page).unwrap(), 0, "same page twice");
+    assert_eq!(pulled_in_log(&s), 1, "same page twice, logged once");
+    assert_eq!(s.object_detail(id).unwrap().object.name, "Поликлиника №5");
+    let newer = mk(Hlc::new(crate::hlc::now_ms() + 365 * 24 * 3600 * 1000, 0), "newer");
+    let page = PullResponse { changes: vec![newer], next_cursor: 1001, has_more: false };
     assert_eq!(s.apply_pulled(&page).unwrap(), 1);
     assert_eq!(s.apply_pulled(&page).unwrap(), 0, "same page twice");
-    assert_eq!(s.object_detail(id).unwrap().object.name, "Поликлиника №5");
-    let newer = mk(Hlc::new(u64::MAX / 2, 0), "newer");
-    s.apply_pulled(&PullResponse { changes: vec![newer], next_cursor: 1001, has_more: false }).unwrap();
+    assert_eq!(pulled_in_log(&s), 1, "a pulled winner lives in the field state alone");
     assert_eq!(s.object_detail(id).unwrap().object.name, "newer");
     assert_eq!(s.pull_cursor().unwrap(), 1001);
-    // Our next write still orders after what we saw.
+    // Our next write still orders after what we saw; the pulled value it
+    // displaces goes to the log.
     let mut m = BTreeMap::new();
     m.insert("name".to_string(), json!("mine again"));
     s.update(EntityKind::Object, id, m).unwrap();
     assert_eq!(s.object_detail(id).unwrap().object.name, "mine again");
+    assert_eq!(pulled_in_log(&s), 2);
 }
 
 #[test]
@@ -316,4 +326,58 @@ fn nearby_finds_objects_within_the_radius_and_sees_new_ones() {
     let scan: Vec<Uuid> =
         all.iter().filter(|o| o.distance_m.is_some_and(|d| d <= 100.0)).map(|o| o.object.id).collect();
     assert_eq!(after.iter().map(|a| a.0).collect::<Vec<_>>(), scan, "the same answer as the list sorted by distance");
+}
+
+#[test]
+fn a_pulled_write_hidden_by_a_fast_clock_wins_again_when_the_clock_is_corrected() {
+    // Another device's write stamped an hour ahead, and this device's local
+    // write stamped a day ahead (its clock is fast). Once the clock is
+    // corrected, the local write is stamped now, and the other device's write
+    // is the newer one, here as on the server. Pulled before or after the
+    // local write, it must not have been lost.
+    let now = crate::hlc::now_ms();
+    let day = 24 * 3600 * 1000;
+    for pulled_first in [true, false] {
+        let (_d, mut s) = store();
+        let c = with_demo(&mut s);
+        let id = s.create_object(new_object(c)).unwrap();
+        let remote = PullResponse {
+            changes: vec![ServerChange {
+                seq: 1000,
+                change: Change {
+                    op_id: Uuid::now_v7(),
+                    entity: EntityKind::Object,
+                    entity_id: id,
+                    field: "name".into(),
+                    value: json!("from the other device"),
+                    hlc: Hlc::new(now + 3600 * 1000, 0),
+                    device_id: "other".into(),
+                    seen_cursor: 0,
+                },
+            }],
+            next_cursor: 1000,
+            has_more: false,
+        };
+        s.adjust_clock(now + day, now).unwrap();
+        if pulled_first {
+            s.apply_pulled(&remote).unwrap();
+            assert_eq!(s.object_detail(id).unwrap().object.name, "from the other device");
+        }
+        let mut m = BTreeMap::new();
+        m.insert("name".to_string(), json!("written with a fast clock"));
+        s.update(EntityKind::Object, id, m).unwrap();
+        if !pulled_first {
+            s.apply_pulled(&remote).unwrap();
+        }
+        assert_eq!(
+            s.object_detail(id).unwrap().object.name,
+            "written with a fast clock",
+            "pulled first: {pulled_first}"
+        );
+        assert!(s.adjust_clock(now, now).unwrap() > 0);
+        assert_eq!(s.object_detail(id).unwrap().object.name, "from the other device", "pulled first: {pulled_first}");
+        // A second correction changes nothing more.
+        s.adjust_clock(now + 10_000, now).unwrap();
+        assert_eq!(s.object_detail(id).unwrap().object.name, "from the other device");
+    }
 }
