@@ -6,6 +6,8 @@
 use std::path::Path;
 use std::sync::{Arc, Mutex};
 
+use parking_lot::FairMutex;
+
 use qadam_core::change::{Change, PullResponse, PushResponse, ServerChange};
 use qadam_core::records::FieldSource;
 use qadam_core::records::{self, ObjectDetail, ObjectSummary};
@@ -66,8 +68,20 @@ const MIGRATIONS: &[&str] = &[
 
 #[derive(Clone)]
 pub struct SqliteStore {
-    conn: Arc<Mutex<Connection>>,
+    /// The one connection that writes (and reads everything but pulls),
+    /// behind a fair lock: under load, requests take it in the order they
+    /// asked (an unfair lock let some wait hundreds of milliseconds).
+    conn: Arc<FairMutex<Connection>>,
+    /// Read-only connections for pulls, opened on demand and kept: a pull
+    /// reads a snapshot (WAL) beside a push instead of waiting for it. One
+    /// writer commits pushes in sequence order, so every snapshot holds a
+    /// whole prefix of the change log and a pull's cursor never skips one.
+    readers: Arc<Mutex<Vec<Connection>>>,
+    path: std::path::PathBuf,
 }
+
+/// Read connections kept open for reuse.
+const READERS_KEPT: usize = 4;
 
 impl SqliteStore {
     pub fn open(path: &Path) -> Result<Self, StoreError> {
@@ -88,11 +102,39 @@ impl SqliteStore {
             tx.pragma_update(None, "user_version", (i + 1) as u32)?;
             tx.commit()?;
         }
-        Ok(SqliteStore { conn: Arc::new(Mutex::new(conn)) })
+        Ok(SqliteStore {
+            conn: Arc::new(FairMutex::new(conn)),
+            readers: Arc::new(Mutex::new(Vec::new())),
+            path: path.to_path_buf(),
+        })
+    }
+
+    /// Runs `f` on a read-only connection from the pool.
+    fn read_with<T>(&self, f: impl FnOnce(&Connection) -> Result<T, StoreError>) -> Result<T, StoreError> {
+        let pooled = self.readers.lock().unwrap_or_else(|p| p.into_inner()).pop();
+        let conn = match pooled {
+            Some(c) => c,
+            None => {
+                let c = Connection::open_with_flags(
+                    &self.path,
+                    rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY | rusqlite::OpenFlags::SQLITE_OPEN_NO_MUTEX,
+                )?;
+                c.pragma_update(None, "cache_size", -16_384)?;
+                c.pragma_update(None, "mmap_size", 1_073_741_824)?;
+                c.busy_timeout(std::time::Duration::from_secs(5))?;
+                c
+            }
+        };
+        let out = f(&conn);
+        let mut pool = self.readers.lock().unwrap_or_else(|p| p.into_inner());
+        if pool.len() < READERS_KEPT {
+            pool.push(conn);
+        }
+        out
     }
 
     fn with<T>(&self, f: impl FnOnce(&mut Connection) -> Result<T, StoreError>) -> Result<T, StoreError> {
-        let mut conn = self.conn.lock().unwrap_or_else(|p| p.into_inner());
+        let mut conn = self.conn.lock();
         f(&mut conn)
     }
 
@@ -183,7 +225,7 @@ impl SyncStore for SqliteStore {
     fn pull(&self, since: i64, limit: u32, access: &Access) -> Result<PullResponse, StoreError> {
         let limit = limit.clamp(1, MAX_PULL_LIMIT);
         let readable = access.readable();
-        self.with(|conn| {
+        self.read_with(|conn| {
             let mut st = conn.prepare_cached(
                 "SELECT seq, op_id, entity, entity_id, field, value, hlc, device_id, seen_cursor FROM changes
                  WHERE seq > ?1 AND (?3 IS NULL OR campaign_id IN (SELECT value FROM json_each(?3)))
