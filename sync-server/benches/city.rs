@@ -109,6 +109,7 @@ fn fmt_s(s: (f64, f64, f64)) -> String {
 
 struct Server {
     base: String,
+    state: std::sync::Arc<qadam_sync_server::AppState>,
     _dir: tempfile::TempDir,
 }
 
@@ -126,9 +127,9 @@ async fn start_server() -> anyhow::Result<Server> {
     let state = tokio::task::spawn_blocking(move || build_state(&cfg)).await??;
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
     let base = format!("http://{}", listener.local_addr()?);
-    let app = router(state);
+    let app = router(state.clone());
     tokio::spawn(async move { axum::serve(listener, app).await });
-    Ok(Server { base, _dir: dir })
+    Ok(Server { base, state, _dir: dir })
 }
 
 /// Push bodies of the city campaign, serialised once (not timed).
@@ -391,6 +392,27 @@ fn photo_child(path: &str) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// Enrols `n` devices of one auditor of the city campaign, as the app does
+/// (an enrollment code each): their tokens and device ids. Each request of
+/// the load is then authenticated as a device's is.
+fn enrol_devices(s: &Server, n: usize) -> anyhow::Result<Vec<(String, String)>> {
+    use qadam_sync_server::store::accounts::{self, MemberRole, Role};
+    let campaign = qadam_core::demo::city_campaign_id(1);
+    let devices = qadam_sync_server::store::accounts(&*s.state.store, |db| {
+        accounts::add_user(db, "load", "Load", Role::Auditor, "load-password-1")?;
+        accounts::set_member(db, campaign, "load", MemberRole::Auditor)?;
+        let mut out = Vec::new();
+        for d in 0..n {
+            let e = accounts::create_enrollment(db, "load", "bench")?;
+            let dev = accounts::enroll(db, &e.code, &format!("load-{d}"))
+                .map_err(|e| qadam_core::StoreError::Database(e.to_string()))?;
+            out.push((dev.token, dev.device_id.to_string()));
+        }
+        Ok::<_, qadam_core::StoreError>(out)
+    })?;
+    Ok(devices)
+}
+
 #[derive(serde::Deserialize)]
 struct PageCursor {
     next_cursor: i64,
@@ -400,25 +422,24 @@ struct PageCursor {
 /// answers come, for `secs`: latencies of every request.
 async fn load(
     base: &str,
-    devices: usize,
+    devices: &[(String, String)],
     secs: u64,
     objects: &[Uuid],
     trivial: bool,
     pace: Option<Duration>,
 ) -> (Vec<f64>, usize) {
-    let http = reqwest::Client::builder().pool_max_idle_per_host(devices).build().unwrap();
+    let http = reqwest::Client::builder().pool_max_idle_per_host(devices.len()).build().unwrap();
     let until = Instant::now() + Duration::from_secs(secs);
     let mut tasks = Vec::new();
-    for d in 0..devices {
+    for (d, (token, device)) in devices.iter().cloned().enumerate() {
         let http = http.clone();
         let base = base.to_string();
         let object = objects[d % objects.len()];
-        let stagger = pace.map(|p| p.mul_f64(d as f64 / devices as f64));
+        let stagger = pace.map(|p| p.mul_f64(d as f64 / devices.len() as f64));
         tasks.push(tokio::spawn(async move {
             if let Some(s) = stagger {
                 tokio::time::sleep(s).await;
             }
-            let device = format!("load-{d}");
             let mut clock = qadam_core::HlcClock::default();
             let mut cursor = 0i64;
             let mut lat = Vec::new();
@@ -443,7 +464,7 @@ async fn load(
                     let body = PushRequest { device_id: device.clone(), changes: vec![c] };
                     let r = http
                         .post(format!("{base}/api/v1/sync/push"))
-                        .bearer_auth(TOKEN)
+                        .bearer_auth(&token)
                         .json(&body)
                         .send()
                         .await
@@ -451,16 +472,26 @@ async fn load(
                     assert!(r.status().is_success(), "{}", r.status());
                     r.bytes().await.unwrap();
                 } else {
+                    // Gzip, as the app asks.
                     let r = http
                         .get(format!("{base}/api/v1/sync/pull?since={cursor}&limit=500"))
-                        .bearer_auth(TOKEN)
+                        .bearer_auth(&token)
+                        .header("accept-encoding", "gzip")
                         .send()
                         .await
                         .unwrap();
+                    let gz = r.headers().get("content-encoding").is_some_and(|v| v == "gzip");
+                    let body = r.bytes().await.unwrap();
+                    let mut raw = Vec::new();
+                    if gz {
+                        flate2::read::GzDecoder::new(&body[..]).read_to_end(&mut raw).unwrap();
+                    } else {
+                        raw = body.to_vec();
+                    }
                     // The load generator shares the server's cores: it reads
                     // only the cursor of the page (skipping the changes)
                     // so that it takes as little of their time as it can.
-                    let page: PageCursor = r.json().await.unwrap();
+                    let page: PageCursor = serde_json::from_slice(&raw).unwrap();
                     cursor = page.next_cursor;
                 }
                 lat.push(t.elapsed().as_secs_f64());
@@ -632,11 +663,12 @@ async fn main() -> anyhow::Result<()> {
     // auto-sync waits 5 s at least), against a trivial handler.
     if want(5) {
         let objects = object_ids(&server).await?;
+        let devices = tokio::task::block_in_place(|| enrol_devices(&server, o.devices))?;
         for (label, pace) in
             [("as fast as answers come", None), ("each syncing once a second", Some(Duration::from_secs(1)))]
         {
-            let (lat, n) = load(&server.base, o.devices, o.load_secs, &objects, false, pace).await;
-            let (base_lat, base_n) = load(&server.base, o.devices, o.load_secs, &objects, true, pace).await;
+            let (lat, n) = load(&server.base, &devices, o.load_secs, &objects, false, pace).await;
+            let (base_lat, base_n) = load(&server.base, &devices, o.load_secs, &objects, true, pace).await;
             let (p50, p99) = (pct(&lat, 0.5), pct(&lat, 0.99));
             rows.push(Row {
                 name: format!("5. {} devices pushing and pulling for {} s, {label}", o.devices, o.load_secs),

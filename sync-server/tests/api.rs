@@ -158,13 +158,35 @@ async fn the_committed_push_example_creates_one_object_with_two_elements() {
 #[tokio::test]
 async fn pull_pages_by_cursor() {
     let s = Server::start().await;
-    let batch = demo::demo_campaign(4);
-    s.push(&batch).await;
+    let mut batch = demo::demo_campaign(4);
+    // A value every JSON escape is needed for: the page the server writes
+    // straight from its rows must read back as the typed page.
+    let object = batch.iter().find(|c| c.entity == EntityKind::Object).unwrap().entity_id;
+    let last = batch.iter().map(|c| c.hlc).max().unwrap();
+    batch.push(Change {
+        op_id: Uuid::now_v7(),
+        entity: EntityKind::Object,
+        entity_id: object,
+        field: "name".into(),
+        value: json!("Кафе \"Ақ жол\"\n\t\\ \u{1F9BD} \u{7}"),
+        hlc: Hlc::new(last.wall_ms + 1, 0),
+        device_id: "dev-1".into(),
+        seen_cursor: 0,
+    });
+    let (status, body) = s.push(&batch).await;
+    assert_eq!(status, 200, "{body}");
     let mut since = 0;
     let mut seen = Vec::new();
     let mut pages = 0;
     loop {
         let page = s.pull(since, 10).await;
+        let typed = {
+            let store = &s.state.store;
+            std::thread::scope(|t| {
+                t.spawn(|| store.pull(since, 10, &qadam_sync_server::store::Access::All).unwrap()).join().unwrap()
+            })
+        };
+        assert_eq!(page, typed, "the page as written and as typed");
         pages += 1;
         assert!(page.changes.len() <= 10);
         assert!(page.changes.iter().all(|c| c.seq > since));

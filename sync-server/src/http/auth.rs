@@ -55,7 +55,12 @@ pub async fn principal(state: &Arc<AppState>, headers: &HeaderMap) -> Result<Pri
         }
         let s = state.clone();
         return blocking(move || {
-            stores::accounts(&*s.store, |db| accounts::authenticate_device(db, &token).map_err(AppError::from))
+            let (p, stale) =
+                stores::read_accounts(&*s.store, |db| accounts::device_principal(db, &token).map_err(AppError::from))?;
+            if let (true, Some(device)) = (stale, p.device_id) {
+                stores::accounts(&*s.store, |db| accounts::touch_device(db, device).map_err(AppError::from))?;
+            }
+            Ok(p)
         })
         .await;
     }

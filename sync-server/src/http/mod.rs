@@ -15,7 +15,7 @@ use axum::middleware;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Extension, Json, Router};
-use qadam_core::change::{PhotoUploadResponse, PullResponse, PushRequest, PushResponse};
+use qadam_core::change::{PhotoUploadResponse, PushRequest, PushResponse};
 use qadam_core::photo::{self, MAX_PHOTO_BYTES};
 use qadam_core::records::{ObjectDetail, ObjectSummary};
 use serde::{Deserialize, Serialize};
@@ -156,9 +156,14 @@ async fn push(
             if p.user.id != Uuid::nil() {
                 let ids: Vec<&str> = devices.iter().map(String::as_str).collect();
                 let now = qadam_core::hlc::now_ms() as i64;
-                crate::store::accounts(&*s.store, |db| {
-                    crate::store::accounts::note_authors(db, &ids, &p.user.login, now)
+                let login = &p.user.login;
+                let new = crate::store::read_accounts(&*s.store, |db| {
+                    crate::store::accounts::authors_to_note(db, &ids, login, now)
                 })?;
+                if !new.is_empty() {
+                    let ids: Vec<&str> = new.iter().map(String::as_str).collect();
+                    crate::store::accounts(&*s.store, |db| crate::store::accounts::note_authors(db, &ids, login, now))?;
+                }
             }
             Ok(answer)
         })
@@ -182,7 +187,7 @@ async fn pull(
     State(s): State<Arc<AppState>>,
     Extension(p): Extension<Principal>,
     q: Result<Query<PullQuery>, axum::extract::rejection::QueryRejection>,
-) -> Result<Json<PullResponse>, AppError> {
+) -> Result<Response, AppError> {
     let Query(q) = q.map_err(|e| AppError::bad("invalid_query", e.body_text(), None))?;
     if q.since < 0 {
         return Err(AppError::bad(
@@ -191,7 +196,10 @@ async fn pull(
             Some("since".into()),
         ));
     }
-    Ok(Json(blocking(move || Ok(s.store.pull(q.since, q.limit, &Access::of(&p))?)).await?))
+    // A `PullResponse`, written by the store (checked against the typed
+    // page in tests/api.rs).
+    let body = blocking(move || Ok(s.store.pull_json(q.since, q.limit, &Access::of(&p))?)).await?;
+    Ok(([(axum::http::header::CONTENT_TYPE, "application/json")], body).into_response())
 }
 
 fn check_sha(sha256: &str) -> Result<(), AppError> {

@@ -68,6 +68,27 @@ CREATE TABLE change_authors (
 );
 ";
 
+/// Of `device_ids`, those not yet noted as `login`'s within the last
+/// [`LAST_SEEN_EVERY_MS`] (read only: most pushes need no write).
+pub fn authors_to_note(
+    db: &mut dyn Db,
+    device_ids: &[&str],
+    login: &str,
+    now_ms: i64,
+) -> Result<Vec<String>, StoreError> {
+    let mut out = Vec::new();
+    for d in device_ids {
+        let fresh = db.query(
+            "SELECT 1 FROM change_authors WHERE device_id = $1 AND login = $2 AND seen_ms > $3",
+            &[(*d).into(), login.into(), (now_ms - LAST_SEEN_EVERY_MS).into()],
+        )?;
+        if fresh.is_empty() {
+            out.push(d.to_string());
+        }
+    }
+    Ok(out)
+}
+
 /// Records that `login` pushed changes stamped with these device ids.
 pub fn note_authors(db: &mut dyn Db, device_ids: &[&str], login: &str, now_ms: i64) -> Result<(), StoreError> {
     for d in device_ids {
@@ -422,20 +443,33 @@ fn user_by_id(db: &mut dyn Db, id: &str) -> Result<Option<User>, StoreError> {
         .transpose()
 }
 
-/// The principal of a device token.
-pub fn authenticate_device(db: &mut dyn Db, token: &str) -> Result<Principal, AuthError> {
+/// How stale a device's "last seen" may get before a request refreshes it:
+/// every request writing it made each sync request a write transaction.
+pub const LAST_SEEN_EVERY_MS: i64 = 60_000;
+
+/// The principal of a device token, read only; and whether the device's
+/// "last seen" is older than [`LAST_SEEN_EVERY_MS`] (then [`touch_device`]).
+pub fn device_principal(db: &mut dyn Db, token: &str) -> Result<(Principal, bool), AuthError> {
     let rows = db
-        .query("SELECT id, user_id, revoked_ms FROM devices WHERE token_hash = $1", &[token_hash(token).into()])
+        .query(
+            "SELECT id, user_id, revoked_ms, last_seen_ms FROM devices WHERE token_hash = $1",
+            &[token_hash(token).into()],
+        )
         .map_err(|_| AuthError::Invalid)?;
     let row = rows.first().ok_or(AuthError::Invalid)?;
     if row[2].int().is_some() {
         return Err(AuthError::Revoked);
     }
     let device = uuid(&row[0]).map_err(|_| AuthError::Invalid)?;
+    let stale = row[3].int().is_none_or(|seen| now_ms() - seen >= LAST_SEEN_EVERY_MS);
     let user = user_by_id(db, row[1].text().unwrap_or_default()).ok().flatten().ok_or(AuthError::Invalid)?;
-    let _ =
-        db.execute("UPDATE devices SET last_seen_ms = $1 WHERE id = $2", &[now_ms().into(), device.to_string().into()]);
-    principal_of(db, user, Some(device))
+    Ok((principal_of(db, user, Some(device))?, stale))
+}
+
+/// Notes that a device was seen now.
+pub fn touch_device(db: &mut dyn Db, device: Uuid) -> Result<(), StoreError> {
+    db.execute("UPDATE devices SET last_seen_ms = $1 WHERE id = $2", &[now_ms().into(), device.to_string().into()])?;
+    Ok(())
 }
 
 /// Signs a user in to the dashboard: a new session token.

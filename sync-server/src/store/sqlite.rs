@@ -109,10 +109,38 @@ impl SqliteStore {
         })
     }
 
+    /// Calls `row` with each change after `since` that `access` may read, in
+    /// cursor order, `limit + 1` at most (the one past the page says there
+    /// is more), until it answers false.
+    fn pull_rows(
+        &self,
+        since: i64,
+        limit: u32,
+        access: &Access,
+        row: &mut dyn FnMut(&rusqlite::Row<'_>) -> Result<bool, StoreError>,
+    ) -> Result<(), StoreError> {
+        let readable = access.readable();
+        self.read_with(|conn| {
+            let mut st = conn.prepare_cached(
+                "SELECT seq, op_id, entity, entity_id, field, value, hlc, device_id, seen_cursor FROM changes
+                 WHERE seq > ?1 AND (?3 IS NULL OR campaign_id IN (SELECT value FROM json_each(?3)))
+                 ORDER BY seq LIMIT ?2",
+            )?;
+            let filter = readable.map(|ids| serde_json::to_string(&ids).unwrap_or_default());
+            let mut rows = st.query(params![since, limit.clamp(1, MAX_PULL_LIMIT) + 1, filter])?;
+            while let Some(r) = rows.next()? {
+                if !row(r)? {
+                    break;
+                }
+            }
+            Ok(())
+        })
+    }
+
     /// Runs `f` on a read-only connection from the pool.
-    fn read_with<T>(&self, f: impl FnOnce(&Connection) -> Result<T, StoreError>) -> Result<T, StoreError> {
+    fn read_with<T>(&self, f: impl FnOnce(&mut Connection) -> Result<T, StoreError>) -> Result<T, StoreError> {
         let pooled = self.readers.lock().unwrap_or_else(|p| p.into_inner()).pop();
-        let conn = match pooled {
+        let mut conn = match pooled {
             Some(c) => c,
             None => {
                 let c = Connection::open_with_flags(
@@ -125,7 +153,7 @@ impl SqliteStore {
                 c
             }
         };
-        let out = f(&conn);
+        let out = f(&mut conn);
         let mut pool = self.readers.lock().unwrap_or_else(|p| p.into_inner());
         if pool.len() < READERS_KEPT {
             pool.push(conn);
@@ -223,25 +251,57 @@ impl SyncStore for SqliteStore {
 
     /// Changes after `since`, at most `limit`, in cursor order.
     fn pull(&self, since: i64, limit: u32, access: &Access) -> Result<PullResponse, StoreError> {
-        let limit = limit.clamp(1, MAX_PULL_LIMIT);
-        let readable = access.readable();
-        self.read_with(|conn| {
-            let mut st = conn.prepare_cached(
-                "SELECT seq, op_id, entity, entity_id, field, value, hlc, device_id, seen_cursor FROM changes
-                 WHERE seq > ?1 AND (?3 IS NULL OR campaign_id IN (SELECT value FROM json_each(?3)))
-                 ORDER BY seq LIMIT ?2",
-            )?;
-            let filter = readable.map(|ids| serde_json::to_string(&ids).unwrap_or_default());
-            let mut rows = st.query(params![since, limit + 1, filter])?;
-            let mut changes = Vec::new();
-            while let Some(r) = rows.next()? {
-                changes.push(ServerChange { seq: r.get(0)?, change: records::change_from_row(r, 1)? });
+        let (mut changes, mut has_more) = (Vec::new(), false);
+        self.pull_rows(since, limit, access, &mut |r| {
+            if changes.len() == limit.clamp(1, MAX_PULL_LIMIT) as usize {
+                has_more = true;
+                return Ok(false);
             }
-            let has_more = changes.len() > limit as usize;
-            changes.truncate(limit as usize);
-            let next_cursor = changes.last().map(|c| c.seq).unwrap_or(since);
-            Ok(PullResponse { changes, next_cursor, has_more })
-        })
+            changes.push(ServerChange { seq: r.get(0)?, change: records::change_from_row(r, 1)? });
+            Ok(true)
+        })?;
+        let next_cursor = changes.last().map(|c| c.seq).unwrap_or(since);
+        Ok(PullResponse { changes, next_cursor, has_more })
+    }
+
+    fn pull_json(&self, since: i64, limit: u32, access: &Access) -> Result<Vec<u8>, StoreError> {
+        use std::io::Write;
+        let limit = limit.clamp(1, MAX_PULL_LIMIT) as usize;
+        let (mut n, mut next_cursor, mut has_more) = (0, since, false);
+        let mut out = Vec::with_capacity(64 * 1024);
+        out.extend_from_slice(br#"{"changes":["#);
+        let io = |e: std::io::Error| StoreError::Io(e);
+        self.pull_rows(since, limit as u32, access, &mut |r| {
+            if n == limit {
+                has_more = true;
+                return Ok(false);
+            }
+            let seq: i64 = r.get(0)?;
+            let text = |i: usize| r.get_ref(i).and_then(|v| v.as_str().map_err(Into::into));
+            if n > 0 {
+                out.push(b',');
+            }
+            write!(out, r#"{{"seq":{seq},"change":{{"op_id":"#).map_err(io)?;
+            for (name, i) in [("op_id", 1), ("entity", 2), ("entity_id", 3), ("field", 4)] {
+                if name != "op_id" {
+                    write!(out, r#","{name}":"#).map_err(io)?;
+                }
+                serde_json::to_writer(&mut out, text(i)?).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+            }
+            // Stored as the JSON text push validated and wrote.
+            out.extend_from_slice(br#","value":"#);
+            out.extend_from_slice(text(5)?.as_bytes());
+            for (name, i) in [("hlc", 6), ("device_id", 7)] {
+                write!(out, r#","{name}":"#).map_err(io)?;
+                serde_json::to_writer(&mut out, text(i)?).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+            }
+            write!(out, r#","seen_cursor":{}}}}}"#, r.get::<_, i64>(8)?).map_err(io)?;
+            n += 1;
+            next_cursor = seq;
+            Ok(true)
+        })?;
+        write!(out, r#"],"next_cursor":{next_cursor},"has_more":{has_more}}}"#).map_err(io)?;
+        Ok(out)
     }
 
     fn campaigns(&self) -> Result<Vec<qadam_core::model::Campaign>, StoreError> {
@@ -308,6 +368,16 @@ impl SyncStore for SqliteStore {
                     Err(e)
                 }
             }
+        })
+    }
+
+    fn in_read(&self, f: &mut dyn FnMut(&mut dyn super::sql::Db) -> Result<(), StoreError>) -> Result<(), StoreError> {
+        self.read_with(|conn| {
+            // One snapshot for every read of `f`.
+            conn.execute_batch("BEGIN")?;
+            let r = f(conn);
+            conn.execute_batch("COMMIT")?;
+            r
         })
     }
 
