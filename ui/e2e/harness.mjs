@@ -2,7 +2,7 @@
 // free loopback port with a temporary SQLite file, tauri-driver, and axe.
 import { execFileSync, spawn } from 'node:child_process';
 import { createServer } from 'node:net';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -15,8 +15,12 @@ export const APP_BIN = join(ROOT, 'target/debug/qadam-app');
 export const AXE_SOURCE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
 export const AXE_TAGS = ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'];
 
+/** A fresh temporary directory, removed when the process exits (a city's
+ *  databases are gigabytes); QADAM_KEEP_TMP=1 keeps them for a post-mortem. */
 export function tempDir(prefix) {
-  return mkdtempSync(join(tmpdir(), prefix));
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  if (!process.env.QADAM_KEEP_TMP) process.on('exit', () => rmSync(dir, { recursive: true, force: true }));
+  return dir;
 }
 
 export function freePort() {
