@@ -46,8 +46,22 @@ export async function waitHttp(url, timeoutMs = 20000) {
   }
 }
 
+/** Signals the process group `p` leads (the process and what it started). */
+function signalGroup(p, signal) {
+  try {
+    process.kill(-p.pid, signal);
+  } catch {
+    // The group is gone.
+  }
+}
+
+/** Starts `cmd` as the leader of its own process group, so that stopping it
+ *  also stops what it started: tauri-driver starts WebKitWebDriver, which
+ *  starts the app, and an app left running holds this process's output pipe
+ *  open (a test file then never ends). */
 export function startProcess(cmd, args, env, name) {
-  const p = spawn(cmd, args, { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const p = spawn(cmd, args, { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+  process.on('exit', () => signalGroup(p, 'SIGKILL'));
   let log = '';
   p.stdout.on('data', (d) => (log += d));
   p.stderr.on('data', (d) => (log += d));
@@ -59,12 +73,15 @@ export function startProcess(cmd, args, env, name) {
 }
 
 export async function stop(p) {
-  if (!p || p.exitCode !== null) return;
+  if (!p) return;
   p.stopping = true;
-  const done = new Promise((r) => p.once('exit', r));
-  p.kill('SIGTERM');
-  await Promise.race([done, new Promise((r) => setTimeout(r, 5000))]);
-  if (p.exitCode === null) p.kill('SIGKILL');
+  if (p.exitCode === null && p.signalCode === null) {
+    const done = new Promise((r) => p.once('exit', r));
+    signalGroup(p, 'SIGTERM');
+    await Promise.race([done, new Promise((r) => setTimeout(r, 5000))]);
+  }
+  // Whatever the process started and left behind goes with it.
+  signalGroup(p, 'SIGKILL');
 }
 
 /** An NGO's own checklists (one extra element kind), read by app and server. */
