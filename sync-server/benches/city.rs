@@ -81,6 +81,9 @@ fn opts() -> Opts {
         o.only = v.split(',').map(|n| n.parse().expect("--only 1,2,…")).collect();
         o.out = root.join("target/bench-partial.md");
     }
+    if let Some(n) = val("--load-secs") {
+        o.load_secs = n.parse().expect("--load-secs N");
+    }
     if let Some(p) = val("--out") {
         o.out = PathBuf::from(p);
     }
@@ -216,16 +219,11 @@ async fn fresh_pull(s: &Server) -> anyhow::Result<((f64, u64, u64, u64, usize), 
         let (http, base) = (http.clone(), s.base.clone());
         tokio::spawn(async move {
             let url = format!("{base}/api/v1/sync/pull?since={since}&limit={PULL_PAGE}");
-            let r = http.get(url).bearer_auth(TOKEN).header("accept-encoding", "gzip").send().await?;
+            let r = http.get(url).bearer_auth(TOKEN).header("accept-encoding", "zstd, gzip").send().await?;
             anyhow::ensure!(r.status().is_success(), "pull: {}", r.status());
-            let gz = r.headers().get("content-encoding").is_some_and(|v| v == "gzip");
+            let coding = r.headers().get("content-encoding").map(|v| v.as_bytes().to_vec());
             let body = r.bytes().await?;
-            let mut raw = Vec::new();
-            if gz {
-                flate2::read::GzDecoder::new(&body[..]).read_to_end(&mut raw)?;
-            } else {
-                raw = body.to_vec();
-            }
+            let raw = decode_body(coding.as_deref(), &body);
             let page: PullResponse = serde_json::from_slice(&raw)?;
             anyhow::Ok((body.len() as u64, raw, page))
         })
@@ -413,6 +411,19 @@ fn enrol_devices(s: &Server, n: usize) -> anyhow::Result<Vec<(String, String)>> 
     Ok(devices)
 }
 
+/// A response body in its `Content-Encoding`.
+fn decode_body(coding: Option<&[u8]>, body: &[u8]) -> Vec<u8> {
+    match coding {
+        Some(b"zstd") => zstd::decode_all(body).unwrap(),
+        Some(b"gzip") => {
+            let mut raw = Vec::new();
+            flate2::read::GzDecoder::new(body).read_to_end(&mut raw).unwrap();
+            raw
+        }
+        _ => body.to_vec(),
+    }
+}
+
 #[derive(serde::Deserialize)]
 struct PageCursor {
     next_cursor: i64,
@@ -472,29 +483,24 @@ async fn load(
                     assert!(r.status().is_success(), "{}", r.status());
                     r.bytes().await.unwrap();
                 } else {
-                    // Gzip, as the app asks.
+                    // zstd or gzip, as the app asks.
                     let r = http
                         .get(format!("{base}/api/v1/sync/pull?since={cursor}&limit=500"))
                         .bearer_auth(&token)
-                        .header("accept-encoding", "gzip")
+                        .header("accept-encoding", "zstd, gzip")
                         .send()
                         .await
                         .unwrap();
-                    let gz = r.headers().get("content-encoding").is_some_and(|v| v == "gzip");
+                    let coding = r.headers().get("content-encoding").map(|v| v.as_bytes().to_vec());
                     let body = r.bytes().await.unwrap();
-                    let mut raw = Vec::new();
-                    if gz {
-                        flate2::read::GzDecoder::new(&body[..]).read_to_end(&mut raw).unwrap();
-                    } else {
-                        raw = body.to_vec();
-                    }
+                    let raw = decode_body(coding.as_deref(), &body);
                     // The load generator shares the server's cores: it reads
                     // only the cursor of the page (skipping the changes)
                     // so that it takes as little of their time as it can.
                     let page: PageCursor = serde_json::from_slice(&raw).unwrap();
                     cursor = page.next_cursor;
                 }
-                lat.push(t.elapsed().as_secs_f64());
+                lat.push((n % 2 == 0, t.elapsed().as_secs_f64()));
                 n += 1;
                 // Paced: after each push-and-pull, wait for the next second
                 // (devices start spread over the first second).
@@ -505,12 +511,30 @@ async fn load(
             lat
         }));
     }
-    let mut all = Vec::new();
+    let (mut all, mut pushes, mut pulls) = (Vec::new(), Vec::new(), Vec::new());
     for t in tasks {
-        all.extend(t.await.unwrap());
+        for (is_push, l) in t.await.unwrap() {
+            all.push(l);
+            if is_push {
+                pushes.push(l)
+            } else {
+                pulls.push(l)
+            }
+        }
     }
     let n = all.len();
     all.sort_by(f64::total_cmp);
+    pushes.sort_by(f64::total_cmp);
+    pulls.sort_by(f64::total_cmp);
+    if !trivial && !pushes.is_empty() && !pulls.is_empty() {
+        eprintln!(
+            "  pushes: p50 {:.1} ms p99 {:.1} ms; pulls: p50 {:.1} ms p99 {:.1} ms",
+            pct(&pushes, 0.5) * 1e3,
+            pct(&pushes, 0.99) * 1e3,
+            pct(&pulls, 0.5) * 1e3,
+            pct(&pulls, 0.99) * 1e3
+        );
+    }
     (all, n)
 }
 
@@ -610,7 +634,7 @@ async fn main() -> anyhow::Result<()> {
     if want(2) {
         let pl = stats(&pulls);
         rows.push(Row {
-            name: format!("2. fresh device pull of {} objects over loopback (gzip)", o.objects),
+            name: format!("2. fresh device pull of {} objects over loopback (zstd, as the app asks)", o.objects),
             figure: format!("{}; {:.1} MB on the wire", fmt_s(pl), wire.0 as f64 / 1e6),
             limit: format!("raw JSON {:.1} MB, zstd -3 of it {:.1} MB", wire.1 as f64 / 1e6, wire.2 as f64 / 1e6),
             ratio: format!("wire {:.2}× zstd", wire.0 as f64 / wire.2 as f64),

@@ -95,6 +95,8 @@ pub fn build_state(cfg: &ServeConfig) -> anyhow::Result<Arc<AppState>> {
         token: cfg.token.clone(),
         dashboard_dir: cfg.dashboard_dir.clone(),
         evaluated: Default::default(),
+        sync_lane: tokio::sync::Semaphore::new(http::SYNC_LANE_WIDTH),
+        devices: Default::default(),
     }))
 }
 

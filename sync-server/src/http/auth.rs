@@ -15,7 +15,7 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
-use super::{blocking, parse_json, AppError, AppState};
+use super::{blocking, parse_json, sync_lane, AppError, AppState};
 use crate::store::accounts::{self, AuthError, EnrolledDevice, Enrollment, MemberRole, Principal, Role};
 use crate::store::{self as stores};
 
@@ -46,6 +46,71 @@ fn session_cookie(headers: &HeaderMap) -> Option<String> {
         .map(|(_, v)| v.to_string())
 }
 
+/// How long a device's credentials, once read from the store, are taken
+/// without reading them again. A revocation through this server takes
+/// effect at once (it clears the cache); one made elsewhere (the admin CLI,
+/// another instance) within this time.
+pub const DEVICE_CACHE_MS: u64 = 2_000;
+/// Entries past which the caches start afresh.
+const CACHE_MAX: usize = 100_000;
+
+/// What this server recently learned of devices from the store: the
+/// principal behind a device token (by its hash), and the device ids it
+/// noted as pushed by an account. Under load a device's every request
+/// otherwise read its token, user and campaigns (bench/RESULTS.md, row 5).
+#[derive(Default)]
+pub struct DeviceCache {
+    principals: parking_lot::Mutex<std::collections::HashMap<[u8; 32], (Principal, std::time::Instant)>>,
+    authors: parking_lot::Mutex<std::collections::HashMap<(String, String), std::time::Instant>>,
+}
+
+impl DeviceCache {
+    fn principal(&self, key: &[u8; 32]) -> Option<Principal> {
+        let map = self.principals.lock();
+        let (p, at) = map.get(key)?;
+        (at.elapsed().as_millis() < DEVICE_CACHE_MS as u128).then(|| p.clone())
+    }
+
+    fn keep_principal(&self, key: [u8; 32], p: &Principal) {
+        let mut map = self.principals.lock();
+        if map.len() >= CACHE_MAX {
+            map.clear();
+        }
+        map.insert(key, (p.clone(), std::time::Instant::now()));
+    }
+
+    /// Forgets every device's credentials (a device was revoked).
+    pub fn forget_principals(&self) {
+        self.principals.lock().clear();
+    }
+
+    /// Of `device_ids`, those this server has not noted as `login`'s within
+    /// [`accounts::LAST_SEEN_EVERY_MS`]; the store is asked about these.
+    pub fn authors_unknown<'a>(&self, device_ids: &[&'a str], login: &str) -> Vec<&'a str> {
+        let map = self.authors.lock();
+        device_ids
+            .iter()
+            .copied()
+            .filter(|d| {
+                map.get(&(d.to_string(), login.to_string()))
+                    .is_none_or(|at| at.elapsed().as_millis() >= accounts::LAST_SEEN_EVERY_MS as u128)
+            })
+            .collect()
+    }
+
+    /// Notes that the store holds these device ids as `login`'s, now.
+    pub fn keep_authors(&self, device_ids: &[&str], login: &str) {
+        let mut map = self.authors.lock();
+        if map.len() >= CACHE_MAX {
+            map.clear();
+        }
+        let now = std::time::Instant::now();
+        for d in device_ids {
+            map.insert((d.to_string(), login.to_string()), now);
+        }
+    }
+}
+
 /// Who a request comes from: the shared API token (an administrator), a
 /// device token, or a dashboard session.
 pub async fn principal(state: &Arc<AppState>, headers: &HeaderMap) -> Result<Principal, AppError> {
@@ -53,13 +118,18 @@ pub async fn principal(state: &Arc<AppState>, headers: &HeaderMap) -> Result<Pri
         if constant_time_eq(token.as_bytes(), state.token.as_bytes()) {
             return Ok(Principal::service());
         }
+        let key: [u8; 32] = Sha256::digest(token.as_bytes()).into();
+        if let Some(p) = state.devices.principal(&key) {
+            return Ok(p);
+        }
         let s = state.clone();
-        return blocking(move || {
+        return sync_lane(state, move || {
             let (p, stale) =
                 stores::read_accounts(&*s.store, |db| accounts::device_principal(db, &token).map_err(AppError::from))?;
             if let (true, Some(device)) = (stale, p.device_id) {
                 stores::accounts(&*s.store, |db| accounts::touch_device(db, device).map_err(AppError::from))?;
             }
+            s.devices.keep_principal(key, &p);
             Ok(p)
         })
         .await;
@@ -281,6 +351,11 @@ pub async fn revoke_device(
     let id = Uuid::parse_str(&id)
         .map_err(|_| AppError::bad("invalid_id", format!("`{id}` is not a device id"), Some("id".into())))?;
     Ok(Json(
-        blocking(move || Ok(stores::accounts(&*s.store, |db| accounts::revoke_device(db, id, &p.user.login))?)).await?,
+        blocking(move || {
+            let device = stores::accounts(&*s.store, |db| accounts::revoke_device(db, id, &p.user.login))?;
+            s.devices.forget_principals();
+            Ok(device)
+        })
+        .await?,
     ))
 }
