@@ -430,9 +430,12 @@ struct PageCursor {
 }
 
 /// `devices` clients each push one edit and pull what is new, as fast as
-/// answers come, for `secs`: latencies of every request.
+/// answers come (or at `pace`), for `secs`: latencies of every request.
+/// Each device has pulled the campaign before (its cursor starts at the
+/// head): a fresh device's download is row 2's subject.
 async fn load(
     base: &str,
+    head: i64,
     devices: &[(String, String)],
     secs: u64,
     objects: &[Uuid],
@@ -452,7 +455,7 @@ async fn load(
                 tokio::time::sleep(s).await;
             }
             let mut clock = qadam_core::HlcClock::default();
-            let mut cursor = 0i64;
+            let mut cursor = head;
             let mut lat = Vec::new();
             let mut n = 0;
             while Instant::now() < until {
@@ -691,8 +694,9 @@ async fn main() -> anyhow::Result<()> {
         for (label, pace) in
             [("as fast as answers come", None), ("each syncing once a second", Some(Duration::from_secs(1)))]
         {
-            let (lat, n) = load(&server.base, &devices, o.load_secs, &objects, false, pace).await;
-            let (base_lat, base_n) = load(&server.base, &devices, o.load_secs, &objects, true, pace).await;
+            let head = server.state.store.cursor()?;
+            let (lat, n) = load(&server.base, head, &devices, o.load_secs, &objects, false, pace).await;
+            let (base_lat, base_n) = load(&server.base, head, &devices, o.load_secs, &objects, true, pace).await;
             let (p50, p99) = (pct(&lat, 0.5), pct(&lat, 0.99));
             rows.push(Row {
                 name: format!("5. {} devices pushing and pulling for {} s, {label}", o.devices, o.load_secs),

@@ -9,6 +9,7 @@
 
 pub mod accounts;
 mod postgres;
+mod recent;
 pub mod sql;
 mod sqlite;
 
@@ -309,6 +310,14 @@ impl Access {
         Access::Campaigns {
             read: p.campaigns.keys().copied().collect(),
             coordinate: p.campaigns.keys().copied().filter(|c| p.can_coordinate(*c)).collect(),
+        }
+    }
+
+    /// The campaigns a pull is limited to, as ids; `None` for all.
+    fn readable_ids(&self) -> Option<Vec<Uuid>> {
+        match self {
+            Access::All => None,
+            Access::Campaigns { read, .. } => Some(read.iter().copied().collect()),
         }
     }
 

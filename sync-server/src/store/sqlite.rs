@@ -15,6 +15,7 @@ use qadam_core::StoreError;
 use rusqlite::{params, Connection, OptionalExtension};
 use uuid::Uuid;
 
+use super::recent::{self, RecentLog};
 use super::{
     campaigns_of_batch, conflict_winner, parse_uuid, single_device, sort_batch, validate_batch, Access, Conflict,
     SyncStore, MAX_PULL_LIMIT,
@@ -77,6 +78,9 @@ pub struct SqliteStore {
     /// writer commits pushes in sequence order, so every snapshot holds a
     /// whole prefix of the change log and a pull's cursor never skips one.
     readers: Arc<Mutex<Vec<Connection>>>,
+    /// The newest changes as pull JSON, appended by the writer after each
+    /// commit; pulls near the head are answered from it.
+    recent: Arc<RecentLog>,
     path: std::path::PathBuf,
 }
 
@@ -105,6 +109,7 @@ impl SqliteStore {
         Ok(SqliteStore {
             conn: Arc::new(FairMutex::new(conn)),
             readers: Arc::new(Mutex::new(Vec::new())),
+            recent: Arc::new(RecentLog::default()),
             path: path.to_path_buf(),
         })
     }
@@ -166,6 +171,42 @@ impl SqliteStore {
         f(&mut conn)
     }
 
+    /// A pull page read from the log itself, row by row.
+    pub fn pull_json_from_log(&self, since: i64, limit: u32, access: &Access) -> Result<Vec<u8>, StoreError> {
+        let limit = limit.clamp(1, MAX_PULL_LIMIT) as usize;
+        let (mut n, mut next_cursor, mut has_more) = (0, since, false);
+        let mut out = Vec::with_capacity(64 * 1024);
+        out.extend_from_slice(recent::PAGE_START);
+        self.pull_rows(since, limit as u32, access, &mut |r| {
+            if n == limit {
+                has_more = true;
+                return Ok(false);
+            }
+            let seq: i64 = r.get(0)?;
+            let text = |i: usize| r.get_ref(i).and_then(|v| v.as_str().map_err(Into::into));
+            if n > 0 {
+                out.push(b',');
+            }
+            recent::write_change(
+                &mut out,
+                seq,
+                text(1)?,
+                text(2)?,
+                text(3)?,
+                text(4)?,
+                text(5)?,
+                text(6)?,
+                text(7)?,
+                r.get(8)?,
+            )?;
+            n += 1;
+            next_cursor = seq;
+            Ok(true)
+        })?;
+        recent::write_page_end(&mut out, next_cursor, has_more);
+        Ok(out)
+    }
+
     fn conflicts_where(&self, filter: &str, arg: i64) -> Result<Vec<Conflict>, StoreError> {
         self.with(|conn| {
             let sql = super::conflicts_sql(filter);
@@ -202,10 +243,12 @@ impl SyncStore for SqliteStore {
             // instance shares the file.
             let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
             let (mut accepted, mut duplicates) = (0, 0);
+            let base: i64 = tx.query_row("SELECT coalesce(max(seq), 0) FROM changes", [], |r| r.get(0))?;
             // Records this batch creates, when one device wrote it all: no
             // other device can have written their fields, so no conflict is
             // possible and the per-change conflict query is skipped.
             let mut fresh = std::collections::HashMap::new();
+            let mut written = Vec::new();
             if single_device(&changes) {
                 let mut exists = tx.prepare_cached("SELECT 1 FROM fields WHERE entity = ?1 AND entity_id = ?2 LIMIT 1")?;
                 for (c, _) in &changes {
@@ -220,13 +263,15 @@ impl SyncStore for SqliteStore {
                      VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10) ON CONFLICT (op_id) DO NOTHING",
                 )?;
                 for (c, campaign) in &changes {
+                    let (op_id, entity_id, value, hlc) =
+                        (c.op_id.to_string(), c.entity_id.to_string(), c.value.to_string(), c.hlc.to_string());
                     let n = ins.execute(params![
-                        c.op_id.to_string(),
+                        op_id,
                         c.entity.as_str(),
-                        c.entity_id.to_string(),
+                        entity_id,
                         c.field,
-                        c.value.to_string(),
-                        c.hlc.to_string(),
+                        value,
+                        hlc,
                         c.device_id,
                         now,
                         c.seen_cursor,
@@ -236,6 +281,21 @@ impl SyncStore for SqliteStore {
                         duplicates += 1;
                     } else {
                         accepted += 1;
+                        let seq = tx.last_insert_rowid();
+                        let mut json = Vec::with_capacity(320);
+                        recent::write_change(
+                            &mut json,
+                            seq,
+                            &op_id,
+                            c.entity.as_str(),
+                            &entity_id,
+                            &c.field,
+                            &value,
+                            &hlc,
+                            &c.device_id,
+                            c.seen_cursor,
+                        )?;
+                        written.push((seq, Some(*campaign), json));
                         records::apply_lww(&tx, c)?;
                         if !fresh.get(&(c.entity, c.entity_id)).copied().unwrap_or(false) {
                             detect_conflict(&tx, c, now)?;
@@ -245,6 +305,8 @@ impl SyncStore for SqliteStore {
             }
             let cursor: i64 = tx.query_row("SELECT coalesce(max(seq), 0) FROM changes", [], |r| r.get(0))?;
             tx.commit()?;
+            // Still the one writer: appended in commit order.
+            self.recent.append(base, written);
             Ok(PushResponse { accepted, duplicates, cursor })
         })
     }
@@ -265,43 +327,14 @@ impl SyncStore for SqliteStore {
     }
 
     fn pull_json(&self, since: i64, limit: u32, access: &Access) -> Result<Vec<u8>, StoreError> {
-        use std::io::Write;
-        let limit = limit.clamp(1, MAX_PULL_LIMIT) as usize;
-        let (mut n, mut next_cursor, mut has_more) = (0, since, false);
-        let mut out = Vec::with_capacity(64 * 1024);
-        out.extend_from_slice(br#"{"changes":["#);
-        let io = |e: std::io::Error| StoreError::Io(e);
-        self.pull_rows(since, limit as u32, access, &mut |r| {
-            if n == limit {
-                has_more = true;
-                return Ok(false);
-            }
-            let seq: i64 = r.get(0)?;
-            let text = |i: usize| r.get_ref(i).and_then(|v| v.as_str().map_err(Into::into));
-            if n > 0 {
-                out.push(b',');
-            }
-            write!(out, r#"{{"seq":{seq},"change":{{"op_id":"#).map_err(io)?;
-            for (name, i) in [("op_id", 1), ("entity", 2), ("entity_id", 3), ("field", 4)] {
-                if name != "op_id" {
-                    write!(out, r#","{name}":"#).map_err(io)?;
-                }
-                serde_json::to_writer(&mut out, text(i)?).map_err(|e| StoreError::Corrupt(e.to_string()))?;
-            }
-            // Stored as the JSON text push validated and wrote.
-            out.extend_from_slice(br#","value":"#);
-            out.extend_from_slice(text(5)?.as_bytes());
-            for (name, i) in [("hlc", 6), ("device_id", 7)] {
-                write!(out, r#","{name}":"#).map_err(io)?;
-                serde_json::to_writer(&mut out, text(i)?).map_err(|e| StoreError::Corrupt(e.to_string()))?;
-            }
-            write!(out, r#","seen_cursor":{}}}}}"#, r.get::<_, i64>(8)?).map_err(io)?;
-            n += 1;
-            next_cursor = seq;
-            Ok(true)
-        })?;
-        write!(out, r#"],"next_cursor":{next_cursor},"has_more":{has_more}}}"#).map_err(io)?;
-        Ok(out)
+        let head: i64 =
+            self.read_with(|c| Ok(c.query_row("SELECT coalesce(max(seq), 0) FROM changes", [], |r| r.get(0))?))?;
+        let ids = access.readable_ids();
+        let limit_n = limit.clamp(1, MAX_PULL_LIMIT) as usize;
+        if let Some(page) = self.recent.page(since, head, limit_n, ids.as_deref()) {
+            return Ok(page);
+        }
+        self.pull_json_from_log(since, limit, access)
     }
 
     fn campaigns(&self) -> Result<Vec<qadam_core::model::Campaign>, StoreError> {
@@ -454,4 +487,59 @@ fn detect_conflict(tx: &Connection, c: &Change, now_ms: i64) -> Result<(), Store
         now_ms
     ])?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::BTreeSet;
+
+    #[test]
+    fn pulls_from_the_recent_window_answer_what_the_log_does() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = SqliteStore::open(&dir.path().join("server.db")).unwrap();
+        // Two campaigns, pushed in several batches, one pushed twice.
+        let mut batches = Vec::new();
+        qadam_core::demo::city_campaign(6, 1, 40, |b| batches.push(b));
+        qadam_core::demo::city_campaign(6, 2, 40, |b| batches.push(b));
+        batches.push(qadam_core::demo::demo_campaign(2));
+        for b in &batches {
+            store.push(b.clone(), &Access::All).unwrap();
+        }
+        store.push(batches[1].clone(), &Access::All).unwrap();
+        let head: i64 = store.with(|c| Ok(c.query_row("SELECT max(seq) FROM changes", [], |r| r.get(0))?)).unwrap();
+        assert!(head > 100, "{head}");
+        let one = Access::Campaigns {
+            read: BTreeSet::from([qadam_core::demo::city_campaign_id(2)]),
+            coordinate: BTreeSet::new(),
+        };
+        let none = Access::Campaigns { read: BTreeSet::new(), coordinate: BTreeSet::new() };
+        for access in [&Access::All, &one, &none] {
+            for since in (0..=head + 1).step_by(7) {
+                for limit in [1, 5, 60, 1000] {
+                    let window = store.recent.page(since, head, limit as usize, access.readable_ids().as_deref());
+                    assert!(window.is_some(), "every change since the store opened is in the window");
+                    let log = store.pull_json_from_log(since, limit, access).unwrap();
+                    assert_eq!(
+                        String::from_utf8(window.unwrap()).unwrap(),
+                        String::from_utf8(log).unwrap(),
+                        "since {since}, limit {limit}"
+                    );
+                }
+            }
+        }
+        // Another writer on the same file: the window gives way to the log.
+        let other = SqliteStore::open(&dir.path().join("server.db")).unwrap();
+        let mut more = Vec::new();
+        qadam_core::demo::city_campaign(2, 3, 40, |b| more.push(b));
+        assert!(more.len() >= 2);
+        let (first, second) = (more[0].len(), more[1].len());
+        other.push(more.remove(0), &Access::All).unwrap();
+        let page: PullResponse = serde_json::from_slice(&store.pull_json(head, 1000, &Access::All).unwrap()).unwrap();
+        assert_eq!(page.changes.len(), first, "the other instance's changes are served");
+        // This instance writes again: its window starts afresh.
+        store.push(more.remove(0), &Access::All).unwrap();
+        let all: PullResponse = serde_json::from_slice(&store.pull_json(head, 1000, &Access::All).unwrap()).unwrap();
+        assert_eq!(all.changes.len(), first + second);
+    }
 }
