@@ -81,6 +81,9 @@ pub struct SqliteStore {
     /// The newest changes as pull JSON, appended by the writer after each
     /// commit; pulls near the head are answered from it.
     recent: Arc<RecentLog>,
+    /// Pushes waiting for the writer: the next one to take it commits them
+    /// all (group commit).
+    waiting: Arc<Mutex<Vec<Waiting>>>,
     path: std::path::PathBuf,
 }
 
@@ -110,6 +113,7 @@ impl SqliteStore {
             conn: Arc::new(FairMutex::new(conn)),
             readers: Arc::new(Mutex::new(Vec::new())),
             recent: Arc::new(RecentLog::default()),
+            waiting: Arc::new(Mutex::new(Vec::new())),
             path: path.to_path_buf(),
         })
     }
@@ -207,6 +211,54 @@ impl SqliteStore {
         Ok(out)
     }
 
+    /// Commits the batches that waited for the writer in one transaction,
+    /// each in its own savepoint (a refused batch changes nothing and the
+    /// others go on), and answers each. One commit for many devices' pushes
+    /// is what lets the writer keep up with hundreds (bench/RESULTS.md).
+    fn push_group(&self, conn: &mut Connection, group: Vec<Waiting>) {
+        let mut answers = Vec::with_capacity(group.len());
+        let mut replies = Vec::with_capacity(group.len());
+        let outcome = (|| {
+            // IMMEDIATE: the batch reads before it writes, and a read
+            // transaction cannot always become a write one when another
+            // instance shares the file.
+            let mut tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+            let base: i64 = tx.query_row("SELECT coalesce(max(seq), 0) FROM changes", [], |r| r.get(0))?;
+            let mut written = Vec::new();
+            for w in group {
+                replies.push(w.reply);
+                let sp = tx.savepoint()?;
+                let mut mine = Vec::new();
+                match push_batch(&sp, w.changes, &w.access, &mut mine) {
+                    Ok(r) => {
+                        sp.commit()?;
+                        written.append(&mut mine);
+                        answers.push(Ok(r));
+                    }
+                    // Dropping the savepoint rolls it back.
+                    Err(e) => answers.push(Err(e)),
+                }
+            }
+            tx.commit()?;
+            Ok::<_, StoreError>((base, written))
+        })();
+        match outcome {
+            Ok((base, written)) => {
+                // Still the one writer: appended in commit order.
+                self.recent.append(base, written);
+                for (reply, a) in replies.into_iter().zip(answers) {
+                    let _ = reply.send(a);
+                }
+            }
+            Err(e) => {
+                let msg = e.to_string();
+                for reply in replies {
+                    let _ = reply.send(Err(StoreError::Database(msg.clone())));
+                }
+            }
+        }
+    }
+
     fn conflicts_where(&self, filter: &str, arg: i64) -> Result<Vec<Conflict>, StoreError> {
         self.with(|conn| {
             let sql = super::conflicts_sql(filter);
@@ -231,84 +283,19 @@ impl SyncStore for SqliteStore {
         "sqlite"
     }
 
-    fn push(&self, mut changes: Vec<Change>, access: &Access) -> Result<PushResponse, StoreError> {
-        self.with(|conn| {
-            validate_batch(&changes, |id| records::element_kind(&*conn, id))?;
-            let campaigns = campaigns_of_batch(&changes, &*conn, access)?;
-            let mut changes: Vec<(Change, Uuid)> = changes.drain(..).zip(campaigns).collect();
-            sort_batch(&mut changes);
-            let now = qadam_core::hlc::now_ms() as i64;
-            // IMMEDIATE: the batch reads before it writes, and a read
-            // transaction cannot always become a write one when another
-            // instance shares the file.
-            let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
-            let (mut accepted, mut duplicates) = (0, 0);
-            let base: i64 = tx.query_row("SELECT coalesce(max(seq), 0) FROM changes", [], |r| r.get(0))?;
-            // Records this batch creates, when one device wrote it all: no
-            // other device can have written their fields, so no conflict is
-            // possible and the per-change conflict query is skipped.
-            let mut fresh = std::collections::HashMap::new();
-            let mut written = Vec::new();
-            if single_device(&changes) {
-                let mut exists = tx.prepare_cached("SELECT 1 FROM fields WHERE entity = ?1 AND entity_id = ?2 LIMIT 1")?;
-                for (c, _) in &changes {
-                    if let std::collections::hash_map::Entry::Vacant(e) = fresh.entry((c.entity, c.entity_id)) {
-                        e.insert(!exists.exists(params![c.entity.as_str(), c.entity_id.to_string()])?);
-                    }
-                }
+    fn push(&self, changes: Vec<Change>, access: &Access) -> Result<PushResponse, StoreError> {
+        let (reply, answer) = std::sync::mpsc::sync_channel(1);
+        self.waiting.lock().unwrap_or_else(|p| p.into_inner()).push(Waiting { changes, access: access.clone(), reply });
+        {
+            let mut conn = self.conn.lock();
+            // A writer before this one may have taken this batch along.
+            if let Ok(r) = answer.try_recv() {
+                return r;
             }
-            {
-                let mut ins = tx.prepare_cached(
-                    "INSERT INTO changes (op_id, entity, entity_id, field, value, hlc, device_id, received_ms, seen_cursor, campaign_id)
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10) ON CONFLICT (op_id) DO NOTHING",
-                )?;
-                for (c, campaign) in &changes {
-                    let (op_id, entity_id, value, hlc) =
-                        (c.op_id.to_string(), c.entity_id.to_string(), c.value.to_string(), c.hlc.to_string());
-                    let n = ins.execute(params![
-                        op_id,
-                        c.entity.as_str(),
-                        entity_id,
-                        c.field,
-                        value,
-                        hlc,
-                        c.device_id,
-                        now,
-                        c.seen_cursor,
-                        campaign.to_string()
-                    ])?;
-                    if n == 0 {
-                        duplicates += 1;
-                    } else {
-                        accepted += 1;
-                        let seq = tx.last_insert_rowid();
-                        let mut json = Vec::with_capacity(320);
-                        recent::write_change(
-                            &mut json,
-                            seq,
-                            &op_id,
-                            c.entity.as_str(),
-                            &entity_id,
-                            &c.field,
-                            &value,
-                            &hlc,
-                            &c.device_id,
-                            c.seen_cursor,
-                        )?;
-                        written.push((seq, Some(*campaign), json));
-                        records::apply_lww(&tx, c)?;
-                        if !fresh.get(&(c.entity, c.entity_id)).copied().unwrap_or(false) {
-                            detect_conflict(&tx, c, now)?;
-                        }
-                    }
-                }
-            }
-            let cursor: i64 = tx.query_row("SELECT coalesce(max(seq), 0) FROM changes", [], |r| r.get(0))?;
-            tx.commit()?;
-            // Still the one writer: appended in commit order.
-            self.recent.append(base, written);
-            Ok(PushResponse { accepted, duplicates, cursor })
-        })
+            let group = std::mem::take(&mut *self.waiting.lock().unwrap_or_else(|p| p.into_inner()));
+            self.push_group(&mut conn, group);
+        }
+        answer.recv().map_err(|_| StoreError::Database("the writer stopped before answering".into()))?
     }
 
     /// Changes after `since`, at most `limit`, in cursor order.
@@ -487,6 +474,91 @@ fn detect_conflict(tx: &Connection, c: &Change, now_ms: i64) -> Result<(), Store
         now_ms
     ])?;
     Ok(())
+}
+
+/// A push waiting for the writer, and where its answer goes.
+struct Waiting {
+    changes: Vec<Change>,
+    access: Access,
+    reply: std::sync::mpsc::SyncSender<Result<PushResponse, StoreError>>,
+}
+
+/// One push batch inside the writer's transaction: validated and placed in
+/// its campaigns against what the transaction sees (earlier batches of the
+/// group included), logged, applied, checked for conflicts. The changes it
+/// logged go to `written` (cursor, campaign, pull JSON).
+fn push_batch(
+    tx: &Connection,
+    mut changes: Vec<Change>,
+    access: &Access,
+    written: &mut Vec<(i64, Option<Uuid>, Vec<u8>)>,
+) -> Result<PushResponse, StoreError> {
+    validate_batch(&changes, |id| records::element_kind(tx, id))?;
+    let campaigns = campaigns_of_batch(&changes, tx, access)?;
+    let mut changes: Vec<(Change, Uuid)> = changes.drain(..).zip(campaigns).collect();
+    sort_batch(&mut changes);
+    let now = qadam_core::hlc::now_ms() as i64;
+    let (mut accepted, mut duplicates) = (0, 0);
+    // Records this batch creates, when one device wrote it all: no
+    // other device can have written their fields, so no conflict is
+    // possible and the per-change conflict query is skipped.
+    let mut fresh = std::collections::HashMap::new();
+    if single_device(&changes) {
+        let mut exists = tx.prepare_cached("SELECT 1 FROM fields WHERE entity = ?1 AND entity_id = ?2 LIMIT 1")?;
+        for (c, _) in &changes {
+            if let std::collections::hash_map::Entry::Vacant(e) = fresh.entry((c.entity, c.entity_id)) {
+                e.insert(!exists.exists(params![c.entity.as_str(), c.entity_id.to_string()])?);
+            }
+        }
+    }
+    {
+        let mut ins = tx.prepare_cached(
+                    "INSERT INTO changes (op_id, entity, entity_id, field, value, hlc, device_id, received_ms, seen_cursor, campaign_id)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10) ON CONFLICT (op_id) DO NOTHING",
+                )?;
+        for (c, campaign) in &changes {
+            let (op_id, entity_id, value, hlc) =
+                (c.op_id.to_string(), c.entity_id.to_string(), c.value.to_string(), c.hlc.to_string());
+            let n = ins.execute(params![
+                op_id,
+                c.entity.as_str(),
+                entity_id,
+                c.field,
+                value,
+                hlc,
+                c.device_id,
+                now,
+                c.seen_cursor,
+                campaign.to_string()
+            ])?;
+            if n == 0 {
+                duplicates += 1;
+            } else {
+                accepted += 1;
+                let seq = tx.last_insert_rowid();
+                let mut json = Vec::with_capacity(320);
+                recent::write_change(
+                    &mut json,
+                    seq,
+                    &op_id,
+                    c.entity.as_str(),
+                    &entity_id,
+                    &c.field,
+                    &value,
+                    &hlc,
+                    &c.device_id,
+                    c.seen_cursor,
+                )?;
+                written.push((seq, Some(*campaign), json));
+                records::apply_lww(&tx, c)?;
+                if !fresh.get(&(c.entity, c.entity_id)).copied().unwrap_or(false) {
+                    detect_conflict(&tx, c, now)?;
+                }
+            }
+        }
+    }
+    let cursor: i64 = tx.query_row("SELECT coalesce(max(seq), 0) FROM changes", [], |r| r.get(0))?;
+    Ok(PushResponse { accepted, duplicates, cursor })
 }
 
 #[cfg(test)]
