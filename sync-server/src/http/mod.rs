@@ -101,11 +101,11 @@ pub fn router(state: Arc<AppState>) -> Router {
     if let Some(dir) = &state.dashboard_dir {
         app = app.fallback_service(ServeDir::new(dir).fallback(ServeFile::new(dir.join("index.html"))));
     }
-    // Bodies are gzip-compressed both ways when the peer says it can
-    // (`Accept-Encoding` / `Content-Encoding`): sync is mostly repetitive JSON.
-    // Fast gzip: a fresh device's pull of a city is half a gigabyte of JSON;
-    // level 1 keeps the server from spending seconds per device on it
-    // (bench/RESULTS.md), at a few per cent more bytes.
+    // Bodies are compressed both ways, zstd or gzip, when the peer says it
+    // can (`Accept-Encoding` / `Content-Encoding`): sync is mostly
+    // repetitive JSON. Level 1: a fresh device's pull of a city is half a
+    // gigabyte of JSON (bench/RESULTS.md). Pull pages come encoded already
+    // (`encoding`), and the layer leaves them be.
     app.layer(
         tower_http::compression::CompressionLayer::new()
             .gzip(true)

@@ -550,9 +550,9 @@ fn push_batch(
                     c.seen_cursor,
                 )?;
                 written.push((seq, Some(*campaign), json));
-                records::apply_lww(&tx, c)?;
+                records::apply_lww(tx, c)?;
                 if !fresh.get(&(c.entity, c.entity_id)).copied().unwrap_or(false) {
-                    detect_conflict(&tx, c, now)?;
+                    detect_conflict(tx, c, now)?;
                 }
             }
         }
