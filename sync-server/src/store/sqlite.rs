@@ -314,8 +314,7 @@ impl SyncStore for SqliteStore {
     }
 
     fn pull_json(&self, since: i64, limit: u32, access: &Access) -> Result<Vec<u8>, StoreError> {
-        let head: i64 =
-            self.read_with(|c| Ok(c.query_row("SELECT coalesce(max(seq), 0) FROM changes", [], |r| r.get(0))?))?;
+        let head = self.cursor()?;
         let ids = access.readable_ids();
         let limit_n = limit.clamp(1, MAX_PULL_LIMIT) as usize;
         if let Some(page) = self.recent.page(since, head, limit_n, ids.as_deref()) {
@@ -421,8 +420,9 @@ impl SyncStore for SqliteStore {
         })
     }
 
+    /// The head of the log, read on a snapshot (it never waits for the writer).
     fn cursor(&self) -> Result<i64, StoreError> {
-        self.with(|c| Ok(c.query_row("SELECT coalesce(max(seq), 0) FROM changes", [], |r| r.get(0))?))
+        self.read_with(|c| Ok(c.query_row("SELECT coalesce(max(seq), 0) FROM changes", [], |r| r.get(0))?))
     }
 
     /// Number of stored changes and photos (for tests and health).
