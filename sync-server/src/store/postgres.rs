@@ -84,6 +84,8 @@ const MIGRATIONS: &[&str] = &[
         qadam_core::ref_fields_sql!(),
         ";"
     ),
+    // 5: the same index as SQLite's, holding the deletion mark too.
+    qadam_core::records::FIELDS_LOOKUP_DDL,
 ];
 
 /// Advisory lock keys (arbitrary, fixed): migrations, and the push order.
@@ -222,7 +224,7 @@ impl<C: GenericClient> FieldSource for PgFields<'_, C> {
                         "SELECT f.entity_id, f.field, f.value FROM fields f
                          WHERE f.entity = $1 AND f.entity_id IN
                            (SELECT entity_id FROM fields WHERE entity = $1 AND field = $2 AND value = $3 AND ",
-                        qadam_core::ref_fields_sql!(),
+                        qadam_core::lookup_fields_sql!(),
                         ")
                          ORDER BY f.entity_id"
                     ),

@@ -65,6 +65,8 @@ const MIGRATIONS: &[&str] = &[
     super::accounts::DDL_AUTHORS,
     // 5: only reference fields are indexed by value.
     qadam_core::records::FIELDS_BY_REF_DDL,
+    // 6: the index of values written as ORs and holding the deletion mark.
+    qadam_core::records::FIELDS_LOOKUP_DDL,
 ];
 
 #[derive(Clone)]
