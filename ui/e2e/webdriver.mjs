@@ -51,7 +51,7 @@ export class WebDriver {
   }
 
   /** Waits until `css` matches (and `pred(text)` holds for its text). */
-  async waitFor(css, { timeoutMs = 15000, text } = {}) {
+  async waitFor(css, { timeoutMs = 15000, text, intervalMs = 150 } = {}) {
     const until = Date.now() + timeoutMs;
     let last = '';
     for (;;) {
@@ -64,7 +64,7 @@ export class WebDriver {
         last = String(e.message);
       }
       if (Date.now() > until) throw new Error(`timed out waiting for ${css} (${last.slice(0, 300)})`);
-      await new Promise((r) => setTimeout(r, 150));
+      await new Promise((r) => setTimeout(r, intervalMs));
     }
   }
 
