@@ -219,17 +219,7 @@ impl<C: GenericClient> FieldSource for PgFields<'_, C> {
             ),
             Some((field, id)) => {
                 let key = records::id_value(id);
-                c.query(
-                    concat!(
-                        "SELECT f.entity_id, f.field, f.value FROM fields f
-                         WHERE f.entity = $1 AND f.entity_id IN
-                           (SELECT entity_id FROM fields WHERE entity = $1 AND field = $2 AND value = $3 AND ",
-                        qadam_core::lookup_fields_sql!(),
-                        ")
-                         ORDER BY f.entity_id"
-                    ),
-                    &[&entity.as_str(), &field, &key],
-                )
+                c.query(records::BY_REF_SQL, &[&entity.as_str(), &field, &key])
             }
         }
         .map_err(db)?;
