@@ -49,6 +49,9 @@ pub enum StoreError {
     /// The record is not in a state that allows the operation.
     #[error("{0}")]
     WrongState(String),
+    /// A change arrived with the op id of a stored change but other content.
+    #[error("{field}: op id {op_id} is already stored with other content; an op id names one change forever")]
+    OpIdReused { field: String, op_id: String },
     #[error("corrupt stored value: {0}")]
     Corrupt(String),
     #[error("photo: {0}")]
@@ -68,6 +71,10 @@ pub enum PhotoError {
     Empty,
     #[error("the file is not a JPEG, PNG or WebP image")]
     NotAnImage,
+    #[error("the image is {width_px}×{height_px} pixels; at most {limit_pixels} pixels are taken (a phone's photo has fewer)")]
+    TooManyPixels { width_px: u32, height_px: u32, limit_pixels: u64 },
+    #[error("the file was sent as {declared} but its bytes are {actual}")]
+    WrongType { declared: String, actual: String },
     #[error("the image could not be decoded: {0}")]
     Undecodable(String),
     #[error("the content's SHA-256 is {actual}, not {expected}")]
@@ -86,6 +93,8 @@ impl PhotoError {
             PhotoError::TooLarge { .. } => "photo_too_large",
             PhotoError::Empty => "photo_empty",
             PhotoError::NotAnImage => "not_an_image",
+            PhotoError::TooManyPixels { .. } => "photo_too_many_pixels",
+            PhotoError::WrongType { .. } => "photo_wrong_type",
             PhotoError::Undecodable(_) => "image_undecodable",
             PhotoError::HashMismatch { .. } => "hash_mismatch",
             PhotoError::BadHash(_) => "bad_hash",

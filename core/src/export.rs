@@ -33,6 +33,20 @@ fn field(s: &str) -> String {
     }
 }
 
+/// A cell of free text someone typed (a name, an address, a note), made
+/// safe for spreadsheets as OWASP recommends against formula injection: a
+/// value starting with `=`, `+`, `-`, `@`, a tab or a carriage return is
+/// prefixed with `'`, so Excel, LibreOffice and Sheets show it as text
+/// instead of running it. Numbers are written by their own columns, never
+/// through this, so they stay numbers.
+fn text_cell(s: &str) -> String {
+    if s.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+        format!("'{s}")
+    } else {
+        s.to_string()
+    }
+}
+
 fn line(fields: &[String]) -> String {
     let mut l = fields.iter().map(|f| field(f)).collect::<Vec<_>>().join(",");
     l.push_str("\r\n");
@@ -76,10 +90,10 @@ pub fn objects_csv(objects: &[ExportObject]) -> String {
         let o = &e.object;
         let mut row = vec![
             o.id.to_string(),
-            o.name.clone(),
+            text_cell(&o.name),
             o.category.as_ref().map(enum_text).unwrap_or_default(),
             o.district.as_ref().map(enum_text).unwrap_or_default(),
-            o.address.clone(),
+            text_cell(&o.address),
             o.location.map(|l| format!("{:.6}", l.lat_deg)).unwrap_or_default(),
             o.location.map(|l| format!("{:.6}", l.lon_deg)).unwrap_or_default(),
             e.elements.len().to_string(),
@@ -126,13 +140,13 @@ pub fn elements_csv(objects: &[ExportObject]) -> String {
                 };
                 out.push_str(&line(&[
                     e.object.id.to_string(),
-                    e.object.name.clone(),
+                    text_cell(&e.object.name),
                     el.id.to_string(),
-                    el.kind.as_ref().map(|k| k.to_string()).unwrap_or_default(),
+                    el.kind.as_ref().map(|k| text_cell(k.as_str())).unwrap_or_default(),
                     name.clone(),
                     value,
                     unit.to_string(),
-                    el.note.clone(),
+                    text_cell(&el.note),
                 ]));
             }
         }
@@ -393,8 +407,28 @@ pub fn date_utc(ms: u64) -> String {
     format!("{y:04}-{m:02}-{d:02}")
 }
 
+/// Text as an XML 1.0 attribute value: markup escaped; tab, newline and
+/// carriage return as character references (an attribute would otherwise
+/// fold them into spaces); every other character XML 1.0 forbids (C0
+/// controls, U+FFFE, U+FFFF) replaced by U+FFFD, so a name typed with a
+/// control character cannot make the file unreadable.
 fn xml_escape(s: &str) -> String {
-    s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;").replace('\'', "&apos;")
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&apos;"),
+            '\t' => out.push_str("&#9;"),
+            '\n' => out.push_str("&#10;"),
+            '\r' => out.push_str("&#13;"),
+            '\u{0}'..='\u{1f}' | '\u{fffe}' | '\u{ffff}' => out.push('\u{fffd}'),
+            c => out.push(c),
+        }
+    }
+    out
 }
 
 /// An OSM XML file (API 0.6) a mapper opens in JOSM to review: one new node

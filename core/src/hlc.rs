@@ -14,9 +14,27 @@ pub struct Hlc {
     pub counter: u32,
 }
 
+/// The largest counter the fixed-width text form holds (6 digits). A clock
+/// that would go past it carries into the physical part instead, so every
+/// timestamp keeps the same width and text order stays time order.
+pub const MAX_COUNTER: u32 = 999_999;
+
+/// The largest wall-clock part the text form holds (15 digits).
+pub const MAX_WALL_MS: u64 = 999_999_999_999_999;
+
 impl Hlc {
     pub const fn new(wall_ms: u64, counter: u32) -> Self {
         Hlc { wall_ms, counter }
+    }
+
+    /// The next timestamp after this one: the counter plus one, or, at
+    /// `MAX_COUNTER`, the next millisecond with counter 0.
+    pub const fn succ(self) -> Self {
+        if self.counter >= MAX_COUNTER {
+            Hlc::new(self.wall_ms + 1, 0)
+        } else {
+            Hlc::new(self.wall_ms, self.counter + 1)
+        }
     }
 }
 
@@ -39,6 +57,15 @@ impl FromStr for Hlc {
             return Err(err());
         }
         Ok(Hlc { wall_ms: w.parse().map_err(|_| err())?, counter: c.parse().map_err(|_| err())? })
+    }
+}
+
+impl Hlc {
+    /// Whether the text form of this timestamp has the fixed width (15 + 1 +
+    /// 6): only such timestamps may be stored, because stores compare them
+    /// as text.
+    pub const fn fits_text(self) -> bool {
+        self.wall_ms <= MAX_WALL_MS && self.counter <= MAX_COUNTER
     }
 }
 
@@ -87,26 +114,16 @@ impl HlcClock {
     }
 
     pub fn tick(&mut self, now_ms: u64) -> Hlc {
-        self.last = if now_ms > self.last.wall_ms {
-            Hlc::new(now_ms, 0)
-        } else {
-            Hlc::new(self.last.wall_ms, self.last.counter + 1)
-        };
+        self.last = if now_ms > self.last.wall_ms { Hlc::new(now_ms, 0) } else { self.last.succ() };
         self.last
     }
 
+    /// Merges a remote timestamp: the result is after both it and every
+    /// timestamp this clock issued. A counter at its maximum carries into the
+    /// physical part (`Hlc::succ`), so no stamp ever needs a 7th digit.
     pub fn observe(&mut self, remote: Hlc, now_ms: u64) -> Hlc {
-        let wall = now_ms.max(self.last.wall_ms).max(remote.wall_ms);
-        let counter = if wall == self.last.wall_ms && wall == remote.wall_ms {
-            self.last.counter.max(remote.counter) + 1
-        } else if wall == self.last.wall_ms {
-            self.last.counter + 1
-        } else if wall == remote.wall_ms {
-            remote.counter + 1
-        } else {
-            0
-        };
-        self.last = Hlc::new(wall, counter);
+        let base = self.last.max(remote);
+        self.last = if now_ms > base.wall_ms { Hlc::new(now_ms, 0) } else { base.succ() };
         self.last
     }
 }
@@ -141,6 +158,18 @@ mod tests {
         assert!(t1 < t2 && t2 < t3);
         let mut resumed = HlcClock::resume(t3);
         assert!(resumed.tick(1_000) > t3);
+    }
+
+    #[test]
+    fn a_counter_at_its_maximum_carries_into_the_wall_clock() {
+        let top = Hlc::new(1_000, MAX_COUNTER);
+        let mut c = HlcClock::resume(top);
+        let next = c.tick(1_000);
+        assert_eq!(next, Hlc::new(1_001, 0));
+        assert!(next.to_string() > top.to_string());
+        assert_eq!(next.to_string().len(), top.to_string().len());
+        let mut d = HlcClock::default();
+        assert_eq!(d.observe(top, 900), Hlc::new(1_001, 0));
     }
 
     #[test]

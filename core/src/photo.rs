@@ -40,6 +40,29 @@ pub fn is_sha256_hex(s: &str) -> bool {
     s.len() == 64 && s.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'))
 }
 
+/// The most pixels a photo may have: 50 megapixels, above a 48-megapixel
+/// phone camera's full resolution. A small file can declare far more (a
+/// 420 KB PNG of 12000×12000 cost 810 MiB and 30 s to thumbnail): it is
+/// refused from its header, before any pixel is decoded.
+pub const MAX_PHOTO_PIXELS: u64 = 50_000_000;
+
+fn check_pixels(width_px: u32, height_px: u32) -> Result<(), PhotoError> {
+    if u64::from(width_px) * u64::from(height_px) > MAX_PHOTO_PIXELS {
+        return Err(PhotoError::TooManyPixels { width_px, height_px, limit_pixels: MAX_PHOTO_PIXELS });
+    }
+    Ok(())
+}
+
+/// The image crate's own limits for a decode: the pixel limit's sides and
+/// the memory a decoded photo of that size needs (RGBA, 8 bits).
+fn decode_limits() -> image::Limits {
+    let mut limits = image::Limits::default();
+    limits.max_image_width = Some(MAX_PHOTO_PIXELS as u32 / 1_000);
+    limits.max_image_height = Some(MAX_PHOTO_PIXELS as u32 / 1_000);
+    limits.max_alloc = Some(MAX_PHOTO_PIXELS * 4);
+    limits
+}
+
 fn format_of(bytes: &[u8]) -> Result<(ImageFormat, &'static str), PhotoError> {
     match image::guess_format(bytes) {
         Ok(ImageFormat::Jpeg) => Ok((ImageFormat::Jpeg, "image/jpeg")),
@@ -62,6 +85,7 @@ pub fn inspect(bytes: &[u8], limit_bytes: u64) -> Result<PhotoInfo, PhotoError> 
     let (width_px, height_px) = ImageReader::with_format(Cursor::new(bytes), format)
         .into_dimensions()
         .map_err(|e| PhotoError::Undecodable(e.to_string()))?;
+    check_pixels(width_px, height_px)?;
     let exif = read_exif(bytes);
     Ok(PhotoInfo {
         sha256: sha256_hex(bytes),
@@ -418,6 +442,7 @@ fn decode_for(bytes: &[u8], long_px: u32) -> Result<(u32, u32, Vec<u8>), PhotoEr
         d.read_info().map_err(|e| undecodable(e.to_string()))?;
         let info = d.info().ok_or_else(|| undecodable("no JPEG header".into()))?;
         let (w, h) = (u32::from(info.width), u32::from(info.height));
+        check_pixels(w, h)?;
         let long = w.max(h).max(1);
         let (rw, rh) = ((w * long_px).div_ceil(long).max(1), (h * long_px).div_ceil(long).max(1));
         let (sw, sh) = d.scale(rw.min(65535) as u16, rh.min(65535) as u16).map_err(|e| undecodable(e.to_string()))?;
@@ -437,7 +462,13 @@ fn decode_for(bytes: &[u8], long_px: u32) -> Result<(u32, u32, Vec<u8>), PhotoEr
         };
         return Ok((u32::from(sw), u32::from(sh), rgb));
     }
-    let img = image::load_from_memory_with_format(bytes, format).map_err(|e| undecodable(e.to_string()))?;
+    let mut reader = ImageReader::with_format(Cursor::new(bytes), format);
+    reader.limits(decode_limits());
+    let (w, h) = reader.into_dimensions().map_err(|e| undecodable(e.to_string()))?;
+    check_pixels(w, h)?;
+    let mut reader = ImageReader::with_format(Cursor::new(bytes), format);
+    reader.limits(decode_limits());
+    let img = reader.decode().map_err(|e| undecodable(e.to_string()))?;
     let rgb = img.to_rgb8();
     Ok((rgb.width(), rgb.height(), rgb.into_raw()))
 }

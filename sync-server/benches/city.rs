@@ -126,6 +126,7 @@ async fn start_server() -> anyhow::Result<Server> {
         demo: false,
         dashboard_dir: None,
         demo_password: qadam_sync_server::DEMO_PASSWORD.into(),
+        public_url: None,
     };
     let state = tokio::task::spawn_blocking(move || build_state(&cfg)).await??;
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
@@ -401,7 +402,7 @@ fn enrol_devices(s: &Server, n: usize) -> anyhow::Result<Vec<(String, String)>> 
         accounts::set_member(db, campaign, "load", MemberRole::Auditor)?;
         let mut out = Vec::new();
         for d in 0..n {
-            let e = accounts::create_enrollment(db, "load", "bench")?;
+            let e = accounts::create_enrollment(db, "load", "bench", None)?;
             let dev = accounts::enroll(db, &e.code, &format!("load-{d}"))
                 .map_err(|e| qadam_core::StoreError::Database(e.to_string()))?;
             out.push((dev.token, dev.device_id.to_string()));

@@ -7,7 +7,9 @@
 pub mod blobs;
 pub mod evaluated;
 pub mod http;
+pub mod listen;
 pub mod store;
+pub mod workers;
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -29,6 +31,10 @@ pub struct ServeConfig {
     pub dashboard_dir: Option<PathBuf>,
     /// Password of the demo accounts `admin`, `coordinator` and `auditor`.
     pub demo_password: String,
+    /// Where devices and browsers reach the server (enrollment links, the
+    /// allowed `Origin`); `serve` defaults it to `http://` + the listen
+    /// address.
+    pub public_url: Option<String>,
 }
 
 /// The password of the demo accounts unless `QADAM_DEMO_PASSWORD` says otherwise.
@@ -60,6 +66,12 @@ pub fn demo_accounts(store: &dyn SyncStore, password: &str) -> anyhow::Result<()
 
 /// Number of objects in the demo campaign.
 pub const DEMO_OBJECTS: usize = 36;
+
+/// Threads of each pool of heavy work (password checks, photo decoding):
+/// one argon2 check holds 19 MiB, one photo decode up to 200 MB.
+pub const HEAVY_THREADS: usize = 2;
+/// Jobs that may wait for a pool's thread; more are refused with 503.
+pub const HEAVY_QUEUE: usize = 16;
 
 /// Opens the store and blob directories and builds the shared state.
 pub fn build_state(cfg: &ServeConfig) -> anyhow::Result<Arc<AppState>> {
@@ -97,6 +109,10 @@ pub fn build_state(cfg: &ServeConfig) -> anyhow::Result<Arc<AppState>> {
         evaluated: Default::default(),
         sync_lane: tokio::sync::Semaphore::new(http::SYNC_LANE_WIDTH),
         devices: Default::default(),
+        throttle: Default::default(),
+        public_url: cfg.public_url.as_deref().map(|u| u.trim_end_matches('/').to_string()),
+        hashing: workers::Pool::new("password-check", HEAVY_THREADS, HEAVY_QUEUE),
+        imaging: workers::Pool::new("photo-decode", HEAVY_THREADS, HEAVY_QUEUE),
     }))
 }
 
@@ -174,12 +190,13 @@ pub fn evaluate_json(rule_set: &str, json: &str) -> anyhow::Result<qadam_core::r
 }
 
 /// Serves until Ctrl-C or SIGTERM.
-pub async fn serve(cfg: ServeConfig, listen: SocketAddr) -> anyhow::Result<()> {
+pub async fn serve(mut cfg: ServeConfig, listen: SocketAddr) -> anyhow::Result<()> {
+    cfg.public_url.get_or_insert_with(|| format!("http://{listen}"));
     // Opening a store blocks (PostgreSQL's client runs its own runtime).
     let state = tokio::task::spawn_blocking(move || build_state(&cfg)).await??;
     let listener = tokio::net::TcpListener::bind(listen).await?;
     tracing::info!("qadam-server listening on http://{}", listener.local_addr()?);
-    axum::serve(listener, router(state)).with_graceful_shutdown(shutdown()).await?;
+    listen::serve(listener, router(state), listen::Limits::default(), shutdown()).await?;
     Ok(())
 }
 

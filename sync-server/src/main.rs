@@ -43,6 +43,12 @@ enum Command {
         /// Password of the demo accounts (admin, coordinator, auditor) made by --demo.
         #[arg(long, env = "QADAM_DEMO_PASSWORD", default_value = qadam_sync_server::DEMO_PASSWORD, hide_env_values = true)]
         demo_password: String,
+        /// The address devices and browsers reach this server at
+        /// (`https://qadam.example.org`): put in enrollment links and the
+        /// only other origin a browser's state-changing request may come
+        /// from. Default: `http://` and the listen address.
+        #[arg(long, env = "QADAM_PUBLIC_URL")]
+        public_url: Option<String>,
     },
     /// Manage user accounts.
     User {
@@ -324,7 +330,7 @@ async fn main() -> anyhow::Result<()> {
             tokio::task::spawn_blocking(move || gen_command(objects, seed, db, out, batch, members)).await?
         }
         Command::Campaign { db, action } => tokio::task::spawn_blocking(move || campaign_command(db, action)).await?,
-        Command::Serve { db, listen, demo, token, photos, dashboard_dir, demo_password } => {
+        Command::Serve { db, listen, demo, token, photos, dashboard_dir, demo_password, public_url } => {
             let dashboard_dir = dashboard_dir.or_else(|| {
                 let d = PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../ui/dist-dashboard"));
                 d.is_dir().then_some(d)
@@ -332,7 +338,7 @@ async fn main() -> anyhow::Result<()> {
             if dashboard_dir.is_none() {
                 tracing::warn!("no built dashboard found; run `make run` or pass --dashboard-dir");
             }
-            serve(ServeConfig { db, photos, token, demo, dashboard_dir, demo_password }, listen).await
+            serve(ServeConfig { db, photos, token, demo, dashboard_dir, demo_password, public_url }, listen).await
         }
         Command::Evaluate { rules, file } => {
             let text = std::fs::read_to_string(&file).with_context(|| format!("reading {}", file.display()))?;

@@ -53,12 +53,15 @@ impl Server {
             demo: false,
             dashboard_dir: None,
             demo_password: qadam_sync_server::DEMO_PASSWORD.into(),
+            public_url: None,
         };
         let state = tokio::task::spawn_blocking(move || build_state(&cfg)).await.unwrap().unwrap();
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let base = format!("http://{}", listener.local_addr().unwrap());
         let app = router(state.clone());
-        tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+        tokio::spawn(async move {
+            axum::serve(listener, app.into_make_service_with_connect_info::<std::net::SocketAddr>()).await.unwrap()
+        });
         Server { base, db, state, http: reqwest::Client::new(), _dir: dir }
     }
 
@@ -1297,3 +1300,6 @@ async fn a_conflict_names_the_accounts_behind_both_writes() {
     assert_eq!(conflicts[0]["authors"]["phone-a"], "aigul");
     assert_eq!(conflicts[0]["authors"]["phone-d"], "dana");
 }
+
+#[path = "api/security.rs"]
+mod security;

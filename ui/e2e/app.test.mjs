@@ -8,7 +8,9 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { readFileSync } from 'node:fs';
 import { chromium } from 'playwright-core';
+import { randomUUID } from 'node:crypto';
 import { WebDriver } from './webdriver.mjs';
+import { HOSTILE, hostileObject } from './hostile.mjs';
 import {
   ROOT, TOKEN, APP_BIN, NGO_CHECKLISTS, DEMO_PASSWORD, serverCli, enrollmentCode, AXE_SOURCE, AXE_TAGS, tempDir, freePort, startServer, startTauriDriver, stop, formatViolations,
   runAxe, launchChromium, signIn,
@@ -21,6 +23,8 @@ const PHOTO_OBJECT = join(ROOT, 'fixtures/photos/entrance-gps.jpg');
 const PHOTO_ELEMENT = join(ROOT, 'fixtures/photos/ramp-rotated-gps.jpg');
 
 let serverDir, serverPort, server, driverPort, driver, wd, dataDir;
+// A campaign of the demo auditor's whose texts are hostile HTML (issue #13.1).
+const hostile = hostileObject(randomUUID());
 
 async function axe(label) {
   await wd.exec(AXE_SOURCE + '; return true;');
@@ -119,6 +123,13 @@ before(async () => {
   await pushAdaCampaign();
   // The demo auditor (made by --demo) audits the ADA campaign too.
   serverCli(['campaign', 'members', '--db', join(serverDir, 'server.db'), '--campaign', ADA_CAMPAIGN, '--add', 'auditor']);
+  const pushed = await fetch(`http://127.0.0.1:${serverPort}/api/v1/sync/push`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${TOKEN}` },
+    body: JSON.stringify({ device_id: 'attacker-phone', changes: hostile.changes }),
+  });
+  assert.equal(pushed.status, 200, await pushed.text());
+  serverCli(['campaign', 'members', '--db', join(serverDir, 'server.db'), '--campaign', hostile.campaign, '--add', 'auditor']);
   driver = await startTauriDriver({
     port: driverPort,
     env: {
@@ -198,6 +209,32 @@ test('1. the app syncs the demo campaign and lists its objects by distance and o
   await wd.click('#only-near');
   await waitCount('#object-list li', 36);
   await emulatePosition(43.33, 76.96); // back in Turksib, where the next steps stand
+});
+
+test('hostile names, addresses and notes from another phone show literally and run nowhere in the app', async () => {
+  // Synced in step 1. The campaign card, the object card, the map's tooltip
+  // (Leaflet puts a string tooltip into innerHTML) and the object page.
+  await clickText('nav button', 'Кампании');
+  await clickText('.cards .card', 'Кампания');
+  const card = await wd.waitFor('#object-list li button', { text: 'Кафе' });
+  assert.ok((await wd.text(card)).includes(HOSTILE.name), `the object's name as text: ${await wd.text(card)}`);
+  await waitCount('.leaflet-interactive', 1);
+  const tooltip = await wd.exec(
+    `document.querySelector('.leaflet-interactive').dispatchEvent(new MouseEvent('mouseover', { bubbles: true }));
+     const t = document.querySelector('.leaflet-tooltip'); return t ? t.textContent : null;`,
+  );
+  assert.equal(tooltip, HOSTILE.name, 'the tooltip shows the name as text');
+  await wd.clickElement(card);
+  await wd.waitFor('#object-title', { text: 'Кафе' });
+  assert.equal(await wd.text(await wd.find('#object-title')), HOSTILE.name);
+  const page = await wd.exec('return document.body.innerText');
+  assert.ok(page.includes(HOSTILE.address), 'the address as text');
+  assert.ok(page.includes(HOSTILE.note), 'the note as text');
+  const ran = await wd.exec(
+    `return { xss: window.__xss ?? null, planted: document.querySelectorAll('img[src="x"], svg[onload], iframe, [onerror], [onmouseover]').length }`,
+  );
+  assert.deepEqual(ran, { xss: null, planted: 0 }, 'no payload ran, none of their elements exists');
+  await clickText('nav button', 'Кампании');
 });
 
 test('2–4. offline: create an object with two elements and photos', async () => {
@@ -465,7 +502,7 @@ test('6. the dashboard lists and maps the new object with its elements and photo
     await page.click('#create-enrollment');
     await page.locator('#enrollment-code').waitFor();
     assert.match(await page.locator('#enrollment-code').innerText(), /^[A-Z2-9]{4}-[A-Z2-9]{4}-[A-Z2-9]{2}$/);
-    assert.equal(await page.locator('.qr svg').count(), 1, 'the QR code is drawn');
+    assert.match(await page.locator('img.qr').getAttribute('src'), /^data:image\/png;base64,/, 'the QR code is drawn');
     assert.match(await page.locator('#enrollment-link').innerText(), /^qadam:\/\/enroll\?server=/);
     await runAxe(page, 'the dashboard devices page');
   } finally {

@@ -21,11 +21,6 @@ use crate::store::{self as stores};
 
 pub const SESSION_COOKIE: &str = "qadam_session";
 
-/// The cookie value that stands for the shared API token.
-fn service_session(token: &str) -> String {
-    format!("svc_{}", hex::encode(Sha256::digest(format!("qadam-session:{token}").as_bytes())))
-}
-
 fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
     a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
@@ -135,12 +130,9 @@ pub async fn principal(state: &Arc<AppState>, headers: &HeaderMap) -> Result<Pri
         .await;
     }
     if let Some(session) = session_cookie(headers) {
-        if constant_time_eq(session.as_bytes(), service_session(&state.token).as_bytes()) {
-            return Ok(Principal::service());
-        }
         let s = state.clone();
         return blocking(move || {
-            stores::accounts(&*s.store, |db| accounts::authenticate_session(db, &session).map_err(AppError::from))
+            stores::read_accounts(&*s.store, |db| accounts::authenticate_session(db, &session).map_err(AppError::from))
         })
         .await;
     }
@@ -219,21 +211,52 @@ fn cookie(value: &str, max_age_s: i64) -> String {
     format!("{SESSION_COOKIE}={value}; HttpOnly; SameSite=Strict; Path=/; Max-Age={max_age_s}")
 }
 
+/// The address a request came from (the TCP peer), when the server was
+/// started with connection info (it always is; tests may not).
+pub type Peer = Option<Extension<axum::extract::ConnectInfo<std::net::SocketAddr>>>;
+
+fn peer_ip(peer: &Peer) -> Option<std::net::IpAddr> {
+    peer.as_ref().map(|Extension(c)| c.0.ip())
+}
+
 /// Signs in to the dashboard with a login and password (or the API token):
 /// an HttpOnly session cookie, so the dashboard's `<img>` requests are
-/// authorised too.
-pub async fn session_start(State(s): State<Arc<AppState>>, body: Bytes) -> Result<Response, AppError> {
+/// authorised too. Every attempt is counted first (per address and per
+/// login, [`super::throttle`]); the account is read on a read transaction
+/// and its password checked on the bounded hashing pool with no store lock
+/// held; only then does a correct sign-in write its session.
+pub async fn session_start(State(s): State<Arc<AppState>>, peer: Peer, body: Bytes) -> Result<Response, AppError> {
     let req: SessionRequest = parse_json(&body)?;
+    let ip = peer_ip(&peer);
     let (value, me) = match (req.login, req.password, req.token) {
         (None, None, Some(token)) => {
+            s.throttle.sign_in("service", ip)?;
             if !constant_time_eq(token.as_bytes(), s.token.as_bytes()) {
                 return Err(AuthError::Invalid.into());
             }
-            (service_session(&s.token), Me::from(&Principal::service()))
+            let st = s.clone();
+            let (token, p) = blocking(move || {
+                stores::accounts(&*st.store, |db| {
+                    accounts::open_session(db, &Principal::service().user).map_err(AppError::from)
+                })
+            })
+            .await?;
+            (token, Me::from(&p))
         }
         (Some(login), Some(password), None) => {
+            s.throttle.sign_in(&login, ip)?;
+            let st = s.clone();
+            let l = login.clone();
+            let account =
+                blocking(move || Ok(stores::read_accounts(&*st.store, |db| accounts::password_of(db, &l))?)).await?;
+            let hash = account.as_ref().map(|(_, h)| h.clone()).unwrap_or_else(|| accounts::NO_SUCH_LOGIN_HASH.into());
+            let matches = s.hashing.run(move || Ok(accounts::verify_password(&password, &hash))).await?;
+            let Some((user, _)) = account.filter(|_| matches) else {
+                return Err(AuthError::BadPassword.into());
+            };
+            let st = s.clone();
             let (token, p) = blocking(move || {
-                stores::accounts(&*s.store, |db| accounts::sign_in(db, &login, &password).map_err(AppError::from))
+                stores::accounts(&*st.store, |db| accounts::open_session(db, &user).map_err(AppError::from))
             })
             .await?;
             (token, Me::from(&p))
@@ -278,37 +301,42 @@ pub struct EnrollmentResponse {
 }
 
 /// Makes a one-time enrollment code for a user: administrators for anyone,
-/// coordinators for members of the campaigns they coordinate.
+/// coordinators for auditors of the campaigns they coordinate. A device a
+/// coordinator enrolls reaches only the campaigns that coordinator
+/// coordinates (and its user belongs to), never the user's other ones. The
+/// link names the server by its configured public URL, never by the
+/// request's `Host`.
 pub async fn create_enrollment(
     State(s): State<Arc<AppState>>,
     Extension(p): Extension<Principal>,
-    headers: HeaderMap,
     body: Bytes,
 ) -> Result<Json<EnrollmentResponse>, AppError> {
     require_coordinator(&p)?;
     let req: EnrollmentRequest = parse_json(&body)?;
-    let host = headers.get(header::HOST).and_then(|h| h.to_str().ok()).unwrap_or("localhost").to_string();
+    let server = s.public_url.clone().unwrap_or_else(|| "http://localhost".into());
     let enrollment = blocking(move || {
         stores::accounts(&*s.store, |db| -> Result<Enrollment, AppError> {
             let user = accounts::user_by_login(db, &req.login)?;
-            if !p.is_admin() {
-                let coordinated: Vec<Uuid> = p.campaigns.keys().copied().filter(|c| p.can_coordinate(*c)).collect();
-                let mut shares = false;
-                for c in coordinated {
-                    shares |= accounts::members(db, c)?.iter().any(|(login, _, _)| *login == user.login);
-                }
-                if !shares || user.role != Role::Auditor {
-                    return Err(AppError::forbidden(format!(
-                        "`{}` is not an auditor in a campaign you coordinate; ask an administrator",
-                        user.login
-                    )));
+            if p.is_admin() {
+                return Ok(accounts::create_enrollment(db, &user.login, &p.user.login, None)?);
+            }
+            let mut scope = Vec::new();
+            for c in p.campaigns.keys().copied().filter(|c| p.can_coordinate(*c)) {
+                if accounts::members(db, c)?.iter().any(|(login, _, _)| *login == user.login) {
+                    scope.push(c);
                 }
             }
-            Ok(accounts::create_enrollment(db, &user.login, &p.user.login)?)
+            if scope.is_empty() || user.role != Role::Auditor {
+                return Err(AppError::forbidden(format!(
+                    "`{}` is not an auditor in a campaign you coordinate; ask an administrator",
+                    user.login
+                )));
+            }
+            Ok(accounts::create_enrollment(db, &user.login, &p.user.login, Some(&scope))?)
         })
     })
     .await?;
-    let link = format!("qadam://enroll?server={}&code={}", urlencode(&format!("http://{host}")), enrollment.code);
+    let link = format!("qadam://enroll?server={}&code={}", urlencode(&server), enrollment.code);
     Ok(Json(EnrollmentResponse { enrollment, link }))
 }
 
@@ -322,8 +350,9 @@ fn urlencode(s: &str) -> String {
 }
 
 /// Redeems an enrollment code: the device receives its token, once.
-pub async fn enroll(State(s): State<Arc<AppState>>, body: Bytes) -> Result<Json<EnrolledDevice>, AppError> {
+pub async fn enroll(State(s): State<Arc<AppState>>, peer: Peer, body: Bytes) -> Result<Json<EnrolledDevice>, AppError> {
     let req: qadam_core::change::EnrollRequest = parse_json(&body)?;
+    s.throttle.enroll(peer_ip(&peer))?;
     Ok(Json(
         blocking(move || {
             stores::accounts(&*s.store, |db| accounts::enroll(db, &req.code, &req.device_name).map_err(AppError::from))
@@ -338,6 +367,20 @@ pub async fn devices(
 ) -> Result<Json<Vec<accounts::Device>>, AppError> {
     require_admin(&p)?;
     Ok(Json(blocking(move || Ok(stores::accounts(&*s.store, |db| accounts::devices(db))?)).await?))
+}
+
+/// Lifts the sign-in lockout of an account (administrators).
+pub async fn unlock_user(
+    State(s): State<Arc<AppState>>,
+    Extension(p): Extension<Principal>,
+    Path(login): Path<String>,
+) -> Result<StatusCode, AppError> {
+    require_admin(&p)?;
+    let st = s.clone();
+    let l = login.clone();
+    blocking(move || Ok(stores::read_accounts(&*st.store, |db| accounts::user_by_login(db, &l))?)).await?;
+    s.throttle.lift(&login);
+    Ok(StatusCode::NO_CONTENT)
 }
 
 /// Revokes a device: refused from now on with a clear reason; what it has

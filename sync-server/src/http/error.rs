@@ -28,6 +28,20 @@ pub enum AppError {
     Photo(#[from] PhotoError),
     #[error(transparent)]
     Store(StoreError),
+    /// Too many attempts from this address or at this account: try again
+    /// after `retry_after_s` seconds.
+    #[error("{message}")]
+    TooManyRequests { message: String, retry_after_s: u64 },
+    /// The server is at a limit it sets itself (a worker pool's queue, the
+    /// number of connections): try again shortly.
+    #[error("{0}")]
+    Busy(String),
+    /// The caller's storage quota would be exceeded.
+    #[error("{0}")]
+    QuotaExceeded(String),
+    /// The same op id with different content.
+    #[error("{message}")]
+    OpIdReused { message: String, field: String },
     #[error("internal error: {0}")]
     Internal(String),
 }
@@ -39,6 +53,10 @@ impl From<StoreError> for AppError {
             StoreError::Photo(p) => AppError::Photo(p),
             StoreError::NotFound { entity, id } => AppError::NotFound(format!("{entity} {id}")),
             StoreError::WrongState(m) => AppError::WrongState(m),
+            e @ StoreError::OpIdReused { .. } => {
+                let StoreError::OpIdReused { field, .. } = &e else { unreachable!() };
+                AppError::OpIdReused { field: field.clone(), message: e.to_string() }
+            }
             StoreError::Forbidden { field, message } => {
                 AppError::Forbidden { message: format!("{field}: {message}"), field: Some(field) }
             }
@@ -67,13 +85,18 @@ impl AppError {
             AppError::Model(m) => (StatusCode::UNPROCESSABLE_ENTITY, m.code(), m.field().map(String::from)),
             AppError::Photo(p) => {
                 let status = match p {
-                    PhotoError::TooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
+                    PhotoError::TooLarge { .. } | PhotoError::TooManyPixels { .. } => StatusCode::PAYLOAD_TOO_LARGE,
+                    PhotoError::WrongType { .. } => StatusCode::UNSUPPORTED_MEDIA_TYPE,
                     PhotoError::NotAnImage => StatusCode::UNSUPPORTED_MEDIA_TYPE,
                     PhotoError::OffsetMismatch { .. } => StatusCode::CONFLICT,
                     _ => StatusCode::UNPROCESSABLE_ENTITY,
                 };
                 (status, p.code(), None)
             }
+            AppError::OpIdReused { field, .. } => (StatusCode::CONFLICT, "op_id_reused", Some(field.clone())),
+            AppError::TooManyRequests { .. } => (StatusCode::TOO_MANY_REQUESTS, "too_many_requests", None),
+            AppError::Busy(_) => (StatusCode::SERVICE_UNAVAILABLE, "busy", None),
+            AppError::QuotaExceeded(_) => (StatusCode::INSUFFICIENT_STORAGE, "quota_exceeded", None),
             AppError::Store(_) | AppError::Internal(_) => (StatusCode::INTERNAL_SERVER_ERROR, "internal", None),
         }
     }
@@ -89,6 +112,15 @@ impl IntoResponse for AppError {
         let mut res = (status, Json(body)).into_response();
         if let AppError::Photo(PhotoError::OffsetMismatch { expected, .. }) = &self {
             res.headers_mut().insert("upload-offset", (*expected).into());
+        }
+        match &self {
+            AppError::TooManyRequests { retry_after_s, .. } => {
+                res.headers_mut().insert("retry-after", (*retry_after_s).into());
+            }
+            AppError::Busy(_) => {
+                res.headers_mut().insert("retry-after", 1u64.into());
+            }
+            _ => {}
         }
         if status == StatusCode::UNAUTHORIZED {
             res.headers_mut().insert("www-authenticate", "Bearer".parse().expect("static header"));

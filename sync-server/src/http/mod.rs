@@ -5,6 +5,7 @@ pub mod auth;
 pub mod encoding;
 mod error;
 pub mod openapi;
+pub mod throttle;
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -48,6 +49,14 @@ pub struct AppState {
     pub sync_lane: tokio::sync::Semaphore,
     /// Devices' credentials and authors recently read from the store.
     pub devices: auth::DeviceCache,
+    /// Where devices and browsers reach this server (`--public-url`).
+    pub public_url: Option<String>,
+    /// Attempts at signing in and enrolling, per address and login.
+    pub throttle: throttle::Throttle,
+    /// Password checks (argon2), a few at a time, never under a store lock.
+    pub hashing: crate::workers::Pool,
+    /// Photo decoding (checks and thumbnails), a few at a time.
+    pub imaging: crate::workers::Pool,
 }
 
 /// Sync requests (authenticating a device, push, pull) that run on the
@@ -87,10 +96,13 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/enrollments", post(auth::create_enrollment))
         .route("/devices", get(auth::devices))
         .route("/devices/{device}/revoke", post(auth::revoke_device))
+        .route("/users/{login}/unlock", post(auth::unlock_user))
         .route_layer(middleware::from_fn_with_state(state.clone(), auth::authenticate))
         .route("/devices/enroll", post(auth::enroll))
         .route("/session", post(auth::session_start).delete(auth::session_end))
-        .route("/openapi.json", get(|| async { Json(openapi::document()) }));
+        .route("/openapi.json", get(|| async { Json(openapi::document()) }))
+        // An unknown API path is a JSON 404, never the dashboard's page.
+        .fallback(|| async { AppError::NotFound("this API path".into()) });
     let mut app = Router::new()
         .route(
             "/healthz",
@@ -106,14 +118,59 @@ pub fn router(state: Arc<AppState>) -> Router {
     // repetitive JSON. Level 1: a fresh device's pull of a city is half a
     // gigabyte of JSON (bench/RESULTS.md). Pull pages come encoded already
     // (`encoding`), and the layer leaves them be.
-    app.layer(
-        tower_http::compression::CompressionLayer::new()
-            .gzip(true)
-            .zstd(true)
-            .quality(tower_http::compression::CompressionLevel::Fastest),
-    )
-    .layer(tower_http::decompression::RequestDecompressionLayer::new().gzip(true).zstd(true))
-    .with_state(state)
+    // Headers every answer carries unless its handler set its own.
+    use tower_http::set_header::SetResponseHeaderLayer as Set;
+    let v = header::HeaderValue::from_static;
+    app.layer(middleware::from_fn_with_state(state.clone(), same_origin))
+        .layer(Set::if_not_present(header::CONTENT_SECURITY_POLICY, v(CSP)))
+        .layer(Set::if_not_present(header::X_CONTENT_TYPE_OPTIONS, v("nosniff")))
+        .layer(Set::if_not_present(header::X_FRAME_OPTIONS, v("DENY")))
+        .layer(Set::if_not_present(header::REFERRER_POLICY, v("no-referrer")))
+        .layer(
+            tower_http::compression::CompressionLayer::new()
+                .gzip(true)
+                .zstd(true)
+                .quality(tower_http::compression::CompressionLevel::Fastest),
+        )
+        .layer(tower_http::decompression::RequestDecompressionLayer::new().gzip(true).zstd(true))
+        .with_state(state)
+}
+
+/// The dashboard's Content-Security-Policy: scripts, styles, images and
+/// calls from this server only (no inline script: a string that reached an
+/// HTML sink still could not run), photos and the QR code as `data:`/`blob:`
+/// images, never framed, no plugins, no `<base>`, forms only to itself.
+/// Inline *styles* stay allowed: Leaflet and Svelte position elements with
+/// `style` attributes.
+pub const CSP: &str = "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; \
+img-src 'self' data: blob:; connect-src 'self'; font-src 'self'; object-src 'none'; base-uri 'none'; \
+form-action 'self'; frame-ancestors 'none'";
+
+/// Refuses a state-changing request a browser sends from another origin
+/// (a page elsewhere posting `text/plain` to the API with the coordinator's
+/// cookie): its `Origin` must be this server as the request addressed it
+/// (`Host`) or its configured public URL. Devices and scripts send no
+/// `Origin` and are authorised by their token.
+async fn same_origin(State(s): State<Arc<AppState>>, req: axum::extract::Request, next: middleware::Next) -> Response {
+    use axum::http::Method;
+    if matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS) {
+        return next.run(req).await;
+    }
+    let Some(origin) = req.headers().get(header::ORIGIN) else { return next.run(req).await };
+    let origin = origin.to_str().unwrap_or("null").trim_end_matches('/').to_ascii_lowercase();
+    let host = req.headers().get(header::HOST).and_then(|h| h.to_str().ok()).unwrap_or("").to_ascii_lowercase();
+    let own = origin
+        .split_once("://")
+        .is_some_and(|(scheme, authority)| matches!(scheme, "http" | "https") && !host.is_empty() && authority == host);
+    let public = s.public_url.as_deref().is_some_and(|u| u.to_ascii_lowercase() == origin);
+    if own || public {
+        next.run(req).await
+    } else {
+        AppError::forbidden(format!(
+            "a request from the page at {origin} may not change anything here (only this server's own pages may)"
+        ))
+        .into_response()
+    }
 }
 
 /// Parses a JSON body, naming the path of the offending field on error.
@@ -255,23 +312,55 @@ fn check_sha(sha256: &str) -> Result<(), AppError> {
 async fn photo_put(
     State(s): State<Arc<AppState>>,
     Path(sha256): Path<String>,
+    headers: HeaderMap,
     body: Bytes,
 ) -> Result<Response, AppError> {
     check_sha(&sha256)?;
-    let res = blocking(move || store_photo(&s, sha256, &body)).await?;
+    let res = store_photo(&s, sha256, body.to_vec(), declared_type(&headers)).await?;
     let status = if res.created { StatusCode::CREATED } else { StatusCode::OK };
     Ok((status, Json(res)).into_response())
 }
 
-/// Checks a whole photo (hash, image type, size) and stores it.
-fn store_photo(s: &AppState, sha256: String, body: &[u8]) -> Result<PhotoUploadResponse, AppError> {
-    let info = photo::inspect(body, MAX_PHOTO_BYTES)?;
-    if info.sha256 != sha256 {
-        return Err(qadam_core::PhotoError::HashMismatch { expected: sha256, actual: info.sha256 }.into());
-    }
-    s.photos.put(&info.sha256, body)?;
-    let created = s.store.add_photo(&info)?;
-    Ok(PhotoUploadResponse { sha256: info.sha256, size_bytes: info.size_bytes, created })
+/// The image type an upload declares in `Content-Type`, unless it says
+/// nothing useful (absent, or `application/octet-stream`).
+fn declared_type(headers: &HeaderMap) -> Option<String> {
+    let v = headers.get(header::CONTENT_TYPE)?.to_str().ok()?;
+    let mime = v.split(';').next().unwrap_or_default().trim().to_ascii_lowercase();
+    (!mime.is_empty() && mime != "application/octet-stream").then_some(mime)
+}
+
+/// Checks a whole photo and stores it: hash, image type (the one declared,
+/// if any, must be the one its bytes are), pixel count from the header,
+/// then a full decode into its thumbnail on the bounded imaging pool, so
+/// only a clean image is kept, and its thumbnail is ready.
+async fn store_photo(
+    s: &Arc<AppState>,
+    sha256: String,
+    body: Vec<u8>,
+    declared: Option<String>,
+) -> Result<PhotoUploadResponse, AppError> {
+    let (info, thumb, body) = s
+        .imaging
+        .run(move || {
+            let info = photo::inspect(&body, MAX_PHOTO_BYTES)?;
+            if info.sha256 != sha256 {
+                return Err(qadam_core::PhotoError::HashMismatch { expected: sha256, actual: info.sha256 }.into());
+            }
+            if let Some(declared) = declared.filter(|d| d != info.mime) {
+                return Err(qadam_core::PhotoError::WrongType { declared, actual: info.mime.to_string() }.into());
+            }
+            let thumb = photo::thumbnail(&body)?;
+            Ok((info, thumb, body))
+        })
+        .await?;
+    let s = s.clone();
+    blocking(move || {
+        s.photos.put(&info.sha256, &body)?;
+        s.thumbs.put(&info.sha256, &thumb)?;
+        let created = s.store.add_photo(&info)?;
+        Ok(PhotoUploadResponse { sha256: info.sha256, size_bytes: info.size_bytes, created })
+    })
+    .await
 }
 
 fn header_u64(headers: &HeaderMap, name: &'static str) -> Result<u64, AppError> {
@@ -295,26 +384,29 @@ async fn photo_patch(
     check_sha(&sha256)?;
     let offset = header_u64(&headers, "upload-offset")?;
     let total = header_u64(&headers, "upload-length")?;
-    blocking(move || {
-        if s.store.photo_mime(&sha256)?.is_some() {
-            let res = PhotoUploadResponse { sha256, size_bytes: total, created: false };
-            return Ok((StatusCode::OK, Json(res)).into_response());
+    let st = s.clone();
+    let sha = sha256.clone();
+    let appended = blocking(move || {
+        if st.store.photo_mime(&sha)?.is_some() {
+            return Ok(None);
         }
-        let appended = {
-            let uploads = s.uploads.lock().unwrap_or_else(|p| p.into_inner());
-            uploads.append(&sha256, offset, total, &body)?
-        };
-        match appended {
-            photo::Append::Partial { offset } => {
-                Ok((StatusCode::NO_CONTENT, [("upload-offset", offset.to_string())]).into_response())
-            }
-            photo::Append::Complete(bytes) => {
-                let res = store_photo(&s, sha256, &bytes)?;
-                Ok((StatusCode::CREATED, Json(res)).into_response())
-            }
-        }
+        let uploads = st.uploads.lock().unwrap_or_else(|p| p.into_inner());
+        Ok(Some(uploads.append(&sha, offset, total, &body)?))
     })
-    .await
+    .await?;
+    match appended {
+        None => {
+            let res = PhotoUploadResponse { sha256, size_bytes: total, created: false };
+            Ok((StatusCode::OK, Json(res)).into_response())
+        }
+        Some(photo::Append::Partial { offset }) => {
+            Ok((StatusCode::NO_CONTENT, [("upload-offset", offset.to_string())]).into_response())
+        }
+        Some(photo::Append::Complete(bytes)) => {
+            let res = store_photo(&s, sha256, bytes, declared_type(&headers)).await?;
+            Ok((StatusCode::CREATED, Json(res)).into_response())
+        }
+    }
 }
 
 async fn photo_head(State(s): State<Arc<AppState>>, Path(sha256): Path<String>) -> Result<Response, AppError> {
@@ -340,7 +432,7 @@ fn check_photo_readable(s: &AppState, p: &Principal, sha256: &str) -> Result<(),
     if p.is_admin() {
         return Ok(());
     }
-    let campaigns = crate::store::accounts(&*s.store, |db| crate::store::photo_campaigns(db, sha256))?;
+    let campaigns = crate::store::read_accounts(&*s.store, |db| crate::store::photo_campaigns(db, sha256))?;
     if campaigns.iter().any(|c| p.can_read(*c)) {
         Ok(())
     } else {
@@ -354,14 +446,30 @@ async fn photo_get(
     Path(sha256): Path<String>,
 ) -> Result<Response, AppError> {
     check_sha(&sha256)?;
+    let sha = sha256.clone();
     let (mime, bytes) = blocking(move || {
+        let sha256 = sha;
         check_photo_readable(&s, &p, &sha256)?;
         let mime = s.store.photo_mime(&sha256)?.ok_or_else(|| AppError::NotFound(format!("photo {sha256}")))?;
         let bytes = s.photos.get(&sha256)?.ok_or_else(|| AppError::NotFound(format!("photo {sha256}")))?;
         Ok((mime, bytes))
     })
     .await?;
-    Ok(([(header::CONTENT_TYPE, mime), (header::CACHE_CONTROL, "private, max-age=31536000, immutable".into())], bytes)
+    let ext = match mime.as_str() {
+        "image/png" => "png",
+        "image/webp" => "webp",
+        _ => "jpg",
+    };
+    let disposition = format!("inline; filename=\"{sha256}.{ext}\"");
+    Ok((
+        [
+            (header::CONTENT_TYPE, mime),
+            (header::CACHE_CONTROL, "private, max-age=31536000, immutable".into()),
+            (header::CONTENT_DISPOSITION, disposition),
+            (header::CONTENT_SECURITY_POLICY, "default-src 'none'; sandbox".into()),
+        ],
+        bytes,
+    )
         .into_response())
 }
 
@@ -371,18 +479,34 @@ async fn photo_thumb(
     Path(sha256): Path<String>,
 ) -> Result<Response, AppError> {
     check_sha(&sha256)?;
-    let bytes = blocking(move || {
-        check_photo_readable(&s, &p, &sha256)?;
-        if let Some(t) = s.thumbs.get(&sha256)? {
-            return Ok(t);
+    let st = s.clone();
+    let sha = sha256.clone();
+    let stored = blocking(move || {
+        check_photo_readable(&st, &p, &sha)?;
+        if let Some(t) = st.thumbs.get(&sha)? {
+            return Ok(Ok(t));
         }
-        let orig = s.photos.get(&sha256)?.ok_or_else(|| AppError::NotFound(format!("photo {sha256}")))?;
-        let t = photo::thumbnail(&orig)?;
-        s.thumbs.put(&sha256, &t)?;
-        Ok(t)
+        Ok(Err(st.photos.get(&sha)?.ok_or_else(|| AppError::NotFound(format!("photo {sha}")))?))
     })
     .await?;
-    Ok(([(header::CONTENT_TYPE, "image/jpeg"), (header::CACHE_CONTROL, "private, max-age=31536000, immutable")], bytes)
+    let bytes = match stored {
+        Ok(thumb) => thumb,
+        // A photo stored before thumbnails were made at upload.
+        Err(orig) => {
+            let t = s.imaging.run(move || Ok(photo::thumbnail(&orig)?)).await?;
+            let (st, t2) = (s.clone(), t.clone());
+            blocking(move || Ok(st.thumbs.put(&sha256, &t2)?)).await?;
+            t
+        }
+    };
+    Ok((
+        [
+            (header::CONTENT_TYPE, "image/jpeg"),
+            (header::CACHE_CONTROL, "private, max-age=31536000, immutable"),
+            (header::CONTENT_SECURITY_POLICY, "default-src 'none'; sandbox"),
+        ],
+        bytes,
+    )
         .into_response())
 }
 

@@ -68,6 +68,14 @@ CREATE TABLE change_authors (
 );
 ";
 
+/// The campaigns a device may reach when the coordinator who enrolled it
+/// does not coordinate all of its user's campaigns: a JSON list of ids
+/// (NULL: every campaign of the user, as an administrator's enrollment).
+pub const DDL_SCOPE: &str = "
+ALTER TABLE enrollments ADD COLUMN scope TEXT;
+ALTER TABLE devices ADD COLUMN scope TEXT;
+";
+
 /// Of `device_ids`, those not yet noted as `login`'s within the last
 /// [`LAST_SEEN_EVERY_MS`] (read only: most pushes need no write).
 pub fn authors_to_note(
@@ -314,13 +322,6 @@ pub fn hash_password(password: &str) -> Result<String, StoreError> {
         .map_err(|e| StoreError::Corrupt(format!("argon2: {e}")))
 }
 
-fn verify_password(password: &str, hash: &str) -> bool {
-    use argon2::password_hash::{PasswordHash, PasswordVerifier};
-    PasswordHash::new(hash)
-        .map(|h| argon2::Argon2::default().verify_password(password.as_bytes(), &h).is_ok())
-        .unwrap_or(false)
-}
-
 fn uuid(v: &Val) -> Result<Uuid, StoreError> {
     let s = v.text().ok_or_else(|| StoreError::Corrupt("expected a uuid".into()))?;
     Uuid::parse_str(s).map_err(|e| StoreError::Corrupt(format!("uuid {s}: {e}")))
@@ -452,7 +453,7 @@ pub const LAST_SEEN_EVERY_MS: i64 = 60_000;
 pub fn device_principal(db: &mut dyn Db, token: &str) -> Result<(Principal, bool), AuthError> {
     let rows = db
         .query(
-            "SELECT id, user_id, revoked_ms, last_seen_ms FROM devices WHERE token_hash = $1",
+            "SELECT id, user_id, revoked_ms, last_seen_ms, scope FROM devices WHERE token_hash = $1",
             &[token_hash(token).into()],
         )
         .map_err(|_| AuthError::Invalid)?;
@@ -463,7 +464,12 @@ pub fn device_principal(db: &mut dyn Db, token: &str) -> Result<(Principal, bool
     let device = uuid(&row[0]).map_err(|_| AuthError::Invalid)?;
     let stale = row[3].int().is_none_or(|seen| now_ms() - seen >= LAST_SEEN_EVERY_MS);
     let user = user_by_id(db, row[1].text().unwrap_or_default()).ok().flatten().ok_or(AuthError::Invalid)?;
-    Ok((principal_of(db, user, Some(device))?, stale))
+    let mut principal = principal_of(db, user, Some(device))?;
+    if let Some(scope) = row[4].text() {
+        let scope: Vec<Uuid> = serde_json::from_str(scope).map_err(|_| AuthError::Invalid)?;
+        principal.campaigns.retain(|c, _| scope.contains(c));
+    }
+    Ok((principal, stale))
 }
 
 /// Notes that a device was seen now.
@@ -472,35 +478,74 @@ pub fn touch_device(db: &mut dyn Db, device: Uuid) -> Result<(), StoreError> {
     Ok(())
 }
 
-/// Signs a user in to the dashboard: a new session token.
-pub fn sign_in(db: &mut dyn Db, login: &str, password: &str) -> Result<(String, Principal), AuthError> {
-    let rows = db
-        .query(&format!("SELECT {USER_COLUMNS}, password_hash FROM users WHERE login = $1"), &[login.trim().into()])
-        .map_err(|_| AuthError::BadPassword)?;
-    let Some(row) = rows.first() else {
-        // Spend the same time as a real check, so logins cannot be probed.
-        let _ = verify_password(
-            password,
-            "$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$0000000000000000000000000000000000000000000",
-        );
-        return Err(AuthError::BadPassword);
-    };
-    if !verify_password(password, row[5].text().unwrap_or_default()) {
-        return Err(AuthError::BadPassword);
+/// A hash that no password matches, checked when a login does not exist so
+/// that a wrong login costs the same time as a wrong password.
+pub const NO_SUCH_LOGIN_HASH: &str =
+    "$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$0000000000000000000000000000000000000000000";
+
+/// What signing in checks, read on a read transaction: the account of
+/// `login` and its password hash (`None`: no such login). The password is
+/// then verified with no store lock held (`verify_password`, on the
+/// server's bounded pool), and only a correct one opens a session.
+pub fn password_of(db: &mut dyn Db, login: &str) -> Result<Option<(User, String)>, StoreError> {
+    let rows =
+        db.query(&format!("SELECT {USER_COLUMNS}, password_hash FROM users WHERE login = $1"), &[login.trim().into()])?;
+    rows.first().map(|row| Ok((user_from(row)?, text(&row[5])))).transpose()
+}
+
+/// The most memory a stored hash may ask a check for (KiB): the default's
+/// (19 MiB) with room to raise it, never an unbounded one.
+const MAX_ARGON2_KIB: u32 = 64 * 1024;
+
+/// Whether `password` matches the stored argon2 `hash` (slow by design:
+/// never call it while holding a store lock). Each thread checks in one
+/// block of memory it keeps and reuses: allocating and freeing argon2's
+/// 19 MiB per check left the allocator holding ~20 MiB more after each of
+/// the first ten checks (measured: 40 → 237 MiB resident under a flood).
+pub fn verify_password(password: &str, hash: &str) -> bool {
+    use argon2::password_hash::PasswordHash;
+    use argon2::{Algorithm, Argon2, Block, Params, Version};
+    thread_local! {
+        static MEMORY: std::cell::RefCell<Vec<Block>> = const { std::cell::RefCell::new(Vec::new()) };
     }
-    let user = user_from(row).map_err(|_| AuthError::BadPassword)?;
-    let principal = principal_of(db, user, None)?;
+    let Ok(h) = PasswordHash::new(hash) else { return false };
+    let (Ok(algorithm), Ok(params), Some(salt), Some(expected)) =
+        (Algorithm::try_from(h.algorithm), Params::try_from(&h), h.salt, h.hash)
+    else {
+        return false;
+    };
+    let Ok(version) = h.version.map(Version::try_from).transpose() else { return false };
+    if params.m_cost() > MAX_ARGON2_KIB {
+        return false;
+    }
+    let mut salt_buf = [0u8; 64];
+    let Ok(salt) = salt.decode_b64(&mut salt_buf) else { return false };
+    let mut out = vec![0u8; expected.len()];
+    let blocks = params.block_count();
+    let argon2 = Argon2::new(algorithm, version.unwrap_or_default(), params);
+    let hashed = MEMORY.with(|memory| {
+        let mut memory = memory.borrow_mut();
+        if memory.len() < blocks {
+            memory.resize(blocks, Block::default());
+        }
+        argon2.hash_password_into_with_memory(password.as_bytes(), salt, &mut out, &mut memory[..blocks]).is_ok()
+    });
+    hashed && out.iter().zip(expected.as_bytes()).fold(0u8, |acc, (a, b)| acc | (a ^ b)) == 0
+}
+
+/// Opens a dashboard session for `user` (checked already): a random token,
+/// stored only as its hash, expiring after [`SESSION_TTL_MS`], ended by
+/// [`sign_out`]. The API token's own sessions are stored the same way, as
+/// the nil user.
+pub fn open_session(db: &mut dyn Db, user: &User) -> Result<(String, Principal), AuthError> {
+    let principal = if user.id == Uuid::nil() { Principal::service() } else { principal_of(db, user.clone(), None)? };
     let token = random_hex(32);
     db.execute(
         "INSERT INTO sessions (token_hash, user_id, created_ms, expires_ms) VALUES ($1, $2, $3, $4)",
-        &[
-            token_hash(&token).into(),
-            principal.user.id.to_string().into(),
-            now_ms().into(),
-            (now_ms() + SESSION_TTL_MS).into(),
-        ],
+        &[token_hash(&token).into(), user.id.to_string().into(), now_ms().into(), (now_ms() + SESSION_TTL_MS).into()],
     )
     .map_err(|_| AuthError::Invalid)?;
+    db.execute("DELETE FROM sessions WHERE expires_ms < $1", &[now_ms().into()]).map_err(|_| AuthError::Invalid)?;
     Ok((token, principal))
 }
 
@@ -512,7 +557,11 @@ pub fn authenticate_session(db: &mut dyn Db, token: &str) -> Result<Principal, A
     if row[1].int().unwrap_or(0) < now_ms() {
         return Err(AuthError::Invalid);
     }
-    let user = user_by_id(db, row[0].text().unwrap_or_default()).ok().flatten().ok_or(AuthError::Invalid)?;
+    let user_id = row[0].text().unwrap_or_default();
+    if user_id == Uuid::nil().to_string() {
+        return Ok(Principal::service());
+    }
+    let user = user_by_id(db, user_id).ok().flatten().ok_or(AuthError::Invalid)?;
     principal_of(db, user, None)
 }
 
@@ -529,7 +578,15 @@ pub struct Enrollment {
     pub expires_ms: i64,
 }
 
-pub fn create_enrollment(db: &mut dyn Db, login: &str, created_by: &str) -> Result<Enrollment, StoreError> {
+/// A one-time enrollment code for `login`, made by `created_by`. A device
+/// enrolled with it reaches only the campaigns in `scope` (when given) of
+/// those its user belongs to.
+pub fn create_enrollment(
+    db: &mut dyn Db,
+    login: &str,
+    created_by: &str,
+    scope: Option<&[Uuid]>,
+) -> Result<Enrollment, StoreError> {
     let user = user_by_login(db, login)?;
     if user.disabled {
         return Err(invalid("login", format!("the account `{login}` is disabled")));
@@ -537,13 +594,14 @@ pub fn create_enrollment(db: &mut dyn Db, login: &str, created_by: &str) -> Resu
     let code = new_enrollment_code();
     let expires_ms = now_ms() + ENROLLMENT_TTL_MS;
     db.execute(
-        "INSERT INTO enrollments (code_hash, user_id, created_by, created_ms, expires_ms) VALUES ($1, $2, $3, $4, $5)",
+        "INSERT INTO enrollments (code_hash, user_id, created_by, created_ms, expires_ms, scope) VALUES ($1, $2, $3, $4, $5, $6)",
         &[
             token_hash(&normalize_code(&code)).into(),
             user.id.to_string().into(),
             created_by.into(),
             now_ms().into(),
             expires_ms.into(),
+            scope_text(scope),
         ],
     )?;
     Ok(Enrollment { code, user_login: user.login, expires_ms })
@@ -551,12 +609,23 @@ pub fn create_enrollment(db: &mut dyn Db, login: &str, created_by: &str) -> Resu
 
 pub use qadam_core::change::EnrolledDevice;
 
+/// A scope as stored: a JSON list of campaign ids, or NULL.
+fn scope_text(scope: Option<&[Uuid]>) -> Val {
+    match scope {
+        Some(ids) => serde_json::to_string(ids).expect("ids serialise").into(),
+        None => Val::Null,
+    }
+}
+
 /// Redeems an enrollment code (inside the caller's transaction): the code is
 /// used up and a device token bound to its user is made.
 pub fn enroll(db: &mut dyn Db, code: &str, device_name: &str) -> Result<EnrolledDevice, AuthError> {
     let hash = token_hash(&normalize_code(code));
     let rows = db
-        .query("SELECT user_id, expires_ms, used_ms FROM enrollments WHERE code_hash = $1", &[hash.clone().into()])
+        .query(
+            "SELECT user_id, expires_ms, used_ms, scope FROM enrollments WHERE code_hash = $1",
+            &[hash.clone().into()],
+        )
         .map_err(|_| AuthError::BadEnrollment)?;
     let row = rows.first().ok_or(AuthError::BadEnrollment)?;
     if row[2].int().is_some() || row[1].int().unwrap_or(0) < now_ms() {
@@ -566,6 +635,7 @@ pub fn enroll(db: &mut dyn Db, code: &str, device_name: &str) -> Result<Enrolled
     if user.disabled {
         return Err(AuthError::Disabled(user.login));
     }
+    let scope = row[3].clone();
     let device_id = Uuid::now_v7();
     let token = format!("qd_{}", random_hex(32));
     let name: String = device_name.trim().chars().take(100).collect();
@@ -579,13 +649,14 @@ pub fn enroll(db: &mut dyn Db, code: &str, device_name: &str) -> Result<Enrolled
         return Err(AuthError::BadEnrollment);
     }
     db.execute(
-        "INSERT INTO devices (id, user_id, name, token_hash, enrolled_ms) VALUES ($1, $2, $3, $4, $5)",
+        "INSERT INTO devices (id, user_id, name, token_hash, enrolled_ms, scope) VALUES ($1, $2, $3, $4, $5, $6)",
         &[
             device_id.to_string().into(),
             user.id.to_string().into(),
             if name.is_empty() { "device".to_string() } else { name }.into(),
             token_hash(&token).into(),
             now_ms().into(),
+            scope,
         ],
     )
     .map_err(|_| AuthError::BadEnrollment)?;

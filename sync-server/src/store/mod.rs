@@ -333,7 +333,11 @@ impl Access {
 /// The campaign each change of a batch belongs to — a campaign itself, or the
 /// campaign of the record (an element's and a photo's through their object),
 /// looked up in the batch first and then in the store — checked against
-/// `access`. Errors name the change.
+/// `access`. A change is authorised against the campaign its record is in
+/// now (in the store) *and* the one it is in after the batch: a record that
+/// would move between campaigns (a `campaign_id`, `object_id` or `audit_id`
+/// that places it elsewhere) is a coordinator's action, allowed only to
+/// someone who coordinates both. Errors name the change.
 fn campaigns_of_batch<S: FieldSource + ?Sized>(
     changes: &[Change],
     src: &S,
@@ -347,32 +351,23 @@ fn campaigns_of_batch<S: FieldSource + ?Sized>(
             placed.insert((c.entity, c.entity_id, c.field.as_str()), &c.value);
         }
     }
-    let lookup = |entity: EntityKind, id: Uuid, field: &str| -> Result<Option<Uuid>, StoreError> {
-        if let Some(v) = placed.get(&(entity, id, field)) {
-            return Ok(serde_json::from_value((*v).clone()).ok());
-        }
+    let stored = |entity: EntityKind, id: Uuid, field: &str| -> Result<Option<Uuid>, StoreError> {
         Ok(src
             .record_fields(entity, id)?
             .into_iter()
             .find(|(f, _)| f == field)
             .and_then(|(_, v)| serde_json::from_str(&v).ok()))
     };
+    let after_batch = |entity: EntityKind, id: Uuid, field: &str| -> Result<Option<Uuid>, StoreError> {
+        match placed.get(&(entity, id, field)) {
+            Some(v) => Ok(serde_json::from_value((*v).clone()).ok()),
+            None => stored(entity, id, field),
+        }
+    };
     let mut out = Vec::with_capacity(changes.len());
     for (i, c) in changes.iter().enumerate() {
-        let campaign = match c.entity {
-            EntityKind::Campaign => Some(c.entity_id),
-            EntityKind::Object | EntityKind::Audit => lookup(c.entity, c.entity_id, "campaign_id")?,
-            EntityKind::Element | EntityKind::Photo => match lookup(c.entity, c.entity_id, "object_id")? {
-                Some(object) => lookup(EntityKind::Object, object, "campaign_id")?,
-                None => None,
-            },
-            EntityKind::Review => match lookup(c.entity, c.entity_id, "audit_id")? {
-                Some(audit) => lookup(EntityKind::Audit, audit, "campaign_id")?,
-                None => None,
-            },
-        };
         let field = format!("changes[{i}]");
-        let Some(campaign) = campaign else {
+        let Some(campaign) = campaign_of(c, &after_batch)? else {
             return Err(ModelError::invalid(
                 &field,
                 format!(
@@ -383,6 +378,38 @@ fn campaigns_of_batch<S: FieldSource + ?Sized>(
             )
             .into());
         };
+        let now = if placed.is_empty() { Some(campaign) } else { campaign_of(c, &stored)? };
+        if let Some(now) = now.filter(|now| *now != campaign) {
+            if let Access::Campaigns { coordinate, .. } = access {
+                if !(coordinate.contains(&now) && coordinate.contains(&campaign)) {
+                    return Err(StoreError::Forbidden {
+                        field,
+                        message: format!(
+                            "{} {} is in campaign {now}: this change would move it to campaign {campaign}, which only a coordinator of both campaigns may do",
+                            c.entity.as_str(),
+                            c.entity_id
+                        ),
+                    });
+                }
+            }
+        }
+        // A reference points into the record's own campaign (an audit's
+        // object, an element's audit): never across campaigns.
+        let referenced = match c.field.as_str() {
+            "object_id" => after_batch(EntityKind::Object, uuid_value(&c.value), "campaign_id")?,
+            "audit_id" => after_batch(EntityKind::Audit, uuid_value(&c.value), "campaign_id")?,
+            _ => None,
+        };
+        if let Some(other) = referenced.filter(|other| *other != campaign) {
+            return Err(StoreError::Forbidden {
+                field: format!("{field}.value"),
+                message: format!(
+                    "{} {} is in campaign {campaign}: it cannot refer to a record of campaign {other}",
+                    c.entity.as_str(),
+                    c.entity_id
+                ),
+            });
+        }
         if let Access::Campaigns { read, coordinate } = access {
             let allowed = if c.entity == EntityKind::Campaign { coordinate } else { read };
             if !allowed.contains(&campaign) {
@@ -397,6 +424,34 @@ fn campaigns_of_batch<S: FieldSource + ?Sized>(
         out.push(campaign);
     }
     Ok(out)
+}
+
+/// The record id a reference field holds (the nil id when it holds none).
+fn uuid_value(v: &serde_json::Value) -> Uuid {
+    serde_json::from_value(v.clone()).unwrap_or(Uuid::nil())
+}
+
+/// Reads one placing field of a record: (entity, id, field) → the id it holds.
+type PlacingLookup<'a> = dyn Fn(EntityKind, Uuid, &str) -> Result<Option<Uuid>, StoreError> + 'a;
+
+/// The campaign of the record `c` writes to, with `lookup` reading a
+/// record's placing field (`campaign_id`, `object_id`, `audit_id`).
+fn campaign_of(
+    c: &Change,
+    lookup: &PlacingLookup,
+) -> Result<Option<Uuid>, StoreError> {
+    Ok(match c.entity {
+        EntityKind::Campaign => Some(c.entity_id),
+        EntityKind::Object | EntityKind::Audit => lookup(c.entity, c.entity_id, "campaign_id")?,
+        EntityKind::Element | EntityKind::Photo => match lookup(c.entity, c.entity_id, "object_id")? {
+            Some(object) => lookup(EntityKind::Object, object, "campaign_id")?,
+            None => None,
+        },
+        EntityKind::Review => match lookup(c.entity, c.entity_id, "audit_id")? {
+            Some(audit) => lookup(EntityKind::Audit, audit, "campaign_id")?,
+            None => None,
+        },
+    })
 }
 
 /// Opens the store `db` names: a `postgres://` (or `postgresql://`) URL, or
@@ -448,6 +503,25 @@ fn validate_batch(
         }
     }
     Ok(())
+}
+
+/// Checks that a change whose op id is stored already is that same change
+/// (`stored`: its `entity, entity_id, field, value, hlc, device_id` as
+/// text): a retried push is a duplicate; other content under a known op id
+/// is refused, naming the change by its index in `batch`.
+fn same_as_stored(c: &Change, stored: [&str; 6], batch: &[Change]) -> Result<(), StoreError> {
+    let value_same = serde_json::from_str::<serde_json::Value>(stored[3]).is_ok_and(|v| v == c.value);
+    let same = stored[0] == c.entity.as_str()
+        && stored[1] == c.entity_id.to_string()
+        && stored[2] == c.field
+        && value_same
+        && stored[4] == c.hlc.to_string()
+        && stored[5] == c.device_id;
+    if same {
+        return Ok(());
+    }
+    let i = batch.iter().position(|b| b.op_id == c.op_id).unwrap_or(0);
+    Err(StoreError::OpIdReused { field: format!("changes[{i}].op_id"), op_id: c.op_id.to_string() })
 }
 
 /// Whether one device wrote every change of a batch.

@@ -24,8 +24,8 @@ use qadam_core::StoreError;
 use uuid::Uuid;
 
 use super::{
-    campaigns_of_batch, conflict_winner, parse_uuid, sort_batch, validate_batch, Access, Conflict, SyncStore,
-    MAX_PULL_LIMIT,
+    campaigns_of_batch, conflict_winner, parse_uuid, same_as_stored, sort_batch, validate_batch, Access, Conflict,
+    SyncStore, MAX_PULL_LIMIT,
 };
 
 /// Migration `i` (1-based) is `MIGRATIONS[i - 1]`; never edit a landed one.
@@ -86,6 +86,8 @@ const MIGRATIONS: &[&str] = &[
     ),
     // 5: the same index as SQLite's, holding the deletion mark too.
     qadam_core::records::FIELDS_LOOKUP_DDL,
+    // 6: the campaigns an enrollment code and its device are limited to.
+    super::accounts::DDL_SCOPE,
 ];
 
 /// Advisory lock keys (arbitrary, fixed): migrations, and the push order.
@@ -303,16 +305,20 @@ impl SyncStore for PgStore {
 
     fn push(&self, changes: Vec<Change>, access: &Access) -> Result<PushResponse, StoreError> {
         self.with(|client| {
+            let mut tx = client.transaction().map_err(db)?;
+            tx.execute("SELECT pg_advisory_xact_lock($1)", &[&PUSH_LOCK]).map_err(db)?;
+            // Validated and placed inside the transaction, after the lock:
+            // against the state the batch is applied to, so no concurrent
+            // push can move a record between the check and the write.
             let mut changes: Vec<(Change, Uuid)> = {
-                let fields = PgFields(RefCell::new(&mut *client));
+                let fields = PgFields(RefCell::new(&mut tx));
                 validate_batch(&changes, |id| records::element_kind(&fields, id))?;
                 let campaigns = campaigns_of_batch(&changes, &fields, access)?;
                 changes.into_iter().zip(campaigns).collect()
             };
+            let batch: Vec<Change> = changes.iter().map(|(c, _)| c.clone()).collect();
             sort_batch(&mut changes);
             let now = qadam_core::hlc::now_ms() as i64;
-            let mut tx = client.transaction().map_err(db)?;
-            tx.execute("SELECT pg_advisory_xact_lock($1)", &[&PUSH_LOCK]).map_err(db)?;
             let ins = tx
                 .prepare(
                     "INSERT INTO changes (op_id, entity, entity_id, field, value, hlc, device_id, received_ms, seen_cursor, campaign_id)
@@ -339,6 +345,14 @@ impl SyncStore for PgStore {
                     )
                     .map_err(db)?;
                 if n == 0 {
+                    let row = tx
+                        .query_one(
+                            "SELECT entity, entity_id, field, value, hlc, device_id FROM changes WHERE op_id = $1",
+                            &[&c.op_id.to_string()],
+                        )
+                        .map_err(db)?;
+                    let stored: [String; 6] = [row.get(0), row.get(1), row.get(2), row.get(3), row.get(4), row.get(5)];
+                    same_as_stored(c, stored.each_ref().map(String::as_str), &batch)?;
                     duplicates += 1;
                 } else {
                     accepted += 1;

@@ -112,7 +112,9 @@ impl RecentLog {
         let w = self.window.read();
         let first = w.entries.front()?.seq;
         let last = w.entries.back()?.seq;
-        if since + 1 < first || last < head {
+        // `since < first - 1` rather than `since + 1 < first`: a cursor
+        // near i64::MAX must not overflow (it panicked, answering 500).
+        if since < first - 1 || last < head {
             return None;
         }
         let start = w.entries.partition_point(|e| e.seq <= since);
