@@ -259,6 +259,26 @@ impl PartialUploads {
         Ok(self.dir.join(format!("{sha256}.part")))
     }
 
+    /// Removes unfinished uploads last written before `before` and answers
+    /// how many; and the bytes the others hold.
+    pub fn collect(&self, before: std::time::SystemTime) -> Result<(usize, u64), crate::error::StoreError> {
+        let (mut removed, mut kept) = (0, 0);
+        for entry in std::fs::read_dir(&self.dir)? {
+            let entry = entry?;
+            if entry.path().extension().is_none_or(|e| e != "part") {
+                continue;
+            }
+            let meta = entry.metadata()?;
+            if meta.modified()? < before {
+                std::fs::remove_file(entry.path())?;
+                removed += 1;
+            } else {
+                kept += meta.len();
+            }
+        }
+        Ok((removed, kept))
+    }
+
     /// Bytes received so far of an unfinished upload (0 if none).
     pub fn offset(&self, sha256: &str) -> Result<u64, crate::error::StoreError> {
         match std::fs::metadata(self.path(sha256)?) {

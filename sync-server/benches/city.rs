@@ -127,6 +127,7 @@ async fn start_server() -> anyhow::Result<Server> {
         dashboard_dir: None,
         demo_password: qadam_sync_server::DEMO_PASSWORD.into(),
         public_url: None,
+        retention: Default::default(),
     };
     let state = tokio::task::spawn_blocking(move || build_state(&cfg)).await??;
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;

@@ -21,6 +21,8 @@ pub trait BlobStore: Send + Sync {
     fn put(&self, sha256: &str, bytes: &[u8]) -> Result<bool, StoreError>;
     fn get(&self, sha256: &str) -> Result<Option<Vec<u8>>, StoreError>;
     fn has(&self, sha256: &str) -> Result<bool, StoreError>;
+    /// Removes a blob (nothing if it is absent).
+    fn delete(&self, sha256: &str) -> Result<(), StoreError>;
     /// Where the blobs are, for the log.
     fn describe(&self) -> String;
 }
@@ -36,6 +38,13 @@ impl BlobStore for BlobDir {
 
     fn has(&self, sha256: &str) -> Result<bool, StoreError> {
         Ok(BlobDir::has(self, sha256))
+    }
+
+    fn delete(&self, sha256: &str) -> Result<(), StoreError> {
+        match std::fs::remove_file(self.path(sha256)?) {
+            Err(e) if e.kind() != std::io::ErrorKind::NotFound => Err(e.into()),
+            _ => Ok(()),
+        }
     }
 
     fn describe(&self) -> String {
@@ -119,6 +128,14 @@ impl BlobStore for S3Blobs {
         match self.block(self.store.head(&key)) {
             Ok(_) => Ok(true),
             Err(object_store::Error::NotFound { .. }) => Ok(false),
+            Err(e) => Err(s3_error(e)),
+        }
+    }
+
+    fn delete(&self, sha256: &str) -> Result<(), StoreError> {
+        let key = self.key(sha256)?;
+        match self.block(self.store.delete(&key)) {
+            Ok(()) | Err(object_store::Error::NotFound { .. }) => Ok(()),
             Err(e) => Err(s3_error(e)),
         }
     }

@@ -8,6 +8,7 @@ pub mod blobs;
 pub mod evaluated;
 pub mod http;
 pub mod listen;
+pub mod space;
 pub mod store;
 pub mod workers;
 
@@ -35,6 +36,8 @@ pub struct ServeConfig {
     /// allowed `Origin`); `serve` defaults it to `http://` + the listen
     /// address.
     pub public_url: Option<String>,
+    /// Photo quotas and how long unused blobs and unfinished uploads stay.
+    pub retention: space::Retention,
 }
 
 /// The password of the demo accounts unless `QADAM_DEMO_PASSWORD` says otherwise.
@@ -111,6 +114,7 @@ pub fn build_state(cfg: &ServeConfig) -> anyhow::Result<Arc<AppState>> {
         devices: Default::default(),
         throttle: Default::default(),
         public_url: cfg.public_url.as_deref().map(|u| u.trim_end_matches('/').to_string()),
+        retention: cfg.retention,
         hashing: workers::Pool::new("password-check", HEAVY_THREADS, HEAVY_QUEUE),
         imaging: workers::Pool::new("photo-decode", HEAVY_THREADS, HEAVY_QUEUE),
     }))
@@ -196,6 +200,19 @@ pub async fn serve(mut cfg: ServeConfig, listen: SocketAddr) -> anyhow::Result<(
     let state = tokio::task::spawn_blocking(move || build_state(&cfg)).await??;
     let listener = tokio::net::TcpListener::bind(listen).await?;
     tracing::info!("qadam-server listening on http://{}", listener.local_addr()?);
+    // Unused photos and stale uploads are collected once an hour.
+    let collecting = state.clone();
+    tokio::spawn(async move {
+        let mut every = tokio::time::interval(std::time::Duration::from_secs(3600));
+        loop {
+            every.tick().await;
+            let s = collecting.clone();
+            let done = tokio::task::spawn_blocking(move || space::collect(&s, std::time::SystemTime::now())).await;
+            if let Ok(Err(e)) = done {
+                tracing::warn!("collecting unused photos: {e}");
+            }
+        }
+    });
     listen::serve(listener, router(state), listen::Limits::default(), shutdown()).await?;
     Ok(())
 }

@@ -49,6 +49,13 @@ enum Command {
         /// from. Default: `http://` and the listen address.
         #[arg(long, env = "QADAM_PUBLIC_URL")]
         public_url: Option<String>,
+        /// Photo megabytes one device (or dashboard account) may store.
+        #[arg(long, env = "QADAM_PHOTO_QUOTA_MB", default_value_t = 2048)]
+        photo_quota_mb: u64,
+        /// Hours a photo no record uses (and, divided by 7, an unfinished
+        /// upload) is kept before it is collected.
+        #[arg(long, env = "QADAM_PHOTO_GRACE_HOURS", default_value_t = 168)]
+        photo_grace_hours: u64,
     },
     /// Manage user accounts.
     User {
@@ -330,7 +337,24 @@ async fn main() -> anyhow::Result<()> {
             tokio::task::spawn_blocking(move || gen_command(objects, seed, db, out, batch, members)).await?
         }
         Command::Campaign { db, action } => tokio::task::spawn_blocking(move || campaign_command(db, action)).await?,
-        Command::Serve { db, listen, demo, token, photos, dashboard_dir, demo_password, public_url } => {
+        Command::Serve {
+            db,
+            listen,
+            demo,
+            token,
+            photos,
+            dashboard_dir,
+            demo_password,
+            public_url,
+            photo_quota_mb,
+            photo_grace_hours,
+        } => {
+            let retention = qadam_sync_server::space::Retention {
+                quota_bytes: photo_quota_mb << 20,
+                photo_grace: std::time::Duration::from_secs(photo_grace_hours * 3600),
+                partial_grace: std::time::Duration::from_secs(photo_grace_hours * 3600 / 7),
+                ..Default::default()
+            };
             let dashboard_dir = dashboard_dir.or_else(|| {
                 let d = PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../ui/dist-dashboard"));
                 d.is_dir().then_some(d)
@@ -338,7 +362,8 @@ async fn main() -> anyhow::Result<()> {
             if dashboard_dir.is_none() {
                 tracing::warn!("no built dashboard found; run `make run` or pass --dashboard-dir");
             }
-            serve(ServeConfig { db, photos, token, demo, dashboard_dir, demo_password, public_url }, listen).await
+            serve(ServeConfig { db, photos, token, demo, dashboard_dir, demo_password, public_url, retention }, listen)
+                .await
         }
         Command::Evaluate { rules, file } => {
             let text = std::fs::read_to_string(&file).with_context(|| format!("reading {}", file.display()))?;

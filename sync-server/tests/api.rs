@@ -25,23 +25,28 @@ struct Server {
 
 impl Server {
     async fn start() -> Server {
+        Server::start_with(|_| {}).await
+    }
+
+    /// A server whose configuration `tweak` changes first.
+    async fn start_with(tweak: impl FnOnce(&mut ServeConfig)) -> Server {
         let dir = tempfile::tempdir().unwrap();
         let db = match std::env::var("QADAM_TEST_POSTGRES") {
             Ok(url) => tokio::task::spawn_blocking(move || fresh_postgres_database(&url)).await.unwrap(),
             Err(_) => dir.path().join("server.db").display().to_string(),
         };
-        Server::start_on(db, dir).await
+        Server::start_tweaked(db, dir, tweak).await
     }
 
     /// Another server instance on the store of `self` (as behind a load balancer).
     async fn another_instance(&self) -> Server {
         let dir = tempfile::tempdir().unwrap();
         let db = self.db.clone();
-        Server::start_on(db, dir).await
+        Server::start_tweaked(db, dir, |_| {}).await
     }
 
-    async fn start_on(db: String, dir: tempfile::TempDir) -> Server {
-        let cfg = ServeConfig {
+    async fn start_tweaked(db: String, dir: tempfile::TempDir, tweak: impl FnOnce(&mut ServeConfig)) -> Server {
+        let mut cfg = ServeConfig {
             db: db.clone(),
             // Photos in S3-compatible storage when QADAM_TEST_S3 names a bucket.
             photos: Some(
@@ -54,7 +59,9 @@ impl Server {
             dashboard_dir: None,
             demo_password: qadam_sync_server::DEMO_PASSWORD.into(),
             public_url: None,
+            retention: Default::default(),
         };
+        tweak(&mut cfg);
         let state = tokio::task::spawn_blocking(move || build_state(&cfg)).await.unwrap().unwrap();
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let base = format!("http://{}", listener.local_addr().unwrap());

@@ -234,7 +234,10 @@ test('hostile names, addresses and notes from another phone show literally and r
     `return { xss: window.__xss ?? null, planted: document.querySelectorAll('img[src="x"], svg[onload], iframe, [onerror], [onmouseover]').length }`,
   );
   assert.deepEqual(ran, { xss: null, planted: 0 }, 'no payload ran, none of their elements exists');
+  // Back where step 1 left the app: the demo campaign's objects.
   await clickText('nav button', 'Кампании');
+  await clickText('.cards .card', 'Демо');
+  await waitCount('#object-list li', 36);
 });
 
 test('2–4. offline: create an object with two elements and photos', async () => {

@@ -65,11 +65,16 @@ test('hostile names, addresses and notes show literally and run nowhere on the d
   const { page, incidents } = await watchedPage();
   // The map of the campaign holds the one object, at the map's centre: hover it.
   await page.selectOption('#campaign', ids.campaign);
-  await page.waitForFunction(() => document.querySelector('#map-legend')?.innerText.includes('1'));
+  await page.waitForFunction(() => [...document.querySelectorAll('#map-legend li[data-class] strong')]
+    .reduce((n, x) => n + Number(x.textContent), 0) === 1);
+  await page.locator('.leaflet-container').first().scrollIntoViewIfNeeded();
   const map = await page.locator('.leaflet-container').first().boundingBox();
-  await page.mouse.move(map.x + map.width / 2 + 40, map.y + map.height / 2 + 40);
-  await page.mouse.move(map.x + map.width / 2, map.y + map.height / 2, { steps: 5 });
   const tooltip = page.locator('.leaflet-tooltip');
+  for (let i = 0; i < 50 && (await tooltip.count()) === 0; i++) {
+    await page.mouse.move(map.x + map.width / 2 + 40, map.y + map.height / 2 + 40);
+    await page.mouse.move(map.x + map.width / 2, map.y + map.height / 2, { steps: 5 });
+    await page.waitForTimeout(100);
+  }
   await tooltip.waitFor();
   assert.equal(await tooltip.textContent(), HOSTILE.name, 'the tooltip shows the name as text');
   await assertInert(page, incidents, 'the map');

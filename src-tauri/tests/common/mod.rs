@@ -19,6 +19,7 @@ pub async fn start_server() -> (Arc<AppState>, SocketAddr, tempfile::TempDir) {
         dashboard_dir: None,
         demo_password: qadam_sync_server::DEMO_PASSWORD.into(),
         public_url: None,
+        retention: Default::default(),
     };
     let state = tokio::task::spawn_blocking(move || build_state(&cfg)).await.unwrap().unwrap();
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();

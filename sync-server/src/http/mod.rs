@@ -51,6 +51,8 @@ pub struct AppState {
     pub devices: auth::DeviceCache,
     /// Where devices and browsers reach this server (`--public-url`).
     pub public_url: Option<String>,
+    /// Photo quotas and collection.
+    pub retention: crate::space::Retention,
     /// Attempts at signing in and enrolling, per address and login.
     pub throttle: throttle::Throttle,
     /// Password checks (argon2), a few at a time, never under a store lock.
@@ -311,12 +313,16 @@ fn check_sha(sha256: &str) -> Result<(), AppError> {
 
 async fn photo_put(
     State(s): State<Arc<AppState>>,
+    Extension(p): Extension<Principal>,
     Path(sha256): Path<String>,
     headers: HeaderMap,
     body: Bytes,
 ) -> Result<Response, AppError> {
     check_sha(&sha256)?;
-    let res = store_photo(&s, sha256, body.to_vec(), declared_type(&headers)).await?;
+    let who = crate::space::uploader(&p);
+    let (st, w, size) = (s.clone(), who.clone(), body.len() as u64);
+    blocking(move || crate::space::check_room(&st, w.as_deref(), size, false)).await?;
+    let res = store_photo(&s, sha256, body.to_vec(), declared_type(&headers), who).await?;
     let status = if res.created { StatusCode::CREATED } else { StatusCode::OK };
     Ok((status, Json(res)).into_response())
 }
@@ -338,6 +344,7 @@ async fn store_photo(
     sha256: String,
     body: Vec<u8>,
     declared: Option<String>,
+    uploader: Option<String>,
 ) -> Result<PhotoUploadResponse, AppError> {
     let (info, thumb, body) = s
         .imaging
@@ -357,7 +364,7 @@ async fn store_photo(
     blocking(move || {
         s.photos.put(&info.sha256, &body)?;
         s.thumbs.put(&info.sha256, &thumb)?;
-        let created = s.store.add_photo(&info)?;
+        let created = s.store.add_photo(&info, uploader.as_deref())?;
         Ok(PhotoUploadResponse { sha256: info.sha256, size_bytes: info.size_bytes, created })
     })
     .await
@@ -377,6 +384,7 @@ fn header_u64(headers: &HeaderMap, name: &'static str) -> Result<u64, AppError> 
 /// 409 with the server's `Upload-Offset` when the chunk does not start there.
 async fn photo_patch(
     State(s): State<Arc<AppState>>,
+    Extension(p): Extension<Principal>,
     Path(sha256): Path<String>,
     headers: HeaderMap,
     body: Bytes,
@@ -384,11 +392,16 @@ async fn photo_patch(
     check_sha(&sha256)?;
     let offset = header_u64(&headers, "upload-offset")?;
     let total = header_u64(&headers, "upload-length")?;
+    let who = crate::space::uploader(&p);
     let st = s.clone();
     let sha = sha256.clone();
+    let w = who.clone();
     let appended = blocking(move || {
         if st.store.photo_mime(&sha)?.is_some() {
             return Ok(None);
+        }
+        if offset == 0 {
+            crate::space::check_room(&st, w.as_deref(), total, true)?;
         }
         let uploads = st.uploads.lock().unwrap_or_else(|p| p.into_inner());
         Ok(Some(uploads.append(&sha, offset, total, &body)?))
@@ -403,7 +416,7 @@ async fn photo_patch(
             Ok((StatusCode::NO_CONTENT, [("upload-offset", offset.to_string())]).into_response())
         }
         Some(photo::Append::Complete(bytes)) => {
-            let res = store_photo(&s, sha256, bytes, declared_type(&headers)).await?;
+            let res = store_photo(&s, sha256, bytes, declared_type(&headers), who).await?;
             Ok((StatusCode::CREATED, Json(res)).into_response())
         }
     }
@@ -427,13 +440,19 @@ async fn photo_head(State(s): State<Arc<AppState>>, Path(sha256): Path<String>) 
     }
 }
 
-/// Photos are served only to those who may read a campaign that has them.
+/// Photos are served only to those who may read the campaign of the record
+/// that first named them (naming a known hash in one's own campaign later
+/// does not give its bytes away), and to whoever uploaded them.
 fn check_photo_readable(s: &AppState, p: &Principal, sha256: &str) -> Result<(), AppError> {
     if p.is_admin() {
         return Ok(());
     }
     let campaigns = crate::store::read_accounts(&*s.store, |db| crate::store::photo_campaigns(db, sha256))?;
-    if campaigns.iter().any(|c| p.can_read(*c)) {
+    let mine = match crate::space::uploader(p) {
+        Some(who) => crate::store::read_accounts(&*s.store, |db| crate::store::retention::uploaded(db, sha256, &who))?,
+        None => false,
+    };
+    if mine || campaigns.iter().any(|c| p.can_read(*c)) {
         Ok(())
     } else {
         Err(AppError::NotFound(format!("photo {sha256}")))

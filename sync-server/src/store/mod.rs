@@ -10,6 +10,7 @@
 pub mod accounts;
 mod postgres;
 mod recent;
+pub mod retention;
 pub mod sql;
 mod sqlite;
 
@@ -77,8 +78,16 @@ pub trait SyncStore: Send + Sync {
 
     /// The MIME type of a stored photo, if the server has it.
     fn photo_mime(&self, sha256: &str) -> Result<Option<String>, StoreError>;
-    /// Records a photo blob the blob store now holds. False if known already.
-    fn add_photo(&self, info: &qadam_core::photo::PhotoInfo) -> Result<bool, StoreError>;
+    /// Records a photo blob the blob store now holds, with who uploaded it
+    /// (a device id or `user:LOGIN`). False if known already.
+    fn add_photo(&self, info: &qadam_core::photo::PhotoInfo, uploaded_by: Option<&str>) -> Result<bool, StoreError> {
+        let mut created = false;
+        self.in_transaction(&mut |db| {
+            created = retention::add_photo(db, info, uploaded_by)?;
+            Ok(true)
+        })?;
+        Ok(created)
+    }
 
     /// Unresolved conflicts, oldest first, with both writes.
     fn conflicts(&self) -> Result<Vec<Conflict>, StoreError>;
@@ -274,9 +283,13 @@ pub fn read_accounts<T, E: From<StoreError>>(
 /// The campaigns whose photo records name the blob `sha256`.
 pub fn photo_campaigns(db: &mut dyn Db, sha256: &str) -> Result<Vec<Uuid>, StoreError> {
     let value = serde_json::Value::String(sha256.to_string()).to_string();
+    // The campaign of the first record that named the photo: a record
+    // pushed later elsewhere naming the same hash (someone who learned it)
+    // does not make the photo theirs.
     Ok(db
         .query(
-            "SELECT DISTINCT campaign_id FROM changes WHERE entity = 'photo' AND field = 'sha256' AND value = $1",
+            "SELECT campaign_id FROM changes WHERE entity = 'photo' AND field = 'sha256' AND value = $1
+             ORDER BY seq LIMIT 1",
             &[value.into()],
         )?
         .iter()
@@ -436,10 +449,7 @@ type PlacingLookup<'a> = dyn Fn(EntityKind, Uuid, &str) -> Result<Option<Uuid>, 
 
 /// The campaign of the record `c` writes to, with `lookup` reading a
 /// record's placing field (`campaign_id`, `object_id`, `audit_id`).
-fn campaign_of(
-    c: &Change,
-    lookup: &PlacingLookup,
-) -> Result<Option<Uuid>, StoreError> {
+fn campaign_of(c: &Change, lookup: &PlacingLookup) -> Result<Option<Uuid>, StoreError> {
     Ok(match c.entity {
         EntityKind::Campaign => Some(c.entity_id),
         EntityKind::Object | EntityKind::Audit => lookup(c.entity, c.entity_id, "campaign_id")?,

@@ -88,6 +88,8 @@ const MIGRATIONS: &[&str] = &[
     qadam_core::records::FIELDS_LOOKUP_DDL,
     // 6: the campaigns an enrollment code and its device are limited to.
     super::accounts::DDL_SCOPE,
+    // 7: who uploaded each photo blob (the per-device quota).
+    super::retention::DDL_UPLOADER,
 ];
 
 /// Advisory lock keys (arbitrary, fixed): migrations, and the push order.
@@ -428,26 +430,6 @@ impl SyncStore for PgStore {
     fn photo_mime(&self, sha256: &str) -> Result<Option<String>, StoreError> {
         self.with(|c| {
             Ok(c.query_opt("SELECT mime FROM photos WHERE sha256 = $1", &[&sha256]).map_err(db)?.map(|r| r.get(0)))
-        })
-    }
-
-    fn add_photo(&self, info: &qadam_core::photo::PhotoInfo) -> Result<bool, StoreError> {
-        self.with(|c| {
-            let n = c
-                .execute(
-                    "INSERT INTO photos (sha256, size_bytes, mime, width_px, height_px, received_ms)
-                     VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT DO NOTHING",
-                    &[
-                        &info.sha256,
-                        &(info.size_bytes as i64),
-                        &info.mime,
-                        &i64::from(info.width_px),
-                        &i64::from(info.height_px),
-                        &(qadam_core::hlc::now_ms() as i64),
-                    ],
-                )
-                .map_err(db)?;
-            Ok(n > 0)
         })
     }
 

@@ -69,6 +69,8 @@ const MIGRATIONS: &[&str] = &[
     qadam_core::records::FIELDS_LOOKUP_DDL,
     // 7: the campaigns an enrollment code and its device are limited to.
     super::accounts::DDL_SCOPE,
+    // 8: who uploaded each photo blob (the per-device quota).
+    super::retention::DDL_UPLOADER,
 ];
 
 #[derive(Clone)]
@@ -357,26 +359,6 @@ impl SyncStore for SqliteStore {
         })
     }
 
-    /// Records a photo blob the blob store now holds. False if known already.
-    fn add_photo(&self, info: &qadam_core::photo::PhotoInfo) -> Result<bool, StoreError> {
-        self.with(|c| {
-            let n = c.execute(
-                "INSERT INTO photos (sha256, size_bytes, mime, width_px, height_px, received_ms)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT DO NOTHING",
-                params![
-                    info.sha256,
-                    info.size_bytes as i64,
-                    info.mime,
-                    info.width_px,
-                    info.height_px,
-                    qadam_core::hlc::now_ms() as i64
-                ],
-            )?;
-            Ok(n > 0)
-        })
-    }
-
-    /// Unresolved conflicts, oldest first, with both writes.
     fn conflicts(&self) -> Result<Vec<Conflict>, StoreError> {
         self.conflicts_where("k.resolved_op IS NULL AND $1 = $1", 0)
     }

@@ -706,3 +706,146 @@ async fn futures_sum(tasks: Vec<tokio::task::JoinHandle<usize>>) -> usize {
     }
     n
 }
+
+/// A photo record for `sha` on object `object`.
+fn photo_record(clock: &mut qadam_core::HlcClock, device: &str, object: Uuid, sha: &str) -> (Uuid, Vec<Change>) {
+    let photo = Uuid::now_v7();
+    let changes = vec![
+        change(clock, device, EntityKind::Photo, photo, "object_id", json!(object)),
+        change(clock, device, EntityKind::Photo, photo, "sha256", json!(sha)),
+    ];
+    (photo, changes)
+}
+
+/// #13.11: photos no record used were kept forever, unfinished uploads
+/// never expired, and a device could fill the disk. Now blobs no live
+/// record names and stale unfinished uploads are collected after a grace
+/// period, and a device past its quota is answered 507, saying so.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn unused_photos_and_stale_uploads_are_collected_and_a_device_has_a_quota() {
+    use qadam_sync_server::space::{collect, Collected, Retention};
+    use std::time::{Duration, SystemTime};
+    let quota = 60_000;
+    let s = Server::start_with(|cfg| cfg.retention = Retention { quota_bytes: quota, ..Default::default() }).await;
+    let campaign = Uuid::now_v7();
+    let (batch, [object, ..]) = campaign_records(campaign, "Disk");
+    assert_eq!(s.push(&batch).await.0, 200);
+    add_account(&s, "snapper", "auditor", Some((campaign, "auditor")));
+    let (_, phone) = s.enroll("snapper").await;
+    let photo = |seed: u8| demo::jpeg_with_exif(200 + u32::from(seed), 150, 1, None, "2025:06:01 10:00:00");
+    let put = |bytes: Vec<u8>| {
+        let sha = qadam_core::photo::sha256_hex(&bytes);
+        let r = s.http.put(s.url(&format!("/api/v1/photos/{sha}"))).bearer_auth(&phone).body(bytes);
+        async move {
+            let r = r.send().await.unwrap();
+            (r.status().as_u16(), r.json::<Value>().await.unwrap_or(Value::Null), sha)
+        }
+    };
+    // Three photos: one a record keeps, one whose record is deleted, one never named.
+    let (kept, deleted, unnamed) = (photo(1), photo(2), photo(3));
+    assert!(kept.len() + deleted.len() + unnamed.len() < quota as usize, "all three fit the quota");
+    let (st, _, kept_sha) = put(kept).await;
+    assert_eq!(st, 201);
+    let (st, _, deleted_sha) = put(deleted).await;
+    assert_eq!(st, 201);
+    let (st, _, unnamed_sha) = put(unnamed).await;
+    assert_eq!(st, 201);
+    // Past the quota: 507, with the numbers.
+    let big = demo::jpeg_with_exif(1600, 1200, 1, None, "2025:06:01 10:00:00");
+    assert!(big.len() as u64 > quota, "{}", big.len());
+    let (st, v, _) = put(big.clone()).await;
+    assert_eq!((st, v["error"]["code"].as_str()), (507, Some("quota_exceeded")), "{v}");
+    assert!(v["error"]["message"].as_str().unwrap().contains("per device"), "{v}");
+    let sha = qadam_core::photo::sha256_hex(&big);
+    let r = s
+        .http
+        .patch(s.url(&format!("/api/v1/photos/{sha}")))
+        .bearer_auth(&phone)
+        .header("upload-offset", "0")
+        .header("upload-length", big.len().to_string())
+        .body(big[..1000].to_vec())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 507, "a resumable upload past the quota is refused at its first chunk");
+    let mut clock = qadam_core::HlcClock::resume(batch.iter().map(|c| c.hlc).max().unwrap());
+    let (_, kept_rec) = photo_record(&mut clock, "phone", object, &kept_sha);
+    let (gone, mut deleted_rec) = photo_record(&mut clock, "phone", object, &deleted_sha);
+    deleted_rec.push(change(&mut clock, "phone", EntityKind::Photo, gone, "deleted", json!(true)));
+    assert_eq!(s.push(&[kept_rec, deleted_rec].concat()).await.0, 200);
+    // An upload never finished (by the operator: no quota).
+    let stale = demo::jpeg_with_exif(300, 200, 1, None, "2025:06:01 10:00:00");
+    let stale_sha = qadam_core::photo::sha256_hex(&stale);
+    let r = s
+        .http
+        .patch(s.url(&format!("/api/v1/photos/{stale_sha}")))
+        .bearer_auth(TOKEN)
+        .header("upload-offset", "0")
+        .header("upload-length", stale.len().to_string())
+        .body(stale[..500].to_vec())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 204);
+    let state = s.state.clone();
+    let gc = move |at: SystemTime| {
+        let state = state.clone();
+        async move { tokio::task::spawn_blocking(move || collect(&state, at).unwrap()).await.unwrap() }
+    };
+    // Within the grace period nothing goes.
+    assert_eq!(gc(SystemTime::now()).await, Collected::default());
+    // After it: the unused two and the stale upload.
+    let later = SystemTime::now() + Duration::from_secs(8 * 24 * 3600);
+    let mut want = vec![deleted_sha.clone(), unnamed_sha.clone()];
+    want.sort();
+    assert_eq!(gc(later).await, Collected { photos: want, partial_uploads: 1 });
+    let server = &s;
+    let status = |sha: String| async move {
+        server.http.head(server.url(&format!("/api/v1/photos/{sha}"))).bearer_auth(TOKEN).send().await.unwrap()
+    };
+    assert_eq!(status(kept_sha.clone()).await.status().as_u16(), 200, "a photo a record names stays");
+    for sha in [deleted_sha, unnamed_sha] {
+        assert_eq!(status(sha).await.status().as_u16(), 404, "collected");
+    }
+    let r = status(stale_sha).await;
+    assert_eq!(
+        (r.status().as_u16(), r.headers()["upload-offset"].to_str().unwrap()),
+        (404, "0"),
+        "the stale upload starts over"
+    );
+    // The room freed counts: the device may upload again.
+    let (st, _, _) = put(photo(4)).await;
+    assert_eq!(st, 201);
+}
+
+/// #13.12 (photos): anyone who learned a photo's hash could name it in a
+/// record of their own campaign and then read it. A photo is served to
+/// readers of the campaign whose record named it first, and its uploader.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn naming_a_known_photo_hash_in_another_campaign_does_not_give_its_bytes_away() {
+    let s = Server::start().await;
+    let (a, b) = (Uuid::now_v7(), Uuid::now_v7());
+    let (batch_a, [object_a, ..]) = campaign_records(a, "A");
+    let (batch_b, [object_b, ..]) = campaign_records(b, "B");
+    assert_eq!(s.push(&batch_a).await.0, 200);
+    assert_eq!(s.push(&batch_b).await.0, 200);
+    add_account(&s, "owner", "auditor", Some((a, "auditor")));
+    add_account(&s, "thief", "auditor", Some((b, "auditor")));
+    let (_, owner) = s.enroll("owner").await;
+    let (_, thief) = s.enroll("thief").await;
+    let jpeg = demo::jpeg_with_exif(320, 240, 1, None, "2025:06:01 10:00:00");
+    let sha = qadam_core::photo::sha256_hex(&jpeg);
+    let r = s.http.put(s.url(&format!("/api/v1/photos/{sha}"))).bearer_auth(&owner).body(jpeg).send().await.unwrap();
+    assert_eq!(r.status().as_u16(), 201);
+    let mut clock = qadam_core::HlcClock::resume(batch_b.iter().map(|c| c.hlc).max().unwrap());
+    let body = |changes: Vec<Change>| serde_json::to_vec(&PushRequest { device_id: "x".into(), changes }).unwrap();
+    let (_, mine) = photo_record(&mut clock, "owner-phone", object_a, &sha);
+    assert_eq!(s.call("POST", "/api/v1/sync/push", Some(&owner), Some(body(mine))).await.0, 200);
+    let (_, stolen) = photo_record(&mut clock, "thief-phone", object_b, &sha);
+    assert_eq!(s.call("POST", "/api/v1/sync/push", Some(&thief), Some(body(stolen))).await.0, 200);
+    for path in [format!("/api/v1/photos/{sha}"), format!("/api/v1/photos/{sha}/thumb")] {
+        assert_eq!(s.call("GET", &path, Some(&thief), None).await.0, 404, "{path}");
+        let r = s.http.get(s.url(&path)).bearer_auth(&owner).send().await.unwrap();
+        assert_eq!(r.status().as_u16(), 200, "{path}");
+    }
+}
