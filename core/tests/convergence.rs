@@ -57,6 +57,7 @@ enum Step {
 }
 
 const FIELDS: [&str; 3] = ["name", "address", "deleted"];
+const DAY_MS: i64 = 24 * 3600 * 1000;
 
 fn step(n: usize) -> impl Strategy<Value = Step> {
     prop_oneof![
@@ -93,8 +94,14 @@ fn pull_all(store: &mut Store, log: &Log) {
 proptest! {
     #![proptest_config(ProptestConfig { cases: 48, ..ProptestConfig::default() })]
 
+    /// Each step names a replica that exists (none is skipped), and every
+    /// replica's clock is off by up to a day while it edits.
     #[test]
-    fn replicas_converge_to_last_writer_wins(n in 3usize..=5, steps in prop::collection::vec(step(5), 10..60)) {
+    fn replicas_converge_to_last_writer_wins(
+        (n, steps, skews) in (3usize..=5).prop_flat_map(|n| {
+            (Just(n), prop::collection::vec(step(n), 10..60), prop::collection::vec(-DAY_MS..=DAY_MS, n))
+        }),
+    ) {
         let dirs: Vec<_> = (0..n).map(|_| tempfile::tempdir().unwrap()).collect();
         let mut stores: Vec<Store> = dirs.iter().map(|d| Store::open(d.path()).unwrap()).collect();
         let mut log = Log::default();
@@ -115,8 +122,15 @@ proptest! {
         for s in stores.iter_mut() {
             pull_all(s, &log);
         }
+        let now = qadam_core::hlc::now_ms();
+        for (s, skew) in stores.iter_mut().zip(&skews) {
+            s.adjust_clock((now as i64 + skew) as u64, now).unwrap();
+        }
 
+        let mut taken = 0;
+        let total = steps.len();
         for st in steps {
+            taken += 1;
             match st {
                 Step::Edit { replica, field, value } if replica < n => {
                     let v = if FIELDS[field] == "deleted" { json!(value % 2 == 0) } else { json!(format!("v{value}-r{replica}")) };
@@ -132,9 +146,10 @@ proptest! {
                 Step::Restart { replica } if replica < n => {
                     stores[replica] = Store::open(dirs[replica].path()).unwrap();
                 }
-                _ => {}
+                other => panic!("a step for a replica that does not exist: {other:?}"),
             }
         }
+        prop_assert_eq!(taken, total, "every step was taken");
         // Full sync: everyone pushes (twice, as after a lost answer), then pulls everything.
         for s in stores.iter_mut() {
             push(s, &mut log, false);

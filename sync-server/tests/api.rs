@@ -521,6 +521,7 @@ async fn every_documented_operation_answers_and_bodies_match_the_openapi_schemas
             .replace("{id}", &object.to_string())
             .replace("{conflict}", "1")
             .replace("{device}", &device)
+            .replace("{login}", "olzhas")
             .replace("{file}", "objects.geojson");
         let method = reqwest::Method::from_bytes(op.method.to_uppercase().as_bytes()).unwrap();
         let mut req = s.http.request(method, s.url(&path)).bearer_auth(TOKEN);
@@ -764,6 +765,46 @@ impl Server {
     }
 }
 
+/// Every route the router serves, read from its source (`router` in
+/// `src/http/mod.rs`): (method, path, whether it is behind authentication —
+/// routes above the `route_layer` of `authenticate`). A route added there
+/// is in this list without anyone restating it.
+fn routes_in_router() -> Vec<(String, String, bool)> {
+    let src = include_str!("../src/http/mod.rs");
+    let start = src.find("pub fn router(").expect("the router function");
+    let body = &src[start..];
+    let body = &body[..body.find("\n}\n").expect("its end")];
+    let (api, outer) = body.split_once("let mut app").expect("the API router, then the app's");
+    let (authed, open) = api.split_once(".route_layer(").expect("the authentication layer");
+    let mut out = vec![];
+    for (part, prefix, auth) in [(authed, "/api/v1", true), (open, "/api/v1", false), (outer, "", false)] {
+        for chunk in part.split(".route(").skip(1) {
+            let chunk = &chunk[chunk.find('"').unwrap() + 1..];
+            let (path, rest) = chunk.split_once('"').unwrap();
+            for method in ["get", "post", "put", "patch", "delete", "head"] {
+                let called = rest
+                    .match_indices(&format!("{method}("))
+                    .any(|(i, _)| i == 0 || matches!(rest.as_bytes()[i - 1], b' ' | b'.' | b'\n' | b'(' | b','));
+                if called {
+                    out.push((method.to_string(), format!("{prefix}{path}"), auth));
+                }
+            }
+        }
+    }
+    out.sort();
+    out
+}
+
+#[test]
+fn the_openapi_document_lists_exactly_the_routes_the_router_serves() {
+    let mut documented: Vec<(String, String, bool)> = qadam_sync_server::http::openapi::OPERATIONS
+        .iter()
+        .map(|op| (op.method.to_string(), op.path.to_string(), op.auth))
+        .collect();
+    documented.sort();
+    assert_eq!(routes_in_router(), documented);
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_endpoint_refuses_missing_wrong_revoked_and_other_campaign_credentials() {
     let s = Server::start().await;
@@ -826,30 +867,31 @@ async fn every_endpoint_refuses_missing_wrong_revoked_and_other_campaign_credent
     let (st, r) = s.call("POST", "/api/v1/sync/push", Some(&aigul), Some(body(photo_changes.clone()))).await;
     assert_eq!(st, 200, "a member writes to her campaign: {r}");
 
-    // Every authenticated endpoint: missing, wrong and revoked credentials.
-    let endpoints: Vec<(&str, String, Option<Vec<u8>>)> = vec![
-        ("GET", "/api/v1/sync/pull".into(), None),
-        ("POST", "/api/v1/sync/push".into(), Some(body(photo_changes.clone()))),
-        ("GET", "/api/v1/campaigns".into(), None),
-        ("GET", "/api/v1/checklists".into(), None),
-        ("GET", "/api/v1/conflicts".into(), None),
-        ("POST", "/api/v1/conflicts/1/resolve".into(), Some(br#"{"keep":"earlier"}"#.to_vec())),
-        ("GET", "/api/v1/objects".into(), None),
-        ("GET", format!("/api/v1/objects/{demo_object}"), None),
-        ("GET", format!("/api/v1/photos/{sha}"), None),
-        ("HEAD", format!("/api/v1/photos/{sha}"), None),
-        ("PUT", format!("/api/v1/photos/{sha}"), Some(jpeg.clone())),
-        ("PATCH", format!("/api/v1/photos/{sha}"), Some(jpeg.clone())),
-        ("GET", format!("/api/v1/photos/{sha}/thumb"), None),
-        ("GET", "/api/v1/me".into(), None),
-        ("GET", "/api/v1/exports/objects.csv".into(), None),
-        ("POST", "/api/v1/enrollments".into(), Some(br#"{"login":"aigul"}"#.to_vec())),
-        ("GET", "/api/v1/devices".into(), None),
-        ("POST", format!("/api/v1/devices/{revoked_id}/revoke"), None),
-        ("GET", "/api/v1/reviews".into(), None),
-        ("GET", format!("/api/v1/audits/{demo_audit}/history"), None),
-        ("POST", format!("/api/v1/audits/{demo_audit}/review"), Some(br#"{"action":"approve"}"#.to_vec())),
-    ];
+    // Every authenticated endpoint, as the router serves them: missing,
+    // wrong and revoked credentials.
+    let endpoints: Vec<(String, String, Option<Vec<u8>>)> = routes_in_router()
+        .into_iter()
+        .filter(|(_, _, auth)| *auth)
+        .map(|(method, path, _)| {
+            let path = path
+                .replace("/campaigns/{id}", &format!("/campaigns/{demo_campaign}"))
+                .replace("/audits/{id}", &format!("/audits/{demo_audit}"))
+                .replace("{id}", &demo_object.to_string())
+                .replace("{sha256}", &sha)
+                .replace("{conflict}", "1")
+                .replace("{device}", &revoked_id)
+                .replace("{login}", "aigul")
+                .replace("{file}", "objects.csv");
+            let body = match method.as_str() {
+                "put" | "patch" => Some(jpeg.clone()),
+                "post" if path.ends_with("/sync/push") => Some(body(photo_changes.clone())),
+                "post" => Some(br#"{"keep":"earlier","action":"approve","login":"aigul"}"#.to_vec()),
+                _ => None,
+            };
+            (method.to_uppercase(), path, body)
+        })
+        .collect();
+    assert!(endpoints.len() >= 25, "{endpoints:?}");
     let before = s.counts();
     for (method, path, b) in &endpoints {
         for (token, code) in
@@ -941,6 +983,28 @@ async fn every_endpoint_refuses_missing_wrong_revoked_and_other_campaign_credent
     assert_eq!(r.status().as_u16(), 403);
     let queue: Vec<Value> = dashboard("/api/v1/reviews".into()).await.unwrap().json().await.unwrap();
     assert!(queue.is_empty(), "no audit of the demo campaign is queued for her");
+    // Nor is any on her map, in her analytics or in her exports.
+    let map: Vec<Value> = dashboard("/api/v1/map".into()).await.unwrap().json().await.unwrap();
+    assert!(map.is_empty(), "{map:?}");
+    let figures: Value = dashboard("/api/v1/analytics".into()).await.unwrap().json().await.unwrap();
+    assert_eq!(figures["objects"], 0, "{figures}");
+    let demo_name =
+        demo_batch.iter().find(|c| c.entity == EntityKind::Object && c.field == "name").unwrap().value.clone();
+    for file in ["objects.csv", "elements.csv", "objects.geojson", "objects.a11yjson", "objects.osm"] {
+        let r = dashboard(format!("/api/v1/exports/{file}")).await.unwrap();
+        assert_eq!(r.status().as_u16(), 200, "{file}");
+        let text = r.text().await.unwrap();
+        assert!(
+            !text.contains(&demo_object.to_string()) && !text.contains(demo_name.as_str().unwrap()),
+            "{file}: {text}"
+        );
+        let r = dashboard(format!("/api/v1/exports/{file}?campaign={demo_campaign}")).await.unwrap();
+        assert_eq!(r.status().as_u16(), 403, "{file} of the demo campaign");
+    }
+    for path in ["/api/v1/map", "/api/v1/analytics"] {
+        let r = dashboard(format!("{path}?campaign={demo_campaign}")).await.unwrap();
+        assert_eq!(r.status().as_u16(), 403, "{path} of the demo campaign");
+    }
     let r = s
         .http
         .post(s.url(&format!("/api/v1/audits/{demo_audit}/review")))

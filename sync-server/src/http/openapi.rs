@@ -280,6 +280,15 @@ pub const OPERATIONS: &[Operation] = &[
         response: None,
         auth: true,
     },
+    Operation {
+        method: "post",
+        path: "/api/v1/users/{login}/unlock",
+        summary: "Lift an account's sign-in lockout after too many attempts (administrators)",
+        request: None,
+        status: 204,
+        response: None,
+        auth: true,
+    },
 ];
 
 fn schema<T: schemars::JsonSchema>() -> Value {
