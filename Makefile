@@ -101,7 +101,7 @@ test-rust: ui $(VENV)/bin/moto_server
 	@# S3-compatible object storage (moto's server on loopback).
 	@url=$$(sync-server/tests/postgres.sh start) && echo "PostgreSQL for the store suite: $$url" && \
 	s3=$$(sync-server/tests/s3.sh start $(VENV)/bin/moto_server) && echo "S3 for the blob store: $$s3" && \
-	env $$s3 QADAM_TEST_POSTGRES=$$url cargo test --workspace --features qadam-app/custom-protocol --test api; \
+	env $$s3 QADAM_TEST_POSTGRES=$$url cargo test --workspace --features qadam-app/custom-protocol --test api --test fault; \
 	rc=$$?; sync-server/tests/postgres.sh stop; sync-server/tests/s3.sh stop; exit $$rc
 
 # The SIGKILL fault test at length (SOAK_KILLS kills of the server mid-push).

@@ -18,7 +18,7 @@ use qadam_core::store::{NewObject, Store};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_client_killed_mid_upload_loses_and_duplicates_nothing() {
-    let (state, addr, _server_dir) = common::start_server().await;
+    let (state, addr, _server_dir, chunks) = common::start_server_logging_chunks().await;
     let base = format!("http://{addr}");
     let device_dir = tempfile::tempdir().unwrap();
     // The device has the demo campaign, then audits offline.
@@ -64,6 +64,8 @@ async fn a_client_killed_mid_upload_loses_and_duplicates_nothing() {
 
     let http = reqwest::Client::new();
     let (mut kills, mut mid_photo) = (0, 0);
+    // (photo, the bytes the server held after a kill, chunks sent by then).
+    let mut resumes: Vec<(String, u64, usize)> = Vec::new();
     let mut round = 0;
     let mut runs = 0;
     // At least 12 kills, and until one has landed inside a photo.
@@ -86,12 +88,14 @@ async fn a_client_killed_mid_upload_loses_and_duplicates_nothing() {
             kills += 1;
         }
         child.wait().unwrap();
-        // Did the kill land inside a photo? The server then holds part of it.
+        // Did the kill land inside a photo? The server then holds part of
+        // it, and the next run must send that photo's next chunk from there.
         for sha in &photos {
             let r = http.head(format!("{base}/api/v1/photos/{sha}")).bearer_auth(TOKEN).send().await.unwrap();
             let offset: u64 = r.headers().get("upload-offset").and_then(|v| v.to_str().ok()?.parse().ok()).unwrap_or(0);
             if r.status() == 404 && offset > 0 {
                 mid_photo += 1;
+                resumes.push((sha.clone(), offset, chunks.lock().unwrap().len()));
             }
         }
     }
@@ -115,5 +119,13 @@ async fn a_client_killed_mid_upload_loses_and_duplicates_nothing() {
         let bytes = tokio::task::spawn_blocking(move || st.photos.get(&sha2).unwrap()).await.unwrap().expect("stored");
         assert_eq!(&qadam_core::photo::sha256_hex(&bytes), sha, "whole and intact");
     }
+    // Each photo cut off mid-upload went on from exactly the byte the
+    // server held: the first chunk sent for it after the kill starts there.
+    let sent = chunks.lock().unwrap().clone();
+    for (sha, held, before) in &resumes {
+        let next = sent[*before..].iter().find(|(s, _)| s == sha).map(|(_, offset)| *offset);
+        assert_eq!(next, Some(*held), "photo {sha} resumed from the byte the server held");
+    }
+    assert_eq!(resumes.len(), mid_photo);
     eprintln!("{kills} kills, {mid_photo} inside a photo, {round} rounds of work");
 }

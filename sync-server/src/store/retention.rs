@@ -34,15 +34,17 @@ pub fn add_photo(db: &mut dyn Db, info: &PhotoInfo, uploaded_by: Option<&str>) -
 
 /// Bytes of photos `uploader` has stored on the server.
 pub fn uploaded_bytes(db: &mut dyn Db, uploader: &str) -> Result<u64, StoreError> {
-    let rows =
-        db.query("SELECT coalesce(sum(size_bytes), 0) FROM photos WHERE uploaded_by = $1", &[uploader.into()])?;
+    let rows = db.query(
+        "SELECT CAST(coalesce(sum(size_bytes), 0) AS BIGINT) FROM photos WHERE uploaded_by = $1",
+        &[uploader.into()],
+    )?;
     Ok(rows.first().and_then(|r| r[0].int()).unwrap_or(0).max(0) as u64)
 }
 
 /// Whether `uploader` sent the blob `sha256`.
 pub fn uploaded(db: &mut dyn Db, sha256: &str, uploader: &str) -> Result<bool, StoreError> {
     Ok(!db
-        .query("SELECT 1 FROM photos WHERE sha256 = $1 AND uploaded_by = $2", &[sha256.into(), uploader.into()])?
+        .query("SELECT sha256 FROM photos WHERE sha256 = $1 AND uploaded_by = $2", &[sha256.into(), uploader.into()])?
         .is_empty())
 }
 
