@@ -327,12 +327,14 @@ async fn photo_put(
     Ok((status, Json(res)).into_response())
 }
 
-/// The image type an upload declares in `Content-Type`, unless it says
-/// nothing useful (absent, or `application/octet-stream`).
+/// The type an upload declares in `Content-Type`, unless it says nothing
+/// about the bytes (absent, `application/octet-stream`, or the form type
+/// HTTP tools send by default).
 fn declared_type(headers: &HeaderMap) -> Option<String> {
     let v = headers.get(header::CONTENT_TYPE)?.to_str().ok()?;
     let mime = v.split(';').next().unwrap_or_default().trim().to_ascii_lowercase();
-    (!mime.is_empty() && mime != "application/octet-stream").then_some(mime)
+    let silent = ["", "application/octet-stream", "application/x-www-form-urlencoded"];
+    (!silent.contains(&mime.as_str())).then_some(mime)
 }
 
 /// Checks a whole photo and stores it: hash, image type (the one declared,

@@ -291,6 +291,46 @@ pub const OPERATIONS: &[Operation] = &[
     },
 ];
 
+/// Real ids of the demo campaign (`serve --demo`), given as examples of
+/// path parameters, so that generated requests (schemathesis) reach the
+/// handlers' logic instead of 404s.
+struct Examples {
+    campaign: String,
+    object: String,
+    audit: String,
+}
+
+impl Examples {
+    fn of_demo() -> Examples {
+        let demo = qadam_core::demo::demo_campaign(1);
+        let first = |entity: qadam_core::model::EntityKind| {
+            demo.iter().find(|c| c.entity == entity).map(|c| c.entity_id.to_string()).unwrap_or_default()
+        };
+        use qadam_core::model::EntityKind;
+        Examples {
+            campaign: first(EntityKind::Campaign),
+            object: first(EntityKind::Object),
+            audit: first(EntityKind::Audit),
+        }
+    }
+
+    fn path_example(&self, path: &str, param: &str) -> Option<Value> {
+        Some(match param {
+            "id" if path.starts_with("/api/v1/campaigns/") => json!(self.campaign),
+            "id" if path.starts_with("/api/v1/audits/") => json!(self.audit),
+            "id" => json!(self.object),
+            "login" => json!("auditor"),
+            "file" => json!("objects.csv"),
+            "conflict" => json!(1),
+            // The fixture photo `tests/schemathesis.sh` uploads first.
+            "sha256" => {
+                json!(qadam_core::photo::sha256_hex(include_bytes!("../../../fixtures/photos/entrance-gps.jpg")))
+            }
+            _ => return None,
+        })
+    }
+}
+
 fn schema<T: schemars::JsonSchema>() -> Value {
     let mut v = serde_json::to_value(schemars::schema_for!(T)).expect("schemas serialise");
     // Nested definitions move to components; references are rewritten.
@@ -358,6 +398,7 @@ pub fn document() -> Value {
         }
         components.insert(name.to_string(), s);
     }
+    let examples = Examples::of_demo();
     let mut paths = Map::new();
     for op in OPERATIONS {
         let mut o = json!({
@@ -381,6 +422,7 @@ pub fn document() -> Value {
             ("id", json!({"type": "string", "format": "uuid"})),
             ("device", json!({"type": "string", "format": "uuid"})),
             ("conflict", json!({"type": "integer", "minimum": 1})),
+            ("login", json!({"type": "string", "minLength": 1})),
             (
                 "file",
                 json!({"enum": ["objects.csv", "elements.csv", "objects.geojson", "objects.a11yjson", "objects.osm"]}),
@@ -388,7 +430,13 @@ pub fn document() -> Value {
         ]
         .into_iter()
         .filter(|(p, _)| op.path.contains(&format!("{{{p}}}")))
-        .map(|(p, schema)| json!({"name": p, "in": "path", "required": true, "schema": schema}))
+        .map(|(p, schema)| {
+            let mut param = json!({"name": p, "in": "path", "required": true, "schema": schema});
+            if let Some(example) = examples.path_example(op.path, p) {
+                param["example"] = example;
+            }
+            param
+        })
         .collect();
         if op.path == "/api/v1/objects"
             || op.path.starts_with("/api/v1/exports")
