@@ -206,6 +206,43 @@ fn raw_insert(bodies: &[Vec<u8>]) -> anyhow::Result<f64> {
     Ok(t.elapsed().as_secs_f64())
 }
 
+/// `n` one-change pushes through the server's store, one after another
+/// (the store commits each with synchronous = FULL); and `n` one-row
+/// commits of raw rusqlite in WAL mode at FULL and at NORMAL. Seconds each.
+fn durable_pushes(n: usize) -> anyhow::Result<(f64, f64, f64)> {
+    let dir = tempfile::tempdir()?;
+    let store = qadam_sync_server::SqliteStore::open(&dir.path().join("server.db"))?;
+    let campaign = Uuid::now_v7();
+    let mut clock = qadam_core::HlcClock::default();
+    let t = Instant::now();
+    for i in 0..n {
+        let c = qadam_core::change::Change {
+            op_id: Uuid::now_v7(),
+            entity: qadam_core::model::EntityKind::Campaign,
+            entity_id: campaign,
+            field: "name".into(),
+            value: serde_json::json!(format!("push {i}")),
+            hlc: clock.tick(qadam_core::hlc::now_ms()),
+            device_id: "bench".into(),
+            seen_cursor: 0,
+        };
+        qadam_sync_server::SyncStore::push(&store, vec![c], &qadam_sync_server::store::Access::All)?;
+    }
+    let store_s = t.elapsed().as_secs_f64();
+    let raw = |sync: &str| -> anyhow::Result<f64> {
+        let conn = rusqlite::Connection::open(dir.path().join(format!("raw-{sync}.db")))?;
+        conn.pragma_update(None, "journal_mode", "WAL")?;
+        conn.pragma_update(None, "synchronous", sync)?;
+        conn.execute_batch("CREATE TABLE t (i INTEGER PRIMARY KEY, v TEXT)")?;
+        let t = Instant::now();
+        for i in 0..n {
+            conn.execute("INSERT INTO t (i, v) VALUES (?1, 'x')", [i as i64])?;
+        }
+        Ok(t.elapsed().as_secs_f64())
+    };
+    Ok((store_s, raw("FULL")?, raw("NORMAL")?))
+}
+
 /// A new device pulls everything; returns (seconds, wire bytes, raw JSON
 /// bytes, zstd bytes of the raw JSON, objects on the device) and the
 /// device's data directory.
@@ -719,6 +756,29 @@ async fn main() -> anyhow::Result<()> {
                 met: p99 < 0.1,
             });
         }
+    }
+
+    // 8. What durable acknowledgement costs: one device's small pushes one
+    // after another, each acknowledged only once on disk (synchronous =
+    // FULL, issue #13), against raw SQLite commits of one row at FULL and
+    // at NORMAL (the setting before) on the same disk.
+    if want(8) {
+        let n = if cfg!(debug_assertions) { 50 } else { 500 };
+        let (store_s, full_s, normal_s) = tokio::task::block_in_place(|| durable_pushes(n))?;
+        rows.push(Row {
+            name: format!(
+                "8. durable acknowledgement: {n} one-change pushes in a row, each committed with synchronous = FULL"
+            ),
+            figure: format!("{:.2} ms a push", store_s * 1e3 / n as f64),
+            limit: format!(
+                "raw one-row commits: FULL {:.2} ms, NORMAL {:.2} ms",
+                full_s * 1e3 / n as f64,
+                normal_s * 1e3 / n as f64
+            ),
+            ratio: format!("FULL costs {:.1}× NORMAL raw", full_s / normal_s.max(1e-9)),
+            goal: "< 10 ms a push".into(),
+            met: store_s / (n as f64) < 0.01,
+        });
     }
 
     // The table.

@@ -256,3 +256,62 @@ proptest! {
         }
     }
 }
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 32, ..ProptestConfig::default() })]
+
+    /// The server's own clock under adversarial device stamps (issue #13.3):
+    /// devices stamp an audit's status up to the most the server allows
+    /// ahead, with the largest counter, again and again; the coordinator's
+    /// review is still stamped after all of them and wins, and every stamp
+    /// the server holds has the fixed width it compares by.
+    #[test]
+    fn the_servers_stamps_win_over_adversarial_device_stamps(
+        stamps in prop::collection::vec(
+            (
+                prop_oneof![Just(0u64), Just(qadam_core::hlc::MAX_CLOCK_AHEAD_MS - 5_000), 0..qadam_core::hlc::MAX_CLOCK_AHEAD_MS - 5_000],
+                prop_oneof![Just(qadam_core::hlc::MAX_COUNTER), 0..=qadam_core::hlc::MAX_COUNTER],
+                1usize..4,
+            ),
+            1..5,
+        ),
+    ) {
+        use qadam_core::review::{ReviewAction, ReviewRequest};
+        let dir = tempfile::tempdir().unwrap();
+        let server = SqliteStore::open(&dir.path().join("server.db")).unwrap();
+        let demo = qadam_core::demo::demo_campaign(1);
+        server.push(demo.clone(), &Access::All).unwrap();
+        let audit = demo.iter().find(|c| c.entity == EntityKind::Audit).unwrap().entity_id;
+        let now = qadam_core::hlc::now_ms();
+        for (i, (ahead, counter, repeats)) in stamps.iter().enumerate() {
+            let c = Change {
+                op_id: Uuid::now_v7(),
+                entity: EntityKind::Audit,
+                entity_id: audit,
+                field: "status".into(),
+                value: json!("submitted"),
+                hlc: qadam_core::Hlc::new(now + ahead, *counter),
+                device_id: format!("fast-phone-{i}"),
+                seen_cursor: 0,
+            };
+            for _ in 0..*repeats {
+                server.push(vec![c.clone()], &Access::All).unwrap();
+            }
+        }
+        for action in [ReviewAction::StartReview, ReviewAction::Approve] {
+            let req = ReviewRequest { review_id: None, action, comment: String::new(), element_id: None };
+            server.review(audit, &req, "coordinator", &|_| true).unwrap();
+        }
+        let status = server.object_detail(demo.iter().find(|c| c.entity == EntityKind::Object).unwrap().entity_id)
+            .unwrap().audits[0].status;
+        prop_assert_eq!(status, Some(qadam_core::model::AuditStatus::Approved), "the coordinator's decision wins");
+        let page = server.pull(0, 5_000, &Access::All).unwrap();
+        let mut stamps: Vec<String> = page.changes.iter().map(|c| c.change.hlc.to_string()).collect();
+        prop_assert!(stamps.iter().all(|s| s.len() == 22 && s.parse::<qadam_core::Hlc>().is_ok()));
+        // Text order is value order for every stamp held.
+        let mut by_value: Vec<qadam_core::Hlc> = page.changes.iter().map(|c| c.change.hlc).collect();
+        by_value.sort();
+        stamps.sort();
+        prop_assert_eq!(stamps, by_value.iter().map(|h| h.to_string()).collect::<Vec<_>>());
+    }
+}
