@@ -50,6 +50,21 @@ fn campaign_records(campaign: Uuid, name: &str) -> (Vec<Change>, [Uuid; 4]) {
     (changes, [object, audit, element, photo])
 }
 
+/// Makes an existing account a member of one more campaign.
+fn add_member(s: &Server, campaign: Uuid, login: &str, role: &str) {
+    use qadam_sync_server::store::accounts::{self, MemberRole};
+    std::thread::scope(|t| {
+        t.spawn(|| {
+            qadam_sync_server::store::accounts(&*s.state.store, |db| {
+                accounts::set_member(db, campaign, login, MemberRole::parse(role).unwrap())
+            })
+            .unwrap()
+        })
+        .join()
+        .unwrap()
+    })
+}
+
 /// The whole state the server holds, as an administrator pulls it.
 async fn everything(s: &Server) -> Vec<qadam_core::change::ServerChange> {
     s.pull(0, 5000).await.changes
@@ -69,21 +84,7 @@ async fn a_device_cannot_move_another_campaigns_records_into_its_own() {
     assert_eq!(s.push(&batch_b).await.0, 200);
     add_account(&s, "attacker", "auditor", Some((a, "auditor")));
     add_account(&s, "coord", "coordinator", Some((a, "coordinator")));
-    std::thread::scope(|t| {
-        t.spawn(|| {
-            qadam_sync_server::store::accounts(&*s.state.store, |db| {
-                qadam_sync_server::store::accounts::set_member(
-                    db,
-                    b,
-                    "coord",
-                    qadam_sync_server::store::accounts::MemberRole::Coordinator,
-                )
-            })
-            .unwrap()
-        })
-        .join()
-        .unwrap()
-    });
+    add_member(&s, b, "coord", "coordinator");
     let (_, attacker) = s.enroll("attacker").await;
     let before = everything(&s).await;
     let mut clock = qadam_core::HlcClock::default();
@@ -372,21 +373,7 @@ async fn a_device_a_coordinator_enrolls_reaches_only_that_coordinators_campaigns
     assert_eq!(s.push(&batch_b).await.0, 200);
     add_account(&s, "coord-a", "coordinator", Some((a, "coordinator")));
     add_account(&s, "both", "auditor", Some((a, "auditor")));
-    std::thread::scope(|t| {
-        t.spawn(|| {
-            qadam_sync_server::store::accounts(&*s.state.store, |db| {
-                qadam_sync_server::store::accounts::set_member(
-                    db,
-                    b,
-                    "both",
-                    qadam_sync_server::store::accounts::MemberRole::Auditor,
-                )
-            })
-            .unwrap()
-        })
-        .join()
-        .unwrap()
-    });
+    add_member(&s, b, "both", "auditor");
     let r =
         s.http.post(s.url("/api/v1/session")).json(&json!({"login": "coord-a", "password": "correct horse battery"}));
     let r = r.send().await.unwrap();
