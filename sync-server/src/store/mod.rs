@@ -377,6 +377,8 @@ fn campaigns_of_batch<S: FieldSource + ?Sized>(
             None => stored(entity, id, field),
         }
     };
+    let mut stored_campaign: std::collections::HashMap<(EntityKind, Uuid), Option<Uuid>> =
+        std::collections::HashMap::new();
     let mut out = Vec::with_capacity(changes.len());
     for (i, c) in changes.iter().enumerate() {
         let field = format!("changes[{i}]");
@@ -391,7 +393,16 @@ fn campaigns_of_batch<S: FieldSource + ?Sized>(
             )
             .into());
         };
-        let now = if placed.is_empty() { Some(campaign) } else { campaign_of(c, &stored)? };
+        // Where the record is now, read once per record of the batch.
+        let now = if placed.is_empty() {
+            Some(campaign)
+        } else if let Some(now) = stored_campaign.get(&(c.entity, c.entity_id)) {
+            *now
+        } else {
+            let now = campaign_of(c, &stored)?;
+            stored_campaign.insert((c.entity, c.entity_id), now);
+            now
+        };
         if let Some(now) = now.filter(|now| *now != campaign) {
             if let Access::Campaigns { coordinate, .. } = access {
                 if !(coordinate.contains(&now) && coordinate.contains(&campaign)) {
