@@ -19,9 +19,6 @@ pub struct Hlc {
 /// timestamp keeps the same width and text order stays time order.
 pub const MAX_COUNTER: u32 = 999_999;
 
-/// The largest wall-clock part the text form holds (15 digits).
-pub const MAX_WALL_MS: u64 = 999_999_999_999_999;
-
 impl Hlc {
     pub const fn new(wall_ms: u64, counter: u32) -> Self {
         Hlc { wall_ms, counter }
@@ -57,15 +54,6 @@ impl FromStr for Hlc {
             return Err(err());
         }
         Ok(Hlc { wall_ms: w.parse().map_err(|_| err())?, counter: c.parse().map_err(|_| err())? })
-    }
-}
-
-impl Hlc {
-    /// Whether the text form of this timestamp has the fixed width (15 + 1 +
-    /// 6): only such timestamps may be stored, because stores compare them
-    /// as text.
-    pub const fn fits_text(self) -> bool {
-        self.wall_ms <= MAX_WALL_MS && self.counter <= MAX_COUNTER
     }
 }
 

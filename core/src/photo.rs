@@ -53,12 +53,10 @@ fn check_pixels(width_px: u32, height_px: u32) -> Result<(), PhotoError> {
     Ok(())
 }
 
-/// The image crate's own limits for a decode: the pixel limit's sides and
-/// the memory a decoded photo of that size needs (RGBA, 8 bits).
+/// The image crate's own limit for a decode: the memory a photo of
+/// [`MAX_PHOTO_PIXELS`] needs decoded (RGBA, 8 bits a channel).
 fn decode_limits() -> image::Limits {
     let mut limits = image::Limits::default();
-    limits.max_image_width = Some(MAX_PHOTO_PIXELS as u32 / 1_000);
-    limits.max_image_height = Some(MAX_PHOTO_PIXELS as u32 / 1_000);
     limits.max_alloc = Some(MAX_PHOTO_PIXELS * 4);
     limits
 }
@@ -259,24 +257,33 @@ impl PartialUploads {
         Ok(self.dir.join(format!("{sha256}.part")))
     }
 
-    /// Removes unfinished uploads last written before `before` and answers
-    /// how many; and the bytes the others hold.
-    pub fn collect(&self, before: std::time::SystemTime) -> Result<(usize, u64), crate::error::StoreError> {
-        let (mut removed, mut kept) = (0, 0);
+    /// Each unfinished upload's file with its metadata.
+    fn parts(&self) -> Result<Vec<(PathBuf, std::fs::Metadata)>, crate::error::StoreError> {
+        let mut out = Vec::new();
         for entry in std::fs::read_dir(&self.dir)? {
             let entry = entry?;
-            if entry.path().extension().is_none_or(|e| e != "part") {
-                continue;
-            }
-            let meta = entry.metadata()?;
-            if meta.modified()? < before {
-                std::fs::remove_file(entry.path())?;
-                removed += 1;
-            } else {
-                kept += meta.len();
+            if entry.path().extension().is_some_and(|e| e == "part") {
+                out.push((entry.path(), entry.metadata()?));
             }
         }
-        Ok((removed, kept))
+        Ok(out)
+    }
+
+    /// Bytes all unfinished uploads hold.
+    pub fn held_bytes(&self) -> Result<u64, crate::error::StoreError> {
+        Ok(self.parts()?.iter().map(|(_, m)| m.len()).sum())
+    }
+
+    /// Removes unfinished uploads last written before `before`; answers how many.
+    pub fn collect(&self, before: std::time::SystemTime) -> Result<usize, crate::error::StoreError> {
+        let mut removed = 0;
+        for (path, meta) in self.parts()? {
+            if meta.modified()? < before {
+                std::fs::remove_file(path)?;
+                removed += 1;
+            }
+        }
+        Ok(removed)
     }
 
     /// Bytes received so far of an unfinished upload (0 if none).

@@ -61,8 +61,7 @@ pub fn check_room(s: &AppState, uploader: Option<&str>, size_bytes: u64, partial
         }
     }
     if partial {
-        let uploads = s.uploads.lock().unwrap_or_else(|p| p.into_inner());
-        let (_, held) = uploads.collect(SystemTime::UNIX_EPOCH)?;
+        let held = s.uploads.lock().unwrap_or_else(|p| p.into_inner()).held_bytes()?;
         if held + size_bytes > s.retention.partial_bytes {
             return Err(AppError::QuotaExceeded(format!(
                 "the server holds {} MB of unfinished uploads, its limit: try again later",
@@ -95,7 +94,7 @@ pub fn collect(s: &AppState, now: SystemTime) -> Result<Collected, AppError> {
         s.photos.delete(sha)?;
         s.thumbs.delete(sha)?;
     }
-    let (partial_uploads, _) = {
+    let partial_uploads = {
         let uploads = s.uploads.lock().unwrap_or_else(|p| p.into_inner());
         uploads.collect(now.checked_sub(s.retention.partial_grace).unwrap_or(SystemTime::UNIX_EPOCH))?
     };

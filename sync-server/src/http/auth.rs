@@ -16,14 +16,12 @@ use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
 use super::{blocking, parse_json, sync_lane, AppError, AppState};
-use crate::store::accounts::{self, AuthError, EnrolledDevice, Enrollment, MemberRole, Principal, Role};
+use crate::store::accounts::{
+    self, constant_time_eq, AuthError, EnrolledDevice, Enrollment, MemberRole, Principal, Role,
+};
 use crate::store::{self as stores};
 
 pub const SESSION_COOKIE: &str = "qadam_session";
-
-fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
-    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
-}
 
 fn bearer(headers: &HeaderMap) -> Option<String> {
     let v = headers.get(header::AUTHORIZATION)?.to_str().ok()?;

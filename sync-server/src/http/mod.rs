@@ -449,12 +449,12 @@ fn check_photo_readable(s: &AppState, p: &Principal, sha256: &str) -> Result<(),
     if p.is_admin() {
         return Ok(());
     }
-    let campaigns = crate::store::read_accounts(&*s.store, |db| crate::store::photo_campaigns(db, sha256))?;
+    let campaign = crate::store::read_accounts(&*s.store, |db| crate::store::photo_campaign(db, sha256))?;
     let mine = match crate::space::uploader(p) {
         Some(who) => crate::store::read_accounts(&*s.store, |db| crate::store::retention::uploaded(db, sha256, &who))?,
         None => false,
     };
-    if mine || campaigns.iter().any(|c| p.can_read(*c)) {
+    if mine || campaign.is_some_and(|c| p.can_read(c)) {
         Ok(())
     } else {
         Err(AppError::NotFound(format!("photo {sha256}")))
@@ -467,13 +467,14 @@ async fn photo_get(
     Path(sha256): Path<String>,
 ) -> Result<Response, AppError> {
     check_sha(&sha256)?;
-    let sha = sha256.clone();
-    let (mime, bytes) = blocking(move || {
-        let sha256 = sha;
-        check_photo_readable(&s, &p, &sha256)?;
-        let mime = s.store.photo_mime(&sha256)?.ok_or_else(|| AppError::NotFound(format!("photo {sha256}")))?;
-        let bytes = s.photos.get(&sha256)?.ok_or_else(|| AppError::NotFound(format!("photo {sha256}")))?;
-        Ok((mime, bytes))
+    let (mime, bytes) = blocking({
+        let sha256 = sha256.clone();
+        move || {
+            check_photo_readable(&s, &p, &sha256)?;
+            let mime = s.store.photo_mime(&sha256)?.ok_or_else(|| AppError::NotFound(format!("photo {sha256}")))?;
+            let bytes = s.photos.get(&sha256)?.ok_or_else(|| AppError::NotFound(format!("photo {sha256}")))?;
+            Ok((mime, bytes))
+        }
     })
     .await?;
     let ext = match mime.as_str() {

@@ -292,6 +292,12 @@ pub fn random_hex(bytes: usize) -> String {
     hex::encode(buf)
 }
 
+/// Whether two secrets are equal, in time that does not depend on where
+/// they differ.
+pub fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
 pub fn token_hash(token: &str) -> String {
     hex::encode(Sha256::digest(format!("qadam-token:{token}").as_bytes()))
 }
@@ -530,7 +536,7 @@ pub fn verify_password(password: &str, hash: &str) -> bool {
         }
         argon2.hash_password_into_with_memory(password.as_bytes(), salt, &mut out, &mut memory[..blocks]).is_ok()
     });
-    hashed && out.iter().zip(expected.as_bytes()).fold(0u8, |acc, (a, b)| acc | (a ^ b)) == 0
+    hashed && constant_time_eq(&out, expected.as_bytes())
 }
 
 /// Opens a dashboard session for `user` (checked already): a random token,

@@ -280,8 +280,8 @@ pub fn read_accounts<T, E: From<StoreError>>(
     out.expect("the read ran")
 }
 
-/// The campaigns whose photo records name the blob `sha256`.
-pub fn photo_campaigns(db: &mut dyn Db, sha256: &str) -> Result<Vec<Uuid>, StoreError> {
+/// The campaign of the first photo record that named the blob `sha256`.
+pub fn photo_campaign(db: &mut dyn Db, sha256: &str) -> Result<Option<Uuid>, StoreError> {
     let value = serde_json::Value::String(sha256.to_string()).to_string();
     // The campaign of the first record that named the photo: a record
     // pushed later elsewhere naming the same hash (someone who learned it)
@@ -292,9 +292,8 @@ pub fn photo_campaigns(db: &mut dyn Db, sha256: &str) -> Result<Vec<Uuid>, Store
              ORDER BY seq LIMIT 1",
             &[value.into()],
         )?
-        .iter()
-        .filter_map(|r| r[0].text().and_then(|t| Uuid::parse_str(t).ok()))
-        .collect())
+        .first()
+        .and_then(|r| r[0].text().and_then(|t| Uuid::parse_str(t).ok())))
 }
 
 /// The campaign of a stored change.

@@ -694,6 +694,20 @@ async fn futures_sum(tasks: Vec<tokio::task::JoinHandle<usize>>) -> usize {
     n
 }
 
+/// Sends the first `len` bytes of `photo` as the first chunk of a resumable
+/// upload; the answer's status.
+async fn first_chunk(s: &Server, token: &str, photo: &[u8], len: usize) -> u16 {
+    let sha = qadam_core::photo::sha256_hex(photo);
+    let r = s
+        .http
+        .patch(s.url(&format!("/api/v1/photos/{sha}")))
+        .bearer_auth(token)
+        .header("upload-offset", "0")
+        .header("upload-length", photo.len().to_string())
+        .body(photo[..len].to_vec());
+    r.send().await.unwrap().status().as_u16()
+}
+
 /// A photo record for `sha` on object `object`.
 fn photo_record(clock: &mut qadam_core::HlcClock, device: &str, object: Uuid, sha: &str) -> (Uuid, Vec<Change>) {
     let photo = Uuid::now_v7();
@@ -743,18 +757,8 @@ async fn unused_photos_and_stale_uploads_are_collected_and_a_device_has_a_quota(
     let (st, v, _) = put(big.clone()).await;
     assert_eq!((st, v["error"]["code"].as_str()), (507, Some("quota_exceeded")), "{v}");
     assert!(v["error"]["message"].as_str().unwrap().contains("per device"), "{v}");
-    let sha = qadam_core::photo::sha256_hex(&big);
-    let r = s
-        .http
-        .patch(s.url(&format!("/api/v1/photos/{sha}")))
-        .bearer_auth(&phone)
-        .header("upload-offset", "0")
-        .header("upload-length", big.len().to_string())
-        .body(big[..1000].to_vec())
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status().as_u16(), 507, "a resumable upload past the quota is refused at its first chunk");
+    let st = first_chunk(&s, &phone, &big, 1000).await;
+    assert_eq!(st, 507, "a resumable upload past the quota is refused at its first chunk");
     let mut clock = qadam_core::HlcClock::resume(batch.iter().map(|c| c.hlc).max().unwrap());
     let (_, kept_rec) = photo_record(&mut clock, "phone", object, &kept_sha);
     let (gone, mut deleted_rec) = photo_record(&mut clock, "phone", object, &deleted_sha);
@@ -763,17 +767,7 @@ async fn unused_photos_and_stale_uploads_are_collected_and_a_device_has_a_quota(
     // An upload never finished (by the operator: no quota).
     let stale = demo::jpeg_with_exif(300, 200, 1, None, "2025:06:01 10:00:00");
     let stale_sha = qadam_core::photo::sha256_hex(&stale);
-    let r = s
-        .http
-        .patch(s.url(&format!("/api/v1/photos/{stale_sha}")))
-        .bearer_auth(TOKEN)
-        .header("upload-offset", "0")
-        .header("upload-length", stale.len().to_string())
-        .body(stale[..500].to_vec())
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status().as_u16(), 204);
+    assert_eq!(first_chunk(&s, TOKEN, &stale, 500).await, 204);
     let state = s.state.clone();
     let gc = move |at: SystemTime| {
         let state = state.clone();
