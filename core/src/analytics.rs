@@ -55,7 +55,7 @@ pub fn assessed(o: &ExportObject) -> bool {
 }
 
 fn status(o: &ExportObject, c: DisabilityCategory) -> CategoryStatus {
-    o.verdict.by_category.get(&c).copied().unwrap_or(CategoryStatus::Full)
+    o.verdict.by_category.get(&c).copied().unwrap_or(CategoryStatus::NotAssessed)
 }
 
 /// The map's points, one per object (those without a location are listed,
@@ -89,6 +89,8 @@ pub struct MapCounts {
     pub fully: u32,
     pub partially: u32,
     pub not_accessible: u32,
+    /// Not enough evidence for a status: counted apart, never as accessible.
+    pub not_assessed: u32,
 }
 
 impl MapCounts {
@@ -97,6 +99,7 @@ impl MapCounts {
             MapStatus::FullyAccessible => self.fully += 1,
             MapStatus::PartiallyAccessible => self.partially += 1,
             MapStatus::NotAccessible => self.not_accessible += 1,
+            MapStatus::NotAssessed => self.not_assessed += 1,
         }
     }
 }
@@ -113,11 +116,12 @@ pub struct DistrictTypeRow {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema, TS)]
 pub struct DisabilityRow {
     pub category: DisabilityCategory,
-    /// ДП, ДЧ, ДУ, ВНД.
+    /// ДП, ДЧ, ДУ, ВНД, and not assessed.
     pub full: u32,
     pub partial: u32,
     pub conditional: u32,
     pub not_accessible: u32,
+    pub not_assessed: u32,
 }
 
 /// Audits submitted and approved in one calendar month (UTC).
@@ -174,7 +178,14 @@ pub fn summarise(objects: &[ExportObject], reviews: &[Review]) -> Analytics {
     let mut cells: BTreeMap<(Option<District>, Option<Category>), MapCounts> = BTreeMap::new();
     let mut by_disability: Vec<DisabilityRow> = CATEGORY_ORDER
         .iter()
-        .map(|&category| DisabilityRow { category, full: 0, partial: 0, conditional: 0, not_accessible: 0 })
+        .map(|&category| DisabilityRow {
+            category,
+            full: 0,
+            partial: 0,
+            conditional: 0,
+            not_accessible: 0,
+            not_assessed: 0,
+        })
         .collect();
     let mut months: BTreeMap<String, (u32, u32)> = BTreeMap::new();
     let mut not_assessed = 0;
@@ -198,6 +209,7 @@ pub fn summarise(objects: &[ExportObject], reviews: &[Review]) -> Analytics {
                 CategoryStatus::Partial => row.partial += 1,
                 CategoryStatus::Conditional => row.conditional += 1,
                 CategoryStatus::NotAccessible => row.not_accessible += 1,
+                CategoryStatus::NotAssessed => row.not_assessed += 1,
             }
         }
     }
@@ -228,7 +240,10 @@ pub fn summarise(objects: &[ExportObject], reviews: &[Review]) -> Analytics {
         by_time.sort();
         if by_time.len() >= 2 {
             adapted.re_audited += 1;
-            if by_time[by_time.len() - 1].1 < by_time[0].1 {
+            // Better only between two judged statuses: a status that was
+            // not assessed before is a first assessment, not an adaptation.
+            let (first, last) = (by_time[0].1.rank(), by_time[by_time.len() - 1].1.rank());
+            if matches!((first, last), (Some(a), Some(b)) if b < a) {
                 adapted.improved += 1;
             }
         }

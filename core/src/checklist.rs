@@ -243,12 +243,12 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let mut door = Checklists::builtin().get(&ElementKind::DOOR).unwrap().clone();
         let mut extra = door.fields[0].clone();
-        extra.name = "handle_height_mm".into();
+        extra.name = "kick_plate_height_mm".into();
         door.fields.push(extra);
         std::fs::write(dir.path().join("door.json"), serde_json::to_string(&door).unwrap()).unwrap();
         let c = Checklists::with_dir(dir.path()).unwrap();
-        assert!(c.fields(&ElementKind::DOOR).iter().any(|f| f.name == "handle_height_mm"));
-        assert!(!Checklists::builtin().fields(&ElementKind::DOOR).iter().any(|f| f.name == "handle_height_mm"));
+        assert!(c.fields(&ElementKind::DOOR).iter().any(|f| f.name == "kick_plate_height_mm"));
+        assert!(!Checklists::builtin().fields(&ElementKind::DOOR).iter().any(|f| f.name == "kick_plate_height_mm"));
     }
 
     #[test]

@@ -116,7 +116,7 @@ pub fn demo_campaign(n_objects: usize) -> Vec<Change> {
 
         let has_step = g.rng.below(3) > 0;
         let step = if has_step { 80 + 10 * g.rng.below(12) } else { 0 };
-        g.element(
+        let entrance = g.element(
             id,
             audit,
             ElementKind::ENTRANCE,
@@ -126,12 +126,13 @@ pub fn demo_campaign(n_objects: usize) -> Vec<Change> {
             let rise = step + 10 * g.rng.below(30);
             let run = rise * (10 + g.rng.below(15));
             let width = 800 + 50 * g.rng.below(8);
-            g.element(
+            let ramp = g.element(
                 id,
                 audit,
                 ElementKind::RAMP,
                 vec![("rise_mm", json!(rise)), ("run_mm", json!(run)), ("width_mm", json!(width))],
             );
+            g.serves(ramp, entrance);
         }
         let clear = 700 + 25 * g.rng.below(14);
         let threshold = 5 * g.rng.below(8);
@@ -265,7 +266,7 @@ fn city_elements(g: &mut Gen, object: Uuid, audit: Uuid, target: u8) {
         ("platform_width_mm", mm(g, 1500, 3000, 100)),
         ("platform_depth_mm", mm(g, 1500, 3000, 100)),
     ];
-    g.element(object, audit, ElementKind::ENTRANCE, m);
+    let entrance = g.element(object, audit, ElementKind::ENTRANCE, m);
     if has_ramp && fault != 5 {
         let rise = step.as_u64().unwrap_or(150).min(700);
         let run = rise * (13 + g.rng.below(6));
@@ -278,7 +279,8 @@ fn city_elements(g: &mut Gen, object: Uuid, audit: Uuid, target: u8) {
             ("handrails_both_sides", json!(true)),
             ("handrail_height_mm", mm(g, 870, 960, 10)),
         ];
-        g.element(object, audit, ElementKind::RAMP, m);
+        let ramp = g.element(object, audit, ElementKind::RAMP, m);
+        g.serves(ramp, entrance);
     }
     let clear = if fault == 4 { mm(g, 600, 790, 10) } else { mm(g, 820, 1100, 10) };
     let threshold = if fault == 1 { mm(g, 20, 60, 5) } else { mm(g, 0, 10, 5) };
@@ -385,7 +387,7 @@ impl Gen {
         self.set(Object, id, "synthetic", json!(true));
     }
 
-    fn element(&mut self, object: Uuid, audit: Uuid, kind: ElementKind, m: Vec<(&str, Value)>) {
+    fn element(&mut self, object: Uuid, audit: Uuid, kind: ElementKind, m: Vec<(&str, Value)>) -> Uuid {
         let e = self.id();
         self.set(EntityKind::Element, e, "object_id", json!(object));
         self.set(EntityKind::Element, e, "audit_id", json!(audit));
@@ -393,6 +395,12 @@ impl Gen {
         for (name, v) in m {
             self.set(EntityKind::Element, e, &format!("measurements.{name}"), v);
         }
+        e
+    }
+
+    /// Records that element `by` (a ramp, a lift) serves element `e`.
+    fn serves(&mut self, by: Uuid, e: Uuid) {
+        self.set(EntityKind::Element, by, "serves", json!(e));
     }
 }
 
@@ -499,7 +507,7 @@ mod tests {
         assert_eq!(first, again, "same seed, same changes");
         let objects = crate::records::evaluate_all(&conn, Some(city_campaign_id(7))).unwrap();
         assert_eq!(objects.len(), 3_000);
-        let mut counts = [0u32; 3];
+        let mut counts = [0u32; 4];
         for o in &objects {
             assert!((8..=11).contains(&o.elements.len()), "{}", o.elements.len());
             assert_eq!(o.verdict.not_measured, 0, "{:?}", o.verdict.fields_to_measure);
@@ -507,6 +515,7 @@ mod tests {
                 crate::rules::MapStatus::FullyAccessible => 0,
                 crate::rules::MapStatus::PartiallyAccessible => 1,
                 crate::rules::MapStatus::NotAccessible => 2,
+                crate::rules::MapStatus::NotAssessed => 3,
             }] += 1;
         }
         // 24,365 objects: 0.6 % fully, 29.2 % partially, 70.2 % not accessible.

@@ -59,6 +59,7 @@ fn status_code(s: CategoryStatus) -> &'static str {
         CategoryStatus::Partial => "DCH",
         CategoryStatus::Conditional => "DU",
         CategoryStatus::NotAccessible => "VND",
+        CategoryStatus::NotAssessed => "NA",
     }
 }
 
@@ -74,8 +75,38 @@ const CATEGORIES: [(DisabilityCategory, &str); 5] = [
     (DisabilityCategory::U, "status_U"),
 ];
 
+/// The object's latest approved audit, if any: the findings an export
+/// publishes, and the date they were checked on site.
+pub fn approved_audit(e: &ExportObject) -> Option<&crate::model::Audit> {
+    e.audits
+        .iter()
+        .filter(|a| a.status == Some(crate::model::AuditStatus::Approved))
+        .max_by_key(|a| (a.finished_at_ms.or(a.started_at_ms), a.id))
+}
+
+/// `YYYY-MM-DD` of the latest approved audit (when it was done on site).
+pub fn check_date(e: &ExportObject) -> Option<String> {
+    approved_audit(e).and_then(|a| a.finished_at_ms.or(a.started_at_ms)).map(|ms| date_utc(ms.max(0) as u64))
+}
+
+/// How complete the evidence is, per category: `K:12/14` (checks judged
+/// out of those that apply), `+zones` when a required zone has no record.
+fn evidence_text(e: &ExportObject) -> String {
+    CATEGORIES
+        .iter()
+        .filter_map(|(c, _)| {
+            let ev = e.verdict.evidence.get(c)?;
+            let zones =
+                if ev.missing_zones.is_empty() { String::new() } else { format!("+{}zones", ev.missing_zones.len()) };
+            Some(format!("{c:?}:{}/{}{zones}", ev.judged, ev.judged + ev.not_measured))
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
 /// The objects file: one row per object, with its statuses (ДП = `DP`,
-/// ДЧ = `DCH`, ДУ = `DU`, ВНД = `VND`) and the wheelchair map status.
+/// ДЧ = `DCH`, ДУ = `DU`, ВНД = `VND`, not assessed = `NA`), how complete
+/// their evidence is, the wheelchair map status and the check date.
 pub fn objects_csv(objects: &[ExportObject]) -> String {
     let mut header: Vec<String> =
         ["id", "name", "category", "district", "address", "lat_deg", "lon_deg", "elements", "photos"]
@@ -83,7 +114,11 @@ pub fn objects_csv(objects: &[ExportObject]) -> String {
             .map(|s| s.to_string())
             .collect();
     header.extend(CATEGORIES.iter().map(|(_, h)| h.to_string()));
-    header.extend(["wheelchair_map", "rule_set", "failed_rules", "not_measured"].iter().map(|s| s.to_string()));
+    header.extend(
+        ["wheelchair_map", "rule_set", "failed_rules", "not_measured", "evidence", "check_date"]
+            .iter()
+            .map(|s| s.to_string()),
+    );
     let mut out = String::from(BOM);
     out.push_str(&line(&header));
     for e in objects {
@@ -108,6 +143,8 @@ pub fn objects_csv(objects: &[ExportObject]) -> String {
         row.push(e.verdict.rule_set.clone());
         row.push(e.verdict.results.iter().filter(|r| r.outcome == Outcome::Fail).count().to_string());
         row.push(e.verdict.not_measured.to_string());
+        row.push(evidence_text(e));
+        row.push(check_date(e).unwrap_or_default());
         out.push_str(&line(&row));
     }
     out
@@ -134,9 +171,12 @@ pub fn elements_csv(objects: &[ExportObject]) -> String {
                 } else {
                     "count"
                 };
+                // The exact value in the column's unit; a value typed in
+                // another unit (81.3 cm, 1:12) keeps its full precision.
                 let value = match v {
                     MeasuredValue::Flag(b) => b.to_string(),
                     MeasuredValue::Integer(n) => n.to_string(),
+                    MeasuredValue::Typed(t) => t.base().map(crate::units::trim_number).unwrap_or_default(),
                 };
                 out.push_str(&line(&[
                     e.object.id.to_string(),
@@ -175,6 +215,13 @@ pub fn geojson(objects: &[ExportObject]) -> Value {
                 "photos": e.photo_count,
                 "wheelchair_map": enum_text(&e.verdict.wheelchair_map),
                 "rule_set": e.verdict.rule_set,
+                "evidence": e.verdict.evidence.iter().map(|(c, ev)| (format!("{c:?}"), json!({
+                    "judged": ev.judged,
+                    "not_measured": ev.not_measured,
+                    "missing_zones": ev.missing_zones,
+                    "complete": ev.complete,
+                }))).collect::<serde_json::Map<_, _>>(),
+                "check_date": check_date(e),
             });
             if let Some(p) = props.as_object_mut() {
                 p.extend(statuses);
@@ -202,20 +249,37 @@ fn flag(el: &Element, name: &str) -> Option<bool> {
     }
 }
 
-fn number(el: &Element, name: &str) -> Option<u32> {
+/// A measured number, exactly, in its field's unit (mm, ‰, a count).
+fn number(el: &Element, name: &str) -> Option<f64> {
     match el.measurements.get(name) {
-        Some(MeasuredValue::Integer(n)) => Some(*n),
+        Some(MeasuredValue::Integer(n)) => Some(f64::from(*n)),
+        Some(MeasuredValue::Typed(t)) => t.base(),
         _ => None,
     }
 }
 
-/// Whether a failed rule on the element keeps wheelchair users out.
-fn blocks_wheelchair(e: &ExportObject, el: &Element) -> bool {
-    e.verdict.results.iter().any(|r| {
-        r.element_id == el.id
-            && r.outcome == Outcome::Fail
-            && r.affects.get(&DisabilityCategory::K) == Some(&crate::rules::Effect::Blocks)
-    })
+/// What the element's measurements say for wheelchair users: `Some(false)`
+/// when a failed rule keeps them out, `Some(true)` when every check for
+/// them was measured and passed, `None` when that is not known.
+fn wheelchair_ok(e: &ExportObject, el: &Element) -> Option<bool> {
+    let rel: Vec<_> = e
+        .verdict
+        .results
+        .iter()
+        .filter(|r| r.element_id == el.id && !r.advisory && r.affects.contains_key(&DisabilityCategory::K))
+        .collect();
+    if rel
+        .iter()
+        .any(|r| r.outcome == Outcome::Fail && r.affects[&DisabilityCategory::K] == crate::rules::Effect::Blocks)
+    {
+        return Some(false);
+    }
+    let judged = !rel.is_empty() && rel.iter().all(|r| matches!(r.outcome, Outcome::Pass | Outcome::NotApplicable));
+    judged.then_some(true)
+}
+
+fn yes_no(b: bool) -> String {
+    if b { "yes" } else { "no" }.into()
 }
 
 /// OSM tags for one object, from its elements and verdict, as a mapper
@@ -234,28 +298,33 @@ pub fn osm_tags(e: &ExportObject) -> Vec<(String, String)> {
     if !e.object.name.is_empty() {
         tag("name", e.object.name.clone());
     }
+    // Only an assessed status becomes a tag: no evidence, no tag.
     let wheelchair = match e.verdict.wheelchair_map {
-        crate::rules::MapStatus::FullyAccessible => "yes",
-        crate::rules::MapStatus::PartiallyAccessible => "limited",
-        crate::rules::MapStatus::NotAccessible => "no",
+        crate::rules::MapStatus::FullyAccessible => Some("yes"),
+        crate::rules::MapStatus::PartiallyAccessible => Some("limited"),
+        crate::rules::MapStatus::NotAccessible => Some("no"),
+        crate::rules::MapStatus::NotAssessed => None,
     };
-    tag("wheelchair", wheelchair.into());
+    if let Some(w) = wheelchair {
+        tag("wheelchair", w.into());
+    }
     let of = |kind: ElementKind| elements_of(e, kind);
-    let blocks_wheelchair = |el: &Element| blocks_wheelchair(e, el);
     if of(ElementKind::ENTRANCE).next().is_some() {
         tag("entrance", "main".into());
     }
     if let Some(door) = of(ElementKind::DOOR).next() {
         tag("door", "yes".into());
         if let Some(w) = number(door, "clear_width_mm") {
-            tag("width", format!("{:.2}", f64::from(w) / 1000.0));
+            tag("width", format!("{:.2}", w / 1000.0));
         }
         if let Some(a) = flag(door, "automatic") {
             tag("automatic_door", if a { "yes" } else { "no" }.into());
         }
     }
     if let Some(ramp) = of(ElementKind::RAMP).next() {
-        tag("ramp:wheelchair", if blocks_wheelchair(ramp) { "no" } else { "yes" }.into());
+        if let Some(ok) = wheelchair_ok(e, ramp) {
+            tag("ramp:wheelchair", yes_no(ok));
+        }
         if let Some(h) = flag(ramp, "handrails_both_sides") {
             tag("handrail", if h { "yes" } else { "no" }.into());
         }
@@ -267,14 +336,16 @@ pub fn osm_tags(e: &ExportObject) -> Vec<(String, String)> {
     }
     if let Some(st) = of(ElementKind::STAIRS).next() {
         if let Some(n) = number(st, "step_count") {
-            tag("step_count", n.to_string());
+            tag("step_count", crate::units::trim_number(n));
         }
         if let Some(h) = flag(st, "handrails_both_sides") {
             tag("handrail", if h { "yes" } else { "no" }.into());
         }
     }
     if let Some(toilet) = of(ElementKind::TOILET).next() {
-        tag("toilets:wheelchair", if blocks_wheelchair(toilet) { "no" } else { "yes" }.into());
+        if let Some(ok) = wheelchair_ok(e, toilet) {
+            tag("toilets:wheelchair", yes_no(ok));
+        }
     }
     tags
 }
@@ -293,7 +364,6 @@ pub fn a11yjson(objects: &[ExportObject]) -> Value {
             let o = &e.object;
             let of = |kind: ElementKind| elements_of(e, kind);
             let mm = |el: &Element, name: &str| number(el, name).map(|n| json!({"value": n, "unit": "mm"}));
-            let blocks_wheelchair = |el: &Element| blocks_wheelchair(e, el);
             let mut with = serde_json::Map::new();
             for (c, key) in [
                 (DisabilityCategory::K, "wheelchair"),
@@ -313,9 +383,10 @@ pub fn a11yjson(objects: &[ExportObject]) -> Value {
                 }
             }
             let grade = match e.verdict.wheelchair_map {
-                crate::rules::MapStatus::FullyAccessible => "fully",
-                crate::rules::MapStatus::PartiallyAccessible => "partially",
-                crate::rules::MapStatus::NotAccessible => "not",
+                crate::rules::MapStatus::FullyAccessible => Some("fully"),
+                crate::rules::MapStatus::PartiallyAccessible => Some("partially"),
+                crate::rules::MapStatus::NotAccessible => Some("not"),
+                crate::rules::MapStatus::NotAssessed => None,
             };
             let has_ramp = of(ElementKind::RAMP).next().is_some();
             let door = of(ElementKind::DOOR).next().map(|d| {
@@ -349,14 +420,20 @@ pub fn a11yjson(objects: &[ExportObject]) -> Value {
                 .collect();
             let restrooms: Vec<Value> = of(ElementKind::TOILET)
                 .map(|t| {
-                    let mut r = json!({"isAccessibleWithWheelchair": !blocks_wheelchair(t)});
+                    let mut r = json!({});
+                    if let Some(ok) = wheelchair_ok(e, t) {
+                        r["isAccessibleWithWheelchair"] = json!(ok);
+                    }
                     if let Some(g) = flag(t, "grab_bars_both_sides") {
                         r["hasSupportRails"] = json!(g);
                     }
                     r
                 })
                 .collect();
-            let mut accessibility = json!({"accessibleWith": with, "wheelchairAccessibilityGrade": grade});
+            let mut accessibility = json!({"accessibleWith": with});
+            if let Some(grade) = grade {
+                accessibility["wheelchairAccessibilityGrade"] = json!(grade);
+            }
             if !entrances.is_empty() {
                 accessibility["entrances"] = json!(entrances);
             }
@@ -432,9 +509,10 @@ fn xml_escape(s: &str) -> String {
 }
 
 /// An OSM XML file (API 0.6) a mapper opens in JOSM to review: one new node
-/// (negative id) per placed object with its tags and `source`/`check_date`.
-/// Nothing is uploaded; objects without a location are left out.
-pub fn osm_xml(objects: &[ExportObject], check_date: &str) -> String {
+/// (negative id) per placed object with its tags, `source` and `check_date`
+/// (the date of its approved audit; none for an unapproved one). Nothing is
+/// uploaded; objects without a location are left out.
+pub fn osm_xml(objects: &[ExportObject]) -> String {
     let mut out = String::from(
         "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<osm version=\"0.6\" generator=\"Qadam\" upload=\"never\">\n",
     );
@@ -448,7 +526,9 @@ pub fn osm_xml(objects: &[ExportObject], check_date: &str) -> String {
         ));
         let mut tags = osm_tags(e);
         tags.push(("source".into(), "survey;Qadam accessibility audit".into()));
-        tags.push(("check_date".into(), check_date.to_string()));
+        if let Some(d) = check_date(e) {
+            tags.push(("check_date".into(), d));
+        }
         for (k, v) in tags {
             out.push_str(&format!("    <tag k=\"{}\" v=\"{}\"/>\n", xml_escape(&k), xml_escape(&v)));
         }
@@ -497,9 +577,85 @@ mod tests {
         let tags = osm_tags(&objects[0]);
         let get = |k: &str| tags.iter().find(|(key, _)| key == k).map(|(_, v)| v.as_str());
         assert!(matches!(get("wheelchair"), Some("yes" | "limited" | "no")));
-        let xml = osm_xml(&objects, "2026-11-24");
+        let xml = osm_xml(&objects);
         assert!(xml.contains("<osm version=\"0.6\"") && xml.contains("lon=\"76.9500000\""));
         assert!(xml.contains("&quot;главный&quot;"), "names are escaped: {xml}");
+    }
+
+    fn object_with(elements: Vec<Element>) -> ExportObject {
+        let input = crate::rules::EvaluationInput { object: sample()[0].object.clone(), elements };
+        let verdict = crate::rules::evaluate(&crate::rules::builtin("us-ada-2010").unwrap(), &input);
+        ExportObject {
+            object: input.object,
+            elements: input.elements,
+            audits: vec![],
+            photo_count: 0,
+            cover_sha256: None,
+            verdict,
+        }
+    }
+
+    fn el(kind: crate::model::ElementKind, m: &[(&str, MeasuredValue)]) -> Element {
+        Element {
+            id: uuid::Uuid::now_v7(),
+            object_id: None,
+            audit_id: None,
+            kind: Some(kind),
+            note: String::new(),
+            measurements: m.iter().map(|(k, v)| (k.to_string(), *v)).collect(),
+            serves: None,
+        }
+    }
+
+    #[test]
+    fn nobody_measured_means_no_wheelchair_tag_and_no_grade() {
+        use crate::model::ElementKind;
+        use MeasuredValue::*;
+        for o in [object_with(vec![]), object_with(vec![el(ElementKind::DOOR, &[]), el(ElementKind::RAMP, &[])])] {
+            let tags = osm_tags(&o);
+            assert!(tags.iter().all(|(k, _)| k != "wheelchair" && k != "ramp:wheelchair"), "{tags:?}");
+            let a = &a11yjson(std::slice::from_ref(&o))[0]["properties"]["accessibility"];
+            assert!(a.get("wheelchairAccessibilityGrade").is_none(), "{a}");
+            assert_eq!(a["accessibleWith"], json!({}), "no category is claimed either way");
+        }
+        // A fully measured, accessible object says so.
+        let o = object_with(vec![
+            el(
+                ElementKind::APPROACH_PATH,
+                &[("width_mm", Integer(1500)), ("slope_permille", Integer(30)), ("cross_slope_permille", Integer(15))],
+            ),
+            el(ElementKind::ENTRANCE, &[("has_step", Flag(false))]),
+            el(ElementKind::DOOR, &[("clear_width_mm", Integer(900)), ("threshold_mm", Integer(0))]),
+            el(ElementKind::CORRIDOR, &[("width_mm", Integer(1500))]),
+        ]);
+        assert_eq!(o.verdict.wheelchair_map, crate::rules::MapStatus::FullyAccessible, "{:?}", o.verdict.evidence);
+        assert!(osm_tags(&o).contains(&("wheelchair".into(), "yes".into())));
+        let a = &a11yjson(std::slice::from_ref(&o))[0]["properties"]["accessibility"];
+        assert_eq!(a["wheelchairAccessibilityGrade"], "fully");
+        assert_eq!(a["accessibleWith"]["wheelchair"], true);
+        assert!(a["accessibleWith"].get("visualImpairment").is_none(), "vision was not assessed: {a}");
+        // Its CSV row says what was assessed and how completely.
+        let csv = objects_csv(std::slice::from_ref(&o));
+        let row = csv.lines().nth(1).unwrap();
+        assert!(row.contains(",DP,DP,NA,NA,NA,fully_accessible,") && row.contains("K:7/7 O:3/3 S:0/0+2zones"), "{row}");
+    }
+
+    #[test]
+    fn check_date_is_the_approved_audits_date() {
+        let mut o = sample().remove(0);
+        assert_eq!(check_date(&o), None);
+        assert!(!osm_xml(std::slice::from_ref(&o)).contains("check_date"));
+        o.audits.push(crate::model::Audit {
+            id: uuid::Uuid::now_v7(),
+            campaign_id: None,
+            object_id: Some(o.object.id),
+            auditor: "a".into(),
+            started_at_ms: Some(1_795_413_377_897),
+            finished_at_ms: Some(1_795_513_377_897),
+            status: Some(crate::model::AuditStatus::Approved),
+        });
+        assert_eq!(check_date(&o).as_deref(), Some("2026-11-24"));
+        assert!(osm_xml(std::slice::from_ref(&o)).contains("<tag k=\"check_date\" v=\"2026-11-24\"/>"));
     }
 
     #[test]

@@ -246,13 +246,16 @@ pub const MAX_LENGTH_MM: u32 = 100_000;
 /// The steepest slope the app accepts, ‰ (45°).
 pub const MAX_SLOPE_PERMILLE: u32 = 1000;
 
-/// A measured value: a flag, or a whole number in the unit its field's name
-/// says (`width_mm`, `slope_permille`).
+/// A measured value: a flag, a whole number in the unit its field's name
+/// says (`width_mm`, `slope_permille`), or a number in the unit it was typed
+/// in (`{"value": 81.3, "unit": "cm"}`, `{"value": 12, "unit": "ratio"}` for
+/// 1:12), kept as typed and converted exactly when judged.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize, JsonSchema, TS)]
 #[serde(untagged)]
 pub enum MeasuredValue {
     Flag(bool),
     Integer(u32),
+    Typed(crate::units::Typed),
 }
 
 /// A WGS 84 position in decimal degrees.
@@ -386,6 +389,11 @@ pub struct Element {
     pub note: String,
     #[serde(default)]
     pub measurements: BTreeMap<String, MeasuredValue>,
+    /// The element whose barrier this one removes (a ramp or lift serving
+    /// an entrance or a level change); rules that a serving element waives
+    /// are waived for that element only.
+    #[serde(default)]
+    pub serves: Option<Uuid>,
 }
 
 /// What a photo shows.
@@ -478,7 +486,9 @@ pub fn validate_field(
                 .map(|_| ())
         }
         (Review, "audit_id") => parse::<Uuid>(field, value, "a UUID").map(|_| ()),
-        (Review, "element_id") => parse::<Option<Uuid>>(field, value, "a UUID or null").map(|_| ()),
+        (Review, "element_id") | (Element, "serves") => {
+            parse::<Option<Uuid>>(field, value, "a UUID or null").map(|_| ())
+        }
         (Review, "action") => {
             parse::<crate::review::ReviewAction>(field, value, "start_review, approve, request_changes or reject")
                 .map(|_| ())
@@ -548,37 +558,8 @@ fn validate_measurement(
     if value.is_null() {
         return Ok(());
     }
-    let range = |v: u32, unit: &str| -> Result<(), ModelError> {
-        let (lo, hi) = (spec.min.unwrap_or(0), spec.max.unwrap_or(u32::MAX));
-        if v < lo || v > hi {
-            return Err(ModelError::invalid(field, format!("{v} {unit} is outside the accepted {lo} to {hi} {unit}")));
-        }
-        Ok(())
-    };
-    match spec.kind {
-        MeasurementType::Flag => parse::<bool>(field, value, "true or false").map(|_| ()),
-        MeasurementType::LengthMm => {
-            let mm: u32 = parse(field, value, "whole millimetres")?;
-            if mm > MAX_LENGTH_MM {
-                return Err(ModelError::invalid(
-                    field,
-                    format!("{mm} mm is longer than the {MAX_LENGTH_MM} mm this field accepts"),
-                ));
-            }
-            range(mm, "mm")
-        }
-        MeasurementType::Permille => {
-            let p: u32 = parse(field, value, "whole per mille")?;
-            if p > MAX_SLOPE_PERMILLE {
-                return Err(ModelError::invalid(
-                    field,
-                    format!("a slope of {p} ‰ is steeper than 45° ({MAX_SLOPE_PERMILLE} ‰): check the measurement"),
-                ));
-            }
-            range(p, "‰")
-        }
-        MeasurementType::Count => range(parse(field, value, "a whole count")?, ""),
-    }
+    let v: MeasuredValue = parse(field, value, "a number in the field's unit, {\"value\", \"unit\"} or true/false")?;
+    crate::units::checked_base(spec, &v, field).map(|_| ())
 }
 
 /// Builds a record of type `T` from its current field values
@@ -631,6 +612,27 @@ mod tests {
         assert!(validate_field(EntityKind::Element, "measurements.rise_mm", &json!(-1), k).is_err());
         assert!(validate_field(EntityKind::Element, "measurements.rise_mm", &json!(100_001), k).is_err());
         assert!(validate_field(EntityKind::Element, "measurements.rise_mm", &json!("1m"), k).is_err());
+        // Kept as typed: a length in cm, a slope as 1:N; never a slope as a length.
+        validate_field(EntityKind::Element, "measurements.rise_mm", &json!({"value": 81.3, "unit": "cm"}), k).unwrap();
+        validate_field(
+            EntityKind::Element,
+            "measurements.cross_slope_permille",
+            &json!({"value": 48, "unit": "ratio"}),
+            k,
+        )
+        .unwrap();
+        let e = validate_field(EntityKind::Element, "measurements.rise_mm", &json!({"value": 12, "unit": "ratio"}), k)
+            .unwrap_err();
+        assert!(e.to_string().contains("a length cannot be given in Ratio"), "{e}");
+        assert!(validate_field(
+            EntityKind::Element,
+            "measurements.rise_mm",
+            &json!({"value": 1, "unit": "cm", "x": 1}),
+            k
+        )
+        .is_err());
+        assert!(validate_field(EntityKind::Element, "measurements.rise_mm", &json!({"value": 101, "unit": "m"}), k)
+            .is_err());
         // A door field is not a ramp field.
         assert!(validate_field(EntityKind::Element, "measurements.threshold_mm", &json!(10), k).is_err());
         validate_field(EntityKind::Element, "measurements.has_step", &json!(true), Some(&ElementKind::ENTRANCE))

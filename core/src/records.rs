@@ -403,6 +403,7 @@ pub fn preview_element<S: FieldSource + ?Sized>(
         kind: Some(kind),
         note: String::new(),
         measurements,
+        serves: None,
     };
     let mut elements = d.elements;
     elements.push(draft);

@@ -1,151 +1,34 @@
-//! Unit conversions at the edge. Qadam stores lengths as whole millimetres
-//! and slopes as whole per mille; auditors may type lengths in mm, cm or m
-//! and slopes as per cent, a ratio 1:N or degrees. These functions turn what
-//! was typed into stored units and back for display.
+//! Units at the edge. A measurement is stored as it was typed: its number
+//! and its unit (`81.3 cm`, `1:12`, `8.33 %`, `4.76°`), or as a whole number
+//! in the field's own unit (`width_mm`, `slope_permille`) when it was typed
+//! in that unit. Nothing is rounded on the way in. Rules compare the exact
+//! value in the field's base unit (mm, ‰) with a limit written in the unit
+//! its norm prints (see [`Limit`]), with the one tolerance [`TOLERANCE`].
 
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
 use crate::error::ModelError;
-use crate::model::{MAX_LENGTH_MM, MAX_SLOPE_PERMILLE};
+use crate::model::{MeasuredValue, MeasurementType, MAX_LENGTH_MM, MAX_SLOPE_PERMILLE};
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema, TS)]
-#[serde(rename_all = "snake_case")]
-pub enum LengthUnit {
-    Mm,
-    Cm,
-    M,
-}
+/// The only slack of a comparison, in the base unit (mm or ‰): it absorbs
+/// floating-point error (1:12 is 83.333… ‰ whichever way it was typed) and
+/// nothing else, so a value one typed step past a limit fails.
+pub const TOLERANCE: f64 = 1e-6;
 
-impl LengthUnit {
-    fn mm_per_unit(self) -> f64 {
-        match self {
-            LengthUnit::Mm => 1.0,
-            LengthUnit::Cm => 10.0,
-            LengthUnit::M => 1000.0,
-        }
-    }
-}
+/// Millimetres in an inch (exact, by definition).
+pub const MM_PER_INCH: f64 = 25.4;
 
-/// How a slope was given.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize, JsonSchema, TS)]
-#[serde(tag = "as", content = "value", rename_all = "snake_case")]
-pub enum SlopeInput {
-    /// Per cent (8.33 for 1:12).
-    Percent(f64),
-    /// The N of a ratio 1:N (12 for 1:12).
-    Ratio(f64),
-    /// Degrees from the horizontal.
-    Degrees(f64),
-    /// Per mille.
-    Permille(f64),
-}
-
-/// A typed length in whole millimetres (rounded), within the accepted range.
-pub fn length_to_mm(value: f64, unit: LengthUnit, field: &str) -> Result<u32, ModelError> {
-    let mm = (value * unit.mm_per_unit()).round();
-    if !mm.is_finite() || mm < 0.0 || mm > f64::from(MAX_LENGTH_MM) {
-        return Err(ModelError::invalid(field, format!("{value} {unit:?} is outside 0 to {MAX_LENGTH_MM} mm")));
-    }
-    Ok(mm as u32)
-}
-
-/// A stored length shown in another unit.
-pub fn mm_to_length(mm: u32, unit: LengthUnit) -> f64 {
-    f64::from(mm) / unit.mm_per_unit()
-}
-
-/// The exact slope of a slope input, in per mille (not rounded).
-pub fn slope_permille_exact(input: SlopeInput) -> Option<f64> {
-    let p = match input {
-        SlopeInput::Percent(p) => p * 10.0,
-        SlopeInput::Ratio(n) if n > 0.0 => 1000.0 / n,
-        SlopeInput::Ratio(_) => return None,
-        SlopeInput::Degrees(d) if (0.0..90.0).contains(&d) => d.to_radians().tan() * 1000.0,
-        SlopeInput::Degrees(_) => return None,
-        SlopeInput::Permille(p) => p,
-    };
-    p.is_finite().then_some(p)
-}
-
-/// A typed slope in whole per mille, rounded **up** so that a slope is never
-/// reported gentler than measured, within the accepted range.
-pub fn slope_to_permille(input: SlopeInput, field: &str) -> Result<u32, ModelError> {
-    let p =
-        slope_permille_exact(input).ok_or_else(|| ModelError::invalid(field, format!("{input:?} is not a slope")))?;
-    let rounded = (p - 1e-9).ceil().max(0.0);
-    if p < 0.0 || rounded > f64::from(MAX_SLOPE_PERMILLE) {
-        return Err(ModelError::invalid(
-            field,
-            format!("{input:?} is {p:.1} ‰; slopes from 0 to {MAX_SLOPE_PERMILLE} ‰ (45°) are accepted"),
-        ));
-    }
-    Ok(rounded as u32)
-}
-
-/// A per-mille slope shown as per cent, 1:N and degrees.
-pub fn permille_as(permille: f64) -> (f64, Option<f64>, f64) {
-    let percent = permille / 10.0;
-    let ratio = (permille > 0.0).then(|| 1000.0 / permille);
-    let degrees = (permille / 1000.0).atan().to_degrees();
-    (percent, ratio, degrees)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use proptest::prelude::*;
-
-    #[test]
-    fn common_values() {
-        assert_eq!(length_to_mm(1.2, LengthUnit::M, "w").unwrap(), 1200);
-        assert_eq!(length_to_mm(91.5, LengthUnit::Cm, "w").unwrap(), 915);
-        assert!(length_to_mm(-1.0, LengthUnit::Mm, "w").is_err());
-        assert!(length_to_mm(101.0, LengthUnit::M, "w").is_err());
-        assert_eq!(slope_to_permille(SlopeInput::Ratio(12.0), "s").unwrap(), 84);
-        assert_eq!(slope_to_permille(SlopeInput::Ratio(20.0), "s").unwrap(), 50);
-        assert_eq!(slope_to_permille(SlopeInput::Percent(5.0), "s").unwrap(), 50);
-        assert_eq!(slope_to_permille(SlopeInput::Degrees(45.0), "s").unwrap(), 1000);
-        // A ramp's slope cannot be 300 %.
-        assert!(slope_to_permille(SlopeInput::Percent(300.0), "s").unwrap_err().to_string().contains("45°"));
-        assert!(slope_to_permille(SlopeInput::Ratio(0.0), "s").is_err());
-    }
-
-    proptest! {
-        #[test]
-        fn lengths_round_trip_through_every_unit(mm in 0u32..=MAX_LENGTH_MM) {
-            for unit in [LengthUnit::Mm, LengthUnit::Cm, LengthUnit::M] {
-                prop_assert_eq!(length_to_mm(mm_to_length(mm, unit), unit, "x").unwrap(), mm);
-            }
-        }
-
-        #[test]
-        fn slopes_round_trip_through_percent_ratio_and_degrees(p in 1u32..=MAX_SLOPE_PERMILLE) {
-            let (percent, ratio, degrees) = permille_as(f64::from(p));
-            prop_assert_eq!(slope_to_permille(SlopeInput::Percent(percent), "s").unwrap(), p);
-            prop_assert_eq!(slope_to_permille(SlopeInput::Ratio(ratio.unwrap()), "s").unwrap(), p);
-            prop_assert_eq!(slope_to_permille(SlopeInput::Degrees(degrees), "s").unwrap(), p);
-        }
-
-        #[test]
-        fn rounding_never_makes_a_slope_gentler(n in 1.0f64..100.0) {
-            let exact = slope_permille_exact(SlopeInput::Ratio(n)).unwrap();
-            let stored = slope_to_permille(SlopeInput::Ratio(n), "s");
-            if let Ok(stored) = stored {
-                prop_assert!(f64::from(stored) >= exact - 1e-6);
-            }
-        }
-    }
-}
-
-/// The unit an auditor typed a measurement in.
+/// The unit an auditor typed a measurement in, or a norm prints a limit in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema, TS)]
 #[serde(rename_all = "snake_case")]
 pub enum InputUnit {
     Mm,
     Cm,
     M,
+    /// Inches (the unit the ADA's limits govern in).
+    In,
     Percent,
     /// The N of 1:N.
     Ratio,
@@ -153,6 +36,199 @@ pub enum InputUnit {
     Permille,
     /// A whole count, no unit.
     Count,
+}
+
+/// What a unit measures; a field's type says which it accepts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Dimension {
+    Length,
+    Slope,
+    Count,
+}
+
+impl InputUnit {
+    pub const ALL: [InputUnit; 9] = [
+        InputUnit::Mm,
+        InputUnit::Cm,
+        InputUnit::M,
+        InputUnit::In,
+        InputUnit::Percent,
+        InputUnit::Ratio,
+        InputUnit::Degrees,
+        InputUnit::Permille,
+        InputUnit::Count,
+    ];
+
+    pub fn dimension(self) -> Dimension {
+        match self {
+            InputUnit::Mm | InputUnit::Cm | InputUnit::M | InputUnit::In => Dimension::Length,
+            InputUnit::Percent | InputUnit::Ratio | InputUnit::Degrees | InputUnit::Permille => Dimension::Slope,
+            InputUnit::Count => Dimension::Count,
+        }
+    }
+
+    /// The exact value in the base unit (mm, ‰ or a count); `None` when
+    /// the number means nothing in this unit (1:0, 90°, not finite).
+    pub fn to_base(self, v: f64) -> Option<f64> {
+        let b = match self {
+            InputUnit::Mm | InputUnit::Permille | InputUnit::Count => v,
+            InputUnit::Cm => v * 10.0,
+            InputUnit::M => v * 1000.0,
+            InputUnit::In => v * MM_PER_INCH,
+            InputUnit::Percent => v * 10.0,
+            InputUnit::Ratio if v > 0.0 => 1000.0 / v,
+            InputUnit::Ratio => return None,
+            InputUnit::Degrees if (0.0..90.0).contains(&v) => v.to_radians().tan() * 1000.0,
+            InputUnit::Degrees => return None,
+        };
+        b.is_finite().then_some(b)
+    }
+
+    /// A base value (mm, ‰) in this unit; `None` for a level slope as 1:N.
+    pub fn from_base(self, b: f64) -> Option<f64> {
+        let v = match self {
+            InputUnit::Mm | InputUnit::Permille | InputUnit::Count => b,
+            InputUnit::Cm => b / 10.0,
+            InputUnit::M => b / 1000.0,
+            InputUnit::In => b / MM_PER_INCH,
+            InputUnit::Percent => b / 10.0,
+            InputUnit::Ratio if b > 0.0 => 1000.0 / b,
+            InputUnit::Ratio => return None,
+            InputUnit::Degrees => (b / 1000.0).atan().to_degrees(),
+        };
+        v.is_finite().then_some(v)
+    }
+
+    /// The unit's symbol after a number (a ratio is written `1:N` instead).
+    pub fn symbol(self) -> &'static str {
+        match self {
+            InputUnit::Mm => "mm",
+            InputUnit::Cm => "cm",
+            InputUnit::M => "m",
+            InputUnit::In => "in",
+            InputUnit::Percent => "%",
+            InputUnit::Ratio => "",
+            InputUnit::Degrees => "°",
+            InputUnit::Permille => "‰",
+            InputUnit::Count => "",
+        }
+    }
+
+    fn from_symbol(s: &str) -> Option<InputUnit> {
+        Some(match s {
+            "mm" => InputUnit::Mm,
+            "cm" => InputUnit::Cm,
+            "m" => InputUnit::M,
+            "in" => InputUnit::In,
+            "%" => InputUnit::Percent,
+            "°" => InputUnit::Degrees,
+            "‰" => InputUnit::Permille,
+            _ => return None,
+        })
+    }
+}
+
+impl Dimension {
+    /// The dimension a field of this type holds (flags hold none).
+    pub fn of(t: MeasurementType) -> Option<Dimension> {
+        match t {
+            MeasurementType::LengthMm => Some(Dimension::Length),
+            MeasurementType::Permille => Some(Dimension::Slope),
+            MeasurementType::Count => Some(Dimension::Count),
+            MeasurementType::Flag => None,
+        }
+    }
+}
+
+/// A number with the unit it was typed in.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize, JsonSchema, TS)]
+#[serde(deny_unknown_fields)]
+pub struct Typed {
+    pub value: f64,
+    pub unit: InputUnit,
+}
+
+impl Typed {
+    /// The exact value in the base unit (mm, ‰, count).
+    pub fn base(&self) -> Option<f64> {
+        self.unit.to_base(self.value)
+    }
+
+    /// As typed, e.g. `81.3 cm`, `1:12`, `4.76°`.
+    pub fn as_typed(&self) -> String {
+        let n = trim_number(self.value);
+        match self.unit {
+            InputUnit::Ratio => format!("1:{n}"),
+            InputUnit::Count => n,
+            InputUnit::Degrees | InputUnit::Percent | InputUnit::Permille => format!("{n}{}", space(self.unit)),
+            u => format!("{n} {}", u.symbol()),
+        }
+    }
+}
+
+fn space(u: InputUnit) -> String {
+    match u {
+        InputUnit::Degrees => "°".into(),
+        u => format!(" {}", u.symbol()),
+    }
+}
+
+/// A number without trailing zeros (at most 4 decimals).
+pub fn trim_number(v: f64) -> String {
+    let s = format!("{v:.4}");
+    let s = s.trim_end_matches('0').trim_end_matches('.');
+    if s == "-0" {
+        "0".into()
+    } else {
+        s.to_string()
+    }
+}
+
+/// A rule's limit as its norm prints it: `"0,9 m"`, `"32 in"`, `"1:12"`,
+/// `"5 %"`, or a bare number in the quantity's base unit.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Limit {
+    /// Exact, in the base unit (mm, ‰, count).
+    pub base: f64,
+    /// `None` for a bare number (any dimension).
+    pub dimension: Option<Dimension>,
+    /// The unit it was written in, if any.
+    pub unit: Option<InputUnit>,
+    /// The number as written (for a ratio, its N).
+    pub value: f64,
+}
+
+impl Limit {
+    pub fn parse(s: &str) -> Result<Limit, String> {
+        let t = s.trim();
+        let num = |x: &str| -> Result<f64, String> {
+            x.trim().replace(',', ".").parse::<f64>().map_err(|_| format!("`{s}` is not a number with a unit"))
+        };
+        if let Some((a, b)) = t.split_once(':') {
+            let (a, b) = (num(a)?, num(b)?);
+            if a <= 0.0 || b <= 0.0 {
+                return Err(format!("`{s}` is not a ratio like 1:12"));
+            }
+            let n = b / a;
+            return Ok(Limit {
+                base: 1000.0 / n,
+                dimension: Some(Dimension::Slope),
+                unit: Some(InputUnit::Ratio),
+                value: n,
+            });
+        }
+        let split = t.find(|c: char| !(c.is_ascii_digit() || c == '.' || c == ',' || c == '-')).unwrap_or(t.len());
+        let (n, u) = t.split_at(split);
+        let value = num(n)?;
+        let u = u.trim();
+        if u.is_empty() {
+            return Ok(Limit { base: value, dimension: None, unit: None, value });
+        }
+        let unit = InputUnit::from_symbol(u)
+            .ok_or_else(|| format!("`{s}`: unknown unit `{u}` (mm, cm, m, in, %, °, ‰ or 1:N)"))?;
+        let base = unit.to_base(value).ok_or_else(|| format!("`{s}` is not a possible value"))?;
+        Ok(Limit { base, dimension: Some(unit.dimension()), unit: Some(unit), value })
+    }
 }
 
 /// One typed measurement: a number and its unit, or a flag.
@@ -163,48 +239,183 @@ pub enum TypedMeasurement {
     Number { value: f64, unit: InputUnit },
 }
 
+/// The exact value of a stored measurement in its field's base unit,
+/// checked against the field's type and range. `field` names it in errors.
+pub fn checked_base(
+    spec: &crate::checklist::ChecklistField,
+    v: &MeasuredValue,
+    field: &str,
+) -> Result<f64, ModelError> {
+    let dim = Dimension::of(spec.kind);
+    let base = match (v, dim) {
+        (MeasuredValue::Flag(b), None) => return Ok(f64::from(u8::from(*b))),
+        (MeasuredValue::Flag(_), Some(_)) => return Err(ModelError::invalid(field, "expected a number")),
+        (_, None) => return Err(ModelError::invalid(field, "expected yes or no")),
+        (MeasuredValue::Integer(n), Some(_)) => f64::from(*n),
+        (MeasuredValue::Typed(t), Some(d)) => {
+            if t.unit.dimension() != d {
+                let what = match d {
+                    Dimension::Length => "a length",
+                    Dimension::Slope => "a slope",
+                    Dimension::Count => "a count",
+                };
+                return Err(ModelError::invalid(field, format!("{what} cannot be given in {:?}", t.unit)));
+            }
+            t.base().ok_or_else(|| ModelError::invalid(field, format!("{} is not a possible value", t.as_typed())))?
+        }
+    };
+    let (lo, hi, unit, cap) = match dim {
+        Some(Dimension::Length) => (spec.min.unwrap_or(0), spec.max.unwrap_or(MAX_LENGTH_MM), "mm", MAX_LENGTH_MM),
+        Some(Dimension::Slope) => {
+            (spec.min.unwrap_or(0), spec.max.unwrap_or(MAX_SLOPE_PERMILLE), "‰", MAX_SLOPE_PERMILLE)
+        }
+        _ => (spec.min.unwrap_or(0), spec.max.unwrap_or(u32::MAX), "", u32::MAX),
+    };
+    if dim == Some(Dimension::Count) {
+        if let MeasuredValue::Typed(t) = v {
+            if t.value.fract() != 0.0 {
+                return Err(ModelError::invalid(field, format!("{} is not a whole count", t.value)));
+            }
+        }
+    }
+    let hi = hi.min(cap);
+    if base < f64::from(lo) - TOLERANCE || base > f64::from(hi) + TOLERANCE {
+        let shown = match v {
+            MeasuredValue::Typed(t) => format!("{} ({} {unit})", t.as_typed(), trim_number(base)),
+            _ => format!("{} {unit}", trim_number(base)),
+        };
+        let why = if dim == Some(Dimension::Slope) && base > f64::from(MAX_SLOPE_PERMILLE) {
+            format!("; slopes from 0 to {MAX_SLOPE_PERMILLE} ‰ (45°) are accepted")
+        } else {
+            String::new()
+        };
+        return Err(ModelError::invalid(
+            field,
+            format!("{} is outside the accepted {lo} to {hi} {unit}{why}", shown.trim_end()),
+        ));
+    }
+    Ok(base)
+}
+
 /// Converts what was typed into the stored value of field `name` of an
-/// element of `kind`: lengths to whole mm, slopes to whole ‰.
+/// element of `kind`: kept as typed, checked against the field's range.
+/// A whole number typed in the field's own unit is stored as that number.
 pub fn normalize(
     kind: &crate::model::ElementKind,
     name: &str,
     typed: TypedMeasurement,
-) -> Result<crate::model::MeasuredValue, ModelError> {
-    use crate::model::{MeasuredValue, MeasurementType};
+) -> Result<MeasuredValue, ModelError> {
     let field = format!("measurements.{name}");
     let spec = kind
         .measurements()
         .iter()
         .find(|s| s.name == name)
         .ok_or_else(|| ModelError::UnknownField { entity: "element".into(), field: field.clone() })?;
-    match (spec.kind, typed) {
-        (MeasurementType::Flag, TypedMeasurement::Flag(b)) => Ok(MeasuredValue::Flag(b)),
-        (MeasurementType::LengthMm, TypedMeasurement::Number { value, unit }) => {
-            let unit = match unit {
-                InputUnit::Mm => LengthUnit::Mm,
-                InputUnit::Cm => LengthUnit::Cm,
-                InputUnit::M => LengthUnit::M,
-                other => return Err(ModelError::invalid(&field, format!("a length cannot be given in {other:?}"))),
-            };
-            length_to_mm(value, unit, &field).map(MeasuredValue::Integer)
-        }
-        (MeasurementType::Permille, TypedMeasurement::Number { value, unit }) => {
-            let input = match unit {
-                InputUnit::Percent => SlopeInput::Percent(value),
-                InputUnit::Ratio => SlopeInput::Ratio(value),
-                InputUnit::Degrees => SlopeInput::Degrees(value),
-                InputUnit::Permille => SlopeInput::Permille(value),
-                other => return Err(ModelError::invalid(&field, format!("a slope cannot be given in {other:?}"))),
-            };
-            slope_to_permille(input, &field).map(MeasuredValue::Integer)
-        }
-        (MeasurementType::Count, TypedMeasurement::Number { value, .. }) => {
-            if value.fract() != 0.0 || !(0.0..=f64::from(u32::MAX)).contains(&value) {
+    let value = match typed {
+        TypedMeasurement::Flag(b) => MeasuredValue::Flag(b),
+        TypedMeasurement::Number { value, unit } => {
+            let own = matches!(
+                (spec.kind, unit),
+                (MeasurementType::LengthMm, InputUnit::Mm)
+                    | (MeasurementType::Permille, InputUnit::Permille)
+                    | (MeasurementType::Count, InputUnit::Count)
+            );
+            if own && value.fract() == 0.0 && (0.0..=f64::from(u32::MAX)).contains(&value) {
+                MeasuredValue::Integer(value as u32)
+            } else if spec.kind == MeasurementType::Count {
                 return Err(ModelError::invalid(&field, format!("{value} is not a whole count")));
+            } else {
+                MeasuredValue::Typed(Typed { value, unit })
             }
-            Ok(MeasuredValue::Integer(value as u32))
         }
-        (MeasurementType::Flag, _) => Err(ModelError::invalid(&field, "expected yes or no")),
-        (_, TypedMeasurement::Flag(_)) => Err(ModelError::invalid(&field, "expected a number")),
+    };
+    checked_base(spec, &value, &field)?;
+    Ok(value)
+}
+
+/// A stored value as it was typed, and in the field's base unit when that
+/// differs: `1:8 (12.5 %)`, `81.3 cm`, `900 mm`.
+pub fn display(kind: MeasurementType, v: &MeasuredValue) -> String {
+    match (kind, v) {
+        (_, MeasuredValue::Flag(b)) => {
+            if *b {
+                "yes".into()
+            } else {
+                "no".into()
+            }
+        }
+        (MeasurementType::LengthMm, MeasuredValue::Integer(n)) => format!("{n} mm"),
+        (MeasurementType::Permille, MeasuredValue::Integer(n)) => {
+            format!("{} % ({n} ‰)", trim_number(f64::from(*n) / 10.0))
+        }
+        (_, MeasuredValue::Integer(n)) => n.to_string(),
+        (MeasurementType::Permille, MeasuredValue::Typed(t)) if t.unit != InputUnit::Percent => {
+            let pct = t.base().map(|b| trim_number((b / 10.0 * 100.0).round() / 100.0)).unwrap_or_default();
+            format!("{} ({pct} %)", t.as_typed())
+        }
+        (_, MeasuredValue::Typed(t)) => t.as_typed(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    #[test]
+    fn typed_values_convert_exactly() {
+        let t = |value, unit| Typed { value, unit }.base().unwrap();
+        assert_eq!(t(81.3, InputUnit::Cm), 813.0);
+        assert_eq!(t(1.2, InputUnit::M), 1200.0);
+        assert_eq!(t(32.0, InputUnit::In), 812.8);
+        assert!((t(12.0, InputUnit::Ratio) - 1000.0 / 12.0).abs() < 1e-12);
+        assert!((t(45.0, InputUnit::Degrees) - 1000.0).abs() < 1e-9);
+        assert_eq!(Typed { value: 0.0, unit: InputUnit::Ratio }.base(), None);
+        assert_eq!(Typed { value: 90.0, unit: InputUnit::Degrees }.base(), None);
+        assert_eq!(Typed { value: 8.0, unit: InputUnit::Ratio }.as_typed(), "1:8");
+        assert_eq!(Typed { value: 81.3, unit: InputUnit::Cm }.as_typed(), "81.3 cm");
+        assert_eq!(Typed { value: 4.76, unit: InputUnit::Degrees }.as_typed(), "4.76°");
+        assert_eq!(
+            display(MeasurementType::Permille, &MeasuredValue::Typed(Typed { value: 8.0, unit: InputUnit::Ratio })),
+            "1:8 (12.5 %)"
+        );
+    }
+
+    #[test]
+    fn limits_parse_as_the_norm_prints_them() {
+        let l = |s| Limit::parse(s).unwrap();
+        assert_eq!(l("0,9 m").base, 900.0);
+        assert_eq!(l("32 in").base, 812.8);
+        assert_eq!(l("5 %").base, 50.0);
+        assert_eq!(l("1:12").value, 12.0);
+        assert!((l("1:12").base - 83.333_333_333).abs() < 1e-6);
+        assert_eq!(l("14").dimension, None);
+        assert!(Limit::parse("3 ft").unwrap_err().contains("unknown unit"));
+        assert!(Limit::parse("1:0").is_err());
+    }
+
+    proptest! {
+        #[test]
+        fn every_unit_round_trips(unit in prop::sample::select(InputUnit::ALL.to_vec()), base in 0.001f64..1000.0) {
+            let v = unit.from_base(base).unwrap();
+            let back = unit.to_base(v).unwrap();
+            prop_assert!((back - base).abs() <= base * 1e-12 + 1e-12, "{unit:?}: {base} -> {v} -> {back}");
+        }
+
+        #[test]
+        fn a_typed_value_is_never_rounded(unit in prop::sample::select(vec![InputUnit::Percent, InputUnit::Ratio, InputUnit::Degrees, InputUnit::Cm, InputUnit::M, InputUnit::In]), v in 0.01f64..40.0) {
+            let kind = match unit.dimension() { Dimension::Slope => crate::model::ElementKind::RAMP, _ => crate::model::ElementKind::DOOR };
+            let field = match unit.dimension() { Dimension::Slope => "cross_slope_permille", _ => "clear_width_mm" };
+            let stored = normalize(&kind, field, TypedMeasurement::Number { value: v, unit });
+            // Refused only outside the field's range, never rounded.
+            match stored {
+                Ok(MeasuredValue::Typed(t)) => prop_assert_eq!(t, Typed { value: v, unit }),
+                Ok(other) => prop_assert!(false, "stored as {other:?}"),
+                Err(e) => {
+                    let max = if unit.dimension() == Dimension::Slope { 1000.0 } else { 5000.0 };
+                    prop_assert!(unit.to_base(v).is_none_or(|b| b > max), "{e}");
+                }
+            }
+        }
     }
 }

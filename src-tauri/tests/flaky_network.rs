@@ -159,8 +159,14 @@ async fn sync_through_a_flaky_network_loses_and_duplicates_nothing() {
                 let m =
                     [("width_mm".to_string(), qadam_core::model::MeasuredValue::Integer(800 + 10 * round + i))].into();
                 let kind = qadam_core::model::ElementKind::CORRIDOR;
-                s.add_element(NewElement { object_id: object, kind, measurements: m, note: format!("round {round}") })
-                    .unwrap();
+                s.add_element(NewElement {
+                    object_id: object,
+                    kind,
+                    measurements: m,
+                    note: format!("round {round}"),
+                    serves: None,
+                })
+                .unwrap();
             }
             let (w, h) = if round % 2 == 0 { (4000, 3000) } else { (3000, 4000) };
             let taken = format!("2026:11:24 10:0{round}:00");

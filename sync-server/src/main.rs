@@ -80,6 +80,10 @@ enum Command {
         /// File name prefix (default `qadam-CAMPAIGN`).
         #[arg(long)]
         out: Option<String>,
+        /// Include objects without an approved audit (drafts, audits under
+        /// review); by default only approved findings are exported.
+        #[arg(long)]
+        drafts: bool,
     },
     /// Generate a synthetic city-scale campaign (deterministic: same seed,
     /// same data) under the us-ada-2010 rules, with wheelchair statuses in
@@ -224,9 +228,18 @@ fn user_command(db: Option<String>, action: UserAction) -> anyhow::Result<()> {
     Ok(())
 }
 
-fn export_command(db: Option<String>, format: &str, campaign: uuid::Uuid, out: Option<String>) -> anyhow::Result<()> {
+fn export_command(
+    db: Option<String>,
+    format: &str,
+    campaign: uuid::Uuid,
+    out: Option<String>,
+    drafts: bool,
+) -> anyhow::Result<()> {
     let store = open_store(db)?;
-    let objects = store.export(Some(campaign), &|_| true)?;
+    let mut objects = store.export(Some(campaign), &|_| true)?;
+    if !drafts {
+        objects.retain(|o| qadam_core::export::approved_audit(o).is_some());
+    }
     let prefix = out.unwrap_or_else(|| format!("qadam-{campaign}"));
     let write = |path: String, body: String| -> anyhow::Result<()> {
         std::fs::write(&path, body).with_context(|| format!("writing {path}"))?;
@@ -244,10 +257,7 @@ fn export_command(db: Option<String>, format: &str, campaign: uuid::Uuid, out: O
         }
         _ => {
             let (body, ext) = match format {
-                "osm" => (
-                    qadam_core::export::osm_xml(&objects, &qadam_core::export::date_utc(qadam_core::hlc::now_ms())),
-                    "osm",
-                ),
+                "osm" => (qadam_core::export::osm_xml(&objects), "osm"),
                 "a11yjson" => (serde_json::to_string_pretty(&qadam_core::export::a11yjson(&objects))?, "a11y.json"),
                 _ => (serde_json::to_string_pretty(&qadam_core::export::geojson(&objects))?, "geojson"),
             };
@@ -312,8 +322,8 @@ async fn main() -> anyhow::Result<()> {
     qadam_core::checklist::install_from_env()?;
     match Cli::parse().command {
         Command::User { db, action } => tokio::task::spawn_blocking(move || user_command(db, action)).await?,
-        Command::Export { db, format, campaign, out } => {
-            tokio::task::spawn_blocking(move || export_command(db, &format, campaign, out)).await?
+        Command::Export { db, format, campaign, out, drafts } => {
+            tokio::task::spawn_blocking(move || export_command(db, &format, campaign, out, drafts)).await?
         }
         Command::Import { db, campaign, skip_invalid, file } => {
             tokio::task::spawn_blocking(move || {

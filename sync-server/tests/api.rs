@@ -1064,8 +1064,13 @@ async fn exports_parse_with_independent_readers() {
     let s = Server::start().await;
     let batch = demo::demo_campaign(5);
     assert_eq!(s.push(&batch).await.0, 200);
+    // The demo's audits are submitted, not approved: exports publish
+    // approved findings only, unless the coordinator asks for drafts.
+    let approved_only = s.url(&format!("/api/v1/exports/objects.csv?campaign={}", demo::demo_campaign_id()));
+    let text = s.http.get(approved_only).bearer_auth(TOKEN).send().await.unwrap().text().await.unwrap();
+    assert_eq!(text.trim_end().lines().count(), 1, "only the header: nothing is approved yet\n{text}");
     let get = |file: &str| {
-        let url = s.url(&format!("/api/v1/exports/{file}?campaign={}", demo::demo_campaign_id()));
+        let url = s.url(&format!("/api/v1/exports/{file}?campaign={}&drafts=true", demo::demo_campaign_id()));
         s.http.get(url).bearer_auth(TOKEN).send()
     };
     // Objects CSV: a BOM for Excel, then RFC 4180 that the `csv` crate reads.
@@ -1083,7 +1088,7 @@ async fn exports_parse_with_independent_readers() {
     let rows: Vec<csv::StringRecord> = rd.records().map(Result::unwrap).collect();
     assert_eq!(rows.len(), 5);
     let k = header.iter().position(|h| h == "status_K").unwrap();
-    assert!(rows.iter().all(|r| ["DP", "DCH", "DU", "VND"].contains(&&r[k])), "statuses are codes");
+    assert!(rows.iter().all(|r| ["DP", "DCH", "DU", "VND", "NA"].contains(&&r[k])), "statuses are codes");
     // Measurements CSV: one row per measured field, eight columns each.
     let bytes = get("elements.csv").await.unwrap().bytes().await.unwrap();
     let mut rd = csv::Reader::from_reader(&bytes[3..]);
@@ -1116,8 +1121,10 @@ async fn exports_parse_with_independent_readers() {
     for n in &nodes {
         assert!(n.attribute("id").unwrap().starts_with('-'), "new nodes have negative ids");
         let tag = |k: &str| n.children().find(|t| t.attribute("k") == Some(k)).and_then(|t| t.attribute("v"));
-        assert!(matches!(tag("wheelchair"), Some("yes" | "limited" | "no")));
-        assert!(tag("name").is_some() && tag("check_date").is_some());
+        // Drafts carry no check date (nothing approved), and a wheelchair
+        // tag only where К was assessed.
+        assert!(matches!(tag("wheelchair"), None | Some("yes" | "limited" | "no")));
+        assert!(tag("name").is_some() && tag("check_date").is_none());
     }
     // An unknown export is a clear 404.
     let r = get("objects.xlsx").await.unwrap();
@@ -1175,6 +1182,7 @@ async fn an_audit_sent_back_reaches_the_auditors_app_and_its_resubmission_return
             kind: ElementKind::DOOR,
             measurements: [("clear_width_mm".to_string(), MeasuredValue::Integer(780))].into(),
             note: String::new(),
+            serves: None,
         })
         .unwrap();
     let audit = phone.submit_audit(object.id).unwrap();
@@ -1285,7 +1293,7 @@ async fn the_map_and_analytics_count_statuses_and_an_object_adapted_after_a_re_a
     let a: Analytics = s.get_json(&format!("/api/v1/analytics?campaign={campaign}")).await;
     assert_eq!(a.objects, 40);
     let w = &a.wheelchair;
-    assert_eq!(w.fully + w.partially + w.not_accessible, 40);
+    assert_eq!(w.fully + w.partially + w.not_accessible + w.not_assessed, 40);
     let k_not = points.iter().filter(|p| p.wheelchair == qadam_core::rules::MapStatus::NotAccessible).count() as u32;
     assert_eq!(w.not_accessible, k_not, "the map and the analytics agree");
     assert_eq!(a.by_district_type.iter().map(|r| r.counts.not_accessible).sum::<u32>(), k_not);
@@ -1307,14 +1315,28 @@ async fn the_map_and_analytics_count_statuses_and_an_object_adapted_after_a_re_a
             location: Some(GeoPoint { lat_deg: 43.25, lon_deg: 76.92 }),
         })
         .unwrap();
-    let door = phone
-        .add_element(qadam_core::store::NewElement {
-            object_id: object,
-            kind: ElementKind::DOOR,
-            measurements: [("clear_width_mm".to_string(), MeasuredValue::Integer(700))].into(),
-            note: String::new(),
-        })
-        .unwrap();
+    // Everything on a wheelchair user's way is measured, so the verdict
+    // is a judgement, not "not assessed".
+    let add = |phone: &mut qadam_core::store::Store, kind: ElementKind, m: &[(&str, MeasuredValue)]| {
+        phone
+            .add_element(qadam_core::store::NewElement {
+                object_id: object,
+                kind,
+                measurements: m.iter().map(|(k, v)| (k.to_string(), *v)).collect(),
+                note: String::new(),
+                serves: None,
+            })
+            .unwrap()
+    };
+    use MeasuredValue::{Flag, Integer};
+    add(
+        &mut phone,
+        ElementKind::APPROACH_PATH,
+        &[("width_mm", Integer(1500)), ("slope_permille", Integer(30)), ("cross_slope_permille", Integer(15))],
+    );
+    add(&mut phone, ElementKind::ENTRANCE, &[("has_step", Flag(false))]);
+    add(&mut phone, ElementKind::CORRIDOR, &[("width_mm", Integer(1500))]);
+    let door = add(&mut phone, ElementKind::DOOR, &[("clear_width_mm", Integer(700)), ("threshold_mm", Integer(0))]);
     let first = phone.submit_audit(object).unwrap();
     device_sync(&s, &mut phone).await;
     let approve = |audit: Uuid| {

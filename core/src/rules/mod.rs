@@ -16,9 +16,10 @@ use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 use uuid::Uuid;
 
-pub use aggregate::{aggregate, CategoryStatus, MapStatus, ObjectVerdict, ZoneVerdict};
+pub use aggregate::{aggregate, CategoryStatus, Evidence, MapStatus, ObjectVerdict, ZoneVerdict};
 pub use ruleset::{
     builtin, builtin_ids, Check, Condition, Effect, Localized, Op, Rule, RuleSet, RuleSetError, Severity, Source,
+    ZoneRequirement,
 };
 
 use crate::model::{Element, ElementKind, MeasuredValue, Object};
@@ -109,6 +110,12 @@ pub struct RuleResult {
     pub affects: BTreeMap<DisabilityCategory, Effect>,
     pub severity: Severity,
     pub fix: Localized,
+    /// A recommendation: shown, never changes a status.
+    pub advisory: bool,
+    /// The clause number is inferred, not printed in the norm's text.
+    pub clause_inferred: bool,
+    /// The measured value as typed (`1:8 (12.5 %)`), for a single field.
+    pub measured_as_typed: Option<String>,
 }
 
 /// An object with its elements, the input of `qadam-server evaluate`.
@@ -119,17 +126,52 @@ pub struct EvaluationInput {
     pub elements: Vec<Element>,
 }
 
-/// A measured field as a number (flags are 1 or 0).
+/// A measured field as an exact number in its base unit (flags are 1 or 0).
 fn field_value(e: &Element, name: &str) -> Option<f64> {
-    e.measurements.get(name).map(|v| match v {
-        MeasuredValue::Flag(b) => f64::from(u8::from(*b)),
-        MeasuredValue::Integer(mm) => f64::from(*mm),
+    e.measurements.get(name).and_then(|v| match v {
+        MeasuredValue::Flag(b) => Some(f64::from(u8::from(*b))),
+        MeasuredValue::Integer(n) => Some(f64::from(*n)),
+        MeasuredValue::Typed(t) => t.base(),
     })
+}
+
+/// A measured field as the auditor typed it (`1:8 (12.5 %)`, `81.3 cm`);
+/// `None` for a derived quantity or an unmeasured field.
+pub fn as_typed(e: &Element, name: &str) -> Option<String> {
+    let kind = e.kind.as_ref()?;
+    let spec = kind.measurements().iter().find(|f| f.name == name)?;
+    let inputs = inputs_of(kind, name);
+    if inputs.len() > 1 && inputs.iter().filter(|i| **i != name).all(|i| field_value(e, i).is_some()) {
+        // Derived from rise and run: shown as 1:N and per cent.
+        let p = quantity(e, name).ok()?;
+        let (n, pct) = (
+            crate::units::trim_number((1000.0 / p * 10.0).round() / 10.0),
+            crate::units::trim_number((p / 10.0 * 100.0).round() / 100.0),
+        );
+        return Some(if p > 0.0 { format!("1:{n} ({pct} %)") } else { "0 %".into() });
+    }
+    e.measurements.get(name).map(|v| crate::units::display(spec.kind, v))
 }
 
 /// Quantities derived from several fields, on kinds that have those fields
 /// (a ramp's slope from its rise and run; a path's slope is only measured).
-pub const DERIVED: &[(&str, &[&str])] = &[("slope_permille", &["rise_mm", "run_mm", "slope_permille"])];
+pub const DERIVED: &[(&str, &[&str])] = &[
+    ("slope_permille", &["rise_mm", "run_mm", "slope_permille"]),
+    ("accessible_spaces_shortfall", &["accessible_spaces", "total_spaces"]),
+];
+
+/// Accessible parking spaces a car park of `total` needs under СП РК
+/// 3.06-101 4.3.1.6: one up to 10 spaces, else 10 %, a fraction of 0.5 or
+/// more rounded up.
+pub fn required_accessible_spaces(total: f64) -> f64 {
+    if total <= 0.0 {
+        0.0
+    } else if total <= 10.0 {
+        1.0
+    } else {
+        (total / 10.0 + 0.5).floor().max(1.0)
+    }
+}
 
 /// The fields a quantity is computed from on elements of `kind`: the inputs
 /// of a derived quantity when the kind has them all, else the field itself.
@@ -159,18 +201,28 @@ pub fn quantity(e: &Element, name: &str) -> Result<f64, Vec<String>> {
                 .map(|(n, _)| n.to_string())
                 .collect()),
         },
+        // Spaces missing against the count rule (≤ 0 meets it).
+        "accessible_spaces_shortfall" => match (field_value(e, "accessible_spaces"), field_value(e, "total_spaces")) {
+            (Some(a), Some(t)) => Ok(required_accessible_spaces(t) - a),
+            (a, t) => Err([("accessible_spaces", a), ("total_spaces", t)]
+                .into_iter()
+                .filter(|(_, v)| v.is_none())
+                .map(|(n, _)| n.to_string())
+                .collect()),
+        },
         field => field_value(e, field).ok_or_else(|| vec![field.to_string()]),
     }
 }
 
 /// Applies every rule of `set` to every element of the object.
 pub fn evaluate_elements(set: &RuleSet, input: &EvaluationInput) -> Vec<RuleResult> {
-    let kinds: Vec<&ElementKind> = input.elements.iter().filter_map(|e| e.kind.as_ref()).collect();
     let mut out = Vec::new();
     for e in &input.elements {
         let Some(kind) = &e.kind else { continue };
+        let served_by: Vec<&ElementKind> =
+            input.elements.iter().filter(|s| s.serves == Some(e.id)).filter_map(|s| s.kind.as_ref()).collect();
         for rule in set.rules.iter().filter(|r| &r.element == kind) {
-            out.push(rule.apply(e, &kinds));
+            out.push(rule.apply(e, &served_by));
         }
     }
     out

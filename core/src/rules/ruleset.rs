@@ -43,9 +43,7 @@ pub enum Op {
     Gt,
 }
 
-/// Tolerance of comparisons, in the quantity's unit: keeps 1:12 exactly at
-/// 1:12 despite floating point.
-const EPS: f64 = 1e-9;
+use crate::units::{Dimension, Limit, TOLERANCE as EPS};
 
 impl Op {
     pub fn holds(self, a: f64, b: f64) -> bool {
@@ -59,8 +57,9 @@ impl Op {
     }
 }
 
-/// `quantity op value`; `value` may be written as a ratio `"1:12"`, which
-/// means 1000/12 per mille.
+/// `quantity op value`; `value` is a number in the quantity's base unit (mm,
+/// ‰, a count, 1/0 for a flag) or a limit as the norm prints it: `"0,9 m"`,
+/// `"32 in"`, `"5 %"`, `"1:12"` (see [`Limit`]).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema, TS)]
 #[serde(deny_unknown_fields)]
 pub struct Condition {
@@ -68,24 +67,28 @@ pub struct Condition {
     pub op: Op,
     #[ts(type = "number | string")]
     pub value: serde_json::Value,
+    /// Whether the condition holds while its quantity is not measured. An
+    /// exception the auditor records only where it applies (a cramped
+    /// site, a reconstruction) is `false`: not recorded, not claimed. By
+    /// default an unmeasured condition leaves the rule not measured.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub otherwise: Option<bool>,
 }
 
 impl Condition {
+    /// The limit, exactly, in the quantity's base unit.
     pub fn threshold(&self) -> Result<f64, String> {
+        self.limit().map(|l| l.base)
+    }
+
+    pub fn limit(&self) -> Result<Limit, String> {
         match &self.value {
-            serde_json::Value::Number(n) => n.as_f64().ok_or_else(|| "not a number".into()),
-            serde_json::Value::String(s) => {
-                let (a, b) = s.split_once(':').ok_or_else(|| format!("`{s}` is not a ratio like 1:12"))?;
-                let (a, b): (f64, f64) = (
-                    a.trim().parse().map_err(|_| format!("`{s}` is not a ratio"))?,
-                    b.trim().parse().map_err(|_| format!("`{s}` is not a ratio"))?,
-                );
-                if b <= 0.0 {
-                    return Err(format!("`{s}` divides by zero"));
-                }
-                Ok(a * 1000.0 / b)
+            serde_json::Value::Number(n) => {
+                let v = n.as_f64().ok_or("not a number")?;
+                Ok(Limit { base: v, dimension: None, unit: None, value: v })
             }
-            _ => Err("expected a number or a ratio string".into()),
+            serde_json::Value::String(s) => Limit::parse(s),
+            _ => Err("expected a number or a limit such as \"0,9 m\", \"32 in\" or \"1:12\"".into()),
         }
     }
 }
@@ -96,10 +99,11 @@ impl Condition {
 pub struct Check {
     pub quantity: String,
     pub op: Op,
-    /// A number, or a ratio `"1:12"` (= 1000/12 per mille).
+    /// A number in the quantity's unit, or the limit as the norm prints it
+    /// (`"0,9 m"`, `"32 in"`, `"1:12"`).
     #[ts(type = "number | string")]
     pub value: serde_json::Value,
-    /// Unit of the quantity: `mm`, `permille`, `flag`.
+    /// Unit of the quantity: `mm`, `permille`, `count`, `flag`.
     pub unit: String,
     /// The requirement as printed in a passport, e.g. "≤ 1:12 (8.33 %)".
     pub required: String,
@@ -107,7 +111,7 @@ pub struct Check {
 
 impl Check {
     pub fn condition(&self) -> Condition {
-        Condition { quantity: self.quantity.clone(), op: self.op, value: self.value.clone() }
+        Condition { quantity: self.quantity.clone(), op: self.op, value: self.value.clone(), otherwise: None }
     }
 }
 
@@ -117,6 +121,13 @@ pub struct Source {
     pub document: String,
     pub edition: String,
     pub clause: String,
+    /// The clause number is not printed in the text the rule was read from
+    /// but inferred from its place (shown as such everywhere).
+    #[serde(default)]
+    pub clause_inferred: bool,
+    /// The norm's sentence the rule implements, as printed.
+    #[serde(default)]
+    pub quote: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema, TS)]
@@ -129,10 +140,16 @@ pub struct Rule {
     /// All must hold for the rule to apply.
     #[serde(default)]
     pub when: Vec<Condition>,
-    /// The rule does not apply when the object has an element of one of
-    /// these kinds (a step is no barrier where a ramp or lift serves it).
+    /// An exception that needs evidence: the rule does not apply only when
+    /// all of these were measured and hold (a site recorded as cramped); an
+    /// unmeasured exception leaves the rule applying.
     #[serde(default)]
-    pub unless_object_has: Vec<ElementKind>,
+    pub unless: Vec<Condition>,
+    /// The rule does not apply to an element that an element of one of
+    /// these kinds serves (its `serves` names it): a step is no barrier
+    /// where a ramp or lift serves that entrance, and only there.
+    #[serde(default)]
+    pub unless_served_by: Vec<ElementKind>,
     pub check: Check,
     pub affects: BTreeMap<DisabilityCategory, Effect>,
     pub severity: Severity,
@@ -140,11 +157,19 @@ pub struct Rule {
     /// What to do about a failure, for the passport and the owner's letter.
     pub fix: Localized,
     pub title: Localized,
+    /// A recommendation ("рекомендуется"): listed in the verdict and the
+    /// passport, never changes a status.
+    #[serde(default)]
+    pub advisory: bool,
+    /// How the norm's text was read where it is ambiguous, and why.
+    #[serde(default)]
+    pub note: String,
 }
 
 impl Rule {
-    /// Judges one element; `kinds` are the kinds of all elements of its object.
-    pub fn apply(&self, e: &Element, kinds: &[&ElementKind]) -> RuleResult {
+    /// Judges one element; `served_by` are the kinds of the elements that
+    /// serve it (whose `serves` is its id).
+    pub fn apply(&self, e: &Element, served_by: &[&ElementKind]) -> RuleResult {
         let mut result = RuleResult {
             rule_id: self.id.clone(),
             title: self.title.clone(),
@@ -159,14 +184,27 @@ impl Rule {
             affects: self.affects.clone(),
             severity: self.severity,
             fix: self.fix.clone(),
+            advisory: self.advisory,
+            clause_inferred: self.source.clause_inferred,
+            measured_as_typed: None,
         };
-        if self.unless_object_has.iter().any(|k| kinds.contains(&k)) {
+        if self.unless_served_by.iter().any(|k| served_by.contains(&k)) {
+            return result;
+        }
+        let excepted = !self.unless.is_empty()
+            && self
+                .unless
+                .iter()
+                .all(|c| quantity(e, &c.quantity).is_ok_and(|v| c.op.holds(v, c.threshold().unwrap_or(f64::NAN))));
+        if excepted {
             return result;
         }
         for c in &self.when {
             match quantity(e, &c.quantity) {
                 Ok(v) if c.op.holds(v, c.threshold().unwrap_or(f64::NAN)) => {}
                 Ok(_) => return result,
+                Err(_) if c.otherwise == Some(true) => {}
+                Err(_) if c.otherwise == Some(false) => return result,
                 Err(missing) => {
                     result.outcome = Outcome::NotMeasured;
                     result.missing = missing;
@@ -178,6 +216,7 @@ impl Rule {
         match quantity(e, &c.quantity) {
             Ok(v) => {
                 result.measured = Some(v);
+                result.measured_as_typed = super::as_typed(e, &c.quantity);
                 result.outcome =
                     if c.op.holds(v, c.threshold().unwrap_or(f64::NAN)) { Outcome::Pass } else { Outcome::Fail };
             }
@@ -200,7 +239,20 @@ pub struct RuleSet {
     pub edition: String,
     /// Where to read which rules are left out and why.
     pub notes: String,
+    /// The zones each category's path needs evidence from before the
+    /// category can be "fully accessible" (see `schemas/rules/README.md`).
+    /// A category no rule covers is never assessed and needs no entry.
+    #[serde(default)]
+    pub requires: BTreeMap<DisabilityCategory, Vec<ZoneRequirement>>,
     pub rules: Vec<Rule>,
+}
+
+/// A zone a category's verdict needs evidence from, and why.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema, TS)]
+#[serde(deny_unknown_fields)]
+pub struct ZoneRequirement {
+    pub zone: super::Zone,
+    pub reason: String,
 }
 
 #[derive(Debug, thiserror::Error, PartialEq)]
@@ -242,7 +294,7 @@ impl RuleSet {
             if r.source.clause.trim().is_empty() {
                 return Err(invalid(r, "source.clause", "every rule cites a clause".into()));
             }
-            for k in std::iter::once(&r.element).chain(&r.unless_object_has) {
+            for k in std::iter::once(&r.element).chain(&r.unless_served_by) {
                 if !k.is_known() {
                     return Err(invalid(r, "element", format!("no checklist defines the element kind `{k}`")));
                 }
@@ -253,17 +305,41 @@ impl RuleSet {
                     return Err(invalid(r, "reads", format!("`{f}` is not a field of {}", r.element)));
                 }
             }
-            for c in r.when.iter().cloned().chain(std::iter::once(r.check.condition())) {
+            for c in r.when.iter().chain(&r.unless).cloned().chain(std::iter::once(r.check.condition())) {
                 let needs = inputs_of(&r.element, &c.quantity);
                 for n in needs {
                     if !r.reads.iter().any(|f| f == n) {
                         return Err(invalid(r, "reads", format!("the rule uses `{n}` but does not list it in reads")));
                     }
                 }
-                c.threshold().map_err(|m| invalid(r, "value", m))?;
+                let limit = c.limit().map_err(|m| invalid(r, "value", m))?;
+                let dim = if c.quantity.ends_with("_mm") {
+                    Some(Dimension::Length)
+                } else if c.quantity.ends_with("_permille") {
+                    Some(Dimension::Slope)
+                } else {
+                    None
+                };
+                if limit.dimension.is_some() && limit.dimension != dim {
+                    return Err(invalid(r, "value", format!("`{}` is not in a unit of `{}`", c.value, c.quantity)));
+                }
             }
             if r.affects.is_empty() {
                 return Err(invalid(r, "affects", "a rule affects at least one category".into()));
+            }
+            if r.source.clause_inferred && r.source.quote.trim().is_empty() {
+                return Err(invalid(r, "source.quote", "an inferred clause number needs the quoted sentence".into()));
+            }
+            if !r.advisory {
+                for c in r.affects.keys() {
+                    if self.requires.get(c).is_none_or(|z| z.is_empty()) {
+                        return Err(invalid(
+                            r,
+                            "affects",
+                            format!("the set covers category {c:?} but `requires` names no zone for it"),
+                        ));
+                    }
+                }
             }
         }
         Ok(())

@@ -79,6 +79,9 @@ pub struct NewElement {
     pub kind: ElementKind,
     pub measurements: BTreeMap<String, MeasuredValue>,
     pub note: String,
+    /// The element this one (a ramp, a lift) serves.
+    #[serde(default)]
+    pub serves: Option<Uuid>,
 }
 
 /// Counts of what is waiting to be synced.
@@ -423,6 +426,9 @@ impl Store {
         ];
         for (name, v) in e.measurements {
             fields.push((format!("measurements.{name}"), json!(v)));
+        }
+        if let Some(served) = e.serves {
+            fields.push(("serves".to_string(), json!(served)));
         }
         self.write(EntityKind::Element, id, fields)?;
         Ok(id)

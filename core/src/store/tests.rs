@@ -141,6 +141,7 @@ fn elements_and_photos_attach_and_survive_reopen() {
                 kind: ElementKind::RAMP,
                 measurements: m,
                 note: "west".into(),
+                serves: None,
             })
             .unwrap();
         let jpeg = demo::jpeg_with_exif(320, 240, 1, Some((43.25, 76.92)), "2025:06:01 12:00:00");
@@ -253,6 +254,7 @@ fn verdicts_follow_the_campaigns_rule_set_and_preview_live_values() {
             kind: ElementKind::RAMP,
             measurements: m.clone(),
             note: String::new(),
+            serves: None,
         })
         .unwrap();
     let v = s.verdict(id).unwrap();
@@ -264,16 +266,22 @@ fn verdicts_follow_the_campaigns_rule_set_and_preview_live_values() {
     let slope = preview.iter().find(|r| r.rule_id == "ada-405.2-ramp-running-slope").unwrap();
     assert_eq!(slope.outcome, crate::rules::Outcome::Pass);
     assert_eq!(slope.clause, "405.2");
-    // Saving the fix makes the object accessible for К.
+    // Saving the fix removes the barrier; with only a ramp recorded, К is
+    // not assessed (no approach path, nothing inside), never "accessible".
     let mut fix = BTreeMap::new();
     fix.insert("measurements.run_mm".to_string(), json!(5400));
     s.update(EntityKind::Element, ramp, fix).unwrap();
     let v = s.verdict(id).unwrap();
-    assert_eq!(v.by_category[&crate::rules::DisabilityCategory::K], crate::rules::CategoryStatus::Full);
-    // The demo campaign's Kazakh set has no confirmed rules yet: nothing is judged.
+    let k = crate::rules::DisabilityCategory::K;
+    assert_eq!(v.by_category[&k], crate::rules::CategoryStatus::NotAssessed);
+    assert_eq!(v.evidence[&k].missing_zones, [crate::rules::Zone::Approach, crate::rules::Zone::PathsInside]);
+    // The demo campaign judges by the Kazakh set; an object with nothing
+    // recorded is not assessed for anyone.
     let demo_obj = s.create_object(new_object(kz)).unwrap();
     let v = s.verdict(demo_obj).unwrap();
-    assert_eq!((v.rule_set.as_str(), v.rule_count), ("kz-sp-3.06-101-2012", 0));
+    assert_eq!(v.rule_set, "kz-sp-3.06-101-2012");
+    assert!(v.rule_count >= 60, "{}", v.rule_count);
+    assert!(v.by_category.values().all(|s| *s == crate::rules::CategoryStatus::NotAssessed));
 }
 
 #[test]

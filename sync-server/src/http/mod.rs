@@ -657,6 +657,9 @@ struct ObjectsQuery {
     district: Option<qadam_core::model::District>,
     /// …and/or one object type.
     category: Option<qadam_core::model::Category>,
+    /// Exports publish approved audits only; `drafts=true` adds the rest.
+    #[serde(default)]
+    drafts: bool,
 }
 
 async fn objects(
@@ -844,9 +847,7 @@ async fn export(
         "elements.csv" => ("text/csv; charset=utf-8", |o| qadam_core::export::elements_csv(o).into_bytes()),
         "objects.geojson" => ("application/geo+json", |o| qadam_core::export::geojson(o).to_string().into_bytes()),
         "objects.a11yjson" => ("application/json", |o| qadam_core::export::a11yjson(o).to_string().into_bytes()),
-        "objects.osm" => ("application/x-osm+xml", |o| {
-            qadam_core::export::osm_xml(o, &qadam_core::export::date_utc(qadam_core::hlc::now_ms())).into_bytes()
-        }),
+        "objects.osm" => ("application/x-osm+xml", |o| qadam_core::export::osm_xml(o).into_bytes()),
         other => {
             return Err(AppError::NotFound(format!(
                 "the export `{other}` (objects.csv, elements.csv, objects.geojson, objects.a11yjson, objects.osm)"
@@ -855,11 +856,12 @@ async fn export(
     };
     let body = blocking(move || {
         let objects = coordinated(&s, &p, q.campaign)?;
-        if q.district.is_none() && q.category.is_none() {
+        if q.district.is_none() && q.category.is_none() && q.drafts {
             return Ok(render(&objects));
         }
         let selected: Vec<_> = objects
             .iter()
+            .filter(|o| q.drafts || qadam_core::export::approved_audit(o).is_some())
             .filter(|o| q.district.is_none_or(|d| o.object.district == Some(d)))
             .filter(|o| q.category.is_none_or(|c| o.object.category == Some(c)))
             .cloned()

@@ -421,6 +421,13 @@ fn campaigns_of_batch<S: FieldSource + ?Sized>(
         let referenced = match c.field.as_str() {
             "object_id" => after_batch(EntityKind::Object, uuid_value(&c.value), "campaign_id")?,
             "audit_id" => after_batch(EntityKind::Audit, uuid_value(&c.value), "campaign_id")?,
+            // The element a ramp or lift serves.
+            "serves" if c.entity == EntityKind::Element => {
+                match after_batch(EntityKind::Element, uuid_value(&c.value), "object_id")? {
+                    Some(object) => after_batch(EntityKind::Object, object, "campaign_id")?,
+                    None => None,
+                }
+            }
             _ => None,
         };
         if let Some(other) = referenced.filter(|other| *other != campaign) {

@@ -203,7 +203,7 @@ async fn exports_neutralise_formulas_and_control_characters_and_keep_numbers() {
         change(&mut clock, "admin", EntityKind::Element, element, "note", json!("@SUM(1+1)*cmd|' /C calc'!A0")),
     ]);
     assert_eq!(s.push(&batch).await.0, 200);
-    let q = format!("?campaign={campaign}");
+    let q = format!("?campaign={campaign}&drafts=true");
     let (st, objects) = get_text(&s, &format!("/api/v1/exports/objects.csv{q}")).await;
     assert_eq!(st, 200);
     let mut rows = csv::Reader::from_reader(objects.trim_start_matches('\u{feff}').as_bytes());

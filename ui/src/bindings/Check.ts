@@ -6,11 +6,12 @@ import type { Op } from "./Op";
  */
 export type Check = { quantity: string, op: Op, 
 /**
- * A number, or a ratio `"1:12"` (= 1000/12 per mille).
+ * A number in the quantity's unit, or the limit as the norm prints it
+ * (`"0,9 m"`, `"32 in"`, `"1:12"`).
  */
 value: number | string, 
 /**
- * Unit of the quantity: `mm`, `permille`, `flag`.
+ * Unit of the quantity: `mm`, `permille`, `count`, `flag`.
  */
 unit: string, 
 /**

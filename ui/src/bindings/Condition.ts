@@ -2,7 +2,15 @@
 import type { Op } from "./Op";
 
 /**
- * `quantity op value`; `value` may be written as a ratio `"1:12"`, which
- * means 1000/12 per mille.
+ * `quantity op value`; `value` is a number in the quantity's base unit (mm,
+ * ‰, a count, 1/0 for a flag) or a limit as the norm prints it: `"0,9 m"`,
+ * `"32 in"`, `"5 %"`, `"1:12"` (see [`Limit`]).
  */
-export type Condition = { quantity: string, op: Op, value: number | string, };
+export type Condition = { quantity: string, op: Op, value: number | string, 
+/**
+ * Whether the condition holds while its quantity is not measured. An
+ * exception the auditor records only where it applies (a cramped
+ * site, a reconstruction) is `false`: not recorded, not claimed. By
+ * default an unmeasured condition leaves the rule not measured.
+ */
+otherwise?: boolean | null, };

@@ -6,6 +6,6 @@ import type { DisabilityCategory } from "./DisabilityCategory";
  */
 export type DisabilityRow = { category: DisabilityCategory, 
 /**
- * ДП, ДЧ, ДУ, ВНД.
+ * ДП, ДЧ, ДУ, ВНД, and not assessed.
  */
-full: number, partial: number, conditional: number, not_accessible: number, };
+full: number, partial: number, conditional: number, not_accessible: number, not_assessed: number, };

@@ -5,4 +5,10 @@ import type { MeasuredValue } from "./MeasuredValue";
 /**
  * A part of an object: a ramp, a door, an entrance.
  */
-export type Element = { id: string, object_id: string | null, audit_id: string | null, kind: ElementKind | null, note: string, measurements: { [key in string]?: MeasuredValue }, };
+export type Element = { id: string, object_id: string | null, audit_id: string | null, kind: ElementKind | null, note: string, measurements: { [key in string]?: MeasuredValue }, 
+/**
+ * The element whose barrier this one removes (a ramp or lift serving
+ * an entrance or a level change); rules that a serving element waives
+ * are waived for that element only.
+ */
+serves: string | null, };

@@ -3,4 +3,8 @@
 /**
  * Objects per wheelchair status.
  */
-export type MapCounts = { fully: number, partially: number, not_accessible: number, };
+export type MapCounts = { fully: number, partially: number, not_accessible: number, 
+/**
+ * Not enough evidence for a status: counted apart, never as accessible.
+ */
+not_assessed: number, };

@@ -5,4 +5,8 @@ import type { MeasuredValue } from "./MeasuredValue";
 /**
  * What the app sends to add an element to an object.
  */
-export type NewElement = { object_id: string, kind: ElementKind, measurements: { [key in string]?: MeasuredValue }, note: string, };
+export type NewElement = { object_id: string, kind: ElementKind, measurements: { [key in string]?: MeasuredValue }, note: string, 
+/**
+ * The element this one (a ramp, a lift) serves.
+ */
+serves: string | null, };

@@ -18,11 +18,27 @@ reads: Array<string>,
  */
 when: Array<Condition>, 
 /**
- * The rule does not apply when the object has an element of one of
- * these kinds (a step is no barrier where a ramp or lift serves it).
+ * An exception that needs evidence: the rule does not apply only when
+ * all of these were measured and hold (a site recorded as cramped); an
+ * unmeasured exception leaves the rule applying.
  */
-unless_object_has: Array<ElementKind>, check: Check, affects: { [key in DisabilityCategory]?: Effect }, severity: Severity, source: Source, 
+unless: Array<Condition>, 
+/**
+ * The rule does not apply to an element that an element of one of
+ * these kinds serves (its `serves` names it): a step is no barrier
+ * where a ramp or lift serves that entrance, and only there.
+ */
+unless_served_by: Array<ElementKind>, check: Check, affects: { [key in DisabilityCategory]?: Effect }, severity: Severity, source: Source, 
 /**
  * What to do about a failure, for the passport and the owner's letter.
  */
-fix: Localized, title: Localized, };
+fix: Localized, title: Localized, 
+/**
+ * A recommendation ("рекомендуется"): listed in the verdict and the
+ * passport, never changes a status.
+ */
+advisory: boolean, 
+/**
+ * How the norm's text was read where it is ambiguous, and why.
+ */
+note: string, };

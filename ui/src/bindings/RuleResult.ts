@@ -17,4 +17,16 @@ measured: number | null, required: string, unit: string,
 /**
  * Fields that would settle a `not_measured` result.
  */
-missing: Array<string>, clause: string, document: string, affects: { [key in DisabilityCategory]?: Effect }, severity: Severity, fix: Localized, };
+missing: Array<string>, clause: string, document: string, affects: { [key in DisabilityCategory]?: Effect }, severity: Severity, fix: Localized, 
+/**
+ * A recommendation: shown, never changes a status.
+ */
+advisory: boolean, 
+/**
+ * The clause number is inferred, not printed in the norm's text.
+ */
+clause_inferred: boolean, 
+/**
+ * The measured value as typed (`1:8 (12.5 %)`), for a single field.
+ */
+measured_as_typed: string | null, };
