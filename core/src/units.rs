@@ -353,6 +353,10 @@ pub fn display(kind: MeasurementType, v: &MeasuredValue) -> String {
             let pct = t.base().map(|b| trim_number((b / 10.0 * 100.0).round() / 100.0)).unwrap_or_default();
             format!("{} ({pct} %)", t.as_typed())
         }
+        (MeasurementType::LengthMm, MeasuredValue::Typed(t)) if t.unit != InputUnit::Mm => {
+            let mm = t.base().map(trim_number).unwrap_or_default();
+            format!("{} ({mm} mm)", t.as_typed())
+        }
         (_, MeasuredValue::Typed(t)) => t.as_typed(),
     }
 }

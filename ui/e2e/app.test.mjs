@@ -390,7 +390,9 @@ test('norms: a failing ramp shows ✗ with its clause as it is typed, and ✓ on
   await wd.type('#m-width_mm', '92,5');
   await wd.waitFor(`${width}[data-outcome="pass"]`, { text: '925' });
   await wd.click('#add-element');
-  await wd.waitFor('#category-statuses [data-category="K"][data-status="DP"]');
+  // A ramp alone is no evidence about the approach or the inside: К is
+  // "not assessed", never "accessible".
+  await wd.waitFor('#category-statuses [data-category="K"][data-status="NA"]');
   // Editing the saved ramp back to a steep run fails it, and К becomes not accessible.
   await wd.type('#element-list input[data-measure="run_mm"]', '4000');
   await wd.click('#element-list .save-measure');
@@ -402,7 +404,7 @@ test('norms: a failing ramp shows ✗ with its clause as it is typed, and ✓ on
   await wd.type('#element-list input[data-measure="run_mm"]', '5,4');
   await wd.click('#element-list .save-measure');
   await wd.waitFor('#element-list li.rule[data-rule="ada-405.2-ramp-running-slope"][data-outcome="pass"]');
-  await wd.waitFor('#category-statuses [data-category="K"][data-status="DP"]');
+  await wd.waitFor('#category-statuses [data-category="K"][data-status="NA"]');
   await axe('the object page with verdicts');
   // Deleting the ramp asks first, then removes it (a tombstone that syncs).
   await wd.click('#element-list .delete-element');
