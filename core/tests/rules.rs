@@ -443,11 +443,7 @@ fn every_limit_typed_as_printed_passes_and_one_step_beyond_fails() {
             );
             if let Some(step) = beyond(limit, c.op).filter(|_| !strict) {
                 let mut past = base.clone();
-                let field = if rules::inputs_of(&rule.element, &c.quantity).len() > 1 {
-                    c.quantity.clone()
-                } else {
-                    c.quantity.clone()
-                };
+                let field = c.quantity.clone();
                 past.measurements.insert(field, MeasuredValue::Typed(step));
                 let input = EvaluationInput { object: object(), elements: vec![past] };
                 let r = rules::evaluate_elements(&set, &input).into_iter().find(|r| r.rule_id == rule.id).unwrap();
