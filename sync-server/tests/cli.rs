@@ -78,7 +78,8 @@ fn users_and_campaigns_from_the_command_line() {
 
     // Exports of the campaign: CSV files with their headers, GeoJSON.
     let prefix = dir.path().join("out").display().to_string();
-    let (ok, _, err) = server(&db, &["export", "--format", "csv", "--campaign", &campaign, "--out", &prefix], None);
+    let (ok, _, err) =
+        server(&db, &["export", "--format", "csv", "--campaign", &campaign, "--out", &prefix, "--drafts"], None);
     assert!(ok, "{err}");
     let objects = std::fs::read_to_string(format!("{prefix}-objects.csv")).unwrap();
     assert!(objects.starts_with('\u{feff}') && objects.contains("status_K") && objects.contains("Школа"), "{objects}");
@@ -109,10 +110,10 @@ fn gen_fills_a_store_or_writes_push_bodies_and_the_same_seed_gives_the_same_data
     let (ok, out, _) = server(&db, &["campaign", "members", "--campaign", &campaign], None);
     assert!(ok && out.contains("coord\tcoordinator"), "{out}");
     let (ok, geojson, err) =
-        server(&db, &["export", "--format", "geojson", "--campaign", &campaign, "--out", "-"], None);
+        server(&db, &["export", "--format", "geojson", "--campaign", &campaign, "--out", "-", "--drafts"], None);
     assert!(ok, "{err}");
     let geojson: serde_json::Value = serde_json::from_str(&geojson).unwrap();
-    assert_eq!(geojson["features"].as_array().unwrap().len(), 30);
+    assert_eq!(geojson["features"].as_array().unwrap().len(), 30, "with --drafts: every object");
     // As push bodies: one JSON line per batch, identical for the same seed.
     let lines = |path: &std::path::Path| {
         let (ok, _, err) = server(
