@@ -114,36 +114,126 @@ pub fn demo_campaign(n_objects: usize) -> Vec<Change> {
         g.set(Audit, audit, "finished_at_ms", json!(started + 40 * 60_000));
         g.set(Audit, audit, "status", json!("submitted"));
 
-        let has_step = g.rng.below(3) > 0;
-        let step = if has_step { 80 + 10 * g.rng.below(12) } else { 0 };
-        let entrance = g.element(
-            id,
-            audit,
-            ElementKind::ENTRANCE,
-            vec![("has_step", json!(has_step)), ("step_height_mm", json!(step))],
-        );
-        if has_step && g.rng.below(2) == 0 {
-            let rise = step + 10 * g.rng.below(30);
-            let run = rise * (10 + g.rng.below(15));
-            let width = 800 + 50 * g.rng.below(8);
-            let ramp = g.element(
-                id,
-                audit,
-                ElementKind::RAMP,
-                vec![("rise_mm", json!(rise)), ("run_mm", json!(run)), ("width_mm", json!(width))],
-            );
-            g.serves(ramp, entrance);
+        match i % 3 {
+            0 => demo_measured(&mut g, id, audit, None),
+            1 => demo_measured(&mut g, id, audit, Some(i / 3 % 4)),
+            _ => demo_in_progress(&mut g, id, audit),
         }
-        let clear = 700 + 25 * g.rng.below(14);
-        let threshold = 5 * g.rng.below(8);
-        g.element(
-            id,
-            audit,
-            ElementKind::DOOR,
-            vec![("clear_width_mm", json!(clear)), ("threshold_mm", json!(threshold))],
-        );
     }
     g.out
+}
+
+/// A demo object measured in full under СП РК 3.06-101: the approach,
+/// the entrance, its door, a corridor, tactile guidance, a sign and the
+/// information for hearing, every value within the norm — unless `barrier`
+/// picks one that is not (0 a step with no ramp, 1 a narrow door, 2 a high
+/// threshold, 3 a ramp of 8 % on a site not recorded as cramped).
+fn demo_measured(g: &mut Gen, object: Uuid, audit: Uuid, barrier: Option<usize>) {
+    let mm = |g: &mut Gen, lo: u64, hi: u64| json!(lo + 10 * g.rng.below((hi - lo) / 10 + 1));
+    let m = vec![
+        ("width_mm", mm(g, 2000, 3000)),
+        ("slope_permille", mm(g, 0, 50)),
+        ("cross_slope_permille", mm(g, 0, 20)),
+        ("joint_width_mm", mm(g, 0, 10)),
+        ("surface_even", json!(true)),
+        ("existing_development", json!(false)),
+        ("has_kerb_ramp", json!(false)),
+    ];
+    g.element(object, audit, ElementKind::APPROACH_PATH, m);
+    let step = matches!(barrier, Some(0) | Some(3));
+    let m = vec![
+        ("has_step", json!(step)),
+        ("step_height_mm", if step { mm(g, 120, 300) } else { json!(0) }),
+        ("platform_width_mm", mm(g, 2200, 3000)),
+        ("platform_depth_mm", mm(g, 2200, 3000)),
+        ("platform_cross_slope_permille", mm(g, 10, 20)),
+        ("has_tambour", json!(false)),
+        ("has_grating", json!(false)),
+        ("has_turnstile", json!(false)),
+    ];
+    let entrance = g.element(object, audit, ElementKind::ENTRANCE, m);
+    if barrier == Some(3) {
+        // 8 % (a rise of 400 mm over 5 m): over the 5 % of 4.3.2.30.
+        let m = vec![
+            ("rise_mm", json!(400)),
+            ("run_mm", json!(5000)),
+            ("width_mm", mm(g, 1200, 1500)),
+            ("upstand_height_mm", json!(50)),
+            ("handrails_both_sides", json!(true)),
+            ("handrail_height_mm", mm(g, 800, 900)),
+            ("handrail_extension_mm", mm(g, 300, 400)),
+            ("handrail_wall_gap_mm", mm(g, 40, 60)),
+            ("end_landing_depth_mm", mm(g, 1500, 2000)),
+        ];
+        let ramp = g.element(object, audit, ElementKind::RAMP, m);
+        g.serves(ramp, entrance);
+    }
+    let m = vec![
+        ("clear_width_mm", if barrier == Some(1) { mm(g, 750, 850) } else { mm(g, 900, 1200) }),
+        ("threshold_mm", if barrier == Some(2) { mm(g, 20, 40) } else { mm(g, 0, 10) }),
+        ("glazed", json!(false)),
+        ("automatic", json!(false)),
+        ("handle_height_mm", mm(g, 800, 1000)),
+        ("space_depth_mm", mm(g, 1500, 2000)),
+        ("space_width_mm", mm(g, 1500, 2000)),
+        ("opens_towards_user", json!(true)),
+    ];
+    g.element(object, audit, ElementKind::DOOR, m);
+    let m = vec![
+        ("width_mm", mm(g, 1500, 2400)),
+        ("turning_diameter_mm", mm(g, 1500, 2000)),
+        ("protruding_objects", json!(false)),
+    ];
+    g.element(object, audit, ElementKind::CORRIDOR, m);
+    let m = vec![
+        ("present", json!(true)),
+        ("distance_to_stairs_mm", mm(g, 600, 800)),
+        ("strip_depth_mm", mm(g, 300, 500)),
+        ("contrasting", json!(true)),
+    ];
+    g.element(object, audit, ElementKind::TACTILE_NAVIGATION, m);
+    let m = vec![
+        ("mount_height_mm", mm(g, 1400, 1500)),
+        ("letter_height_mm", mm(g, 50, 100)),
+        ("contrast_text", json!(true)),
+        ("tactile_braille", json!(true)),
+    ];
+    g.element(object, audit, ElementKind::SIGNAGE, m);
+    let m = vec![("hearing_place_distance_mm", mm(g, 1000, 3000)), ("visual_alarm", json!(true))];
+    g.element(object, audit, ElementKind::INFORMATION_COMMUNICATION, m);
+}
+
+/// A demo object still being measured: an entrance, perhaps a ramp, and a
+/// door with its width and threshold (not assessed, with what to measure).
+fn demo_in_progress(g: &mut Gen, object: Uuid, audit: Uuid) {
+    let has_step = g.rng.below(3) > 0;
+    let step = if has_step { 80 + 10 * g.rng.below(12) } else { 0 };
+    let entrance = g.element(
+        object,
+        audit,
+        ElementKind::ENTRANCE,
+        vec![("has_step", json!(has_step)), ("step_height_mm", json!(step))],
+    );
+    if has_step && g.rng.below(2) == 0 {
+        let rise = step + 10 * g.rng.below(30);
+        let run = rise * (10 + g.rng.below(15));
+        let width = 800 + 50 * g.rng.below(8);
+        let ramp = g.element(
+            object,
+            audit,
+            ElementKind::RAMP,
+            vec![("rise_mm", json!(rise)), ("run_mm", json!(run)), ("width_mm", json!(width))],
+        );
+        g.serves(ramp, entrance);
+    }
+    let clear = 700 + 25 * g.rng.below(14);
+    let threshold = 5 * g.rng.below(8);
+    g.element(
+        object,
+        audit,
+        ElementKind::DOOR,
+        vec![("clear_width_mm", json!(clear)), ("threshold_mm", json!(threshold))],
+    );
 }
 
 /// Wheelchair statuses of the "Доступный Казахстан" map of Almaty (24,365
@@ -543,5 +633,35 @@ mod tests {
         ops.sort();
         ops.dedup();
         assert_eq!(ops.len(), a.len());
+    }
+
+    /// `make run` shows real verdicts under the Kazakh set at once: objects
+    /// measured in full are judged for every category, barriers show, and
+    /// objects still being measured are "not assessed".
+    #[test]
+    fn the_demo_campaign_shows_every_kind_of_verdict() {
+        use crate::rules::{CategoryStatus::*, DisabilityCategory::*};
+        let conn = rusqlite::Connection::open_in_memory().unwrap();
+        conn.execute_batch(crate::records::FIELDS_DDL).unwrap();
+        for c in demo_campaign(36) {
+            crate::records::apply_lww(&conn, &c).unwrap();
+        }
+        let objects = crate::records::evaluate_all(&conn, Some(demo_campaign_id())).unwrap();
+        let status = |i: usize| {
+            let o = objects.iter().find(|o| o.object.name.contains(&format!("№ {} (", i + 1))).unwrap();
+            assert_eq!(o.verdict.rule_set, "kz-sp-3.06-101-2012");
+            o.verdict.by_category.clone()
+        };
+        // Measured in full, within the norm: judged for every category.
+        assert_eq!(status(0).into_values().collect::<Vec<_>>(), [Full; 5], "{:?}", status(0));
+        // Each barrier: a step with no ramp, a narrow door (both block К),
+        // a high threshold (К with help), an 8 % ramp (blocks К).
+        assert_eq!(status(1)[&K], NotAccessible);
+        assert_eq!(status(4)[&K], NotAccessible);
+        assert_eq!(status(7)[&K], Conditional);
+        assert_eq!(status(10)[&K], NotAccessible);
+        assert_eq!(status(4)[&S], Full, "a narrow door is no barrier for vision");
+        // Still being measured: never "accessible".
+        assert!(status(2).values().all(|s| *s != Full), "{:?}", status(2));
     }
 }

@@ -35,6 +35,7 @@ K["approach_path"] = ("approach", L("Путь подхода", "Кіру жол�
     f("kerb_ramp_width_mm", MM, L("Ширина бордюрного пандуса", "Жиектас пандусының ені", "Kerb ramp width"), TAPE, hi=10000),
     f("edge_kerb_height_mm", MM, L("Бортик по краю пути", "Жол жиегіндегі жиектас", "Edge kerb along the path"), TAPE, hi=1000),
     f("headroom_mm", MM, L("Свободная высота над путём", "Жол үстіндегі бос биіктік", "Headroom over the path"), L("До нижнего края знаков и веток", "Белгілер мен бұтақтардың төменгі жиегіне дейін", "To the lowest edge of signs and branches"), hi=10000),
+    f("has_kerb_ramp", "flag", L("Есть съезд с тротуара (бордюрный пандус)", "Тротуардан түсу (жиектас пандусы) бар", "Has a kerb ramp"), FLAG, photo=True),
 ])
 K["parking"] = ("approach", L("Парковка", "Тұрақ", "Parking"), True, [
     f("accessible_spaces", "count", L("Мест для инвалидов", "Мүгедектерге арналған орын", "Accessible spaces"), L("Число размеченных мест", "Белгіленген орындар саны", "Number of marked spaces")),
@@ -58,6 +59,9 @@ K["entrance"] = ("entrance", L("Вход", "Кіреберіс", "Entrance"), Tr
     f("reconstruction", "flag", L("Здание реконструируется", "Ғимарат қайта жаңартылуда", "Building under reconstruction"), FLAG),
     f("grating_gap_mm", MM, L("Просвет ячеек решётки", "Тор ұяшықтарының саңылауы", "Grating opening width"), TAPE, hi=500),
     f("turnstile_width_mm", MM, L("Ширина турникета в свету", "Турникеттің таза ені", "Turnstile clear width"), TAPE, hi=5000),
+    f("has_tambour", "flag", L("Есть тамбур", "Тамбур бар", "Has a vestibule"), FLAG),
+    f("has_grating", "flag", L("Есть решётка в полу", "Еденде тор бар", "Has a floor grating"), FLAG),
+    f("has_turnstile", "flag", L("Есть турникет или контроль", "Турникет немесе бақылау бар", "Has a turnstile or gate"), FLAG),
 ])
 K["ramp"] = ("entrance", L("Пандус", "Пандус", "Ramp"), True, [
     f("rise_mm", MM, L("Высота подъёма", "Көтерілу биіктігі", "Rise"), L("От нижней до верхней площадки, по вертикали", "Төменгі алаңнан жоғарғысына дейін, тігінен", "Vertically, from the lower to the upper landing"), hi=10000),

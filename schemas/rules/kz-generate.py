@@ -74,22 +74,23 @@ R("surface", "approach_path", "surface_even", "==", YES, "твёрдое, ров
 Q19 = "Перепад высот в местах съезда на проезжую часть не должен превышать 0,015 м."
 R("kerb-lip", "approach_path", "kerb_height_mm", "<=", "0,015 m", "≤ 0,015 м", {"K": B, "O": A}, "4.3.1.19", Q19,
   L("Перепад на съезде на проезжую часть", "Жүріс бөлігіне түсудегі биіктік айырмасы", "Lip at the kerb ramp"),
-  L("Срезать перепад у съезда до 15 мм.", "Түсудегі айырманы 15 мм-ге дейін азайту.", "Cut the lip at the kerb ramp to 15 mm."), severity="critical")
+  L("Срезать перепад у съезда до 15 мм.", "Түсудегі айырманы 15 мм-ге дейін азайту.", "Cut the lip at the kerb ramp to 15 mm."), severity="critical",
+  when=[("has_kerb_ramp", "==", 1)])
 Q14 = "При устройстве съездов с тротуара на транспортный проезд продольный уклон должен быть не более 1:20 (5%) около здания и в затесненных местах допускается уклон до 1:12 (8%) на протяжении не более 8 м"
 N14 = "The norm prints the cramped-site limit as 1:12 (8%); 1:12 is 8.33 %, so the stricter 8 % is encoded."
 R("kerb-ramp-slope", "approach_path", "kerb_ramp_slope_permille", "<=", "1:20", "≤ 1:20 (5 %)", {"K": A}, "4.3.1.14", Q14,
   L("Уклон съезда с тротуара", "Тротуардан түсу еңісі", "Kerb ramp slope"),
   L("Уменьшить уклон съезда до 1:20.", "Түсу еңісін 1:20-ға дейін азайту.", "Reduce the kerb ramp's slope to 1:20."),
-  inferred=True, unless=[("cramped_site", "==", 1)])
+  inferred=True, unless=[("cramped_site", "==", 1)], when=[("has_kerb_ramp", "==", 1)])
 R("kerb-ramp-slope-cramped", "approach_path", "kerb_ramp_slope_permille", "<=", "8 %", "≤ 8 % (затеснённое место)", {"K": A}, "4.3.1.14", Q14,
   L("Уклон съезда в затеснённом месте", "Тар жердегі түсу еңісі", "Kerb ramp slope on a cramped site"),
   L("Уменьшить уклон съезда до 8 %.", "Түсу еңісін 8 %-ға дейін азайту.", "Reduce the kerb ramp's slope to 8 %."),
-  inferred=True, when=[("cramped_site", "==", 1)], note=N14)
+  inferred=True, when=[("has_kerb_ramp", "==", 1), ("cramped_site", "==", 1)], note=N14)
 R("kerb-ramp-width", "approach_path", "kerb_ramp_width_mm", ">=", "1,5 m", "≥ 1,5 м (рекомендуется)", {"K": A}, "4.3.1.20",
   "Бордюрные пандусы рекомендуется проектировать шириной не менее 1,5 м",
   L("Ширина бордюрного пандуса", "Жиектас пандусының ені", "Kerb ramp width"),
   L("Расширить бордюрный пандус до 1,5 м.", "Жиектас пандусын 1,5 м-ге дейін кеңейту.", "Widen the kerb ramp to 1.5 m."),
-  inferred=True, advisory=True, severity="minor")
+  inferred=True, advisory=True, severity="minor", when=[("has_kerb_ramp", "==", 1)])
 R("edge-kerb", "approach_path", "edge_kerb_height_mm", ">=", "0,05 m", "≥ 0,05 м (рекомендуется)", {"S": A}, "4.3.1.18",
   "Высоту бордюров по краям пешеходных путей на территории рекомендуется принимать не менее 0,05 м.",
   L("Бортик по краю пути", "Жол жиегіндегі жиектас", "Edge kerb along the path"),
@@ -145,27 +146,29 @@ R("entrance-step", "entrance", "step_height_mm", "<=", "0,014 m", "≤ 0,014 м,
 Q16 = "Глубина тамбуров и тамбуров-шлюзов при прямом движении и одностороннем открывании дверей должна быть не менее 2,3 м при ширине не менее 1,5 м."
 R("tambour-depth", "entrance", "tambour_depth_mm", ">=", "2,3 m", "≥ 2,3 м", {"K": A}, "4.3.2.16", Q16,
   L("Глубина тамбура", "Тамбур тереңдігі", "Vestibule depth"),
-  L("Увеличить глубину тамбура до 2,3 м.", "Тамбур тереңдігін 2,3 м-ге дейін ұлғайту.", "Deepen the vestibule to 2.3 m."), unless=[("reconstruction", "==", 1)])
+  L("Увеличить глубину тамбура до 2,3 м.", "Тамбур тереңдігін 2,3 м-ге дейін ұлғайту.", "Deepen the vestibule to 2.3 m."), unless=[("reconstruction", "==", 1)],
+  when=[("has_tambour", "==", 1)])
 R("tambour-width", "entrance", "tambour_width_mm", ">=", "1,5 m", "≥ 1,5 м", {"K": B}, "4.3.2.16", Q16,
   L("Ширина тамбура", "Тамбур ені", "Vestibule width"),
-  L("Расширить тамбур до 1,5 м.", "Тамбурды 1,5 м-ге дейін кеңейту.", "Widen the vestibule to 1.5 m."))
+  L("Расширить тамбур до 1,5 м.", "Тамбурды 1,5 м-ге дейін кеңейту.", "Widen the vestibule to 1.5 m."), when=[("has_tambour", "==", 1)])
 Q15 = "При глубине тамбура менее 1,8 м до 1,5 м (при реконструкции) его ширина должна быть не менее 2 м."
 R("tambour-reconstruction-depth", "entrance", "tambour_depth_mm", ">=", "1,5 m", "≥ 1,5 м (реконструкция)", {"K": B}, "4.3.2.15", Q15,
   L("Глубина тамбура при реконструкции", "Қайта жаңартудағы тамбур тереңдігі", "Vestibule depth in a reconstruction"),
-  L("Увеличить глубину тамбура хотя бы до 1,5 м.", "Тамбур тереңдігін кемінде 1,5 м-ге дейін ұлғайту.", "Deepen the vestibule to at least 1.5 m."), when=[("reconstruction", "==", 1)])
+  L("Увеличить глубину тамбура хотя бы до 1,5 м.", "Тамбур тереңдігін кемінде 1,5 м-ге дейін ұлғайту.", "Deepen the vestibule to at least 1.5 m."), when=[("has_tambour", "==", 1), ("reconstruction", "==", 1)])
 R("tambour-reconstruction-width", "entrance", "tambour_width_mm", ">=", "2 m", "≥ 2 м при глубине < 1,8 м", {"K": A}, "4.3.2.15", Q15,
   L("Ширина короткого тамбура при реконструкции", "Қысқа тамбурдың ені (қайта жаңарту)", "Width of a short vestibule in a reconstruction"),
   L("Расширить тамбур до 2 м.", "Тамбурды 2 м-ге дейін кеңейту.", "Widen the vestibule to 2 m."),
-  when=[("reconstruction", "==", 1), ("tambour_depth_mm", "<", "1,8 m")])
+  when=[("has_tambour", "==", 1), ("reconstruction", "==", 1), ("tambour_depth_mm", "<", "1,8 m")])
 R("grating", "entrance", "grating_gap_mm", "<=", "0,013 m", "≤ 0,013 м", {"K": A, "O": A, "S": A}, "4.3.2.16",
   "Ширина просветов их ячеек не должна превышать 0,013 м, а длина 0,015 м.",
   L("Просветы решёток", "Тор саңылаулары", "Grating openings"),
   L("Заменить решётку на решётку с ячейками до 13 мм.", "Торды ұяшығы 13 мм-ге дейінгі тормен ауыстыру.", "Replace the grating with one of openings up to 13 mm."),
-  note="The grating sentences follow a page footer in the extract and may belong to 4.3.2.17; cited as 4.3.2.16 where the extract places them.")
+  when=[("has_grating", "==", 1)], note="The grating sentences follow a page footer in the extract and may belong to 4.3.2.17; cited as 4.3.2.16 where the extract places them.")
 R("turnstile", "entrance", "turnstile_width_mm", ">=", "1,2 m", "≥ 1,2 м", {"K": B}, "4.3.2.9",
   "При наличии контроля на входе следует применять контрольно-пропускные устройства и турникеты шириной в свету не менее 1,2 м",
   L("Ширина турникета", "Турникет ені", "Turnstile width"),
-  L("Установить проход шириной 1,2 м для кресла-коляски.", "Арбаға арналған ені 1,2 м өткел орнату.", "Provide a 1.2 m wide gate for wheelchairs."), inferred=True, severity="critical")
+  L("Установить проход шириной 1,2 м для кресла-коляски.", "Арбаға арналған ені 1,2 м өткел орнату.", "Provide a 1.2 m wide gate for wheelchairs."), inferred=True, severity="critical",
+  when=[("has_turnstile", "==", 1)])
 R("door-width", "door", "clear_width_mm", ">=", "0,9 m", "≥ 0,9 м", {"K": B}, "4.3.2.14",
   "Ширина двери в помещении должна быть не менее 0,9 м.",
   L("Ширина двери", "Есік ені", "Door width"),
@@ -235,7 +238,8 @@ R("ramp-flight-length", "ramp", "run_mm", "<=", "8,0 m", "≤ 8,0 м между 
 R("ramp-landing", "ramp", "landing_length_mm", ">=", "1,5 m", "≥ 1,5 м", {"K": A}, "4.3.2.21",
   "Площадка на горизонтальном участке пандуса при прямом пути движения или на повороте должна иметь размер не менее 1,5 м по ходу движения",
   L("Длина промежуточной площадки", "Аралық алаң ұзындығы", "Intermediate landing length"),
-  L("Удлинить площадку до 1,5 м.", "Алаңды 1,5 м-ге дейін ұзарту.", "Lengthen the landing to 1.5 m."), inferred=True)
+  L("Удлинить площадку до 1,5 м.", "Алаңды 1,5 м-ге дейін ұзарту.", "Lengthen the landing to 1.5 m."), inferred=True,
+  when=[("run_mm", ">", "8,0 m")], note="An intermediate landing is needed only on a flight longer than 8.0 m (4.3.2.21).")
 R("ramp-end-landing", "ramp", "end_landing_depth_mm", ">=", "1,5 m", "≥ 1,5 м", {"K": A}, "4.3.2.21",
   "В начале и в конце каждого уровня пандусы должны иметь площадку с минимальными размерами 1,2 м ×1,5 м",
   L("Площадки вверху и внизу пандуса", "Пандустың жоғарғы және төменгі алаңдары", "Landings at the top and bottom"),
@@ -354,7 +358,7 @@ Q33 = "не должны выступать более чем на 0,1 м на �
 R("protrusion", "corridor", "protrusion_depth_mm", "<=", "0,1 m", "≤ 0,1 м", {"S": A}, "4.3.3.3", Q33,
   L("Выступы на пути движения", "Жүру жолындағы шығыңқылар", "Protrusions on the way"),
   L("Убрать или оградить выступы более 10 см.", "10 см-ден асатын шығыңқыларды алу не қоршау.", "Remove or guard protrusions over 10 cm."),
-  note="4.3.16.13 gives 0.7–2.1 m for the same rule; measure up to 2.1 m (stricter).")
+  when=[("protruding_objects", "==", 1)], note="4.3.16.13 gives 0.7–2.1 m for the same rule; measure up to 2.1 m (stricter).")
 # ---- 1.7 / 1.8 Lifts ------------------------------------------------------
 Q41 = "Параметры кабины лифта, предназначенного для пользования лиц, передвигающихся на кресло-коляске, должны иметь внутренние размеры не менее 1,3 м × 2,1 м"
 R("lift-cabin-width", "lift", "cabin_width_mm", ">=", "1,3 m", "≥ 1,3 м", {"K": B}, "4.3.4.1", Q41,

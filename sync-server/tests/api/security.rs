@@ -78,7 +78,7 @@ async fn everything(s: &Server) -> Vec<qadam_core::change::ServerChange> {
 async fn a_device_cannot_move_another_campaigns_records_into_its_own() {
     let s = Server::start().await;
     let (a, b) = (Uuid::now_v7(), Uuid::now_v7());
-    let (batch_a, [object_a, audit_a, _, _]) = campaign_records(a, "A");
+    let (batch_a, [object_a, audit_a, element_a, _]) = campaign_records(a, "A");
     let (batch_b, [object_b, audit_b, element_b, photo_b]) = campaign_records(b, "B");
     assert_eq!(s.push(&batch_a).await.0, 200);
     assert_eq!(s.push(&batch_b).await.0, 200);
@@ -96,6 +96,8 @@ async fn a_device_cannot_move_another_campaigns_records_into_its_own() {
         (EntityKind::Photo, photo_b, "object_id", json!(object_a)),
         // References across campaigns, without moving the record itself.
         (EntityKind::Audit, audit_a, "object_id", json!(object_b)),
+        // A ramp "serving" another campaign's entrance (issue 14).
+        (EntityKind::Element, element_a, "serves", json!(element_b)),
     ];
     for (entity, id, field, value) in moves {
         let c = change(&mut clock, "attacker-phone", entity, id, field, value.clone());
