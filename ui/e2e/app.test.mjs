@@ -19,6 +19,8 @@ import {
 const OBJECT_NAME = 'Поликлиника E2E № 7';
 const ADA_CAMPAIGN = '019a0000-0000-7000-8000-00000000ada1';
 const ADA_CAMPAIGN_NAME = 'Проверка по ADA (e2e)';
+const KZ_CAMPAIGN = '019a0000-0000-7000-8000-0000000000b2';
+const KZ_CAMPAIGN_NAME = 'Проверка по СП РК (e2e)';
 const PHOTO_OBJECT = join(ROOT, 'fixtures/photos/entrance-gps.jpg');
 const PHOTO_ELEMENT = join(ROOT, 'fixtures/photos/ramp-rotated-gps.jpg');
 
@@ -45,20 +47,21 @@ async function openApp() {
   await wd.waitFor('#sync-button');
 }
 
-/** A second campaign audited against the 2010 ADA Standards, created
- *  through the real push API (the Kazakh set has no confirmed rules yet). */
-async function pushAdaCampaign() {
+/** Two more campaigns, created through the real push API: one audited
+ *  against the 2010 ADA Standards, one against СП РК 3.06-101 (kept apart
+ *  from the demo campaign, whose object count other steps check). */
+async function pushCampaign(id, name, ruleSet, n0) {
   const field = (n, f, value) => ({
-    op_id: `019a0000-0000-7000-8000-0000000a${String(n).padStart(4, '0')}`,
-    entity: 'campaign', entity_id: ADA_CAMPAIGN, field: f, value,
-    hlc: `${String(1763000000000 + n).padStart(15, '0')}-000000`, device_id: 'e2e-coordinator',
+    op_id: `019a0000-0000-7000-8000-0000000a${String(n0 + n).padStart(4, '0')}`,
+    entity: 'campaign', entity_id: id, field: f, value,
+    hlc: `${String(1763000000000 + n0 + n).padStart(15, '0')}-000000`, device_id: 'e2e-coordinator',
   });
   const r = await fetch(`http://127.0.0.1:${serverPort}/api/v1/sync/push`, {
     method: 'POST',
     headers: { 'content-type': 'application/json', authorization: `Bearer ${TOKEN}` },
     body: JSON.stringify({ device_id: 'e2e-coordinator', changes: [
-      field(1, 'name', ADA_CAMPAIGN_NAME), field(2, 'rule_set', 'us-ada-2010'),
-      field(3, 'description', 'Проверка норм ADA в сквозном тесте'),
+      field(1, 'name', name), field(2, 'rule_set', ruleSet),
+      field(3, 'description', `Проверка норм ${ruleSet} в сквозном тесте`),
     ] }),
   });
   assert.equal(r.status, 200, await r.text());
@@ -120,9 +123,12 @@ before(async () => {
   serverPort = await freePort();
   driverPort = await freePort();
   server = await startServer({ dir: serverDir, port: serverPort });
-  await pushAdaCampaign();
-  // The demo auditor (made by --demo) audits the ADA campaign too.
-  serverCli(['campaign', 'members', '--db', join(serverDir, 'server.db'), '--campaign', ADA_CAMPAIGN, '--add', 'auditor']);
+  await pushCampaign(ADA_CAMPAIGN, ADA_CAMPAIGN_NAME, 'us-ada-2010', 0);
+  await pushCampaign(KZ_CAMPAIGN, KZ_CAMPAIGN_NAME, 'kz-sp-3.06-101-2012', 10);
+  // The demo auditor (made by --demo) audits both campaigns too.
+  for (const c of [ADA_CAMPAIGN, KZ_CAMPAIGN]) {
+    serverCli(['campaign', 'members', '--db', join(serverDir, 'server.db'), '--campaign', c, '--add', 'auditor']);
+  }
   const pushed = await fetch(`http://127.0.0.1:${serverPort}/api/v1/sync/push`, {
     method: 'POST',
     headers: { 'content-type': 'application/json', authorization: `Bearer ${TOKEN}` },
@@ -424,6 +430,53 @@ test('norms: a failing ramp shows ✗ with its clause as it is typed, and ✓ on
   await wd.waitFor('#element-list li.element h3', { text: 'Подъёмная платформа' });
 });
 
+test('norms: under СП РК 3.06-101 a ramp of 8 % fails 4.3.2.30, 5 % passes, and vision is not assessed until the tactile strip is measured', async () => {
+  await clickText('nav button', 'Кампании');
+  await clickText('.cards .card', 'СП РК');
+  await wd.click('#new-object');
+  await wd.type('#obj-name', 'Пандус у входа (СП РК)');
+  await wd.select('#obj-category', 'government');
+  await wd.select('#obj-district', 'almaly');
+  await wd.click('#save-object');
+  await wd.waitFor('#object-title', { text: 'СП РК' });
+  // Nothing recorded: every category is "not assessed", none "accessible".
+  await wd.waitFor('#category-statuses [data-category="K"][data-status="NA"]');
+  await wd.select('#element-kind', 'ramp');
+  // 8 % typed in per cent (the default unit of a slope), rising 0,5 m, on
+  // a site not recorded as cramped: the 5 % of 4.3.2.30 holds.
+  await wd.type('#m-slope_permille', '8');
+  await wd.select('#u-rise_mm', 'm');
+  await wd.type('#m-rise_mm', '0,5');
+  const slope = '#preview-results li[data-rule="kz-4.3.2.30-ramp-slope"]';
+  const failing = await wd.waitFor(`${slope}[data-outcome="fail"]`);
+  assert.match(await wd.text(failing), /4\.3\.2\.30/, 'the clause is cited');
+  assert.match(await wd.text(failing), /номер выведен/, 'an inferred clause number is marked as such');
+  assert.match(await wd.text(failing), /8 %/, 'the value shows as it was typed');
+  await wd.waitFor('#preview-summary li[data-category="K"][data-state="fail"]');
+  await wd.type('#m-slope_permille', '5');
+  await wd.waitFor(`${slope}[data-outcome="pass"]`);
+  // What vision needs at the ramp: upstands and handrails.
+  await wd.type('#m-upstand_height_mm', '50');
+  await wd.select('#m-handrails_both_sides', 'true');
+  await wd.type('#m-handrail_extension_mm', '300');
+  await wd.click('#add-element');
+  await wd.waitFor('#element-list li.rule[data-rule="kz-4.3.2.30-ramp-slope"][data-outcome="pass"]');
+  // No element of the information zone yet: vision is "not assessed", and says where to record.
+  const s = await wd.waitFor('#category-statuses [data-category="S"][data-status="NA"]');
+  assert.match(await wd.text(s), /Информация|информ/i, 'the missing zone is named');
+  const next = await wd.waitFor('.to-measure[data-category="K"]');
+  assert.match(await wd.text(next), /Пандус: /, 'what to measure next names the element and the field');
+  await axe('the object page with a category not assessed');
+  await wd.select('#element-kind', 'tactile_navigation');
+  await wd.select('#m-present', 'true');
+  await wd.type('#m-distance_to_stairs_mm', '700');
+  await wd.type('#m-strip_depth_mm', '400');
+  await wd.click('#add-element');
+  await wd.waitFor('#category-statuses [data-category="S"][data-status="DP"]');
+  // A wheelchair user still has no evidence about the approach or the inside.
+  await wd.waitFor('#category-statuses [data-category="K"][data-status="NA"]');
+});
+
 /** Presses Sync and waits for that run to finish (the button is disabled
  *  while a sync runs) and to have succeeded. */
 async function syncAndWait() {
@@ -435,6 +488,19 @@ async function syncAndWait() {
   }
   await wd.waitFor('#sync-phase[data-phase="done"]');
   assert.equal(await wd.text(await wd.find('#error')), '', 'the sync succeeded');
+}
+
+/** The text of the open alert or confirm dialog. */
+async function alertText(timeoutMs = 5000) {
+  const until = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      return await wd.cmd('GET', '/alert/text');
+    } catch (e) {
+      if (Date.now() > until) throw e;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
 }
 
 async function acceptAlert(timeoutMs = 5000) {
@@ -472,7 +538,9 @@ test('6. the dashboard lists and maps the new object with its elements and photo
     assert.equal(await page.locator('#objects tbody tr').count(), 37);
     await page.locator('#map-legend', { hasText: ': 37' }).waitFor(); // the map shows every object
     await runAxe(page, 'the dashboard object list');
-    // The objects export downloads as a CSV that starts with a BOM.
+    // The objects export downloads as a CSV that starts with a BOM; the new
+    // object's audit is not approved, so the coordinator asks for drafts.
+    await page.check('#export-drafts');
     const [download] = await Promise.all([page.waitForEvent('download'), page.click('a.export[href*="objects.csv"]')]);
     const csvText = readFileSync(await download.path(), 'utf8');
     assert.ok(csvText.startsWith('\uFEFF') && csvText.includes(OBJECT_NAME), 'the new object is in the CSV export');
@@ -521,6 +589,10 @@ test('the coordinator works through the review queue; a request for changes reac
   await clickText('.cards .card', 'Демо');
   await clickText('#object-list li button', OBJECT_NAME);
   await wd.click('#submit-audit');
+  // Checks are still unmeasured: the app names them and asks first.
+  const question = await alertText();
+  assert.match(question, /Не измерено значений: \d+/, question);
+  await acceptAlert();
   await wd.waitFor('.audit[data-status="submitted"]');
   await syncAndWait();
 
@@ -590,6 +662,7 @@ test('the coordinator works through the review queue; a request for changes reac
     await wd.type('#element-list li.element input[data-measure="run_mm"]', '5600');
     await clickText('#element-list .save-measure', '');
     await wd.click('#submit-audit');
+    await acceptAlert();
     await wd.waitFor('.audit[data-status="submitted"]');
     await syncAndWait();
     await page.selectOption('#q-status', '');

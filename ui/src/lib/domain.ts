@@ -12,7 +12,7 @@ export const DISTRICTS: District[] = [
 
 /** Units an auditor may type each kind of field in (the first is the default). */
 export const INPUT_UNITS = {
-  length_mm: ['mm', 'cm', 'm'],
+  length_mm: ['mm', 'cm', 'm', 'in'],
   permille: ['percent', 'ratio', 'degrees', 'permille'],
   count: ['count'],
   flag: [],
