@@ -472,6 +472,70 @@ REQUIRES = {
     "U": [("information", "Signs at eye level with legible letters (4.3.2.45, 4.3.16.22, 4.3.16.24).")],
 }
 
+# Why a failure affects its categories as it does (first match on the id).
+WHY = [
+    ("kerb-ramp-width", "К: a narrow kerb ramp is hard to line up with from a wheelchair."),
+    ("stairs-contrast", "С: people with low vision misjudge steps that do not contrast."),
+    ("stairs", "О: steep, narrow, sloping or irregular steps cause falls; С: steps that differ are misjudged by people with low vision."),
+    ("lift-cabin", "К: a wheelchair with its user and a companion must fit in the cabin."),
+    ("lift-door", "К: a wheelchair passes a lift door narrower than 0,9 m only with care."),
+    ("lift-call", "К: a call button outside the range cannot be reached from a wheelchair."),
+    ("lift-braille", "С: floor numbers must be felt."),
+    ("lift-voice", "С: floor numbers must be heard."),
+    ("lift-visual", "Г: deaf visitors must see which floor the lift is at."),
+    ("lift-handrail", "О: people with limited mobility hold on while the lift moves."),
+    ("tactile", "С: blind people find stairs and routes by feel underfoot; contrast helps those with low vision."),
+    ("ramp-width", "К: a wheelchair cannot use a ramp narrower than 1,2 m safely, nor a helper walk beside it."),
+    ("kerb-lip", "К: a wheelchair cannot climb a lip at the carriageway; О: a lip trips people who walk with difficulty."),
+    ("entrance-step", "К: a wheelchair cannot climb a step; О: a step is a fall risk for people who walk with difficulty."),
+    ("slope-min", "О: a level platform holds water and ice, a fall risk."),
+    ("cross-slope", "К: a cross slope pulls a wheelchair sideways; it can be managed with a helper. О: it unbalances people on sticks."),
+    ("slope", "К: a wheelchair user cannot climb a steeper slope alone (or needs a helper to push); О: steep slopes tire and endanger people who walk with difficulty."),
+    ("joints", "К, О: wheels and crutch tips catch in wide joints; С: a white cane catches too."),
+    ("grating", "К, О: wheels, crutch tips and heels drop into wide openings; С: a white cane catches."),
+    ("surface", "К, О: loose or uneven surfaces stop wheels and sticks."),
+    ("threshold", "К: a wheelchair crosses a higher threshold only with help; О: a threshold trips people who shuffle."),
+    ("handrails", "О: people with limited mobility hold on to both sides; С: a handrail guides a blind person along."),
+    ("handrail-extension", "О: support before the first and after the last step of the slope; С: the rail's end announces the slope."),
+    ("handrail", "О: a rail at the wrong height, thickness or distance from the wall cannot be gripped safely."),
+    ("upstand", "К: an upstand stops a wheel slipping off the edge; С: a cane finds the edge."),
+    ("rise", "К: a long climb exhausts a wheelchair user; where the norm asks for a lift, a ramp needs a helper."),
+    ("flight-length", "К, О: a long flight without a landing leaves no place to rest or stop."),
+    ("landing", "К: a wheelchair needs level room to rest, turn and stop at each end and between flights."),
+    ("platform", "К: a wheelchair needs room on the platform to turn and open the door."),
+    ("door-space", "К: a wheelchair needs room in front of the door to open it and pass."),
+    ("door-hold", "К, О: time to pass before an automatic door closes on the person."),
+    ("handle", "К: a handle outside the range cannot be reached from a wheelchair."),
+    ("glass", "С: people with low vision walk into unmarked glass."),
+    ("tambour", "К: a wheelchair must fit between two doors and turn there."),
+    ("turnstile", "К: a wheelchair cannot pass a narrower gate."),
+    ("door", "К: a wheelchair (about 0,7 m wide) cannot pass a narrower door."),
+    ("toilet", "К: a wheelchair cannot enter or turn in a smaller cabin, nor transfer beside the pan."),
+    ("basin", "К: a basin outside the range cannot be used from a wheelchair."),
+    ("alarm", "К: a fallen or seated person must reach the button."),
+    ("parking-count", "К: without enough signed spaces, none is free for a disabled driver."),
+    ("parking-sign", "К: an unmarked space is taken by others."),
+    ("parking", "К: a wheelchair user needs the room beside and behind the car to get out."),
+    ("path-width", "К: a wheelchair cannot pass, or two cannot pass each other, on a narrower path."),
+    ("edge-kerb", "С: a white cane follows the edge of the path along the kerb."),
+    ("headroom", "С: a blind person's cane does not find a sign or branch at head height."),
+    ("corridor-approach", "К: a wheelchair cannot pass a passage narrower than 0,9 m."),
+    ("corridor", "К: a wheelchair needs 1,5 m to pass people and turn."),
+    ("turning", "К: a wheelchair needs a 1,5 m circle to turn round."),
+    ("protrusion", "С: a cane sweeping the floor does not find objects jutting out above 0,7 m."),
+    ("counter", "К: a counter or desk above 0,8 m cannot be used from a wheelchair."),
+    ("knee", "К: a wheelchair user needs room for the knees to reach the counter."),
+    ("sign-letters", "С: letters smaller than 75 mm cannot be read from below; У: clear signs help people with intellectual disabilities."),
+    ("sign-contrast", "С: low-vision visitors read contrasting signs; У: clear signs help people with intellectual disabilities."),
+    ("sign", "С: low-vision visitors read signs at eye level, up close; У: signs where they are expected help people with intellectual disabilities find their way."),
+    ("hearing", "Г: hard-of-hearing visitors need to sit near the sound source."),
+]
+for r in RULES:
+    short = r["id"].split("-", 2)[2] if r["id"].count("-") >= 2 else r["id"]
+    why = next((w for key, w in WHY if key in short), None)
+    assert why, f"{r['id']}: no reason for its categories"
+    r["why"] = why
+
 if os.path.exists(NORM):
     text = open(NORM, encoding="utf-8").read()
     for r in RULES:

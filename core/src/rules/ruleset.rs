@@ -164,6 +164,9 @@ pub struct Rule {
     /// How the norm's text was read where it is ambiguous, and why.
     #[serde(default)]
     pub note: String,
+    /// Why a failure affects the categories in `affects` as it does.
+    #[serde(default)]
+    pub why: String,
 }
 
 impl Rule {

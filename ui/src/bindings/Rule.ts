@@ -41,4 +41,8 @@ advisory: boolean,
 /**
  * How the norm's text was read where it is ambiguous, and why.
  */
-note: string, };
+note: string, 
+/**
+ * Why a failure affects the categories in `affects` as it does.
+ */
+why: string, };
