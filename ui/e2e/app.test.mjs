@@ -441,7 +441,17 @@ test('norms: under СП РК 3.06-101 a ramp of 8 % fails 4.3.2.30, 5 % passes, 
   await wd.waitFor('#object-title', { text: 'СП РК' });
   // Nothing recorded: every category is "not assessed", none "accessible".
   await wd.waitFor('#category-statuses [data-category="K"][data-status="NA"]');
+  // A 150 mm step at the entrance and no ramp yet: a barrier (4.3.2.5).
+  await wd.select('#element-kind', 'entrance');
+  await wd.select('#m-has_step', 'true');
+  await wd.type('#m-step_height_mm', '150');
+  await wd.select('#m-has_grating', 'false');
+  await wd.click('#add-element');
+  await wd.waitFor('#category-statuses [data-category="K"][data-status="VND"]');
   await wd.select('#element-kind', 'ramp');
+  // The ramp serves that entrance: its step stops being a barrier, and only its.
+  const entrance = await wd.exec(`return document.querySelector('#element-serves option:nth-child(2)').value`, []);
+  await wd.select('#element-serves', entrance);
   // 8 % typed in per cent (the default unit of a slope), rising 0,5 m, on
   // a site not recorded as cramped: the 5 % of 4.3.2.30 holds.
   await wd.type('#m-slope_permille', '8');
@@ -461,6 +471,7 @@ test('norms: under СП РК 3.06-101 a ramp of 8 % fails 4.3.2.30, 5 % passes, 
   await wd.type('#m-handrail_extension_mm', '300');
   await wd.click('#add-element');
   await wd.waitFor('#element-list li.rule[data-rule="kz-4.3.2.30-ramp-slope"][data-outcome="pass"]');
+  await wd.waitFor('#element-list li.rule[data-rule="kz-4.3.2.5-entrance-step"][data-outcome="not_applicable"]');
   // No element of the information zone yet: vision is "not assessed", and says where to record.
   const s = await wd.waitFor('#category-statuses [data-category="S"][data-status="NA"]');
   assert.match(await wd.text(s), /Информация|информ/i, 'the missing zone is named');

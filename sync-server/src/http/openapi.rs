@@ -175,7 +175,7 @@ pub const OPERATIONS: &[Operation] = &[
     Operation {
         method: "get",
         path: "/api/v1/exports/{file}",
-        summary: "Export the caller's coordinated campaigns (?campaign=ID for one; ?district= and ?category= for a selection): objects.csv, elements.csv (UTF-8 BOM), objects.geojson (RFC 7946), objects.a11yjson (A11yJSON PlaceInfo), objects.osm (OSM tags for JOSM)",
+        summary: "Export the approved findings of the caller's coordinated campaigns (?drafts=true adds audits not yet approved; ?campaign=ID for one; ?district= and ?category= for a selection): objects.csv, elements.csv (UTF-8 BOM), objects.geojson (RFC 7946), objects.a11yjson (A11yJSON PlaceInfo), objects.osm (OSM tags for JOSM)",
         request: None,
         status: 200,
         response: None,
@@ -449,6 +449,7 @@ pub fn document() -> Value {
         if op.path.starts_with("/api/v1/exports") {
             params.push(json!({"name": "district", "in": "query", "required": false, "schema": schema::<qadam_core::model::District>()}));
             params.push(json!({"name": "category", "in": "query", "required": false, "schema": schema::<qadam_core::model::Category>()}));
+            params.push(json!({"name": "drafts", "in": "query", "required": false, "schema": {"type": "boolean"}}));
         }
         if op.path == "/api/v1/reviews" {
             params.push(json!({"name": "district", "in": "query", "required": false, "schema": schema::<qadam_core::model::District>()}));
