@@ -199,7 +199,12 @@ fn demo_measured(g: &mut Gen, object: Uuid, audit: Uuid, barrier: Option<usize>)
         ("tactile_braille", json!(true)),
     ];
     g.element(object, audit, ElementKind::SIGNAGE, m);
-    let m = vec![("hearing_place_distance_mm", mm(g, 1000, 3000)), ("visual_alarm", json!(true))];
+    let m = vec![
+        ("hearing_place_distance_mm", mm(g, 1000, 3000)),
+        ("visual_alarm", json!(true)),
+        ("hall_seats", json!(80)),
+        ("listening_seats", json!(4)),
+    ];
     g.element(object, audit, ElementKind::INFORMATION_COMMUNICATION, m);
 }
 

@@ -191,8 +191,10 @@ fn any_object() -> impl Strategy<Value = EvaluationInput> {
     )
 }
 
+/// Every built-in rule set, parsed once.
 fn sets() -> Vec<RuleSet> {
-    rules::builtin_ids().into_iter().map(|id| rules::builtin(id).unwrap()).collect()
+    static SETS: std::sync::OnceLock<Vec<RuleSet>> = std::sync::OnceLock::new();
+    SETS.get_or_init(|| rules::builtin_ids().into_iter().map(|id| rules::builtin(id).unwrap()).collect()).clone()
 }
 
 /// The invariants of `schemas/rules/README.md`, checked against the rule
@@ -264,6 +266,13 @@ fn meet(rule: &Rule, e: &mut Element) {
         m.insert("total_spaces".into(), MeasuredValue::Integer(total as u32));
         let need = rules::required_accessible_spaces(total) - limit.base;
         m.insert("accessible_spaces".into(), MeasuredValue::Integer(need.max(0.0) as u32));
+        return;
+    }
+    if c.quantity == "listening_seat_share" {
+        // Enough seats with assistive listening for the hall's size.
+        let hall = m.get("hall_seats").and_then(number).unwrap_or(60.0).max(1.0);
+        m.insert("hall_seats".into(), MeasuredValue::Integer(hall as u32));
+        m.insert("listening_seats".into(), MeasuredValue::Integer((hall * limit.base / 100.0).ceil() as u32));
         return;
     }
     if fields.len() > 1 {
@@ -453,4 +462,49 @@ fn every_limit_typed_as_printed_passes_and_one_step_beyond_fails() {
         }
     }
     assert!(checked >= 20, "{checked}");
+}
+
+/// An element of the rule's kind whose `when` conditions hold.
+fn in_context(rule: &Rule) -> Element {
+    let mut e = element(rule.element.clone(), &[]);
+    for w in &rule.when {
+        e.measurements.insert(w.quantity.clone(), exactly(&rule.element, &w.quantity, w.limit().unwrap(), w.op));
+    }
+    e
+}
+
+fn outcome_of(set: &RuleSet, rule: &Rule, e: Element) -> Outcome {
+    let input = EvaluationInput { object: object(), elements: vec![e] };
+    rules::evaluate_elements(set, &input).into_iter().find(|r| r.rule_id == rule.id).unwrap().outcome
+}
+
+proptest! {
+    /// Any rule, its limit typed in any unit of its kind (a length in mm,
+    /// cm, m or inches; a slope in %, 1:N, degrees or ‰): exactly at the
+    /// limit passes, one typed step beyond fails.
+    #[test]
+    fn a_limit_typed_in_any_unit_passes_and_one_step_beyond_fails(
+        pick in any::<prop::sample::Index>(),
+        unit_pick in any::<prop::sample::Index>(),
+    ) {
+        let sets = sets();
+        let all: Vec<(&RuleSet, &Rule)> = sets.iter().flat_map(|s| s.rules.iter().map(move |r| (s, r))).collect();
+        let (set, rule) = all[pick.index(all.len())];
+        let c = rule.check.condition();
+        let limit = c.limit().unwrap();
+        prop_assume!(limit.dimension.is_some() && matches!(c.op, Op::Le | Op::Ge) && limit.base > 0.0);
+        let units: Vec<InputUnit> = InputUnit::ALL
+            .into_iter()
+            .filter(|u| Some(u.dimension()) == limit.dimension)
+            .collect();
+        let unit = units[unit_pick.index(units.len())];
+        let value = unit.from_base(limit.base).unwrap();
+        let mut at = in_context(rule);
+        at.measurements.insert(c.quantity.clone(), MeasuredValue::Typed(Typed { value, unit }));
+        prop_assert_eq!(outcome_of(set, rule, at), Outcome::Pass, "{} typed as {} {:?}", rule.id, value, unit);
+        let step = beyond(Limit { unit: Some(unit), value, ..limit }, c.op).unwrap();
+        let mut past = in_context(rule);
+        past.measurements.insert(c.quantity.clone(), MeasuredValue::Typed(step));
+        prop_assert_eq!(outcome_of(set, rule, past), Outcome::Fail, "{}: {} is one step past", rule.id, step.as_typed());
+    }
 }

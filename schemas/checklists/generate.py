@@ -133,6 +133,7 @@ K["toilet"] = ("sanitary", L("Туалет", "Дәретхана", "Toilet"), Tr
     f("door_opens_outward", "flag", L("Дверь открывается наружу", "Есік сыртқа ашылады", "Door opens outward"), FLAG),
     f("basin_height_mm", MM, L("Высота верха умывальника", "Қолжуғыштың жоғарғы жиегінің биіктігі", "Washbasin rim height"), TAPE, hi=2000),
     f("alarm_button_height_mm", MM, L("Высота кнопки экстренной помощи", "Шұғыл көмек түймесінің биіктігі", "Emergency button height"), TAPE, hi=3000),
+    f("alarm_button_contrast", "flag", L("Кнопка вызова помощи контрастна со стеной", "Көмек шақыру түймесі қабырғамен контрастты", "Emergency button contrasts with the wall"), FLAG),
 ])
 K["signage"] = ("information", L("Указатели", "Көрсеткіштер", "Signage"), True, [
     f("contrast_text", "flag", L("Контрастный крупный текст", "Контрастты ірі мәтін", "Large contrasting text"), FLAG, photo=True),
@@ -151,6 +152,8 @@ K["information_communication"] = ("information", L("Информация и св
     f("induction_loop", "flag", L("Индукционная петля", "Индукциялық ілмек", "Induction loop"), FLAG),
     f("easy_read", "flag", L("Информация в простом изложении", "Жеңіл оқылатын ақпарат", "Easy-read information"), FLAG),
     f("hearing_place_distance_mm", MM, L("Места для слабослышащих: расстояние до источника звука", "Естуі нашар адамдар орны: дыбыс көзіне дейін", "Places for hard-of-hearing people: distance to the sound source"), TAPE, hi=100000),
+    f("hall_seats", "count", L("Мест в зале (стационарных)", "Залдағы орындар (тұрақты)", "Fixed seats in the hall"), L("Если в здании есть зал", "Ғимаратта зал болса", "Where the building has a hall"), hi=100000),
+    f("listening_seats", "count", L("Мест с системой индивидуального прослушивания", "Жеке тыңдау жүйесі бар орындар", "Seats with assistive listening"), L("Индукционная петля, ИК или радиосистема", "Индукциялық ілмек, ИҚ немесе радиожүйе", "Induction loop, infrared or radio system"), hi=100000),
 ])
 
 here = os.path.dirname(os.path.abspath(__file__))

@@ -455,6 +455,16 @@ R("sign-contrast", "signage", "contrast_text", "==", YES, "контраст ≥ 
   "Контраст разметки тонов и фона должен быть не менее 1:4.",
   L("Контрастный текст указателей", "Көрсеткіштердің контрастты мәтіні", "Contrasting sign text"),
   L("Заменить указатели на контрастные.", "Көрсеткіштерді контрастты етіп ауыстыру.", "Replace signs with contrasting ones."), inferred=True, advisory=True, severity="minor")
+R("listening-seats", "information_communication", "listening_seat_share", ">=", 5, "≥ 5 % мест", {"G": A}, "4.3.14.6",
+  "не менее 5 % кресел с вмонтированными системами индивидуального прослушивания",
+  L("Места с системой индивидуального прослушивания", "Жеке тыңдау жүйесі бар орындар", "Seats with assistive listening"),
+  L("Оборудовать не менее 5 % мест системой прослушивания.", "Орындардың кемінде 5 %-ын тыңдау жүйесімен жабдықтау.", "Fit at least 5 % of the seats with assistive listening."),
+  reads=["hall_seats", "listening_seats"], when=[("hall_seats", ">", 50)],
+  note="The clause concerns halls with more than 50 fixed seats; the share is listening seats over fixed seats, in per cent.")
+R("alarm-contrast", "toilet", "alarm_button_contrast", "==", YES, "контрастна со стеной", {"S": A}, "4.3.3.23",
+  "контрастного цвета со стеной",
+  L("Кнопка экстренной помощи контрастна", "Шұғыл көмек түймесі контрастты", "Emergency button contrasts with the wall"),
+  L("Выделить кнопку контрастным цветом.", "Түймені контрастты түспен белгілеу.", "Make the button contrast with the wall."))
 R("hearing-places", "information_communication", "hearing_place_distance_mm", "<=", "3 m", "≤ 3 м", {"G": A}, "4.3.14.6",
   "Места для лиц с нарушениями функций слуха следует размещать на расстоянии не более 3 м от источника звука",
   L("Места для слабослышащих у источника звука", "Естуі нашар адамдардың орны дыбыс көзіне жақын", "Places for hard-of-hearing people near the sound"),
@@ -512,6 +522,7 @@ WHY = [
     ("door", "К: a wheelchair (about 0,7 m wide) cannot pass a narrower door."),
     ("toilet", "К: a wheelchair cannot enter or turn in a smaller cabin, nor transfer beside the pan."),
     ("basin", "К: a basin outside the range cannot be used from a wheelchair."),
+    ("alarm-contrast", "С: a visitor with low vision must find the button against the wall."),
     ("alarm", "К: a fallen or seated person must reach the button."),
     ("parking-count", "К: without enough signed spaces, none is free for a disabled driver."),
     ("parking-sign", "К: an unmarked space is taken by others."),
@@ -529,6 +540,7 @@ WHY = [
     ("sign-contrast", "С: low-vision visitors read contrasting signs; У: clear signs help people with intellectual disabilities."),
     ("sign", "С: low-vision visitors read signs at eye level, up close; У: signs where they are expected help people with intellectual disabilities find their way."),
     ("hearing", "Г: hard-of-hearing visitors need to sit near the sound source."),
+    ("listening", "Г: hard-of-hearing visitors hear a hall only through an induction loop or another listening system."),
 ]
 for r in RULES:
     short = r["id"].split("-", 2)[2] if r["id"].count("-") >= 2 else r["id"]

@@ -158,6 +158,7 @@ pub fn as_typed(e: &Element, name: &str) -> Option<String> {
 pub const DERIVED: &[(&str, &[&str])] = &[
     ("slope_permille", &["rise_mm", "run_mm", "slope_permille"]),
     ("accessible_spaces_shortfall", &["accessible_spaces", "total_spaces"]),
+    ("listening_seat_share", &["listening_seats", "hall_seats"]),
 ];
 
 /// Accessible parking spaces a car park of `total` needs under СП РК
@@ -205,6 +206,16 @@ pub fn quantity(e: &Element, name: &str) -> Result<f64, Vec<String>> {
         "accessible_spaces_shortfall" => match (field_value(e, "accessible_spaces"), field_value(e, "total_spaces")) {
             (Some(a), Some(t)) => Ok(required_accessible_spaces(t) - a),
             (a, t) => Err([("accessible_spaces", a), ("total_spaces", t)]
+                .into_iter()
+                .filter(|(_, v)| v.is_none())
+                .map(|(n, _)| n.to_string())
+                .collect()),
+        },
+        // Seats with assistive listening, in per cent of the hall's seats.
+        "listening_seat_share" => match (field_value(e, "listening_seats"), field_value(e, "hall_seats")) {
+            (Some(l), Some(h)) if h > 0.0 => Ok(l * 100.0 / h),
+            (Some(_), Some(_)) => Ok(0.0),
+            (l, h) => Err([("listening_seats", l), ("hall_seats", h)]
                 .into_iter()
                 .filter(|(_, v)| v.is_none())
                 .map(|(n, _)| n.to_string())
