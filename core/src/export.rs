@@ -388,7 +388,6 @@ pub fn a11yjson(objects: &[ExportObject]) -> Value {
                 crate::rules::MapStatus::NotAccessible => Some("not"),
                 crate::rules::MapStatus::NotAssessed => None,
             };
-            let has_ramp = of(ElementKind::RAMP).next().is_some();
             let door = of(ElementKind::DOOR).next().map(|d| {
                 let mut door = serde_json::Map::new();
                 for (key, v) in [("width", mm(d, "clear_width_mm")), ("thresholdHeight", mm(d, "threshold_mm"))] {
@@ -408,7 +407,12 @@ pub fn a11yjson(objects: &[ExportObject]) -> Value {
             let entrances: Vec<Value> = of(ElementKind::ENTRANCE)
                 .enumerate()
                 .map(|(i, en)| {
-                    let mut p = json!({"isMainEntrance": i == 0, "hasFixedRamp": has_ramp});
+                    let mut p = json!({"isMainEntrance": i == 0});
+                    // A ramp recorded as serving this entrance; no ramp
+                    // recorded is no evidence of none, so nothing is said.
+                    if e.elements.iter().any(|r| r.kind.as_ref() == Some(&ElementKind::RAMP) && r.serves == Some(en.id)) {
+                        p["hasFixedRamp"] = json!(true);
+                    }
                     if let Some(step) = flag(en, "has_step") {
                         p["isLevel"] = json!(!step);
                     }
@@ -634,6 +638,9 @@ mod tests {
         assert_eq!(a["wheelchairAccessibilityGrade"], "fully");
         assert_eq!(a["accessibleWith"]["wheelchair"], true);
         assert!(a["accessibleWith"].get("visualImpairment").is_none(), "vision was not assessed: {a}");
+        let entrance = &a["entrances"][0]["properties"];
+        assert_eq!(entrance["isLevel"], true);
+        assert!(entrance.get("hasFixedRamp").is_none(), "no ramp recorded is no evidence of none: {entrance}");
         // Its CSV row says what was assessed and how completely.
         let csv = objects_csv(std::slice::from_ref(&o));
         let row = csv.lines().nth(1).unwrap();
