@@ -410,7 +410,8 @@ pub fn a11yjson(objects: &[ExportObject]) -> Value {
                     let mut p = json!({"isMainEntrance": i == 0});
                     // A ramp recorded as serving this entrance; no ramp
                     // recorded is no evidence of none, so nothing is said.
-                    if e.elements.iter().any(|r| r.kind.as_ref() == Some(&ElementKind::RAMP) && r.serves == Some(en.id)) {
+                    if e.elements.iter().any(|r| r.kind.as_ref() == Some(&ElementKind::RAMP) && r.serves == Some(en.id))
+                    {
                         p["hasFixedRamp"] = json!(true);
                     }
                     if let Some(step) = flag(en, "has_step") {
