@@ -90,6 +90,8 @@ test: deps-test deps-ui lint test-rust test-api-schema fuzz-smoke test-e2e bench
 	@echo "make test: all suites passed"
 
 lint: ui
+	@# Types of the app and the dashboard (Svelte and TypeScript files) against the generated bindings.
+	cd ui && npm run --silent check
 	cargo fmt --all -- --check
 	cargo clippy --workspace --all-targets --features qadam-app/custom-protocol -- -D warnings
 
