@@ -364,7 +364,7 @@ pub async fn devices(
     Extension(p): Extension<Principal>,
 ) -> Result<Json<Vec<accounts::Device>>, AppError> {
     require_admin(&p)?;
-    Ok(Json(blocking(move || Ok(stores::accounts(&*s.store, |db| accounts::devices(db))?)).await?))
+    Ok(Json(blocking(move || Ok(stores::read_accounts(&*s.store, |db| accounts::devices(db))?)).await?))
 }
 
 /// Lifts the sign-in lockout of an account (administrators).

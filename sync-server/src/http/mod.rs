@@ -542,7 +542,7 @@ async fn campaigns(
 /// The campaign a conflict's record belongs to.
 fn conflict_campaign(s: &AppState, c: &crate::store::Conflict) -> Result<Option<Uuid>, AppError> {
     let op = c.later.op_id.to_string();
-    Ok(crate::store::accounts(&*s.store, |db| crate::store::change_campaign(db, &op))?)
+    Ok(crate::store::read_accounts(&*s.store, |db| crate::store::change_campaign(db, &op))?)
 }
 
 /// A conflict with the accounts behind its two writes' device ids.
@@ -566,7 +566,8 @@ async fn conflicts(
             for c in s.store.conflicts()? {
                 if conflict_campaign(&s, &c)?.is_some_and(|id| p.can_read(id)) {
                     let ids = [c.earlier.device_id.as_str(), c.later.device_id.as_str()];
-                    let authors = crate::store::accounts(&*s.store, |db| crate::store::accounts::authors(db, &ids))?;
+                    let authors =
+                        crate::store::read_accounts(&*s.store, |db| crate::store::accounts::authors(db, &ids))?;
                     out.push(ConflictView { conflict: c, authors });
                 }
             }
