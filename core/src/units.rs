@@ -173,6 +173,20 @@ fn space(u: InputUnit) -> String {
     }
 }
 
+/// A slope in per mille as per cent, to 0.01 %: `12.5 %`.
+pub fn percent_text(permille: f64) -> String {
+    format!("{} %", trim_number((permille / 10.0 * 100.0).round() / 100.0))
+}
+
+/// A slope in per mille as `1:N (x %)`, N to 0.1 (a level slope is `0 %`).
+pub fn slope_text(permille: f64) -> String {
+    if permille > 0.0 {
+        format!("1:{} ({})", trim_number((1000.0 / permille * 10.0).round() / 10.0), percent_text(permille))
+    } else {
+        percent_text(0.0)
+    }
+}
+
 /// A number without trailing zeros (at most 4 decimals).
 pub fn trim_number(v: f64) -> String {
     let s = format!("{v:.4}");
@@ -350,8 +364,8 @@ pub fn display(kind: MeasurementType, v: &MeasuredValue) -> String {
         }
         (_, MeasuredValue::Integer(n)) => n.to_string(),
         (MeasurementType::Permille, MeasuredValue::Typed(t)) if t.unit != InputUnit::Percent => {
-            let pct = t.base().map(|b| trim_number((b / 10.0 * 100.0).round() / 100.0)).unwrap_or_default();
-            format!("{} ({pct} %)", t.as_typed())
+            let pct = t.base().map(percent_text).unwrap_or_default();
+            format!("{} ({pct})", t.as_typed())
         }
         (MeasurementType::LengthMm, MeasuredValue::Typed(t)) if t.unit != InputUnit::Mm => {
             let mm = t.base().map(trim_number).unwrap_or_default();

@@ -44,6 +44,13 @@ def R(rid, element, q, op, value, required, affects, clause, quote, title, fix, 
          "fix": fix, "title": title, "advisory": advisory, "note": note}
     RULES.append(r)
 
+def RANGE(rid, element, q, low, high, affects, clause, quote, title_low, title_high, fix, names=("low", "high"), **kw):
+    """A range of one clause as two rules (`rid-low` and `rid-high`, or the
+    `names` given): the value at least `low`, at most `high` — each a
+    (limit as printed, requirement as shown) pair."""
+    R(f"{rid}-{names[0]}", element, q, ">=", low[0], low[1], affects, clause, quote, title_low, fix, **kw)
+    R(f"{rid}-{names[1]}", element, q, "<=", high[0], high[1], affects, clause, quote, title_high, fix, **kw)
+
 YES = 1
 # ---- 1.1 Approach paths, kerb ramps -------------------------------------
 Q13 = "Ширина пешеходной дорожки с учетом встречного движения лиц, передвигающихся на кресло-колясках, должна быть не менее 2,0 м. В условиях сложившейся застройки допускается в пределах прямой видимости снижать ширину пути движения до 1,2 м."
@@ -182,10 +189,8 @@ Q11 = "На прозрачных полотнах дверей следует п
 R("glass-marking", "door", "glass_marked", "==", YES, "контрастная маркировка", {"S": A}, "4.3.2.11", Q11,
   L("Маркировка прозрачной двери", "Мөлдір есіктің белгісі", "Marking on a glass door"),
   L("Нанести яркую контрастную маркировку на стекло.", "Шыныға жарқын контрастты белгі салу.", "Apply a bright contrasting marking to the glass."), when=[("glazed", "==", 1)])
-R("glass-marking-low", "door", "marking_height_mm", ">=", "1,2 m", "≥ 1,2 м", {"S": A}, "4.3.2.11", Q11,
+RANGE("glass-marking", "door", "marking_height_mm", ("1,2 m", "≥ 1,2 м"), ("1,5 m", "≤ 1,5 м"), {"S": A}, "4.3.2.11", Q11,
   L("Маркировка на стекле не ниже 1,2 м", "Шыныдағы белгі 1,2 м-ден төмен емес", "Glass marking not below 1.2 m"),
-  L("Перенести маркировку на высоту 1,2–1,5 м.", "Белгіні 1,2–1,5 м биіктікке көшіру.", "Move the marking to 1.2–1.5 m."), when=[("glazed", "==", 1)])
-R("glass-marking-high", "door", "marking_height_mm", "<=", "1,5 m", "≤ 1,5 м", {"S": A}, "4.3.2.11", Q11,
   L("Маркировка на стекле не выше 1,5 м", "Шыныдағы белгі 1,5 м-ден жоғары емес", "Glass marking not above 1.5 m"),
   L("Перенести маркировку на высоту 1,2–1,5 м.", "Белгіні 1,2–1,5 м биіктікке көшіру.", "Move the marking to 1.2–1.5 m."), when=[("glazed", "==", 1)])
 R("door-hold-open", "door", "hold_open_s", ">=", 5, "≥ 5 с", {"K": A, "O": A}, "4.3.2.8",
@@ -193,10 +198,8 @@ R("door-hold-open", "door", "hold_open_s", ">=", 5, "≥ 5 с", {"K": A, "O": A}
   L("Задержка закрывания двери", "Есіктің жабылу кідірісі", "Door hold-open time"),
   L("Настроить доводчик на задержку не менее 5 секунд.", "Жапқышты кемінде 5 секунд кідіріске баптау.", "Set the closer to hold at least 5 seconds."), when=[("automatic", "==", 1)])
 Q35 = "Ручки дверей, рычаги, краны, кнопки и т.д. должны располагаться на высоте от 0,8 м до 1 м."
-R("handle-low", "door", "handle_height_mm", ">=", "0,8 m", "≥ 0,8 м", {"K": A}, "4.3.3.5", Q35,
+RANGE("handle", "door", "handle_height_mm", ("0,8 m", "≥ 0,8 м"), ("1 m", "≤ 1 м"), {"K": A}, "4.3.3.5", Q35,
   L("Ручка двери не ниже 0,8 м", "Есік тұтқасы 0,8 м-ден төмен емес", "Door handle not below 0.8 m"),
-  L("Перенести ручку на высоту 0,8–1,0 м.", "Тұтқаны 0,8–1,0 м биіктікке көшіру.", "Move the handle to 0.8–1.0 m."))
-R("handle-high", "door", "handle_height_mm", "<=", "1 m", "≤ 1 м", {"K": A}, "4.3.3.5", Q35,
   L("Ручка двери не выше 1,0 м", "Есік тұтқасы 1,0 м-ден жоғары емес", "Door handle not above 1.0 m"),
   L("Перенести ручку на высоту 0,8–1,0 м.", "Тұтқаны 0,8–1,0 м биіктікке көшіру.", "Move the handle to 0.8–1.0 m."))
 Q13d = "Глубина пространства для маневрирования кресло-коляски перед дверью при открывании «от себя» должна быть не менее 1,2 м, а при открывании «к себе» - не менее 1,5 м при ширине не менее 1,5 м"
@@ -258,10 +261,8 @@ Q8h = "Перила устанавливаются на высоте от 0,8 м
 R("ramp-handrails", "ramp", "handrails_both_sides", "==", YES, "с обеих сторон", {"O": A, "S": A}, "4.3.16.8", Q8,
   L("Поручни с обеих сторон пандуса", "Пандустың екі жағындағы тұтқалар", "Handrails on both sides of the ramp"),
   L("Установить поручни с обеих сторон.", "Екі жағына тұтқа орнату.", "Fit handrails on both sides."))
-R("ramp-handrail-low", "ramp", "handrail_height_mm", ">=", "0,8 m", "≥ 0,8 м", {"O": A}, "4.3.16.8", Q8h,
+RANGE("ramp-handrail", "ramp", "handrail_height_mm", ("0,8 m", "≥ 0,8 м"), ("0,9 m", "≤ 0,9 м"), {"O": A}, "4.3.16.8", Q8h,
   L("Поручень пандуса не ниже 0,8 м", "Пандус тұтқасы 0,8 м-ден төмен емес", "Ramp handrail not below 0.8 m"),
-  L("Перенести поручни на 0,8–0,9 м.", "Тұтқаларды 0,8–0,9 м биіктікке көшіру.", "Move the handrails to 0.8–0.9 m."))
-R("ramp-handrail-high", "ramp", "handrail_height_mm", "<=", "0,9 m", "≤ 0,9 м", {"O": A}, "4.3.16.8", Q8h,
   L("Поручень пандуса не выше 0,9 м", "Пандус тұтқасы 0,9 м-ден жоғары емес", "Ramp handrail not above 0.9 m"),
   L("Перенести поручни на 0,8–0,9 м.", "Тұтқаларды 0,8–0,9 м биіктікке көшіру.", "Move the handrails to 0.8–0.9 m."))
 R("ramp-handrail-extension", "ramp", "handrail_extension_mm", ">=", "0,3 m", "≥ 0,3 м", {"O": A, "S": A}, "4.3.16.8", Q8h,
@@ -272,12 +273,10 @@ R("ramp-handrail-wall-gap", "ramp", "handrail_wall_gap_mm", ">=", "4 cm", "≥ 4
   L("Зазор между поручнем и стеной", "Тұтқа мен қабырға арасы", "Gap between handrail and wall"),
   L("Отодвинуть поручень от стены на 4–6 см.", "Тұтқаны қабырғадан 4–6 см алшақтату.", "Set the handrail 4–6 cm off the wall."))
 Q35r = "Поручни опорных устройств рекомендуется делать, как правило, округлого сечения диаметром от 0,035 м до 0,045 м."
-R("ramp-handrail-diameter-min", "ramp", "handrail_diameter_mm", ">=", "0,035 m", "≥ 35 мм (рекомендуется)", {"O": A}, "4.3.2.35", Q35r,
+RANGE("ramp-handrail-diameter", "ramp", "handrail_diameter_mm", ("0,035 m", "≥ 35 мм (рекомендуется)"), ("0,045 m", "≤ 45 мм (рекомендуется)"), {"O": A}, "4.3.2.35", Q35r,
   L("Диаметр поручня не меньше 35 мм", "Тұтқа диаметрі 35 мм-ден кем емес", "Handrail at least 35 mm thick"),
-  L("Заменить поручень на круглый 35–45 мм.", "Тұтқаны 35–45 мм дөңгелекпен ауыстыру.", "Use a round 35–45 mm handrail."), advisory=True, severity="minor")
-R("ramp-handrail-diameter-max", "ramp", "handrail_diameter_mm", "<=", "0,045 m", "≤ 45 мм (рекомендуется)", {"O": A}, "4.3.2.35", Q35r,
   L("Диаметр поручня не больше 45 мм", "Тұтқа диаметрі 45 мм-ден аспайды", "Handrail at most 45 mm thick"),
-  L("Заменить поручень на круглый 35–45 мм.", "Тұтқаны 35–45 мм дөңгелекпен ауыстыру.", "Use a round 35–45 mm handrail."), advisory=True, severity="minor")
+  L("Заменить поручень на круглый 35–45 мм.", "Тұтқаны 35–45 мм дөңгелекпен ауыстыру.", "Use a round 35–45 mm handrail."), advisory=True, severity="minor", names=("min", "max"))
 # ---- 1.5 Stairs -----------------------------------------------------------
 Q28 = "Ширина проступей должна быть для наружных лестниц не менее 0,4 м, для внутренних лестниц - не менее 0,3 м. Высота подъемов ступеней (подступенек) наружных лестниц –должна быть не более 0,12 м, внутренних - не более 0,15 м."
 R("stairs-riser", "stairs", "riser_height_mm", "<=", "0,15 m", "≤ 0,15 м", {"O": A, "S": A}, "4.3.2.28", Q28,
@@ -324,18 +323,14 @@ R("tactile-present", "tactile_navigation", "present", "==", YES, "есть", {"S
   "На путях движения лиц, имеющих ограничения по зрению, предусматриваются рельефные тактильные обозначения путей движения",
   L("Тактильные обозначения путей", "Тактильді жол белгілері", "Tactile path markings"),
   L("Устроить тактильные указатели на путях движения.", "Жүру жолдарына тактильді көрсеткіштер орнату.", "Lay tactile walking surface indicators."), inferred=True, severity="critical")
-R("tactile-distance-min", "tactile_navigation", "distance_to_stairs_mm", ">=", "0,6 m", "≥ 0,6 м", {"S": A}, "4.3.2.32", Q32,
+RANGE("tactile-distance", "tactile_navigation", "distance_to_stairs_mm", ("0,6 m", "≥ 0,6 м"), ("0,8 m", "≤ 0,8 м"), {"S": A}, "4.3.2.32", Q32,
   L("Полоса не ближе 0,6 м к лестнице", "Жолақ баспалдаққа 0,6 м-ден жақын емес", "Strip at least 0.6 m before the stairs"),
-  L("Уложить полосу за 0,6–0,8 м до первой ступени.", "Жолақты бірінші баспалдаққа 0,6–0,8 м қалдырып салу.", "Lay the strip 0.6–0.8 m before the first step."), inferred=True)
-R("tactile-distance-max", "tactile_navigation", "distance_to_stairs_mm", "<=", "0,8 m", "≤ 0,8 м", {"S": A}, "4.3.2.32", Q32,
   L("Полоса не дальше 0,8 м от лестницы", "Жолақ баспалдақтан 0,8 м-ден алыс емес", "Strip at most 0.8 m before the stairs"),
-  L("Уложить полосу за 0,6–0,8 м до первой ступени.", "Жолақты бірінші баспалдаққа 0,6–0,8 м қалдырып салу.", "Lay the strip 0.6–0.8 m before the first step."), inferred=True)
-R("tactile-depth-min", "tactile_navigation", "strip_depth_mm", ">=", "0,3 m", "≥ 0,3 м", {"S": A}, "4.3.2.32", Q32,
+  L("Уложить полосу за 0,6–0,8 м до первой ступени.", "Жолақты бірінші баспалдаққа 0,6–0,8 м қалдырып салу.", "Lay the strip 0.6–0.8 m before the first step."), inferred=True, names=("min", "max"))
+RANGE("tactile-depth", "tactile_navigation", "strip_depth_mm", ("0,3 m", "≥ 0,3 м"), ("0,5 m", "≤ 0,5 м"), {"S": A}, "4.3.2.32", Q32,
   L("Ширина полосы не меньше 0,3 м", "Жолақ ені 0,3 м-ден кем емес", "Strip at least 0.3 m deep"),
-  L("Уложить полосу шириной 0,3–0,5 м.", "Ені 0,3–0,5 м жолақ салу.", "Lay a strip 0.3–0.5 m deep."), inferred=True)
-R("tactile-depth-max", "tactile_navigation", "strip_depth_mm", "<=", "0,5 m", "≤ 0,5 м", {"S": A}, "4.3.2.32", Q32,
   L("Ширина полосы не больше 0,5 м", "Жолақ ені 0,5 м-ден аспайды", "Strip at most 0.5 m deep"),
-  L("Уложить полосу шириной 0,3–0,5 м.", "Ені 0,3–0,5 м жолақ салу.", "Lay a strip 0.3–0.5 m deep."), inferred=True)
+  L("Уложить полосу шириной 0,3–0,5 м.", "Ені 0,3–0,5 м жолақ салу.", "Lay a strip 0.3–0.5 m deep."), inferred=True, names=("min", "max"))
 R("tactile-contrast", "tactile_navigation", "contrasting", "==", YES, "контрастна по цвету (рекомендуется)", {"S": A}, "4.3.1.20",
   "с предупреждающими полосами, контрастными по цвету и текстуре, шириной не менее 0,6 м",
   L("Контрастность тактильной полосы", "Тактильді жолақтың контрасты", "Tactile strip contrast"),
@@ -372,10 +367,8 @@ R("lift-door", "lift", "door_clear_width_mm", ">=", "0,9 m", "≥ 0,9 м (рек
   L("Ширина двери лифта", "Лифт есігінің ені", "Lift door width"),
   L("При замене лифта — дверь 0,9 м.", "Лифтті ауыстырғанда — есік 0,9 м.", "When replacing the lift, fit a 0.9 m door."), advisory=True, severity="minor")
 Q43 = "Кнопка вызова устанавливается на высоте от 0,9 м до 1,2 м от уровня пола."
-R("lift-call-low", "lift", "call_button_height_mm", ">=", "0,9 m", "≥ 0,9 м", {"K": A}, "4.3.4.3", Q43,
+RANGE("lift-call", "lift", "call_button_height_mm", ("0,9 m", "≥ 0,9 м"), ("1,2 m", "≤ 1,2 м"), {"K": A}, "4.3.4.3", Q43,
   L("Кнопка вызова не ниже 0,9 м", "Шақыру түймесі 0,9 м-ден төмен емес", "Call button not below 0.9 m"),
-  L("Перенести кнопку на 0,9–1,2 м.", "Түймені 0,9–1,2 м биіктікке көшіру.", "Move the button to 0.9–1.2 m."))
-R("lift-call-high", "lift", "call_button_height_mm", "<=", "1,2 m", "≤ 1,2 м", {"K": A}, "4.3.4.3", Q43,
   L("Кнопка вызова не выше 1,2 м", "Шақыру түймесі 1,2 м-ден жоғары емес", "Call button not above 1.2 m"),
   L("Перенести кнопку на 0,9–1,2 м.", "Түймені 0,9–1,2 м биіктікке көшіру.", "Move the button to 0.9–1.2 m."))
 Q44 = "Для лиц, имеющих ограничения по зрению, должно быть визуальное и голосовое сопровождение при остановках и в движении с одновременным зажиганием и голосовым сопровождением соответствующего номера этажа."
@@ -391,10 +384,8 @@ R("lift-visual", "lift", "visual_floor_indicator", "==", YES, "визуальн�
   L("Установить световое табло этажей.", "Қабаттардың жарық таблосын орнату.", "Fit a visual floor indicator."), inferred=True,
   note="The clause is written for visitors with impaired vision; its visual indication is what deaf visitors rely on.")
 Q45 = "В лифтах, доступных для маломобильных групп населения необходимо предусматривать поручни, расположенные по трем сторонам на высоте от 0,8 м до 0,9 м от уровня пола."
-R("lift-handrail-low", "lift", "handrail_height_mm", ">=", "0,8 m", "≥ 0,8 м", {"O": A}, "4.3.4.5", Q45,
+RANGE("lift-handrail", "lift", "handrail_height_mm", ("0,8 m", "≥ 0,8 м"), ("0,9 m", "≤ 0,9 м"), {"O": A}, "4.3.4.5", Q45,
   L("Поручень в кабине не ниже 0,8 м", "Кабинадағы тұтқа 0,8 м-ден төмен емес", "Cabin handrail not below 0.8 m"),
-  L("Установить поручни на 0,8–0,9 м.", "Тұтқаларды 0,8–0,9 м биіктікке орнату.", "Fit handrails at 0.8–0.9 m."))
-R("lift-handrail-high", "lift", "handrail_height_mm", "<=", "0,9 m", "≤ 0,9 м", {"O": A}, "4.3.4.5", Q45,
   L("Поручень в кабине не выше 0,9 м", "Кабинадағы тұтқа 0,9 м-ден жоғары емес", "Cabin handrail not above 0.9 m"),
   L("Установить поручни на 0,8–0,9 м.", "Тұтқаларды 0,8–0,9 м биіктікке орнату.", "Fit handrails at 0.8–0.9 m."))
 # ---- 1.9 Toilets ------------------------------------------------------------
@@ -414,17 +405,13 @@ R("toilet-door-outward", "toilet", "door_opens_outward", "==", YES, "наруж�
   L("Перевесить дверь наружу или поставить раздвижную.", "Есікті сыртқа ашылатын не жылжымалы ету.", "Rehang the door to open outward or fit a sliding door."),
   note="A sliding door is recorded as opening outward (the clause allows either).")
 Q320 = "установлен так, чтобы верхний край был на уровне от 0,8 м до 0,85 м от уровня пола"
-R("basin-low", "toilet", "basin_height_mm", ">=", "0,8 m", "≥ 0,8 м", {"K": A}, "4.3.3.20", Q320,
+RANGE("basin", "toilet", "basin_height_mm", ("0,8 m", "≥ 0,8 м"), ("0,85 m", "≤ 0,85 м"), {"K": A}, "4.3.3.20", Q320,
   L("Умывальник не ниже 0,8 м", "Қолжуғыш 0,8 м-ден төмен емес", "Washbasin rim not below 0.8 m"),
-  L("Перевесить умывальник на 0,8–0,85 м.", "Қолжуғышты 0,8–0,85 м биіктікке ілу.", "Refit the basin at 0.8–0.85 m."))
-R("basin-high", "toilet", "basin_height_mm", "<=", "0,85 m", "≤ 0,85 м", {"K": A}, "4.3.3.20", Q320,
   L("Умывальник не выше 0,85 м", "Қолжуғыш 0,85 м-ден жоғары емес", "Washbasin rim not above 0.85 m"),
   L("Перевесить умывальник на 0,8–0,85 м.", "Қолжуғышты 0,8–0,85 м биіктікке ілу.", "Refit the basin at 0.8–0.85 m."))
 Q323 = "расположены на высоте от 0,4 м до 0,6 м над уровнем пола"
-R("alarm-low", "toilet", "alarm_button_height_mm", ">=", "0,4 m", "≥ 0,4 м", {"K": A}, "4.3.3.23", Q323,
+RANGE("alarm", "toilet", "alarm_button_height_mm", ("0,4 m", "≥ 0,4 м"), ("0,6 m", "≤ 0,6 м"), {"K": A}, "4.3.3.23", Q323,
   L("Кнопка экстренной помощи не ниже 0,4 м", "Шұғыл көмек түймесі 0,4 м-ден төмен емес", "Emergency button not below 0.4 m"),
-  L("Перенести кнопку на 0,4–0,6 м.", "Түймені 0,4–0,6 м биіктікке көшіру.", "Move the button to 0.4–0.6 m."))
-R("alarm-high", "toilet", "alarm_button_height_mm", "<=", "0,6 m", "≤ 0,6 м", {"K": A}, "4.3.3.23", Q323,
   L("Кнопка экстренной помощи не выше 0,6 м", "Шұғыл көмек түймесі 0,6 м-ден жоғары емес", "Emergency button not above 0.6 m"),
   L("Перенести кнопку на 0,4–0,6 м.", "Түймені 0,4–0,6 м биіктікке көшіру.", "Move the button to 0.4–0.6 m."))
 # ---- 1.10 Service -----------------------------------------------------------

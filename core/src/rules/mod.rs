@@ -135,20 +135,16 @@ fn field_value(e: &Element, name: &str) -> Option<f64> {
     })
 }
 
-/// A measured field as the auditor typed it (`1:8 (12.5 %)`, `81.3 cm`);
-/// `None` for a derived quantity or an unmeasured field.
+/// A measured field as the auditor typed it (`1:8 (12.5 %)`, `81.3 cm`), a
+/// slope from rise and run as `1:N (x %)`; `None` for a quantity that is no
+/// field (a count rule) or an unmeasured field.
 pub fn as_typed(e: &Element, name: &str) -> Option<String> {
     let kind = e.kind.as_ref()?;
     let spec = kind.measurements().iter().find(|f| f.name == name)?;
     let inputs = inputs_of(kind, name);
     if inputs.len() > 1 && inputs.iter().filter(|i| **i != name).all(|i| field_value(e, i).is_some()) {
         // Derived from rise and run: shown as 1:N and per cent.
-        let p = quantity(e, name).ok()?;
-        let (n, pct) = (
-            crate::units::trim_number((1000.0 / p * 10.0).round() / 10.0),
-            crate::units::trim_number((p / 10.0 * 100.0).round() / 100.0),
-        );
-        return Some(if p > 0.0 { format!("1:{n} ({pct} %)") } else { "0 %".into() });
+        return quantity(e, name).ok().map(crate::units::slope_text);
     }
     e.measurements.get(name).map(|v| crate::units::display(spec.kind, v))
 }
@@ -184,6 +180,14 @@ pub fn inputs_of<'a>(kind: &ElementKind, quantity: &'a str) -> Vec<&'a str> {
     }
 }
 
+/// Two measured fields, or the names of those that are missing.
+fn both(e: &Element, a: &str, b: &str) -> Result<(f64, f64), Vec<String>> {
+    match (field_value(e, a), field_value(e, b)) {
+        (Some(x), Some(y)) => Ok((x, y)),
+        (x, y) => Err([(a, x), (b, y)].into_iter().filter(|(_, v)| v.is_none()).map(|(n, _)| n.to_string()).collect()),
+    }
+}
+
 /// The value of a quantity on an element: a field, or a derived quantity.
 /// `Err` lists the fields that are missing.
 pub fn quantity(e: &Element, name: &str) -> Result<f64, Vec<String>> {
@@ -192,35 +196,20 @@ pub fn quantity(e: &Element, name: &str) -> Result<f64, Vec<String>> {
         _ if !derived => field_value(e, name).ok_or_else(|| vec![name.to_string()]),
         // From rise and run when both are measured (exact), else from a
         // slope measured directly (a level, an inclinometer).
-        "slope_permille" => match (field_value(e, "rise_mm"), field_value(e, "run_mm")) {
-            (Some(rise), Some(run)) if run > 0.0 => Ok(rise * 1000.0 / run),
+        "slope_permille" => match both(e, "rise_mm", "run_mm") {
+            Ok((rise, run)) if run > 0.0 => Ok(rise * 1000.0 / run),
             _ if field_value(e, "slope_permille").is_some() => Ok(field_value(e, "slope_permille").unwrap_or_default()),
-            (Some(_), Some(_)) => Err(vec!["run_mm".into()]),
-            (rise, run) => Err([("rise_mm", rise), ("run_mm", run)]
-                .into_iter()
-                .filter(|(_, v)| v.is_none())
-                .map(|(n, _)| n.to_string())
-                .collect()),
+            Ok(_) => Err(vec!["run_mm".into()]),
+            Err(missing) => Err(missing),
         },
         // Spaces missing against the count rule (≤ 0 meets it).
-        "accessible_spaces_shortfall" => match (field_value(e, "accessible_spaces"), field_value(e, "total_spaces")) {
-            (Some(a), Some(t)) => Ok(required_accessible_spaces(t) - a),
-            (a, t) => Err([("accessible_spaces", a), ("total_spaces", t)]
-                .into_iter()
-                .filter(|(_, v)| v.is_none())
-                .map(|(n, _)| n.to_string())
-                .collect()),
-        },
+        "accessible_spaces_shortfall" => {
+            both(e, "accessible_spaces", "total_spaces").map(|(a, t)| required_accessible_spaces(t) - a)
+        }
         // Seats with assistive listening, in per cent of the hall's seats.
-        "listening_seat_share" => match (field_value(e, "listening_seats"), field_value(e, "hall_seats")) {
-            (Some(l), Some(h)) if h > 0.0 => Ok(l * 100.0 / h),
-            (Some(_), Some(_)) => Ok(0.0),
-            (l, h) => Err([("listening_seats", l), ("hall_seats", h)]
-                .into_iter()
-                .filter(|(_, v)| v.is_none())
-                .map(|(n, _)| n.to_string())
-                .collect()),
-        },
+        "listening_seat_share" => {
+            both(e, "listening_seats", "hall_seats").map(|(l, h)| if h > 0.0 { l * 100.0 / h } else { 0.0 })
+        }
         field => field_value(e, field).ok_or_else(|| vec![field.to_string()]),
     }
 }

@@ -381,7 +381,7 @@ fn campaigns_of_batch<S: FieldSource + ?Sized>(
     let mut out = Vec::with_capacity(changes.len());
     for (i, c) in changes.iter().enumerate() {
         let field = format!("changes[{i}]");
-        let Some(campaign) = campaign_of(c, &after_batch)? else {
+        let Some(campaign) = campaign_of(c.entity, c.entity_id, &after_batch)? else {
             return Err(ModelError::invalid(
                 &field,
                 format!(
@@ -398,7 +398,7 @@ fn campaigns_of_batch<S: FieldSource + ?Sized>(
         } else if let Some(now) = stored_campaign.get(&(c.entity, c.entity_id)) {
             *now
         } else {
-            let now = campaign_of(c, &stored)?;
+            let now = campaign_of(c.entity, c.entity_id, &stored)?;
             stored_campaign.insert((c.entity, c.entity_id), now);
             now
         };
@@ -419,14 +419,11 @@ fn campaigns_of_batch<S: FieldSource + ?Sized>(
         // A reference points into the record's own campaign (an audit's
         // object, an element's audit): never across campaigns.
         let referenced = match c.field.as_str() {
-            "object_id" => after_batch(EntityKind::Object, uuid_value(&c.value), "campaign_id")?,
-            "audit_id" => after_batch(EntityKind::Audit, uuid_value(&c.value), "campaign_id")?,
+            "object_id" => campaign_of(EntityKind::Object, uuid_value(&c.value), &after_batch)?,
+            "audit_id" => campaign_of(EntityKind::Audit, uuid_value(&c.value), &after_batch)?,
             // The element a ramp or lift serves.
             "serves" if c.entity == EntityKind::Element => {
-                match after_batch(EntityKind::Element, uuid_value(&c.value), "object_id")? {
-                    Some(object) => after_batch(EntityKind::Object, object, "campaign_id")?,
-                    None => None,
-                }
+                campaign_of(EntityKind::Element, uuid_value(&c.value), &after_batch)?
             }
             _ => None,
         };
@@ -464,17 +461,17 @@ fn uuid_value(v: &serde_json::Value) -> Uuid {
 /// Reads one placing field of a record: (entity, id, field) → the id it holds.
 type PlacingLookup<'a> = dyn Fn(EntityKind, Uuid, &str) -> Result<Option<Uuid>, StoreError> + 'a;
 
-/// The campaign of the record `c` writes to, with `lookup` reading a
+/// The campaign of record `id` of `entity`, with `lookup` reading a
 /// record's placing field (`campaign_id`, `object_id`, `audit_id`).
-fn campaign_of(c: &Change, lookup: &PlacingLookup) -> Result<Option<Uuid>, StoreError> {
-    Ok(match c.entity {
-        EntityKind::Campaign => Some(c.entity_id),
-        EntityKind::Object | EntityKind::Audit => lookup(c.entity, c.entity_id, "campaign_id")?,
-        EntityKind::Element | EntityKind::Photo => match lookup(c.entity, c.entity_id, "object_id")? {
+fn campaign_of(entity: EntityKind, id: Uuid, lookup: &PlacingLookup) -> Result<Option<Uuid>, StoreError> {
+    Ok(match entity {
+        EntityKind::Campaign => Some(id),
+        EntityKind::Object | EntityKind::Audit => lookup(entity, id, "campaign_id")?,
+        EntityKind::Element | EntityKind::Photo => match lookup(entity, id, "object_id")? {
             Some(object) => lookup(EntityKind::Object, object, "campaign_id")?,
             None => None,
         },
-        EntityKind::Review => match lookup(c.entity, c.entity_id, "audit_id")? {
+        EntityKind::Review => match lookup(entity, id, "audit_id")? {
             Some(audit) => lookup(EntityKind::Audit, audit, "campaign_id")?,
             None => None,
         },

@@ -1,6 +1,8 @@
 // Lists of the model's enumerations, typed by the generated bindings.
 import type { Category } from '../bindings/Category';
 import type { District } from '../bindings/District';
+import type { Element } from '../bindings/Element';
+import type { Checklist } from '../bindings/Checklist';
 
 export const CATEGORIES: Category[] = [
   'government', 'health', 'culture', 'leisure', 'education', 'trade_services',
@@ -20,3 +22,19 @@ export const INPUT_UNITS = {
 
 /** Almaty's centre, the map's default view. */
 export const ALMATY: [number, number] = [43.2389, 76.8897];
+
+/** A field to measure (`element_id.field`, as a verdict lists them) as
+ *  "Element kind: field label", in `lang`. */
+export function fieldRefLabel(
+  ref: string,
+  elements: Element[],
+  checklists: Checklist[],
+  lang: 'ru' | 'kk' | 'en',
+  kindName: (kind: string | null) => string,
+): string {
+  const [id, field] = ref.split('.');
+  const el = elements.find((e) => e.id === id);
+  const f = checklists.find((c) => c.kind === el?.kind)?.fields.find((f) => f.name === field);
+  const label = f ? f.label[lang] : field;
+  return el ? `${kindName(el.kind)}: ${label}` : label;
+}
