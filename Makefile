@@ -65,7 +65,7 @@ ui: deps-ui
 	touch src-tauri/src/lib.rs
 
 build: deps ui
-	cargo build -p qadam-sync-server -p qadam-app --features qadam-app/custom-protocol
+	cargo build -p qadam-sync-server -p qadam-app -p qadam-client --features qadam-app/custom-protocol
 
 # ---- running -----------------------------------------------------------------
 
@@ -147,7 +147,7 @@ deps-bench: deps-test
 
 BENCH_XVFB := xvfb-run -a -s "-screen 0 1280x1024x24"
 bench: deps-bench deps-ui ui
-	cargo build --release -p qadam-sync-server -p qadam-app --features qadam-app/custom-protocol
+	cargo build --release -p qadam-sync-server -p qadam-app -p qadam-client --features qadam-app/custom-protocol
 	cargo bench -p qadam-sync-server --bench city
 	$(BENCH_XVFB) node bench/browser.mjs --release
 

@@ -13,7 +13,6 @@ use serde::Serialize;
 use tauri::{AppHandle, Emitter, Manager};
 use tokio::sync::Notify;
 
-use crate::error::CommandError;
 use crate::AppState;
 
 /// What the UI is told after each automatic run.
@@ -40,12 +39,9 @@ pub fn start(app: AppHandle, wake: Arc<Notify>) {
                 }
             }
             let state = app.state::<AppState>();
-            let wanted = {
-                let s = state.store.lock().unwrap_or_else(|p| p.into_inner());
-                match s.settings() {
-                    Ok(set) => set.auto_sync && !set.server_url.trim().is_empty() && !set.token.trim().is_empty(),
-                    Err(_) => false,
-                }
+            let wanted = match state.device.with(|s| s.settings()).await {
+                Ok(set) => set.auto_sync && !set.server_url.trim().is_empty() && !set.token.trim().is_empty(),
+                Err(_) => false,
             };
             if !wanted {
                 failures = 0;
@@ -53,7 +49,7 @@ pub fn start(app: AppHandle, wake: Arc<Notify>) {
             }
             // A sync the auditor started is running: it does the work.
             let Ok(_one_at_a_time) = state.syncing.try_lock() else { continue };
-            let result = crate::sync::run(&state.store, |p| {
+            let result = qadam_client::sync(&state.device, |p| {
                 let _ = app.emit("sync-progress", p);
             })
             .await;
@@ -62,9 +58,9 @@ pub fn start(app: AppHandle, wake: Arc<Notify>) {
                     failures = 0;
                     AutoSyncOutcome { ok: true, error: None, retry_in_ms: None }
                 }
-                Err(CommandError(e)) => {
+                Err(e) => {
                     failures = failures.saturating_add(1);
-                    AutoSyncOutcome { ok: false, error: Some(e), retry_in_ms: Some(retry_delay_ms(failures)) }
+                    AutoSyncOutcome { ok: false, error: Some(e.detail()), retry_in_ms: Some(retry_delay_ms(failures)) }
                 }
             };
             let _ = app.emit("auto-sync", outcome);

@@ -1,5 +1,8 @@
 //! IPC commands: each translates arguments, calls the store, returns its
-//! answer. No logic lives here.
+//! answer. No logic lives here. Every command that touches the store is
+//! `async` and reaches it through [`qadam_client::Device::with`], on a
+//! blocking thread: the window's thread never waits for SQLite or for a
+//! sync applying a pull page.
 
 use std::collections::BTreeMap;
 
@@ -7,6 +10,7 @@ use qadam_core::model::{EntityKind, GeoPoint, Photo, PhotoSubject};
 use qadam_core::records::{ObjectDetail, ObjectSummary};
 use qadam_core::store::{NewElement, NewObject, Pending, Settings, Store};
 use qadam_core::sync::SyncProgress;
+use qadam_core::StoreError;
 use serde::Serialize;
 use tauri::ipc::{Channel, InvokeBody, Request, Response};
 use tauri::State;
@@ -14,10 +18,6 @@ use uuid::Uuid;
 
 use crate::error::{CmdResult, CommandError};
 use crate::AppState;
-
-fn store<'a>(s: &'a State<'_, AppState>) -> std::sync::MutexGuard<'a, Store> {
-    s.store.lock().unwrap_or_else(|p| p.into_inner())
-}
 
 #[derive(Serialize)]
 pub struct AppInfo {
@@ -27,71 +27,74 @@ pub struct AppInfo {
 }
 
 #[tauri::command]
-pub fn app_info(state: State<'_, AppState>) -> CmdResult<AppInfo> {
-    let s = store(&state);
-    Ok(AppInfo { device_id: s.device_id().to_string(), settings: s.settings()?, pending: s.pending()? })
+pub async fn app_info(state: State<'_, AppState>) -> CmdResult<AppInfo> {
+    let info = state.device.with(|s| -> Result<_, StoreError> {
+        Ok(AppInfo { device_id: s.device_id().to_string(), settings: s.settings()?, pending: s.pending()? })
+    });
+    Ok(info.await?)
 }
 
 #[tauri::command]
-pub fn save_settings(state: State<'_, AppState>, settings: Settings) -> CmdResult<()> {
-    Ok(store(&state).set_settings(&settings)?)
+pub async fn save_settings(state: State<'_, AppState>, settings: Settings) -> CmdResult<()> {
+    Ok(state.device.with(move |s| s.set_settings(&settings)).await?)
 }
 
 #[tauri::command]
-pub fn list_campaigns(state: State<'_, AppState>) -> CmdResult<Vec<qadam_core::model::Campaign>> {
-    Ok(store(&state).campaigns()?)
+pub async fn list_campaigns(state: State<'_, AppState>) -> CmdResult<Vec<qadam_core::model::Campaign>> {
+    Ok(state.device.with(|s| s.campaigns()).await?)
 }
 
 #[tauri::command]
-pub fn list_objects(
+pub async fn list_objects(
     state: State<'_, AppState>,
     campaign_id: Uuid,
     near: Option<GeoPoint>,
 ) -> CmdResult<Vec<ObjectSummary>> {
-    Ok(store(&state).objects(Some(campaign_id), near)?)
+    Ok(state.device.with(move |s| s.objects(Some(campaign_id), near)).await?)
 }
 
 /// Ids of the objects within `radius_m` of `at`, nearest first (an R-tree
 /// kept until the next edit or pull).
 #[tauri::command]
-pub fn objects_nearby(state: State<'_, AppState>, at: GeoPoint, radius_m: f64) -> CmdResult<Vec<Uuid>> {
-    Ok(store(&state).nearby(at, radius_m)?.into_iter().map(|(id, _)| id).collect())
+pub async fn objects_nearby(state: State<'_, AppState>, at: GeoPoint, radius_m: f64) -> CmdResult<Vec<Uuid>> {
+    let near = state.device.with(move |s| s.nearby(at, radius_m)).await?;
+    Ok(near.into_iter().map(|(id, _)| id).collect())
 }
 
 #[tauri::command]
-pub fn get_object(state: State<'_, AppState>, id: Uuid) -> CmdResult<ObjectDetail> {
-    Ok(store(&state).object_detail(id)?)
+pub async fn get_object(state: State<'_, AppState>, id: Uuid) -> CmdResult<ObjectDetail> {
+    Ok(state.device.with(move |s| s.object_detail(id)).await?)
 }
 
 #[tauri::command]
-pub fn create_object(state: State<'_, AppState>, object: NewObject) -> CmdResult<Uuid> {
-    let id = store(&state).create_object(object)?;
+pub async fn create_object(state: State<'_, AppState>, object: NewObject) -> CmdResult<Uuid> {
+    let id = state.device.with(move |s| s.create_object(object)).await?;
     state.edited();
     Ok(id)
 }
 
 #[tauri::command]
-pub fn update_record(
+pub async fn update_record(
     state: State<'_, AppState>,
     entity: EntityKind,
     id: Uuid,
     fields: BTreeMap<String, serde_json::Value>,
 ) -> CmdResult<()> {
-    store(&state).update(entity, id, fields)?;
+    state.device.with(move |s| s.update(entity, id, fields)).await?;
     state.edited();
     Ok(())
 }
 
 #[tauri::command]
-pub fn delete_record(state: State<'_, AppState>, entity: EntityKind, id: Uuid) -> CmdResult<()> {
-    store(&state).delete(entity, id)?;
+pub async fn delete_record(state: State<'_, AppState>, entity: EntityKind, id: Uuid) -> CmdResult<()> {
+    state.device.with(move |s| s.delete(entity, id)).await?;
     state.edited();
     Ok(())
 }
 
 #[tauri::command]
-pub fn add_element(state: State<'_, AppState>, element: NewElement) -> CmdResult<Uuid> {
-    let id = store(&state).add_element(element)?;
+pub async fn add_element(state: State<'_, AppState>, element: NewElement) -> CmdResult<Uuid> {
+    let id = state.device.with(move |s| s.add_element(element)).await?;
     state.edited();
     Ok(id)
 }
@@ -99,7 +102,7 @@ pub fn add_element(state: State<'_, AppState>, element: NewElement) -> CmdResult
 /// Raw body: the photo's bytes. Headers `x-subject` (`object`|`element`)
 /// and `x-subject-id` say what it shows.
 #[tauri::command]
-pub fn attach_photo(state: State<'_, AppState>, request: Request<'_>) -> CmdResult<Photo> {
+pub async fn attach_photo(state: State<'_, AppState>, request: Request<'_>) -> CmdResult<Photo> {
     let InvokeBody::Raw(bytes) = request.body() else {
         return Err(CommandError::new("bad_request", "send the photo's bytes as the raw body", None));
     };
@@ -113,23 +116,24 @@ pub fn attach_photo(state: State<'_, AppState>, request: Request<'_>) -> CmdResu
     };
     let subject_id = Uuid::parse_str(&header("x-subject-id"))
         .map_err(|_| CommandError::new("bad_request", "x-subject-id is not a UUID", Some("subject_id")))?;
-    let photo = store(&state).attach_photo(subject, subject_id, bytes)?;
+    let bytes = bytes.clone();
+    let photo = state.device.with(move |s| s.attach_photo(subject, subject_id, &bytes)).await?;
     state.edited();
     Ok(photo)
 }
 
 /// The thumbnail as raw JPEG bytes (an `ArrayBuffer` in JS).
 #[tauri::command]
-pub fn photo_thumbnail(state: State<'_, AppState>, sha256: String) -> CmdResult<Response> {
-    match store(&state).thumbnail(&sha256)? {
+pub async fn photo_thumbnail(state: State<'_, AppState>, sha256: String) -> CmdResult<Response> {
+    match state.device.with(move |s| s.thumbnail(&sha256)).await? {
         Some(bytes) => Ok(Response::new(bytes)),
         None => Err(CommandError::new("photo_not_on_device", "this photo was taken on another device", None)),
     }
 }
 
 #[tauri::command]
-pub fn submit_audit(state: State<'_, AppState>, object_id: Uuid) -> CmdResult<Uuid> {
-    let id = store(&state).submit_audit(object_id)?;
+pub async fn submit_audit(state: State<'_, AppState>, object_id: Uuid) -> CmdResult<Uuid> {
+    let id = state.device.with(move |s| s.submit_audit(object_id)).await?;
     state.edited();
     Ok(id)
 }
@@ -137,10 +141,11 @@ pub fn submit_audit(state: State<'_, AppState>, object_id: Uuid) -> CmdResult<Uu
 #[tauri::command]
 pub async fn sync_now(state: State<'_, AppState>, on_progress: Channel<SyncProgress>) -> CmdResult<SyncProgress> {
     let _one_at_a_time = state.syncing.lock().await;
-    crate::sync::run(&state.store, |p| {
+    let done = qadam_client::sync(&state.device, |p| {
         let _ = on_progress.send(p);
     })
-    .await
+    .await?;
+    Ok(done)
 }
 
 /// The webview says the network is back: sync soon.
@@ -151,8 +156,8 @@ pub fn network_online(state: State<'_, AppState>) {
 
 /// Unresolved conflicts on an object and its elements (as of the last sync).
 #[tauri::command]
-pub fn object_conflicts(state: State<'_, AppState>, id: Uuid) -> CmdResult<Vec<qadam_core::change::Conflict>> {
-    Ok(store(&state).conflicts_for_object(id)?)
+pub async fn object_conflicts(state: State<'_, AppState>, id: Uuid) -> CmdResult<Vec<qadam_core::change::Conflict>> {
+    Ok(state.device.with(move |s| s.conflicts_for_object(id)).await?)
 }
 
 /// Enrolls this device with a code or enrollment link from the coordinator.
@@ -162,22 +167,22 @@ pub async fn enroll_device(
     code: String,
     device_name: String,
 ) -> CmdResult<qadam_core::change::EnrolledDevice> {
-    crate::sync::enroll(&state.store, &code, &device_name).await
+    Ok(qadam_client::enroll(&state.device, &code, &device_name).await?)
 }
 
 #[tauri::command]
-pub fn object_verdict(state: State<'_, AppState>, id: Uuid) -> CmdResult<qadam_core::rules::ObjectVerdict> {
-    Ok(store(&state).verdict(id)?)
+pub async fn object_verdict(state: State<'_, AppState>, id: Uuid) -> CmdResult<qadam_core::rules::ObjectVerdict> {
+    Ok(state.device.with(move |s| s.verdict(id)).await?)
 }
 
 #[tauri::command]
-pub fn preview_element(
+pub async fn preview_element(
     state: State<'_, AppState>,
     object_id: Uuid,
     kind: qadam_core::model::ElementKind,
     measurements: BTreeMap<String, qadam_core::model::MeasuredValue>,
 ) -> CmdResult<Vec<qadam_core::rules::RuleResult>> {
-    Ok(store(&state).preview_element(object_id, kind, measurements)?)
+    Ok(state.device.with(move |s| s.preview_element(object_id, kind, measurements)).await?)
 }
 
 /// Typed measurements (mm/cm/m, %/1:N/°/‰) to stored ones.

@@ -18,12 +18,13 @@ impl CommandError {
 
 impl From<StoreError> for CommandError {
     fn from(e: StoreError) -> Self {
-        match &e {
-            StoreError::Model(m) => m.clone().into(),
-            StoreError::Photo(p) => CommandError::new(p.code(), p.to_string(), None),
-            StoreError::NotFound { .. } => CommandError::new("not_found", e.to_string(), None),
-            _ => CommandError::new("store", e.to_string(), None),
-        }
+        CommandError(qadam_client::store_detail(&e))
+    }
+}
+
+impl From<qadam_client::ClientError> for CommandError {
+    fn from(e: qadam_client::ClientError) -> Self {
+        CommandError(e.detail())
     }
 }
 
@@ -36,16 +37,6 @@ impl From<ModelError> for CommandError {
 impl From<qadam_core::PhotoError> for CommandError {
     fn from(p: qadam_core::PhotoError) -> Self {
         CommandError::new(p.code(), p.to_string(), None)
-    }
-}
-
-impl From<reqwest::Error> for CommandError {
-    fn from(e: reqwest::Error) -> Self {
-        if e.is_connect() || e.is_timeout() {
-            CommandError::new("offline", "the sync server cannot be reached; your work is kept on this device", None)
-        } else {
-            CommandError::new("network", e.to_string(), None)
-        }
     }
 }
 

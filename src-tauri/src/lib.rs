@@ -1,20 +1,19 @@
 //! The Qadam field app: Tauri v2 shell. Commands are one or two lines over
-//! `qadam-core`'s `Store`; only this crate knows IPC. The sync transport
-//! (HTTP) is in [`sync`].
+//! `qadam-core`'s `Store`; only this crate knows IPC. Sync and enrollment
+//! are `qadam-client`'s.
 
 mod autosync;
 mod commands;
 pub mod error;
-pub mod sync;
 
 use std::path::PathBuf;
-use std::sync::Mutex;
 
 use qadam_core::store::Store;
 use tauri::Manager;
 
 pub struct AppState {
-    pub store: Mutex<Store>,
+    /// The device store, shared by the commands and sync.
+    pub device: qadam_client::Device,
     /// Held while a sync runs, so two never overlap.
     pub syncing: tokio::sync::Mutex<()>,
     /// Wakes the automatic sync.
@@ -71,7 +70,7 @@ pub fn run() {
             settings_from_env(&store)?;
             let wake = std::sync::Arc::new(tokio::sync::Notify::new());
             app.manage(AppState {
-                store: Mutex::new(store),
+                device: qadam_client::Device::new(store),
                 syncing: tokio::sync::Mutex::new(()),
                 autosync: wake.clone(),
             });

@@ -1,38 +1,58 @@
 //! The client killed mid-upload: a real `qadam-sync` process (the app's own
-//! transport) is SIGKILLed at random moments while it uploads 12-megapixel
+//! client) is SIGKILLed at random moments while it uploads 12-megapixel
 //! photos and pushes an audit, again and again, then left to finish. The
 //! device's SQLite store survives every kill; afterwards every change and
 //! every photo is on the server exactly once and whole, and uploads resumed
 //! from the byte the server had.
 
-mod common;
-
 use std::process::{Command, Stdio};
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use common::TOKEN;
 use qadam_core::demo::SplitMix;
 use qadam_core::model::{Category, District, PhotoSubject};
 use qadam_core::store::{NewObject, Store};
+use qadam_testkit::{Options, TestServer, TOKEN};
+
+/// Every resumable upload chunk the server was sent: (photo hash, the
+/// `Upload-Offset` the chunk claimed to start at), in arrival order.
+type Chunks = Arc<Mutex<Vec<(String, u64)>>>;
+
+/// The demo server, noting every upload chunk it is sent.
+async fn server_logging_chunks() -> (TestServer, Chunks) {
+    let chunks: Chunks = Default::default();
+    let log = chunks.clone();
+    let wrap = move |router: axum::Router| {
+        router.layer(axum::middleware::from_fn(move |req: axum::extract::Request, next: axum::middleware::Next| {
+            let log = log.clone();
+            async move {
+                if req.method() == axum::http::Method::PATCH {
+                    let sha = req.uri().path().rsplit('/').next().unwrap_or_default().to_string();
+                    let offset = req
+                        .headers()
+                        .get("upload-offset")
+                        .and_then(|v| v.to_str().ok()?.parse().ok())
+                        .unwrap_or(u64::MAX);
+                    log.lock().unwrap().push((sha, offset));
+                }
+                next.run(req).await
+            }
+        }))
+    };
+    let server = TestServer::start_with(Options { demo: true, wrap: Box::new(wrap), ..Options::default() }).await;
+    (server, chunks)
+}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_client_killed_mid_upload_loses_and_duplicates_nothing() {
-    let (state, addr, _server_dir, chunks) = common::start_server_logging_chunks().await;
-    let base = format!("http://{addr}");
-    let device_dir = tempfile::tempdir().unwrap();
+    let (server, chunks) = server_logging_chunks().await;
+    let (state, base) = (server.state.clone(), server.base.clone());
     // The device has the demo campaign, then audits offline.
-    {
-        let store = Mutex::new(Store::open(device_dir.path()).unwrap());
-        {
-            let s = store.lock().unwrap();
-            let mut settings = s.settings().unwrap();
-            settings.server_url = base.clone();
-            settings.token = TOKEN.into();
-            s.set_settings(&settings).unwrap();
-        }
-        qadam_app_lib::sync::run(&store, |_| {}).await.unwrap();
-    }
+    let phone = server.device();
+    phone.sync().await.unwrap();
+    // From here on only separate processes and short-lived handles open the store.
+    let qadam_testkit::TestDevice { device, dir: device_dir } = phone;
+    drop(device);
     let mut rng = SplitMix::new(11);
     let mut photos = Vec::new();
     // One 12 MP photo, made distinct per shot by its EXIF time (same length).

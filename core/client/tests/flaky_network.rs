@@ -1,4 +1,4 @@
-//! The app's real sync transport (`qadam_app_lib::sync::run`) against the
+//! The app's real sync client (`qadam_client::sync`) against the
 //! real server, through a small loopback proxy that misbehaves like a weak
 //! mobile network: it resets connections before forwarding anything, cuts
 //! requests short, and truncates answers after the server has acted on the
@@ -7,15 +7,13 @@
 //! and the device and the server hold the same state.
 
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
 use qadam_core::model::{Category, District, PhotoSubject};
-use qadam_core::store::{NewElement, NewObject, Store};
+use qadam_core::store::{NewElement, NewObject};
+use qadam_testkit::TestServer;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
-
-mod common;
-use common::TOKEN;
 
 /// A deterministic stream of choices for the proxy.
 struct Dice(AtomicU64);
@@ -103,7 +101,8 @@ async fn relay(client: TcpStream, upstream: std::net::SocketAddr, dice: Arc<Dice
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sync_through_a_flaky_network_loses_and_duplicates_nothing() {
-    let (state, upstream, _server_dir) = common::start_server().await;
+    let server = TestServer::demo().await;
+    let (state, upstream) = (server.state.clone(), server.addr);
 
     // The misbehaving network in front of it.
     let proxy = TcpListener::bind("127.0.0.1:0").await.unwrap();
@@ -122,39 +121,27 @@ async fn sync_through_a_flaky_network_loses_and_duplicates_nothing() {
     // A device that got the demo campaign on a good day, then made an audit
     // of its own offline: an object, elements, and photos big enough to go
     // up in several chunks. Now it is back on a bad network.
-    let device_dir = tempfile::tempdir().unwrap();
-    let store = Mutex::new(Store::open(device_dir.path()).unwrap());
-    {
-        let s = store.lock().unwrap();
-        let mut settings = s.settings().unwrap();
-        settings.server_url = format!("http://{upstream}");
-        settings.token = TOKEN.into();
-        s.set_settings(&settings).unwrap();
-    }
-    qadam_app_lib::sync::run(&store, |_| {}).await.unwrap();
-    let store = {
-        let mut s = store.into_inner().unwrap();
+    let phone = server.device();
+    phone.sync().await.unwrap();
+    let store = &phone.device;
+    let object = store.blocking(|s| {
         let mut settings = s.settings().unwrap();
         settings.server_url = format!("http://{proxy_addr}");
         s.set_settings(&settings).unwrap();
-        let object = s
-            .create_object(NewObject {
-                campaign_id: qadam_core::demo::demo_campaign_id(),
-                name: "Поликлиника под плохой связью".into(),
-                category: Category::Health,
-                district: District::Almaly,
-                address: "Алматы".into(),
-                location: None,
-            })
-            .unwrap();
-        (Mutex::new(s), object)
-    };
-    let (store, object) = store;
+        s.create_object(NewObject {
+            campaign_id: qadam_core::demo::demo_campaign_id(),
+            name: "Поликлиника под плохой связью".into(),
+            category: Category::Health,
+            district: District::Almaly,
+            address: "Алматы".into(),
+            location: None,
+        })
+        .unwrap()
+    });
     let mut all_photos = Vec::new();
     let mut attempts = 0;
     for round in 0..4u32 {
-        {
-            let mut s = store.lock().unwrap();
+        store.blocking(|s| {
             for i in 0..10u32 {
                 let m =
                     [("width_mm".to_string(), qadam_core::model::MeasuredValue::Integer(800 + 10 * round + i))].into();
@@ -175,22 +162,19 @@ async fn sync_through_a_flaky_network_loses_and_duplicates_nothing() {
             let photos = s.photos_to_upload().unwrap();
             assert!(photos.iter().all(|(_, size)| *size > 512 * 1024), "photos take several chunks: {photos:?}");
             all_photos.extend(photos);
-        }
+        });
         // The auditor presses Sync until it goes through.
         loop {
             attempts += 1;
             assert!(attempts <= 400, "sync never got through");
-            if qadam_app_lib::sync::run(&store, |_| {}).await.is_ok() {
+            if qadam_client::sync(store, |_| {}).await.is_ok() {
                 break;
             }
         }
     }
-    let local_changes = {
-        let s = store.lock().unwrap();
-        let n: i64 =
-            s.connection().query_row("SELECT count(*) FROM changes WHERE local = 1", [], |r| r.get(0)).unwrap();
-        n
-    };
+    let local_changes: i64 = store.blocking(|s| {
+        s.connection().query_row("SELECT count(*) FROM changes WHERE local = 1", [], |r| r.get(0)).unwrap()
+    });
     let photos = all_photos;
     let f = (&faults.resets, &faults.cut_requests, &faults.truncated_answers);
     let (resets, cuts, truncs) =
@@ -200,12 +184,11 @@ async fn sync_through_a_flaky_network_loses_and_duplicates_nothing() {
     assert!(attempts > 4);
 
     // Nothing lost, nothing twice.
-    let device_objects = {
-        let s = store.lock().unwrap();
+    let device_objects = store.blocking(|s| {
         assert_eq!(s.pending().unwrap().changes, 0);
         assert!(s.photos_to_upload().unwrap().is_empty());
         s.objects(Some(qadam_core::demo::demo_campaign_id()), None).unwrap()
-    };
+    });
     let st = state.clone();
     let (server_changes, server_photos) =
         tokio::task::spawn_blocking(move || st.store.counts().unwrap()).await.unwrap();

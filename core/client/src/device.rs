@@ -1,0 +1,40 @@
+//! The device store, shared: the UI's commands and a running sync take
+//! turns on it, and each turn runs on a blocking thread, so neither the
+//! window's thread nor the async runtime waits on SQLite.
+
+use std::sync::{Arc, Mutex};
+
+use qadam_core::store::Store;
+
+#[derive(Clone)]
+pub struct Device(Arc<Mutex<Store>>);
+
+impl Device {
+    pub fn new(store: Store) -> Self {
+        Device(Arc::new(Mutex::new(store)))
+    }
+
+    /// Opens the store in `data_dir` (creating it).
+    pub fn open(data_dir: &std::path::Path) -> Result<Self, qadam_core::StoreError> {
+        Ok(Device::new(Store::open(data_dir)?))
+    }
+
+    /// Runs `f` on the store on a blocking thread, after whoever holds it.
+    pub async fn with<R, F>(&self, f: F) -> R
+    where
+        F: FnOnce(&mut Store) -> R + Send + 'static,
+        R: Send + 'static,
+    {
+        let inner = self.0.clone();
+        match tokio::task::spawn_blocking(move || f(&mut inner.lock().unwrap_or_else(|p| p.into_inner()))).await {
+            Ok(r) => r,
+            Err(e) => std::panic::resume_unwind(e.into_panic()),
+        }
+    }
+
+    /// Runs `f` on the store on this thread (for code that is already off
+    /// the async threads, such as a test's set-up).
+    pub fn blocking<R>(&self, f: impl FnOnce(&mut Store) -> R) -> R {
+        f(&mut self.0.lock().unwrap_or_else(|p| p.into_inner()))
+    }
+}

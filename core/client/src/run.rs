@@ -1,0 +1,125 @@
+//! One sync run, in the protocol's order. The server's clock first (it
+//! corrects a wrong device clock before anything is stamped and sent),
+//! then photos (so no pushed record names a photo the server lacks), then
+//! the outbox in HLC order, then pull pages until the server has no more,
+//! then the conflicts to show. Each step is idempotent and only the store
+//! says what is done, so an interrupted run is simply run again.
+
+use qadam_core::change::{PullResponse, PushRequest};
+use qadam_core::sync::{SyncPhase, SyncProgress, PULL_PAGE, PUSH_BATCH};
+use qadam_core::StoreError;
+
+use crate::{ClientError, Device, Transport};
+
+/// Runs one sync of `device` with the server and token in its settings,
+/// telling `progress` after every step.
+pub async fn sync(device: &Device, progress: impl Fn(SyncProgress)) -> Result<SyncProgress, ClientError> {
+    let (settings, pending, photos) =
+        device.with(|s| Ok::<_, StoreError>((s.settings()?, s.pending()?, s.photos_to_upload()?))).await?;
+    let t = Transport::new(&settings.server_url, &settings.token)?;
+    let mut p = SyncProgress::start(pending.changes, pending.photo_bytes);
+    progress(p);
+    if let Some(server_ms) = t.server_time_ms().await? {
+        device.with(move |s| s.adjust_clock(server_ms, qadam_core::hlc::now_ms())).await?;
+    }
+
+    p.phase = SyncPhase::Photos;
+    progress(p);
+    for (sha, size) in photos {
+        let before = p.bytes_done;
+        let (d, key) = (device.clone(), sha.clone());
+        let read = || async move { Ok(d.with(move |s| s.photo_bytes(&key)).await?) };
+        let on_server = t
+            .upload_photo(&sha, read, |held| {
+                p.bytes_done = before + held;
+                progress(p);
+            })
+            .await?;
+        if on_server {
+            let key = sha.clone();
+            device.with(move |s| s.mark_photo_uploaded(&key)).await?;
+        }
+        p.bytes_done = before + size;
+        progress(p);
+    }
+
+    p.phase = SyncPhase::Push;
+    progress(p);
+    push_outbox(&t, device, PUSH_BATCH, |n| {
+        p.records_done += n;
+        p.records_total = p.records_total.max(p.records_done);
+        progress(p);
+    })
+    .await?;
+
+    p.phase = SyncPhase::Pull;
+    progress(p);
+    pull_all(&t, device, |page| {
+        p.pulled += page.changes.len() as u32;
+        progress(p);
+    })
+    .await?;
+
+    // The server's unresolved conflicts on this device's campaigns, to show
+    // the auditor on the fields concerned.
+    let conflicts = t.conflicts().await?;
+    device.with(move |s| s.replace_conflicts(&conflicts)).await?;
+    p.phase = SyncPhase::Done;
+    progress(p);
+    Ok(p)
+}
+
+/// Pushes the outbox in batches of at most `batch`: a batch is marked
+/// pushed only once the server has answered, so a batch cut off in flight
+/// is sent again (the server keeps each op id once). `pushed` hears each
+/// batch's size. Stops at the first failure.
+pub async fn push_outbox(
+    t: &Transport,
+    device: &Device,
+    batch: u32,
+    mut pushed: impl FnMut(u32),
+) -> Result<(), ClientError> {
+    loop {
+        let (device_id, changes) =
+            device.with(move |s| Ok::<_, StoreError>((s.device_id().to_string(), s.outbox(batch)?))).await?;
+        if changes.is_empty() {
+            return Ok(());
+        }
+        let ops: Vec<_> = changes.iter().map(|c| c.op_id).collect();
+        let n = changes.len() as u32;
+        t.push(&PushRequest { device_id, changes }).await?;
+        device.with(move |s| s.mark_pushed(&ops)).await?;
+        pushed(n);
+    }
+}
+
+/// Pulls every page after the device's cursor. The next page is fetched
+/// while this one is applied; only the store's cursor says what was
+/// applied, so if applying fails the fetch in flight is dropped and the
+/// next run starts from the cursor again. `applied` sees each page once it
+/// is in the store. Returns the number of changes pulled.
+pub async fn pull_all(
+    t: &Transport,
+    device: &Device,
+    mut applied: impl FnMut(&PullResponse),
+) -> Result<u64, ClientError> {
+    let fetch = |since: i64| {
+        let t = t.clone();
+        tokio::spawn(async move { t.pull(since, PULL_PAGE).await })
+    };
+    let mut next = Some(fetch(device.with(|s| s.pull_cursor()).await?));
+    let mut pulled = 0;
+    while let Some(handle) = next.take() {
+        let page = match handle.await {
+            Ok(page) => page?,
+            Err(e) => std::panic::resume_unwind(e.into_panic()),
+        };
+        if page.has_more {
+            next = Some(fetch(page.next_cursor));
+        }
+        pulled += page.changes.len() as u64;
+        let page = device.with(move |s| s.apply_pulled(&page).map(|_| page)).await?;
+        applied(&page);
+    }
+    Ok(pulled)
+}
