@@ -5,8 +5,9 @@
 //!
 //! 1. sync apply: the whole campaign pushed through the real HTTP push path,
 //!    against raw rusqlite inserting the same rows in one transaction;
-//! 2. fresh device pull over loopback into a device store, with the bytes on
-//!    the wire against zstd of the raw JSON;
+//! 2. fresh device pull over loopback into a device store, through the
+//!    app's own client (`qadam-client`), with the bytes on the wire against
+//!    zstd of the raw JSON;
 //! 3. nearby: objects within 100 m by R-tree against a linear scan, at the
 //!    campaign's size and at 250,000;
 //! 4. photo ingest of a 12-megapixel JPEG against libvips' `vipsthumbnail`
@@ -26,10 +27,8 @@ use qadam_core::change::{PullResponse, PushRequest};
 use qadam_core::model::{EntityKind, GeoPoint};
 use qadam_core::nearby::{within_linear, NearbyIndex};
 use qadam_core::sync::PULL_PAGE;
-use qadam_sync_server::{build_state, http::router, ServeConfig};
+use qadam_testkit::{TestServer as Server, TOKEN};
 use uuid::Uuid;
-
-const TOKEN: &str = "bench-token";
 
 struct Opts {
     /// Sections to run (1..=5); all when empty.
@@ -110,31 +109,8 @@ fn fmt_s(s: (f64, f64, f64)) -> String {
     format!("{:.3} s ({:.3}–{:.3})", s.0, s.1, s.2)
 }
 
-struct Server {
-    base: String,
-    state: std::sync::Arc<qadam_sync_server::AppState>,
-    _dir: tempfile::TempDir,
-}
-
 async fn start_server() -> anyhow::Result<Server> {
-    let dir = tempfile::tempdir()?;
-    let db = dir.path().join("server.db");
-    let cfg = ServeConfig {
-        db: db.display().to_string(),
-        photos: Some(dir.path().join("photos").display().to_string()),
-        token: TOKEN.into(),
-        demo: false,
-        dashboard_dir: None,
-        demo_password: qadam_sync_server::DEMO_PASSWORD.into(),
-        public_url: None,
-        retention: Default::default(),
-    };
-    let state = tokio::task::spawn_blocking(move || build_state(&cfg)).await??;
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
-    let base = format!("http://{}", listener.local_addr()?);
-    let app = router(state.clone());
-    tokio::spawn(async move { axum::serve(listener, app).await });
-    Ok(Server { base, state, _dir: dir })
+    Ok(Server::start().await)
 }
 
 /// Push bodies of the city campaign, serialised once (not timed).
@@ -243,53 +219,41 @@ fn durable_pushes(n: usize) -> anyhow::Result<(f64, f64, f64)> {
     Ok((store_s, raw("FULL")?, raw("NORMAL")?))
 }
 
-/// A new device pulls everything; returns (seconds, wire bytes, raw JSON
-/// bytes, zstd bytes of the raw JSON, objects on the device) and the
-/// device's data directory.
-async fn fresh_pull(s: &Server) -> anyhow::Result<((f64, u64, u64, u64, usize), tempfile::TempDir)> {
+/// A new device pulls everything through the app's client (pipelined
+/// pages, zstd as the app asks); returns the seconds, the objects on the
+/// device, and the device's data directory.
+async fn fresh_pull(s: &Server) -> anyhow::Result<(f64, usize, tempfile::TempDir)> {
     let dir = tempfile::tempdir()?;
-    let mut device = qadam_core::store::Store::open(dir.path())?;
-    let http = reqwest::Client::builder().no_gzip().build()?;
-    let (mut wire, mut raw_all) = (0u64, Vec::new());
-    let (mut wait_s, mut apply_s) = (0.0, 0.0);
-    // As the app does: the next page is fetched (and parsed) while one is
-    // applied.
-    let fetch = |since: i64| {
-        let (http, base) = (http.clone(), s.base.clone());
-        tokio::spawn(async move {
-            let url = format!("{base}/api/v1/sync/pull?since={since}&limit={PULL_PAGE}");
-            let r = http.get(url).bearer_auth(TOKEN).header("accept-encoding", "zstd, gzip").send().await?;
-            anyhow::ensure!(r.status().is_success(), "pull: {}", r.status());
-            let coding = r.headers().get("content-encoding").map(|v| v.as_bytes().to_vec());
-            let body = r.bytes().await?;
-            let raw = decode_body(coding.as_deref(), &body);
-            let page: PullResponse = serde_json::from_slice(&raw)?;
-            anyhow::Ok((body.len() as u64, raw, page))
-        })
-    };
+    let device = qadam_client::Device::open(dir.path())?;
     let t = Instant::now();
-    let mut next = Some(fetch(device.pull_cursor()?));
-    while let Some(handle) = next.take() {
-        let t_wait = Instant::now();
-        let (w, raw, page) = handle.await??;
-        wait_s += t_wait.elapsed().as_secs_f64();
-        if page.has_more {
-            next = Some(fetch(page.next_cursor));
-        }
-        wire += w;
-        raw_all.extend_from_slice(&raw);
-        let t_apply = Instant::now();
-        tokio::task::block_in_place(|| device.apply_pulled(&page))?;
-        apply_s += t_apply.elapsed().as_secs_f64();
-    }
+    qadam_client::pull_all(&qadam_client::Transport::new(&s.base, TOKEN)?, &device, |_| {}).await?;
     let secs = t.elapsed().as_secs_f64();
-    eprintln!(
-        "fresh pull: {secs:.2} s, of which waiting for pages {wait_s:.2} s and applying {apply_s:.2} s on the device"
-    );
-    let objects = device.objects(None, None)?.len();
+    let objects = device.with(|d| d.objects(None, None).map(|o| o.len())).await?;
+    Ok((secs, objects, dir))
+}
+
+/// The bytes of a fresh pull, not timed: (on the wire, zstd or gzip as the
+/// app asks; raw JSON; zstd -3 of the raw JSON).
+async fn pull_bytes(s: &Server) -> anyhow::Result<(u64, u64, u64)> {
+    let http = reqwest::Client::builder().no_gzip().no_zstd().build()?;
+    let (mut wire, mut raw_all, mut since) = (0u64, Vec::new(), 0);
+    loop {
+        let url = format!("{}/api/v1/sync/pull?since={since}&limit={PULL_PAGE}", s.base);
+        let r = http.get(url).bearer_auth(TOKEN).header("accept-encoding", "zstd, gzip").send().await?;
+        anyhow::ensure!(r.status().is_success(), "pull: {}", r.status());
+        let coding = r.headers().get("content-encoding").map(|v| v.as_bytes().to_vec());
+        let body = r.bytes().await?;
+        let raw = decode_body(coding.as_deref(), &body);
+        let page: PullResponse = serde_json::from_slice(&raw)?;
+        wire += body.len() as u64;
+        raw_all.extend_from_slice(&raw);
+        since = page.next_cursor;
+        if !page.has_more {
+            break;
+        }
+    }
     let zstd = zstd::encode_all(&raw_all[..], 3)?.len() as u64;
-    drop(device);
-    Ok(((secs, wire, raw_all.len() as u64, zstd, objects), dir))
+    Ok((wire, raw_all.len() as u64, zstd))
 }
 
 /// Objects within 100 m of 2,000 points near objects: by `query` (after
@@ -658,7 +622,6 @@ async fn main() -> anyhow::Result<()> {
 
     // 2. Fresh device pull.
     let mut pulls = Vec::new();
-    let mut wire = (0, 0, 0, 0);
     let mut device_dir = None;
     for _ in 0..if want(2) {
         o.runs
@@ -667,13 +630,14 @@ async fn main() -> anyhow::Result<()> {
     } else {
         0
     } {
-        let ((secs, w, raw, zstd, objects), dir) = fresh_pull(&server).await?;
+        let (secs, objects, dir) = fresh_pull(&server).await?;
+        eprintln!("fresh pull: {secs:.2} s");
         device_dir = Some(dir);
         anyhow::ensure!(objects == o.objects, "the device got {objects} of {} objects", o.objects);
         pulls.push(secs);
-        wire = (w, raw, zstd, objects);
     }
     if want(2) {
+        let wire = pull_bytes(&server).await?;
         let pl = stats(&pulls);
         rows.push(Row {
             name: format!("2. fresh device pull of {} objects over loopback (zstd, as the app asks)", o.objects),

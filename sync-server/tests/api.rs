@@ -9,18 +9,16 @@ use qadam_core::change::{Change, PullResponse, PushRequest, PushResponse};
 use qadam_core::demo;
 use qadam_core::hlc::Hlc;
 use qadam_core::model::EntityKind;
-use qadam_sync_server::{build_state, router, AppState, ServeConfig};
+use qadam_sync_server::{AppState, ServeConfig};
+use qadam_testkit::{Options, TestDevice, TestServer, TOKEN};
 use serde_json::{json, Value};
 use uuid::Uuid;
 
-const TOKEN: &str = "test-token";
-
 struct Server {
     base: String,
-    db: String,
     state: Arc<AppState>,
     http: reqwest::Client,
-    _dir: tempfile::TempDir,
+    inner: TestServer,
 }
 
 impl Server {
@@ -29,47 +27,22 @@ impl Server {
     }
 
     /// A server whose configuration `tweak` changes first.
-    async fn start_with(tweak: impl FnOnce(&mut ServeConfig)) -> Server {
-        let dir = tempfile::tempdir().unwrap();
-        let db = match std::env::var("QADAM_TEST_POSTGRES") {
-            Ok(url) => tokio::task::spawn_blocking(move || fresh_postgres_database(&url)).await.unwrap(),
-            Err(_) => dir.path().join("server.db").display().to_string(),
-        };
-        Server::start_tweaked(db, dir, tweak).await
+    async fn start_with(tweak: impl FnOnce(&mut ServeConfig) + Send + 'static) -> Server {
+        Server::from(TestServer::start_with(Options { tweak: Box::new(tweak), ..Options::default() }).await)
+    }
+
+    fn from(inner: TestServer) -> Server {
+        Server { base: inner.base.clone(), state: inner.state.clone(), http: reqwest::Client::new(), inner }
     }
 
     /// Another server instance on the store of `self` (as behind a load balancer).
     async fn another_instance(&self) -> Server {
-        let dir = tempfile::tempdir().unwrap();
-        let db = self.db.clone();
-        Server::start_tweaked(db, dir, |_| {}).await
+        Server::from(self.inner.another_instance().await)
     }
 
-    async fn start_tweaked(db: String, dir: tempfile::TempDir, tweak: impl FnOnce(&mut ServeConfig)) -> Server {
-        let mut cfg = ServeConfig {
-            db: db.clone(),
-            // Photos in S3-compatible storage when QADAM_TEST_S3 names a bucket.
-            photos: Some(
-                std::env::var("QADAM_TEST_S3")
-                    .map(|bucket| format!("{bucket}/{}", Uuid::now_v7()))
-                    .unwrap_or_else(|_| dir.path().join("photos").display().to_string()),
-            ),
-            token: TOKEN.into(),
-            demo: false,
-            dashboard_dir: None,
-            demo_password: qadam_sync_server::DEMO_PASSWORD.into(),
-            public_url: None,
-            retention: Default::default(),
-        };
-        tweak(&mut cfg);
-        let state = tokio::task::spawn_blocking(move || build_state(&cfg)).await.unwrap().unwrap();
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let base = format!("http://{}", listener.local_addr().unwrap());
-        let app = router(state.clone());
-        tokio::spawn(async move {
-            axum::serve(listener, app.into_make_service_with_connect_info::<std::net::SocketAddr>()).await.unwrap()
-        });
-        Server { base, db, state, http: reqwest::Client::new(), _dir: dir }
+    /// A device with its own store, syncing with this server as the app does.
+    fn device(&self) -> TestDevice {
+        self.inner.device()
     }
 
     fn url(&self, path: &str) -> String {
@@ -110,16 +83,6 @@ impl Server {
     fn counts(&self) -> (i64, i64) {
         std::thread::scope(|s| s.spawn(|| self.state.store.counts().unwrap()).join().unwrap())
     }
-}
-
-/// Creates an empty database on the PostgreSQL server `url` points at, and
-/// returns its URL.
-fn fresh_postgres_database(url: &str) -> String {
-    let name = format!("qadam_test_{}", Uuid::now_v7().simple());
-    let mut admin = postgres::Client::connect(url, postgres::NoTls).expect("QADAM_TEST_POSTGRES is reachable");
-    admin.batch_execute(&format!("CREATE DATABASE {name}")).unwrap();
-    let (base, _) = url.rsplit_once('/').expect("a URL ending in /dbname");
-    format!("{base}/{name}")
 }
 
 fn example_push() -> PushRequest {
@@ -558,21 +521,9 @@ async fn every_documented_operation_answers_and_bodies_match_the_openapi_schemas
     }
 }
 
-/// A device's sync over real HTTP: push the outbox, then pull everything.
-async fn device_sync(s: &Server, d: &mut qadam_core::store::Store) {
-    let out = d.outbox(10_000).unwrap();
-    if !out.is_empty() {
-        let (st, r) = s.push(&out).await;
-        assert_eq!(st, 200, "{r}");
-        d.mark_pushed(&out.iter().map(|c| c.op_id).collect::<Vec<_>>()).unwrap();
-    }
-    loop {
-        let page = s.pull(d.pull_cursor().unwrap(), 500).await;
-        d.apply_pulled(&page).unwrap();
-        if !page.has_more {
-            break;
-        }
-    }
+/// A device's whole sync, through the app's client.
+async fn device_sync(d: &TestDevice) {
+    d.sync().await.unwrap();
 }
 
 async fn conflicts(s: &Server) -> Vec<qadam_sync_server::store::Conflict> {
@@ -583,41 +534,41 @@ async fn conflicts(s: &Server) -> Vec<qadam_sync_server::store::Conflict> {
 async fn concurrent_writes_to_a_field_are_kept_as_a_conflict_and_sequential_ones_are_not() {
     let s = Server::start().await;
     s.push(&demo::demo_campaign(1)).await;
-    let (da, db) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
-    let mut a = qadam_core::store::Store::open(da.path()).unwrap();
-    let mut b = qadam_core::store::Store::open(db.path()).unwrap();
-    device_sync(&s, &mut a).await;
-    device_sync(&s, &mut b).await;
-    let object = a.objects(None, None).unwrap()[0].object.id;
-    let set = |d: &mut qadam_core::store::Store, field: &str, v: &str| {
+    let (a, b) = (s.device(), s.device());
+    device_sync(&a).await;
+    device_sync(&b).await;
+    let object = a.device.blocking(|d| d.objects(None, None).unwrap()[0].object.id);
+    let set = |d: &TestDevice, field: &str, v: &str| {
         let mut m = std::collections::BTreeMap::new();
         m.insert(field.to_string(), json!(v));
-        d.update(EntityKind::Object, object, m).unwrap();
+        d.device.blocking(|d| d.update(EntityKind::Object, object, m).unwrap());
     };
+    let name = |d: &TestDevice| d.device.blocking(|d| d.object_detail(object).unwrap().object.name);
+    let id = |d: &TestDevice| d.device.blocking(|d| d.device_id().to_string());
     // Both edit the name offline, neither having seen the other's edit.
-    set(&mut a, "name", "Name from A");
+    set(&a, "name", "Name from A");
     std::thread::sleep(std::time::Duration::from_millis(3));
-    set(&mut b, "name", "Name from B");
+    set(&b, "name", "Name from B");
     // Different fields never conflict.
-    set(&mut b, "address", "Address from B");
-    device_sync(&s, &mut a).await;
-    device_sync(&s, &mut b).await;
-    device_sync(&s, &mut a).await;
+    set(&b, "address", "Address from B");
+    device_sync(&a).await;
+    device_sync(&b).await;
+    device_sync(&a).await;
     let c = conflicts(&s).await;
     assert_eq!(c.len(), 1, "{c:#?}");
     assert_eq!((c[0].earlier.value.clone(), c[0].later.value.clone()), (json!("Name from A"), json!("Name from B")));
-    assert_eq!(c[0].earlier.device_id, a.device_id());
-    assert_eq!(c[0].later.device_id, b.device_id());
+    assert_eq!(c[0].earlier.device_id, id(&a));
+    assert_eq!(c[0].later.device_id, id(&b));
     assert_eq!(c[0].winner_op, c[0].later.op_id, "the later write wins");
     // Both replicas agree on the winner; A's value is kept in the conflict.
-    assert_eq!(a.object_detail(object).unwrap().object.name, "Name from B");
-    assert_eq!(b.object_detail(object).unwrap().object.name, "Name from B");
+    assert_eq!(name(&a), "Name from B");
+    assert_eq!(name(&b), "Name from B");
     // A has now seen B's edit: editing again is sequential, not a conflict.
-    set(&mut a, "name", "A, after seeing B");
-    device_sync(&s, &mut a).await;
-    device_sync(&s, &mut b).await;
-    set(&mut b, "name", "B, after seeing A");
-    device_sync(&s, &mut b).await;
+    set(&a, "name", "A, after seeing B");
+    device_sync(&a).await;
+    device_sync(&b).await;
+    set(&b, "name", "B, after seeing A");
+    device_sync(&b).await;
     assert_eq!(conflicts(&s).await.len(), 1, "sequential edits make no conflict");
     // Pushing the same batch again records nothing new.
     let again: Vec<Change> = s.pull(0, 5000).await.changes.into_iter().map(|c| c.change).collect();
@@ -653,10 +604,10 @@ async fn concurrent_writes_to_a_field_are_kept_as_a_conflict_and_sequential_ones
         .await
         .unwrap();
     assert_eq!(again.op_id, r.op_id, "resolving twice changes nothing");
-    device_sync(&s, &mut a).await;
-    device_sync(&s, &mut b).await;
-    assert_eq!(a.object_detail(object).unwrap().object.name, "Name from A");
-    assert_eq!(b.object_detail(object).unwrap().object.name, "Name from A");
+    device_sync(&a).await;
+    device_sync(&b).await;
+    assert_eq!(name(&a), "Name from A");
+    assert_eq!(name(&b), "Name from A");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
@@ -1167,26 +1118,29 @@ async fn an_audit_sent_back_reaches_the_auditors_app_and_its_resubmission_return
     use qadam_core::review::{AuditEvent, QueueItem, Review};
     let s = Server::start().await;
     s.push(&demo::demo_campaign(1)).await;
-    let dir = tempfile::tempdir().unwrap();
-    let mut phone = qadam_core::store::Store::open(dir.path()).unwrap();
-    let mut settings = phone.settings().unwrap();
-    settings.auditor_name = "Айгуль".into();
-    phone.set_settings(&settings).unwrap();
-    device_sync(&s, &mut phone).await;
+    let device = s.device();
+    let phone = &device.device;
+    phone.blocking(|p| {
+        let mut settings = p.settings().unwrap();
+        settings.auditor_name = "Айгуль".into();
+        p.set_settings(&settings).unwrap();
+    });
+    device_sync(&device).await;
     let queued_before: Vec<QueueItem> = s.get_json("/api/v1/reviews").await;
     // The auditor records a door and submits the audit.
-    let object = phone.objects(None, None).unwrap()[0].object.clone();
-    let door = phone
-        .add_element(qadam_core::store::NewElement {
+    let object = phone.blocking(|p| p.objects(None, None).unwrap()[0].object.clone());
+    let door = phone.blocking(|p| {
+        p.add_element(qadam_core::store::NewElement {
             object_id: object.id,
             kind: ElementKind::DOOR,
             measurements: [("clear_width_mm".to_string(), MeasuredValue::Integer(780))].into(),
             note: String::new(),
             serves: None,
         })
-        .unwrap();
-    let audit = phone.submit_audit(object.id).unwrap();
-    device_sync(&s, &mut phone).await;
+        .unwrap()
+    });
+    let audit = phone.blocking(|p| p.submit_audit(object.id).unwrap());
+    device_sync(&device).await;
     let queue: Vec<QueueItem> = s.get_json("/api/v1/reviews").await;
     assert_eq!(queue.len(), queued_before.len() + 1);
     let item = queue.iter().find(|i| i.audit.id == audit).expect("the submitted audit is queued");
@@ -1233,8 +1187,8 @@ async fn an_audit_sent_back_reaches_the_auditors_app_and_its_resubmission_return
     assert!(queue.iter().all(|i| i.audit.id != audit), "out of the queue while the auditor works on it");
 
     // The phone learns of it on its next sync, on the element concerned.
-    device_sync(&s, &mut phone).await;
-    let detail = phone.object_detail(object.id).unwrap();
+    device_sync(&device).await;
+    let detail = phone.blocking(|p| p.object_detail(object.id).unwrap());
     let a = detail.audits.iter().find(|a| a.id == audit).unwrap();
     assert_eq!(a.status, Some(AuditStatus::ChangesRequested));
     let r: &Review = detail.reviews.iter().find(|r| r.element_id == Some(door)).expect("the comment reached the phone");
@@ -1242,9 +1196,13 @@ async fn an_audit_sent_back_reaches_the_auditors_app_and_its_resubmission_return
     // The auditor corrects the door and resubmits: back in the queue.
     let mut m = std::collections::BTreeMap::new();
     m.insert("measurements.clear_width_mm".to_string(), json!(920));
-    phone.update(EntityKind::Element, door, m).unwrap();
-    assert_eq!(phone.submit_audit(object.id).unwrap(), audit, "the audit sent back is the one resubmitted");
-    device_sync(&s, &mut phone).await;
+    phone.blocking(|p| p.update(EntityKind::Element, door, m).unwrap());
+    assert_eq!(
+        phone.blocking(|p| p.submit_audit(object.id).unwrap()),
+        audit,
+        "the audit sent back is the one resubmitted"
+    );
+    device_sync(&device).await;
     let queue: Vec<QueueItem> = s.get_json("/api/v1/reviews").await;
     let item = queue.iter().find(|i| i.audit.id == audit).expect("the resubmission is queued again");
     assert_eq!(item.audit.status, Some(AuditStatus::Submitted));
@@ -1302,11 +1260,11 @@ async fn the_map_and_analytics_count_statuses_and_an_object_adapted_after_a_re_a
 
     // An auditor finds a door too narrow; the audit is approved. The door is
     // widened, a re-audit is approved: the object counts as adapted.
-    let dir = tempfile::tempdir().unwrap();
-    let mut phone = qadam_core::store::Store::open(dir.path()).unwrap();
-    device_sync(&s, &mut phone).await;
-    let object = phone
-        .create_object(qadam_core::store::NewObject {
+    let device = s.device();
+    let phone = &device.device;
+    device_sync(&device).await;
+    let object = phone.blocking(|p| {
+        p.create_object(qadam_core::store::NewObject {
             campaign_id: campaign,
             name: "Поликлиника № 5".into(),
             category: Category::Health,
@@ -1314,44 +1272,40 @@ async fn the_map_and_analytics_count_statuses_and_an_object_adapted_after_a_re_a
             address: "ул. Толе би, 5".into(),
             location: Some(GeoPoint { lat_deg: 43.25, lon_deg: 76.92 }),
         })
-        .unwrap();
+        .unwrap()
+    });
     // Everything on a wheelchair user's way is measured, so the verdict
     // is a judgement, not "not assessed".
-    let add = |phone: &mut qadam_core::store::Store, kind: ElementKind, m: &[(&str, MeasuredValue)]| {
-        phone
-            .add_element(qadam_core::store::NewElement {
-                object_id: object,
-                kind,
-                measurements: m.iter().map(|(k, v)| (k.to_string(), *v)).collect(),
-                note: String::new(),
-                serves: None,
-            })
-            .unwrap()
+    let add = |phone: &qadam_client::Device, kind: ElementKind, m: &[(&str, MeasuredValue)]| {
+        let measurements = m.iter().map(|(k, v)| (k.to_string(), *v)).collect();
+        let e =
+            qadam_core::store::NewElement { object_id: object, kind, measurements, note: String::new(), serves: None };
+        phone.blocking(|p| p.add_element(e).unwrap())
     };
     use MeasuredValue::{Flag, Integer};
     add(
-        &mut phone,
+        phone,
         ElementKind::APPROACH_PATH,
         &[("width_mm", Integer(1500)), ("slope_permille", Integer(30)), ("cross_slope_permille", Integer(15))],
     );
-    add(&mut phone, ElementKind::ENTRANCE, &[("has_step", Flag(false))]);
-    add(&mut phone, ElementKind::CORRIDOR, &[("width_mm", Integer(1500))]);
-    let door = add(&mut phone, ElementKind::DOOR, &[("clear_width_mm", Integer(700)), ("threshold_mm", Integer(0))]);
-    let first = phone.submit_audit(object).unwrap();
-    device_sync(&s, &mut phone).await;
+    add(phone, ElementKind::ENTRANCE, &[("has_step", Flag(false))]);
+    add(phone, ElementKind::CORRIDOR, &[("width_mm", Integer(1500))]);
+    let door = add(phone, ElementKind::DOOR, &[("clear_width_mm", Integer(700)), ("threshold_mm", Integer(0))]);
+    let first = phone.blocking(|p| p.submit_audit(object).unwrap());
+    device_sync(&device).await;
     let approve = |audit: Uuid| {
         let r = s.http.post(s.url(&format!("/api/v1/audits/{audit}/review"))).bearer_auth(TOKEN);
         async move { r.json(&json!({"action": "approve"})).send().await.unwrap().json::<Value>().await.unwrap() }
     };
     let r = approve(first).await;
     assert_eq!(r["statuses"]["K"], "VND", "the approval records the verdict: {r}");
-    device_sync(&s, &mut phone).await;
+    device_sync(&device).await;
     let mut m = std::collections::BTreeMap::new();
     m.insert("measurements.clear_width_mm".to_string(), json!(900));
-    phone.update(EntityKind::Element, door, m).unwrap();
-    let second = phone.submit_audit(object).unwrap();
+    phone.blocking(|p| p.update(EntityKind::Element, door, m).unwrap());
+    let second = phone.blocking(|p| p.submit_audit(object).unwrap());
     assert_ne!(second, first, "an approved audit stays closed: the re-audit is a new one");
-    device_sync(&s, &mut phone).await;
+    device_sync(&device).await;
     let r = approve(second).await;
     assert_eq!(r["statuses"]["K"], "DP", "{r}");
     let a: Analytics = s.get_json(&format!("/api/v1/analytics?campaign={campaign}")).await;

@@ -11,11 +11,13 @@ use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
-use qadam_core::change::{PullResponse, PushRequest, PushResponse};
+use qadam_client::{Device, Transport};
+use qadam_core::change::PullResponse;
 use qadam_core::demo::SplitMix;
-use qadam_core::store::Store;
 
 const TOKEN: &str = "fault-token";
+/// Changes per push: small, so a kill often lands between batches too.
+const BATCH: u32 = 25;
 
 fn free_port() -> u16 {
     TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
@@ -44,58 +46,13 @@ async fn wait_up(http: &reqwest::Client, base: &str) {
     panic!("server did not come up");
 }
 
-/// Pushes the outbox in batches the way the app does: a batch is marked
-/// pushed only once the server answered. Stops at the first failure.
-async fn push_some(http: &reqwest::Client, base: &str, device: &mut Store) -> Result<(), reqwest::Error> {
-    loop {
-        let batch = device.outbox(25).unwrap();
-        if batch.is_empty() {
-            return Ok(());
-        }
-        let ops: Vec<_> = batch.iter().map(|c| c.op_id).collect();
-        let body = PushRequest { device_id: device.device_id().into(), changes: batch };
-        let r: PushResponse = http
-            .post(format!("{base}/api/v1/sync/push"))
-            .bearer_auth(TOKEN)
-            .json(&body)
-            .send()
-            .await?
-            .error_for_status()?
-            .json()
-            .await?;
-        assert!(r.cursor > 0);
-        device.mark_pushed(&ops).unwrap();
-    }
-}
-
-/// The store: a fresh PostgreSQL database when `QADAM_TEST_POSTGRES` names
-/// a server, else a SQLite file in `dir`.
-fn store_for(dir: &Path) -> String {
-    match std::env::var("QADAM_TEST_POSTGRES") {
-        Ok(url) => {
-            let name = format!("qadam_fault_{}", uuid::Uuid::now_v7().simple());
-            let mut admin = postgres::Client::connect(&url, postgres::NoTls).expect("QADAM_TEST_POSTGRES is reachable");
-            admin.batch_execute(&format!("CREATE DATABASE {name}")).unwrap();
-            format!("{}/{name}", url.rsplit_once('/').unwrap().0)
-        }
-        Err(_) => dir.join("server.db").display().to_string(),
-    }
-}
-
 /// Every change the server holds, pulled page by page over HTTP.
-async fn pull_everything(http: &reqwest::Client, base: &str) -> Vec<qadam_core::change::Change> {
+async fn pull_everything(base: &str) -> Vec<qadam_core::change::Change> {
+    let t = Transport::new(base, TOKEN).unwrap();
     let mut since = 0;
     let mut out = Vec::new();
     loop {
-        let p: PullResponse = http
-            .get(format!("{base}/api/v1/sync/pull?since={since}&limit=500"))
-            .bearer_auth(TOKEN)
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
+        let p = t.pull(since, 500).await.unwrap();
         out.extend(p.changes.into_iter().map(|c| c.change));
         since = p.next_cursor;
         if !p.has_more {
@@ -111,35 +68,37 @@ async fn sigkill_during_pushes_loses_and_duplicates_nothing() {
     let dir = tempfile::tempdir().unwrap();
     let db = tokio::task::spawn_blocking({
         let d = dir.path().to_path_buf();
-        move || store_for(&d)
+        move || qadam_testkit::fresh_database(&d, "qadam_fault")
     })
     .await
     .unwrap();
     let photos = dir.path().join("photos");
     let device_dir = tempfile::tempdir().unwrap();
-    let mut device = Store::open(device_dir.path()).unwrap();
+    let device = Device::open(device_dir.path()).unwrap();
+    let device_id = device.blocking(|d| d.device_id().to_string());
     // The device holds a whole demo campaign as its own unsent edits.
     let page = PullResponse {
         changes: qadam_core::demo::demo_campaign(12)
             .into_iter()
             .enumerate()
             .map(|(i, mut c)| {
-                c.device_id = device.device_id().to_string();
+                c.device_id = device_id.clone();
                 qadam_core::change::ServerChange { seq: i as i64 + 1, change: c }
             })
             .collect(),
         next_cursor: 0,
         has_more: false,
     };
-    device.apply_pulled(&page).unwrap();
-    // Make them local, unsent edits: re-write every field through the store.
-    let mut local = 0;
-    for sc in &page.changes {
-        let c = &sc.change;
-        device.write(c.entity, c.entity_id, vec![(c.field.clone(), c.value.clone())]).unwrap();
-        local += 1;
-    }
-    assert_eq!(device.pending().unwrap().changes as usize, local);
+    let mut local = device.blocking(|d| {
+        d.apply_pulled(&page).unwrap();
+        // Make them local, unsent edits: re-write every field through the store.
+        for sc in &page.changes {
+            let c = &sc.change;
+            d.write(c.entity, c.entity_id, vec![(c.field.clone(), c.value.clone())]).unwrap();
+        }
+        assert_eq!(d.pending().unwrap().changes as usize, page.changes.len());
+        page.changes.len()
+    });
 
     let http = reqwest::Client::builder().timeout(Duration::from_secs(5)).build().unwrap();
     let mut rng = SplitMix::new(7);
@@ -149,15 +108,18 @@ async fn sigkill_during_pushes_loses_and_duplicates_nothing() {
     let mut interrupted = 0;
     while kills < target {
         // Keep a real backlog so that kills land in the middle of pushing.
-        let pending = device.pending().unwrap().changes as usize;
-        if pending < 150 {
+        local += device.blocking(|d| {
+            let pending = d.pending().unwrap().changes as usize;
             let id = uuid::Uuid::now_v7();
-            let edits: Vec<_> = (pending..150)
+            let edits: Vec<_> = (pending.min(150)..150)
                 .map(|i| ("name".to_string(), serde_json::json!(format!("kill {kills}, edit {i}"))))
                 .collect();
-            local += edits.len();
-            device.write(qadam_core::model::EntityKind::Campaign, id, edits).unwrap();
-        }
+            let n = edits.len();
+            if n > 0 {
+                d.write(qadam_core::model::EntityKind::Campaign, id, edits).unwrap();
+            }
+            n
+        });
         let port = free_port();
         let base = format!("http://127.0.0.1:{port}");
         let mut server = start(&db, &photos, port);
@@ -165,18 +127,14 @@ async fn sigkill_during_pushes_loses_and_duplicates_nothing() {
         let delay = Duration::from_micros(rng.below(15_000));
         // The push runs on its own task, so the kill lands while its request
         // is in flight (not after the client gave up on it).
-        let (h, b) = (http.clone(), base.clone());
-        let pushing = tokio::spawn(async move {
-            let r = push_some(&h, &b, &mut device).await;
-            (device, r)
-        });
+        let (t, d) = (Transport::new(&base, TOKEN).unwrap(), device.clone());
+        let pushing = tokio::spawn(async move { qadam_client::push_outbox(&t, &d, BATCH, |_| {}).await });
         tokio::time::sleep(delay).await;
         server.kill().unwrap(); // SIGKILL
         server.wait().unwrap();
-        let (back, _) = pushing.await.unwrap();
-        device = back;
+        let _ = pushing.await.unwrap();
         kills += 1;
-        if device.pending().unwrap().changes > 0 {
+        if device.blocking(|d| d.pending().unwrap().changes) > 0 {
             interrupted += 1;
         }
     }
@@ -186,10 +144,11 @@ async fn sigkill_during_pushes_loses_and_duplicates_nothing() {
     let base = format!("http://127.0.0.1:{port}");
     let mut server = start(&db, &photos, port);
     wait_up(&http, &base).await;
-    push_some(&http, &base, &mut device).await.unwrap();
-    let held = pull_everything(&http, &base).await;
+    qadam_client::push_outbox(&Transport::new(&base, TOKEN).unwrap(), &device, BATCH, |_| {}).await.unwrap();
+    let held = pull_everything(&base).await;
     server.kill().unwrap();
     server.wait().unwrap();
+    let device = device.into_store().ok().expect("no push holds the store any more");
     assert_eq!(device.pending().unwrap().changes, 0);
     // The server holds exactly the device's own changes, each once.
     let mut ops: Vec<_> = held.iter().map(|c| c.op_id).collect();

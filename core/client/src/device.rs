@@ -37,4 +37,9 @@ impl Device {
     pub fn blocking<R>(&self, f: impl FnOnce(&mut Store) -> R) -> R {
         f(&mut self.0.lock().unwrap_or_else(|p| p.into_inner()))
     }
+
+    /// The store itself, once no sync or command holds a handle to it.
+    pub fn into_store(self) -> Result<Store, Device> {
+        Arc::try_unwrap(self.0).map(|m| m.into_inner().unwrap_or_else(|p| p.into_inner())).map_err(Device)
+    }
 }

@@ -545,7 +545,7 @@ async fn slow_and_idle_connections_are_closed_and_connections_are_capped() {
     };
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
-    let app = router(s.state.clone());
+    let app = qadam_sync_server::router(s.state.clone());
     tokio::spawn(qadam_sync_server::listen::serve(listener, app, limits, std::future::pending()));
     /// Reads until the server closes the connection (or 5 s pass): what it sent.
     async fn until_closed(c: &mut tokio::net::TcpStream, what: &str) -> (String, Duration) {
@@ -740,7 +740,7 @@ async fn unused_photos_and_stale_uploads_are_collected_and_a_device_has_a_quota(
     use qadam_sync_server::space::{collect, Collected, Retention};
     use std::time::{Duration, SystemTime};
     let quota = 60_000;
-    let s = Server::start_with(|cfg| cfg.retention = Retention { quota_bytes: quota, ..Default::default() }).await;
+    let s = Server::start_with(move |cfg| cfg.retention = Retention { quota_bytes: quota, ..Default::default() }).await;
     let campaign = Uuid::now_v7();
     let (batch, [object, ..]) = campaign_records(campaign, "Disk");
     assert_eq!(s.push(&batch).await.0, 200);
