@@ -12,8 +12,8 @@ use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 use uuid::Uuid;
 
-use crate::export::ExportObject;
 use crate::model::{AuditStatus, Category, District};
+use crate::records::EvaluatedObject;
 use crate::review::Review;
 use crate::rules::{CategoryStatus, DisabilityCategory, MapStatus};
 
@@ -50,17 +50,17 @@ pub const CATEGORY_ORDER: [DisabilityCategory; 5] =
     [DisabilityCategory::K, DisabilityCategory::O, DisabilityCategory::S, DisabilityCategory::G, DisabilityCategory::U];
 
 /// Whether any rule judged the object (passed or failed).
-pub fn assessed(o: &ExportObject) -> bool {
+pub fn assessed(o: &EvaluatedObject) -> bool {
     o.verdict.results.iter().any(|r| matches!(r.outcome, crate::rules::Outcome::Pass | crate::rules::Outcome::Fail))
 }
 
-fn status(o: &ExportObject, c: DisabilityCategory) -> CategoryStatus {
+fn status(o: &EvaluatedObject, c: DisabilityCategory) -> CategoryStatus {
     o.verdict.by_category.get(&c).copied().unwrap_or(CategoryStatus::NotAssessed)
 }
 
 /// The map's points, one per object (those without a location are listed,
 /// not mapped).
-pub fn map_points(objects: &[ExportObject]) -> Vec<MapPoint> {
+pub fn map_points(objects: &[EvaluatedObject]) -> Vec<MapPoint> {
     objects
         .iter()
         .map(|o| MapPoint {
@@ -173,7 +173,7 @@ pub fn month_of(ms: i64) -> String {
 }
 
 /// The figures of `objects`, with the `reviews` of their audits.
-pub fn summarise(objects: &[ExportObject], reviews: &[Review]) -> Analytics {
+pub fn summarise(objects: &[EvaluatedObject], reviews: &[Review]) -> Analytics {
     let mut wheelchair = MapCounts::default();
     let mut cells: BTreeMap<(Option<District>, Option<Category>), MapCounts> = BTreeMap::new();
     let mut by_disability: Vec<DisabilityRow> = CATEGORY_ORDER
@@ -309,7 +309,7 @@ mod tests {
                 synthetic: false,
             };
             let input = crate::rules::EvaluationInput { object: object.clone(), elements: vec![] };
-            ExportObject {
+            EvaluatedObject {
                 verdict: crate::rules::evaluate(&set, &input),
                 object,
                 elements: vec![],

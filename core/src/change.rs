@@ -8,7 +8,8 @@ use uuid::Uuid;
 
 use crate::error::ModelError;
 use crate::hlc::Hlc;
-use crate::model::{validate_field, ElementKind, EntityKind};
+use crate::model::{ElementKind, EntityKind};
+use crate::validate::validate_field;
 
 /// One write of one field: `{op_id, entity, entity_id, field, value, hlc, device_id}`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema, TS)]

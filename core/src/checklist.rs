@@ -15,8 +15,26 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
-use crate::model::{ElementKind, Localized, MeasurementType};
-use crate::rules::Zone;
+use crate::model::{ElementKind, Localized, MeasurementType, Zone};
+
+impl ElementKind {
+    /// Whether the checklists in use define this kind.
+    pub fn is_known(&self) -> bool {
+        get().get(self).is_some()
+    }
+
+    /// The measured fields of this element kind, from its checklist (the
+    /// unit is in each name); none for an unknown kind.
+    pub fn measurements(&self) -> &'static [ChecklistField] {
+        get().fields(self)
+    }
+
+    /// The functional zone of this kind, from its checklist; `None` for a
+    /// kind no checklist in use defines (its elements are not assessed).
+    pub fn zone(&self) -> Option<Zone> {
+        get().zone(self)
+    }
+}
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema, TS)]
 #[serde(deny_unknown_fields)]

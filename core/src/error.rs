@@ -59,7 +59,18 @@ pub enum StoreError {
     #[error("file system: {0}")]
     Io(#[from] std::io::Error),
     #[error("rule set: {0}")]
-    Rules(#[from] crate::rules::RuleSetError),
+    Rules(#[from] RuleSetError),
+}
+
+/// Why a rule set file was refused.
+#[derive(Debug, Error, PartialEq)]
+pub enum RuleSetError {
+    #[error("{file}:{line}:{column}: {message}")]
+    Parse { file: String, line: usize, column: usize, message: String },
+    #[error("{file}: rule `{rule}`, field `{field}`: {message}")]
+    Invalid { file: String, rule: String, field: String, message: String },
+    #[error("no rule set `{0}`")]
+    Unknown(String),
 }
 
 /// Why a photo was refused.

@@ -6,20 +6,9 @@
 
 use serde_json::{json, Value};
 
-use crate::model::{Element, MeasuredValue, Object};
-use crate::rules::{CategoryStatus, DisabilityCategory, ObjectVerdict, Outcome};
-
-/// One object with what an export needs of it.
-#[derive(Debug, Clone)]
-pub struct ExportObject {
-    pub object: Object,
-    pub elements: Vec<Element>,
-    pub audits: Vec<crate::model::Audit>,
-    pub photo_count: u32,
-    /// The object's first photo, for a thumbnail in lists.
-    pub cover_sha256: Option<String>,
-    pub verdict: ObjectVerdict,
-}
+use crate::model::{Element, MeasuredValue};
+use crate::records::EvaluatedObject;
+use crate::rules::{CategoryStatus, DisabilityCategory, Outcome};
 
 /// The byte-order mark that tells Excel the file is UTF-8.
 pub const BOM: &str = "\u{feff}";
@@ -77,7 +66,7 @@ const CATEGORIES: [(DisabilityCategory, &str); 5] = [
 
 /// The object's latest approved audit, if any: the findings an export
 /// publishes, and the date they were checked on site.
-pub fn approved_audit(e: &ExportObject) -> Option<&crate::model::Audit> {
+pub fn approved_audit(e: &EvaluatedObject) -> Option<&crate::model::Audit> {
     e.audits
         .iter()
         .filter(|a| a.status == Some(crate::model::AuditStatus::Approved))
@@ -85,13 +74,13 @@ pub fn approved_audit(e: &ExportObject) -> Option<&crate::model::Audit> {
 }
 
 /// `YYYY-MM-DD` of the latest approved audit (when it was done on site).
-pub fn check_date(e: &ExportObject) -> Option<String> {
+pub fn check_date(e: &EvaluatedObject) -> Option<String> {
     approved_audit(e).and_then(|a| a.finished_at_ms.or(a.started_at_ms)).map(|ms| date_utc(ms.max(0) as u64))
 }
 
 /// How complete the evidence is, per category: `K:12/14` (checks judged
 /// out of those that apply), `+zones` when a required zone has no record.
-fn evidence_text(e: &ExportObject) -> String {
+fn evidence_text(e: &EvaluatedObject) -> String {
     CATEGORIES
         .iter()
         .filter_map(|(c, _)| {
@@ -107,7 +96,7 @@ fn evidence_text(e: &ExportObject) -> String {
 /// The objects file: one row per object, with its statuses (ДП = `DP`,
 /// ДЧ = `DCH`, ДУ = `DU`, ВНД = `VND`, not assessed = `NA`), how complete
 /// their evidence is, the wheelchair map status and the check date.
-pub fn objects_csv(objects: &[ExportObject]) -> String {
+pub fn objects_csv(objects: &[EvaluatedObject]) -> String {
     let mut header: Vec<String> =
         ["id", "name", "category", "district", "address", "lat_deg", "lon_deg", "elements", "photos"]
             .iter()
@@ -152,7 +141,7 @@ pub fn objects_csv(objects: &[ExportObject]) -> String {
 
 /// The measurements file: one row per measured field of every element, with
 /// its unit, so it pivots in any spreadsheet.
-pub fn elements_csv(objects: &[ExportObject]) -> String {
+pub fn elements_csv(objects: &[EvaluatedObject]) -> String {
     let header: Vec<String> = ["object_id", "object_name", "element_id", "kind", "field", "value", "unit", "note"]
         .iter()
         .map(|s| s.to_string())
@@ -196,7 +185,7 @@ pub fn elements_csv(objects: &[ExportObject]) -> String {
 
 /// A GeoJSON FeatureCollection (RFC 7946): a Point per object at
 /// `[lon, lat]`, or a null geometry for an object not yet placed.
-pub fn geojson(objects: &[ExportObject]) -> Value {
+pub fn geojson(objects: &[EvaluatedObject]) -> Value {
     let features: Vec<Value> = objects
         .iter()
         .map(|e| {
@@ -238,7 +227,7 @@ pub fn geojson(objects: &[ExportObject]) -> Value {
 }
 
 /// The elements of one kind of an exported object.
-fn elements_of(e: &ExportObject, kind: crate::model::ElementKind) -> impl Iterator<Item = &Element> + '_ {
+fn elements_of(e: &EvaluatedObject, kind: crate::model::ElementKind) -> impl Iterator<Item = &Element> + '_ {
     e.elements.iter().filter(move |el| el.kind.as_ref() == Some(&kind))
 }
 
@@ -261,7 +250,7 @@ fn number(el: &Element, name: &str) -> Option<f64> {
 /// What the element's measurements say for wheelchair users: `Some(false)`
 /// when a failed rule keeps them out, `Some(true)` when every check for
 /// them was measured and passed, `None` when that is not known.
-fn wheelchair_ok(e: &ExportObject, el: &Element) -> Option<bool> {
+fn wheelchair_ok(e: &EvaluatedObject, el: &Element) -> Option<bool> {
     let rel: Vec<_> = e
         .verdict
         .results
@@ -287,7 +276,7 @@ fn yes_no(b: bool) -> String {
 /// status, then what the elements say (`entrance`, `door`, `width` in
 /// metres, `ramp:wheelchair`, `tactile_paving`, `step_count`, `handrail`,
 /// `toilets:wheelchair`). Tags nothing was measured for are left out.
-pub fn osm_tags(e: &ExportObject) -> Vec<(String, String)> {
+pub fn osm_tags(e: &EvaluatedObject) -> Vec<(String, String)> {
     use crate::model::ElementKind;
     let mut tags: Vec<(String, String)> = Vec::new();
     let mut tag = |k: &str, v: String| {
@@ -355,7 +344,7 @@ pub fn osm_tags(e: &ExportObject) -> Vec<(String, String)> {
 /// true, ВНД → false, otherwise not stated) and the wheelchair grade; the
 /// elements become entrances with their door and steps, restrooms and
 /// pathways, lengths as `{value, unit: "mm"}`.
-pub fn a11yjson(objects: &[ExportObject]) -> Value {
+pub fn a11yjson(objects: &[EvaluatedObject]) -> Value {
     use crate::model::ElementKind;
     let places: Vec<Value> = objects
         .iter()
@@ -517,7 +506,7 @@ fn xml_escape(s: &str) -> String {
 /// (negative id) per placed object with its tags, `source` and `check_date`
 /// (the date of its approved audit; none for an unapproved one). Nothing is
 /// uploaded; objects without a location are left out.
-pub fn osm_xml(objects: &[ExportObject]) -> String {
+pub fn osm_xml(objects: &[EvaluatedObject]) -> String {
     let mut out = String::from(
         "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<osm version=\"0.6\" generator=\"Qadam\" upload=\"never\">\n",
     );
@@ -548,7 +537,7 @@ mod tests {
     use super::*;
     use crate::model::GeoPoint;
 
-    fn sample() -> Vec<ExportObject> {
+    fn sample() -> Vec<EvaluatedObject> {
         let input: crate::rules::EvaluationInput =
             serde_json::from_str(include_str!("../../schemas/examples/evaluation-input.json")).unwrap();
         let set = crate::rules::builtin("us-ada-2010").unwrap();
@@ -556,7 +545,7 @@ mod tests {
         let mut object = input.object.clone();
         object.name = "Школа № 5, \"главный\" вход".into();
         object.location = Some(GeoPoint { lat_deg: 43.25, lon_deg: 76.95 });
-        vec![ExportObject {
+        vec![EvaluatedObject {
             object,
             elements: input.elements,
             audits: vec![],
@@ -587,10 +576,10 @@ mod tests {
         assert!(xml.contains("&quot;главный&quot;"), "names are escaped: {xml}");
     }
 
-    fn object_with(elements: Vec<Element>) -> ExportObject {
+    fn object_with(elements: Vec<Element>) -> EvaluatedObject {
         let input = crate::rules::EvaluationInput { object: sample()[0].object.clone(), elements };
         let verdict = crate::rules::evaluate(&crate::rules::builtin("us-ada-2010").unwrap(), &input);
-        ExportObject {
+        EvaluatedObject {
             object: input.object,
             elements: input.elements,
             audits: vec![],

@@ -16,12 +16,14 @@ pub mod import;
 pub mod model;
 pub mod nearby;
 pub mod photo;
+pub mod queue;
 pub mod records;
 pub mod review;
 pub mod rules;
 pub mod store;
 pub mod sync;
 pub mod units;
+pub mod validate;
 
 pub use change::Change;
 pub use error::{ModelError, PhotoError, StoreError};

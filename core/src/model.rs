@@ -1,7 +1,8 @@
-//! The domain model: campaigns, audited objects, audits (visits), elements with
-//! typed measurements, and photos. Records are materialised from field-level
-//! change records (see [`crate::change`]); this module says which fields each
-//! record has and what values they accept.
+//! The domain model's plain types, at the bottom of `qadam-core`:
+//! campaigns, audited objects, audits (visits), elements with typed
+//! measurements, photos and reviews. Records are materialised from
+//! field-level change records (see [`crate::change`]); which fields each
+//! record has and what values they accept is [`crate::validate`]'s.
 
 use std::borrow::Cow;
 use std::collections::BTreeMap;
@@ -191,17 +192,6 @@ impl ElementKind {
     pub fn as_str(&self) -> &str {
         &self.0
     }
-
-    /// Whether the checklists in use define this kind.
-    pub fn is_known(&self) -> bool {
-        crate::checklist::get().get(self).is_some()
-    }
-
-    /// The measured fields of this element kind, from its checklist (the
-    /// unit is in each name); none for an unknown kind.
-    pub fn measurements(&self) -> &'static [crate::checklist::ChecklistField] {
-        crate::checklist::get().fields(self)
-    }
 }
 
 impl std::fmt::Display for ElementKind {
@@ -246,6 +236,68 @@ pub const MAX_LENGTH_MM: u32 = 100_000;
 /// The steepest slope the app accepts, ‰ (45°).
 pub const MAX_SLOPE_PERMILLE: u32 = 1000;
 
+/// The unit an auditor typed a measurement in, or a norm prints a limit in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema, TS)]
+#[serde(rename_all = "snake_case")]
+pub enum InputUnit {
+    Mm,
+    Cm,
+    M,
+    /// Inches (the unit the ADA's limits govern in).
+    In,
+    Percent,
+    /// The N of 1:N.
+    Ratio,
+    Degrees,
+    Permille,
+    /// A whole count, no unit.
+    Count,
+}
+
+/// A number with the unit it was typed in.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize, JsonSchema, TS)]
+#[serde(deny_unknown_fields)]
+pub struct Typed {
+    pub value: f64,
+    pub unit: InputUnit,
+}
+
+/// Functional zones of an object.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, JsonSchema, TS)]
+#[serde(rename_all = "snake_case")]
+pub enum Zone {
+    Approach,
+    Entrance,
+    PathsInside,
+    Service,
+    Sanitary,
+    Information,
+}
+
+impl Zone {
+    /// Zones a visitor passes through to be served; the others (sanitary
+    /// rooms, information) make an object partially accessible when they fail.
+    pub fn on_path(self) -> bool {
+        matches!(self, Zone::Approach | Zone::Entrance | Zone::PathsInside | Zone::Service)
+    }
+}
+
+/// What a coordinator does with a submitted audit.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema, TS)]
+#[serde(rename_all = "snake_case")]
+pub enum ReviewAction {
+    /// Take the audit into review (others see someone is on it).
+    StartReview,
+    Approve,
+    /// Send the audit back to its auditor; a comment says what to change.
+    RequestChanges,
+    /// Refuse the audit; a comment gives the reason.
+    Reject,
+}
+
+/// Longest review comment, characters.
+pub const MAX_COMMENT_CHARS: usize = 5_000;
+
 /// A measured value: a flag, a whole number in the unit its field's name
 /// says (`width_mm`, `slope_permille`), or a number in the unit it was typed
 /// in (`{"value": 81.3, "unit": "cm"}`, `{"value": 12, "unit": "ratio"}` for
@@ -255,7 +307,7 @@ pub const MAX_SLOPE_PERMILLE: u32 = 1000;
 pub enum MeasuredValue {
     Flag(bool),
     Integer(u32),
-    Typed(crate::units::Typed),
+    Typed(Typed),
 }
 
 /// A WGS 84 position in decimal degrees.
@@ -430,137 +482,8 @@ pub struct Photo {
     pub gps: Option<GeoPoint>,
 }
 
-fn parse<T: serde::de::DeserializeOwned>(field: &str, value: &serde_json::Value, what: &str) -> Result<T, ModelError> {
-    serde_json::from_value(value.clone()).map_err(|e| ModelError::invalid(field, format!("expected {what}: {e}")))
-}
-
-fn text(field: &str, value: &serde_json::Value, max_chars: usize) -> Result<(), ModelError> {
-    let s: String = parse(field, value, "a string")?;
-    if s.chars().count() > max_chars {
-        return Err(ModelError::invalid(field, format!("text is longer than {max_chars} characters")));
-    }
-    Ok(())
-}
-
 /// The field every record has: a tombstone.
 pub const DELETED: &str = "deleted";
-
-/// Checks that `field` exists on `entity` and that `value` is acceptable for
-/// it. `null` clears an optional field or a measurement.
-pub fn validate_field(
-    entity: EntityKind,
-    field: &str,
-    value: &serde_json::Value,
-    element_kind: Option<&ElementKind>,
-) -> Result<(), ModelError> {
-    use EntityKind::*;
-    if field == DELETED {
-        return parse::<bool>(field, value, "true or false").map(|_| ());
-    }
-    match (entity, field) {
-        (Campaign, "name") | (Object, "name") => text(field, value, 300),
-        (Campaign, "description") | (Element, "note") => text(field, value, 10_000),
-        (Campaign, "rule_set") => text(field, value, 100),
-        (Campaign, "synthetic") | (Object, "synthetic") => parse::<bool>(field, value, "true or false").map(|_| ()),
-        (Object, "campaign_id")
-        | (Audit, "campaign_id")
-        | (Audit, "object_id")
-        | (Element, "object_id")
-        | (Element, "audit_id")
-        | (Photo, "subject_id")
-        | (Photo, "object_id") => parse::<Uuid>(field, value, "a UUID").map(|_| ()),
-        (Object, "category") => parse::<Category>(field, value, "one of the 12 object categories").map(|_| ()),
-        (Object, "district") => parse::<District>(field, value, "one of the 8 Almaty districts").map(|_| ()),
-        (Object, "address") | (Audit, "auditor") => text(field, value, 500),
-        (Object, "location") | (Photo, "gps") => {
-            if value.is_null() {
-                return Ok(());
-            }
-            parse::<GeoPoint>(field, value, "{lat_deg, lon_deg}")?.validate(field)
-        }
-        (Audit, "started_at_ms") | (Audit, "finished_at_ms") => {
-            parse::<Option<i64>>(field, value, "unix milliseconds").map(|_| ())
-        }
-        (Audit, "status") => {
-            parse::<AuditStatus>(field, value, "draft, submitted, in_review, approved, changes_requested or rejected")
-                .map(|_| ())
-        }
-        (Review, "audit_id") => parse::<Uuid>(field, value, "a UUID").map(|_| ()),
-        (Review, "element_id") | (Element, "serves") => {
-            parse::<Option<Uuid>>(field, value, "a UUID or null").map(|_| ())
-        }
-        (Review, "action") => {
-            parse::<crate::review::ReviewAction>(field, value, "start_review, approve, request_changes or reject")
-                .map(|_| ())
-        }
-        (Review, "from_status") | (Review, "to_status") => {
-            parse::<AuditStatus>(field, value, "an audit status").map(|_| ())
-        }
-        (Review, "comment") => text(field, value, crate::review::MAX_COMMENT_CHARS),
-        (Review, "reviewer") => text(field, value, 300),
-        (Review, "statuses") => {
-            parse::<Option<BTreeMap<crate::rules::DisabilityCategory, crate::rules::CategoryStatus>>>(
-                field,
-                value,
-                "statuses by disability category",
-            )
-            .map(|_| ())
-        }
-        (Review, "at_ms") => parse::<i64>(field, value, "unix milliseconds").map(|_| ()),
-        (Element, "kind") => {
-            let kind = parse::<ElementKind>(field, value, "an element kind")?;
-            if kind.is_known() {
-                Ok(())
-            } else {
-                let known: Vec<String> = crate::checklist::get().kinds().map(|k| k.to_string()).collect();
-                Err(ModelError::invalid(
-                    field,
-                    format!("no checklist defines the element kind `{kind}`; known kinds: {}", known.join(", ")),
-                ))
-            }
-        }
-        (Element, m) if m.starts_with("measurements.") => {
-            let name = &m["measurements.".len()..];
-            validate_measurement(field, name, value, element_kind)
-        }
-        (Photo, "sha256") => {
-            let s: String = parse(field, value, "a hex SHA-256")?;
-            if crate::photo::is_sha256_hex(&s) {
-                Ok(())
-            } else {
-                Err(ModelError::invalid(field, "expected 64 lower-case hex digits"))
-            }
-        }
-        (Photo, "subject") => parse::<PhotoSubject>(field, value, "object or element").map(|_| ()),
-        (Photo, "size_bytes") => parse::<u64>(field, value, "a byte count").map(|_| ()),
-        (Photo, "width_px") | (Photo, "height_px") => parse::<u32>(field, value, "a pixel count").map(|_| ()),
-        (Photo, "mime") => text(field, value, 100),
-        (Photo, "taken_at_local") => parse::<Option<String>>(field, value, "a date-time").map(|_| ()),
-        _ => Err(ModelError::UnknownField { entity: entity.as_str().to_string(), field: field.to_string() }),
-    }
-}
-
-fn validate_measurement(
-    field: &str,
-    name: &str,
-    value: &serde_json::Value,
-    element_kind: Option<&ElementKind>,
-) -> Result<(), ModelError> {
-    let lists = crate::checklist::get();
-    let known = lists
-        .kinds()
-        .filter(|k| element_kind.is_none_or(|ek| ek == *k))
-        .flat_map(|k| k.measurements())
-        .find(|s| s.name == name);
-    let Some(spec) = known else {
-        return Err(ModelError::UnknownField { entity: "element".into(), field: field.to_string() });
-    };
-    if value.is_null() {
-        return Ok(());
-    }
-    let v: MeasuredValue = parse(field, value, "a number in the field's unit, {\"value\", \"unit\"} or true/false")?;
-    crate::units::checked_base(spec, &v, field).map(|_| ())
-}
 
 /// Builds a record of type `T` from its current field values
 /// (`measurements.x` fields nest into a `measurements` map).
@@ -588,56 +511,6 @@ pub fn materialise<T: serde::de::DeserializeOwned>(
 mod tests {
     use super::*;
     use serde_json::json;
-
-    #[test]
-    fn unknown_field_is_refused_by_name() {
-        let e = validate_field(EntityKind::Object, "colour", &json!("red"), None).unwrap_err();
-        assert_eq!(e.field(), Some("colour"));
-        assert!(e.to_string().contains("colour"));
-    }
-
-    #[test]
-    fn impossible_gps_is_refused() {
-        let bad = json!({"lat_deg": 123.0, "lon_deg": 76.9});
-        let e = validate_field(EntityKind::Object, "location", &bad, None).unwrap_err();
-        assert!(e.to_string().contains("impossible GPS"), "{e}");
-        let good = json!({"lat_deg": 43.25, "lon_deg": 76.9});
-        validate_field(EntityKind::Object, "location", &good, None).unwrap();
-    }
-
-    #[test]
-    fn measurements_are_typed_and_bounded() {
-        let k = Some(&ElementKind::RAMP);
-        validate_field(EntityKind::Element, "measurements.rise_mm", &json!(150), k).unwrap();
-        assert!(validate_field(EntityKind::Element, "measurements.rise_mm", &json!(-1), k).is_err());
-        assert!(validate_field(EntityKind::Element, "measurements.rise_mm", &json!(100_001), k).is_err());
-        assert!(validate_field(EntityKind::Element, "measurements.rise_mm", &json!("1m"), k).is_err());
-        // Kept as typed: a length in cm, a slope as 1:N; never a slope as a length.
-        validate_field(EntityKind::Element, "measurements.rise_mm", &json!({"value": 81.3, "unit": "cm"}), k).unwrap();
-        validate_field(
-            EntityKind::Element,
-            "measurements.cross_slope_permille",
-            &json!({"value": 48, "unit": "ratio"}),
-            k,
-        )
-        .unwrap();
-        let e = validate_field(EntityKind::Element, "measurements.rise_mm", &json!({"value": 12, "unit": "ratio"}), k)
-            .unwrap_err();
-        assert!(e.to_string().contains("a length cannot be given in Ratio"), "{e}");
-        assert!(validate_field(
-            EntityKind::Element,
-            "measurements.rise_mm",
-            &json!({"value": 1, "unit": "cm", "x": 1}),
-            k
-        )
-        .is_err());
-        assert!(validate_field(EntityKind::Element, "measurements.rise_mm", &json!({"value": 101, "unit": "m"}), k)
-            .is_err());
-        // A door field is not a ramp field.
-        assert!(validate_field(EntityKind::Element, "measurements.threshold_mm", &json!(10), k).is_err());
-        validate_field(EntityKind::Element, "measurements.has_step", &json!(true), Some(&ElementKind::ENTRANCE))
-            .unwrap();
-    }
 
     #[test]
     fn materialise_nests_measurements() {

@@ -14,6 +14,7 @@ use uuid::Uuid;
 use crate::change::Change;
 use crate::error::StoreError;
 use crate::model::{materialise, Audit, Campaign, Element, ElementKind, EntityKind, GeoPoint, Object, Photo, DELETED};
+use crate::review::Review;
 
 /// DDL of the field-state table, used by each store's first migration.
 /// Frozen: it is part of landed migrations; change the table in a new one.
@@ -295,7 +296,7 @@ pub struct ObjectDetail {
     pub elements: Vec<Element>,
     pub photos: Vec<Photo>,
     /// Coordinators' decisions on the audits, oldest first.
-    pub reviews: Vec<crate::review::Review>,
+    pub reviews: Vec<Review>,
 }
 
 pub fn campaigns<S: FieldSource + ?Sized>(conn: &S) -> Result<Vec<Campaign>, StoreError> {
@@ -362,7 +363,7 @@ pub fn object_detail<S: FieldSource + ?Sized>(conn: &S, id: Uuid) -> Result<Obje
     elements.sort_by_key(|e| e.id);
     let mut photos: Vec<Photo> = load_where(conn, EntityKind::Photo, "object_id", id)?;
     photos.sort_by_key(|p| p.id);
-    let reviews = crate::review::reviews_of(conn, &audits)?;
+    let reviews = reviews_of(conn, &audits)?;
     Ok(ObjectDetail { object, audits, elements, photos, reviews })
 }
 
@@ -411,13 +412,27 @@ pub fn preview_element<S: FieldSource + ?Sized>(
     Ok(results.into_iter().filter(|r| r.element_id.is_nil()).collect())
 }
 
+/// An object evaluated: its record, elements and audits, its photos, and
+/// the verdict of its rule set. What the map, the analytics, the review
+/// queue and every export are made from.
+#[derive(Debug, Clone)]
+pub struct EvaluatedObject {
+    pub object: Object,
+    pub elements: Vec<Element>,
+    pub audits: Vec<Audit>,
+    pub photo_count: u32,
+    /// The object's first photo, for a thumbnail in lists.
+    pub cover_sha256: Option<String>,
+    pub verdict: crate::rules::ObjectVerdict,
+}
+
 /// Every object (of one campaign, or all) with its elements, audits, photo
 /// count and verdict, read in a few bulk queries rather than per object: for
 /// exports, the map and analytics at city scale.
 pub fn evaluate_all<S: FieldSource + ?Sized>(
     conn: &S,
     campaign: Option<Uuid>,
-) -> Result<Vec<crate::export::ExportObject>, StoreError> {
+) -> Result<Vec<EvaluatedObject>, StoreError> {
     let objs: Vec<Object> = match campaign {
         Some(id) => load_where(conn, EntityKind::Object, "campaign_id", id)?,
         None => load_all(conn, EntityKind::Object)?,
@@ -461,7 +476,7 @@ pub fn evaluate_all<S: FieldSource + ?Sized>(
         let mut au = audits.remove(&input.object.id).unwrap_or_default();
         au.sort_by_key(|a| a.started_at_ms);
         let (photos, cover) = photo_count.remove(&input.object.id).unwrap_or_default();
-        out.push(crate::export::ExportObject {
+        out.push(EvaluatedObject {
             photo_count: photos,
             cover_sha256: cover,
             audits: au,
@@ -471,5 +486,15 @@ pub fn evaluate_all<S: FieldSource + ?Sized>(
         });
     }
     out.sort_by(|a, b| a.object.name.cmp(&b.object.name));
+    Ok(out)
+}
+
+/// The reviews of the audits of one object, oldest first.
+pub fn reviews_of<S: FieldSource + ?Sized>(src: &S, audits: &[Audit]) -> Result<Vec<Review>, StoreError> {
+    let mut out = Vec::new();
+    for a in audits {
+        out.extend(load_where::<Review, _>(src, EntityKind::Review, "audit_id", a.id)?);
+    }
+    out.sort_by_key(|r| (r.at_ms, r.id));
     Ok(out)
 }

@@ -20,22 +20,10 @@ use uuid::Uuid;
 use crate::change::Change;
 use crate::error::{ModelError, StoreError};
 use crate::hlc::HlcClock;
-use crate::model::{Audit, AuditStatus, Element, EntityKind, Object};
-use crate::records::{self, FieldSource};
+use crate::model::{Audit, AuditStatus, Element, EntityKind};
 use crate::rules::{CategoryStatus, DisabilityCategory};
 
-/// What a coordinator does with a submitted audit.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema, TS)]
-#[serde(rename_all = "snake_case")]
-pub enum ReviewAction {
-    /// Take the audit into review (others see someone is on it).
-    StartReview,
-    Approve,
-    /// Send the audit back to its auditor; a comment says what to change.
-    RequestChanges,
-    /// Refuse the audit; a comment gives the reason.
-    Reject,
-}
+pub use crate::model::{ReviewAction, MAX_COMMENT_CHARS};
 
 impl ReviewAction {
     /// The state the action moves a submitted (or in-review) audit to.
@@ -98,9 +86,6 @@ pub struct ReviewRequest {
     #[serde(default)]
     pub element_id: Option<Uuid>,
 }
-
-/// Longest review comment, characters.
-pub const MAX_COMMENT_CHARS: usize = 5_000;
 
 /// The state `action` moves an audit in state `from` to, or why it cannot.
 pub fn transition(from: Option<AuditStatus>, action: ReviewAction) -> Result<AuditStatus, StoreError> {
@@ -206,72 +191,6 @@ pub fn check_device_push(changes: &[Change]) -> Result<(), StoreError> {
         }
     }
     Ok(())
-}
-
-/// Which audits the queue shows.
-#[derive(Debug, Clone, Default, Deserialize)]
-pub struct QueueFilter {
-    pub campaign: Option<Uuid>,
-    pub district: Option<crate::model::District>,
-    /// Part of the auditor's name, any case.
-    pub auditor: Option<String>,
-    /// The states shown; submitted and in review when empty.
-    pub status: Vec<AuditStatus>,
-}
-
-/// An audit in the review queue.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema, TS)]
-pub struct QueueItem {
-    pub audit: Audit,
-    pub object: Object,
-    pub element_count: u32,
-    /// When the auditor (last) submitted it, Unix ms.
-    #[ts(type = "number | null")]
-    pub submitted_at_ms: Option<i64>,
-}
-
-/// The review queue: audits of `objects` (evaluated, see
-/// [`crate::records::evaluate_all`]) in the filter's states, oldest
-/// submission first.
-pub fn queue(objects: &[crate::export::ExportObject], filter: &QueueFilter) -> Vec<QueueItem> {
-    let states: &[AuditStatus] =
-        if filter.status.is_empty() { &[AuditStatus::Submitted, AuditStatus::InReview] } else { &filter.status };
-    let needle = filter.auditor.as_deref().map(str::to_lowercase).filter(|s| !s.is_empty());
-    let mut out = Vec::new();
-    for o in objects {
-        if filter.campaign.is_some() && o.object.campaign_id != filter.campaign {
-            continue;
-        }
-        if filter.district.is_some() && o.object.district != filter.district {
-            continue;
-        }
-        for a in &o.audits {
-            if !a.status.is_some_and(|s| states.contains(&s)) {
-                continue;
-            }
-            if needle.as_ref().is_some_and(|n| !a.auditor.to_lowercase().contains(n.as_str())) {
-                continue;
-            }
-            out.push(QueueItem {
-                element_count: o.elements.iter().filter(|e| e.audit_id == Some(a.id)).count() as u32,
-                submitted_at_ms: a.finished_at_ms,
-                audit: a.clone(),
-                object: o.object.clone(),
-            });
-        }
-    }
-    out.sort_by_key(|i| (i.submitted_at_ms.unwrap_or(i64::MAX), i.audit.id));
-    out
-}
-
-/// The reviews of the audits of one object, oldest first.
-pub fn reviews_of<S: FieldSource + ?Sized>(src: &S, audits: &[Audit]) -> Result<Vec<Review>, StoreError> {
-    let mut out = Vec::new();
-    for a in audits {
-        out.extend(records::load_where::<Review, _>(src, EntityKind::Review, "audit_id", a.id)?);
-    }
-    out.sort_by_key(|r| (r.at_ms, r.id));
-    Ok(out)
 }
 
 /// One step of an audit's history: a status change, who made it, when.

@@ -10,6 +10,7 @@ use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
 use crate::error::ModelError;
+pub use crate::model::{InputUnit, Typed};
 use crate::model::{MeasuredValue, MeasurementType, MAX_LENGTH_MM, MAX_SLOPE_PERMILLE};
 
 /// The only slack of a comparison, in the base unit (mm or ‰): it absorbs
@@ -19,24 +20,6 @@ pub const TOLERANCE: f64 = 1e-6;
 
 /// Millimetres in an inch (exact, by definition).
 pub const MM_PER_INCH: f64 = 25.4;
-
-/// The unit an auditor typed a measurement in, or a norm prints a limit in.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema, TS)]
-#[serde(rename_all = "snake_case")]
-pub enum InputUnit {
-    Mm,
-    Cm,
-    M,
-    /// Inches (the unit the ADA's limits govern in).
-    In,
-    Percent,
-    /// The N of 1:N.
-    Ratio,
-    Degrees,
-    Permille,
-    /// A whole count, no unit.
-    Count,
-}
 
 /// What a unit measures; a field's type says which it accepts.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -138,14 +121,6 @@ impl Dimension {
             MeasurementType::Flag => None,
         }
     }
-}
-
-/// A number with the unit it was typed in.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize, JsonSchema, TS)]
-#[serde(deny_unknown_fields)]
-pub struct Typed {
-    pub value: f64,
-    pub unit: InputUnit,
 }
 
 impl Typed {

@@ -7,13 +7,13 @@
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
-use qadam_core::export::ExportObject;
+use qadam_core::records::EvaluatedObject;
 use qadam_core::StoreError;
 use uuid::Uuid;
 
 use crate::store::SyncStore;
 
-type Entry = (i64, Arc<Vec<ExportObject>>);
+type Entry = (i64, Arc<Vec<EvaluatedObject>>);
 
 #[derive(Default)]
 pub struct Evaluated {
@@ -27,7 +27,7 @@ pub struct Evaluated {
 
 impl Evaluated {
     /// The evaluated objects of one campaign (or all), current as of now.
-    pub fn get(&self, store: &dyn SyncStore, campaign: Option<Uuid>) -> Result<Arc<Vec<ExportObject>>, StoreError> {
+    pub fn get(&self, store: &dyn SyncStore, campaign: Option<Uuid>) -> Result<Arc<Vec<EvaluatedObject>>, StoreError> {
         if let Some(objects) = self.cached(campaign, store.cursor()?) {
             return Ok(objects);
         }
@@ -44,7 +44,7 @@ impl Evaluated {
         Ok(objects)
     }
 
-    fn cached(&self, campaign: Option<Uuid>, cursor: i64) -> Option<Arc<Vec<ExportObject>>> {
+    fn cached(&self, campaign: Option<Uuid>, cursor: i64) -> Option<Arc<Vec<EvaluatedObject>>> {
         let cache = self.by_campaign.lock().unwrap_or_else(|p| p.into_inner());
         cache.get(&campaign).filter(|(at, _)| *at == cursor).map(|(_, objects)| objects.clone())
     }

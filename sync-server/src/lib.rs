@@ -186,8 +186,13 @@ pub fn evaluate_json(rule_set: &str, json: &str) -> anyhow::Result<qadam_core::r
         for name in e.measurements.keys() {
             let field = format!("measurements.{name}");
             let value = serde_json::to_value(e.measurements[name])?;
-            qadam_core::model::validate_field(qadam_core::model::EntityKind::Element, &field, &value, e.kind.as_ref())
-                .map_err(|err| anyhow::anyhow!("elements[{i}]: {err}"))?;
+            qadam_core::validate::validate_field(
+                qadam_core::model::EntityKind::Element,
+                &field,
+                &value,
+                e.kind.as_ref(),
+            )
+            .map_err(|err| anyhow::anyhow!("elements[{i}]: {err}"))?;
         }
     }
     Ok(qadam_core::rules::evaluate(&set, &input))

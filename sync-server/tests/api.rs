@@ -1115,7 +1115,8 @@ async fn an_import_names_every_bad_row_and_imports_nothing_unless_asked() {
 #[tokio::test]
 async fn an_audit_sent_back_reaches_the_auditors_app_and_its_resubmission_returns_to_the_queue() {
     use qadam_core::model::{AuditStatus, ElementKind, MeasuredValue};
-    use qadam_core::review::{AuditEvent, QueueItem, Review};
+    use qadam_core::queue::QueueItem;
+    use qadam_core::review::{AuditEvent, Review};
     let s = Server::start().await;
     s.push(&demo::demo_campaign(1)).await;
     let device = s.device();

@@ -52,33 +52,7 @@ impl DisabilityCategory {
     ];
 }
 
-/// Functional zones of an object.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, JsonSchema, TS)]
-#[serde(rename_all = "snake_case")]
-pub enum Zone {
-    Approach,
-    Entrance,
-    PathsInside,
-    Service,
-    Sanitary,
-    Information,
-}
-
-impl Zone {
-    /// Zones a visitor passes through to be served; the others (sanitary
-    /// rooms, information) make an object partially accessible when they fail.
-    pub fn on_path(self) -> bool {
-        matches!(self, Zone::Approach | Zone::Entrance | Zone::PathsInside | Zone::Service)
-    }
-}
-
-impl ElementKind {
-    /// The functional zone of this kind, from its checklist; `None` for a
-    /// kind no checklist in use defines (its elements are not assessed).
-    pub fn zone(&self) -> Option<Zone> {
-        crate::checklist::get().zone(self)
-    }
-}
+pub use crate::model::Zone;
 
 /// What one rule said about one element.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, JsonSchema, TS)]

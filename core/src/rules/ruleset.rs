@@ -258,15 +258,7 @@ pub struct ZoneRequirement {
     pub reason: String,
 }
 
-#[derive(Debug, thiserror::Error, PartialEq)]
-pub enum RuleSetError {
-    #[error("{file}:{line}:{column}: {message}")]
-    Parse { file: String, line: usize, column: usize, message: String },
-    #[error("{file}: rule `{rule}`, field `{field}`: {message}")]
-    Invalid { file: String, rule: String, field: String, message: String },
-    #[error("no rule set `{0}`")]
-    Unknown(String),
-}
+pub use crate::error::RuleSetError;
 
 impl RuleSet {
     /// Parses and checks a rule set file. Errors name the file, the line

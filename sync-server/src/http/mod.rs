@@ -733,7 +733,7 @@ async fn review_queue(
     State(s): State<Arc<AppState>>,
     Extension(p): Extension<Principal>,
     q: Result<Query<QueueQuery>, axum::extract::rejection::QueryRejection>,
-) -> Result<Json<Vec<qadam_core::review::QueueItem>>, AppError> {
+) -> Result<Json<Vec<qadam_core::queue::QueueItem>>, AppError> {
     auth::require_coordinator(&p)?;
     let Query(q) = q.map_err(|e| AppError::bad("invalid_query", e.body_text(), None))?;
     may_coordinate(&p, q.campaign)?;
@@ -750,8 +750,8 @@ async fn review_queue(
         })?);
     }
     let filter =
-        qadam_core::review::QueueFilter { campaign: q.campaign, district: q.district, auditor: q.auditor, status };
-    Ok(Json(blocking(move || Ok(qadam_core::review::queue(&coordinated(&s, &p, filter.campaign)?, &filter))).await?))
+        qadam_core::queue::QueueFilter { campaign: q.campaign, district: q.district, auditor: q.auditor, status };
+    Ok(Json(blocking(move || Ok(qadam_core::queue::queue(&coordinated(&s, &p, filter.campaign)?, &filter))).await?))
 }
 
 fn audit_id(id: &str) -> Result<Uuid, AppError> {
@@ -796,9 +796,9 @@ fn coordinated(
     s: &AppState,
     p: &Principal,
     campaign: Option<Uuid>,
-) -> Result<Arc<Vec<qadam_core::export::ExportObject>>, AppError> {
+) -> Result<Arc<Vec<qadam_core::records::EvaluatedObject>>, AppError> {
     let all = s.evaluated.get(&*s.store, campaign)?;
-    let mine = |o: &qadam_core::export::ExportObject| o.object.campaign_id.is_some_and(|c| p.can_coordinate(c));
+    let mine = |o: &qadam_core::records::EvaluatedObject| o.object.campaign_id.is_some_and(|c| p.can_coordinate(c));
     Ok(if all.iter().all(mine) { all } else { Arc::new(all.iter().filter(|o| mine(o)).cloned().collect()) })
 }
 
@@ -831,7 +831,7 @@ async fn analytics(
 }
 
 /// Renders an export from the objects.
-type Render = fn(&[qadam_core::export::ExportObject]) -> Vec<u8>;
+type Render = fn(&[qadam_core::records::EvaluatedObject]) -> Vec<u8>;
 
 /// Exports of the campaigns the caller coordinates (or of one, with
 /// `?campaign=ID`): `objects.csv`, `elements.csv` (UTF-8 with BOM, for

@@ -107,7 +107,7 @@ pub trait SyncStore: Send + Sync {
         &self,
         campaign: Option<Uuid>,
         allowed: &dyn Fn(Uuid) -> bool,
-    ) -> Result<Vec<qadam_core::export::ExportObject>, StoreError> {
+    ) -> Result<Vec<qadam_core::records::EvaluatedObject>, StoreError> {
         let mut out = Vec::new();
         self.read(&mut |src| {
             out = records::evaluate_all(src, campaign)?;
@@ -163,7 +163,7 @@ pub trait SyncStore: Send + Sync {
         let writes = self.field_history(EntityKind::Audit, audit.id, "status")?;
         let mut reviews = Vec::new();
         self.read(&mut |src| {
-            reviews = qadam_core::review::reviews_of(src, std::slice::from_ref(audit))?;
+            reviews = qadam_core::records::reviews_of(src, std::slice::from_ref(audit))?;
             Ok(())
         })?;
         Ok(qadam_core::review::history(audit, &writes, &reviews))
