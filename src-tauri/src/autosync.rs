@@ -8,22 +8,12 @@
 use std::sync::Arc;
 use std::time::Duration;
 
+use qadam_client::AutoSyncOutcome;
 use qadam_core::sync::{retry_delay_ms, AUTO_SYNC_DEBOUNCE_MS, AUTO_SYNC_IDLE_MS};
-use serde::Serialize;
 use tauri::{AppHandle, Emitter, Manager};
 use tokio::sync::Notify;
 
 use crate::AppState;
-
-/// What the UI is told after each automatic run.
-#[derive(Debug, Clone, Serialize)]
-pub struct AutoSyncOutcome {
-    pub ok: bool,
-    /// Why it failed (the same shape as a command's error).
-    pub error: Option<qadam_core::change::ErrorDetail>,
-    /// When the next try comes, if it failed.
-    pub retry_in_ms: Option<u64>,
-}
 
 /// Starts the task; `wake` makes it try soon.
 pub fn start(app: AppHandle, wake: Arc<Notify>) {

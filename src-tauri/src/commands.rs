@@ -8,10 +8,8 @@ use std::collections::BTreeMap;
 
 use qadam_core::model::{EntityKind, GeoPoint, Photo, PhotoSubject};
 use qadam_core::records::{ObjectDetail, ObjectSummary};
-use qadam_core::store::{NewElement, NewObject, Pending, Settings, Store};
+use qadam_core::store::{NewElement, NewObject, Settings, Store};
 use qadam_core::sync::SyncProgress;
-use qadam_core::StoreError;
-use serde::Serialize;
 use tauri::ipc::{Channel, InvokeBody, Request, Response};
 use tauri::State;
 use uuid::Uuid;
@@ -19,19 +17,9 @@ use uuid::Uuid;
 use crate::error::{CmdResult, CommandError};
 use crate::AppState;
 
-#[derive(Serialize)]
-pub struct AppInfo {
-    device_id: String,
-    settings: Settings,
-    pending: Pending,
-}
-
 #[tauri::command]
-pub async fn app_info(state: State<'_, AppState>) -> CmdResult<AppInfo> {
-    let info = state.device.with(|s| -> Result<_, StoreError> {
-        Ok(AppInfo { device_id: s.device_id().to_string(), settings: s.settings()?, pending: s.pending()? })
-    });
-    Ok(info.await?)
+pub async fn app_info(state: State<'_, AppState>) -> CmdResult<qadam_client::AppInfo> {
+    Ok(state.device.info().await?)
 }
 
 #[tauri::command]

@@ -4,7 +4,19 @@
 
 use std::sync::{Arc, Mutex};
 
-use qadam_core::store::Store;
+use qadam_core::store::{Pending, Settings, Store};
+use serde::Serialize;
+use ts_rs::TS;
+
+/// What the app shows about the device: its id, its settings and what it
+/// has not sent yet.
+#[derive(Debug, Clone, Serialize, TS)]
+#[ts(export_to = "app/")]
+pub struct AppInfo {
+    pub device_id: String,
+    pub settings: Settings,
+    pub pending: Pending,
+}
 
 #[derive(Clone)]
 pub struct Device(Arc<Mutex<Store>>);
@@ -30,6 +42,14 @@ impl Device {
             Ok(r) => r,
             Err(e) => std::panic::resume_unwind(e.into_panic()),
         }
+    }
+
+    /// The device's id, settings and unsent work.
+    pub async fn info(&self) -> Result<AppInfo, qadam_core::StoreError> {
+        self.with(|s| {
+            Ok(AppInfo { device_id: s.device_id().to_string(), settings: s.settings()?, pending: s.pending()? })
+        })
+        .await
     }
 
     /// Runs `f` on the store on this thread (for code that is already off

@@ -19,8 +19,8 @@ mod error;
 mod run;
 mod transport;
 
-pub use device::Device;
+pub use device::{AppInfo, Device};
 pub use enroll::{enroll, parse_enrollment};
 pub use error::{store_detail, ClientError};
-pub use run::{pull_all, push_outbox, sync};
+pub use run::{pull_all, push_outbox, sync, AutoSyncOutcome};
 pub use transport::{Transport, PHOTO_CHUNK};

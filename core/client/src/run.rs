@@ -5,11 +5,25 @@
 //! then the conflicts to show. Each step is idempotent and only the store
 //! says what is done, so an interrupted run is simply run again.
 
-use qadam_core::change::{PullResponse, PushRequest};
+use qadam_core::change::{ErrorDetail, PullResponse, PushRequest};
 use qadam_core::sync::{SyncPhase, SyncProgress, PULL_PAGE, PUSH_BATCH};
 use qadam_core::StoreError;
+use serde::Serialize;
+use ts_rs::TS;
 
 use crate::{ClientError, Device, Transport};
+
+/// What the UI is told after each sync the app runs by itself.
+#[derive(Debug, Clone, Serialize, TS)]
+#[ts(export_to = "app/")]
+pub struct AutoSyncOutcome {
+    pub ok: bool,
+    /// Why it failed (the same shape as a command's error).
+    pub error: Option<ErrorDetail>,
+    /// When the next try comes, if it failed.
+    #[ts(type = "number | null")]
+    pub retry_in_ms: Option<u64>,
+}
 
 /// Runs one sync of `device` with the server and token in its settings,
 /// telling `progress` after every step.

@@ -176,7 +176,8 @@ struct SessionRequest {
 }
 
 /// The signed-in caller, as the dashboard and the app show it.
-#[derive(Debug, Clone, Serialize, Deserialize, schemars::JsonSchema)]
+#[derive(Debug, Clone, Serialize, Deserialize, schemars::JsonSchema, ts_rs::TS)]
+#[ts(export_to = "server/")]
 pub struct Me {
     pub login: String,
     pub name: String,
@@ -187,7 +188,8 @@ pub struct Me {
     pub campaigns: Vec<MemberOf>,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize, schemars::JsonSchema)]
+#[derive(Debug, Clone, Serialize, Deserialize, schemars::JsonSchema, ts_rs::TS)]
+#[ts(export_to = "server/")]
 pub struct MemberOf {
     pub campaign_id: Uuid,
     pub role: MemberRole,
@@ -290,7 +292,8 @@ struct EnrollmentRequest {
 }
 
 /// An enrollment code, with the link the dashboard shows as a QR code.
-#[derive(Debug, Clone, Serialize, Deserialize, schemars::JsonSchema)]
+#[derive(Debug, Clone, Serialize, Deserialize, schemars::JsonSchema, ts_rs::TS)]
+#[ts(export_to = "server/")]
 pub struct EnrollmentResponse {
     #[serde(flatten)]
     pub enrollment: Enrollment,

@@ -546,12 +546,13 @@ fn conflict_campaign(s: &AppState, c: &crate::store::Conflict) -> Result<Option<
 }
 
 /// A conflict with the accounts behind its two writes' device ids.
-#[derive(Serialize)]
-struct ConflictView {
+#[derive(Serialize, schemars::JsonSchema, ts_rs::TS)]
+#[ts(export_to = "server/")]
+pub struct ConflictView {
     #[serde(flatten)]
-    conflict: crate::store::Conflict,
+    pub conflict: crate::store::Conflict,
     /// `device_id` → `Name (login)` of the account that pushed it, when known.
-    authors: std::collections::BTreeMap<String, String>,
+    pub authors: std::collections::BTreeMap<String, String>,
 }
 
 async fn conflicts(
@@ -683,12 +684,13 @@ async fn objects(
 
 /// An object as the dashboard shows it: the record, and which of its
 /// photos the server does not have yet.
-#[derive(Serialize)]
-struct DashboardObject {
+#[derive(Serialize, schemars::JsonSchema, ts_rs::TS)]
+#[ts(export_to = "server/")]
+pub struct DashboardObject {
     #[serde(flatten)]
-    detail: ObjectDetail,
-    photos_pending: Vec<String>,
-    verdict: qadam_core::rules::ObjectVerdict,
+    pub detail: ObjectDetail,
+    pub photos_pending: Vec<String>,
+    pub verdict: qadam_core::rules::ObjectVerdict,
 }
 
 async fn object(

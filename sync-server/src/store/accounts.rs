@@ -135,8 +135,11 @@ pub const ENROLLMENT_TTL_MS: i64 = 24 * 3600 * 1000;
 pub const SESSION_TTL_MS: i64 = 12 * 3600 * 1000;
 
 /// A user's role on the server.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, schemars::JsonSchema)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, schemars::JsonSchema, ts_rs::TS,
+)]
 #[serde(rename_all = "snake_case")]
+#[ts(export_to = "server/")]
 pub enum Role {
     /// Records audits in the campaigns they belong to.
     Auditor,
@@ -161,8 +164,9 @@ impl Role {
 }
 
 /// A role in one campaign.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema, ts_rs::TS)]
 #[serde(rename_all = "snake_case")]
+#[ts(export_to = "server/")]
 pub enum MemberRole {
     Auditor,
     Coordinator,
@@ -190,13 +194,17 @@ pub struct User {
     pub disabled: bool,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema, ts_rs::TS)]
+#[ts(export_to = "server/")]
 pub struct Device {
     pub id: Uuid,
     pub user_login: String,
     pub name: String,
+    #[ts(type = "number")]
     pub enrolled_ms: i64,
+    #[ts(type = "number | null")]
     pub revoked_ms: Option<i64>,
+    #[ts(type = "number | null")]
     pub last_seen_ms: Option<i64>,
 }
 
@@ -577,10 +585,12 @@ pub fn sign_out(db: &mut dyn Db, token: &str) -> Result<(), StoreError> {
 }
 
 /// A one-time code that enrolls one device for `login`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema, ts_rs::TS)]
+#[ts(export_to = "server/")]
 pub struct Enrollment {
     pub code: String,
     pub user_login: String,
+    #[ts(type = "number")]
     pub expires_ms: i64,
 }
 

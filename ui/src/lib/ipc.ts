@@ -10,7 +10,6 @@ import type { ObjectDetail } from '../bindings/ObjectDetail';
 import type { NewObject } from '../bindings/NewObject';
 import type { NewElement } from '../bindings/NewElement';
 import type { Settings } from '../bindings/Settings';
-import type { Pending } from '../bindings/Pending';
 import type { Photo } from '../bindings/Photo';
 import type { GeoPoint } from '../bindings/GeoPoint';
 import type { SyncProgress } from '../bindings/SyncProgress';
@@ -23,7 +22,9 @@ import type { MeasuredValue } from '../bindings/MeasuredValue';
 import type { TypedMeasurement } from '../bindings/TypedMeasurement';
 import type { Checklist } from '../bindings/Checklist';
 
-export type AppInfo = { device_id: string; settings: Settings; pending: Pending };
+import type { AppInfo } from '../bindings/app/AppInfo';
+import type { AutoSyncOutcome } from '../bindings/app/AutoSyncOutcome';
+export type { AppInfo, AutoSyncOutcome };
 
 /** Every command fails with the same `{code, message, field}` shape. */
 export class CommandError extends Error {
@@ -95,9 +96,6 @@ export async function locate(): Promise<{ lat: number; lon: number; accuracy: nu
     );
   });
 }
-
-/** The outcome of a sync the app ran by itself. */
-export type AutoSyncOutcome = { ok: boolean; error: ErrorDetail | null; retry_in_ms: number | null };
 
 /** Listens to the automatic sync: each run's progress and outcome. */
 export async function onAutoSync(progress: (p: SyncProgress) => void, outcome: (o: AutoSyncOutcome) => void) {
