@@ -94,6 +94,17 @@ pub struct PullResponse {
     pub has_more: bool,
 }
 
+/// `GET /healthz` answer: the server is up, and its clock (which corrects a
+/// device's before it pushes).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema, TS)]
+pub struct Health {
+    /// Always `ok`.
+    pub status: String,
+    /// The server's time, Unix ms.
+    #[ts(type = "number")]
+    pub time_ms: u64,
+}
+
 /// `PUT /api/v1/photos/{sha256}` answer.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema, TS)]
 pub struct PhotoUploadResponse {

@@ -447,7 +447,7 @@ async fn a_resumed_upload_whose_bytes_do_not_match_the_hash_is_refused() {
 
 #[tokio::test]
 async fn every_documented_operation_answers_and_bodies_match_the_openapi_schemas() {
-    use qadam_sync_server::http::openapi::OPERATIONS;
+    use qadam_sync_server::http::openapi::{Answer, OPERATIONS};
     let s = Server::start().await;
     let doc: Value = reqwest::get(s.url("/api/v1/openapi.json")).await.unwrap().json().await.unwrap();
     assert_eq!(doc["openapi"], "3.1.0");
@@ -508,14 +508,37 @@ async fn every_documented_operation_answers_and_bodies_match_the_openapi_schemas
         let r = req.send().await.unwrap();
         let status = r.status().as_u16();
         assert!(status < 300, "{} {path} answered {status}", op.method);
-        if let Some(name) = op.response {
-            if status == op.status {
-                let body: Value = r.json().await.unwrap();
-                let mut schema = doc["components"]["schemas"][name].clone();
+        // What the document says the answer carries is what arrives.
+        let documented = &doc["paths"][op.path][op.method]["responses"][op.status.to_string()];
+        assert!(documented.is_object(), "{} {}: the success answer is documented", op.method, op.path);
+        if status != op.status {
+            continue; // e.g. a repeated upload answers 200, not 201
+        }
+        let mime = r.headers().get("content-type").map(|v| v.to_str().unwrap().to_string()).unwrap_or_default();
+        let bytes = r.bytes().await.unwrap();
+        match op.response {
+            Answer::Json(_) | Answer::JsonList(_) => {
+                let body: Value = serde_json::from_slice(&bytes).unwrap();
+                let mut schema = documented["content"]["application/json"]["schema"].clone();
+                assert!(schema.is_object(), "{} {}: a JSON schema", op.method, op.path);
                 schema["components"] = doc["components"].clone();
                 let v = jsonschema::validator_for(&schema).unwrap();
                 let errors: Vec<String> = v.iter_errors(&body).map(|e| e.to_string()).collect();
                 assert!(errors.is_empty(), "{} {path}: {errors:?}", op.method);
+            }
+            Answer::File(types) => {
+                assert!(types.iter().any(|t| mime.starts_with(t)), "{} {path}: {mime} is one of {types:?}", op.method);
+                assert!(documented["content"][types[0]].is_object());
+                assert!(!bytes.is_empty());
+            }
+            Answer::Empty => {
+                assert!(bytes.is_empty(), "{} {path} documents no body", op.method);
+                assert!(
+                    op.status == 204 || op.method == "head",
+                    "{} {}: only 204 and HEAD are bodiless",
+                    op.method,
+                    op.path
+                );
             }
         }
     }

@@ -3,7 +3,9 @@
 
 use std::time::Duration;
 
-use qadam_core::change::{Conflict, EnrollRequest, EnrolledDevice, ErrorBody, PullResponse, PushRequest, PushResponse};
+use qadam_core::change::{
+    Conflict, EnrollRequest, EnrolledDevice, ErrorBody, Health, PullResponse, PushRequest, PushResponse,
+};
 use reqwest::StatusCode;
 
 use crate::ClientError;
@@ -58,8 +60,8 @@ impl Transport {
 
     /// The server's clock (`/healthz`), in ms since the epoch, if it says.
     pub async fn server_time_ms(&self) -> Result<Option<u64>, ClientError> {
-        let health: serde_json::Value = check(self.http.get(self.url("/healthz")).send().await?).await?.json().await?;
-        Ok(health.get("time_ms").and_then(|v| v.as_u64()))
+        let health: Health = check(self.http.get(self.url("/healthz")).send().await?).await?.json().await?;
+        Ok(Some(health.time_ms))
     }
 
     /// Uploads a photo resumably: asks what the server holds, sends only

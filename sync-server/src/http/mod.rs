@@ -108,7 +108,9 @@ pub fn router(state: Arc<AppState>) -> Router {
     let mut app = Router::new()
         .route(
             "/healthz",
-            get(|| async { Json(serde_json::json!({"status": "ok", "time_ms": qadam_core::hlc::now_ms()})) }),
+            get(|| async {
+                Json(qadam_core::change::Health { status: "ok".into(), time_ms: qadam_core::hlc::now_ms() })
+            }),
         )
         .nest("/api/v1", api)
         .fallback(|| async { AppError::NotFound("this address".into()) });

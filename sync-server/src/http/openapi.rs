@@ -7,15 +7,28 @@ use qadam_core::change::{ErrorBody, PhotoUploadResponse, PullResponse, PushReque
 use serde_json::{json, Map, Value};
 
 /// One documented operation: method, path, summary, request body schema,
-/// success status and response schema.
+/// success status and what the success answer carries.
 pub struct Operation {
     pub method: &'static str,
     pub path: &'static str,
     pub summary: &'static str,
     pub request: Option<&'static str>,
     pub status: u16,
-    pub response: Option<&'static str>,
+    pub response: Answer,
     pub auth: bool,
+}
+
+/// What a successful answer carries.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Answer {
+    /// JSON of the named component schema.
+    Json(&'static str),
+    /// A JSON array of the named component schema.
+    JsonList(&'static str),
+    /// A file in one of these media types.
+    File(&'static [&'static str]),
+    /// No body (204, or a HEAD answer's headers alone).
+    Empty,
 }
 
 pub const OPERATIONS: &[Operation] = &[
@@ -25,7 +38,7 @@ pub const OPERATIONS: &[Operation] = &[
         summary: "Liveness and the server's time (time_ms)",
         request: None,
         status: 200,
-        response: None,
+        response: Answer::Json("Health"),
         auth: false,
     },
     Operation {
@@ -34,7 +47,7 @@ pub const OPERATIONS: &[Operation] = &[
         summary: "This document",
         request: None,
         status: 200,
-        response: None,
+        response: Answer::Json("OpenApiDocument"),
         auth: false,
     },
     Operation {
@@ -43,7 +56,7 @@ pub const OPERATIONS: &[Operation] = &[
         summary: "Sign in to the dashboard ({login, password}, or the server's {token}): a session cookie",
         request: Some("SessionRequest"),
         status: 200,
-        response: Some("Me"),
+        response: Answer::Json("Me"),
         auth: false,
     },
     Operation {
@@ -52,7 +65,7 @@ pub const OPERATIONS: &[Operation] = &[
         summary: "End the session",
         request: None,
         status: 204,
-        response: None,
+        response: Answer::Empty,
         auth: false,
     },
     Operation {
@@ -61,7 +74,7 @@ pub const OPERATIONS: &[Operation] = &[
         summary: "Push a batch of change records (idempotent by op_id, atomic)",
         request: Some("PushRequest"),
         status: 200,
-        response: Some("PushResponse"),
+        response: Answer::Json("PushResponse"),
         auth: true,
     },
     Operation {
@@ -70,7 +83,7 @@ pub const OPERATIONS: &[Operation] = &[
         summary: "Changes after a cursor, paged (since, limit)",
         request: None,
         status: 200,
-        response: Some("PullResponse"),
+        response: Answer::Json("PullResponse"),
         auth: true,
     },
     Operation {
@@ -79,7 +92,7 @@ pub const OPERATIONS: &[Operation] = &[
         summary: "Upload a whole photo",
         request: None,
         status: 201,
-        response: Some("PhotoUploadResponse"),
+        response: Answer::Json("PhotoUploadResponse"),
         auth: true,
     },
     Operation {
@@ -88,7 +101,7 @@ pub const OPERATIONS: &[Operation] = &[
         summary: "Upload one chunk (Upload-Offset, Upload-Length)",
         request: None,
         status: 204,
-        response: None,
+        response: Answer::Empty,
         auth: true,
     },
     Operation {
@@ -97,7 +110,7 @@ pub const OPERATIONS: &[Operation] = &[
         summary: "Whether the photo is stored; else Upload-Offset",
         request: None,
         status: 200,
-        response: None,
+        response: Answer::Empty,
         auth: true,
     },
     Operation {
@@ -106,7 +119,7 @@ pub const OPERATIONS: &[Operation] = &[
         summary: "The original photo",
         request: None,
         status: 200,
-        response: None,
+        response: Answer::File(&["image/jpeg", "image/png", "image/webp"]),
         auth: true,
     },
     Operation {
@@ -115,7 +128,7 @@ pub const OPERATIONS: &[Operation] = &[
         summary: "A 256 px thumbnail",
         request: None,
         status: 200,
-        response: None,
+        response: Answer::File(&["image/jpeg"]),
         auth: true,
     },
     Operation {
@@ -124,7 +137,7 @@ pub const OPERATIONS: &[Operation] = &[
         summary: "Campaigns",
         request: None,
         status: 200,
-        response: None,
+        response: Answer::JsonList("Campaign"),
         auth: true,
     },
     Operation {
@@ -133,7 +146,7 @@ pub const OPERATIONS: &[Operation] = &[
         summary: "Checklists of every element kind",
         request: None,
         status: 200,
-        response: None,
+        response: Answer::JsonList("Checklist"),
         auth: true,
     },
     Operation {
@@ -142,7 +155,7 @@ pub const OPERATIONS: &[Operation] = &[
         summary: "Unresolved conflicts: concurrent writes to one field, both kept",
         request: None,
         status: 200,
-        response: None,
+        response: Answer::JsonList("ConflictView"),
         auth: true,
     },
     Operation {
@@ -151,7 +164,7 @@ pub const OPERATIONS: &[Operation] = &[
         summary: "Resolve: {\"keep\": \"earlier\"|\"later\"} or {\"value\": …}; becomes a change that syncs back",
         request: Some("Resolution"),
         status: 200,
-        response: None,
+        response: Answer::Json("Change"),
         auth: true,
     },
     Operation {
@@ -160,7 +173,7 @@ pub const OPERATIONS: &[Operation] = &[
         summary: "Objects, of one campaign or all",
         request: None,
         status: 200,
-        response: None,
+        response: Answer::JsonList("ObjectSummary"),
         auth: true,
     },
     Operation {
@@ -169,7 +182,7 @@ pub const OPERATIONS: &[Operation] = &[
         summary: "An object with elements, photos and verdict",
         request: None,
         status: 200,
-        response: None,
+        response: Answer::Json("DashboardObject"),
         auth: true,
     },
     Operation {
@@ -178,7 +191,7 @@ pub const OPERATIONS: &[Operation] = &[
         summary: "Export the approved findings of the caller's coordinated campaigns (?drafts=true adds audits not yet approved; ?campaign=ID for one; ?district= and ?category= for a selection): objects.csv, elements.csv (UTF-8 BOM), objects.geojson (RFC 7946), objects.a11yjson (A11yJSON PlaceInfo), objects.osm (OSM tags for JOSM)",
         request: None,
         status: 200,
-        response: None,
+        response: Answer::File(&["text/csv", "application/geo+json", "application/json", "application/x-osm+xml"]),
         auth: true,
     },
     Operation {
@@ -187,7 +200,7 @@ pub const OPERATIONS: &[Operation] = &[
         summary: "Import objects to audit (CSV or ?format=geojson); the report names every bad row; nothing is imported from a file with errors unless ?skip_invalid=true",
         request: None,
         status: 200,
-        response: None,
+        response: Answer::Json("ImportReport"),
         auth: true,
     },
     Operation {
@@ -196,7 +209,7 @@ pub const OPERATIONS: &[Operation] = &[
         summary: "Every located object of the caller's campaigns (?campaign=ID for one) with its wheelchair status and its status per disability category (К, О, С, Г, У)",
         request: None,
         status: 200,
-        response: None,
+        response: Answer::JsonList("MapPoint"),
         auth: true,
     },
     Operation {
@@ -205,7 +218,7 @@ pub const OPERATIONS: &[Operation] = &[
         summary: "Accessibility by district × object type and by disability category, audits per month, objects adapted after a re-audit",
         request: None,
         status: 200,
-        response: Some("Analytics"),
+        response: Answer::Json("Analytics"),
         auth: true,
     },
     Operation {
@@ -214,7 +227,7 @@ pub const OPERATIONS: &[Operation] = &[
         summary: "The review queue: submitted audits (or ?status=a,b), oldest first; ?campaign=, ?district=, ?auditor= filter it",
         request: None,
         status: 200,
-        response: None,
+        response: Answer::JsonList("QueueItem"),
         auth: true,
     },
     Operation {
@@ -223,7 +236,7 @@ pub const OPERATIONS: &[Operation] = &[
         summary: "Every status change of an audit with who and when",
         request: None,
         status: 200,
-        response: None,
+        response: Answer::JsonList("AuditEvent"),
         auth: true,
     },
     Operation {
@@ -232,7 +245,7 @@ pub const OPERATIONS: &[Operation] = &[
         summary: "Take into review, approve, request changes (comment, optionally on one element) or reject (reason); syncs to the auditor's app; a repeated review_id changes nothing",
         request: Some("ReviewRequest"),
         status: 200,
-        response: Some("Review"),
+        response: Answer::Json("Review"),
         auth: true,
     },
     Operation {
@@ -241,7 +254,7 @@ pub const OPERATIONS: &[Operation] = &[
         summary: "Who is calling: user, role, campaigns",
         request: None,
         status: 200,
-        response: Some("Me"),
+        response: Answer::Json("Me"),
         auth: true,
     },
     Operation {
@@ -250,7 +263,7 @@ pub const OPERATIONS: &[Operation] = &[
         summary: "A one-time enrollment code for a user's device ({login}), with the QR link",
         request: Some("EnrollmentRequest"),
         status: 200,
-        response: Some("EnrollmentResponse"),
+        response: Answer::Json("EnrollmentResponse"),
         auth: true,
     },
     Operation {
@@ -259,7 +272,7 @@ pub const OPERATIONS: &[Operation] = &[
         summary: "Redeem an enrollment code ({code, device_name}): the device's token, once",
         request: Some("EnrollRequest"),
         status: 200,
-        response: Some("EnrolledDevice"),
+        response: Answer::Json("EnrolledDevice"),
         auth: false,
     },
     Operation {
@@ -268,7 +281,7 @@ pub const OPERATIONS: &[Operation] = &[
         summary: "Enrolled devices (administrators)",
         request: None,
         status: 200,
-        response: None,
+        response: Answer::JsonList("Device"),
         auth: true,
     },
     Operation {
@@ -277,7 +290,7 @@ pub const OPERATIONS: &[Operation] = &[
         summary: "Revoke a device (administrators): refused from now on, its unsynced data stays on it",
         request: None,
         status: 200,
-        response: None,
+        response: Answer::Json("Device"),
         auth: true,
     },
     Operation {
@@ -286,7 +299,7 @@ pub const OPERATIONS: &[Operation] = &[
         summary: "Lift an account's sign-in lockout after too many attempts (administrators)",
         request: None,
         status: 204,
-        response: None,
+        response: Answer::Empty,
         auth: true,
     },
 ];
@@ -350,6 +363,16 @@ fn schema<T: schemars::JsonSchema>() -> Value {
     out
 }
 
+/// A file's schema: JSON documents (GeoJSON, A11yJSON) are JSON values,
+/// the others bytes.
+fn file_schema(media_type: &str) -> Value {
+    if media_type.ends_with("json") {
+        json!({"type": ["object", "array"]})
+    } else {
+        json!({"type": "string", "format": "binary"})
+    }
+}
+
 /// The OpenAPI document.
 pub fn document() -> Value {
     let mut components = Map::new();
@@ -366,6 +389,23 @@ pub fn document() -> Value {
         ("ReviewRequest", schema::<qadam_core::review::ReviewRequest>()),
         ("Review", schema::<qadam_core::review::Review>()),
         ("Analytics", schema::<qadam_core::analytics::Analytics>()),
+        ("Health", schema::<qadam_core::change::Health>()),
+        ("Campaign", schema::<qadam_core::model::Campaign>()),
+        ("Checklist", schema::<qadam_core::checklist::Checklist>()),
+        ("ConflictView", schema::<super::ConflictView>()),
+        ("Change", schema::<qadam_core::change::Change>()),
+        ("ObjectSummary", schema::<qadam_core::records::ObjectSummary>()),
+        ("DashboardObject", schema::<super::DashboardObject>()),
+        ("ImportReport", schema::<qadam_core::import::ImportReport>()),
+        ("MapPoint", schema::<qadam_core::analytics::MapPoint>()),
+        ("QueueItem", schema::<qadam_core::queue::QueueItem>()),
+        ("AuditEvent", schema::<qadam_core::review::AuditEvent>()),
+        ("Device", schema::<crate::store::accounts::Device>()),
+        (
+            "OpenApiDocument",
+            json!({"type": "object", "required": ["openapi", "info", "paths", "components"],
+                   "properties": {"openapi": {"const": "3.1.0"}}}),
+        ),
         (
             "SessionRequest",
             json!({"oneOf": [
@@ -405,8 +445,10 @@ pub fn document() -> Value {
             "summary": op.summary,
             "responses": {
                 op.status.to_string(): match op.response {
-                    Some(r) => json!({"description": "success", "content": {"application/json": {"schema": {"$ref": format!("#/components/schemas/{r}")}}}}),
-                    None => json!({"description": "success"}),
+                    Answer::Json(r) => json!({"description": "success", "content": {"application/json": {"schema": {"$ref": format!("#/components/schemas/{r}")}}}}),
+                    Answer::JsonList(r) => json!({"description": "success", "content": {"application/json": {"schema": {"type": "array", "items": {"$ref": format!("#/components/schemas/{r}")}}}}}),
+                    Answer::File(types) => json!({"description": "success", "content": types.iter().map(|t| (t.to_string(), json!({"schema": file_schema(t)}))).collect::<Map<String, Value>>()}),
+                    Answer::Empty => json!({"description": "success, no body"}),
                 },
                 "4XX": {"description": "a clear error; nothing changed", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ErrorBody"}}}}
             }
