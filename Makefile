@@ -99,13 +99,14 @@ lint: ui
 
 test-rust: ui $(VENV)/bin/moto_server
 	cargo test --workspace --features qadam-app/custom-protocol
-	@# The server's integration suite again, as a deployment that outgrew one
-	@# machine runs: the store on PostgreSQL (a throwaway one on loopback,
+	@# The server's integration, merge, fault and transport suites again, as a
+	@# deployment that outgrew one machine runs: the store on PostgreSQL (a throwaway one on loopback,
 	@# unless one already answers on QADAM_PG_PORT) and the photos in
 	@# S3-compatible object storage (moto's server on loopback).
 	@url=$$(sync-server/tests/postgres.sh start) && echo "PostgreSQL for the store suite: $$url" && \
 	s3=$$(sync-server/tests/s3.sh start $(VENV)/bin/moto_server) && echo "S3 for the blob store: $$s3" && \
-	env $$s3 QADAM_TEST_POSTGRES=$$url cargo test --workspace --features qadam-app/custom-protocol --test api --test fault; \
+	env $$s3 QADAM_TEST_POSTGRES=$$url cargo test --workspace --features qadam-app/custom-protocol \
+	  --test api --test fault --test merge --test flaky_network --test client_kill; \
 	rc=$$?; sync-server/tests/postgres.sh stop; sync-server/tests/s3.sh stop; exit $$rc
 
 # The SIGKILL fault test at length (SOAK_KILLS kills of the server mid-push).

@@ -70,9 +70,10 @@ pub const FIELDS_LOOKUP_DDL: &str = concat!(
     ";"
 );
 
-/// The write of [`apply_lww`].
+/// The write of [`apply_lww`], in `$n` placeholders both SQLite and
+/// PostgreSQL read: the server's one push path (both backends) runs it too.
 pub const APPLY_LWW_SQL: &str = "INSERT INTO fields (entity, entity_id, field, value, hlc, device_id)
-     VALUES (?1, ?2, ?3, ?4, ?5, ?6)
+     VALUES ($1, $2, $3, $4, $5, $6)
      ON CONFLICT (entity, entity_id, field) DO UPDATE SET
          value = excluded.value, hlc = excluded.hlc, device_id = excluded.device_id
      WHERE (excluded.hlc, excluded.device_id) > (fields.hlc, fields.device_id)";

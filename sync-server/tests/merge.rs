@@ -19,7 +19,7 @@ use qadam_core::change::Change;
 use qadam_core::model::{Category, District, EntityKind};
 use qadam_core::store::{NewObject, Store};
 use qadam_sync_server::store::Access;
-use qadam_sync_server::{SqliteStore, SyncStore};
+use qadam_sync_server::SyncStore;
 use serde_json::json;
 use uuid::Uuid;
 
@@ -51,7 +51,7 @@ struct World {
     _dirs: Vec<tempfile::TempDir>,
     replicas: Vec<Store>,
     known: Vec<BTreeSet<usize>>,
-    server: SqliteStore,
+    server: Box<dyn SyncStore>,
     _server_dir: tempfile::TempDir,
     object: Uuid,
     /// How far each device's clock is off whenever it is offline.
@@ -67,7 +67,7 @@ struct World {
 impl World {
     fn new(skews_ms: &[i64]) -> World {
         let server_dir = tempfile::tempdir().unwrap();
-        let server = SqliteStore::open(&server_dir.path().join("server.db")).unwrap();
+        let server = server_store(server_dir.path());
         let dirs: Vec<_> = skews_ms.iter().map(|_| tempfile::tempdir().unwrap()).collect();
         let mut replicas: Vec<Store> = dirs.iter().map(|d| Store::open(d.path()).unwrap()).collect();
         // Replica 0 creates the object everyone audits; all get it.
@@ -174,6 +174,13 @@ fn skews() -> impl Strategy<Value = Vec<i64>> {
     prop::collection::vec(-DAY_MS..=DAY_MS, 3..=5)
 }
 
+/// The server's store: a SQLite file in `dir`, or a fresh PostgreSQL
+/// database when `QADAM_TEST_POSTGRES` names a server (`make test` runs
+/// this suite on both).
+fn server_store(dir: &std::path::Path) -> Box<dyn SyncStore> {
+    qadam_sync_server::store::open(&qadam_testkit::fresh_database(dir, "qadam_merge")).unwrap()
+}
+
 proptest! {
     #![proptest_config(ProptestConfig { cases: 40, ..ProptestConfig::default() })]
 
@@ -278,7 +285,7 @@ proptest! {
     ) {
         use qadam_core::review::{ReviewAction, ReviewRequest};
         let dir = tempfile::tempdir().unwrap();
-        let server = SqliteStore::open(&dir.path().join("server.db")).unwrap();
+        let server = server_store(dir.path());
         let demo = qadam_core::demo::demo_campaign(1);
         server.push(demo.clone(), &Access::All).unwrap();
         let audit = demo.iter().find(|c| c.entity == EntityKind::Audit).unwrap().entity_id;

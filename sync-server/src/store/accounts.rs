@@ -626,7 +626,7 @@ pub fn create_enrollment(
 pub use qadam_core::change::EnrolledDevice;
 
 /// A scope as stored: a JSON list of campaign ids, or NULL.
-fn scope_text(scope: Option<&[Uuid]>) -> Val {
+fn scope_text(scope: Option<&[Uuid]>) -> Val<'static> {
     match scope {
         Some(ids) => serde_json::to_string(ids).expect("ids serialise").into(),
         None => Val::Null,

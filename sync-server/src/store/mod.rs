@@ -9,6 +9,7 @@
 
 pub mod accounts;
 mod postgres;
+pub mod push;
 mod recent;
 pub mod retention;
 pub mod sql;
@@ -89,12 +90,43 @@ pub trait SyncStore: Send + Sync {
         Ok(created)
     }
 
-    /// Unresolved conflicts, oldest first, with both writes.
-    fn conflicts(&self) -> Result<Vec<Conflict>, StoreError>;
+    /// Unresolved conflicts, oldest first, with both writes (a read
+    /// transaction: never the writer).
+    fn conflicts(&self) -> Result<Vec<Conflict>, StoreError> {
+        let mut out = Vec::new();
+        self.in_read(&mut |db| {
+            out = read_conflicts(db, "k.resolved_op IS NULL", &[])?;
+            Ok(())
+        })?;
+        Ok(out)
+    }
+
     /// One conflict, resolved or not, with the change that resolved it.
-    fn conflict(&self, id: i64) -> Result<Option<(Conflict, Option<Change>)>, StoreError>;
+    fn conflict(&self, id: i64) -> Result<Option<(Conflict, Option<Change>)>, StoreError> {
+        let mut out = None;
+        self.in_read(&mut |db| {
+            let Some(conflict) = read_conflicts(db, "k.id = $1", &[id.into()])?.into_iter().next() else {
+                return Ok(());
+            };
+            let resolved = db.query(
+                "SELECT ch.op_id, ch.entity, ch.entity_id, ch.field, ch.value, ch.hlc, ch.device_id, ch.seen_cursor
+                 FROM conflicts k JOIN changes ch ON ch.op_id = k.resolved_op WHERE k.id = $1",
+                &[id.into()],
+            )?;
+            let resolved = resolved.first().map(|r| change_from_vals(r)).transpose()?;
+            out = Some((conflict, resolved));
+            Ok(())
+        })?;
+        Ok(out)
+    }
+
     /// Marks a conflict resolved by the change `op_id`.
-    fn mark_resolved(&self, id: i64, op_id: Uuid) -> Result<(), StoreError>;
+    fn mark_resolved(&self, id: i64, op_id: Uuid) -> Result<(), StoreError> {
+        self.in_transaction(&mut |db| {
+            db.execute("UPDATE conflicts SET resolved_op = $1 WHERE id = $2", &[op_id.to_string().into(), id.into()])?;
+            Ok(true)
+        })
+    }
     /// The newest cursor.
     fn cursor(&self) -> Result<i64, StoreError>;
     /// Number of stored changes and photos (for tests and health).
@@ -129,7 +161,7 @@ pub trait SyncStore: Send + Sync {
                     &[entity.as_str().into(), id.to_string().into(), field.into()],
                 )?
                 .iter()
-                .map(change_from_vals)
+                .map(|r| change_from_vals(r))
                 .collect::<Result<_, _>>()?;
             Ok(false)
         })?;
@@ -581,7 +613,7 @@ fn at_index(e: ModelError, i: usize) -> ModelError {
 
 /// A change from the text columns `op_id, entity, entity_id, field, value,
 /// hlc, device_id, seen_cursor` of a [`Db`] query.
-fn change_from_vals(r: &sql::Row) -> Result<Change, StoreError> {
+fn change_from_vals(r: &[sql::Val<'static>]) -> Result<Change, StoreError> {
     let corrupt = |what: &str| StoreError::Corrupt(format!("stored change: {what}"));
     let text = |i: usize| r.get(i).and_then(sql::Val::text).ok_or_else(|| corrupt("a text column is null"));
     let entity = text(1)?;
@@ -597,9 +629,26 @@ fn change_from_vals(r: &sql::Row) -> Result<Change, StoreError> {
     })
 }
 
-/// Conflicts with both writes (columns: id, winner op, then each write's
-/// `op_id, entity, entity_id, field, value, hlc, device_id, seen_cursor`),
-/// filtered by `{filter}` with one parameter `$1`; the same on both backends.
+/// Conflicts with both writes, filtered by the SQL condition `filter` (on
+/// `k`, the conflicts table) with `params`; the same on both backends.
+fn read_conflicts(db: &mut dyn Db, filter: &str, params: &[sql::Val<'_>]) -> Result<Vec<Conflict>, StoreError> {
+    let rows = db.query(&conflicts_sql(filter), params)?;
+    rows.iter()
+        .map(|r| {
+            let corrupt = || StoreError::Corrupt("a conflict row is incomplete".into());
+            Ok(Conflict {
+                id: r.first().and_then(sql::Val::int).ok_or_else(corrupt)?,
+                winner_op: parse_uuid(r.get(1).and_then(sql::Val::text).ok_or_else(corrupt)?)?,
+                earlier: change_from_vals(r.get(2..10).ok_or_else(corrupt)?)?,
+                later: change_from_vals(r.get(10..18).ok_or_else(corrupt)?)?,
+            })
+        })
+        .collect()
+}
+
+/// The query of [`read_conflicts`] (columns: id, winner op, then each
+/// write's `op_id, entity, entity_id, field, value, hlc, device_id,
+/// seen_cursor`).
 fn conflicts_sql(filter: &str) -> String {
     format!(
         "SELECT k.id, k.winner_op,

@@ -16,17 +16,16 @@
 use std::cell::RefCell;
 use std::sync::Mutex;
 
-use postgres::{Client, GenericClient, NoTls};
+use postgres::{Client, NoTls};
 use qadam_core::change::{Change, PullResponse, PushResponse, ServerChange};
 use qadam_core::model::EntityKind;
 use qadam_core::records::{self, FieldSource, ObjectDetail, ObjectSummary};
 use qadam_core::StoreError;
 use uuid::Uuid;
 
-use super::{
-    campaigns_of_batch, conflict_winner, parse_uuid, same_as_stored, sort_batch, validate_batch, Access, Conflict,
-    SyncStore, MAX_PULL_LIMIT,
-};
+use super::push::DbFields;
+use super::sql::{Db, PgConn};
+use super::{parse_uuid, Access, SyncStore, MAX_PULL_LIMIT};
 
 /// Migration `i` (1-based) is `MIGRATIONS[i - 1]`; never edit a landed one.
 const MIGRATIONS: &[&str] = &[
@@ -105,7 +104,7 @@ fn db(e: postgres::Error) -> StoreError {
 
 pub struct PgStore {
     url: String,
-    pool: Mutex<Vec<Client>>,
+    pool: Mutex<Vec<PgConn>>,
 }
 
 impl PgStore {
@@ -123,37 +122,24 @@ impl PgStore {
     }
 
     fn with<T>(&self, f: impl FnOnce(&mut Client) -> Result<T, StoreError>) -> Result<T, StoreError> {
+        self.with_conn(|c| f(&mut c.client))
+    }
+
+    /// Runs `f` on a pooled connection (with the statements it prepared).
+    fn with_conn<T>(&self, f: impl FnOnce(&mut PgConn) -> Result<T, StoreError>) -> Result<T, StoreError> {
         let pooled = self.pool.lock().unwrap_or_else(|p| p.into_inner()).pop();
-        let mut client = match pooled {
-            Some(c) if !c.is_closed() => c,
-            _ => Client::connect(&self.url, NoTls).map_err(db)?,
+        let mut conn = match pooled {
+            Some(c) if !c.client.is_closed() => c,
+            _ => PgConn::new(Client::connect(&self.url, NoTls).map_err(db)?),
         };
-        let out = f(&mut client);
-        if !client.is_closed() {
+        let out = f(&mut conn);
+        if !conn.client.is_closed() {
             let mut pool = self.pool.lock().unwrap_or_else(|p| p.into_inner());
             if pool.len() < POOL_SIZE {
-                pool.push(client);
+                pool.push(conn);
             }
         }
         out
-    }
-
-    fn conflicts_where(&self, filter: &str, arg: i64) -> Result<Vec<Conflict>, StoreError> {
-        self.with(|c| {
-            let sql = super::conflicts_sql(filter);
-            c.query(&sql, &[&arg])
-                .map_err(db)?
-                .iter()
-                .map(|r| {
-                    Ok(Conflict {
-                        id: r.get(0),
-                        winner_op: parse_uuid(r.get(1))?,
-                        earlier: change_from_row(r, 2)?,
-                        later: change_from_row(r, 10)?,
-                    })
-                })
-                .collect()
-        })
     }
 }
 
@@ -205,166 +191,32 @@ fn change_from_row(r: &postgres::Row, first: usize) -> Result<Change, StoreError
     })
 }
 
-/// The field state of a PostgreSQL connection or transaction, for core's
-/// record reading.
-struct PgFields<'a, C: GenericClient>(RefCell<&'a mut C>);
-
-impl<C: GenericClient> FieldSource for PgFields<'_, C> {
-    fn field_rows(
-        &self,
-        entity: EntityKind,
-        filter: Option<(&str, Uuid)>,
-    ) -> Result<Vec<(String, String, String)>, StoreError> {
-        let mut c = self.0.borrow_mut();
-        let rows = match filter {
-            None => c.query(
-                "SELECT entity_id, field, value FROM fields WHERE entity = $1 ORDER BY entity_id",
-                &[&entity.as_str()],
-            ),
-            Some((field, id)) => {
-                let key = records::id_value(id);
-                c.query(records::BY_REF_SQL, &[&entity.as_str(), &field, &key])
-            }
-        }
-        .map_err(db)?;
-        Ok(rows.iter().map(|r| (r.get(0), r.get(1), r.get(2))).collect())
-    }
-
-    fn count_by(&self, entity: EntityKind, field: &str) -> Result<Vec<(String, u32)>, StoreError> {
-        let rows = self.0.borrow_mut().query(records::COUNT_BY_SQL, &[&entity.as_str(), &field]).map_err(db)?;
-        Ok(rows.iter().map(|r| (r.get::<_, String>(0), r.get::<_, i64>(1) as u32)).collect())
-    }
-
-    fn record_fields(&self, entity: EntityKind, id: Uuid) -> Result<Vec<(String, String)>, StoreError> {
-        let rows = self
-            .0
-            .borrow_mut()
-            .query(
-                "SELECT field, value FROM fields WHERE entity = $1 AND entity_id = $2",
-                &[&entity.as_str(), &id.to_string()],
-            )
-            .map_err(db)?;
-        Ok(rows.iter().map(|r| (r.get(0), r.get(1))).collect())
-    }
-}
-
-/// Applies one change to the field state if it wins (last writer wins by
-/// (HLC, device id), compared bytewise).
-fn apply_lww(tx: &mut postgres::Transaction<'_>, c: &Change) -> Result<(), StoreError> {
-    tx.execute(
-        "INSERT INTO fields (entity, entity_id, field, value, hlc, device_id)
-         VALUES ($1, $2, $3, $4, $5, $6)
-         ON CONFLICT (entity, entity_id, field) DO UPDATE SET
-             value = excluded.value, hlc = excluded.hlc, device_id = excluded.device_id
-         WHERE (excluded.hlc, excluded.device_id) > (fields.hlc, fields.device_id)",
-        &[
-            &c.entity.as_str(),
-            &c.entity_id.to_string(),
-            &c.field,
-            &c.value.to_string(),
-            &c.hlc.to_string(),
-            &c.device_id,
-        ],
-    )
-    .map_err(db)?;
-    Ok(())
-}
-
-/// Records a conflict when `c`'s writer had not seen the newest write to the
-/// same field by another device (see the SQLite store for the rule).
-fn detect_conflict(tx: &mut postgres::Transaction<'_>, c: &Change, now_ms: i64) -> Result<(), StoreError> {
-    let other = tx
-        .query_opt(
-            "SELECT op_id, hlc, device_id FROM changes
-             WHERE entity = $1 AND entity_id = $2 AND field = $3 AND seq > $4 AND device_id != $5 AND op_id != $6
-             ORDER BY seq DESC LIMIT 1",
-            &[
-                &c.entity.as_str(),
-                &c.entity_id.to_string(),
-                &c.field,
-                &c.seen_cursor,
-                &c.device_id,
-                &c.op_id.to_string(),
-            ],
-        )
-        .map_err(db)?;
-    let Some(row) = other else { return Ok(()) };
-    let (op, hlc, device): (String, String, String) = (row.get(0), row.get(1), row.get(2));
-    let winner = conflict_winner(c, &op, &hlc, &device)?;
-    tx.execute(
-        "INSERT INTO conflicts (entity, entity_id, field, earlier_op, later_op, winner_op, detected_ms)
-         VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (later_op) DO NOTHING",
-        &[&c.entity.as_str(), &c.entity_id.to_string(), &c.field, &op, &c.op_id.to_string(), &winner, &now_ms],
-    )
-    .map_err(db)?;
-    Ok(())
-}
-
 impl SyncStore for PgStore {
     fn backend(&self) -> &'static str {
         "postgres"
     }
 
+    /// The one push path (`store::push`), inside a transaction that first
+    /// takes the push lock: sequence numbers are then assigned and
+    /// committed in one order across every server instance, so a pull's
+    /// cursor never skips a change that commits later with a smaller one.
     fn push(&self, changes: Vec<Change>, access: &Access) -> Result<PushResponse, StoreError> {
-        self.with(|client| {
-            let mut tx = client.transaction().map_err(db)?;
-            tx.execute("SELECT pg_advisory_xact_lock($1)", &[&PUSH_LOCK]).map_err(db)?;
-            // Validated and placed inside the transaction, after the lock:
-            // against the state the batch is applied to, so no concurrent
-            // push can move a record between the check and the write.
-            let mut changes: Vec<(Change, Uuid)> = {
-                let fields = PgFields(RefCell::new(&mut tx));
-                validate_batch(&changes, |id| records::element_kind(&fields, id))?;
-                let campaigns = campaigns_of_batch(&changes, &fields, access)?;
-                changes.into_iter().zip(campaigns).collect()
-            };
-            let batch: Vec<Change> = changes.iter().map(|(c, _)| c.clone()).collect();
-            sort_batch(&mut changes);
-            let now = qadam_core::hlc::now_ms() as i64;
-            let ins = tx
-                .prepare(
-                    "INSERT INTO changes (op_id, entity, entity_id, field, value, hlc, device_id, received_ms, seen_cursor, campaign_id)
-                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) ON CONFLICT (op_id) DO NOTHING",
-                )
-                .map_err(db)?;
-            let (mut accepted, mut duplicates) = (0, 0);
-            for (c, campaign) in &changes {
-                let n = tx
-                    .execute(
-                        &ins,
-                        &[
-                            &c.op_id.to_string(),
-                            &c.entity.as_str(),
-                            &c.entity_id.to_string(),
-                            &c.field,
-                            &c.value.to_string(),
-                            &c.hlc.to_string(),
-                            &c.device_id,
-                            &now,
-                            &c.seen_cursor,
-                            &campaign.to_string(),
-                        ],
-                    )
-                    .map_err(db)?;
-                if n == 0 {
-                    let row = tx
-                        .query_one(
-                            "SELECT entity, entity_id, field, value, hlc, device_id FROM changes WHERE op_id = $1",
-                            &[&c.op_id.to_string()],
-                        )
-                        .map_err(db)?;
-                    let stored: [String; 6] = [row.get(0), row.get(1), row.get(2), row.get(3), row.get(4), row.get(5)];
-                    same_as_stored(c, stored.each_ref().map(String::as_str), &batch)?;
-                    duplicates += 1;
-                } else {
-                    accepted += 1;
-                    apply_lww(&mut tx, c)?;
-                    detect_conflict(&mut tx, c, now)?;
+        self.with_conn(|c| {
+            c.client.batch_execute("BEGIN").map_err(db)?;
+            let pushed = (|| {
+                c.execute("SELECT pg_advisory_xact_lock($1)", &[PUSH_LOCK.into()])?;
+                super::push::push_batch(c, changes, access, |_| Ok(()))
+            })();
+            match pushed {
+                Ok(r) => {
+                    c.client.batch_execute("COMMIT").map_err(db)?;
+                    Ok(r)
+                }
+                Err(e) => {
+                    let _ = c.client.batch_execute("ROLLBACK");
+                    Err(e)
                 }
             }
-            let cursor: i64 = tx.query_one("SELECT coalesce(max(seq), 0) FROM changes", &[]).map_err(db)?.get(0);
-            tx.commit().map_err(db)?;
-            Ok(PushResponse { accepted, duplicates, cursor })
         })
     }
 
@@ -392,11 +244,11 @@ impl SyncStore for PgStore {
     }
 
     fn campaigns(&self) -> Result<Vec<qadam_core::model::Campaign>, StoreError> {
-        self.with(|c| records::campaigns(&PgFields(RefCell::new(c))))
+        self.with_conn(|c| records::campaigns(&DbFields(RefCell::new(c))))
     }
 
     fn objects(&self, campaign: Option<Uuid>) -> Result<Vec<ObjectSummary>, StoreError> {
-        self.with(|c| records::objects(&PgFields(RefCell::new(c)), campaign, None))
+        self.with_conn(|c| records::objects(&DbFields(RefCell::new(c)), campaign, None))
     }
 
     fn object_detail(&self, id: Uuid) -> Result<ObjectDetail, StoreError> {
@@ -409,20 +261,20 @@ impl SyncStore for PgStore {
     }
 
     fn verdict(&self, id: Uuid) -> Result<qadam_core::rules::ObjectVerdict, StoreError> {
-        self.with(|c| records::verdict(&PgFields(RefCell::new(c)), id))
+        self.with_conn(|c| records::verdict(&DbFields(RefCell::new(c)), id))
     }
 
     fn read(&self, f: &mut dyn FnMut(&dyn FieldSource) -> Result<(), StoreError>) -> Result<(), StoreError> {
-        self.with(|c| {
+        self.with_conn(|c| {
             // One snapshot for all the reads `f` makes.
-            let mut tx = c
-                .build_transaction()
-                .read_only(true)
-                .isolation_level(postgres::IsolationLevel::RepeatableRead)
-                .start()
-                .map_err(db)?;
-            let out = f(&PgFields(RefCell::new(&mut tx)));
-            tx.commit().map_err(db)?;
+            c.client.batch_execute("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY").map_err(db)?;
+            let out = f(&DbFields(RefCell::new(&mut *c)));
+            match &out {
+                Ok(()) => c.client.batch_execute("COMMIT").map_err(db)?,
+                Err(_) => {
+                    let _ = c.client.batch_execute("ROLLBACK");
+                }
+            }
             out
         })
     }
@@ -433,46 +285,20 @@ impl SyncStore for PgStore {
         })
     }
 
-    fn conflicts(&self) -> Result<Vec<Conflict>, StoreError> {
-        self.conflicts_where("k.resolved_op IS NULL AND $1::BIGINT = $1::BIGINT", 0)
-    }
-
     fn in_transaction(
         &self,
         f: &mut dyn FnMut(&mut dyn super::sql::Db) -> Result<bool, StoreError>,
     ) -> Result<(), StoreError> {
-        self.with(|c| {
-            c.batch_execute("BEGIN").map_err(db)?;
+        self.with_conn(|c| {
+            c.client.batch_execute("BEGIN").map_err(db)?;
             match f(c) {
-                Ok(true) => c.batch_execute("COMMIT").map_err(db),
-                Ok(false) => c.batch_execute("ROLLBACK").map_err(db),
+                Ok(true) => c.client.batch_execute("COMMIT").map_err(db),
+                Ok(false) => c.client.batch_execute("ROLLBACK").map_err(db),
                 Err(e) => {
-                    let _ = c.batch_execute("ROLLBACK");
+                    let _ = c.client.batch_execute("ROLLBACK");
                     Err(e)
                 }
             }
-        })
-    }
-
-    fn conflict(&self, id: i64) -> Result<Option<(Conflict, Option<Change>)>, StoreError> {
-        let Some(conflict) = self.conflicts_where("k.id = $1", id)?.into_iter().next() else { return Ok(None) };
-        let resolved = self.with(|c| {
-            c.query_opt(
-                "SELECT ch.op_id, ch.entity, ch.entity_id, ch.field, ch.value, ch.hlc, ch.device_id, ch.seen_cursor
-                 FROM conflicts k JOIN changes ch ON ch.op_id = k.resolved_op WHERE k.id = $1",
-                &[&id],
-            )
-            .map_err(db)?
-            .map(|r| change_from_row(&r, 0))
-            .transpose()
-        })?;
-        Ok(Some((conflict, resolved)))
-    }
-
-    fn mark_resolved(&self, id: i64, op_id: Uuid) -> Result<(), StoreError> {
-        self.with(|c| {
-            c.execute("UPDATE conflicts SET resolved_op = $1 WHERE id = $2", &[&op_id.to_string(), &id]).map_err(db)?;
-            Ok(())
         })
     }
 

@@ -16,10 +16,7 @@ use rusqlite::{params, Connection, OptionalExtension};
 use uuid::Uuid;
 
 use super::recent::{self, RecentLog};
-use super::{
-    campaigns_of_batch, conflict_winner, parse_uuid, same_as_stored, single_device, sort_batch, validate_batch, Access,
-    Conflict, SyncStore, MAX_PULL_LIMIT,
-};
+use super::{Access, SyncStore, MAX_PULL_LIMIT};
 
 /// Migration `i` (1-based) is `MIGRATIONS[i - 1]`; never edit a landed one.
 const MIGRATIONS: &[&str] = &[
@@ -239,7 +236,28 @@ impl SqliteStore {
                 replies.push(w.reply);
                 let sp = tx.savepoint()?;
                 let mut mine = Vec::new();
-                match push_batch(&sp, w.changes, &w.access, &mut mine) {
+                let mut db: &Connection = &sp;
+                let pushed = super::push::push_batch(&mut db, w.changes, &w.access, |c| {
+                    let mut json = Vec::with_capacity(320);
+                    let ch = c.change;
+                    let (op, entity, id, field, device) =
+                        (c.op_id, ch.entity.as_str(), c.entity_id, &ch.field, &ch.device_id);
+                    recent::write_change(
+                        &mut json,
+                        c.seq,
+                        op,
+                        entity,
+                        id,
+                        field,
+                        c.value,
+                        c.hlc,
+                        device,
+                        ch.seen_cursor,
+                    )?;
+                    mine.push((c.seq, Some(c.campaign), json));
+                    Ok(())
+                });
+                match pushed {
                     Ok(r) => {
                         sp.commit()?;
                         written.append(&mut mine);
@@ -267,24 +285,6 @@ impl SqliteStore {
                 }
             }
         }
-    }
-
-    fn conflicts_where(&self, filter: &str, arg: i64) -> Result<Vec<Conflict>, StoreError> {
-        self.with(|conn| {
-            let sql = super::conflicts_sql(filter);
-            let mut st = conn.prepare(&sql)?;
-            let mut rows = st.query([arg])?;
-            let mut out = Vec::new();
-            while let Some(r) = rows.next()? {
-                out.push(Conflict {
-                    id: r.get(0)?,
-                    winner_op: parse_uuid(&r.get::<_, String>(1)?)?,
-                    earlier: records::change_from_row(r, 2)?,
-                    later: records::change_from_row(r, 10)?,
-                });
-            }
-            Ok(out)
-        })
     }
 }
 
@@ -359,10 +359,6 @@ impl SyncStore for SqliteStore {
         })
     }
 
-    fn conflicts(&self) -> Result<Vec<Conflict>, StoreError> {
-        self.conflicts_where("k.resolved_op IS NULL AND $1 = $1", 0)
-    }
-
     fn in_transaction(
         &self,
         f: &mut dyn FnMut(&mut dyn super::sql::Db) -> Result<bool, StoreError>,
@@ -390,26 +386,6 @@ impl SyncStore for SqliteStore {
         })
     }
 
-    fn conflict(&self, id: i64) -> Result<Option<(Conflict, Option<Change>)>, StoreError> {
-        let Some(conflict) = self.conflicts_where("k.id = $1", id)?.into_iter().next() else { return Ok(None) };
-        let resolved = self.with(|c| {
-            let mut st = c.prepare(
-                "SELECT ch.op_id, ch.entity, ch.entity_id, ch.field, ch.value, ch.hlc, ch.device_id, ch.seen_cursor
-                 FROM conflicts k JOIN changes ch ON ch.op_id = k.resolved_op WHERE k.id = ?1",
-            )?;
-            let mut rows = st.query([id])?;
-            rows.next()?.map(|r| records::change_from_row(r, 0)).transpose()
-        })?;
-        Ok(Some((conflict, resolved)))
-    }
-
-    fn mark_resolved(&self, id: i64, op_id: Uuid) -> Result<(), StoreError> {
-        self.with(|c| {
-            c.execute("UPDATE conflicts SET resolved_op = ?1 WHERE id = ?2", params![op_id.to_string(), id])?;
-            Ok(())
-        })
-    }
-
     /// The head of the log, read on a snapshot (it never waits for the writer).
     fn cursor(&self) -> Result<i64, StoreError> {
         self.read_with(|c| Ok(c.query_row("SELECT coalesce(max(seq), 0) FROM changes", [], |r| r.get(0))?))
@@ -426,136 +402,11 @@ impl SyncStore for SqliteStore {
     }
 }
 
-/// Records a conflict when `c`'s writer had not seen the newest write to the
-/// same field that another device made (received after `c.seen_cursor`).
-/// Writes that were seen — sequential edits — never make a conflict.
-fn detect_conflict(tx: &Connection, c: &Change, now_ms: i64) -> Result<(), StoreError> {
-    let other: Option<(String, String, String)> = tx
-        .prepare_cached(
-            "SELECT op_id, hlc, device_id FROM changes
-             WHERE entity = ?1 AND entity_id = ?2 AND field = ?3 AND seq > ?4 AND device_id != ?5 AND op_id != ?6
-             ORDER BY seq DESC LIMIT 1",
-        )?
-        .query_row(
-            params![
-                c.entity.as_str(),
-                c.entity_id.to_string(),
-                c.field,
-                c.seen_cursor,
-                c.device_id,
-                c.op_id.to_string()
-            ],
-            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
-        )
-        .optional()?;
-    let Some((op, hlc, device)) = other else { return Ok(()) };
-    let winner = conflict_winner(c, &op, &hlc, &device)?;
-    tx.prepare_cached(
-        "INSERT INTO conflicts (entity, entity_id, field, earlier_op, later_op, winner_op, detected_ms)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) ON CONFLICT (later_op) DO NOTHING",
-    )?
-    .execute(params![
-        c.entity.as_str(),
-        c.entity_id.to_string(),
-        c.field,
-        op,
-        c.op_id.to_string(),
-        winner,
-        now_ms
-    ])?;
-    Ok(())
-}
-
 /// A push waiting for the writer, and where its answer goes.
 struct Waiting {
     changes: Vec<Change>,
     access: Access,
     reply: std::sync::mpsc::SyncSender<Result<PushResponse, StoreError>>,
-}
-
-/// One push batch inside the writer's transaction: validated and placed in
-/// its campaigns against what the transaction sees (earlier batches of the
-/// group included), logged, applied, checked for conflicts. The changes it
-/// logged go to `written` (cursor, campaign, pull JSON).
-fn push_batch(
-    tx: &Connection,
-    mut changes: Vec<Change>,
-    access: &Access,
-    written: &mut Vec<(i64, Option<Uuid>, Vec<u8>)>,
-) -> Result<PushResponse, StoreError> {
-    validate_batch(&changes, |id| records::element_kind(tx, id))?;
-    let campaigns = campaigns_of_batch(&changes, tx, access)?;
-    let batch = changes.clone();
-    let mut changes: Vec<(Change, Uuid)> = changes.drain(..).zip(campaigns).collect();
-    sort_batch(&mut changes);
-    let now = qadam_core::hlc::now_ms() as i64;
-    let (mut accepted, mut duplicates) = (0, 0);
-    // Records this batch creates, when one device wrote it all: no
-    // other device can have written their fields, so no conflict is
-    // possible and the per-change conflict query is skipped.
-    let mut fresh = std::collections::HashMap::new();
-    if single_device(&changes) {
-        let mut exists = tx.prepare_cached("SELECT 1 FROM fields WHERE entity = ?1 AND entity_id = ?2 LIMIT 1")?;
-        for (c, _) in &changes {
-            if let std::collections::hash_map::Entry::Vacant(e) = fresh.entry((c.entity, c.entity_id)) {
-                e.insert(!exists.exists(params![c.entity.as_str(), c.entity_id.to_string()])?);
-            }
-        }
-    }
-    {
-        let mut ins = tx.prepare_cached(
-                    "INSERT INTO changes (op_id, entity, entity_id, field, value, hlc, device_id, received_ms, seen_cursor, campaign_id)
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10) ON CONFLICT (op_id) DO NOTHING",
-                )?;
-        for (c, campaign) in &changes {
-            let (op_id, entity_id, value, hlc) =
-                (c.op_id.to_string(), c.entity_id.to_string(), c.value.to_string(), c.hlc.to_string());
-            let n = ins.execute(params![
-                op_id,
-                c.entity.as_str(),
-                entity_id,
-                c.field,
-                value,
-                hlc,
-                c.device_id,
-                now,
-                c.seen_cursor,
-                campaign.to_string()
-            ])?;
-            if n == 0 {
-                let stored: [String; 6] = tx
-                    .prepare_cached(
-                        "SELECT entity, entity_id, field, value, hlc, device_id FROM changes WHERE op_id = ?1",
-                    )?
-                    .query_row([&op_id], |r| Ok([r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?]))?;
-                same_as_stored(c, stored.each_ref().map(String::as_str), &batch)?;
-                duplicates += 1;
-            } else {
-                accepted += 1;
-                let seq = tx.last_insert_rowid();
-                let mut json = Vec::with_capacity(320);
-                recent::write_change(
-                    &mut json,
-                    seq,
-                    &op_id,
-                    c.entity.as_str(),
-                    &entity_id,
-                    &c.field,
-                    &value,
-                    &hlc,
-                    &c.device_id,
-                    c.seen_cursor,
-                )?;
-                written.push((seq, Some(*campaign), json));
-                records::apply_lww(tx, c)?;
-                if !fresh.get(&(c.entity, c.entity_id)).copied().unwrap_or(false) {
-                    detect_conflict(tx, c, now)?;
-                }
-            }
-        }
-    }
-    let cursor: i64 = tx.query_row("SELECT coalesce(max(seq), 0) FROM changes", [], |r| r.get(0))?;
-    Ok(PushResponse { accepted, duplicates, cursor })
 }
 
 #[cfg(test)]
