@@ -59,15 +59,21 @@ try {
     await page.reload();
     times.push(await ready());
   }
-  // The limit beside it: the same page with an empty map (one object).
+  // The limit beside it: the map's data alone — the page cannot be
+  // interactive before `/api/v1/map` has arrived — fetched by the same
+  // browser from the same warm server, the median of as many runs.
   const mapBytes = (await (await page.request.get(base + 'api/v1/map')).body()).length;
-  const t0 = Date.now();
-  await page.request.get(base + 'api/v1/map');
-  const fetchMs = Date.now() - t0;
+  const fetches = [];
+  for (let i = 0; i < runs; i++) {
+    const t0 = performance.now();
+    await (await page.request.get(base + 'api/v1/map')).body();
+    fetches.push(Math.round(performance.now() - t0));
+  }
+  const fetchMs = stats(fetches).median;
   await browser.close();
   const s = stats(times);
   rows.push([`6. dashboard map interactive, ${objects} objects (Performance API, warm server)`, fmt(s),
-    `/api/v1/map alone ${fetchMs} ms (${(mapBytes / 1e6).toFixed(1)} MB JSON); first load with the server's evaluation ${first} ms`,
+    `/api/v1/map alone ${fmt(stats(fetches))} (${(mapBytes / 1e6).toFixed(1)} MB JSON); first load with the server's evaluation ${first} ms`,
     `${(s.median / Math.max(fetchMs, 1)).toFixed(1)}× the fetch`, '< 1 s', s.median < 1000]);
 
   // 7. The app: launch to the first list (the campaigns) and to the

@@ -147,8 +147,9 @@ fn raw_insert(bodies: &[Vec<u8>]) -> anyhow::Result<f64> {
     drop(qadam_sync_server::store::open(&db.display().to_string())?);
     let reqs: Vec<PushRequest> = bodies.iter().map(|b| serde_json::from_slice(b)).collect::<Result<_, _>>()?;
     let mut conn = rusqlite::Connection::open(&db)?;
-    conn.pragma_update(None, "journal_mode", "WAL")?;
-    conn.pragma_update(None, "synchronous", "NORMAL")?;
+    // The server writer's own settings (WAL, synchronous = FULL, its cache
+    // and mmap): the limit differs from the figure only in the work.
+    qadam_sync_server::SqliteStore::tune_writer(&conn)?;
     let t = Instant::now();
     let tx = conn.transaction()?;
     {
@@ -233,10 +234,10 @@ async fn fresh_pull(s: &Server) -> anyhow::Result<(f64, usize, tempfile::TempDir
 }
 
 /// The bytes of a fresh pull, not timed: (on the wire, zstd or gzip as the
-/// app asks; raw JSON; zstd -3 of the raw JSON).
-async fn pull_bytes(s: &Server) -> anyhow::Result<(u64, u64, u64)> {
+/// app asks; raw JSON; zstd -3 of the raw JSON), and the pages.
+async fn pull_bytes(s: &Server) -> anyhow::Result<((u64, u64, u64), Vec<PullResponse>)> {
     let http = reqwest::Client::builder().no_gzip().no_zstd().build()?;
-    let (mut wire, mut raw_all, mut since) = (0u64, Vec::new(), 0);
+    let (mut wire, mut raw_all, mut since, mut pages) = (0u64, Vec::new(), 0, Vec::new());
     loop {
         let url = format!("{}/api/v1/sync/pull?since={since}&limit={PULL_PAGE}", s.base);
         let r = http.get(url).bearer_auth(TOKEN).header("accept-encoding", "zstd, gzip").send().await?;
@@ -248,12 +249,27 @@ async fn pull_bytes(s: &Server) -> anyhow::Result<(u64, u64, u64)> {
         wire += body.len() as u64;
         raw_all.extend_from_slice(&raw);
         since = page.next_cursor;
-        if !page.has_more {
+        let more = page.has_more;
+        pages.push(page);
+        if !more {
             break;
         }
     }
     let zstd = zstd::encode_all(&raw_all[..], 3)?.len() as u64;
-    Ok((wire, raw_all.len() as u64, zstd))
+    Ok(((wire, raw_all.len() as u64, zstd), pages))
+}
+
+/// The limit of a fresh pull: the same pages applied to a fresh device
+/// store straight from memory (no network, no parsing), the same store
+/// code the client runs. Seconds.
+fn apply_alone(pages: &[PullResponse]) -> anyhow::Result<f64> {
+    let dir = tempfile::tempdir()?;
+    let mut device = qadam_core::store::Store::open(dir.path())?;
+    let t = Instant::now();
+    for page in pages {
+        device.apply_pulled(page)?;
+    }
+    Ok(t.elapsed().as_secs_f64())
 }
 
 /// Objects within 100 m of 2,000 points near objects: by `query` (after
@@ -637,13 +653,23 @@ async fn main() -> anyhow::Result<()> {
         pulls.push(secs);
     }
     if want(2) {
-        let wire = pull_bytes(&server).await?;
+        let (wire, pages) = pull_bytes(&server).await?;
+        let mut applies = Vec::new();
+        for _ in 0..o.runs {
+            applies.push(tokio::task::block_in_place(|| apply_alone(&pages))?);
+        }
+        let apply = stats(&applies);
         let pl = stats(&pulls);
         rows.push(Row {
             name: format!("2. fresh device pull of {} objects over loopback (zstd, as the app asks)", o.objects),
             figure: format!("{}; {:.1} MB on the wire", fmt_s(pl), wire.0 as f64 / 1e6),
-            limit: format!("raw JSON {:.1} MB, zstd -3 of it {:.1} MB", wire.1 as f64 / 1e6, wire.2 as f64 / 1e6),
-            ratio: format!("wire {:.2}× zstd", wire.0 as f64 / wire.2 as f64),
+            limit: format!(
+                "the same pages applied from memory {}; raw JSON {:.1} MB, zstd -3 of it {:.1} MB",
+                fmt_s(apply),
+                wire.1 as f64 / 1e6,
+                wire.2 as f64 / 1e6
+            ),
+            ratio: format!("{:.1}× the apply alone; wire {:.2}× zstd", pl.0 / apply.0, wire.0 as f64 / wire.2 as f64),
             goal: "< 10 s".into(),
             met: pl.0 < 10.0,
         });
@@ -697,27 +723,42 @@ async fn main() -> anyhow::Result<()> {
         for (label, pace) in
             [("as fast as answers come", None), ("each syncing once a second", Some(Duration::from_secs(1)))]
         {
-            let head = server.state.store.cursor()?;
-            let (lat, n) = load(&server.base, head, &devices, o.load_secs, &objects, false, pace).await;
-            let (base_lat, base_n) = load(&server.base, head, &devices, o.load_secs, &objects, true, pace).await;
-            let (p50, p99) = (pct(&lat, 0.5), pct(&lat, 0.99));
+            // Several runs of each, the median reported; the trivial
+            // handler's runs interleave with the server's, under the same
+            // load of devices.
+            let (mut runs, mut base_runs) = (Vec::new(), Vec::new());
+            for _ in 0..o.runs {
+                let head = server.state.store.cursor()?;
+                let (lat, n) = load(&server.base, head, &devices, o.load_secs, &objects, false, pace).await;
+                runs.push((pct(&lat, 0.5), pct(&lat, 0.99), n as f64 / o.load_secs as f64));
+                let (lat, n) = load(&server.base, head, &devices, o.load_secs, &objects, true, pace).await;
+                base_runs.push((pct(&lat, 0.5), pct(&lat, 0.99), n as f64 / o.load_secs as f64));
+            }
+            let median = |xs: &[(f64, f64, f64)], pick: fn(&(f64, f64, f64)) -> f64| {
+                stats(&xs.iter().map(pick).collect::<Vec<_>>())
+            };
+            let (p50, p99, rps) = (median(&runs, |r| r.0), median(&runs, |r| r.1), median(&runs, |r| r.2));
+            let (b50, b99, brps) =
+                (median(&base_runs, |r| r.0), median(&base_runs, |r| r.1), median(&base_runs, |r| r.2));
             rows.push(Row {
                 name: format!("5. {} devices pushing and pulling for {} s, {label}", o.devices, o.load_secs),
                 figure: format!(
-                    "p50 {:.1} ms, p99 {:.1} ms, {:.0} requests/s",
-                    p50 * 1e3,
-                    p99 * 1e3,
-                    n as f64 / o.load_secs as f64
+                    "p50 {:.1} ms, p99 {:.1} ms ({:.1}–{:.1}), {:.0} requests/s",
+                    p50.0 * 1e3,
+                    p99.0 * 1e3,
+                    p99.1 * 1e3,
+                    p99.2 * 1e3,
+                    rps.0
                 ),
                 limit: format!(
                     "trivial handler: p50 {:.1} ms, p99 {:.1} ms, {:.0} requests/s",
-                    pct(&base_lat, 0.5) * 1e3,
-                    pct(&base_lat, 0.99) * 1e3,
-                    base_n as f64 / o.load_secs as f64
+                    b50.0 * 1e3,
+                    b99.0 * 1e3,
+                    brps.0
                 ),
-                ratio: format!("p99 {:.1}× trivial", p99 / pct(&base_lat, 0.99)),
+                ratio: format!("p99 {:.1}× trivial", p99.0 / b99.0),
                 goal: "p99 < 100 ms".into(),
-                met: p99 < 0.1,
+                met: p99.0 < 0.1,
             });
         }
     }

@@ -99,6 +99,18 @@ async function clickText(css, text, timeoutMs = 15000) {
   }
 }
 
+/** Waits until the element `css` shows `text`. */
+async function waitForText(css, text, timeoutMs = 15000) {
+  const until = Date.now() + timeoutMs;
+  for (;;) {
+    for (const id of await wd.findAll(css)) {
+      if ((await wd.text(id)).includes(text)) return;
+    }
+    if (Date.now() > until) throw new Error(`no ${css} with text ${text}`);
+    await new Promise((r) => setTimeout(r, 150));
+  }
+}
+
 async function emulatePosition(lat, lon) {
   await wd.exec(
     `const pos = { coords: { latitude: arguments[0], longitude: arguments[1], accuracy: 12 }, timestamp: Date.now() };
@@ -599,9 +611,15 @@ test('the coordinator works through the review queue; a request for changes reac
   await clickText('nav button', 'Кампании');
   await clickText('.cards .card', 'Демо');
   await clickText('#object-list li button', OBJECT_NAME);
+  // The object's own page, not the list's or another object's (commands
+  // answer concurrently: wait for what is shown, not for time).
+  await waitForText('#object-title', OBJECT_NAME);
   await wd.click('#submit-audit');
   // Checks are still unmeasured: the app names them and asks first.
-  const question = await alertText();
+  const question = await alertText().catch(async (e) => {
+    const said = async (sel) => wd.text(await wd.find(sel)).catch(() => '');
+    throw new Error(`no question before submitting (${e.message}); the app says: ${await said('#error')} ${await said('#status')}`);
+  });
   assert.match(question, /Не измерено значений: \d+/, question);
   await acceptAlert();
   await wd.waitFor('.audit[data-status="submitted"]');

@@ -99,16 +99,7 @@ impl SqliteStore {
             std::fs::create_dir_all(dir)?;
         }
         let mut conn = Connection::open(path)?;
-        conn.pragma_update(None, "journal_mode", "WAL")?;
-        // FULL: a push is acknowledged only once its commit is on disk. With
-        // NORMAL a WAL commit may be lost on power failure after the device
-        // was told it arrived, and the device never sends it again. Group
-        // commit shares one sync among the pushes that wait (bench row 5).
-        conn.pragma_update(None, "synchronous", "FULL")?;
-        // A 64 MiB page cache and memory-mapped reads for city-scale stores.
-        conn.pragma_update(None, "cache_size", -65_536)?;
-        conn.pragma_update(None, "mmap_size", 1_073_741_824)?;
-        conn.busy_timeout(std::time::Duration::from_secs(5))?;
+        Self::tune_writer(&conn)?;
         let current: u32 = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
         for (i, sql) in MIGRATIONS.iter().enumerate().skip(current as usize) {
             let tx = conn.transaction()?;
@@ -123,6 +114,22 @@ impl SqliteStore {
             waiting: Arc::new(Mutex::new(Vec::new())),
             path: path.to_path_buf(),
         })
+    }
+
+    /// The settings of the writer connection (the benchmark's raw-SQLite
+    /// limit runs with the same).
+    pub fn tune_writer(conn: &Connection) -> Result<(), StoreError> {
+        conn.pragma_update(None, "journal_mode", "WAL")?;
+        // FULL: a push is acknowledged only once its commit is on disk. With
+        // NORMAL a WAL commit may be lost on power failure after the device
+        // was told it arrived, and the device never sends it again. Group
+        // commit shares one sync among the pushes that wait (bench row 5).
+        conn.pragma_update(None, "synchronous", "FULL")?;
+        // A 64 MiB page cache and memory-mapped reads for city-scale stores.
+        conn.pragma_update(None, "cache_size", -65_536)?;
+        conn.pragma_update(None, "mmap_size", 1_073_741_824)?;
+        conn.busy_timeout(std::time::Duration::from_secs(5))?;
+        Ok(())
     }
 
     /// Calls `row` with each change after `since` that `access` may read, in

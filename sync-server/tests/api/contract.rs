@@ -1,0 +1,126 @@
+//! The API as documented: every operation answers what the OpenAPI document says, and the document lists exactly the router's routes.
+
+use super::*;
+
+#[tokio::test]
+async fn every_documented_operation_answers_and_bodies_match_the_openapi_schemas() {
+    use qadam_sync_server::http::openapi::{Answer, OPERATIONS};
+    let s = Server::start().await;
+    let doc: Value = reqwest::get(s.url("/api/v1/openapi.json")).await.unwrap().json().await.unwrap();
+    assert_eq!(doc["openapi"], "3.1.0");
+    let jpeg = std::fs::read(concat!(env!("CARGO_MANIFEST_DIR"), "/../fixtures/photos/entrance-gps.jpg")).unwrap();
+    let sha = qadam_core::photo::sha256_hex(&jpeg);
+    let mut batch = demo::demo_campaign(1);
+    // Two devices wrote the object's name without seeing each other: conflict 1.
+    let name = batch.iter().find(|c| c.field == "name" && c.entity == EntityKind::Object).unwrap().clone();
+    let mut other = name.clone();
+    other.op_id = Uuid::now_v7();
+    other.device_id = "another-device".into();
+    other.hlc = Hlc::new(name.hlc.wall_ms + 1, 0);
+    other.value = json!("Другое название");
+    batch.push(other);
+    let (st, r) = s.push(&batch).await;
+    assert_eq!(st, 200, "{r}");
+    let object = s.get_json::<Vec<qadam_core::records::ObjectSummary>>("/api/v1/objects").await[0].object.id;
+    add_account(&s, "olzhas", "auditor", Some((demo::demo_campaign_id(), "auditor")));
+    let (device, _) = s.enroll("olzhas").await;
+    let r = s.http.post(s.url("/api/v1/enrollments")).bearer_auth(TOKEN).json(&json!({"login": "olzhas"}));
+    let code: Value = r.send().await.unwrap().json().await.unwrap();
+    let audit = batch
+        .iter()
+        .find(|c| c.entity == EntityKind::Audit && c.field == "object_id" && c.value == json!(object))
+        .map(|c| c.entity_id)
+        .expect("the demo object has an audit");
+    for op in OPERATIONS {
+        assert!(doc["paths"][op.path][op.method].is_object(), "{} {} is documented", op.method, op.path);
+        let path = op
+            .path
+            .replace("/campaigns/{id}", &format!("/campaigns/{}", demo::demo_campaign_id()))
+            .replace("/audits/{id}", &format!("/audits/{audit}"))
+            .replace("{sha256}", &sha)
+            .replace("{id}", &object.to_string())
+            .replace("{conflict}", "1")
+            .replace("{device}", &device)
+            .replace("{login}", "olzhas")
+            .replace("{file}", "objects.geojson");
+        let method = reqwest::Method::from_bytes(op.method.to_uppercase().as_bytes()).unwrap();
+        let mut req = s.http.request(method, s.url(&path)).bearer_auth(TOKEN);
+        req = match (op.method, op.path) {
+            ("post", "/api/v1/sync/push") => req.header("content-type", "application/json").body(
+                serde_json::to_vec(&PushRequest { device_id: "d".into(), changes: demo::demo_campaign(2) }).unwrap(),
+            ),
+            ("post", "/api/v1/session") => req.json(&json!({"token": TOKEN})),
+            ("post", "/api/v1/enrollments") => req.json(&json!({"login": "olzhas"})),
+            ("post", "/api/v1/devices/enroll") => req.json(&json!({"code": code["code"], "device_name": "phone"})),
+            ("post", p) if p.ends_with("/revoke") => req,
+            ("post", p) if p.ends_with("/import") => req.body("name,category,district\nЦОН,government,medeu\n"),
+            ("post", p) if p.ends_with("/review") => req.json(&json!({"action": "start_review"})),
+            ("post", _) => req.json(&json!({"keep": "later"})),
+            ("put", _) => req.body(jpeg.clone()),
+            ("patch", _) => {
+                req.header("upload-offset", "0").header("upload-length", jpeg.len().to_string()).body(jpeg.clone())
+            }
+            _ => req,
+        };
+        let r = req.send().await.unwrap();
+        let status = r.status().as_u16();
+        assert!(status < 300, "{} {path} answered {status}", op.method);
+        // What the document says the answer carries is what arrives.
+        let documented = &doc["paths"][op.path][op.method]["responses"][op.status.to_string()];
+        assert!(documented.is_object(), "{} {}: the success answer is documented", op.method, op.path);
+        if status != op.status {
+            continue; // e.g. a repeated upload answers 200, not 201
+        }
+        let mime = r.headers().get("content-type").map(|v| v.to_str().unwrap().to_string()).unwrap_or_default();
+        let bytes = r.bytes().await.unwrap();
+        match op.response {
+            Answer::Json(_) | Answer::JsonList(_) => {
+                let body: Value = serde_json::from_slice(&bytes).unwrap();
+                let mut schema = documented["content"]["application/json"]["schema"].clone();
+                assert!(schema.is_object(), "{} {}: a JSON schema", op.method, op.path);
+                schema["components"] = doc["components"].clone();
+                let v = jsonschema::validator_for(&schema).unwrap();
+                let errors: Vec<String> = v.iter_errors(&body).map(|e| e.to_string()).collect();
+                assert!(errors.is_empty(), "{} {path}: {errors:?}", op.method);
+            }
+            Answer::File(types) => {
+                assert!(types.iter().any(|t| mime.starts_with(t)), "{} {path}: {mime} is one of {types:?}", op.method);
+                assert!(documented["content"][types[0]].is_object());
+                assert!(!bytes.is_empty());
+            }
+            Answer::Empty => {
+                assert!(bytes.is_empty(), "{} {path} documents no body", op.method);
+                assert!(
+                    op.status == 204 || op.method == "head",
+                    "{} {}: only 204 and HEAD are bodiless",
+                    op.method,
+                    op.path
+                );
+            }
+        }
+    }
+}
+
+#[test]
+fn the_openapi_document_lists_exactly_the_routes_the_router_serves() {
+    let mut documented: Vec<(String, String, bool)> = qadam_sync_server::http::openapi::OPERATIONS
+        .iter()
+        .map(|op| (op.method.to_string(), op.path.to_string(), op.auth))
+        .collect();
+    documented.sort();
+    assert_eq!(routes_in_router(), documented);
+}
+
+#[test]
+fn evaluate_prints_the_verdict_of_the_committed_example() {
+    let text =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../schemas/examples/evaluation-input.json"))
+            .unwrap();
+    let v = qadam_sync_server::evaluate_json("us-ada-2010", &text).unwrap();
+    assert_eq!(v.wheelchair_map, qadam_core::rules::MapStatus::NotAccessible);
+    let e = qadam_sync_server::evaluate_json("no-such-set", &text).unwrap_err();
+    assert!(e.to_string().contains("us-ada-2010"), "{e}");
+    let bad = text.replace("\"run_mm\"", "\"colour_mm\"");
+    let e = qadam_sync_server::evaluate_json("us-ada-2010", &bad).unwrap_err();
+    assert!(e.to_string().contains("colour_mm"), "{e}");
+}

@@ -1,0 +1,188 @@
+//! What coordinators take away: exports read by independent parsers, imports, the map and analytics.
+
+use super::*;
+
+#[tokio::test]
+async fn exports_parse_with_independent_readers() {
+    let s = Server::start().await;
+    let batch = demo::demo_campaign(5);
+    assert_eq!(s.push(&batch).await.0, 200);
+    // The demo's audits are submitted, not approved: exports publish
+    // approved findings only, unless the coordinator asks for drafts.
+    let approved_only = s.url(&format!("/api/v1/exports/objects.csv?campaign={}", demo::demo_campaign_id()));
+    let text = s.http.get(approved_only).bearer_auth(TOKEN).send().await.unwrap().text().await.unwrap();
+    assert_eq!(text.trim_end().lines().count(), 1, "only the header: nothing is approved yet\n{text}");
+    let get = |file: &str| {
+        let url = s.url(&format!("/api/v1/exports/{file}?campaign={}&drafts=true", demo::demo_campaign_id()));
+        s.http.get(url).bearer_auth(TOKEN).send()
+    };
+    // Objects CSV: a BOM for Excel, then RFC 4180 that the `csv` crate reads.
+    let r = get("objects.csv").await.unwrap();
+    assert_eq!(r.status(), 200);
+    assert!(r.headers()["content-type"].to_str().unwrap().starts_with("text/csv"));
+    assert!(r.headers()["content-disposition"].to_str().unwrap().contains("attachment"));
+    let bytes = r.bytes().await.unwrap();
+    assert_eq!(&bytes[..3], b"\xEF\xBB\xBF", "UTF-8 byte-order mark");
+    let mut rd = csv::Reader::from_reader(&bytes[3..]);
+    let header = rd.headers().unwrap().clone();
+    for col in ["id", "name", "district", "lat_deg", "lon_deg", "status_K", "status_U", "wheelchair_map"] {
+        assert!(header.iter().any(|h| h == col), "{col} in {header:?}");
+    }
+    let rows: Vec<csv::StringRecord> = rd.records().map(Result::unwrap).collect();
+    assert_eq!(rows.len(), 5);
+    let k = header.iter().position(|h| h == "status_K").unwrap();
+    assert!(rows.iter().all(|r| ["DP", "DCH", "DU", "VND", "NA"].contains(&&r[k])), "statuses are codes");
+    // Measurements CSV: one row per measured field, eight columns each.
+    let bytes = get("elements.csv").await.unwrap().bytes().await.unwrap();
+    let mut rd = csv::Reader::from_reader(&bytes[3..]);
+    let rows: Vec<csv::StringRecord> = rd.records().map(Result::unwrap).collect();
+    assert!(!rows.is_empty());
+    assert!(rows.iter().all(|r| r.len() == 8 && ["mm", "permille", "flag", "count"].contains(&&r[6])));
+    // GeoJSON (RFC 7946): a FeatureCollection of Points, longitude first.
+    let r = get("objects.geojson").await.unwrap();
+    assert_eq!(r.headers()["content-type"], "application/geo+json");
+    let g: Value = r.json().await.unwrap();
+    assert_eq!(g["type"], "FeatureCollection");
+    let features = g["features"].as_array().unwrap();
+    assert_eq!(features.len(), 5);
+    for f in features {
+        assert_eq!(f["type"], "Feature");
+        assert_eq!(f["geometry"]["type"], "Point");
+        let c = f["geometry"]["coordinates"].as_array().unwrap();
+        let (lon, lat) = (c[0].as_f64().unwrap(), c[1].as_f64().unwrap());
+        assert!((76.0..78.0).contains(&lon) && (43.0..44.0).contains(&lat), "Almaty, lon first: {c:?}");
+    }
+    // OSM XML for JOSM, read by an independent XML parser.
+    let r = get("objects.osm").await.unwrap();
+    assert_eq!(r.status(), 200);
+    let text = r.text().await.unwrap();
+    let doc = roxmltree::Document::parse(&text).unwrap();
+    let root = doc.root_element();
+    assert_eq!((root.tag_name().name(), root.attribute("version")), ("osm", Some("0.6")));
+    let nodes: Vec<_> = root.children().filter(|n| n.has_tag_name("node")).collect();
+    assert_eq!(nodes.len(), 5);
+    for n in &nodes {
+        assert!(n.attribute("id").unwrap().starts_with('-'), "new nodes have negative ids");
+        let tag = |k: &str| n.children().find(|t| t.attribute("k") == Some(k)).and_then(|t| t.attribute("v"));
+        // Drafts carry no check date (nothing approved), and a wheelchair
+        // tag only where К was assessed.
+        assert!(matches!(tag("wheelchair"), None | Some("yes" | "limited" | "no")));
+        assert!(tag("name").is_some() && tag("check_date").is_none());
+    }
+    // An unknown export is a clear 404.
+    let r = get("objects.xlsx").await.unwrap();
+    assert_eq!(r.status(), 404);
+}
+
+#[tokio::test]
+async fn an_import_names_every_bad_row_and_imports_nothing_unless_asked() {
+    let s = Server::start().await;
+    assert_eq!(s.push(&demo::demo_campaign(1)).await.0, 200);
+    let before = s.counts();
+    let url = |q: &str| s.url(&format!("/api/v1/campaigns/{}/import{q}", demo::demo_campaign_id()));
+    let csv = "name,category,district,address,lat,lon\n\
+               Школа № 1,education,almaly,ул. Абая 1,43.25,76.93\n\
+               Музей,museum,almaly,,43.2,76.9\n\
+               Аптека,health,bostandyk,,95,76.9\n";
+    let r: qadam_core::import::ImportReport =
+        s.http.post(url("")).bearer_auth(TOKEN).body(csv).send().await.unwrap().json().await.unwrap();
+    assert_eq!((r.rows, r.imported), (3, 0));
+    let named: Vec<(u32, &str)> = r.errors.iter().map(|e| (e.row, e.field.as_str())).collect();
+    assert_eq!(named, [(2, "category"), (3, "location")]);
+    assert_eq!(s.counts(), before, "nothing imported from a file with errors");
+    let r: qadam_core::import::ImportReport =
+        s.http.post(url("?skip_invalid=true")).bearer_auth(TOKEN).body(csv).send().await.unwrap().json().await.unwrap();
+    assert_eq!(r.imported, 1);
+    let list: Vec<qadam_core::records::ObjectSummary> = s.get_json("/api/v1/objects").await;
+    assert!(list.iter().any(|o| o.object.name == "Школа № 1" && o.object.location.is_some()));
+    // GeoJSON, and a file that is not a list at all.
+    let g = r#"{"type":"FeatureCollection","features":[{"type":"Feature","geometry":{"type":"Point","coordinates":[76.95,43.25]},"properties":{"name":"ЦОН","category":"government","district":"medeu"}}]}"#;
+    let r: qadam_core::import::ImportReport =
+        s.http.post(url("?format=geojson")).bearer_auth(TOKEN).body(g).send().await.unwrap().json().await.unwrap();
+    assert_eq!(r.imported, 1);
+    let (st, v) = s.post_raw(&format!("/api/v1/campaigns/{}/import", demo::demo_campaign_id()), "no header here").await;
+    assert_eq!((st, v["error"]["code"].as_str()), (400, Some("invalid_file")), "{v}");
+}
+
+#[tokio::test]
+async fn the_map_and_analytics_count_statuses_and_an_object_adapted_after_a_re_audit() {
+    use qadam_core::analytics::{Adapted, Analytics, MapPoint};
+    use qadam_core::model::{Category, District, ElementKind, GeoPoint, MeasuredValue};
+    let s = Server::start().await;
+    let seed = 11;
+    let mut batches = Vec::new();
+    qadam_core::demo::city_campaign(40, seed, 5_000, |b| batches.push(b));
+    for b in &batches {
+        assert_eq!(s.push(b).await.0, 200);
+    }
+    let campaign = qadam_core::demo::city_campaign_id(seed);
+    let points: Vec<MapPoint> = s.get_json(&format!("/api/v1/map?campaign={campaign}")).await;
+    assert_eq!(points.len(), 40);
+    assert!(points.iter().all(|p| p.lat_deg.is_some() && p.element_count >= 8));
+    let a: Analytics = s.get_json(&format!("/api/v1/analytics?campaign={campaign}")).await;
+    assert_eq!(a.objects, 40);
+    let w = &a.wheelchair;
+    assert_eq!(w.fully + w.partially + w.not_accessible + w.not_assessed, 40);
+    let k_not = points.iter().filter(|p| p.wheelchair == qadam_core::rules::MapStatus::NotAccessible).count() as u32;
+    assert_eq!(w.not_accessible, k_not, "the map and the analytics agree");
+    assert_eq!(a.by_district_type.iter().map(|r| r.counts.not_accessible).sum::<u32>(), k_not);
+    assert_eq!(a.by_disability[0].not_accessible, k_not, "К is the first row");
+    assert_eq!(a.adapted, Adapted::default());
+
+    // An auditor finds a door too narrow; the audit is approved. The door is
+    // widened, a re-audit is approved: the object counts as adapted.
+    let device = s.device();
+    let phone = &device.device;
+    device_sync(&device).await;
+    let object = phone.blocking(|p| {
+        p.create_object(qadam_core::store::NewObject {
+            campaign_id: campaign,
+            name: "Поликлиника № 5".into(),
+            category: Category::Health,
+            district: District::Almaly,
+            address: "ул. Толе би, 5".into(),
+            location: Some(GeoPoint { lat_deg: 43.25, lon_deg: 76.92 }),
+        })
+        .unwrap()
+    });
+    // Everything on a wheelchair user's way is measured, so the verdict
+    // is a judgement, not "not assessed".
+    let add = |phone: &qadam_client::Device, kind: ElementKind, m: &[(&str, MeasuredValue)]| {
+        let measurements = m.iter().map(|(k, v)| (k.to_string(), *v)).collect();
+        let e =
+            qadam_core::store::NewElement { object_id: object, kind, measurements, note: String::new(), serves: None };
+        phone.blocking(|p| p.add_element(e).unwrap())
+    };
+    use MeasuredValue::{Flag, Integer};
+    add(
+        phone,
+        ElementKind::APPROACH_PATH,
+        &[("width_mm", Integer(1500)), ("slope_permille", Integer(30)), ("cross_slope_permille", Integer(15))],
+    );
+    add(phone, ElementKind::ENTRANCE, &[("has_step", Flag(false))]);
+    add(phone, ElementKind::CORRIDOR, &[("width_mm", Integer(1500))]);
+    let door = add(phone, ElementKind::DOOR, &[("clear_width_mm", Integer(700)), ("threshold_mm", Integer(0))]);
+    let first = phone.blocking(|p| p.submit_audit(object).unwrap());
+    device_sync(&device).await;
+    let approve = |audit: Uuid| {
+        let r = s.http.post(s.url(&format!("/api/v1/audits/{audit}/review"))).bearer_auth(TOKEN);
+        async move { r.json(&json!({"action": "approve"})).send().await.unwrap().json::<Value>().await.unwrap() }
+    };
+    let r = approve(first).await;
+    assert_eq!(r["statuses"]["K"], "VND", "the approval records the verdict: {r}");
+    device_sync(&device).await;
+    let mut m = std::collections::BTreeMap::new();
+    m.insert("measurements.clear_width_mm".to_string(), json!(900));
+    phone.blocking(|p| p.update(EntityKind::Element, door, m).unwrap());
+    let second = phone.blocking(|p| p.submit_audit(object).unwrap());
+    assert_ne!(second, first, "an approved audit stays closed: the re-audit is a new one");
+    device_sync(&device).await;
+    let r = approve(second).await;
+    assert_eq!(r["statuses"]["K"], "DP", "{r}");
+    let a: Analytics = s.get_json(&format!("/api/v1/analytics?campaign={campaign}")).await;
+    assert_eq!(a.adapted, Adapted { re_audited: 1, improved: 1, share_permille: 1000 });
+    assert!(a.progress.iter().map(|p| p.approved).sum::<u32>() >= 2);
+    let points: Vec<MapPoint> = s.get_json(&format!("/api/v1/map?campaign={campaign}")).await;
+    let p = points.iter().find(|p| p.id == object).expect("the new object is on the map");
+    assert_eq!(p.wheelchair, qadam_core::rules::MapStatus::FullyAccessible, "the map follows the data");
+}
