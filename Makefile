@@ -94,7 +94,7 @@ lint: ui
 	cd ui && npm run --silent check
 	cargo fmt --all -- --check
 	@# The layering ARCHITECTURE.md states: no module cycle in qadam-core, frameworks only in their crates.
-	cargo test -p qadam-core --test layering
+	cargo test --workspace --features qadam-app/custom-protocol --test layering
 	cargo clippy --workspace --all-targets --features qadam-app/custom-protocol -- -D warnings
 
 test-rust: ui $(VENV)/bin/moto_server
