@@ -92,6 +92,8 @@ test: deps-test deps-ui lint test-rust test-api-schema fuzz-smoke test-e2e bench
 lint: ui
 	@# Types of the app and the dashboard (Svelte and TypeScript files) against the generated bindings.
 	cd ui && npm run --silent check
+	@# The front end's formatting (Prettier, pinned; `npm run format` fixes it).
+	cd ui && npm run --silent format:check
 	cargo fmt --all -- --check
 	@# The layering ARCHITECTURE.md states: no module cycle in qadam-core, frameworks only in their crates.
 	cargo test --workspace --features qadam-app/custom-protocol --test layering

@@ -41,7 +41,10 @@ test('the A11yJSON export is valid against the A11yJSON schema', async () => {
     const expected = { fully_accessible: 'fully', partially_accessible: 'partially', not_accessible: 'not', not_assessed: undefined };
     assert.equal(grade, expected[statusOf.get(place.properties.originalId)], place.properties.name.ru);
   }
-  assert.ok(places.some((p) => p.properties.accessibility.wheelchairAccessibilityGrade === 'fully'), 'the demo has measured, accessible objects');
+  assert.ok(
+    places.some((p) => p.properties.accessibility.wheelchairAccessibilityGrade === 'fully'),
+    'the demo has measured, accessible objects',
+  );
   // A wrong document is refused by the same schema, so the check can fail.
   const bad = structuredClone(places.find((p) => p.properties.accessibility.wheelchairAccessibilityGrade));
   bad.properties.accessibility.wheelchairAccessibilityGrade = 'somewhat';

@@ -12,8 +12,24 @@ import { randomUUID } from 'node:crypto';
 import { WebDriver } from './webdriver.mjs';
 import { HOSTILE, hostileObject } from './hostile.mjs';
 import {
-  ROOT, TOKEN, APP_BIN, NGO_CHECKLISTS, DEMO_PASSWORD, serverCli, enrollmentCode, AXE_SOURCE, AXE_TAGS, tempDir, freePort, startServer, startTauriDriver, stop, formatViolations,
-  runAxe, launchChromium, signIn,
+  ROOT,
+  TOKEN,
+  APP_BIN,
+  NGO_CHECKLISTS,
+  DEMO_PASSWORD,
+  serverCli,
+  enrollmentCode,
+  AXE_SOURCE,
+  AXE_TAGS,
+  tempDir,
+  freePort,
+  startServer,
+  startTauriDriver,
+  stop,
+  formatViolations,
+  runAxe,
+  launchChromium,
+  signIn,
 } from './harness.mjs';
 
 const OBJECT_NAME = 'Поликлиника E2E № 7';
@@ -53,16 +69,24 @@ async function openApp() {
 async function pushCampaign(id, name, ruleSet, n0) {
   const field = (n, f, value) => ({
     op_id: `019a0000-0000-7000-8000-0000000a${String(n0 + n).padStart(4, '0')}`,
-    entity: 'campaign', entity_id: id, field: f, value,
-    hlc: `${String(1763000000000 + n0 + n).padStart(15, '0')}-000000`, device_id: 'e2e-coordinator',
+    entity: 'campaign',
+    entity_id: id,
+    field: f,
+    value,
+    hlc: `${String(1763000000000 + n0 + n).padStart(15, '0')}-000000`,
+    device_id: 'e2e-coordinator',
   });
   const r = await fetch(`http://127.0.0.1:${serverPort}/api/v1/sync/push`, {
     method: 'POST',
     headers: { 'content-type': 'application/json', authorization: `Bearer ${TOKEN}` },
-    body: JSON.stringify({ device_id: 'e2e-coordinator', changes: [
-      field(1, 'name', name), field(2, 'rule_set', ruleSet),
-      field(3, 'description', `Проверка норм ${ruleSet} в сквозном тесте`),
-    ] }),
+    body: JSON.stringify({
+      device_id: 'e2e-coordinator',
+      changes: [
+        field(1, 'name', name),
+        field(2, 'rule_set', ruleSet),
+        field(3, 'description', `Проверка норм ${ruleSet} в сквозном тесте`),
+      ],
+    }),
   });
   assert.equal(r.status, 200, await r.text());
 }
@@ -186,11 +210,12 @@ test('1. the app syncs the demo campaign and lists its objects by distance and o
   await emulatePosition(43.33, 76.96);
   await clickText('.cards .card', 'Демо');
   await wd.waitFor('#object-list li[data-distance-m]:not([data-distance-m=""])');
-  const distances = await wd.exec(
-    `return [...document.querySelectorAll('#object-list li')].map((li) => parseFloat(li.dataset.distanceM))`,
-  );
+  const distances = await wd.exec(`return [...document.querySelectorAll('#object-list li')].map((li) => parseFloat(li.dataset.distanceM))`);
   assert.equal(distances.length, 36, 'the demo campaign has 36 objects');
-  assert.ok(distances.every((d, i) => Number.isFinite(d) && (i === 0 || distances[i - 1] <= d)), `sorted by distance: ${distances}`);
+  assert.ok(
+    distances.every((d, i) => Number.isFinite(d) && (i === 0 || distances[i - 1] <= d)),
+    `sorted by distance: ${distances}`,
+  );
   const first = await wd.text(await wd.find('#object-list li button'));
   assert.match(first, /Турксиб|Turksib|Түрксіб/, `the nearest object is in Turksib: ${first}`);
   await waitCount('.leaflet-interactive', 36);
@@ -202,13 +227,17 @@ test('1. the app syncs the demo campaign and lists its objects by distance and o
   const points = (await r.json()).filter((p) => p.lat_deg !== null && p.name.includes('(демо)'));
   const metres = (a, b) => {
     const rad = Math.PI / 180;
-    const h = Math.sin(((b.lat_deg - a.lat_deg) * rad) / 2) ** 2
-      + Math.cos(a.lat_deg * rad) * Math.cos(b.lat_deg * rad) * Math.sin(((b.lon_deg - a.lon_deg) * rad) / 2) ** 2;
+    const h =
+      Math.sin(((b.lat_deg - a.lat_deg) * rad) / 2) ** 2 +
+      Math.cos(a.lat_deg * rad) * Math.cos(b.lat_deg * rad) * Math.sin(((b.lon_deg - a.lon_deg) * rad) / 2) ** 2;
     return 2 * 6371008.8 * Math.asin(Math.sqrt(h));
   };
   const target = points[0];
   const me = { lat_deg: target.lat_deg + 30 / 111195, lon_deg: target.lon_deg };
-  const expected = points.filter((p) => metres(me, p) <= 100).map((p) => p.name).sort();
+  const expected = points
+    .filter((p) => metres(me, p) <= 100)
+    .map((p) => p.name)
+    .sort();
   await emulatePosition(me.lat_deg, me.lon_deg);
   await clickText('nav button', 'Кампании');
   await clickText('.cards .card', 'Демо');
@@ -349,9 +378,14 @@ test('a field another device changed unseen shows on the object page until the c
   const object = pull.changes.find((c) => c.change.entity === 'object' && c.change.value === OBJECT_NAME).change.entity_id;
   // Another auditor's phone, which had not seen this one's edits, set the address.
   const other = {
-    op_id: '019a0000-0000-7000-8000-0000000d0001', entity: 'object', entity_id: object, field: 'address',
-    value: 'Алматы, ул. Толе би, 97', hlc: `${String(Date.now()).padStart(15, '0')}-000000`,
-    device_id: 'e2e-other-phone', seen_cursor: 0,
+    op_id: '019a0000-0000-7000-8000-0000000d0001',
+    entity: 'object',
+    entity_id: object,
+    field: 'address',
+    value: 'Алматы, ул. Толе би, 97',
+    hlc: `${String(Date.now()).padStart(15, '0')}-000000`,
+    device_id: 'e2e-other-phone',
+    seen_cursor: 0,
   };
   const r = await api('/sync/push', { method: 'POST', body: JSON.stringify({ device_id: 'e2e-other-phone', changes: [other] }) });
   assert.equal(r.status, 200, await r.text());
@@ -542,8 +576,15 @@ async function acceptAlert(timeoutMs = 5000) {
 test('6. the dashboard lists and maps the new object with its elements and photo thumbnails', async () => {
   const browser = await chromium.launch({
     executablePath: '/usr/bin/chromium',
-    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
-      '--disable-component-update', '--disable-sync'],
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
   });
   try {
     const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
@@ -552,7 +593,10 @@ test('6. the dashboard lists and maps the new object with its elements and photo
     await page.fill('#login', 'coordinator');
     await page.fill('#password', 'not the password');
     await page.click('#sign-in');
-    await page.getByRole('alert').filter({ hasText: /пароль/i }).waitFor();
+    await page
+      .getByRole('alert')
+      .filter({ hasText: /пароль/i })
+      .waitFor();
     await runAxe(page, 'the dashboard sign-in');
     await page.fill('#password', DEMO_PASSWORD);
     await page.click('#sign-in');
@@ -780,10 +824,18 @@ async function pushConcurrentAddresses() {
   const now = Date.now();
   const write = (n, device, value) => ({
     op_id: `019a0000-0000-7000-8000-0000000c${String(n).padStart(4, '0')}`,
-    entity: 'object', entity_id: object, field: 'address', value,
-    hlc: `${String(now + n).padStart(15, '0')}-000000`, device_id: device, seen_cursor: cursor,
+    entity: 'object',
+    entity_id: object,
+    field: 'address',
+    value,
+    hlc: `${String(now + n).padStart(15, '0')}-000000`,
+    device_id: device,
+    seen_cursor: cursor,
   });
-  for (const [n, device, value] of [[1, 'e2e-device-a', 'Алматы, ул. Первая, 1'], [2, 'e2e-device-b', 'Алматы, ул. Вторая, 2']]) {
+  for (const [n, device, value] of [
+    [1, 'e2e-device-a', 'Алматы, ул. Первая, 1'],
+    [2, 'e2e-device-b', 'Алматы, ул. Вторая, 2'],
+  ]) {
     const r = await fetch(`http://127.0.0.1:${serverPort}/api/v1/sync/push`, {
       method: 'POST',
       headers: { ...auth, 'content-type': 'application/json' },
@@ -792,6 +844,3 @@ async function pushConcurrentAddresses() {
     assert.equal(r.status, 200, await r.text());
   }
 }
-
-
-

@@ -17,9 +17,7 @@ import { check as checkGeojson } from '@placemarkio/check-geojson';
 import { XMLParser } from 'fast-xml-parser';
 import { getPlaceInfoSchemaDefinition } from '@sozialhelden/a11yjson';
 import SimpleSchema from '@sozialhelden/simpl-schema';
-import {
-  TOKEN, tempDir, freePort, startServer, stop, serverCli, runAxe, launchChromium, signIn,
-} from './harness.mjs';
+import { TOKEN, tempDir, freePort, startServer, stop, serverCli, runAxe, launchChromium, signIn } from './harness.mjs';
 
 const CITY_OBJECTS = 300;
 const CITY_SEED = 3;
@@ -31,8 +29,17 @@ before(async () => {
   server = await startServer({ dir, port });
   base = `http://127.0.0.1:${port}/`;
   // A city campaign under the ADA rules, coordinated by the demo coordinator.
-  serverCli(['gen', '--db', join(dir, 'server.db'), '--objects', String(CITY_OBJECTS), '--seed', String(CITY_SEED),
-    '--member', 'coordinator:coordinator']);
+  serverCli([
+    'gen',
+    '--db',
+    join(dir, 'server.db'),
+    '--objects',
+    String(CITY_OBJECTS),
+    '--seed',
+    String(CITY_SEED),
+    '--member',
+    'coordinator:coordinator',
+  ]);
   const campaigns = await (await fetch(base + 'api/v1/campaigns', { headers: { authorization: `Bearer ${TOKEN}` } })).json();
   cityCampaign = campaigns.find((c) => c.rule_set === 'us-ada-2010').id;
   browser = await launchChromium();
@@ -111,7 +118,10 @@ test('every export downloads and reads with an independent parser', async () => 
   }
   const elements = parseCsv(await download(page, 'a.export[href*="elements.csv"]'), { bom: true, columns: true });
   assert.ok(elements.length >= CITY_OBJECTS * 8, `about ten elements per object: ${elements.length}`);
-  assert.ok(elements.every((e) => objects.some((o) => o.id === e.object_id)), 'every element belongs to an exported object');
+  assert.ok(
+    elements.every((e) => objects.some((o) => o.id === e.object_id)),
+    'every element belongs to an exported object',
+  );
 
   const geojson = checkGeojson(await download(page, 'a.export[href*="objects.geojson"]')); // throws on invalid GeoJSON
   assert.equal(geojson.type, 'FeatureCollection');
@@ -136,7 +146,7 @@ test('every export downloads and reads with an independent parser', async () => 
   for (const n of nodes) {
     const tags = Object.fromEntries([n.tag].flat().map((t) => [t.k, t.v]));
     assert.match(tags.wheelchair, /^(yes|limited|no)$/);
-    assert.match(tags.check_date, /^\d{4}-\d{2}-\d{2}$/, 'the approved audit\'s date');
+    assert.match(tags.check_date, /^\d{4}-\d{2}-\d{2}$/, "the approved audit's date");
     assert.ok(Number(n.id) < 0, 'new nodes for a mapper to review');
   }
   await page.close();
@@ -152,13 +162,23 @@ test('analytics: charts with their tables, each table as CSV', async () => {
   }
   await runAxe(page, 'the analytics page');
   const rows = parseCsv(await download(page, '#csv-district-type'), { bom: true, columns: true });
-  const total = rows.reduce((n, r) => n + Number(r.fully_accessible) + Number(r.partially_accessible) + Number(r.not_accessible) + Number(r.not_assessed), 0);
+  const total = rows.reduce(
+    (n, r) => n + Number(r.fully_accessible) + Number(r.partially_accessible) + Number(r.not_accessible) + Number(r.not_assessed),
+    0,
+  );
   assert.equal(total, CITY_OBJECTS, 'district × type covers every object');
   assert.equal(rows.length, await page.locator('#table-district-type tbody tr').count(), 'the CSV is the table');
   const cats = parseCsv(await download(page, '#csv-category'), { bom: true, columns: true });
-  assert.deepEqual(cats.map((c) => c.category), ['K', 'O', 'S', 'G', 'U']);
+  assert.deepEqual(
+    cats.map((c) => c.category),
+    ['K', 'O', 'S', 'G', 'U'],
+  );
   const progress = parseCsv(await download(page, '#csv-progress'), { bom: true, columns: true });
-  assert.equal(progress.reduce((n, r) => n + Number(r.submitted), 0), CITY_OBJECTS, 'every generated audit was submitted');
+  assert.equal(
+    progress.reduce((n, r) => n + Number(r.submitted), 0),
+    CITY_OBJECTS,
+    'every generated audit was submitted',
+  );
   await page.close();
 });
 
@@ -174,14 +194,18 @@ test('a passport prints to a PDF whose every page carries the object and its pag
   assert.ok(findings >= 1, 'a not accessible object has findings');
   await page.emulateMedia({ media: 'print' });
   const pdfPath = join(dir, 'passport.pdf');
-  writeFileSync(pdfPath, await page.pdf({
-    format: 'A4',
-    printBackground: true,
-    displayHeaderFooter: true,
-    headerTemplate: '<span></span>',
-    footerTemplate: '<div style="font-size:8px;width:100%;text-align:center"><span class="title"></span> · <span class="pageNumber"></span> / <span class="totalPages"></span></div>',
-    margin: { top: '15mm', bottom: '18mm', left: '15mm', right: '15mm' },
-  }));
+  writeFileSync(
+    pdfPath,
+    await page.pdf({
+      format: 'A4',
+      printBackground: true,
+      displayHeaderFooter: true,
+      headerTemplate: '<span></span>',
+      footerTemplate:
+        '<div style="font-size:8px;width:100%;text-align:center"><span class="title"></span> · <span class="pageNumber"></span> / <span class="totalPages"></span></div>',
+      margin: { top: '15mm', bottom: '18mm', left: '15mm', right: '15mm' },
+    }),
+  );
   const info = execFileSync('pdfinfo', [pdfPath], { encoding: 'utf8' });
   const pages = Number(info.match(/Pages:\s+(\d+)/)[1]);
   assert.ok(pages >= 1 && pages <= 6, `${pages} pages`);
@@ -205,10 +229,13 @@ test('a passport prints to a PDF whose every page carries the object and its pag
 test('the import form names every bad row, imports nothing, then imports the good rows when asked', async () => {
   const page = await coordinatorPage();
   const csv = join(dir, 'to-audit.csv');
-  writeFileSync(csv, 'name,category,district,address,lat,lon\n'
-    + 'ЦОН Алмалинского района,government,almaly,"ул. Толе би, 155",43.2519,76.9018\n'
-    + 'Без района,health,,"ул. Абая, 1",43.24,76.91\n'
-    + 'Вне Земли,culture,medeu,"пр. Достык, 1",123.0,76.9\n');
+  writeFileSync(
+    csv,
+    'name,category,district,address,lat,lon\n' +
+      'ЦОН Алмалинского района,government,almaly,"ул. Толе би, 155",43.2519,76.9018\n' +
+      'Без района,health,,"ул. Абая, 1",43.24,76.91\n' +
+      'Вне Земли,culture,medeu,"пр. Достык, 1",123.0,76.9\n',
+  );
   await page.selectOption('#import-campaign', cityCampaign);
   await page.setInputFiles('#import-file', csv);
   await page.click('#import-submit');
@@ -260,8 +287,10 @@ test('load check: the map and the analytics render and stay responsive with 24,3
     const analyticsMs = Date.now() - t3;
     const rows = await page.locator('#table-district-type tbody tr').count();
     assert.equal(rows, 96, '8 districts × 12 object types');
-    console.log(`load check (${objects} objects): gen ${genMs} ms; map first ${firstMs} ms, warm ${warmMs} ms; `
-      + `filter + recolour ${filterMs} ms; analytics ${analyticsMs} ms (figures for the benchmarks, not asserted)`);
+    console.log(
+      `load check (${objects} objects): gen ${genMs} ms; map first ${firstMs} ms, warm ${warmMs} ms; ` +
+        `filter + recolour ${filterMs} ms; analytics ${analyticsMs} ms (figures for the benchmarks, not asserted)`,
+    );
     await page.close();
   } finally {
     await stop(loadServer);

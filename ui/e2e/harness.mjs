@@ -89,7 +89,15 @@ export const NGO_CHECKLISTS = join(ROOT, 'fixtures/checklists-ngo');
 
 /** Starts qadam-server on `port` with the database in `dir`. */
 export async function startServer({ dir, port, demo = true }) {
-  const args = ['serve', '--db', join(dir, 'server.db'), '--listen', `127.0.0.1:${port}`, '--dashboard-dir', join(ROOT, 'ui/dist-dashboard')];
+  const args = [
+    'serve',
+    '--db',
+    join(dir, 'server.db'),
+    '--listen',
+    `127.0.0.1:${port}`,
+    '--dashboard-dir',
+    join(ROOT, 'ui/dist-dashboard'),
+  ];
   if (demo) args.push('--demo');
   const p = startProcess(SERVER_BIN, args, { QADAM_TOKEN: TOKEN, QADAM_CHECKLISTS_DIR: NGO_CHECKLISTS }, 'qadam-server');
   await waitHttp(`http://127.0.0.1:${port}/healthz`);
@@ -98,20 +106,13 @@ export async function startServer({ dir, port, demo = true }) {
 
 /** Starts tauri-driver; the app it launches inherits `env`. */
 export async function startTauriDriver({ port, env }) {
-  const p = startProcess(
-    'tauri-driver',
-    ['--port', String(port), '--native-driver', '/usr/bin/WebKitWebDriver'],
-    env,
-    'tauri-driver',
-  );
+  const p = startProcess('tauri-driver', ['--port', String(port), '--native-driver', '/usr/bin/WebKitWebDriver'], env, 'tauri-driver');
   await waitHttp(`http://127.0.0.1:${port}/status`);
   return p;
 }
 
 export function formatViolations(violations) {
-  return violations
-    .map((v) => `${v.id} (${v.impact}): ${v.help}\n  ${v.nodes.map((n) => n.target.join(' ')).join('\n  ')}`)
-    .join('\n');
+  return violations.map((v) => `${v.id} (${v.impact}): ${v.help}\n  ${v.nodes.map((n) => n.target.join(' ')).join('\n  ')}`).join('\n');
 }
 
 /** Runs a `qadam-server` admin command (user, campaign) on a store. */
@@ -150,8 +151,15 @@ export async function launchChromium() {
   const { chromium } = await import('playwright-core');
   return chromium.launch({
     executablePath: '/usr/bin/chromium',
-    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
-      '--disable-component-update', '--disable-sync'],
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
   });
 }
 

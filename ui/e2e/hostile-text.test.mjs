@@ -65,8 +65,9 @@ test('hostile names, addresses and notes show literally and run nowhere on the d
   const { page, incidents } = await watchedPage();
   // The map of the campaign holds the one object, at the map's centre: hover it.
   await page.selectOption('#campaign', ids.campaign);
-  await page.waitForFunction(() => [...document.querySelectorAll('#map-legend li[data-class] strong')]
-    .reduce((n, x) => n + Number(x.textContent), 0) === 1);
+  await page.waitForFunction(
+    () => [...document.querySelectorAll('#map-legend li[data-class] strong')].reduce((n, x) => n + Number(x.textContent), 0) === 1,
+  );
   await page.locator('.leaflet-container').first().scrollIntoViewIfNeeded();
   const map = await page.locator('.leaflet-container').first().boundingBox();
   const tooltip = page.locator('.leaflet-tooltip');
@@ -112,6 +113,9 @@ test('the dashboard is served under a strict Content-Security-Policy', async () 
     document.body.append(s);
   });
   assert.equal(await page.evaluate(() => window.__xss), undefined, 'inline script is blocked');
-  assert.ok(incidents.some((i) => i.startsWith('csp:')), `the browser reports the blocked script: ${incidents}`);
+  assert.ok(
+    incidents.some((i) => i.startsWith('csp:')),
+    `the browser reports the blocked script: ${incidents}`,
+  );
   await page.close();
 });

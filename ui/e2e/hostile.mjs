@@ -26,8 +26,14 @@ export function hostileObject(campaign) {
   let n = 0;
   const now = Date.now();
   const change = (entity, entity_id, field, value) => ({
-    op_id: randomUUID(), entity, entity_id, field, value,
-    hlc: `${String(now + n++).padStart(15, '0')}-000000`, device_id: 'attacker-phone', seen_cursor: 0,
+    op_id: randomUUID(),
+    entity,
+    entity_id,
+    field,
+    value,
+    hlc: `${String(now + n++).padStart(15, '0')}-000000`,
+    device_id: 'attacker-phone',
+    seen_cursor: 0,
   });
   const changes = [
     change('campaign', campaign, 'name', HOSTILE.campaign),

@@ -5,12 +5,20 @@ import type { Element } from '../bindings/Element';
 import type { Checklist } from '../bindings/Checklist';
 
 export const CATEGORIES: Category[] = [
-  'government', 'health', 'culture', 'leisure', 'education', 'trade_services',
-  'catering', 'transport', 'sport', 'religion', 'finance', 'lodging',
+  'government',
+  'health',
+  'culture',
+  'leisure',
+  'education',
+  'trade_services',
+  'catering',
+  'transport',
+  'sport',
+  'religion',
+  'finance',
+  'lodging',
 ];
-export const DISTRICTS: District[] = [
-  'alatau', 'almaly', 'auezov', 'bostandyk', 'zhetysu', 'medeu', 'nauryzbay', 'turksib',
-];
+export const DISTRICTS: District[] = ['alatau', 'almaly', 'auezov', 'bostandyk', 'zhetysu', 'medeu', 'nauryzbay', 'turksib'];
 
 /** Units an auditor may type each kind of field in (the first is the default). */
 export const INPUT_UNITS = {

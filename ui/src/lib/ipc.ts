@@ -33,7 +33,11 @@ export class CommandError extends Error {
   }
 }
 
-async function call<T>(cmd: string, args?: Record<string, unknown> | Uint8Array, options?: { headers: Record<string, string> }): Promise<T> {
+async function call<T>(
+  cmd: string,
+  args?: Record<string, unknown> | Uint8Array,
+  options?: { headers: Record<string, string> },
+): Promise<T> {
   try {
     return await invoke<T>(cmd, args as never, options);
   } catch (e) {
@@ -53,8 +57,7 @@ export const api = {
   nearby: (at: GeoPoint, radiusM: number) => call<string[]>('objects_nearby', { at, radiusM }),
   object: (id: string) => call<ObjectDetail>('get_object', { id }),
   createObject: (object: NewObject) => call<string>('create_object', { object }),
-  updateRecord: (entity: EntityKind, id: string, fields: Record<string, unknown>) =>
-    call<void>('update_record', { entity, id, fields }),
+  updateRecord: (entity: EntityKind, id: string, fields: Record<string, unknown>) => call<void>('update_record', { entity, id, fields }),
   deleteRecord: (entity: EntityKind, id: string) => call<void>('delete_record', { entity, id }),
   addElement: (element: NewElement) => call<string>('add_element', { element }),
   attachPhoto: (subject: 'object' | 'element', subjectId: string, bytes: Uint8Array) =>
