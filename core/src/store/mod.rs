@@ -4,6 +4,10 @@
 //! together with its field-level change records.
 
 mod migrations;
+mod photos;
+mod sync;
+
+use self::sync::{held_change, keep_displaced_remote};
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -434,47 +438,6 @@ impl Store {
         Ok(id)
     }
 
-    /// Stores a photo's original (content-addressed), its thumbnail, and its
-    /// record, attached to an object or an element.
-    pub fn attach_photo(&mut self, subject: PhotoSubject, subject_id: Uuid, bytes: &[u8]) -> Result<Photo, StoreError> {
-        let info = photo::inspect(bytes, MAX_PHOTO_BYTES)?;
-        let object_id = match subject {
-            PhotoSubject::Object => {
-                records::load_one::<crate::model::Object, _>(&self.conn, EntityKind::Object, subject_id)?.id
-            }
-            PhotoSubject::Element => {
-                records::load_one::<crate::model::Element, _>(&self.conn, EntityKind::Element, subject_id)?
-                    .object_id
-                    .ok_or_else(|| StoreError::Corrupt("element without object".into()))?
-            }
-        };
-        let thumb = photo::thumbnail(bytes)?;
-        self.photos.put(&info.sha256, bytes)?;
-        self.thumbs.put(&info.sha256, &thumb)?;
-        self.conn.execute(
-            "INSERT INTO photo_blobs (sha256, size_bytes) VALUES (?1, ?2) ON CONFLICT DO NOTHING",
-            params![info.sha256, info.size_bytes as i64],
-        )?;
-        let id = Uuid::now_v7();
-        self.write(
-            EntityKind::Photo,
-            id,
-            vec![
-                ("sha256".into(), json!(info.sha256)),
-                ("subject".into(), json!(subject)),
-                ("subject_id".into(), json!(subject_id)),
-                ("object_id".into(), json!(object_id)),
-                ("size_bytes".into(), json!(info.size_bytes)),
-                ("width_px".into(), json!(info.width_px)),
-                ("height_px".into(), json!(info.height_px)),
-                ("mime".into(), json!(info.mime)),
-                ("taken_at_local".into(), json!(info.taken_at_local)),
-                ("gps".into(), json!(info.gps)),
-            ],
-        )?;
-        records::load_one(&self.conn, EntityKind::Photo, id)
-    }
-
     pub fn campaigns(&self) -> Result<Vec<Campaign>, StoreError> {
         records::campaigns(&self.conn)
     }
@@ -529,199 +492,7 @@ impl Store {
         records::preview_element(&self.conn, object_id, kind, measurements)
     }
 
-    /// The thumbnail of a photo, made on demand for photos that arrived by
-    /// sync without one.
-    pub fn thumbnail(&self, sha256: &str) -> Result<Option<Vec<u8>>, StoreError> {
-        if let Some(t) = self.thumbs.get(sha256)? {
-            return Ok(Some(t));
-        }
-        match self.photos.get(sha256)? {
-            Some(bytes) => {
-                let t = photo::thumbnail(&bytes)?;
-                self.thumbs.put(sha256, &t)?;
-                Ok(Some(t))
-            }
-            None => Ok(None),
-        }
-    }
-
     // ---- sync side -------------------------------------------------------
-
-    /// Local changes not yet acknowledged by the server, oldest first.
-    pub fn outbox(&self, limit: u32) -> Result<Vec<Change>, StoreError> {
-        let mut st = self.conn.prepare_cached(
-            "SELECT op_id, entity, entity_id, field, value, hlc, device_id, seen_cursor FROM changes
-             WHERE local = 1 AND pushed = 0 ORDER BY hlc, op_id LIMIT ?1",
-        )?;
-        let mut rows = st.query([limit])?;
-        let mut out = Vec::new();
-        while let Some(r) = rows.next()? {
-            out.push(records::change_from_row(r, 0)?);
-        }
-        Ok(out)
-    }
-
-    pub fn mark_pushed(&mut self, op_ids: &[Uuid]) -> Result<(), StoreError> {
-        self.generation.set(self.generation.get() + 1);
-        let tx = self.conn.transaction()?;
-        for op in op_ids {
-            tx.execute("UPDATE changes SET pushed = 1 WHERE op_id = ?1", [op.to_string()])?;
-        }
-        tx.commit()?;
-        Ok(())
-    }
-
-    pub fn pending(&self) -> Result<Pending, StoreError> {
-        let changes: u32 =
-            self.conn.query_row("SELECT count(*) FROM changes WHERE local = 1 AND pushed = 0", [], |r| r.get(0))?;
-        let (photos, bytes): (u32, i64) = self.conn.query_row(
-            "SELECT count(*), coalesce(sum(size_bytes), 0) FROM photo_blobs WHERE uploaded = 0",
-            [],
-            |r| Ok((r.get(0)?, r.get(1)?)),
-        )?;
-        Ok(Pending { changes, photos, photo_bytes: bytes as u64 })
-    }
-
-    /// Photos whose bytes the server does not have yet: (sha256, size).
-    pub fn photos_to_upload(&self) -> Result<Vec<(String, u64)>, StoreError> {
-        let mut st = self
-            .conn
-            .prepare_cached("SELECT sha256, size_bytes FROM photo_blobs WHERE uploaded = 0 ORDER BY sha256")?;
-        let rows = st.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)? as u64)))?;
-        Ok(rows.collect::<Result<_, _>>()?)
-    }
-
-    pub fn photo_bytes(&self, sha256: &str) -> Result<Option<Vec<u8>>, StoreError> {
-        self.photos.get(sha256)
-    }
-
-    pub fn mark_photo_uploaded(&self, sha256: &str) -> Result<(), StoreError> {
-        self.conn.execute("UPDATE photo_blobs SET uploaded = 1 WHERE sha256 = ?1", [sha256])?;
-        Ok(())
-    }
-
-    /// Stores a photo that came from the server (e.g. for another device's
-    /// record), checking its hash.
-    pub fn store_remote_photo(&self, sha256: &str, bytes: &[u8]) -> Result<(), StoreError> {
-        let actual = photo::sha256_hex(bytes);
-        if actual != sha256 {
-            return Err(crate::error::PhotoError::HashMismatch { expected: sha256.into(), actual }.into());
-        }
-        self.photos.put(sha256, bytes)?;
-        Ok(())
-    }
-
-    /// Replaces the conflicts known from the server (its unresolved ones, as
-    /// of this sync) in one transaction.
-    pub fn replace_conflicts(&mut self, conflicts: &[crate::change::Conflict]) -> Result<(), StoreError> {
-        self.generation.set(self.generation.get() + 1);
-        let tx = self.conn.transaction()?;
-        tx.execute("DELETE FROM conflicts", [])?;
-        for c in conflicts {
-            let body = serde_json::to_string(c).map_err(|e| StoreError::Corrupt(e.to_string()))?;
-            tx.execute(
-                "INSERT INTO conflicts (id, entity_id, field, body) VALUES (?1, ?2, ?3, ?4)",
-                params![c.id, c.later.entity_id.to_string(), c.later.field, body],
-            )?;
-        }
-        tx.commit()?;
-        Ok(())
-    }
-
-    /// Unresolved conflicts on an object or its elements, oldest first.
-    pub fn conflicts_for_object(&self, object_id: Uuid) -> Result<Vec<crate::change::Conflict>, StoreError> {
-        let mut ids = vec![object_id.to_string()];
-        let elements: Vec<crate::model::Element> =
-            records::load_where(&self.conn, EntityKind::Element, "object_id", object_id)?;
-        ids.extend(elements.iter().map(|e| e.id.to_string()));
-        let mut st = self.conn.prepare_cached(
-            "SELECT body FROM conflicts WHERE entity_id IN (SELECT value FROM json_each(?1)) ORDER BY id",
-        )?;
-        let ids = serde_json::to_string(&ids).map_err(|e| StoreError::Corrupt(e.to_string()))?;
-        let rows = st.query_map([ids], |r| r.get::<_, String>(0))?.collect::<Result<Vec<_>, _>>()?;
-        rows.iter().map(|b| serde_json::from_str(b).map_err(|e| StoreError::Corrupt(e.to_string()))).collect()
-    }
-
-    pub fn pull_cursor(&self) -> Result<i64, StoreError> {
-        Ok(meta_get(&self.conn, "pull_cursor")?.and_then(|s| s.parse().ok()).unwrap_or(0))
-    }
-
-    /// Applies one page of pulled changes and advances the cursor, in one
-    /// transaction: a page is applied whole or not at all, and applying it
-    /// twice changes nothing.
-    pub fn apply_pulled(&mut self, page: &PullResponse) -> Result<u32, StoreError> {
-        let mut clock = self.clock;
-        let now = self.now();
-        self.generation.set(self.generation.get() + 1);
-        let tx = self.conn.transaction()?;
-        let mut applied = 0;
-        for sc in &page.changes {
-            let c = &sc.change;
-            c.validate()?;
-            // A pulled change that wins lives in the field state alone; one
-            // that loses is kept in the log, since correcting this device's
-            // clock may stamp the local change it lost to earlier (see
-            // `adjust_clock`). Applying a page twice changes nothing.
-            if records::apply_lww(&tx, c)? {
-                applied += 1;
-            } else if !is_current(&tx, c)? {
-                insert_change(&tx, c, false)?;
-            }
-            clock.observe(c.hlc, now);
-        }
-        meta_set(&tx, "pull_cursor", &page.next_cursor.to_string())?;
-        meta_set(&tx, "hlc", &clock.last().to_string())?;
-        tx.commit()?;
-        self.clock = clock;
-        Ok(applied)
-    }
-}
-
-/// Whether the field state holds exactly this change's stamp (it was applied
-/// before).
-fn is_current(conn: &Connection, c: &Change) -> Result<bool, StoreError> {
-    let held: Option<(String, String)> = conn
-        .prepare_cached("SELECT hlc, device_id FROM fields WHERE entity = ?1 AND entity_id = ?2 AND field = ?3")?
-        .query_row(params![c.entity.as_str(), c.entity_id.to_string(), c.field], |r| Ok((r.get(0)?, r.get(1)?)))
-        .optional()?;
-    Ok(held.is_some_and(|(hlc, device)| hlc == c.hlc.to_string() && device == c.device_id))
-}
-
-/// Before local change `c` is applied: if it displaces a pulled change from
-/// the field state, that change goes to the log (pulled winners are kept in
-/// the field state alone, and a clock correction may need it back).
-fn keep_displaced_remote(conn: &Connection, c: &Change) -> Result<(), StoreError> {
-    let held: Option<(String, String, String)> = conn
-        .prepare_cached("SELECT value, hlc, device_id FROM fields WHERE entity = ?1 AND entity_id = ?2 AND field = ?3")?
-        .query_row(params![c.entity.as_str(), c.entity_id.to_string(), c.field], |r| {
-            Ok((r.get(0)?, r.get(1)?, r.get(2)?))
-        })
-        .optional()?;
-    if let Some((value, hlc, device_id)) = held {
-        if device_id != c.device_id {
-            let h = held_change(c, &value, &hlc, device_id)?;
-            if (h.hlc, &h.device_id) < (c.hlc, &c.device_id) {
-                insert_change(conn, &h, false)?;
-            }
-        }
-    }
-    Ok(())
-}
-
-/// The pulled change a field state row holds, as a log entry. Its op id is
-/// not kept in the field state: the entry gets a new one, used only on
-/// this device (it is never pushed).
-fn held_change(of: &Change, value: &str, hlc: &str, device_id: String) -> Result<Change, StoreError> {
-    Ok(Change {
-        op_id: Uuid::now_v7(),
-        entity: of.entity,
-        entity_id: of.entity_id,
-        field: of.field.clone(),
-        value: serde_json::from_str(value).map_err(|e| StoreError::Corrupt(format!("{}: {e}", of.field)))?,
-        hlc: hlc.parse().map_err(|e: crate::hlc::HlcParseError| StoreError::Corrupt(format!("hlc: {e}")))?,
-        device_id,
-        seen_cursor: 0,
-    })
 }
 
 /// Inserts a change into the log; false when its op_id was already there.
