@@ -7,7 +7,6 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { readFileSync } from 'node:fs';
-import { chromium } from 'playwright-core';
 import { randomUUID } from 'node:crypto';
 import { WebDriver } from './webdriver.mjs';
 import { HOSTILE, hostileObject } from './hostile.mjs';
@@ -117,18 +116,6 @@ async function clickText(css, text, timeoutMs = 15000) {
   for (;;) {
     for (const id of await wd.findAll(css)) {
       if ((await wd.text(id)).includes(text)) return wd.clickElement(id);
-    }
-    if (Date.now() > until) throw new Error(`no ${css} with text ${text}`);
-    await new Promise((r) => setTimeout(r, 150));
-  }
-}
-
-/** Waits until the element `css` shows `text`. */
-async function waitForText(css, text, timeoutMs = 15000) {
-  const until = Date.now() + timeoutMs;
-  for (;;) {
-    for (const id of await wd.findAll(css)) {
-      if ((await wd.text(id)).includes(text)) return;
     }
     if (Date.now() > until) throw new Error(`no ${css} with text ${text}`);
     await new Promise((r) => setTimeout(r, 150));
@@ -574,18 +561,7 @@ async function acceptAlert(timeoutMs = 5000) {
 }
 
 test('6. the dashboard lists and maps the new object with its elements and photo thumbnails', async () => {
-  const browser = await chromium.launch({
-    executablePath: '/usr/bin/chromium',
-    args: [
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-    ],
-  });
+  const browser = await launchChromium();
   try {
     const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
     const base = `http://127.0.0.1:${serverPort}/`;
@@ -657,7 +633,7 @@ test('the coordinator works through the review queue; a request for changes reac
   await clickText('#object-list li button', OBJECT_NAME);
   // The object's own page, not the list's or another object's (commands
   // answer concurrently: wait for what is shown, not for time).
-  await waitForText('#object-title', OBJECT_NAME);
+  await wd.waitFor('#object-title', { text: OBJECT_NAME });
   await wd.click('#submit-audit');
   // Checks are still unmeasured: the app names them and asks first.
   const question = await alertText().catch(async (e) => {
