@@ -3,7 +3,7 @@
 //! both alike.
 
 use qadam_core::change::ErrorDetail;
-use qadam_core::{ModelError, StoreError};
+use qadam_core::StoreError;
 use serde::Serialize;
 
 #[derive(Debug, Serialize)]
@@ -25,18 +25,6 @@ impl From<StoreError> for CommandError {
 impl From<qadam_client::ClientError> for CommandError {
     fn from(e: qadam_client::ClientError) -> Self {
         CommandError(e.detail())
-    }
-}
-
-impl From<ModelError> for CommandError {
-    fn from(m: ModelError) -> Self {
-        CommandError::new(m.code(), m.to_string(), m.field())
-    }
-}
-
-impl From<qadam_core::PhotoError> for CommandError {
-    fn from(p: qadam_core::PhotoError) -> Self {
-        CommandError::new(p.code(), p.to_string(), None)
     }
 }
 
