@@ -63,13 +63,37 @@ export class WebDriver {
       } catch (e) {
         last = String(e.message);
       }
-      if (Date.now() > until) throw new Error(`timed out waiting for ${css} (${last.slice(0, 300)})`);
+      if (Date.now() > until) throw new Error(`timed out waiting for ${css} (${last.slice(0, 300)})${await this.alerts()}`);
       await new Promise((r) => setTimeout(r, intervalMs));
     }
   }
 
+  /** What the page says in its alerts and status lines, for a failure's message. */
+  async alerts() {
+    try {
+      const said = await this.exec(
+        `return [...document.querySelectorAll('[role="alert"], [role="status"], [aria-live]')].map((e) => e.textContent.trim()).filter(Boolean)`,
+      );
+      return said.length ? `; the page says: ${JSON.stringify(said).slice(0, 500)}` : '';
+    } catch {
+      return '';
+    }
+  }
+
+  /** Clicks `css` once it stays where it is: a click is sent to the
+   *  element's centre, so a layout still moving (a live preview above the
+   *  target re-rendering) would land it on a neighbour. */
   async click(css) {
-    await this.clickElement(await this.waitFor(css));
+    const id = await this.waitFor(css);
+    const until = Date.now() + 5000;
+    let before = await this.cmd('GET', `/element/${id}/rect`);
+    while (Date.now() < until) {
+      await new Promise((r) => setTimeout(r, 80));
+      const now = await this.cmd('GET', `/element/${id}/rect`);
+      if (now.x === before.x && now.y === before.y && now.width === before.width && now.height === before.height) break;
+      before = now;
+    }
+    await this.clickElement(id);
   }
 
   async clickElement(id) {
