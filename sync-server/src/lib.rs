@@ -5,10 +5,13 @@
 //! transport and storage only.
 
 pub mod blobs;
+pub mod error;
 pub mod evaluated;
 pub mod http;
 pub mod listen;
+pub mod service;
 pub mod space;
+pub mod state;
 pub mod store;
 pub mod workers;
 
@@ -16,7 +19,9 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::Arc;
 
-pub use http::{router, AppError, AppState};
+pub use error::AppError;
+pub use http::router;
+pub use state::AppState;
 pub use store::{PgStore, SqliteStore, SyncStore};
 
 /// How to run a server.
@@ -110,7 +115,7 @@ pub fn build_state(cfg: &ServeConfig) -> anyhow::Result<Arc<AppState>> {
         token: cfg.token.clone(),
         dashboard_dir: cfg.dashboard_dir.clone(),
         evaluated: Default::default(),
-        sync_lane: tokio::sync::Semaphore::new(http::SYNC_LANE_WIDTH),
+        sync_lane: tokio::sync::Semaphore::new(state::SYNC_LANE_WIDTH),
         devices: Default::default(),
         throttle: Default::default(),
         public_url: cfg.public_url.as_deref().map(|u| u.trim_end_matches('/').to_string()),
@@ -118,60 +123,6 @@ pub fn build_state(cfg: &ServeConfig) -> anyhow::Result<Arc<AppState>> {
         hashing: workers::Pool::new("password-check", HEAVY_THREADS, HEAVY_QUEUE),
         imaging: workers::Pool::new("photo-decode", HEAVY_THREADS, HEAVY_QUEUE),
     }))
-}
-
-/// Imports a list of objects to audit into `campaign` (CSV, or GeoJSON when
-/// `geojson`): every row is checked first; with errors, nothing is imported
-/// unless `skip_invalid`. The accepted rows become ordinary records, made in
-/// one batch by the coordinator, that sync to the auditors' devices.
-pub fn import_objects(
-    store: &dyn SyncStore,
-    campaign: uuid::Uuid,
-    text: &str,
-    geojson: bool,
-    skip_invalid: bool,
-) -> Result<qadam_core::import::ImportReport, AppError> {
-    use qadam_core::model::EntityKind;
-    if !store.campaigns()?.iter().any(|c| c.id == campaign) {
-        return Err(AppError::NotFound(format!("campaign {campaign}")));
-    }
-    let (rows, n, errors) =
-        if geojson { qadam_core::import::from_geojson(text) } else { qadam_core::import::from_csv(text) }
-            .map_err(|e| AppError::bad("invalid_file", e.0, None))?;
-    let mut report = qadam_core::import::ImportReport { rows: n, errors, imported: 0 };
-    if !report.errors.is_empty() && !skip_invalid {
-        return Ok(report);
-    }
-    let mut clock = qadam_core::HlcClock::default();
-    let mut changes = Vec::new();
-    for r in &rows {
-        let id = uuid::Uuid::now_v7();
-        let mut fields = vec![
-            ("campaign_id", serde_json::json!(campaign)),
-            ("name", serde_json::json!(r.name)),
-            ("category", serde_json::json!(r.category)),
-            ("district", serde_json::json!(r.district)),
-            ("address", serde_json::json!(r.address)),
-        ];
-        if let Some(l) = r.location {
-            fields.push(("location", serde_json::json!(l)));
-        }
-        for (field, value) in fields {
-            changes.push(qadam_core::change::Change {
-                op_id: uuid::Uuid::now_v7(),
-                entity: EntityKind::Object,
-                entity_id: id,
-                field: field.into(),
-                value,
-                hlc: clock.tick(qadam_core::hlc::now_ms()),
-                device_id: store::COORDINATOR_DEVICE.into(),
-                seen_cursor: 0,
-            });
-        }
-    }
-    store.push(changes, &store::Access::All)?;
-    report.imported = rows.len() as u32;
-    Ok(report)
 }
 
 /// Evaluates one object given as JSON (`EvaluationInput`) under a built-in

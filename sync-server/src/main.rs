@@ -328,9 +328,14 @@ async fn main() -> anyhow::Result<()> {
         Command::Import { db, campaign, skip_invalid, file } => {
             tokio::task::spawn_blocking(move || {
                 let text = std::fs::read_to_string(&file).with_context(|| format!("reading {}", file.display()))?;
-                let geojson = file.extension().is_some_and(|e| e == "geojson" || e == "json");
+                use qadam_sync_server::service::import::{self, Format};
+                let format = if file.extension().is_some_and(|e| e == "geojson" || e == "json") {
+                    Format::GeoJson
+                } else {
+                    Format::Csv
+                };
                 let store = open_store(db)?;
-                let report = qadam_sync_server::import_objects(&*store, campaign, &text, geojson, skip_invalid)
+                let report = import::import_objects(&*store, campaign, &text, format, skip_invalid)
                     .map_err(|e| anyhow::anyhow!("{e}"))?;
                 println!("{}", serde_json::to_string_pretty(&report)?);
                 anyhow::ensure!(
@@ -395,7 +400,10 @@ fn gen_command(
 ) -> anyhow::Result<()> {
     use qadam_sync_server::store::accounts::{self, MemberRole};
     use std::io::Write;
-    anyhow::ensure!(batch > 0 && batch <= qadam_sync_server::http::MAX_PUSH_CHANGES, "--batch must be 1..=5000");
+    anyhow::ensure!(
+        batch > 0 && batch <= qadam_sync_server::service::sync::MAX_PUSH_CHANGES,
+        "--batch must be 1..=5000"
+    );
     let campaign = qadam_core::demo::city_campaign_id(seed);
     let started = std::time::Instant::now();
     let mut changes = 0usize;

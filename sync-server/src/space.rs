@@ -5,7 +5,8 @@
 
 use std::time::{Duration, SystemTime};
 
-use crate::http::{AppError, AppState};
+use crate::error::AppError;
+use crate::state::AppState;
 use crate::store::{self as stores, accounts::Principal, retention};
 
 #[derive(Debug, Clone, Copy)]

@@ -8,7 +8,7 @@
 
 use std::sync::mpsc::{sync_channel, SyncSender, TrySendError};
 
-use crate::http::AppError;
+use crate::error::AppError;
 
 type Job = Box<dyn FnOnce() + Send + 'static>;
 

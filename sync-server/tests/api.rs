@@ -146,36 +146,6 @@ impl Server {
     }
 }
 
-/// Every route the router serves, read from its source (`router` in
-/// `src/http/mod.rs`): (method, path, whether it is behind authentication —
-/// routes above the `route_layer` of `authenticate`). A route added there
-/// is in this list without anyone restating it.
-fn routes_in_router() -> Vec<(String, String, bool)> {
-    let src = include_str!("../src/http/mod.rs");
-    let start = src.find("pub fn router(").expect("the router function");
-    let body = &src[start..];
-    let body = &body[..body.find("\n}\n").expect("its end")];
-    let (api, outer) = body.split_once("let mut app").expect("the API router, then the app's");
-    let (authed, open) = api.split_once(".route_layer(").expect("the authentication layer");
-    let mut out = vec![];
-    for (part, prefix, auth) in [(authed, "/api/v1", true), (open, "/api/v1", false), (outer, "", false)] {
-        for chunk in part.split(".route(").skip(1) {
-            let chunk = &chunk[chunk.find('"').unwrap() + 1..];
-            let (path, rest) = chunk.split_once('"').unwrap();
-            for method in ["get", "post", "put", "patch", "delete", "head"] {
-                let called = rest
-                    .match_indices(&format!("{method}("))
-                    .any(|(i, _)| i == 0 || matches!(rest.as_bytes()[i - 1], b' ' | b'.' | b'\n' | b'(' | b','));
-                if called {
-                    out.push((method.to_string(), format!("{prefix}{path}"), auth));
-                }
-            }
-        }
-    }
-    out.sort();
-    out
-}
-
 #[path = "api/access.rs"]
 mod access;
 #[path = "api/conflicts.rs"]

@@ -29,10 +29,10 @@ fn server_and_app_bindings_match_the_rust_types() {
         ($($t:ty),* $(,)?) => { $( <$t>::export_all_to(tmp.path()).unwrap(); )* };
     }
     export!(
-        qadam_sync_server::http::auth::Me,
-        qadam_sync_server::http::auth::EnrollmentResponse,
-        qadam_sync_server::http::ConflictView,
-        qadam_sync_server::http::DashboardObject,
+        qadam_sync_server::service::accounts::Me,
+        qadam_sync_server::service::accounts::EnrollmentResponse,
+        qadam_sync_server::service::conflicts::ConflictView,
+        qadam_sync_server::service::findings::DashboardObject,
         qadam_sync_server::store::accounts::Device,
         qadam_client::AppInfo,
         qadam_client::AutoSyncOutcome,

@@ -307,7 +307,7 @@ proptest! {
         }
         for action in [ReviewAction::StartReview, ReviewAction::Approve] {
             let req = ReviewRequest { review_id: None, action, comment: String::new(), element_id: None };
-            server.review(audit, &req, "coordinator", &|_| true).unwrap();
+            qadam_sync_server::service::review::record(&*server, audit, &req, "coordinator", &|_| true).unwrap();
         }
         let status = server.object_detail(demo.iter().find(|c| c.entity == EntityKind::Object).unwrap().entity_id)
             .unwrap().audits[0].status;

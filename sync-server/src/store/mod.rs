@@ -18,9 +18,9 @@ mod sqlite;
 use std::collections::BTreeSet;
 
 use qadam_core::change::{Change, PullResponse, PushResponse};
-use qadam_core::model::{Audit, Element, ElementKind, EntityKind};
+use qadam_core::model::{Audit, ElementKind, EntityKind};
 use qadam_core::records::{self, FieldSource, ObjectDetail, ObjectSummary};
-use qadam_core::review::{Review, ReviewRequest};
+use qadam_core::review::Review;
 use qadam_core::{ModelError, StoreError};
 use uuid::Uuid;
 
@@ -188,95 +188,6 @@ pub trait SyncStore: Send + Sync {
         found
             .filter(|a| a.campaign_id.is_some_and(allowed))
             .ok_or_else(|| StoreError::NotFound { entity: "audit", id: id.to_string() })
-    }
-
-    /// An audit's history: every status change with who and when.
-    fn audit_history(&self, audit: &Audit) -> Result<Vec<qadam_core::review::AuditEvent>, StoreError> {
-        let writes = self.field_history(EntityKind::Audit, audit.id, "status")?;
-        let mut reviews = Vec::new();
-        self.read(&mut |src| {
-            reviews = qadam_core::records::reviews_of(src, std::slice::from_ref(audit))?;
-            Ok(())
-        })?;
-        Ok(qadam_core::review::history(audit, &writes, &reviews))
-    }
-
-    /// Records a coordinator's decision on an audit the caller may
-    /// coordinate (`allowed`): the review record and the audit's new status,
-    /// in one push, so it syncs to the auditor's phone. Idempotent: a request
-    /// with a `review_id` already stored answers with that review (`false`:
-    /// nothing new was written).
-    fn review(
-        &self,
-        audit_id: Uuid,
-        req: &ReviewRequest,
-        reviewer: &str,
-        allowed: &dyn Fn(Uuid) -> bool,
-    ) -> Result<(Review, bool), StoreError> {
-        let review_id = req.review_id.unwrap_or_else(Uuid::now_v7);
-        let audit = self.audit(audit_id, allowed)?;
-        let mut stored: Option<Review> = None;
-        let mut elements: Vec<Element> = Vec::new();
-        self.read(&mut |src| {
-            stored = records::load_one::<Review, _>(src, EntityKind::Review, review_id).ok();
-            if let Some(object) = audit.object_id {
-                elements = records::load_where(src, EntityKind::Element, "object_id", object)?;
-            }
-            Ok(())
-        })?;
-        if let Some(r) = stored {
-            if r.audit_id != Some(audit_id) {
-                return Err(ModelError::invalid("review_id", "this review id belongs to another audit").into());
-            }
-            return Ok((r, false));
-        }
-        qadam_core::review::check_request(req, &audit, &elements)?;
-        let last = self.field_history(EntityKind::Audit, audit_id, "status")?.into_iter().map(|c| c.hlc).max();
-        let mut clock = qadam_core::HlcClock::resume(last.unwrap_or(qadam_core::Hlc::new(0, 0)));
-        let statuses = match req.action {
-            qadam_core::review::ReviewAction::Approve => match audit.object_id {
-                Some(object) => Some(self.verdict(object)?.by_category),
-                None => None,
-            },
-            _ => None,
-        };
-        let stamp =
-            qadam_core::review::Stamp { clock: &mut clock, device_id: COORDINATOR_DEVICE, seen_cursor: self.cursor()? };
-        let changes = qadam_core::review::changes(review_id, &audit, req, reviewer, statuses.as_ref(), stamp);
-        self.push(changes, &Access::All)?;
-        let mut review = None;
-        self.read(&mut |src| {
-            review = Some(records::load_one::<Review, _>(src, EntityKind::Review, review_id)?);
-            Ok(())
-        })?;
-        Ok((review.expect("read sets it"), true))
-    }
-
-    /// Resolves a conflict with `value`: an ordinary change by the
-    /// coordinator, stamped after both writes and having seen everything, so
-    /// it wins and syncs back to every device. Idempotent: a resolved
-    /// conflict answers with the change that resolved it.
-    fn resolve_conflict(&self, id: i64, value: serde_json::Value) -> Result<Change, StoreError> {
-        let (conflict, resolved) =
-            self.conflict(id)?.ok_or_else(|| StoreError::NotFound { entity: "conflict", id: id.to_string() })?;
-        if let Some(change) = resolved {
-            return Ok(change);
-        }
-        let (a, b) = (&conflict.earlier, &conflict.later);
-        let mut clock = qadam_core::HlcClock::resume(a.hlc.max(b.hlc));
-        let change = Change {
-            op_id: Uuid::now_v7(),
-            entity: b.entity,
-            entity_id: b.entity_id,
-            field: b.field.clone(),
-            value,
-            hlc: clock.tick(qadam_core::hlc::now_ms()),
-            device_id: COORDINATOR_DEVICE.to_string(),
-            seen_cursor: self.cursor()?,
-        };
-        self.push(vec![change.clone()], &Access::All)?;
-        self.mark_resolved(id, change.op_id)?;
-        Ok(change)
     }
 }
 

@@ -87,12 +87,13 @@ async fn every_endpoint_refuses_missing_wrong_revoked_and_other_campaign_credent
     let (st, r) = s.call("POST", "/api/v1/sync/push", Some(&aigul), Some(body(photo_changes.clone()))).await;
     assert_eq!(st, 200, "a member writes to her campaign: {r}");
 
-    // Every authenticated endpoint, as the router serves them: missing,
-    // wrong and revoked credentials.
-    let endpoints: Vec<(String, String, Option<Vec<u8>>)> = routes_in_router()
-        .into_iter()
-        .filter(|(_, _, auth)| *auth)
-        .map(|(method, path, _)| {
+    // Every authenticated endpoint of the route table the router is built
+    // from: missing, wrong and revoked credentials.
+    let endpoints: Vec<(String, String, Option<Vec<u8>>)> = qadam_sync_server::http::routes::OPERATIONS
+        .iter()
+        .filter(|op| op.auth)
+        .map(|op| {
+            let (method, path) = (op.method.to_string(), op.path.to_string());
             let path = path
                 .replace("/campaigns/{id}", &format!("/campaigns/{demo_campaign}"))
                 .replace("/audits/{id}", &format!("/audits/{demo_audit}"))
@@ -267,7 +268,7 @@ async fn every_endpoint_refuses_missing_wrong_revoked_and_other_campaign_credent
     // server: it reads the device's credentials again within
     // DEVICE_CACHE_MS of the last time it did.
     let until = std::time::Instant::now()
-        + std::time::Duration::from_millis(qadam_sync_server::http::auth::DEVICE_CACHE_MS + 1_000);
+        + std::time::Duration::from_millis(qadam_sync_server::service::accounts::DEVICE_CACHE_MS + 1_000);
     loop {
         let (st, v) = s.call("GET", "/api/v1/sync/pull", Some(&aigul), None).await;
         if st != 200 {

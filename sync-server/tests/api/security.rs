@@ -246,7 +246,7 @@ async fn sign_in(s: &Server, login: &str, password: &str) -> (u16, Option<String
 /// password too), and an administrator lifts a login's lockout.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn guessing_passwords_and_enrollment_codes_is_throttled_and_an_admin_lifts_a_lockout() {
-    use qadam_sync_server::http::throttle::{ADDRESS_BURST, ENROLL_BURST, LOGIN_BURST};
+    use qadam_sync_server::service::throttle::{ADDRESS_BURST, ENROLL_BURST, LOGIN_BURST};
     let s = Server::start().await;
     add_account(&s, "victim", "coordinator", None);
     let mut statuses = vec![];

@@ -100,6 +100,38 @@ async fn malformed_json_is_a_clear_400_and_stores_nothing() {
     assert_eq!(s.counts(), (0, 0));
 }
 
+/// A body past a route's limit, a query parameter of the wrong type and a
+/// path id that is not one are refused with the one JSON error naming what
+/// is wrong, never the framework's plain text, and store nothing.
+#[tokio::test]
+async fn oversized_bodies_bad_queries_and_bad_ids_are_clear_json_errors() {
+    let s = Server::start().await;
+    let big = vec![b' '; qadam_sync_server::http::MAX_PUSH_BYTES + 1];
+    let (st, r) = s.call("POST", "/api/v1/sync/push", Some(TOKEN), Some(big)).await;
+    assert_eq!((st, r["error"]["code"].as_str()), (413, Some("payload_too_large")), "{r}");
+    let (st, r) = s.call("GET", "/api/v1/sync/pull?since=yesterday", Some(TOKEN), None).await;
+    assert_eq!(
+        (st, r["error"]["code"].as_str(), r["error"]["field"].as_str()),
+        (400, Some("invalid_query"), Some("since")),
+        "{r}"
+    );
+    let (st, r) = s.call("GET", "/api/v1/objects?campaign=nope", Some(TOKEN), None).await;
+    assert_eq!((st, r["error"]["field"].as_str()), (400, Some("campaign")), "{r}");
+    let (st, r) = s.call("POST", "/api/v1/conflicts/first/resolve", Some(TOKEN), Some(b"{}".to_vec())).await;
+    assert_eq!(
+        (st, r["error"]["code"].as_str(), r["error"]["field"].as_str()),
+        (400, Some("invalid_id"), Some("conflict")),
+        "{r}"
+    );
+    let (st, r) = s.call("GET", "/api/v1/objects/not-a-uuid", Some(TOKEN), None).await;
+    assert_eq!(
+        (st, r["error"]["code"].as_str(), r["error"]["field"].as_str()),
+        (400, Some("invalid_id"), Some("id")),
+        "{r}"
+    );
+    assert_eq!(s.counts(), (0, 0));
+}
+
 #[tokio::test]
 async fn unknown_fields_and_impossible_gps_are_refused_whole() {
     let s = Server::start().await;

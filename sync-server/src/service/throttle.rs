@@ -17,7 +17,7 @@ use std::time::Duration;
 use governor::clock::{Clock, DefaultClock};
 use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
 
-use super::AppError;
+use crate::error::AppError;
 
 /// Sign-in attempts one login may make at once before waiting; then one
 /// per [`LOGIN_PERIOD`].

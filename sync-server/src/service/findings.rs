@@ -1,0 +1,177 @@
+//! What coordinators read of their campaigns: objects, one object with its
+//! verdict, the map, the analytics and the exports. Everything is filtered
+//! to the campaigns the caller coordinates.
+
+use std::sync::Arc;
+
+use qadam_core::model::{Category, District};
+use qadam_core::records::{EvaluatedObject, ObjectDetail, ObjectSummary};
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+use super::{blocking, coordinated, may_coordinate, require_coordinator};
+use crate::error::AppError;
+use crate::state::AppState;
+use crate::store::accounts::Principal;
+
+/// A selection of a coordinator's objects.
+#[derive(Debug, Default, Deserialize)]
+pub struct Selection {
+    pub campaign: Option<Uuid>,
+    /// Exports of a selection: one district…
+    pub district: Option<District>,
+    /// …and/or one object type.
+    pub category: Option<Category>,
+    /// Exports publish approved audits only; `drafts=true` adds the rest.
+    #[serde(default)]
+    pub drafts: bool,
+}
+
+/// The objects of the caller's campaigns (or of one).
+pub async fn objects(s: &Arc<AppState>, p: Principal, q: Selection) -> Result<Vec<ObjectSummary>, AppError> {
+    may_coordinate(&p, q.campaign)?;
+    let s = s.clone();
+    blocking(move || {
+        Ok(s.store
+            .objects(q.campaign)?
+            .into_iter()
+            .filter(|o| o.object.campaign_id.is_some_and(|c| p.can_coordinate(c)))
+            .collect())
+    })
+    .await
+}
+
+/// An object as the dashboard shows it: the record, and which of its
+/// photos the server does not have yet.
+#[derive(Serialize, schemars::JsonSchema, ts_rs::TS)]
+#[ts(export_to = "server/")]
+pub struct DashboardObject {
+    #[serde(flatten)]
+    pub detail: ObjectDetail,
+    pub photos_pending: Vec<String>,
+    pub verdict: qadam_core::rules::ObjectVerdict,
+}
+
+/// One object of a campaign the caller coordinates (else not found).
+pub async fn object(s: &Arc<AppState>, p: Principal, id: Uuid) -> Result<DashboardObject, AppError> {
+    require_coordinator(&p)?;
+    let s = s.clone();
+    blocking(move || {
+        let detail = s.store.object_detail(id)?;
+        if !detail.object.campaign_id.is_some_and(|c| p.can_coordinate(c)) {
+            return Err(AppError::NotFound(format!("object {id}")));
+        }
+        let photos_pending = detail
+            .photos
+            .iter()
+            .filter(|p| !s.photos.has(&p.sha256).unwrap_or(false))
+            .map(|p| p.sha256.clone())
+            .collect();
+        let verdict = s.store.verdict(id)?;
+        Ok(DashboardObject { detail, photos_pending, verdict })
+    })
+    .await
+}
+
+/// Every located object of the caller's campaigns (or of one) with its
+/// statuses, for the map.
+pub async fn map(
+    s: &Arc<AppState>,
+    p: Principal,
+    q: Selection,
+) -> Result<Vec<qadam_core::analytics::MapPoint>, AppError> {
+    may_coordinate(&p, q.campaign)?;
+    let s = s.clone();
+    blocking(move || Ok(qadam_core::analytics::map_points(&coordinated(&s, &p, q.campaign)?))).await
+}
+
+/// The analytics page's figures for the caller's campaigns (or one).
+pub async fn analytics(
+    s: &Arc<AppState>,
+    p: Principal,
+    q: Selection,
+) -> Result<qadam_core::analytics::Analytics, AppError> {
+    may_coordinate(&p, q.campaign)?;
+    let s = s.clone();
+    blocking(move || {
+        let objects = coordinated(&s, &p, q.campaign)?;
+        let reviews = s.store.reviews()?;
+        Ok(qadam_core::analytics::summarise(&objects, &reviews))
+    })
+    .await
+}
+
+/// The export files, by the name they are asked for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ExportFile {
+    ObjectsCsv,
+    ElementsCsv,
+    GeoJson,
+    A11yJson,
+    Osm,
+}
+
+impl ExportFile {
+    pub const ALL: [ExportFile; 5] =
+        [ExportFile::ObjectsCsv, ExportFile::ElementsCsv, ExportFile::GeoJson, ExportFile::A11yJson, ExportFile::Osm];
+
+    /// The file's name, as asked for and as downloaded (with `qadam-`).
+    pub fn name(self) -> &'static str {
+        match self {
+            ExportFile::ObjectsCsv => "objects.csv",
+            ExportFile::ElementsCsv => "elements.csv",
+            ExportFile::GeoJson => "objects.geojson",
+            ExportFile::A11yJson => "objects.a11yjson",
+            ExportFile::Osm => "objects.osm",
+        }
+    }
+
+    pub fn media_type(self) -> &'static str {
+        match self {
+            ExportFile::ObjectsCsv | ExportFile::ElementsCsv => "text/csv; charset=utf-8",
+            ExportFile::GeoJson => "application/geo+json",
+            ExportFile::A11yJson => "application/json",
+            ExportFile::Osm => "application/x-osm+xml",
+        }
+    }
+
+    pub fn parse(name: &str) -> Result<ExportFile, AppError> {
+        Self::ALL.into_iter().find(|f| f.name() == name).ok_or_else(|| {
+            let known: Vec<&str> = Self::ALL.iter().map(|f| f.name()).collect();
+            AppError::NotFound(format!("the export `{name}` ({})", known.join(", ")))
+        })
+    }
+
+    fn render(self, objects: &[EvaluatedObject]) -> Vec<u8> {
+        use qadam_core::export;
+        match self {
+            ExportFile::ObjectsCsv => export::objects_csv(objects).into_bytes(),
+            ExportFile::ElementsCsv => export::elements_csv(objects).into_bytes(),
+            ExportFile::GeoJson => export::geojson(objects).to_string().into_bytes(),
+            ExportFile::A11yJson => export::a11yjson(objects).to_string().into_bytes(),
+            ExportFile::Osm => export::osm_xml(objects).into_bytes(),
+        }
+    }
+}
+
+/// An export of the caller's campaigns (or a selection): approved audits
+/// only unless `drafts`.
+pub async fn export(s: &Arc<AppState>, p: Principal, file: ExportFile, q: Selection) -> Result<Vec<u8>, AppError> {
+    may_coordinate(&p, q.campaign)?;
+    let s = s.clone();
+    blocking(move || {
+        let objects = coordinated(&s, &p, q.campaign)?;
+        if q.district.is_none() && q.category.is_none() && q.drafts {
+            return Ok(file.render(&objects));
+        }
+        let selected: Vec<_> = objects
+            .iter()
+            .filter(|o| q.drafts || qadam_core::export::approved_audit(o).is_some())
+            .filter(|o| q.district.is_none_or(|d| o.object.district == Some(d)))
+            .filter(|o| q.category.is_none_or(|c| o.object.category == Some(c)))
+            .cloned()
+            .collect();
+        Ok(file.render(&selected))
+    })
+    .await
+}
