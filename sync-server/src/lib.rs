@@ -9,6 +9,7 @@ pub mod error;
 pub mod evaluated;
 pub mod http;
 pub mod listen;
+pub mod secrets;
 pub mod service;
 pub mod space;
 pub mod state;

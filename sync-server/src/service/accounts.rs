@@ -14,10 +14,9 @@ use uuid::Uuid;
 
 use super::{blocking, require_admin, require_coordinator, sync_lane};
 use crate::error::AppError;
+use crate::secrets::{constant_time_eq, verify_password, NO_SUCH_LOGIN_HASH};
 use crate::state::AppState;
-use crate::store::accounts::{
-    self, constant_time_eq, AuthError, EnrolledDevice, Enrollment, MemberRole, Principal, Role,
-};
+use crate::store::accounts::{self, AuthError, EnrolledDevice, Enrollment, MemberRole, Principal, Role};
 use crate::store::{self as stores};
 
 /// How long a device's credentials, once read from the store, are taken
@@ -194,8 +193,8 @@ pub async fn sign_in(s: &Arc<AppState>, req: SignIn, address: Option<IpAddr>) ->
             let account =
                 blocking(move || Ok(stores::read_accounts(&*st.store, |db| accounts::password_of(db, &login))?))
                     .await?;
-            let hash = account.as_ref().map(|(_, h)| h.clone()).unwrap_or_else(|| accounts::NO_SUCH_LOGIN_HASH.into());
-            let matches = s.hashing.run(move || Ok(accounts::verify_password(&password, &hash))).await?;
+            let hash = account.as_ref().map(|(_, h)| h.clone()).unwrap_or_else(|| NO_SUCH_LOGIN_HASH.into());
+            let matches = s.hashing.run(move || Ok(verify_password(&password, &hash))).await?;
             let Some((user, _)) = account.filter(|_| matches) else {
                 return Err(AuthError::BadPassword.into());
             };
