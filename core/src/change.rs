@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 use uuid::Uuid;
 
-use crate::error::ModelError;
+use crate::error::{ErrorCode, ModelError};
 use crate::hlc::Hlc;
 use crate::model::{ElementKind, EntityKind};
 use crate::validate::validate_field;
@@ -124,7 +124,7 @@ pub struct ErrorBody {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema, TS)]
 pub struct ErrorDetail {
     /// Stable machine-readable code, e.g. `unknown_field`.
-    pub code: String,
+    pub code: ErrorCode,
     /// A sentence for a person.
     pub message: String,
     /// The field at fault, when there is one.

@@ -1,7 +1,98 @@
 //! Errors of the core library. Each names the field it is about when there is
 //! one, so the server and the app can point the user at it.
 
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
 use thiserror::Error;
+use ts_rs::TS;
+
+/// Every stable, machine-readable error code the server and the app
+/// answer with (`ErrorDetail::code`): what the UI keys its translated
+/// sentences on. A code this build does not know (a newer server's) reads
+/// as `unknown`, and the UI shows the message that came with it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema, TS)]
+#[serde(rename_all = "snake_case")]
+pub enum ErrorCode {
+    // A request the server cannot read.
+    /// The body is not JSON.
+    MalformedJson,
+    /// The body is JSON of the wrong shape.
+    InvalidBody,
+    /// A query parameter of the wrong type or value.
+    InvalidQuery,
+    /// A path parameter (an id) that is not one.
+    InvalidId,
+    /// A path the route does not take.
+    InvalidPath,
+    /// A header the operation needs is missing or wrong.
+    BadHeader,
+    /// A conflict's resolution that keeps neither write nor gives a value.
+    InvalidResolution,
+    /// An import file that is not UTF-8 text or not a list of objects.
+    InvalidFile,
+    /// A command's arguments the app's window sent wrong.
+    BadRequest,
+    // The model.
+    UnknownField,
+    InvalidValue,
+    // Photos.
+    PhotoTooLarge,
+    PhotoEmpty,
+    NotAnImage,
+    PhotoTooManyPixels,
+    PhotoWrongType,
+    ImageUndecodable,
+    HashMismatch,
+    BadHash,
+    OffsetMismatch,
+    PastLength,
+    /// The photo was taken on another device; only its thumbnail syncs.
+    PhotoNotOnDevice,
+    // Who is calling.
+    Unauthorized,
+    InvalidToken,
+    DeviceRevoked,
+    AccountDisabled,
+    BadPassword,
+    BadEnrollmentCode,
+    Forbidden,
+    // The server's state and limits.
+    NotFound,
+    PayloadTooLarge,
+    WrongState,
+    OpIdReused,
+    TooManyRequests,
+    Busy,
+    QuotaExceeded,
+    Internal,
+    // The app's side of sync.
+    NoServer,
+    NoCode,
+    BadLink,
+    Offline,
+    Network,
+    /// The server answered with an error the app could not read.
+    Server,
+    UploadStuck,
+    /// The device's own store failed.
+    Store,
+    /// The app's window could not reach its command (the app is closing,
+    /// or a bug).
+    Ipc,
+    /// A code this build does not know.
+    #[serde(other)]
+    Unknown,
+}
+
+impl std::fmt::Display for ErrorCode {
+    /// The code as it is written on the wire.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match serde_json::to_value(self) {
+            Ok(serde_json::Value::String(code)) => f.write_str(&code),
+            _ => f.write_str("unknown"),
+        }
+    }
+}
 
 /// A record or change that the model refuses.
 #[derive(Debug, Error, Clone, PartialEq)]
@@ -23,10 +114,10 @@ impl ModelError {
         }
     }
 
-    pub fn code(&self) -> &'static str {
+    pub fn code(&self) -> ErrorCode {
         match self {
-            ModelError::UnknownField { .. } => "unknown_field",
-            ModelError::Invalid { .. } => "invalid_value",
+            ModelError::UnknownField { .. } => ErrorCode::UnknownField,
+            ModelError::Invalid { .. } => ErrorCode::InvalidValue,
         }
     }
 }
@@ -99,18 +190,18 @@ pub enum PhotoError {
 }
 
 impl PhotoError {
-    pub fn code(&self) -> &'static str {
+    pub fn code(&self) -> ErrorCode {
         match self {
-            PhotoError::TooLarge { .. } => "photo_too_large",
-            PhotoError::Empty => "photo_empty",
-            PhotoError::NotAnImage => "not_an_image",
-            PhotoError::TooManyPixels { .. } => "photo_too_many_pixels",
-            PhotoError::WrongType { .. } => "photo_wrong_type",
-            PhotoError::Undecodable(_) => "image_undecodable",
-            PhotoError::HashMismatch { .. } => "hash_mismatch",
-            PhotoError::BadHash(_) => "bad_hash",
-            PhotoError::OffsetMismatch { .. } => "offset_mismatch",
-            PhotoError::PastLength { .. } => "past_length",
+            PhotoError::TooLarge { .. } => ErrorCode::PhotoTooLarge,
+            PhotoError::Empty => ErrorCode::PhotoEmpty,
+            PhotoError::NotAnImage => ErrorCode::NotAnImage,
+            PhotoError::TooManyPixels { .. } => ErrorCode::PhotoTooManyPixels,
+            PhotoError::WrongType { .. } => ErrorCode::PhotoWrongType,
+            PhotoError::Undecodable(_) => ErrorCode::ImageUndecodable,
+            PhotoError::HashMismatch { .. } => ErrorCode::HashMismatch,
+            PhotoError::BadHash(_) => ErrorCode::BadHash,
+            PhotoError::OffsetMismatch { .. } => ErrorCode::OffsetMismatch,
+            PhotoError::PastLength { .. } => ErrorCode::PastLength,
         }
     }
 }

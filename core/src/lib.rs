@@ -26,5 +26,5 @@ pub mod units;
 pub mod validate;
 
 pub use change::Change;
-pub use error::{ModelError, PhotoError, StoreError};
+pub use error::{ErrorCode, ModelError, PhotoError, StoreError};
 pub use hlc::{Hlc, HlcClock};

@@ -222,6 +222,22 @@ pub enum MeasurementType {
     Permille,
 }
 
+/// A language of the UI, of checklists and of rule texts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize, JsonSchema, TS)]
+#[serde(rename_all = "lowercase")]
+pub enum Language {
+    /// Русский: the default, the language most auditors share.
+    #[default]
+    Ru,
+    /// Қазақша.
+    Kk,
+    En,
+}
+
+impl Language {
+    pub const ALL: [Language; 3] = [Language::Ru, Language::Kk, Language::En];
+}
+
 /// Text in the three UI languages.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema, TS)]
 #[serde(deny_unknown_fields)]

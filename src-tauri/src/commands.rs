@@ -4,6 +4,7 @@
 //! blocking thread: the window's thread never waits for SQLite or for a
 //! sync applying a pull page.
 
+use qadam_core::ErrorCode;
 use std::collections::BTreeMap;
 
 use qadam_core::model::{EntityKind, GeoPoint, Photo, PhotoSubject};
@@ -92,18 +93,22 @@ pub async fn add_element(state: State<'_, AppState>, element: NewElement) -> Cmd
 #[tauri::command]
 pub async fn attach_photo(state: State<'_, AppState>, request: Request<'_>) -> CmdResult<Photo> {
     let InvokeBody::Raw(bytes) = request.body() else {
-        return Err(CommandError::new("bad_request", "send the photo's bytes as the raw body", None));
+        return Err(CommandError::new(ErrorCode::BadRequest, "send the photo's bytes as the raw body", None));
     };
     let header = |name: &str| request.headers().get(name).and_then(|v| v.to_str().ok()).unwrap_or_default().to_string();
     let subject = match header("x-subject").as_str() {
         "object" => PhotoSubject::Object,
         "element" => PhotoSubject::Element,
         other => {
-            return Err(CommandError::new("bad_request", format!("unknown photo subject `{other}`"), Some("subject")))
+            return Err(CommandError::new(
+                ErrorCode::BadRequest,
+                format!("unknown photo subject `{other}`"),
+                Some("subject"),
+            ))
         }
     };
     let subject_id = Uuid::parse_str(&header("x-subject-id"))
-        .map_err(|_| CommandError::new("bad_request", "x-subject-id is not a UUID", Some("subject_id")))?;
+        .map_err(|_| CommandError::new(ErrorCode::BadRequest, "x-subject-id is not a UUID", Some("subject_id")))?;
     let bytes = bytes.clone();
     let photo = state.device.with(move |s| s.attach_photo(subject, subject_id, &bytes)).await?;
     state.edited();
@@ -115,7 +120,7 @@ pub async fn attach_photo(state: State<'_, AppState>, request: Request<'_>) -> C
 pub async fn photo_thumbnail(state: State<'_, AppState>, sha256: String) -> CmdResult<Response> {
     match state.device.with(move |s| s.thumbnail(&sha256)).await? {
         Some(bytes) => Ok(Response::new(bytes)),
-        None => Err(CommandError::new("photo_not_on_device", "this photo was taken on another device", None)),
+        None => Err(CommandError::new(ErrorCode::PhotoNotOnDevice, "this photo was taken on another device", None)),
     }
 }
 

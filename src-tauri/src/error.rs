@@ -3,7 +3,7 @@
 //! both alike.
 
 use qadam_core::change::ErrorDetail;
-use qadam_core::StoreError;
+use qadam_core::{ErrorCode, StoreError};
 use serde::Serialize;
 
 #[derive(Debug, Serialize)]
@@ -11,8 +11,8 @@ use serde::Serialize;
 pub struct CommandError(pub ErrorDetail);
 
 impl CommandError {
-    pub fn new(code: &str, message: impl Into<String>, field: Option<&str>) -> Self {
-        CommandError(ErrorDetail { code: code.into(), message: message.into(), field: field.map(String::from) })
+    pub fn new(code: ErrorCode, message: impl Into<String>, field: Option<&str>) -> Self {
+        CommandError(ErrorDetail { code, message: message.into(), field: field.map(String::from) })
     }
 }
 

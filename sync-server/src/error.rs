@@ -2,12 +2,12 @@
 //! code and field the caller reads. `http::error` maps it, once, to a
 //! status and `{"error": {"code", "message", "field"}}`.
 
-use qadam_core::{ModelError, PhotoError, StoreError};
+use qadam_core::{ErrorCode, ModelError, PhotoError, StoreError};
 
 #[derive(Debug, thiserror::Error)]
 pub enum AppError {
     #[error("{message}")]
-    BadRequest { code: &'static str, message: String, field: Option<String> },
+    BadRequest { code: ErrorCode, message: String, field: Option<String> },
     #[error(transparent)]
     Unauthorized(#[from] crate::store::accounts::AuthError),
     #[error("{message}")]
@@ -63,7 +63,7 @@ impl From<StoreError> for AppError {
 }
 
 impl AppError {
-    pub fn bad(code: &'static str, message: impl Into<String>, field: Option<String>) -> Self {
+    pub fn bad(code: ErrorCode, message: impl Into<String>, field: Option<String>) -> Self {
         AppError::BadRequest { code, message: message.into(), field }
     }
 

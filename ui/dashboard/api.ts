@@ -1,11 +1,12 @@
 // The dashboard's calls to the sync server: JSON in and out, errors as the
 // server words them ({ error: { code, message, field } }).
 import type { ErrorBody } from '../src/bindings/ErrorBody';
+import type { ErrorCode } from '../src/bindings/ErrorCode';
 
 export class ApiError extends Error {
   constructor(
     public status: number,
-    public code: string,
+    public code: ErrorCode,
     message: string,
     public field: string | null,
   ) {
@@ -27,7 +28,7 @@ export async function call<T>(path: string, init?: RequestInit & { json?: unknow
   if (r.status === 401) session.onUnauthorized();
   if (!r.ok) {
     const e = ((await r.json().catch(() => null)) as ErrorBody | null)?.error;
-    throw new ApiError(r.status, e?.code ?? 'http_' + r.status, e?.message ?? r.statusText, e?.field ?? null);
+    throw new ApiError(r.status, e?.code ?? 'server', e?.message ?? r.statusText, e?.field ?? null);
   }
   const type = r.headers.get('content-type') ?? '';
   return (type.includes('json') ? r.json() : r.text()) as Promise<T>;

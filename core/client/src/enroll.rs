@@ -90,8 +90,8 @@ mod tests {
         assert_eq!((s.as_str(), c.as_str()), ("http://10.0.0.2:8787", "ABCD-EFGH-JK"));
         let (s, c) = parse_enrollment(" abcd efgh jk ", "http://x:1").unwrap();
         assert_eq!((s.as_str(), c.as_str()), ("http://x:1", "abcd efgh jk"));
-        assert_eq!(code(parse_enrollment("ABCD", "")), "no_server");
-        assert_eq!(code(parse_enrollment("", "http://x")), "no_code");
-        assert_eq!(code(parse_enrollment("qadam://enroll?code=X", "")), "bad_link");
+        assert_eq!(code(parse_enrollment("ABCD", "")), qadam_core::ErrorCode::NoServer);
+        assert_eq!(code(parse_enrollment("", "http://x")), qadam_core::ErrorCode::NoCode);
+        assert_eq!(code(parse_enrollment("qadam://enroll?code=X", "")), qadam_core::ErrorCode::BadLink);
     }
 }

@@ -2,7 +2,7 @@
 //! `{code, message, field}` shape the server and the app share.
 
 use qadam_core::change::ErrorDetail;
-use qadam_core::StoreError;
+use qadam_core::{ErrorCode, StoreError};
 
 #[derive(Debug, thiserror::Error)]
 pub enum ClientError {
@@ -48,17 +48,17 @@ impl ClientError {
     /// The error as the UI shows it.
     pub fn detail(&self) -> ErrorDetail {
         let (code, field) = match self {
-            ClientError::NoServer | ClientError::NoServerForCode => ("no_server", Some("server_url")),
-            ClientError::NoCode => ("no_code", Some("code")),
-            ClientError::BadLink => ("bad_link", Some("code")),
-            ClientError::Offline(_) => ("offline", None),
-            ClientError::Network(_) => ("network", None),
+            ClientError::NoServer | ClientError::NoServerForCode => (ErrorCode::NoServer, Some("server_url")),
+            ClientError::NoCode => (ErrorCode::NoCode, Some("code")),
+            ClientError::BadLink => (ErrorCode::BadLink, Some("code")),
+            ClientError::Offline(_) => (ErrorCode::Offline, None),
+            ClientError::Network(_) => (ErrorCode::Network, None),
             ClientError::Refused { detail, .. } => return detail.clone(),
-            ClientError::Status(_) => ("server", None),
-            ClientError::UploadStuck => ("upload_stuck", None),
+            ClientError::Status(_) => (ErrorCode::Server, None),
+            ClientError::UploadStuck => (ErrorCode::UploadStuck, None),
             ClientError::Store(e) => return store_detail(e),
         };
-        ErrorDetail { code: code.into(), message: self.to_string(), field: field.map(String::from) }
+        ErrorDetail { code, message: self.to_string(), field: field.map(String::from) }
     }
 }
 
@@ -68,13 +68,13 @@ pub fn store_detail(e: &StoreError) -> ErrorDetail {
     let (code, field) = match e {
         StoreError::Model(m) => (m.code(), m.field()),
         StoreError::Photo(p) => (p.code(), None),
-        StoreError::NotFound { .. } => ("not_found", None),
-        _ => ("store", None),
+        StoreError::NotFound { .. } => (ErrorCode::NotFound, None),
+        _ => (ErrorCode::Store, None),
     };
     let message = match e {
         StoreError::Model(m) => m.to_string(),
         StoreError::Photo(p) => p.to_string(),
         _ => e.to_string(),
     };
-    ErrorDetail { code: code.into(), message, field: field.map(String::from) }
+    ErrorDetail { code, message, field: field.map(String::from) }
 }

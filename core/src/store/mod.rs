@@ -43,8 +43,8 @@ pub struct Settings {
     pub auditor_name: String,
     /// Map tile URL template (`https://…/{z}/{x}/{y}.png`); empty for a plain map.
     pub tile_url: String,
-    /// UI language: `ru`, `kk` or `en`.
-    pub language: String,
+    /// UI language.
+    pub language: crate::model::Language,
     /// Sync by itself: soon after each edit, periodically, and again with
     /// growing pauses while the server cannot be reached.
     pub auto_sync: bool,
@@ -57,7 +57,7 @@ impl Default for Settings {
             token: String::new(),
             auditor_name: String::new(),
             tile_url: String::new(),
-            language: "ru".into(),
+            language: crate::model::Language::Ru,
             auto_sync: true,
         }
     }
@@ -273,9 +273,6 @@ impl Store {
     }
 
     pub fn set_settings(&self, s: &Settings) -> Result<(), StoreError> {
-        if !matches!(s.language.as_str(), "ru" | "kk" | "en") {
-            return Err(ModelError::invalid("language", "must be ru, kk or en").into());
-        }
         meta_set(&self.conn, "settings", &serde_json::to_string(s).expect("settings serialise"))
     }
 

@@ -5,19 +5,19 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use qadam_core::change::{ErrorBody, ErrorDetail};
-use qadam_core::PhotoError;
+use qadam_core::{ErrorCode, PhotoError};
 
 use crate::error::AppError;
 
 /// The status, code and field an error answers with.
-fn parts(e: &AppError) -> (StatusCode, &'static str, Option<String>) {
+fn parts(e: &AppError) -> (StatusCode, ErrorCode, Option<String>) {
     match e {
-        AppError::BadRequest { code, field, .. } => (StatusCode::BAD_REQUEST, code, field.clone()),
+        AppError::BadRequest { code, field, .. } => (StatusCode::BAD_REQUEST, *code, field.clone()),
         AppError::Unauthorized(e) => (StatusCode::UNAUTHORIZED, e.code(), None),
-        AppError::Forbidden { field, .. } => (StatusCode::FORBIDDEN, "forbidden", field.clone()),
-        AppError::NotFound(_) => (StatusCode::NOT_FOUND, "not_found", None),
-        AppError::TooLarge(_) => (StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large", None),
-        AppError::WrongState(_) => (StatusCode::CONFLICT, "wrong_state", None),
+        AppError::Forbidden { field, .. } => (StatusCode::FORBIDDEN, ErrorCode::Forbidden, field.clone()),
+        AppError::NotFound(_) => (StatusCode::NOT_FOUND, ErrorCode::NotFound, None),
+        AppError::TooLarge(_) => (StatusCode::PAYLOAD_TOO_LARGE, ErrorCode::PayloadTooLarge, None),
+        AppError::WrongState(_) => (StatusCode::CONFLICT, ErrorCode::WrongState, None),
         AppError::Model(m) => (StatusCode::UNPROCESSABLE_ENTITY, m.code(), m.field().map(String::from)),
         AppError::Photo(p) => {
             let status = match p {
@@ -29,11 +29,11 @@ fn parts(e: &AppError) -> (StatusCode, &'static str, Option<String>) {
             };
             (status, p.code(), None)
         }
-        AppError::OpIdReused { field, .. } => (StatusCode::CONFLICT, "op_id_reused", Some(field.clone())),
-        AppError::TooManyRequests { .. } => (StatusCode::TOO_MANY_REQUESTS, "too_many_requests", None),
-        AppError::Busy(_) => (StatusCode::SERVICE_UNAVAILABLE, "busy", None),
-        AppError::QuotaExceeded(_) => (StatusCode::INSUFFICIENT_STORAGE, "quota_exceeded", None),
-        AppError::Store(_) | AppError::Internal(_) => (StatusCode::INTERNAL_SERVER_ERROR, "internal", None),
+        AppError::OpIdReused { field, .. } => (StatusCode::CONFLICT, ErrorCode::OpIdReused, Some(field.clone())),
+        AppError::TooManyRequests { .. } => (StatusCode::TOO_MANY_REQUESTS, ErrorCode::TooManyRequests, None),
+        AppError::Busy(_) => (StatusCode::SERVICE_UNAVAILABLE, ErrorCode::Busy, None),
+        AppError::QuotaExceeded(_) => (StatusCode::INSUFFICIENT_STORAGE, ErrorCode::QuotaExceeded, None),
+        AppError::Store(_) | AppError::Internal(_) => (StatusCode::INTERNAL_SERVER_ERROR, ErrorCode::Internal, None),
     }
 }
 
@@ -43,7 +43,7 @@ impl IntoResponse for AppError {
         if status.is_server_error() {
             tracing::error!("{self}");
         }
-        let body = ErrorBody { error: ErrorDetail { code: code.to_string(), message: self.to_string(), field } };
+        let body = ErrorBody { error: ErrorDetail { code, message: self.to_string(), field } };
         let mut res = (status, Json(body)).into_response();
         if let AppError::Photo(PhotoError::OffsetMismatch { expected, .. }) = &self {
             res.headers_mut().insert("upload-offset", (*expected).into());

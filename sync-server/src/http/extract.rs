@@ -2,6 +2,7 @@
 //! bad ones with the one [`AppError`] (code, message and the field at
 //! fault), never axum's plain-text rejections.
 
+use qadam_core::ErrorCode;
 use std::str::FromStr;
 
 use axum::body::Bytes;
@@ -19,7 +20,7 @@ pub fn parse_json<T: DeserializeOwned>(body: &[u8]) -> Result<T, AppError> {
     serde_path_to_error::deserialize(de).map_err(|e| {
         let path = e.path().to_string();
         let inner = e.into_inner();
-        let code = if inner.is_syntax() || inner.is_eof() { "malformed_json" } else { "invalid_body" };
+        let code = if inner.is_syntax() || inner.is_eof() { ErrorCode::MalformedJson } else { ErrorCode::InvalidBody };
         let field = (path != ".").then_some(path);
         AppError::bad(code, format!("request body: {inner}"), field)
     })
@@ -36,7 +37,11 @@ impl<S: Send + Sync> FromRequest<S> for Body {
             if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
                 AppError::TooLarge(format!("the request body is larger than this address accepts ({})", e.body_text()))
             } else {
-                AppError::bad("invalid_body", format!("the request body could not be read: {}", e.body_text()), None)
+                AppError::bad(
+                    ErrorCode::InvalidBody,
+                    format!("the request body could not be read: {}", e.body_text()),
+                    None,
+                )
             }
         })?;
         Ok(Body(bytes.into()))
@@ -67,7 +72,7 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequestParts<S> for Query<T> {
         serde_path_to_error::deserialize(de).map(Query).map_err(|e| {
             let path = e.path().to_string();
             let field = (path != ".").then_some(path);
-            AppError::bad("invalid_query", format!("query: {}", e.into_inner()), field)
+            AppError::bad(ErrorCode::InvalidQuery, format!("query: {}", e.into_inner()), field)
         })
     }
 }
@@ -82,13 +87,13 @@ impl<T: FromStr, S: Send + Sync> FromRequestParts<S> for Param<T> {
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, AppError> {
         let Path(params) = Path::<Vec<(String, String)>>::from_request_parts(parts, state)
             .await
-            .map_err(|e| AppError::bad("invalid_path", e.body_text(), None))?;
+            .map_err(|e| AppError::bad(ErrorCode::InvalidPath, e.body_text(), None))?;
         let [(name, value)] = <[(String, String); 1]>::try_from(params)
             .map_err(|_| AppError::Internal("a route with one path parameter was expected".into()))?;
         let kind = std::any::type_name::<T>().rsplit("::").next().unwrap_or("value").to_lowercase();
         value.parse().map(Param).map_err(|_| {
             let what = if kind == "uuid" { "a UUID".to_string() } else { format!("a valid {kind}") };
-            AppError::bad("invalid_id", format!("`{value}` is not {what}"), Some(name))
+            AppError::bad(ErrorCode::InvalidId, format!("`{value}` is not {what}"), Some(name))
         })
     }
 }

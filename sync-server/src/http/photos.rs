@@ -1,6 +1,7 @@
 //! `/photos/{sha256}`: whole and resumable uploads, the original and its
 //! thumbnail.
 
+use qadam_core::ErrorCode;
 use std::sync::Arc;
 
 use axum::extract::State;
@@ -24,11 +25,9 @@ fn declared_type(headers: &HeaderMap) -> Option<String> {
 }
 
 fn header_u64(headers: &HeaderMap, name: &'static str) -> Result<u64, AppError> {
-    headers
-        .get(name)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.trim().parse().ok())
-        .ok_or_else(|| AppError::bad("bad_header", format!("`{name}` must be a byte count"), Some(name.to_string())))
+    headers.get(name).and_then(|v| v.to_str().ok()).and_then(|v| v.trim().parse().ok()).ok_or_else(|| {
+        AppError::bad(ErrorCode::BadHeader, format!("`{name}` must be a byte count"), Some(name.to_string()))
+    })
 }
 
 /// A whole photo: 201 when new, 200 when the server had it.

@@ -1,5 +1,6 @@
 //! `/reviews` (the queue) and an audit's `/history` and `/review`.
 
+use qadam_core::ErrorCode;
 use std::sync::Arc;
 
 use axum::extract::State;
@@ -30,7 +31,7 @@ fn statuses(list: &str) -> Result<Vec<AuditStatus>, AppError> {
         .map(|s| {
             serde_json::from_value(serde_json::Value::String(s.to_string())).map_err(|_| {
                 AppError::bad(
-                    "invalid_query",
+                    ErrorCode::InvalidQuery,
                     format!(
                         "`{s}` is not an audit status (draft, submitted, in_review, approved, changes_requested, rejected)"
                     ),

@@ -3,6 +3,7 @@
 //! them. Passwords are checked on the bounded hashing pool with no store
 //! lock held; reads take a read transaction, never the writer.
 
+use qadam_core::ErrorCode;
 use std::collections::HashMap;
 use std::net::IpAddr;
 use std::sync::Arc;
@@ -202,7 +203,7 @@ pub async fn sign_in(s: &Arc<AppState>, req: SignIn, address: Option<IpAddr>) ->
         }
         _ => {
             return Err(AppError::bad(
-                "invalid_body",
+                ErrorCode::InvalidBody,
                 "send {\"login\", \"password\"} (or the server's {\"token\"})",
                 Some("login".into()),
             ))

@@ -2,6 +2,7 @@
 //! authors for those who may read the campaign, and resolved by a
 //! coordinator with a change that syncs back to every device.
 
+use qadam_core::ErrorCode;
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
@@ -83,7 +84,7 @@ pub async fn resolve(s: &Arc<AppState>, p: Principal, id: i64, r: Resolution) ->
             (Some(_), None, None) => serde_json::Value::Null,
             _ => {
                 return Err(AppError::bad(
-                    "invalid_resolution",
+                    ErrorCode::InvalidResolution,
                     "send {\"keep\": \"earlier\"|\"later\"} or {\"value\": …}",
                     Some("keep".into()),
                 ))

@@ -2,6 +2,7 @@
 //! checked first, and the accepted rows written as ordinary records, in one
 //! batch by the coordinator, that sync to the auditors' devices.
 
+use qadam_core::ErrorCode;
 use std::sync::Arc;
 
 use qadam_core::import::ImportReport;
@@ -34,8 +35,8 @@ pub async fn import(
     skip_invalid: bool,
 ) -> Result<ImportReport, AppError> {
     may_coordinate(p, Some(campaign))?;
-    let text =
-        String::from_utf8(bytes).map_err(|_| AppError::bad("invalid_file", "the file is not UTF-8 text", None))?;
+    let text = String::from_utf8(bytes)
+        .map_err(|_| AppError::bad(ErrorCode::InvalidFile, "the file is not UTF-8 text", None))?;
     let s = s.clone();
     blocking(move || import_objects(&*s.store, campaign, &text, format, skip_invalid)).await
 }
@@ -60,7 +61,7 @@ pub fn import_objects(
     } else {
         qadam_core::import::from_csv(text)
     }
-    .map_err(|e| AppError::bad("invalid_file", e.0, None))?;
+    .map_err(|e| AppError::bad(ErrorCode::InvalidFile, e.0, None))?;
     let mut report = ImportReport { rows: n, errors, imported: 0 };
     if !report.errors.is_empty() && !skip_invalid {
         return Ok(report);

@@ -3,6 +3,7 @@
 //! turn in the sync lane.
 
 use qadam_core::change::{PushRequest, PushResponse};
+use qadam_core::ErrorCode;
 use uuid::Uuid;
 
 use super::sync_lane;
@@ -80,7 +81,7 @@ pub async fn pull<T: Send + 'static>(
 ) -> Result<T, AppError> {
     if since < 0 {
         return Err(AppError::bad(
-            "invalid_query",
+            ErrorCode::InvalidQuery,
             "`since` must be 0 or a cursor the server gave",
             Some("since".into()),
         ));

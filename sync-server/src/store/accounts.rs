@@ -5,7 +5,7 @@
 
 use std::collections::BTreeMap;
 
-use qadam_core::StoreError;
+use qadam_core::{ErrorCode, StoreError};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
@@ -226,14 +226,14 @@ pub enum AuthError {
 }
 
 impl AuthError {
-    pub fn code(&self) -> &'static str {
+    pub fn code(&self) -> ErrorCode {
         match self {
-            AuthError::Missing => "unauthorized",
-            AuthError::Invalid => "invalid_token",
-            AuthError::Revoked => "device_revoked",
-            AuthError::Disabled(_) => "account_disabled",
-            AuthError::BadPassword => "bad_password",
-            AuthError::BadEnrollment => "bad_enrollment_code",
+            AuthError::Missing => ErrorCode::Unauthorized,
+            AuthError::Invalid => ErrorCode::InvalidToken,
+            AuthError::Revoked => ErrorCode::DeviceRevoked,
+            AuthError::Disabled(_) => ErrorCode::AccountDisabled,
+            AuthError::BadPassword => ErrorCode::BadPassword,
+            AuthError::BadEnrollment => ErrorCode::BadEnrollmentCode,
         }
     }
 }

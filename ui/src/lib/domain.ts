@@ -1,4 +1,5 @@
 // Lists of the model's enumerations, typed by the generated bindings.
+import type { Language } from '../bindings/Language';
 import type { Category } from '../bindings/Category';
 import type { District } from '../bindings/District';
 import type { Element } from '../bindings/Element';
@@ -37,7 +38,7 @@ export function fieldRefLabel(
   ref: string,
   elements: Element[],
   checklists: Checklist[],
-  lang: 'ru' | 'kk' | 'en',
+  lang: Language,
   kindName: (kind: string | null) => string,
 ): string {
   const [id, field] = ref.split('.');

@@ -3,7 +3,10 @@ import ru from '../locales/ru.json';
 import kk from '../locales/kk.json';
 import en from '../locales/en.json';
 
-export type Lang = 'ru' | 'kk' | 'en';
+import type { Language } from '../bindings/Language';
+
+/** The UI's languages: the Rust `Language`, generated. */
+export type Lang = Language;
 export const LANGS: { code: Lang; name: string }[] = [
   { code: 'ru', name: 'Русский' },
   { code: 'kk', name: 'Қазақша' },
