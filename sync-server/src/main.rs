@@ -215,7 +215,7 @@ fn user_command(db: Option<String>, action: UserAction) -> anyhow::Result<()> {
             println!("added {} ({}) {}", u.login, u.role.as_str(), u.id);
         }
         UserAction::List => {
-            for u in qadam_sync_server::store::accounts(&*store, |db| accounts::users(db))? {
+            for u in qadam_sync_server::store::read_accounts(&*store, |db| accounts::users(db))? {
                 let state = if u.disabled { "disabled" } else { "active" };
                 println!("{}\t{}\t{}\t{}", u.login, u.role.as_str(), state, u.name);
             }
@@ -303,7 +303,7 @@ fn campaign_command(db: Option<String>, action: CampaignAction) -> anyhow::Resul
                 qadam_sync_server::store::accounts(&*store, |db| accounts::set_member(db, campaign, &login, role))?;
             }
             for (login, name, role) in
-                qadam_sync_server::store::accounts(&*store, |db| accounts::members(db, campaign))?
+                qadam_sync_server::store::read_accounts(&*store, |db| accounts::members(db, campaign))?
             {
                 println!("{login}\t{}\t{name}", role.as_str());
             }

@@ -181,6 +181,48 @@ fn server_store(dir: &std::path::Path) -> Box<dyn SyncStore> {
     qadam_sync_server::store::open(&qadam_testkit::fresh_database(dir, "qadam_merge")).unwrap()
 }
 
+/// The reads that answer coordinators and devices (an audit's history,
+/// the conflicts, the devices and who pushed what) never wait for the one
+/// writer: they answer while a write transaction is held open.
+#[test]
+fn reads_answer_while_the_writer_is_held() {
+    use std::sync::mpsc::channel;
+    use std::time::Duration;
+    let dir = tempfile::tempdir().unwrap();
+    let server = server_store(dir.path());
+    let demo = qadam_core::demo::demo_campaign(1);
+    server.push(demo.clone(), &Access::All).unwrap();
+    let audit = demo.iter().find(|c| c.entity == EntityKind::Audit).unwrap().entity_id;
+    let server = &server;
+    let (held, writer_held) = channel();
+    let (release, released) = channel::<()>();
+    let (answer, answered) = channel();
+    std::thread::scope(|s| {
+        s.spawn(move || {
+            server
+                .in_transaction(&mut |_| {
+                    held.send(()).unwrap();
+                    released.recv().unwrap();
+                    Ok(false)
+                })
+                .unwrap();
+        });
+        writer_held.recv().unwrap();
+        s.spawn(move || {
+            let history = server.field_history(EntityKind::Audit, audit, "status").unwrap();
+            let conflicts = server.conflicts().unwrap();
+            let devices = qadam_sync_server::store::read_accounts(&**server, |db| {
+                qadam_sync_server::store::accounts::devices(db)
+            })
+            .unwrap();
+            answer.send((history.len(), conflicts.len(), devices.len())).unwrap();
+        });
+        let got = answered.recv_timeout(Duration::from_secs(10));
+        release.send(()).unwrap();
+        assert_eq!(got, Ok((1, 0, 0)), "the reads answered while the writer was held");
+    });
+}
+
 proptest! {
     #![proptest_config(ProptestConfig { cases: 40, ..ProptestConfig::default() })]
 

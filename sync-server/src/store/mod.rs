@@ -150,10 +150,10 @@ pub trait SyncStore: Send + Sync {
     }
 
     /// Every write to one field of one record, oldest first: the change log
-    /// an audit's history is read from.
+    /// an audit's history is read from (a read transaction: never the writer).
     fn field_history(&self, entity: EntityKind, id: Uuid, field: &str) -> Result<Vec<Change>, StoreError> {
         let mut out = Vec::new();
-        self.in_transaction(&mut |db| {
+        self.in_read(&mut |db| {
             out = db
                 .query(
                     "SELECT op_id, entity, entity_id, field, value, hlc, device_id, seen_cursor FROM changes
@@ -163,7 +163,7 @@ pub trait SyncStore: Send + Sync {
                 .iter()
                 .map(|r| change_from_vals(r))
                 .collect::<Result<_, _>>()?;
-            Ok(false)
+            Ok(())
         })?;
         Ok(out)
     }
