@@ -151,13 +151,20 @@ deps-bench: deps-test
 	$(call apt_install,$(BENCH_PKGS))
 
 BENCH_XVFB := xvfb-run -a -s "-screen 0 1280x1024x24"
+# Rows 1, 2 and 5 run again on a throwaway PostgreSQL (the one the tests
+# start), each against its own limit on that engine.
+BENCH_ON_POSTGRES = url=$$(sync-server/tests/postgres.sh start) && echo "PostgreSQL for the bench: $$url" && \
+	QADAM_BENCH_POSTGRES=$$url
+
 bench: deps-bench deps-ui ui
 	cargo build --release -p qadam-sync-server -p qadam-app -p qadam-client --features qadam-app/custom-protocol
-	cargo bench -p qadam-sync-server --bench city
+	@$(BENCH_ON_POSTGRES) cargo bench -p qadam-sync-server --bench city; \
+	rc=$$?; sync-server/tests/postgres.sh stop; exit $$rc
 	$(BENCH_XVFB) node bench/browser.mjs --release
 
 bench-smoke: deps-bench build
-	cargo bench --profile dev -p qadam-sync-server --bench city -- --tiny
+	@$(BENCH_ON_POSTGRES) cargo bench --profile dev -p qadam-sync-server --bench city -- --tiny; \
+	rc=$$?; sync-server/tests/postgres.sh stop; exit $$rc
 	$(BENCH_XVFB) node bench/browser.mjs --tiny
 
 clean:

@@ -4,7 +4,7 @@
 //! it, with the machine and the date, to `bench/RESULTS.md` (or `--out`).
 //!
 //! 1. sync apply: the whole campaign pushed through the real HTTP push path,
-//!    against raw rusqlite inserting the same rows in one transaction;
+//!    against raw inserts of the same rows in one transaction;
 //! 2. fresh device pull over loopback into a device store, through the
 //!    app's own client (`qadam-client`), with the bytes on the wire against
 //!    zstd of the raw JSON;
@@ -14,6 +14,10 @@
 //!    (time and peak memory, each in a child process);
 //! 5. 200 devices pushing and pulling at once against a trivial handler
 //!    under the same load.
+//!
+//! With `QADAM_BENCH_POSTGRES` naming a PostgreSQL server, rows 1, 2 and 5
+//! run again with the server on a fresh database there, row 1 against raw
+//! inserts of the same rows on that engine.
 //!
 //! The dashboard's map and the app's start are measured by
 //! `bench/browser.mjs`, which adds its rows to the same file.
@@ -109,8 +113,35 @@ fn fmt_s(s: (f64, f64, f64)) -> String {
     format!("{:.3} s ({:.3}–{:.3})", s.0, s.1, s.2)
 }
 
-async fn start_server() -> anyhow::Result<Server> {
-    Ok(Server::start().await)
+/// The store a server runs on: its embedded SQLite, or the PostgreSQL
+/// server `QADAM_BENCH_POSTGRES` names (`make bench` starts a throwaway one).
+enum Engine {
+    Sqlite,
+    Postgres(String),
+}
+
+impl Engine {
+    fn name(&self) -> &'static str {
+        match self {
+            Engine::Sqlite => "SQLite",
+            Engine::Postgres(_) => "PostgreSQL",
+        }
+    }
+
+    /// A server on a fresh database of this engine.
+    async fn start(&self) -> Server {
+        match self {
+            Engine::Sqlite => Server::start().await,
+            Engine::Postgres(url) => {
+                let url = url.clone();
+                let db =
+                    tokio::task::spawn_blocking(move || qadam_testkit::fresh_postgres_database(&url, "qadam_bench"))
+                        .await
+                        .expect("a database");
+                Server::start_with(qadam_testkit::Options { db: Some(db), ..Default::default() }).await
+            }
+        }
+    }
 }
 
 /// Push bodies of the city campaign, serialised once (not timed).
@@ -138,10 +169,22 @@ async fn push_all(http: &reqwest::Client, s: &Server, bodies: &[Vec<u8>]) -> any
     Ok(())
 }
 
+/// The raw limit's two statements, the same on both engines (`$n`
+/// parameters, as the server's own SQL): a change logged, its field set.
+const RAW_CHANGE_SQL: &str = "INSERT INTO changes
+    (op_id, entity, entity_id, field, value, hlc, device_id, received_ms, seen_cursor, campaign_id)
+    VALUES ($1, $2, $3, $4, $5, $6, $7, 0, $8, '')";
+const RAW_FIELD_SQL: &str = "INSERT INTO fields (entity, entity_id, field, value, hlc, device_id)
+    VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (entity, entity_id, field)
+    DO UPDATE SET value = excluded.value, hlc = excluded.hlc, device_id = excluded.device_id";
+
 /// The same rows written straight into a fresh database of the server's
 /// schema: change log and field state, one prepared statement each, one
 /// transaction. What SQLite can do on this machine.
-fn raw_insert(bodies: &[Vec<u8>]) -> anyhow::Result<f64> {
+fn raw_insert(engine: &Engine, bodies: &[Vec<u8>]) -> anyhow::Result<f64> {
+    if let Engine::Postgres(url) = engine {
+        return raw_insert_postgres(url, bodies);
+    }
     let dir = tempfile::tempdir()?;
     let db = dir.path().join("raw.db");
     drop(qadam_sync_server::store::open(&db.display().to_string())?);
@@ -153,14 +196,8 @@ fn raw_insert(bodies: &[Vec<u8>]) -> anyhow::Result<f64> {
     let t = Instant::now();
     let tx = conn.transaction()?;
     {
-        let mut ins = tx.prepare(
-            "INSERT INTO changes (op_id, entity, entity_id, field, value, hlc, device_id, received_ms, seen_cursor, campaign_id)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, 0, ?8, '')",
-        )?;
-        let mut field = tx.prepare(
-            "INSERT INTO fields (entity, entity_id, field, value, hlc, device_id) VALUES (?1, ?2, ?3, ?4, ?5, ?6)
-             ON CONFLICT (entity, entity_id, field) DO UPDATE SET value = excluded.value, hlc = excluded.hlc, device_id = excluded.device_id",
-        )?;
+        let mut ins = tx.prepare(RAW_CHANGE_SQL)?;
+        let mut field = tx.prepare(RAW_FIELD_SQL)?;
         for r in &reqs {
             for c in &r.changes {
                 let (op, id, value, hlc) =
@@ -177,6 +214,29 @@ fn raw_insert(bodies: &[Vec<u8>]) -> anyhow::Result<f64> {
                 ])?;
                 field.execute(rusqlite::params![c.entity.as_str(), id, c.field, value, hlc, c.device_id])?;
             }
+        }
+    }
+    tx.commit()?;
+    Ok(t.elapsed().as_secs_f64())
+}
+
+/// [`raw_insert`] on PostgreSQL: a fresh database of the server's schema,
+/// the same two statements prepared once, one transaction.
+fn raw_insert_postgres(url: &str, bodies: &[Vec<u8>]) -> anyhow::Result<f64> {
+    let db = qadam_testkit::fresh_postgres_database(url, "qadam_bench_raw");
+    drop(qadam_sync_server::store::open(&db)?);
+    let reqs: Vec<PushRequest> = bodies.iter().map(|b| serde_json::from_slice(b)).collect::<Result<_, _>>()?;
+    let mut client = postgres::Client::connect(&db, postgres::NoTls)?;
+    let t = Instant::now();
+    let mut tx = client.transaction()?;
+    let ins = tx.prepare(RAW_CHANGE_SQL)?;
+    let field = tx.prepare(RAW_FIELD_SQL)?;
+    for r in &reqs {
+        for c in &r.changes {
+            let (op, id, value, hlc) =
+                (c.op_id.to_string(), c.entity_id.to_string(), c.value.to_string(), c.hlc.to_string());
+            tx.execute(&ins, &[&op, &c.entity.as_str(), &id, &c.field, &value, &hlc, &c.device_id, &c.seen_cursor])?;
+            tx.execute(&field, &[&c.entity.as_str(), &id, &c.field, &value, &hlc, &c.device_id])?;
         }
     }
     tx.commit()?;
@@ -592,33 +652,29 @@ fn date_utc() -> String {
     qadam_core::export::date_utc(qadam_core::hlc::now_ms())
 }
 
-#[tokio::main]
-async fn main() -> anyhow::Result<()> {
-    let args: Vec<String> = std::env::args().collect();
-    if let Some(i) = args.iter().position(|a| a == "--photo-child") {
-        return photo_child(&args[i + 1]);
-    }
-    if args.iter().any(|a| a == "--list") {
-        return Ok(());
-    }
-    let o = opts();
+/// Rows 1 and 2 on one engine: the city pushed over HTTP against raw
+/// inserts of the same changes, then a fresh device's pull of it. Answers
+/// the loaded server and a device store the pull filled (for row 3).
+async fn sync_rows(
+    o: &Opts,
+    engine: &Engine,
+    bodies: &[Vec<u8>],
+    changes: usize,
+    http: &reqwest::Client,
+    rows: &mut Vec<Row>,
+) -> anyhow::Result<(Server, Option<tempfile::TempDir>)> {
     let want = |n: u32| o.only.is_empty() || o.only.contains(&n);
-    let mut rows = Vec::new();
-    eprintln!("generating {} objects…", o.objects);
-    let (bodies, changes) = campaign_bodies(o.objects);
-    let http = reqwest::Client::new();
-
     // 1. Sync apply.
     let (mut push_runs, mut raw_runs) = (Vec::new(), Vec::new());
     let mut server = None;
     // The other sections need a loaded server: one push at least.
     for run in 0..if want(1) { o.runs } else { 1 } {
-        let s = start_server().await?;
+        let s = engine.start().await;
         let t = Instant::now();
-        push_all(&http, &s, &bodies).await?;
+        push_all(http, &s, bodies).await?;
         push_runs.push(t.elapsed().as_secs_f64());
         if want(1) {
-            raw_runs.push(tokio::task::block_in_place(|| raw_insert(&bodies))?);
+            raw_runs.push(tokio::task::block_in_place(|| raw_insert(engine, bodies))?);
             eprintln!("sync apply run {}: push {:.2} s, raw {:.2} s", run + 1, push_runs[run], raw_runs[run]);
         }
         server = Some(s);
@@ -627,9 +683,13 @@ async fn main() -> anyhow::Result<()> {
     if want(1) {
         let (p, r) = (stats(&push_runs), stats(&raw_runs));
         rows.push(Row {
-            name: format!("1. sync apply: {} objects, {changes} changes over HTTP push", o.objects),
+            name: format!(
+                "1. sync apply on {}: {} objects, {changes} changes over HTTP push",
+                engine.name(),
+                o.objects
+            ),
             figure: format!("{} = {:.0} changes/s", fmt_s(p), changes as f64 / p.0),
-            limit: format!("raw rusqlite, one transaction: {:.3} s", r.0),
+            limit: format!("raw inserts on {}, one transaction: {:.3} s", engine.name(), r.0),
             ratio: format!("{:.0}% of raw", 100.0 * r.0 / p.0),
             goal: "≥ 50% of raw".into(),
             met: r.0 / p.0 >= 0.5,
@@ -661,7 +721,11 @@ async fn main() -> anyhow::Result<()> {
         let apply = stats(&applies);
         let pl = stats(&pulls);
         rows.push(Row {
-            name: format!("2. fresh device pull of {} objects over loopback (zstd, as the app asks)", o.objects),
+            name: format!(
+                "2. fresh device pull of {} objects from {} over loopback (zstd, as the app asks)",
+                o.objects,
+                engine.name()
+            ),
             figure: format!("{}; {:.1} MB on the wire", fmt_s(pl), wire.0 as f64 / 1e6),
             limit: format!(
                 "the same pages applied from memory {}; raw JSON {:.1} MB, zstd -3 of it {:.1} MB",
@@ -674,6 +738,81 @@ async fn main() -> anyhow::Result<()> {
             met: pl.0 < 10.0,
         });
     }
+
+    Ok((server, device_dir))
+}
+
+/// Row 5, the server under load: devices syncing as fast as answers come
+/// (the most the server does), and each syncing once a second (a phone's
+/// auto-sync waits 5 s at least), against a trivial handler.
+async fn load_rows(o: &Opts, server: &Server, engine: &Engine, rows: &mut Vec<Row>) -> anyhow::Result<()> {
+    let objects = object_ids(server).await?;
+    let devices = tokio::task::block_in_place(|| enrol_devices(server, o.devices))?;
+    for (label, pace) in
+        [("as fast as answers come", None), ("each syncing once a second", Some(Duration::from_secs(1)))]
+    {
+        // Several runs of each, the median reported; the trivial
+        // handler's runs interleave with the server's, under the same
+        // load of devices.
+        let (mut runs, mut base_runs) = (Vec::new(), Vec::new());
+        for _ in 0..o.runs {
+            let head = tokio::task::block_in_place(|| server.state.store.cursor())?;
+            let (lat, n) = load(&server.base, head, &devices, o.load_secs, &objects, false, pace).await;
+            runs.push((pct(&lat, 0.5), pct(&lat, 0.99), n as f64 / o.load_secs as f64));
+            let (lat, n) = load(&server.base, head, &devices, o.load_secs, &objects, true, pace).await;
+            base_runs.push((pct(&lat, 0.5), pct(&lat, 0.99), n as f64 / o.load_secs as f64));
+        }
+        let median =
+            |xs: &[(f64, f64, f64)], pick: fn(&(f64, f64, f64)) -> f64| stats(&xs.iter().map(pick).collect::<Vec<_>>());
+        let (p50, p99, rps) = (median(&runs, |r| r.0), median(&runs, |r| r.1), median(&runs, |r| r.2));
+        let (b50, b99, brps) = (median(&base_runs, |r| r.0), median(&base_runs, |r| r.1), median(&base_runs, |r| r.2));
+        rows.push(Row {
+            name: format!(
+                "5. {} devices pushing and pulling for {} s on {}, {label}",
+                o.devices,
+                o.load_secs,
+                engine.name()
+            ),
+            figure: format!(
+                "p50 {:.1} ms, p99 {:.1} ms ({:.1}–{:.1}), {:.0} requests/s",
+                p50.0 * 1e3,
+                p99.0 * 1e3,
+                p99.1 * 1e3,
+                p99.2 * 1e3,
+                rps.0
+            ),
+            limit: format!(
+                "trivial handler: p50 {:.1} ms, p99 {:.1} ms, {:.0} requests/s",
+                b50.0 * 1e3,
+                b99.0 * 1e3,
+                brps.0
+            ),
+            ratio: format!("p99 {:.1}× trivial", p99.0 / b99.0),
+            goal: "p99 < 100 ms".into(),
+            met: p99.0 < 0.1,
+        });
+    }
+    Ok(())
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    let args: Vec<String> = std::env::args().collect();
+    if let Some(i) = args.iter().position(|a| a == "--photo-child") {
+        return photo_child(&args[i + 1]);
+    }
+    if args.iter().any(|a| a == "--list") {
+        return Ok(());
+    }
+    let o = opts();
+    let want = |n: u32| o.only.is_empty() || o.only.contains(&n);
+    let mut rows = Vec::new();
+    eprintln!("generating {} objects…", o.objects);
+    let (bodies, changes) = campaign_bodies(o.objects);
+    let http = reqwest::Client::new();
+
+    // 1. Sync apply, 2. fresh device pull.
+    let (server, device_dir) = sync_rows(&o, &Engine::Sqlite, &bodies, changes, &http, &mut rows).await?;
 
     // 3. Nearby: on the device store the pull filled, and at 250,000.
     if want(3) {
@@ -714,53 +853,9 @@ async fn main() -> anyhow::Result<()> {
         tokio::task::block_in_place(|| photo_rows(&o, &mut rows))?;
     }
 
-    // 5. Server under load: devices syncing as fast as answers come (the
-    // most the server does), and each syncing once a second (a phone's
-    // auto-sync waits 5 s at least), against a trivial handler.
+    // 5. Server under load.
     if want(5) {
-        let objects = object_ids(&server).await?;
-        let devices = tokio::task::block_in_place(|| enrol_devices(&server, o.devices))?;
-        for (label, pace) in
-            [("as fast as answers come", None), ("each syncing once a second", Some(Duration::from_secs(1)))]
-        {
-            // Several runs of each, the median reported; the trivial
-            // handler's runs interleave with the server's, under the same
-            // load of devices.
-            let (mut runs, mut base_runs) = (Vec::new(), Vec::new());
-            for _ in 0..o.runs {
-                let head = server.state.store.cursor()?;
-                let (lat, n) = load(&server.base, head, &devices, o.load_secs, &objects, false, pace).await;
-                runs.push((pct(&lat, 0.5), pct(&lat, 0.99), n as f64 / o.load_secs as f64));
-                let (lat, n) = load(&server.base, head, &devices, o.load_secs, &objects, true, pace).await;
-                base_runs.push((pct(&lat, 0.5), pct(&lat, 0.99), n as f64 / o.load_secs as f64));
-            }
-            let median = |xs: &[(f64, f64, f64)], pick: fn(&(f64, f64, f64)) -> f64| {
-                stats(&xs.iter().map(pick).collect::<Vec<_>>())
-            };
-            let (p50, p99, rps) = (median(&runs, |r| r.0), median(&runs, |r| r.1), median(&runs, |r| r.2));
-            let (b50, b99, brps) =
-                (median(&base_runs, |r| r.0), median(&base_runs, |r| r.1), median(&base_runs, |r| r.2));
-            rows.push(Row {
-                name: format!("5. {} devices pushing and pulling for {} s, {label}", o.devices, o.load_secs),
-                figure: format!(
-                    "p50 {:.1} ms, p99 {:.1} ms ({:.1}–{:.1}), {:.0} requests/s",
-                    p50.0 * 1e3,
-                    p99.0 * 1e3,
-                    p99.1 * 1e3,
-                    p99.2 * 1e3,
-                    rps.0
-                ),
-                limit: format!(
-                    "trivial handler: p50 {:.1} ms, p99 {:.1} ms, {:.0} requests/s",
-                    b50.0 * 1e3,
-                    b99.0 * 1e3,
-                    brps.0
-                ),
-                ratio: format!("p99 {:.1}× trivial", p99.0 / b99.0),
-                goal: "p99 < 100 ms".into(),
-                met: p99.0 < 0.1,
-            });
-        }
+        load_rows(&o, &server, &Engine::Sqlite, &mut rows).await?;
     }
 
     // 8. What durable acknowledgement costs: one device's small pushes one
@@ -784,6 +879,16 @@ async fn main() -> anyhow::Result<()> {
             goal: "< 10 ms a push".into(),
             met: store_s / (n as f64) < 0.01,
         });
+    }
+
+    // The engine users grow into: rows 1, 2 and 5 again on PostgreSQL,
+    // each against its own limit on the same engine.
+    if let Ok(url) = std::env::var("QADAM_BENCH_POSTGRES") {
+        let pg = Engine::Postgres(url);
+        let (server, _) = sync_rows(&o, &pg, &bodies, changes, &http, &mut rows).await?;
+        if want(5) {
+            load_rows(&o, &server, &pg, &mut rows).await?;
+        }
     }
 
     // The table.
