@@ -287,7 +287,8 @@ mod tests {
     #[test]
     fn an_object_approved_twice_counts_as_adapted_when_the_later_approval_is_better() {
         use crate::model::{Audit, Object};
-        let set = crate::rules::builtin("us-ada-2010").unwrap();
+        let lists = crate::checklist::Checklists::builtin();
+        let set = crate::rules::builtin("us-ada-2010", &lists).unwrap();
         let audit = |id: Uuid, month_ms: i64| Audit {
             id,
             campaign_id: None,
@@ -310,7 +311,7 @@ mod tests {
             };
             let input = crate::rules::EvaluationInput { object: object.clone(), elements: vec![] };
             EvaluatedObject {
-                verdict: crate::rules::evaluate(&set, &input),
+                verdict: crate::rules::evaluate(&set, &lists, &input),
                 object,
                 elements: vec![],
                 audits,

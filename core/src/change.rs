@@ -6,6 +6,7 @@ use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 use uuid::Uuid;
 
+use crate::checklist::Checklists;
 use crate::error::{ErrorCode, ModelError};
 use crate::hlc::Hlc;
 use crate::model::{ElementKind, EntityKind};
@@ -36,17 +37,18 @@ pub struct Change {
 }
 
 impl Change {
-    /// Validates the change on its own. Measurement names are checked against
-    /// every element kind, since a change does not carry its element's kind.
-    pub fn validate(&self) -> Result<(), ModelError> {
-        self.validate_with_kind(None)
+    /// Validates the change on its own against `lists`. Measurement names
+    /// are checked against every element kind, since a change does not
+    /// carry its element's kind.
+    pub fn validate(&self, lists: &Checklists) -> Result<(), ModelError> {
+        self.validate_with_kind(lists, None)
     }
 
-    pub fn validate_with_kind(&self, element_kind: Option<&ElementKind>) -> Result<(), ModelError> {
+    pub fn validate_with_kind(&self, lists: &Checklists, element_kind: Option<&ElementKind>) -> Result<(), ModelError> {
         if self.device_id.is_empty() || self.device_id.len() > 100 {
             return Err(ModelError::invalid("device_id", "must be 1 to 100 characters"));
         }
-        validate_field(self.entity, &self.field, &self.value, element_kind)
+        validate_field(lists, self.entity, &self.field, &self.value, element_kind)
     }
 
     /// The total order of writes to one field: last writer wins by

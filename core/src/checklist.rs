@@ -1,4 +1,5 @@
-//! Checklists as data: for every element kind, the fields an auditor
+//! Checklists as data, passed to whatever validates or evaluates (no
+//! process-wide registry): for every element kind, the fields an auditor
 //! measures, each with its type (the unit is in the name), allowed range,
 //! labels and measuring hints in ru/kk/en, whether a photo is expected, and
 //! the functional zone of the kind. The built-in files are
@@ -9,32 +10,12 @@
 
 use std::collections::BTreeMap;
 use std::path::Path;
-use std::sync::OnceLock;
 
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
 use crate::model::{ElementKind, Localized, MeasurementType, Zone};
-
-impl ElementKind {
-    /// Whether the checklists in use define this kind.
-    pub fn is_known(&self) -> bool {
-        get().get(self).is_some()
-    }
-
-    /// The measured fields of this element kind, from its checklist (the
-    /// unit is in each name); none for an unknown kind.
-    pub fn measurements(&self) -> &'static [ChecklistField] {
-        get().fields(self)
-    }
-
-    /// The functional zone of this kind, from its checklist; `None` for a
-    /// kind no checklist in use defines (its elements are not assessed).
-    pub fn zone(&self) -> Option<Zone> {
-        get().zone(self)
-    }
-}
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema, TS)]
 #[serde(deny_unknown_fields)]
@@ -185,8 +166,24 @@ impl Checklists {
         Ok(all)
     }
 
+    /// The built-in checklists plus the files of the directory
+    /// `QADAM_CHECKLISTS_DIR` names, if it is set: what the app and the
+    /// server load at start.
+    pub fn from_env() -> Result<Self, ChecklistError> {
+        match std::env::var_os("QADAM_CHECKLISTS_DIR") {
+            Some(dir) => Self::with_dir(Path::new(&dir)),
+            None => Ok(Self::builtin()),
+        }
+    }
+
     pub fn get(&self, kind: &ElementKind) -> Option<&Checklist> {
         self.by_kind.get(kind)
+    }
+
+    /// Whether these checklists define `kind` (elements of an unknown kind
+    /// are refused, and never assessed).
+    pub fn is_known(&self, kind: &ElementKind) -> bool {
+        self.by_kind.contains_key(kind)
     }
 
     pub fn fields(&self, kind: &ElementKind) -> &[ChecklistField] {
@@ -206,27 +203,6 @@ impl Checklists {
     pub fn all(&self) -> Vec<&Checklist> {
         self.order.iter().filter_map(|k| self.get(k)).collect()
     }
-}
-
-static REGISTRY: OnceLock<Checklists> = OnceLock::new();
-
-/// Installs the checklists the process uses (once, at start-up). Without a
-/// call, the built-in ones are used.
-pub fn install(c: Checklists) -> Result<(), Checklists> {
-    REGISTRY.set(c)
-}
-
-/// Installs the built-in checklists plus `QADAM_CHECKLISTS_DIR`, if set.
-pub fn install_from_env() -> Result<(), ChecklistError> {
-    if let Some(dir) = std::env::var_os("QADAM_CHECKLISTS_DIR") {
-        let _ = install(Checklists::with_dir(Path::new(&dir))?);
-    }
-    Ok(())
-}
-
-/// The checklists in use.
-pub fn get() -> &'static Checklists {
-    REGISTRY.get_or_init(Checklists::builtin)
 }
 
 #[cfg(test)]

@@ -573,6 +573,7 @@ mod tests {
     fn the_city_generator_gives_each_object_the_status_it_drew_in_the_maps_proportions() {
         let conn = rusqlite::Connection::open_in_memory().unwrap();
         conn.execute_batch(crate::records::FIELDS_DDL).unwrap();
+        let lists = crate::checklist::Checklists::builtin();
         let mut batches = 0;
         let mut first: Vec<Change> = Vec::new();
         city_campaign(3_000, 7, 5_000, |b| {
@@ -586,7 +587,7 @@ mod tests {
                 first = b.clone();
             }
             for c in &b {
-                c.validate_with_kind(None)
+                c.validate_with_kind(&lists, None)
                     .or_else(|e| if c.field.starts_with("measurements.") { Ok(()) } else { Err(e) })
                     .unwrap();
                 crate::records::apply_lww(&conn, c).unwrap();
@@ -600,7 +601,7 @@ mod tests {
             }
         });
         assert_eq!(first, again, "same seed, same changes");
-        let objects = crate::records::evaluate_all(&conn, Some(city_campaign_id(7))).unwrap();
+        let objects = crate::records::evaluate_all(&conn, &lists, Some(city_campaign_id(7))).unwrap();
         assert_eq!(objects.len(), 3_000);
         let mut counts = [0u32; 4];
         for o in &objects {
@@ -625,8 +626,9 @@ mod tests {
     fn demo_is_deterministic_valid_and_covers_everything() {
         let a = demo_campaign(36);
         assert_eq!(a, demo_campaign(36));
+        let lists = crate::checklist::Checklists::builtin();
         for c in &a {
-            c.validate().unwrap_or_else(|e| panic!("{c:?}: {e}"));
+            c.validate(&lists).unwrap_or_else(|e| panic!("{c:?}: {e}"));
         }
         for d in District::ALL {
             assert!(a.iter().any(|c| c.field == "district" && c.value == json!(d)));
@@ -651,7 +653,9 @@ mod tests {
         for c in demo_campaign(36) {
             crate::records::apply_lww(&conn, &c).unwrap();
         }
-        let objects = crate::records::evaluate_all(&conn, Some(demo_campaign_id())).unwrap();
+        let objects =
+            crate::records::evaluate_all(&conn, &crate::checklist::Checklists::builtin(), Some(demo_campaign_id()))
+                .unwrap();
         let status = |i: usize| {
             let o = objects.iter().find(|o| o.object.name.contains(&format!("№ {} (", i + 1))).unwrap();
             assert_eq!(o.verdict.rule_set, "kz-sp-3.06-101-2012");

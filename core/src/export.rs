@@ -540,8 +540,9 @@ mod tests {
     fn sample() -> Vec<EvaluatedObject> {
         let input: crate::rules::EvaluationInput =
             serde_json::from_str(include_str!("../../schemas/examples/evaluation-input.json")).unwrap();
-        let set = crate::rules::builtin("us-ada-2010").unwrap();
-        let verdict = crate::rules::evaluate(&set, &input);
+        let lists = crate::checklist::Checklists::builtin();
+        let set = crate::rules::builtin("us-ada-2010", &lists).unwrap();
+        let verdict = crate::rules::evaluate(&set, &lists, &input);
         let mut object = input.object.clone();
         object.name = "Школа № 5, \"главный\" вход".into();
         object.location = Some(GeoPoint { lat_deg: 43.25, lon_deg: 76.95 });
@@ -578,7 +579,8 @@ mod tests {
 
     fn object_with(elements: Vec<Element>) -> EvaluatedObject {
         let input = crate::rules::EvaluationInput { object: sample()[0].object.clone(), elements };
-        let verdict = crate::rules::evaluate(&crate::rules::builtin("us-ada-2010").unwrap(), &input);
+        let lists = crate::checklist::Checklists::builtin();
+        let verdict = crate::rules::evaluate(&crate::rules::builtin("us-ada-2010", &lists).unwrap(), &lists, &input);
         EvaluatedObject {
             object: input.object,
             elements: input.elements,

@@ -12,6 +12,7 @@ use ts_rs::TS;
 use uuid::Uuid;
 
 use crate::change::Change;
+use crate::checklist::Checklists;
 use crate::error::StoreError;
 use crate::model::{materialise, Audit, Campaign, Element, ElementKind, EntityKind, GeoPoint, Object, Photo, DELETED};
 use crate::review::Review;
@@ -371,6 +372,7 @@ pub fn object_detail<S: FieldSource + ?Sized>(conn: &S, id: Uuid) -> Result<Obje
 /// The rule set a campaign audits against (the Kazakh set by default).
 pub fn rule_set_for<S: FieldSource + ?Sized>(
     conn: &S,
+    lists: &Checklists,
     campaign_id: Option<Uuid>,
 ) -> Result<crate::rules::RuleSet, StoreError> {
     let id = match campaign_id {
@@ -378,26 +380,31 @@ pub fn rule_set_for<S: FieldSource + ?Sized>(
         None => String::new(),
     };
     let id = if id.is_empty() { crate::rules::DEFAULT_RULE_SET.to_string() } else { id };
-    Ok(crate::rules::builtin(&id)?)
+    Ok(crate::rules::builtin(&id, lists)?)
 }
 
 /// The verdict of an object under its campaign's rule set.
-pub fn verdict<S: FieldSource + ?Sized>(conn: &S, object_id: Uuid) -> Result<crate::rules::ObjectVerdict, StoreError> {
+pub fn verdict<S: FieldSource + ?Sized>(
+    conn: &S,
+    lists: &Checklists,
+    object_id: Uuid,
+) -> Result<crate::rules::ObjectVerdict, StoreError> {
     let d = object_detail(conn, object_id)?;
-    let set = rule_set_for(conn, d.object.campaign_id)?;
-    Ok(crate::rules::evaluate(&set, &crate::rules::EvaluationInput { object: d.object, elements: d.elements }))
+    let set = rule_set_for(conn, lists, d.object.campaign_id)?;
+    Ok(crate::rules::evaluate(&set, lists, &crate::rules::EvaluationInput { object: d.object, elements: d.elements }))
 }
 
 /// Rule results for an element being typed, before it is saved: the live
 /// ✓/✗ of the form.
 pub fn preview_element<S: FieldSource + ?Sized>(
     conn: &S,
+    lists: &Checklists,
     object_id: Uuid,
     kind: ElementKind,
     measurements: BTreeMap<String, crate::model::MeasuredValue>,
 ) -> Result<Vec<crate::rules::RuleResult>, StoreError> {
     let d = object_detail(conn, object_id)?;
-    let set = rule_set_for(conn, d.object.campaign_id)?;
+    let set = rule_set_for(conn, lists, d.object.campaign_id)?;
     let draft = Element {
         id: Uuid::nil(),
         object_id: Some(object_id),
@@ -409,7 +416,8 @@ pub fn preview_element<S: FieldSource + ?Sized>(
     };
     let mut elements = d.elements;
     elements.push(draft);
-    let results = crate::rules::evaluate_elements(&set, &crate::rules::EvaluationInput { object: d.object, elements });
+    let results =
+        crate::rules::evaluate_elements(&set, lists, &crate::rules::EvaluationInput { object: d.object, elements });
     Ok(results.into_iter().filter(|r| r.element_id.is_nil()).collect())
 }
 
@@ -432,6 +440,7 @@ pub struct EvaluatedObject {
 /// exports, the map and analytics at city scale.
 pub fn evaluate_all<S: FieldSource + ?Sized>(
     conn: &S,
+    lists: &Checklists,
     campaign: Option<Uuid>,
 ) -> Result<Vec<EvaluatedObject>, StoreError> {
     let objs: Vec<Object> = match campaign {
@@ -468,12 +477,12 @@ pub fn evaluate_all<S: FieldSource + ?Sized>(
     for object in objs {
         let set = match sets.entry(object.campaign_id) {
             std::collections::btree_map::Entry::Occupied(e) => e.into_mut(),
-            std::collections::btree_map::Entry::Vacant(e) => e.insert(rule_set_for(conn, object.campaign_id)?),
+            std::collections::btree_map::Entry::Vacant(e) => e.insert(rule_set_for(conn, lists, object.campaign_id)?),
         };
         let mut els = elements.remove(&object.id).unwrap_or_default();
         els.sort_by_key(|e| e.id);
         let input = crate::rules::EvaluationInput { object, elements: els };
-        let verdict = crate::rules::evaluate(set, &input);
+        let verdict = crate::rules::evaluate(set, lists, &input);
         let mut au = audits.remove(&input.object.id).unwrap_or_default();
         au.sort_by_key(|a| a.started_at_ms);
         let (photos, cover) = photo_count.remove(&input.object.id).unwrap_or_default();

@@ -321,7 +321,7 @@ mod tests {
         let b = changes(id, &audit, &req, "c", None, Stamp { clock: &mut clock, device_id: "d", seen_cursor: 0 });
         assert_eq!(a.iter().map(|c| c.op_id).collect::<Vec<_>>(), b.iter().map(|c| c.op_id).collect::<Vec<_>>());
         for c in &a {
-            c.validate_with_kind(None).unwrap();
+            c.validate_with_kind(&crate::checklist::Checklists::builtin(), None).unwrap();
         }
     }
 }

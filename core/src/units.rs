@@ -287,16 +287,15 @@ pub fn checked_base(
 }
 
 /// Converts what was typed into the stored value of field `name` of an
-/// element of `kind`: kept as typed, checked against the field's range.
+/// element whose checklist has `fields`: kept as typed, checked against the field's range.
 /// A whole number typed in the field's own unit is stored as that number.
 pub fn normalize(
-    kind: &crate::model::ElementKind,
+    fields: &[crate::checklist::ChecklistField],
     name: &str,
     typed: TypedMeasurement,
 ) -> Result<MeasuredValue, ModelError> {
     let field = format!("measurements.{name}");
-    let spec = kind
-        .measurements()
+    let spec = fields
         .iter()
         .find(|s| s.name == name)
         .ok_or_else(|| ModelError::UnknownField { entity: "element".into(), field: field.clone() })?;
@@ -399,7 +398,7 @@ mod tests {
         fn a_typed_value_is_never_rounded(unit in prop::sample::select(vec![InputUnit::Percent, InputUnit::Ratio, InputUnit::Degrees, InputUnit::Cm, InputUnit::M, InputUnit::In]), v in 0.01f64..40.0) {
             let kind = match unit.dimension() { Dimension::Slope => crate::model::ElementKind::RAMP, _ => crate::model::ElementKind::DOOR };
             let field = match unit.dimension() { Dimension::Slope => "cross_slope_permille", _ => "clear_width_mm" };
-            let stored = normalize(&kind, field, TypedMeasurement::Number { value: v, unit });
+            let stored = normalize(crate::checklist::Checklists::builtin().fields(&kind), field, TypedMeasurement::Number { value: v, unit });
             // Refused only outside the field's range, never rounded.
             match stored {
                 Ok(MeasuredValue::Typed(t)) => prop_assert_eq!(t, Typed { value: v, unit }),

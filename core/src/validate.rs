@@ -7,6 +7,7 @@ use std::collections::BTreeMap;
 
 use uuid::Uuid;
 
+use crate::checklist::Checklists;
 use crate::error::ModelError;
 use crate::model::*;
 
@@ -23,8 +24,10 @@ fn text(field: &str, value: &serde_json::Value, max_chars: usize) -> Result<(), 
 }
 
 /// Checks that `field` exists on `entity` and that `value` is acceptable for
-/// it. `null` clears an optional field or a measurement.
+/// it, measurements against `lists`. `null` clears an optional field or a
+/// measurement.
 pub fn validate_field(
+    lists: &Checklists,
     entity: EntityKind,
     field: &str,
     value: &serde_json::Value,
@@ -85,10 +88,10 @@ pub fn validate_field(
         (Review, "at_ms") => parse::<i64>(field, value, "unix milliseconds").map(|_| ()),
         (Element, "kind") => {
             let kind = parse::<ElementKind>(field, value, "an element kind")?;
-            if kind.is_known() {
+            if lists.is_known(&kind) {
                 Ok(())
             } else {
-                let known: Vec<String> = crate::checklist::get().kinds().map(|k| k.to_string()).collect();
+                let known: Vec<String> = lists.kinds().map(|k| k.to_string()).collect();
                 Err(ModelError::invalid(
                     field,
                     format!("no checklist defines the element kind `{kind}`; known kinds: {}", known.join(", ")),
@@ -97,7 +100,7 @@ pub fn validate_field(
         }
         (Element, m) if m.starts_with("measurements.") => {
             let name = &m["measurements.".len()..];
-            validate_measurement(field, name, value, element_kind)
+            validate_measurement(lists, field, name, value, element_kind)
         }
         (Photo, "sha256") => {
             let s: String = parse(field, value, "a hex SHA-256")?;
@@ -117,16 +120,16 @@ pub fn validate_field(
 }
 
 fn validate_measurement(
+    lists: &Checklists,
     field: &str,
     name: &str,
     value: &serde_json::Value,
     element_kind: Option<&ElementKind>,
 ) -> Result<(), ModelError> {
-    let lists = crate::checklist::get();
     let known = lists
         .kinds()
         .filter(|k| element_kind.is_none_or(|ek| ek == *k))
-        .flat_map(|k| k.measurements())
+        .flat_map(|k| lists.fields(k))
         .find(|s| s.name == name);
     let Some(spec) = known else {
         return Err(ModelError::UnknownField { entity: "element".into(), field: field.to_string() });
@@ -143,9 +146,13 @@ mod tests {
     use super::*;
     use serde_json::json;
 
+    fn lists() -> Checklists {
+        Checklists::builtin()
+    }
+
     #[test]
     fn unknown_field_is_refused_by_name() {
-        let e = validate_field(EntityKind::Object, "colour", &json!("red"), None).unwrap_err();
+        let e = validate_field(&lists(), EntityKind::Object, "colour", &json!("red"), None).unwrap_err();
         assert_eq!(e.field(), Some("colour"));
         assert!(e.to_string().contains("colour"));
     }
@@ -153,43 +160,64 @@ mod tests {
     #[test]
     fn impossible_gps_is_refused() {
         let bad = json!({"lat_deg": 123.0, "lon_deg": 76.9});
-        let e = validate_field(EntityKind::Object, "location", &bad, None).unwrap_err();
+        let e = validate_field(&lists(), EntityKind::Object, "location", &bad, None).unwrap_err();
         assert!(e.to_string().contains("impossible GPS"), "{e}");
         let good = json!({"lat_deg": 43.25, "lon_deg": 76.9});
-        validate_field(EntityKind::Object, "location", &good, None).unwrap();
+        validate_field(&lists(), EntityKind::Object, "location", &good, None).unwrap();
     }
 
     #[test]
     fn measurements_are_typed_and_bounded() {
         let k = Some(&ElementKind::RAMP);
-        validate_field(EntityKind::Element, "measurements.rise_mm", &json!(150), k).unwrap();
-        assert!(validate_field(EntityKind::Element, "measurements.rise_mm", &json!(-1), k).is_err());
-        assert!(validate_field(EntityKind::Element, "measurements.rise_mm", &json!(100_001), k).is_err());
-        assert!(validate_field(EntityKind::Element, "measurements.rise_mm", &json!("1m"), k).is_err());
+        validate_field(&lists(), EntityKind::Element, "measurements.rise_mm", &json!(150), k).unwrap();
+        assert!(validate_field(&lists(), EntityKind::Element, "measurements.rise_mm", &json!(-1), k).is_err());
+        assert!(validate_field(&lists(), EntityKind::Element, "measurements.rise_mm", &json!(100_001), k).is_err());
+        assert!(validate_field(&lists(), EntityKind::Element, "measurements.rise_mm", &json!("1m"), k).is_err());
         // Kept as typed: a length in cm, a slope as 1:N; never a slope as a length.
-        validate_field(EntityKind::Element, "measurements.rise_mm", &json!({"value": 81.3, "unit": "cm"}), k).unwrap();
+        validate_field(&lists(), EntityKind::Element, "measurements.rise_mm", &json!({"value": 81.3, "unit": "cm"}), k)
+            .unwrap();
         validate_field(
+            &lists(),
             EntityKind::Element,
             "measurements.cross_slope_permille",
             &json!({"value": 48, "unit": "ratio"}),
             k,
         )
         .unwrap();
-        let e = validate_field(EntityKind::Element, "measurements.rise_mm", &json!({"value": 12, "unit": "ratio"}), k)
-            .unwrap_err();
+        let e = validate_field(
+            &lists(),
+            EntityKind::Element,
+            "measurements.rise_mm",
+            &json!({"value": 12, "unit": "ratio"}),
+            k,
+        )
+        .unwrap_err();
         assert!(e.to_string().contains("a length cannot be given in Ratio"), "{e}");
         assert!(validate_field(
+            &lists(),
             EntityKind::Element,
             "measurements.rise_mm",
             &json!({"value": 1, "unit": "cm", "x": 1}),
             k
         )
         .is_err());
-        assert!(validate_field(EntityKind::Element, "measurements.rise_mm", &json!({"value": 101, "unit": "m"}), k)
-            .is_err());
+        assert!(validate_field(
+            &lists(),
+            EntityKind::Element,
+            "measurements.rise_mm",
+            &json!({"value": 101, "unit": "m"}),
+            k
+        )
+        .is_err());
         // A door field is not a ramp field.
-        assert!(validate_field(EntityKind::Element, "measurements.threshold_mm", &json!(10), k).is_err());
-        validate_field(EntityKind::Element, "measurements.has_step", &json!(true), Some(&ElementKind::ENTRANCE))
-            .unwrap();
+        assert!(validate_field(&lists(), EntityKind::Element, "measurements.threshold_mm", &json!(10), k).is_err());
+        validate_field(
+            &lists(),
+            EntityKind::Element,
+            "measurements.has_step",
+            &json!(true),
+            Some(&ElementKind::ENTRANCE),
+        )
+        .unwrap();
     }
 }

@@ -229,7 +229,8 @@ fn the_push_example_is_accepted_by_the_model() {
         .map(|c| c.entity_id)
         .collect();
     assert_eq!((objects.len(), elements.len()), (1, 2));
+    let lists = qadam_core::checklist::Checklists::builtin();
     for c in &push.changes {
-        c.validate().unwrap();
+        c.validate(&lists).unwrap();
     }
 }

@@ -12,6 +12,12 @@ use qadam_core::units::{InputUnit, Limit, Typed};
 use serde::Deserialize;
 use uuid::Uuid;
 
+/// The built-in checklists, which every built-in rule set is checked against.
+fn lists() -> &'static qadam_core::checklist::Checklists {
+    static LISTS: std::sync::OnceLock<qadam_core::checklist::Checklists> = std::sync::OnceLock::new();
+    LISTS.get_or_init(qadam_core::checklist::Checklists::builtin)
+}
+
 #[derive(Deserialize)]
 struct Fixture {
     rule_set: String,
@@ -50,8 +56,8 @@ fn golden_verdicts_match_the_hand_worked_fixtures() {
         let f: Fixture = serde_json::from_str(&std::fs::read_to_string(&path).unwrap())
             .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
         assert!(!f.working.is_empty() || f.input.elements.is_empty(), "{}: no working", path.display());
-        let set = rules::builtin(&f.rule_set).unwrap();
-        let v = rules::evaluate(&set, &f.input);
+        let set = rules::builtin(&f.rule_set, lists()).unwrap();
+        let v = rules::evaluate(&set, lists(), &f.input);
         let mut got: Vec<ExpectedResult> = v
             .results
             .iter()
@@ -86,7 +92,7 @@ fn golden_verdicts_match_the_hand_worked_fixtures() {
     }
     assert!(n >= 40, "at least 40 golden objects, found {n}");
     // Every rule of every set is seen passing, failing and unmeasured.
-    for rule in rules::builtin_ids().into_iter().flat_map(|id| rules::builtin(id).unwrap().rules) {
+    for rule in rules::builtin_ids().into_iter().flat_map(|id| rules::builtin(id, lists()).unwrap().rules) {
         let seen = covered.get(&rule.id).cloned().unwrap_or_default();
         for o in [Outcome::Pass, Outcome::Fail, Outcome::NotMeasured] {
             assert!(seen.contains(&o), "rule {} is never {o:?} in the golden files", rule.id);
@@ -97,10 +103,10 @@ fn golden_verdicts_match_the_hand_worked_fixtures() {
 #[test]
 fn every_builtin_rule_cites_a_clause_and_reads_existing_fields() {
     for id in rules::builtin_ids() {
-        let set = rules::builtin(id).unwrap();
+        let set = rules::builtin(id, lists()).unwrap();
         for r in &set.rules {
             assert!(!r.source.clause.is_empty() && !r.source.document.is_empty(), "{}", r.id);
-            let fields: Vec<&str> = r.element.measurements().iter().map(|m| m.name.as_str()).collect();
+            let fields: Vec<&str> = lists().fields(&r.element).iter().map(|m| m.name.as_str()).collect();
             assert!(r.reads.iter().all(|f| fields.contains(&f.as_str())), "{} reads unknown fields", r.id);
             assert!(!r.fix.ru.is_empty() && !r.fix.kk.is_empty() && !r.fix.en.is_empty(), "{}", r.id);
         }
@@ -109,12 +115,12 @@ fn every_builtin_rule_cites_a_clause_and_reads_existing_fields() {
 
 #[test]
 fn a_bad_rule_file_is_refused_with_file_line_and_field() {
-    let e = rules::RuleSet::parse("x.json", "{\n  \"id\": \"x\",\n  \"oops\": 1\n}").unwrap_err();
+    let e = rules::RuleSet::parse("x.json", "{\n  \"id\": \"x\",\n  \"oops\": 1\n}", lists()).unwrap_err();
     assert!(e.to_string().starts_with("x.json:3:"), "{e}");
-    let mut set = rules::builtin("us-ada-2010").unwrap();
+    let mut set = rules::builtin("us-ada-2010", lists()).unwrap();
     set.rules[0].reads.push("colour_mm".into());
     let text = serde_json::to_string_pretty(&set).unwrap();
-    let e = rules::RuleSet::parse("y.json", &text).unwrap_err();
+    let e = rules::RuleSet::parse("y.json", &text, lists()).unwrap_err();
     assert!(e.to_string().contains("colour_mm") && e.to_string().contains("reads"), "{e}");
 }
 
@@ -166,7 +172,7 @@ fn any_value(t: MeasurementType) -> BoxedStrategy<MeasuredValue> {
 /// (the kinds and fields come from the checklists, not from this test).
 fn any_element() -> impl Strategy<Value = Element> {
     prop::sample::select(ElementKind::BUILTIN.to_vec()).prop_flat_map(|kind| {
-        let fields: Vec<_> = kind.measurements().to_vec();
+        let fields: Vec<_> = lists().fields(&kind).to_vec();
         let values: Vec<_> = fields.iter().map(|f| prop::option::of(any_value(f.kind))).collect();
         (Just(kind), Just(fields), values).prop_map(|(kind, fields, values)| {
             let m: Vec<(&str, MeasuredValue)> =
@@ -194,15 +200,16 @@ fn any_object() -> impl Strategy<Value = EvaluationInput> {
 /// Every built-in rule set, parsed once.
 fn sets() -> Vec<RuleSet> {
     static SETS: std::sync::OnceLock<Vec<RuleSet>> = std::sync::OnceLock::new();
-    SETS.get_or_init(|| rules::builtin_ids().into_iter().map(|id| rules::builtin(id).unwrap()).collect()).clone()
+    SETS.get_or_init(|| rules::builtin_ids().into_iter().map(|id| rules::builtin(id, lists()).unwrap()).collect())
+        .clone()
 }
 
 /// The invariants of `schemas/rules/README.md`, checked against the rule
 /// results themselves (not against the verdict's own evidence summary).
 fn check_invariants(set: &RuleSet, input: &EvaluationInput) -> Result<(), TestCaseError> {
-    let v = rules::evaluate(set, input);
+    let v = rules::evaluate(set, lists(), input);
     let zone_of: BTreeMap<Uuid, Zone> =
-        input.elements.iter().filter_map(|e| Some((e.id, e.kind.as_ref()?.zone()?))).collect();
+        input.elements.iter().filter_map(|e| Some((e.id, lists().zone(e.kind.as_ref()?)?))).collect();
     for c in DisabilityCategory::ALL {
         let status = v.by_category[&c];
         let rel: Vec<_> = v.results.iter().filter(|r| !r.advisory && r.affects.contains_key(&c)).collect();
@@ -258,7 +265,7 @@ fn meet(rule: &Rule, e: &mut Element) {
     let c = rule.check.condition();
     let limit = c.limit().unwrap();
     let kind = e.kind.clone().unwrap();
-    let fields = rules::inputs_of(&kind, &c.quantity);
+    let fields = rules::inputs_of(lists().fields(&kind), &c.quantity);
     let m = &mut e.measurements;
     if c.quantity == "accessible_spaces_shortfall" {
         // The count rule: as many accessible spaces as the total needs.
@@ -303,7 +310,7 @@ fn number(v: &MeasuredValue) -> Option<f64> {
 
 /// A value at `limit` exactly, typed in the unit the norm prints it in.
 fn exactly(kind: &ElementKind, field: &str, limit: Limit, op: Op) -> MeasuredValue {
-    let t = kind.measurements().iter().find(|f| f.name == field).unwrap().kind;
+    let t = lists().fields(kind).iter().find(|f| f.name == field).unwrap().kind;
     match t {
         MeasurementType::Flag => MeasuredValue::Flag(limit.base != 0.0),
         MeasurementType::Count => MeasuredValue::Integer(match op {
@@ -357,7 +364,7 @@ proptest! {
     #[test]
     fn fixing_a_failing_measurement_never_makes_a_status_worse(input in any_object(), pick in any::<prop::sample::Index>()) {
         for set in sets() {
-            let before = rules::evaluate(&set, &input);
+            let before = rules::evaluate(&set, lists(), &input);
             let fails: Vec<_> = before.results.iter().filter(|r| r.outcome == Outcome::Fail).collect();
             if fails.is_empty() {
                 continue;
@@ -366,7 +373,7 @@ proptest! {
             let rule = set.rules.iter().find(|r| r.id == f.rule_id).unwrap();
             let mut fixed = input.clone();
             meet(rule, fixed.elements.iter_mut().find(|e| e.id == f.element_id).unwrap());
-            let after = rules::evaluate(&set, &fixed);
+            let after = rules::evaluate(&set, lists(), &fixed);
             let still = after.results.iter().find(|r| r.rule_id == f.rule_id && r.element_id == f.element_id).unwrap();
             prop_assert_eq!(still.outcome, Outcome::Pass, "{} at its limit exactly passes", f.rule_id);
             for c in DisabilityCategory::ALL {
@@ -379,12 +386,12 @@ proptest! {
     #[test]
     fn removing_any_measurement_never_makes_a_status_fully_accessible(input in any_object()) {
         for set in sets() {
-            let before = rules::evaluate(&set, &input);
+            let before = rules::evaluate(&set, lists(), &input);
             for (i, e) in input.elements.iter().enumerate() {
                 for key in e.measurements.keys() {
                     let mut less = input.clone();
                     less.elements[i].measurements.remove(key);
-                    let after = rules::evaluate(&set, &less);
+                    let after = rules::evaluate(&set, lists(), &less);
                     for c in DisabilityCategory::ALL {
                         if after.by_category[&c] == CategoryStatus::Full {
                             prop_assert_eq!(before.by_category[&c], CategoryStatus::Full, "{:?} after removing {}", c, key);
@@ -398,9 +405,9 @@ proptest! {
     #[test]
     fn adding_a_passing_measurement_never_makes_a_status_worse(input in any_object(), pick in any::<prop::sample::Index>(), value in any::<prop::sample::Index>()) {
         for set in sets() {
-            let before = rules::evaluate(&set, &input);
+            let before = rules::evaluate(&set, lists(), &input);
             let slots: Vec<(usize, String, MeasurementType)> = input.elements.iter().enumerate().flat_map(|(i, e)| {
-                e.kind.as_ref().unwrap().measurements().iter().filter(|f| !e.measurements.contains_key(&f.name)).map(move |f| (i, f.name.clone(), f.kind))
+                lists().fields(e.kind.as_ref().unwrap()).iter().filter(|f| !e.measurements.contains_key(&f.name)).map(move |f| (i, f.name.clone(), f.kind))
             }).collect();
             if slots.is_empty() {
                 continue;
@@ -412,7 +419,7 @@ proptest! {
             };
             let mut more = input.clone();
             more.elements[*i].measurements.insert(name.clone(), candidates[value.index(candidates.len())]);
-            let after = rules::evaluate(&set, &more);
+            let after = rules::evaluate(&set, lists(), &more);
             let failed = |v: &rules::ObjectVerdict| v.results.iter().filter(|r| r.outcome == Outcome::Fail).map(|r| (r.rule_id.clone(), r.element_id)).collect::<std::collections::BTreeSet<_>>();
             if !failed(&after).is_subset(&failed(&before)) {
                 continue; // the new value fails a rule: not a passing measurement
@@ -442,7 +449,7 @@ fn every_limit_typed_as_printed_passes_and_one_step_beyond_fails() {
             let base = e.clone();
             meet(rule, &mut e);
             let input = EvaluationInput { object: object(), elements: vec![e.clone()] };
-            let r = rules::evaluate_elements(&set, &input).into_iter().find(|r| r.rule_id == rule.id).unwrap();
+            let r = rules::evaluate_elements(&set, lists(), &input).into_iter().find(|r| r.rule_id == rule.id).unwrap();
             assert_eq!(
                 r.outcome,
                 Outcome::Pass,
@@ -455,7 +462,8 @@ fn every_limit_typed_as_printed_passes_and_one_step_beyond_fails() {
                 let field = c.quantity.clone();
                 past.measurements.insert(field, MeasuredValue::Typed(step));
                 let input = EvaluationInput { object: object(), elements: vec![past] };
-                let r = rules::evaluate_elements(&set, &input).into_iter().find(|r| r.rule_id == rule.id).unwrap();
+                let r =
+                    rules::evaluate_elements(&set, lists(), &input).into_iter().find(|r| r.rule_id == rule.id).unwrap();
                 assert_eq!(r.outcome, Outcome::Fail, "{}: {} is one step past {}", rule.id, step.as_typed(), c.value);
             }
             checked += 1;
@@ -475,7 +483,7 @@ fn in_context(rule: &Rule) -> Element {
 
 fn outcome_of(set: &RuleSet, rule: &Rule, e: Element) -> Outcome {
     let input = EvaluationInput { object: object(), elements: vec![e] };
-    rules::evaluate_elements(set, &input).into_iter().find(|r| r.rule_id == rule.id).unwrap().outcome
+    rules::evaluate_elements(set, lists(), &input).into_iter().find(|r| r.rule_id == rule.id).unwrap().outcome
 }
 
 proptest! {

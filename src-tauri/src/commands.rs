@@ -181,14 +181,15 @@ pub async fn preview_element(
 /// Typed measurements (mm/cm/m, %/1:N/°/‰) to stored ones.
 #[tauri::command]
 pub fn normalize_measurements(
+    state: State<'_, AppState>,
     kind: qadam_core::model::ElementKind,
     typed: BTreeMap<String, qadam_core::units::TypedMeasurement>,
 ) -> CmdResult<BTreeMap<String, qadam_core::model::MeasuredValue>> {
-    Ok(Store::normalize_measurements(kind, typed)?)
+    Ok(Store::normalize_measurements(&state.checklists, kind, typed)?)
 }
 
 /// Every element kind's checklist (fields, units, ranges, hints).
 #[tauri::command]
-pub fn checklists() -> Vec<qadam_core::checklist::Checklist> {
-    qadam_core::checklist::get().all().into_iter().cloned().collect()
+pub fn checklists(state: State<'_, AppState>) -> Vec<qadam_core::checklist::Checklist> {
+    state.checklists.all().into_iter().cloned().collect()
 }

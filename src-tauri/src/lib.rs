@@ -18,6 +18,9 @@ pub struct AppState {
     pub syncing: tokio::sync::Mutex<()>,
     /// Wakes the automatic sync.
     pub autosync: std::sync::Arc<tokio::sync::Notify>,
+    /// The checklists the store validates with, read here without waiting
+    /// for the store (each keystroke's unit conversion).
+    pub checklists: std::sync::Arc<qadam_core::checklist::Checklists>,
 }
 
 impl AppState {
@@ -65,12 +68,13 @@ pub fn run() {
     let builder = builder.plugin(tauri_plugin_geolocation::init());
     builder
         .setup(|app| {
-            qadam_core::checklist::install_from_env()?;
-            let store = Store::open(&data_dir(app)?)?;
+            let checklists = std::sync::Arc::new(qadam_core::checklist::Checklists::from_env()?);
+            let store = Store::open_with(&data_dir(app)?, checklists.clone())?;
             settings_from_env(&store)?;
             let wake = std::sync::Arc::new(tokio::sync::Notify::new());
             app.manage(AppState {
                 device: qadam_client::Device::new(store),
+                checklists,
                 syncing: tokio::sync::Mutex::new(()),
                 autosync: wake.clone(),
             });

@@ -44,6 +44,8 @@ pub struct ServeConfig {
     pub public_url: Option<String>,
     /// Photo quotas and how long unused blobs and unfinished uploads stay.
     pub retention: space::Retention,
+    /// The checklists measurements are validated and rules evaluated with.
+    pub checklists: Arc<qadam_core::checklist::Checklists>,
 }
 
 /// The password of the demo accounts unless `QADAM_DEMO_PASSWORD` says otherwise.
@@ -85,7 +87,7 @@ pub const HEAVY_QUEUE: usize = 16;
 /// Opens the store and blob directories and builds the shared state.
 pub fn build_state(cfg: &ServeConfig) -> anyhow::Result<Arc<AppState>> {
     anyhow::ensure!(!cfg.token.trim().is_empty(), "an API token is required (--token or QADAM_TOKEN)");
-    let store = store::open(&cfg.db)?;
+    let store = store::open_with(&cfg.db, cfg.checklists.clone())?;
     tracing::info!(backend = store.backend(), "store open");
     if cfg.demo {
         let r = store.push(qadam_core::demo::demo_campaign(DEMO_OBJECTS), &store::Access::All)?;
@@ -128,8 +130,12 @@ pub fn build_state(cfg: &ServeConfig) -> anyhow::Result<Arc<AppState>> {
 
 /// Evaluates one object given as JSON (`EvaluationInput`) under a built-in
 /// rule set. Errors name the offending field's path.
-pub fn evaluate_json(rule_set: &str, json: &str) -> anyhow::Result<qadam_core::rules::ObjectVerdict> {
-    let set = qadam_core::rules::builtin(rule_set)
+pub fn evaluate_json(
+    lists: &qadam_core::checklist::Checklists,
+    rule_set: &str,
+    json: &str,
+) -> anyhow::Result<qadam_core::rules::ObjectVerdict> {
+    let set = qadam_core::rules::builtin(rule_set, lists)
         .map_err(|e| anyhow::anyhow!("{e}; known rule sets: {}", qadam_core::rules::builtin_ids().join(", ")))?;
     let de = &mut serde_json::Deserializer::from_str(json);
     let input: qadam_core::rules::EvaluationInput =
@@ -139,6 +145,7 @@ pub fn evaluate_json(rule_set: &str, json: &str) -> anyhow::Result<qadam_core::r
             let field = format!("measurements.{name}");
             let value = serde_json::to_value(e.measurements[name])?;
             qadam_core::validate::validate_field(
+                lists,
                 qadam_core::model::EntityKind::Element,
                 &field,
                 &value,
@@ -147,7 +154,7 @@ pub fn evaluate_json(rule_set: &str, json: &str) -> anyhow::Result<qadam_core::r
             .map_err(|err| anyhow::anyhow!("elements[{i}]: {err}"))?;
         }
     }
-    Ok(qadam_core::rules::evaluate(&set, &input))
+    Ok(qadam_core::rules::evaluate(&set, lists, &input))
 }
 
 /// Serves until Ctrl-C or SIGTERM.

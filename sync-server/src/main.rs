@@ -1,5 +1,6 @@
 //! `qadam-server`: command-line entry point of the sync server.
 
+use qadam_core::checklist::Checklists;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 
@@ -187,9 +188,11 @@ enum CampaignAction {
     },
 }
 
+/// The store at `db`, with the checklists of this process (the built-in
+/// ones and `QADAM_CHECKLISTS_DIR`'s files).
 fn open_store(db: Option<String>) -> anyhow::Result<Box<dyn qadam_sync_server::SyncStore>> {
     let db = db.context("say which store: --db FILE|URL or QADAM_DB")?;
-    Ok(qadam_sync_server::store::open(&db)?)
+    Ok(qadam_sync_server::store::open_with(&db, std::sync::Arc::new(Checklists::from_env()?))?)
 }
 
 fn read_password() -> anyhow::Result<String> {
@@ -277,7 +280,7 @@ fn campaign_command(db: Option<String>, action: CampaignAction) -> anyhow::Resul
     let store = open_store(db)?;
     match action {
         CampaignAction::Add { name, rule_set, description } => {
-            qadam_core::rules::builtin(&rule_set)
+            qadam_core::rules::builtin(&rule_set, store.checklists())
                 .map_err(|e| anyhow::anyhow!("{e}; known: {}", qadam_core::rules::builtin_ids().join(", ")))?;
             let id = uuid::Uuid::now_v7();
             let mut clock = qadam_core::HlcClock::default();
@@ -319,7 +322,6 @@ async fn main() -> anyhow::Result<()> {
             tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info,tower_http=warn".into()),
         )
         .init();
-    qadam_core::checklist::install_from_env()?;
     match Cli::parse().command {
         Command::User { db, action } => tokio::task::spawn_blocking(move || user_command(db, action)).await?,
         Command::Export { db, format, campaign, out, drafts } => {
@@ -377,13 +379,24 @@ async fn main() -> anyhow::Result<()> {
             if dashboard_dir.is_none() {
                 tracing::warn!("no built dashboard found; run `make run` or pass --dashboard-dir");
             }
-            serve(ServeConfig { db, photos, token, demo, dashboard_dir, demo_password, public_url, retention }, listen)
-                .await
+            let checklists = std::sync::Arc::new(Checklists::from_env()?);
+            let cfg = ServeConfig {
+                db,
+                photos,
+                token,
+                demo,
+                dashboard_dir,
+                demo_password,
+                public_url,
+                retention,
+                checklists,
+            };
+            serve(cfg, listen).await
         }
         Command::Evaluate { rules, file } => {
             let text = std::fs::read_to_string(&file).with_context(|| format!("reading {}", file.display()))?;
-            let verdict =
-                qadam_sync_server::evaluate_json(&rules, &text).with_context(|| file.display().to_string())?;
+            let verdict = qadam_sync_server::evaluate_json(&Checklists::from_env()?, &rules, &text)
+                .with_context(|| file.display().to_string())?;
             println!("{}", serde_json::to_string_pretty(&verdict)?);
             Ok(())
         }

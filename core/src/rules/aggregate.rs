@@ -9,6 +9,7 @@ use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
 use super::{DisabilityCategory, Effect, EvaluationInput, Outcome, RuleResult, RuleSet, Zone};
+use crate::checklist::Checklists;
 
 /// Accessibility of a zone or an object for one category.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, JsonSchema, TS)]
@@ -143,9 +144,14 @@ fn zone_status<'a>(results: impl Iterator<Item = &'a RuleResult> + Clone, c: Dis
     }
 }
 
-pub fn aggregate(set: &RuleSet, input: &EvaluationInput, results: Vec<RuleResult>) -> ObjectVerdict {
+pub fn aggregate(
+    set: &RuleSet,
+    lists: &Checklists,
+    input: &EvaluationInput,
+    results: Vec<RuleResult>,
+) -> ObjectVerdict {
     let zone_of: BTreeMap<_, _> =
-        input.elements.iter().filter_map(|e| Some((e.id, e.kind.as_ref()?.zone()?))).collect();
+        input.elements.iter().filter_map(|e| Some((e.id, lists.zone(e.kind.as_ref()?)?))).collect();
     let zones_present: BTreeSet<Zone> = zone_of.values().copied().collect();
     let zone_of_ref = &zone_of;
     let in_zone = |z: Zone| results.iter().filter(move |r| zone_of_ref.get(&r.element_id) == Some(&z));

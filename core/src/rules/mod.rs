@@ -22,6 +22,7 @@ pub use ruleset::{
     ZoneRequirement,
 };
 
+use crate::checklist::{ChecklistField, Checklists};
 use crate::model::{Element, ElementKind, MeasuredValue, Object};
 
 /// The rule set of campaigns that name none: Kazakhstan's.
@@ -112,13 +113,12 @@ fn field_value(e: &Element, name: &str) -> Option<f64> {
 /// A measured field as the auditor typed it (`1:8 (12.5 %)`, `81.3 cm`), a
 /// slope from rise and run as `1:N (x %)`; `None` for a quantity that is no
 /// field (a count rule) or an unmeasured field.
-pub fn as_typed(e: &Element, name: &str) -> Option<String> {
-    let kind = e.kind.as_ref()?;
-    let spec = kind.measurements().iter().find(|f| f.name == name)?;
-    let inputs = inputs_of(kind, name);
+pub fn as_typed(e: &Element, fields: &[ChecklistField], name: &str) -> Option<String> {
+    let spec = fields.iter().find(|f| f.name == name)?;
+    let inputs = inputs_of(fields, name);
     if inputs.len() > 1 && inputs.iter().filter(|i| **i != name).all(|i| field_value(e, i).is_some()) {
         // Derived from rise and run: shown as 1:N and per cent.
-        return quantity(e, name).ok().map(crate::units::slope_text);
+        return quantity(e, fields, name).ok().map(crate::units::slope_text);
     }
     e.measurements.get(name).map(|v| crate::units::display(spec.kind, v))
 }
@@ -144,10 +144,10 @@ pub fn required_accessible_spaces(total: f64) -> f64 {
     }
 }
 
-/// The fields a quantity is computed from on elements of `kind`: the inputs
-/// of a derived quantity when the kind has them all, else the field itself.
-pub fn inputs_of<'a>(kind: &ElementKind, quantity: &'a str) -> Vec<&'a str> {
-    let fields = kind.measurements();
+/// The fields a quantity is computed from on elements whose checklist has
+/// `fields`: the inputs of a derived quantity when the kind has them all,
+/// else the field itself.
+pub fn inputs_of<'a>(fields: &[ChecklistField], quantity: &'a str) -> Vec<&'a str> {
     match DERIVED.iter().find(|(n, _)| *n == quantity) {
         Some((_, inputs)) if inputs.iter().all(|i| fields.iter().any(|f| f.name == *i)) => inputs.to_vec(),
         _ => vec![quantity],
@@ -164,8 +164,8 @@ fn both(e: &Element, a: &str, b: &str) -> Result<(f64, f64), Vec<String>> {
 
 /// The value of a quantity on an element: a field, or a derived quantity.
 /// `Err` lists the fields that are missing.
-pub fn quantity(e: &Element, name: &str) -> Result<f64, Vec<String>> {
-    let derived = e.kind.as_ref().is_some_and(|k| inputs_of(k, name).len() > 1);
+pub fn quantity(e: &Element, fields: &[ChecklistField], name: &str) -> Result<f64, Vec<String>> {
+    let derived = inputs_of(fields, name).len() > 1;
     match name {
         _ if !derived => field_value(e, name).ok_or_else(|| vec![name.to_string()]),
         // From rise and run when both are measured (exact), else from a
@@ -188,22 +188,25 @@ pub fn quantity(e: &Element, name: &str) -> Result<f64, Vec<String>> {
     }
 }
 
-/// Applies every rule of `set` to every element of the object.
-pub fn evaluate_elements(set: &RuleSet, input: &EvaluationInput) -> Vec<RuleResult> {
+/// Applies every rule of `set` to every element of the object, each
+/// element read with its kind's checklist in `lists`.
+pub fn evaluate_elements(set: &RuleSet, lists: &Checklists, input: &EvaluationInput) -> Vec<RuleResult> {
     let mut out = Vec::new();
     for e in &input.elements {
         let Some(kind) = &e.kind else { continue };
+        let fields = lists.fields(kind);
         let served_by: Vec<&ElementKind> =
             input.elements.iter().filter(|s| s.serves == Some(e.id)).filter_map(|s| s.kind.as_ref()).collect();
         for rule in set.rules.iter().filter(|r| &r.element == kind) {
-            out.push(rule.apply(e, &served_by));
+            out.push(rule.apply(e, fields, &served_by));
         }
     }
     out
 }
 
-/// The full verdict of an object under a rule set.
-pub fn evaluate(set: &RuleSet, input: &EvaluationInput) -> ObjectVerdict {
-    let results = evaluate_elements(set, input);
-    aggregate(set, input, results)
+/// The full verdict of an object under a rule set, its elements read with
+/// the checklists the set was checked against.
+pub fn evaluate(set: &RuleSet, lists: &Checklists, input: &EvaluationInput) -> ObjectVerdict {
+    let results = evaluate_elements(set, lists, input);
+    aggregate(set, lists, input, results)
 }

@@ -7,6 +7,7 @@ use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
 use super::{inputs_of, quantity, DisabilityCategory, Outcome, RuleResult};
+use crate::checklist::{ChecklistField, Checklists};
 use crate::model::{Element, ElementKind};
 
 pub use crate::model::Localized;
@@ -172,7 +173,8 @@ pub struct Rule {
 impl Rule {
     /// Judges one element; `served_by` are the kinds of the elements that
     /// serve it (whose `serves` is its id).
-    pub fn apply(&self, e: &Element, served_by: &[&ElementKind]) -> RuleResult {
+    /// Applies the rule to `e`, whose checklist has `fields`.
+    pub fn apply(&self, e: &Element, fields: &[ChecklistField], served_by: &[&ElementKind]) -> RuleResult {
         let mut result = RuleResult {
             rule_id: self.id.clone(),
             title: self.title.clone(),
@@ -195,15 +197,14 @@ impl Rule {
             return result;
         }
         let excepted = !self.unless.is_empty()
-            && self
-                .unless
-                .iter()
-                .all(|c| quantity(e, &c.quantity).is_ok_and(|v| c.op.holds(v, c.threshold().unwrap_or(f64::NAN))));
+            && self.unless.iter().all(|c| {
+                quantity(e, fields, &c.quantity).is_ok_and(|v| c.op.holds(v, c.threshold().unwrap_or(f64::NAN)))
+            });
         if excepted {
             return result;
         }
         for c in &self.when {
-            match quantity(e, &c.quantity) {
+            match quantity(e, fields, &c.quantity) {
                 Ok(v) if c.op.holds(v, c.threshold().unwrap_or(f64::NAN)) => {}
                 Ok(_) => return result,
                 Err(_) if c.otherwise == Some(true) => {}
@@ -216,10 +217,10 @@ impl Rule {
             }
         }
         let c = &self.check.condition();
-        match quantity(e, &c.quantity) {
+        match quantity(e, fields, &c.quantity) {
             Ok(v) => {
                 result.measured = Some(v);
-                result.measured_as_typed = super::as_typed(e, &c.quantity);
+                result.measured_as_typed = super::as_typed(e, fields, &c.quantity);
                 result.outcome =
                     if c.op.holds(v, c.threshold().unwrap_or(f64::NAN)) { Outcome::Pass } else { Outcome::Fail };
             }
@@ -263,18 +264,20 @@ pub use crate::error::RuleSetError;
 impl RuleSet {
     /// Parses and checks a rule set file. Errors name the file, the line
     /// and the field.
-    pub fn parse(file: &str, text: &str) -> Result<RuleSet, RuleSetError> {
+    pub fn parse(file: &str, text: &str, lists: &Checklists) -> Result<RuleSet, RuleSetError> {
         let set: RuleSet = serde_json::from_str(text).map_err(|e| RuleSetError::Parse {
             file: file.to_string(),
             line: e.line(),
             column: e.column(),
             message: e.to_string(),
         })?;
-        set.check(file)?;
+        set.check(file, lists)?;
         Ok(set)
     }
 
-    fn check(&self, file: &str) -> Result<(), RuleSetError> {
+    /// Checks the set against the checklists it will be evaluated with:
+    /// every kind it names is defined, every field it reads is one.
+    fn check(&self, file: &str, lists: &Checklists) -> Result<(), RuleSetError> {
         let invalid = |rule: &Rule, field: &str, message: String| RuleSetError::Invalid {
             file: file.to_string(),
             rule: rule.id.clone(),
@@ -290,18 +293,18 @@ impl RuleSet {
                 return Err(invalid(r, "source.clause", "every rule cites a clause".into()));
             }
             for k in std::iter::once(&r.element).chain(&r.unless_served_by) {
-                if !k.is_known() {
+                if !lists.is_known(k) {
                     return Err(invalid(r, "element", format!("no checklist defines the element kind `{k}`")));
                 }
             }
-            let fields: Vec<&str> = r.element.measurements().iter().map(|m| m.name.as_str()).collect();
+            let fields: Vec<&str> = lists.fields(&r.element).iter().map(|m| m.name.as_str()).collect();
             for f in &r.reads {
                 if !fields.contains(&f.as_str()) {
                     return Err(invalid(r, "reads", format!("`{f}` is not a field of {}", r.element)));
                 }
             }
             for c in r.when.iter().chain(&r.unless).cloned().chain(std::iter::once(r.check.condition())) {
-                let needs = inputs_of(&r.element, &c.quantity);
+                let needs = inputs_of(lists.fields(&r.element), &c.quantity);
                 for n in needs {
                     if !r.reads.iter().any(|f| f == n) {
                         return Err(invalid(r, "reads", format!("the rule uses `{n}` but does not list it in reads")));
@@ -350,8 +353,8 @@ pub fn builtin_ids() -> Vec<&'static str> {
     BUILTIN.iter().map(|(id, _)| *id).collect()
 }
 
-/// A rule set shipped with Qadam, by id.
-pub fn builtin(id: &str) -> Result<RuleSet, RuleSetError> {
+/// A rule set shipped with Qadam, by id, checked against `lists`.
+pub fn builtin(id: &str, lists: &Checklists) -> Result<RuleSet, RuleSetError> {
     let (_, text) = BUILTIN.iter().find(|(i, _)| *i == id).ok_or_else(|| RuleSetError::Unknown(id.to_string()))?;
-    RuleSet::parse(&format!("schemas/rules/{id}.json"), text)
+    RuleSet::parse(&format!("schemas/rules/{id}.json"), text, lists)
 }

@@ -11,6 +11,7 @@ use self::sync::{held_change, keep_displaced_remote};
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use rusqlite::{params, Connection, OptionalExtension};
 use schemars::JsonSchema;
@@ -22,6 +23,7 @@ use uuid::Uuid;
 pub use migrations::{migrate, MIGRATIONS};
 
 use crate::change::{Change, PullResponse};
+use crate::checklist::Checklists;
 use crate::error::{ModelError, StoreError};
 use crate::hlc::{now_ms, Hlc, HlcClock, MAX_CLOCK_AHEAD_MS};
 use crate::model::{
@@ -110,14 +112,23 @@ pub struct Store {
     nearby: std::cell::RefCell<Option<(u64, crate::nearby::NearbyIndex)>>,
     /// Bumped by every write and every applied pull page.
     generation: std::cell::Cell<u64>,
+    /// The checklists this device validates measurements and evaluates
+    /// rules with.
+    checklists: Arc<Checklists>,
 }
 
 const DB_FILE: &str = "qadam.db";
 
 impl Store {
     /// Opens (or creates) the store in `data_dir`: `qadam.db`, `photos/`,
-    /// `thumbs/`.
+    /// `thumbs/`, with the built-in checklists.
     pub fn open(data_dir: &Path) -> Result<Self, StoreError> {
+        Self::open_with(data_dir, Arc::new(Checklists::builtin()))
+    }
+
+    /// [`Store::open`] with the checklists the app loaded (an NGO's files),
+    /// shared with whatever else reads them.
+    pub fn open_with(data_dir: &Path, checklists: Arc<Checklists>) -> Result<Self, StoreError> {
         std::fs::create_dir_all(data_dir)?;
         let mut conn = Connection::open(data_dir.join(DB_FILE))?;
         conn.pragma_update(None, "journal_mode", "WAL")?;
@@ -152,7 +163,13 @@ impl Store {
             thumbs: BlobDir::new(data_dir.join("thumbs"))?,
             nearby: Default::default(),
             generation: Default::default(),
+            checklists,
         })
+    }
+
+    /// The checklists this store validates and evaluates with.
+    pub fn checklists(&self) -> &Arc<Checklists> {
+        &self.checklists
     }
 
     pub fn db_path(data_dir: &Path) -> PathBuf {
@@ -310,7 +327,7 @@ impl Store {
             })
             .collect();
         for c in &changes {
-            c.validate_with_kind(element_kind.as_ref())?;
+            c.validate_with_kind(&self.checklists, element_kind.as_ref())?;
         }
         self.generation.set(self.generation.get() + 1);
         let tx = self.conn.transaction()?;
@@ -464,18 +481,20 @@ impl Store {
 
     /// The verdict of an object under its campaign's rule set.
     pub fn verdict(&self, object_id: Uuid) -> Result<crate::rules::ObjectVerdict, StoreError> {
-        records::verdict(&self.conn, object_id)
+        records::verdict(&self.conn, &self.checklists, object_id)
     }
 
     /// Converts typed measurements (any unit) into stored ones; the first
     /// bad one is an error naming its field.
     pub fn normalize_measurements(
+        lists: &Checklists,
         kind: ElementKind,
         typed: BTreeMap<String, crate::units::TypedMeasurement>,
     ) -> Result<BTreeMap<String, MeasuredValue>, StoreError> {
+        let fields = lists.fields(&kind);
         typed
             .into_iter()
-            .map(|(name, t)| crate::units::normalize(&kind, &name, t).map(|v| (name, v)).map_err(StoreError::from))
+            .map(|(name, t)| crate::units::normalize(fields, &name, t).map(|v| (name, v)).map_err(StoreError::from))
             .collect()
     }
 
@@ -486,7 +505,7 @@ impl Store {
         kind: ElementKind,
         measurements: BTreeMap<String, MeasuredValue>,
     ) -> Result<Vec<crate::rules::RuleResult>, StoreError> {
-        records::preview_element(&self.conn, object_id, kind, measurements)
+        records::preview_element(&self.conn, &self.checklists, object_id, kind, measurements)
     }
 
     // ---- sync side -------------------------------------------------------

@@ -86,7 +86,7 @@ impl Store {
         let mut applied = 0;
         for sc in &page.changes {
             let c = &sc.change;
-            c.validate()?;
+            c.validate(&self.checklists)?;
             // A pulled change that wins lives in the field state alone; one
             // that loses is kept in the log, since correcting this device's
             // clock may stamp the local change it lost to earlier (see

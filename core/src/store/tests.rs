@@ -408,3 +408,36 @@ fn a_pulled_write_hidden_by_a_fast_clock_wins_again_when_the_clock_is_corrected(
         assert_eq!(s.object_detail(id).unwrap().object.name, "from the other device");
     }
 }
+
+/// Checklists are passed to a store, not installed for the process: the
+/// store opened with an NGO's files takes that NGO's element kind and
+/// measures it, while a store opened beside it in the same process, with
+/// the built-in checklists, refuses the kind by name.
+#[test]
+fn a_store_validates_with_the_checklists_it_was_opened_with() {
+    let ngo =
+        Checklists::with_dir(Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/../fixtures/checklists-ngo"))).unwrap();
+    let lift = ElementKind::new("platform_lift").unwrap();
+    assert!(ngo.is_known(&lift) && !Checklists::builtin().is_known(&lift));
+    let (dir, mut builtin) = store();
+    let with_ngo_dir = tempfile::tempdir().unwrap();
+    let mut with_ngo = Store::open_with(with_ngo_dir.path(), Arc::new(ngo)).unwrap();
+    for s in [&mut builtin, &mut with_ngo] {
+        with_demo(s);
+    }
+    let element = |object_id| NewElement {
+        object_id,
+        kind: lift.clone(),
+        measurements: BTreeMap::from([("platform_width_mm".to_string(), MeasuredValue::Integer(900))]),
+        note: String::new(),
+        serves: None,
+    };
+    let object = with_ngo.create_object(new_object(demo::demo_campaign_id())).unwrap();
+    let id = with_ngo.add_element(element(object)).unwrap();
+    let stored = with_ngo.object_detail(object).unwrap().elements.into_iter().find(|e| e.id == id).unwrap();
+    assert_eq!(stored.measurements.get("platform_width_mm"), Some(&MeasuredValue::Integer(900)));
+    let object = builtin.create_object(new_object(demo::demo_campaign_id())).unwrap();
+    let e = builtin.add_element(element(object)).unwrap_err();
+    assert!(e.to_string().contains("platform_lift"), "{e}");
+    drop(dir);
+}

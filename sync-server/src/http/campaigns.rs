@@ -20,9 +20,9 @@ pub async fn list(State(s): State<Arc<AppState>>, Caller(p): Caller) -> Result<J
     Ok(Json(all.into_iter().filter(|c| p.can_read(c.id)).collect()))
 }
 
-/// The checklists of every element kind.
-pub async fn checklists() -> Json<Vec<qadam_core::checklist::Checklist>> {
-    Json(qadam_core::checklist::get().all().into_iter().cloned().collect())
+/// The checklists of every element kind, as the server validates with.
+pub async fn checklists(State(s): State<Arc<AppState>>) -> Json<Vec<qadam_core::checklist::Checklist>> {
+    Json(s.store.checklists().all().into_iter().cloned().collect())
 }
 
 #[derive(Deserialize)]

@@ -15,6 +15,9 @@ pub mod retention;
 pub mod sql;
 mod sqlite;
 
+use std::sync::Arc;
+
+use qadam_core::checklist::Checklists;
 use std::collections::BTreeSet;
 
 use qadam_core::change::{Change, PullResponse, PushResponse};
@@ -47,6 +50,10 @@ pub trait SyncStore: Send + Sync {
     /// Changes whose `op_id` is already stored count as duplicates and
     /// change nothing.
     fn push(&self, changes: Vec<Change>, access: &Access) -> Result<PushResponse, StoreError>;
+
+    /// The checklists this store validates measurements and evaluates
+    /// rules with.
+    fn checklists(&self) -> &Checklists;
 
     /// Changes after `since` of the campaigns `access` may read, at most
     /// `limit` (clamped to [`MAX_PULL_LIMIT`]), in cursor order.
@@ -142,7 +149,7 @@ pub trait SyncStore: Send + Sync {
     ) -> Result<Vec<qadam_core::records::EvaluatedObject>, StoreError> {
         let mut out = Vec::new();
         self.read(&mut |src| {
-            out = records::evaluate_all(src, campaign)?;
+            out = records::evaluate_all(src, self.checklists(), campaign)?;
             Ok(())
         })?;
         out.retain(|o| o.object.campaign_id.is_some_and(allowed));
@@ -424,10 +431,16 @@ fn campaign_of(entity: EntityKind, id: Uuid, lookup: &PlacingLookup) -> Result<O
 /// Opens the store `db` names: a `postgres://` (or `postgresql://`) URL, or
 /// the path of a SQLite file.
 pub fn open(db: &str) -> Result<Box<dyn SyncStore>, StoreError> {
+    open_with(db, Arc::new(Checklists::builtin()))
+}
+
+/// [`open`] with the checklists the server validates measurements and
+/// evaluates rules with (the built-in ones and an NGO's files).
+pub fn open_with(db: &str, lists: Arc<Checklists>) -> Result<Box<dyn SyncStore>, StoreError> {
     if db.starts_with("postgres://") || db.starts_with("postgresql://") {
-        Ok(Box::new(PgStore::connect(db)?))
+        Ok(Box::new(PgStore::connect(db)?.with_checklists(lists)))
     } else {
-        Ok(Box::new(SqliteStore::open(std::path::Path::new(db))?))
+        Ok(Box::new(SqliteStore::open(std::path::Path::new(db))?.with_checklists(lists)))
     }
 }
 
@@ -438,6 +451,7 @@ pub use qadam_core::change::Conflict;
 /// (`stored_kind`), and no change is stamped too far ahead of the server's
 /// clock. Errors name the change by its index.
 fn validate_batch(
+    lists: &Checklists,
     changes: &[Change],
     mut stored_kind: impl FnMut(Uuid) -> Result<Option<ElementKind>, StoreError>,
 ) -> Result<(), StoreError> {
@@ -455,7 +469,7 @@ fn validate_batch(
         } else {
             None
         };
-        c.validate_with_kind(kind.as_ref()).map_err(|e| at_index(e, i))?;
+        c.validate_with_kind(lists, kind.as_ref()).map_err(|e| at_index(e, i))?;
         let now = qadam_core::hlc::now_ms();
         if c.hlc.wall_ms > now + qadam_core::hlc::MAX_CLOCK_AHEAD_MS {
             let ahead_min = (c.hlc.wall_ms - now) / 60_000;

@@ -13,6 +13,9 @@
 //!   those columns use the `"C"` collation so that every replica (SQLite
 //!   devices included) orders them bytewise, the same way.
 
+use std::sync::Arc;
+
+use qadam_core::checklist::Checklists;
 use std::cell::RefCell;
 use std::sync::Mutex;
 
@@ -105,13 +108,15 @@ fn db(e: postgres::Error) -> StoreError {
 pub struct PgStore {
     url: String,
     pool: Mutex<Vec<PgConn>>,
+    checklists: Arc<Checklists>,
 }
 
 impl PgStore {
     /// Connects to `url` and brings the schema up to date (safe when several
     /// instances start at once: migrations run under an advisory lock).
     pub fn connect(url: &str) -> Result<Self, StoreError> {
-        let store = PgStore { url: url.to_string(), pool: Mutex::new(Vec::new()) };
+        let store =
+            PgStore { url: url.to_string(), pool: Mutex::new(Vec::new()), checklists: Arc::new(Checklists::builtin()) };
         store.with(|c| {
             c.execute("SELECT pg_advisory_lock($1)", &[&MIGRATION_LOCK]).map_err(db)?;
             let result = migrate(c);
@@ -119,6 +124,12 @@ impl PgStore {
             result
         })?;
         Ok(store)
+    }
+
+    /// The store validating and evaluating with `lists`.
+    pub fn with_checklists(mut self, lists: Arc<Checklists>) -> Self {
+        self.checklists = lists;
+        self
     }
 
     fn with<T>(&self, f: impl FnOnce(&mut Client) -> Result<T, StoreError>) -> Result<T, StoreError> {
@@ -200,12 +211,16 @@ impl SyncStore for PgStore {
     /// takes the push lock: sequence numbers are then assigned and
     /// committed in one order across every server instance, so a pull's
     /// cursor never skips a change that commits later with a smaller one.
+    fn checklists(&self) -> &Checklists {
+        &self.checklists
+    }
+
     fn push(&self, changes: Vec<Change>, access: &Access) -> Result<PushResponse, StoreError> {
         self.with_conn(|c| {
             c.client.batch_execute("BEGIN").map_err(db)?;
             let pushed = (|| {
                 c.execute("SELECT pg_advisory_xact_lock($1)", &[PUSH_LOCK.into()])?;
-                super::push::push_batch(c, changes, access, |_| Ok(()))
+                super::push::push_batch(c, &self.checklists, changes, access, |_| Ok(()))
             })();
             match pushed {
                 Ok(r) => {
@@ -261,7 +276,7 @@ impl SyncStore for PgStore {
     }
 
     fn verdict(&self, id: Uuid) -> Result<qadam_core::rules::ObjectVerdict, StoreError> {
-        self.with_conn(|c| records::verdict(&DbFields(RefCell::new(c)), id))
+        self.with_conn(|c| records::verdict(&DbFields(RefCell::new(c)), &self.checklists, id))
     }
 
     fn read(&self, f: &mut dyn FnMut(&dyn FieldSource) -> Result<(), StoreError>) -> Result<(), StoreError> {

@@ -7,6 +7,7 @@
 //! with them: SQLite's group commit and recent window, PostgreSQL's
 //! advisory lock that orders cursors across instances.
 
+use qadam_core::checklist::Checklists;
 use std::cell::RefCell;
 use std::collections::HashMap;
 
@@ -84,13 +85,14 @@ const INSERT_SQL: &str = "INSERT INTO changes
 /// error fails the batch).
 pub fn push_batch(
     db: &mut dyn Db,
+    lists: &Checklists,
     changes: Vec<Change>,
     access: &Access,
     mut written: impl FnMut(Written<'_>) -> Result<(), StoreError>,
 ) -> Result<PushResponse, StoreError> {
     let campaigns = {
         let fields = DbFields(RefCell::new(&mut *db));
-        validate_batch(&changes, |id| records::element_kind(&fields, id))?;
+        validate_batch(lists, &changes, |id| records::element_kind(&fields, id))?;
         campaigns_of_batch(&changes, &fields, access)?
     };
     let batch = changes.clone();

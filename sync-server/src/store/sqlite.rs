@@ -3,6 +3,7 @@
 //! `qadam_core::records`), the conflicts, and the index of photo blobs. All
 //! SQL of this backend lives here, with numbered migrations.
 
+use qadam_core::checklist::Checklists;
 use std::path::Path;
 use std::sync::{Arc, Mutex};
 
@@ -88,6 +89,7 @@ pub struct SqliteStore {
     /// all (group commit).
     waiting: Arc<Mutex<Vec<Waiting>>>,
     path: std::path::PathBuf,
+    checklists: Arc<Checklists>,
 }
 
 /// Read connections kept open for reuse.
@@ -113,7 +115,14 @@ impl SqliteStore {
             recent: Arc::new(RecentLog::default()),
             waiting: Arc::new(Mutex::new(Vec::new())),
             path: path.to_path_buf(),
+            checklists: Arc::new(Checklists::builtin()),
         })
+    }
+
+    /// The store validating and evaluating with `lists`.
+    pub fn with_checklists(mut self, lists: Arc<Checklists>) -> Self {
+        self.checklists = lists;
+        self
     }
 
     /// The settings of the writer connection (the benchmark's raw-SQLite
@@ -244,7 +253,7 @@ impl SqliteStore {
                 let sp = tx.savepoint()?;
                 let mut mine = Vec::new();
                 let mut db: &Connection = &sp;
-                let pushed = super::push::push_batch(&mut db, w.changes, &w.access, |c| {
+                let pushed = super::push::push_batch(&mut db, &self.checklists, w.changes, &w.access, |c| {
                     let mut json = Vec::with_capacity(320);
                     let ch = c.change;
                     let (op, entity, id, field, device) =
@@ -298,6 +307,10 @@ impl SqliteStore {
 impl SyncStore for SqliteStore {
     fn backend(&self) -> &'static str {
         "sqlite"
+    }
+
+    fn checklists(&self) -> &Checklists {
+        &self.checklists
     }
 
     fn push(&self, changes: Vec<Change>, access: &Access) -> Result<PushResponse, StoreError> {
@@ -357,7 +370,7 @@ impl SyncStore for SqliteStore {
     }
 
     fn verdict(&self, id: Uuid) -> Result<qadam_core::rules::ObjectVerdict, StoreError> {
-        self.with(|c| records::verdict(c, id))
+        self.with(|c| records::verdict(c, &self.checklists, id))
     }
 
     fn photo_mime(&self, sha256: &str) -> Result<Option<String>, StoreError> {

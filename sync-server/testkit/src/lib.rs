@@ -82,6 +82,7 @@ impl TestServer {
             demo_password: qadam_sync_server::DEMO_PASSWORD.into(),
             public_url: None,
             retention: Default::default(),
+            checklists: Arc::new(qadam_core::checklist::Checklists::builtin()),
         };
         (o.tweak)(&mut cfg);
         let state = tokio::task::spawn_blocking(move || build_state(&cfg)).await.unwrap().unwrap();

@@ -134,11 +134,14 @@ fn evaluate_prints_the_verdict_of_the_committed_example() {
     let text =
         std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../schemas/examples/evaluation-input.json"))
             .unwrap();
-    let v = qadam_sync_server::evaluate_json("us-ada-2010", &text).unwrap();
+    let v =
+        qadam_sync_server::evaluate_json(&qadam_core::checklist::Checklists::builtin(), "us-ada-2010", &text).unwrap();
     assert_eq!(v.wheelchair_map, qadam_core::rules::MapStatus::NotAccessible);
-    let e = qadam_sync_server::evaluate_json("no-such-set", &text).unwrap_err();
+    let e = qadam_sync_server::evaluate_json(&qadam_core::checklist::Checklists::builtin(), "no-such-set", &text)
+        .unwrap_err();
     assert!(e.to_string().contains("us-ada-2010"), "{e}");
     let bad = text.replace("\"run_mm\"", "\"colour_mm\"");
-    let e = qadam_sync_server::evaluate_json("us-ada-2010", &bad).unwrap_err();
+    let e = qadam_sync_server::evaluate_json(&qadam_core::checklist::Checklists::builtin(), "us-ada-2010", &bad)
+        .unwrap_err();
     assert!(e.to_string().contains("colour_mm"), "{e}");
 }
