@@ -71,3 +71,58 @@ fn server_and_app_bindings_match_the_rust_types() {
         "ui/src/bindings drifted from the Rust types: {drift:?}. Regenerate with QADAM_BLESS=1 cargo test -p qadam-sync-server --test bindings"
     );
 }
+
+/// The command and event names the app's window calls (`ui/src/lib/ipc.ts`, every
+/// `call('name', …)`) against the commands the app registers
+/// (`generate_handler![…]` in `src-tauri/src/lib.rs`): both lists are read
+/// from the sources, and a name on one side only is a command that fails at
+/// run time or one nothing calls.
+#[test]
+fn the_windows_commands_are_exactly_the_registered_ones() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    let ipc = std::fs::read_to_string(root.join("ui/src/lib/ipc.ts")).unwrap();
+    let mut called = std::collections::BTreeSet::new();
+    for (i, _) in ipc.match_indices("call") {
+        let rest = &ipc[i + 4..];
+        // `call('name'` or `call<T>('name'` (T may hold `<…>` and `(…)`).
+        let Some(open) = rest.find('(') else { continue };
+        let head = &rest[..open];
+        if !(head.is_empty() || head.starts_with('<')) {
+            continue;
+        }
+        let args = rest[open + 1..].trim_start();
+        if let Some(name) = args.strip_prefix('\'').and_then(|a| a.split('\'').next()) {
+            called.insert(name.to_string());
+        }
+    }
+    let lib = std::fs::read_to_string(root.join("src-tauri/src/lib.rs")).unwrap();
+    let start = lib.find("generate_handler![").expect("the app registers its commands");
+    let list = &lib[start..start + lib[start..].find(']').unwrap()];
+    let registered: std::collections::BTreeSet<String> = list
+        .split("commands::")
+        .skip(1)
+        .map(|c| c.split(|ch: char| !ch.is_alphanumeric() && ch != '_').next().unwrap().to_string())
+        .collect();
+    assert!(registered.len() >= 20, "{registered:?}");
+    assert_eq!(called, registered);
+    // And the events: what the app emits is what the window listens to.
+    let quoted_after = |text: &str, marker: &str, quote: char| -> std::collections::BTreeSet<String> {
+        text.match_indices(marker)
+            .filter_map(|(i, _)| {
+                let rest = &text[i + marker.len()..];
+                let rest = &rest[rest.find('(')? + 1..];
+                rest.trim_start().strip_prefix(quote)?.split(quote).next().map(String::from)
+            })
+            .collect()
+    };
+    let app: String = std::fs::read_dir(root.join("src-tauri/src"))
+        .unwrap()
+        .map(|f| f.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "rs"))
+        .map(|p| std::fs::read_to_string(p).unwrap())
+        .collect();
+    let emitted = quoted_after(&app, ".emit", '"');
+    let listened = quoted_after(&ipc, "listen<", '\'');
+    assert!(!emitted.is_empty());
+    assert_eq!(listened, emitted);
+}
