@@ -386,23 +386,31 @@ fn nearby_rows(
 }
 
 /// Runs `cmd` under GNU time: (seconds, peak resident KB).
+/// A child's wall time, timed here (to the microsecond, not GNU time's
+/// 10 ms), and its peak resident memory in KiB (GNU time's `%M`).
 fn timed(cmd: &mut std::process::Command) -> anyhow::Result<(f64, u64)> {
+    let t = Instant::now();
     let out = cmd.output().context("running a timed child")?;
+    let secs = t.elapsed().as_secs_f64();
     anyhow::ensure!(out.status.success(), "{:?}: {}", cmd, String::from_utf8_lossy(&out.stderr));
     let err = String::from_utf8_lossy(&out.stderr);
     let line = err.lines().rev().find(|l| l.starts_with("QADAM_TIME")).context("no timing line")?;
-    let mut parts = line.split_whitespace().skip(1);
-    let secs: f64 = parts.next().unwrap().parse()?;
-    let kb: u64 = parts.next().unwrap().parse()?;
+    let kb: u64 = line.split_whitespace().nth(1).context("no memory figure")?.parse()?;
     Ok((secs, kb))
 }
 
 fn under_time(program: &str) -> std::process::Command {
     let mut c = std::process::Command::new("/usr/bin/time");
-    c.args(["-f", "QADAM_TIME %e %M", program]);
+    c.args(["-f", "QADAM_TIME %M", program]);
     c
 }
 
+/// Row 4. Ours is timed inside its child around `ingest` alone, and its
+/// memory is the child's peak above what it held before (the input read);
+/// vipsthumbnail makes the 1600 px copy from the photo and the 256 px
+/// thumbnail from that copy (one full decode, as ours), each process timed
+/// here less a vips process that only starts (`--version`), its memory
+/// likewise above that process's.
 fn photo_rows(o: &Opts, rows: &mut Vec<Row>) -> anyhow::Result<()> {
     let dir = tempfile::tempdir()?;
     let jpeg = dir.path().join("photo.jpg");
@@ -415,21 +423,30 @@ fn photo_rows(o: &Opts, rows: &mut Vec<Row>) -> anyhow::Result<()> {
     let mut vips_kb = 0;
     let have_vips = std::process::Command::new("vipsthumbnail").arg("--version").output().is_ok();
     for _ in 0..o.runs.max(3) {
-        let (s, kb) = timed(under_time(me.to_str().unwrap()).args(["--photo-child", jpeg.to_str().unwrap()]))?;
-        ours.push(s);
-        our_kb = our_kb.max(kb);
+        let out = std::process::Command::new(&me).args(["--photo-child", jpeg.to_str().unwrap()]).output()?;
+        anyhow::ensure!(out.status.success(), "photo child: {}", String::from_utf8_lossy(&out.stderr));
+        let line =
+            String::from_utf8_lossy(&out.stdout).lines().find(|l| l.starts_with("QADAM_CHILD")).map(String::from);
+        let mut parts = line.as_deref().context("no line from the photo child")?.split_whitespace().skip(1);
+        ours.push(parts.next().context("time")?.parse::<f64>()?);
+        our_kb = our_kb.max(parts.next().context("memory")?.parse::<u64>()?);
         if have_vips {
-            let out = dir.path().join("v.jpg");
-            // 1600 px long side and a 256 px thumbnail, as ours makes.
-            let script = format!(
-                "vipsthumbnail {0} -s 1600 -o {1}[Q=85,strip] && vipsthumbnail {0} -s 256 -o {2}[Q=85,strip]",
-                jpeg.display(),
-                out.display(),
-                dir.path().join("t.jpg").display()
-            );
-            let (s, kb) = timed(under_time("sh").args(["-c", &script]))?;
-            vips.push(s);
-            vips_kb = vips_kb.max(kb);
+            let big = dir.path().join("v.jpg");
+            let (start_s, start_kb) = timed(under_time("vipsthumbnail").arg("--version"))?;
+            let (s1, kb1) = timed(
+                under_time("vipsthumbnail")
+                    .arg(&jpeg)
+                    .args(["-s", "1600", "-o"])
+                    .arg(format!("{}[Q=85,strip]", big.display())),
+            )?;
+            let (s2, kb2) = timed(
+                under_time("vipsthumbnail")
+                    .arg(&big)
+                    .args(["-s", "256", "-o"])
+                    .arg(format!("{}[Q=85,strip]", dir.path().join("t.jpg").display())),
+            )?;
+            vips.push((s1 - start_s).max(0.0) + (s2 - start_s).max(0.0));
+            vips_kb = vips_kb.max(kb1.max(kb2).saturating_sub(start_kb));
         }
     }
     let frame_kb = u64::from(w) * u64::from(h) * 3 / 1024;
@@ -440,7 +457,7 @@ fn photo_rows(o: &Opts, rows: &mut Vec<Row>) -> anyhow::Result<()> {
         ),
         figure: fmt_s(s),
         limit: if have_vips {
-            format!("vipsthumbnail 1600 + 256 px {:.3} s", v.0)
+            format!("vipsthumbnail 1600 px, then 256 px from it, less its start-up {:.3} s", v.0)
         } else {
             "vipsthumbnail not installed".into()
         },
@@ -449,9 +466,13 @@ fn photo_rows(o: &Opts, rows: &mut Vec<Row>) -> anyhow::Result<()> {
         met: s.0 <= 1.3 * v.0,
     });
     rows.push(Row {
-        name: "4. photo ingest, peak memory".into(),
-        figure: format!("{} MB", our_kb / 1024),
-        limit: format!("one decoded frame {} MB; vips peak {} MB", frame_kb / 1024, vips_kb / 1024),
+        name: "4. photo ingest, peak memory above the input".into(),
+        figure: format!("{:.1} MB", our_kb as f64 / 1024.0),
+        limit: format!(
+            "one decoded frame {:.1} MB; vips above its start-up {:.1} MB",
+            frame_kb as f64 / 1024.0,
+            vips_kb as f64 / 1024.0
+        ),
         ratio: format!("{:.2}× a frame", our_kb as f64 / frame_kb as f64),
         goal: "≤ 1.5× one decoded frame".into(),
         met: (our_kb as f64) <= 1.5 * frame_kb as f64,
@@ -459,13 +480,26 @@ fn photo_rows(o: &Opts, rows: &mut Vec<Row>) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// The photo pipeline alone, in a child process so its peak memory is its own.
+/// A field of `/proc/self/status` in KiB (`VmRSS`, `VmHWM`).
+fn proc_status_kb(field: &str) -> anyhow::Result<u64> {
+    let status = std::fs::read_to_string("/proc/self/status")?;
+    let line = status.lines().find(|l| l.starts_with(field)).with_context(|| format!("no {field}"))?;
+    Ok(line.split_whitespace().nth(1).context("no value")?.parse()?)
+}
+
+/// The photo row's child: reads the photo, then times `ingest` alone and
+/// prints `QADAM_CHILD seconds peak-KiB-above-the-input`.
 fn photo_child(path: &str) -> anyhow::Result<()> {
     let bytes = std::fs::read(path)?;
     let dir = tempfile::tempdir()?;
+    let before_kb = proc_status_kb("VmRSS:")?;
+    let t = Instant::now();
     let done = qadam_core::photo::ingest(&bytes)?;
+    let secs = t.elapsed().as_secs_f64();
+    let peak_kb = proc_status_kb("VmHWM:")?;
     std::fs::write(dir.path().join("d.jpg"), &done.display)?;
     std::fs::write(dir.path().join("t.jpg"), &done.thumb)?;
+    println!("QADAM_CHILD {secs} {}", peak_kb.saturating_sub(before_kb));
     Ok(())
 }
 
@@ -807,12 +841,24 @@ async fn main() -> anyhow::Result<()> {
     let o = opts();
     let want = |n: u32| o.only.is_empty() || o.only.contains(&n);
     let mut rows = Vec::new();
-    eprintln!("generating {} objects…", o.objects);
-    let (bodies, changes) = campaign_bodies(o.objects);
+    // Rows 1, 2, 3 and 5 need the city pushed to a server (row 3 the
+    // device store its pull filled); 4 and 8 need neither.
+    let needs_city = [1, 2, 3, 5].into_iter().any(want);
+    let (bodies, changes) = if needs_city {
+        eprintln!("generating {} objects…", o.objects);
+        campaign_bodies(o.objects)
+    } else {
+        (Vec::new(), 0)
+    };
     let http = reqwest::Client::new();
 
     // 1. Sync apply, 2. fresh device pull.
-    let (server, device_dir) = sync_rows(&o, &Engine::Sqlite, &bodies, changes, &http, &mut rows).await?;
+    let (server, device_dir) = if needs_city {
+        let (server, dir) = sync_rows(&o, &Engine::Sqlite, &bodies, changes, &http, &mut rows).await?;
+        (Some(server), dir)
+    } else {
+        (None, None)
+    };
 
     // 3. Nearby: on the device store the pull filled, and at 250,000.
     if want(3) {
@@ -854,8 +900,8 @@ async fn main() -> anyhow::Result<()> {
     }
 
     // 5. Server under load.
-    if want(5) {
-        load_rows(&o, &server, &Engine::Sqlite, &mut rows).await?;
+    if let (true, Some(server)) = (want(5), &server) {
+        load_rows(&o, server, &Engine::Sqlite, &mut rows).await?;
     }
 
     // 8. What durable acknowledgement costs: one device's small pushes one
@@ -883,7 +929,7 @@ async fn main() -> anyhow::Result<()> {
 
     // The engine users grow into: rows 1, 2 and 5 again on PostgreSQL,
     // each against its own limit on the same engine.
-    if let Ok(url) = std::env::var("QADAM_BENCH_POSTGRES") {
+    if let (true, Ok(url)) = ([1, 2, 5].into_iter().any(want), std::env::var("QADAM_BENCH_POSTGRES")) {
         let pg = Engine::Postgres(url);
         let (server, _) = sync_rows(&o, &pg, &bodies, changes, &http, &mut rows).await?;
         if want(5) {
