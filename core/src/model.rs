@@ -135,7 +135,7 @@ impl District {
 /// `QADAM_CHECKLISTS_DIR`), which gives its fields and functional zone, so an
 /// NGO adds a kind by adding a file. A kind name is lower-case ASCII letters,
 /// digits and underscores; whether a kind is known is decided against the
-/// checklists in use ([`crate::checklist::Checklists::is_known`]).
+/// checklists a store was opened with (`Checklists::is_known`).
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, JsonSchema, TS)]
 #[serde(transparent)]
 #[ts(type = "string")]

@@ -145,3 +145,48 @@ fn evaluate_prints_the_verdict_of_the_committed_example() {
         .unwrap_err();
     assert!(e.to_string().contains("colour_mm"), "{e}");
 }
+
+/// Every API path the dashboard and the app's window name (`/api/v1/…` in
+/// `ui/`, with `${…}` for a parameter) is a path of the route table: a path
+/// renamed on one side only fails here, not in a coordinator's browser.
+#[test]
+fn every_api_path_the_ui_names_is_in_the_route_table() {
+    fn sources(dir: &std::path::Path, out: &mut Vec<std::path::PathBuf>) {
+        for e in std::fs::read_dir(dir).unwrap() {
+            let p = e.unwrap().path();
+            let name = p.file_name().unwrap().to_string_lossy().into_owned();
+            if p.is_dir() && name != "bindings" && name != "node_modules" {
+                sources(&p, out);
+            } else if name.ends_with(".ts") || name.ends_with(".svelte") {
+                out.push(p);
+            }
+        }
+    }
+    // `{…}` in the table and `${…}` in the UI both stand for one segment.
+    fn shape(path: &str) -> String {
+        path.split('/')
+            .map(|seg| if seg.starts_with('{') || seg.starts_with("${") { "{}" } else { seg })
+            .collect::<Vec<_>>()
+            .join("/")
+    }
+    let table: std::collections::BTreeSet<String> =
+        qadam_sync_server::http::routes::OPERATIONS.iter().map(|op| shape(op.path)).collect();
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../ui");
+    let mut files = Vec::new();
+    for dir in ["dashboard", "src"] {
+        sources(&root.join(dir), &mut files);
+    }
+    let mut named = std::collections::BTreeSet::new();
+    for f in &files {
+        let text = std::fs::read_to_string(f).unwrap();
+        for (i, _) in text.match_indices("/api/v1/") {
+            let rest = &text[i..];
+            let end = rest.find(['\'', '`', '"', '?', ' ']).unwrap_or(rest.len());
+            let path = &rest[..end];
+            named.insert((shape(path), f.strip_prefix(&root).unwrap().display().to_string()));
+        }
+    }
+    assert!(named.len() >= 15, "{named:?}");
+    let unknown: Vec<_> = named.iter().filter(|(p, _)| !table.contains(p)).collect();
+    assert!(unknown.is_empty(), "paths the UI names that the route table lacks: {unknown:?}");
+}

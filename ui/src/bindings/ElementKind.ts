@@ -6,6 +6,6 @@
  * `QADAM_CHECKLISTS_DIR`), which gives its fields and functional zone, so an
  * NGO adds a kind by adding a file. A kind name is lower-case ASCII letters,
  * digits and underscores; whether a kind is known is decided against the
- * checklists in use ([`ElementKind::is_known`]).
+ * checklists a store was opened with (`Checklists::is_known`).
  */
 export type ElementKind = string;
