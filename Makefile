@@ -23,8 +23,14 @@ SCHEMATHESIS_VERSION := 4.32.5
 MOTO_VERSION := 5.2.5
 APP_BIN := target/debug/qadam-app
 SERVER_BIN := target/debug/qadam-server
+# One feature set for the tests, the binaries and the bench smoke: the
+# whole workspace with its dev-dependencies, as `cargo test --workspace`
+# resolves it, so building here after the tests (and the bench smoke after
+# this) reuses what the tests compiled instead of building it all again.
+CARGO_ALL := --workspace --features qadam-app/custom-protocol
 
-.PHONY: bench bench-smoke deps-bench soak help run test deps deps-app deps-test deps-ui ui build lint test-rust test-api-schema test-e2e fuzz fuzz-smoke clean
+
+.PHONY: build-bins bench bench-smoke deps-bench soak help run test deps deps-app deps-test deps-ui ui build lint test-rust test-api-schema test-e2e fuzz fuzz-smoke clean
 
 help:
 	@echo "make run   - install what is missing, start the sync server with the demo campaign and the field app"
@@ -65,11 +71,15 @@ ui: deps-ui
 	touch src-tauri/src/lib.rs
 
 build: deps ui
-	cargo build -p qadam-sync-server -p qadam-app -p qadam-client --features qadam-app/custom-protocol
+	cargo build $(CARGO_ALL) --all-targets
+
+# Only the binaries, for `make run` on a fresh machine.
+build-bins: deps ui
+	cargo build $(CARGO_ALL) --bins
 
 # ---- running -----------------------------------------------------------------
 
-run: build
+run: build-bins
 	@mkdir -p $(RUN_DIR)
 	@echo "Starting qadam-server on http://$(LISTEN) (database $(RUN_DIR)/server.db, demo campaign loaded)"
 	@QADAM_TOKEN=$(QADAM_TOKEN) $(SERVER_BIN) serve --db $(RUN_DIR)/server.db --listen $(LISTEN) --demo & \
@@ -96,18 +106,18 @@ lint: ui
 	cd ui && npm run --silent format:check
 	cargo fmt --all -- --check
 	@# The layering ARCHITECTURE.md states: no module cycle in qadam-core, frameworks only in their crates.
-	cargo test --workspace --features qadam-app/custom-protocol --test layering
-	cargo clippy --workspace --all-targets --features qadam-app/custom-protocol -- -D warnings
+	cargo test $(CARGO_ALL) --test layering
+	cargo clippy $(CARGO_ALL) --all-targets -- -D warnings
 
 test-rust: ui $(VENV)/bin/moto_server
-	cargo test --workspace --features qadam-app/custom-protocol
+	cargo test $(CARGO_ALL)
 	@# The server's integration, merge, fault and transport suites again, as a
 	@# deployment that outgrew one machine runs: the store on PostgreSQL (a throwaway one on loopback,
 	@# unless one already answers on QADAM_PG_PORT) and the photos in
 	@# S3-compatible object storage (moto's server on loopback).
 	@url=$$(sync-server/tests/postgres.sh start) && echo "PostgreSQL for the store suite: $$url" && \
 	s3=$$(sync-server/tests/s3.sh start $(VENV)/bin/moto_server) && echo "S3 for the blob store: $$s3" && \
-	env $$s3 QADAM_TEST_POSTGRES=$$url cargo test --workspace --features qadam-app/custom-protocol \
+	env $$s3 QADAM_TEST_POSTGRES=$$url cargo test $(CARGO_ALL) \
 	  --test api --test fault --test merge --test flaky_network --test client_kill; \
 	rc=$$?; sync-server/tests/postgres.sh stop; sync-server/tests/s3.sh stop; exit $$rc
 
@@ -163,7 +173,7 @@ bench: deps-bench deps-ui ui
 	$(BENCH_XVFB) node bench/browser.mjs --release
 
 bench-smoke: deps-bench build
-	@$(BENCH_ON_POSTGRES) cargo bench --profile dev -p qadam-sync-server --bench city -- --tiny; \
+	@$(BENCH_ON_POSTGRES) cargo bench --profile dev $(CARGO_ALL) --bench city -- --tiny; \
 	rc=$$?; sync-server/tests/postgres.sh stop; exit $$rc
 	$(BENCH_XVFB) node bench/browser.mjs --tiny
 
