@@ -554,16 +554,7 @@ fn exif_app1(orientation: u16, gps: Option<(f64, f64)>, taken: &str) -> Vec<u8> 
         Some((lat, lon)) => ifd(&gps_entries(lat, lon), gps_off),
         None => ifd(&[Entry { tag: 0x0000, typ: BYTE, count: 4, data: vec![2, 3, 0, 0] }], gps_off),
     };
-    let mut tiff = b"II*\0".to_vec();
-    tiff.extend_from_slice(&8u32.to_le_bytes());
-    tiff.extend_from_slice(&ifd0);
-    tiff.extend_from_slice(&exif_ifd);
-    tiff.extend_from_slice(&gps_ifd);
-    let mut seg = vec![0xFF, 0xE1];
-    seg.extend_from_slice(&((tiff.len() + 2 + 6) as u16).to_be_bytes());
-    seg.extend_from_slice(b"Exif\0\0");
-    seg.extend_from_slice(&tiff);
-    seg
+    crate::photo::app1_segment(&[&ifd0, &exif_ifd, &gps_ifd])
 }
 
 #[cfg(test)]

@@ -206,16 +206,23 @@ fn private_exif(gps: Option<GeoPoint>, taken_at_local: Option<&str>) -> Option<V
         Some(p) => ifd(&gps_entries(p.lat_deg, p.lon_deg), gps_off),
         None => Vec::new(),
     };
+    Some(app1_segment(&[&ifd(&entries, 8), &exif_ifd, &gps_ifd]))
+}
+
+/// A JPEG APP1 (EXIF) segment holding a little-endian TIFF whose first IFD
+/// starts at byte 8, followed by `ifds` laid out at the offsets their
+/// entries name.
+pub(crate) fn app1_segment(ifds: &[&[u8]]) -> Vec<u8> {
     let mut tiff = b"II*\0".to_vec();
     tiff.extend_from_slice(&8u32.to_le_bytes());
-    tiff.extend_from_slice(&ifd(&entries, 8));
-    tiff.extend_from_slice(&exif_ifd);
-    tiff.extend_from_slice(&gps_ifd);
+    for part in ifds {
+        tiff.extend_from_slice(part);
+    }
     let mut seg = vec![0xFF, 0xE1];
     seg.extend_from_slice(&((tiff.len() + 2 + 6) as u16).to_be_bytes());
     seg.extend_from_slice(b"Exif\0\0");
     seg.extend_from_slice(&tiff);
-    Some(seg)
+    seg
 }
 
 /// The photo pipeline: decode with shrink-on-load, apply the EXIF

@@ -10,7 +10,7 @@ pub use blobs::{Append, BlobDir, PartialUploads};
 use ingest::{decode_for, fit, jpeg, upright};
 pub use ingest::{ingest, Ingested, DISPLAY_PX};
 // The EXIF writer, for the demo generator's photos.
-pub(crate) use ingest::{gps_entries, ifd, Entry, ASCII, BYTE, LONG, SHORT};
+pub(crate) use ingest::{app1_segment, gps_entries, ifd, Entry, ASCII, BYTE, LONG, SHORT};
 
 use std::io::Cursor;
 
