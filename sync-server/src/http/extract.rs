@@ -90,11 +90,10 @@ impl<T: FromStr, S: Send + Sync> FromRequestParts<S> for Param<T> {
             .map_err(|e| AppError::bad(ErrorCode::InvalidPath, e.body_text(), None))?;
         let [(name, value)] = <[(String, String); 1]>::try_from(params)
             .map_err(|_| AppError::Internal("a route with one path parameter was expected".into()))?;
-        let kind = std::any::type_name::<T>().rsplit("::").next().unwrap_or("value").to_lowercase();
-        value.parse().map(Param).map_err(|_| {
-            let what = if kind == "uuid" { "a UUID".to_string() } else { format!("a valid {kind}") };
-            AppError::bad(ErrorCode::InvalidId, format!("`{value}` is not {what}"), Some(name))
-        })
+        value
+            .parse()
+            .map(Param)
+            .map_err(|_| AppError::bad(ErrorCode::InvalidId, format!("`{value}` is not a valid {name}"), Some(name)))
     }
 }
 
