@@ -76,24 +76,82 @@ fn server_and_app_bindings_match_the_rust_types() {
 /// `call('name', …)`) against the commands the app registers
 /// (`generate_handler![…]` in `src-tauri/src/lib.rs`): both lists are read
 /// from the sources, and a name on one side only is a command that fails at
-/// run time or one nothing calls.
+/// run time or one nothing calls. Each call's argument names are those the
+/// command declares (`src-tauri/src/commands.rs`, in camelCase).
 #[test]
 fn the_windows_commands_are_exactly_the_registered_ones() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
     let ipc = std::fs::read_to_string(root.join("ui/src/lib/ipc.ts")).unwrap();
-    let mut called = std::collections::BTreeSet::new();
+    // Each `call('name', { a, b: x })` or `call<T>('name', …)` (T may hold
+    // `<…>` and `(…)`): the command's name and the argument names it sends.
+    let mut called = std::collections::BTreeMap::new();
     for (i, _) in ipc.match_indices("call") {
         let rest = &ipc[i + 4..];
-        // `call('name'` or `call<T>('name'` (T may hold `<…>` and `(…)`).
         let Some(open) = rest.find('(') else { continue };
         let head = &rest[..open];
         if !(head.is_empty() || head.starts_with('<')) {
             continue;
         }
         let args = rest[open + 1..].trim_start();
-        if let Some(name) = args.strip_prefix('\'').and_then(|a| a.split('\'').next()) {
-            called.insert(name.to_string());
+        let Some(quoted) = args.strip_prefix('\'') else { continue };
+        let name = quoted.split('\'').next().unwrap().to_string();
+        let after = quoted[name.len() + 1..].trim_start();
+        let keys: Vec<String> = match after.strip_prefix(',').map(str::trim_start) {
+            Some(object) if object.starts_with('{') => object[1..object.find('}').unwrap()]
+                .split(',')
+                .map(|k| k.split(':').next().unwrap().trim().to_string())
+                .filter(|k| !k.is_empty())
+                .collect(),
+            _ => Vec::new(),
+        };
+        called.insert(name, keys);
+    }
+    // The Rust side: each `#[tauri::command]`'s parameters that come from
+    // the window (not the state, the app handle or the raw request), named
+    // as Tauri names them in JavaScript (camelCase).
+    let commands = std::fs::read_to_string(root.join("src-tauri/src/commands.rs")).unwrap();
+    let mut declared = std::collections::BTreeMap::new();
+    for (i, _) in commands.match_indices("#[tauri::command]") {
+        let rest = &commands[i..];
+        let rest = &rest[rest.find("fn ").unwrap() + 3..];
+        let name = rest[..rest.find('(').unwrap()].to_string();
+        let (mut depth, mut params, mut cur) = (0i32, Vec::new(), String::new());
+        for ch in rest[rest.find('(').unwrap() + 1..].chars() {
+            match ch {
+                '(' | '<' => depth += 1,
+                ')' if depth == 0 => break,
+                ')' | '>' => depth -= 1,
+                ',' if depth == 0 => {
+                    params.push(std::mem::take(&mut cur));
+                    continue;
+                }
+                _ => {}
+            }
+            cur.push(ch);
         }
+        params.push(cur);
+        let keys: Vec<String> = params
+            .iter()
+            .filter_map(|p| p.split_once(':'))
+            .filter(|(_, ty)| {
+                let ty = ty.trim();
+                !["State<", "AppHandle", "tauri::AppHandle", "Window", "Request<"].iter().any(|t| ty.starts_with(t))
+            })
+            .map(|(n, _)| {
+                let mut out = String::new();
+                let mut upper = false;
+                for c in n.trim().chars() {
+                    if c == '_' {
+                        upper = true;
+                    } else {
+                        out.push(if upper { c.to_ascii_uppercase() } else { c });
+                        upper = false;
+                    }
+                }
+                out
+            })
+            .collect();
+        declared.insert(name, keys);
     }
     let lib = std::fs::read_to_string(root.join("src-tauri/src/lib.rs")).unwrap();
     let start = lib.find("generate_handler![").expect("the app registers its commands");
@@ -104,7 +162,26 @@ fn the_windows_commands_are_exactly_the_registered_ones() {
         .map(|c| c.split(|ch: char| !ch.is_alphanumeric() && ch != '_').next().unwrap().to_string())
         .collect();
     assert!(registered.len() >= 20, "{registered:?}");
-    assert_eq!(called, registered);
+    assert_eq!(called.keys().cloned().collect::<std::collections::BTreeSet<_>>(), registered);
+    // Every command is called with exactly the arguments it declares: a
+    // renamed parameter would otherwise fail only when the button is pressed.
+    let declared: std::collections::BTreeMap<_, _> =
+        declared.into_iter().filter(|(name, _)| registered.contains(name)).collect();
+    let called: std::collections::BTreeMap<_, _> = called
+        .into_iter()
+        .map(|(name, mut keys)| {
+            keys.sort();
+            (name, keys)
+        })
+        .collect();
+    let declared: std::collections::BTreeMap<_, _> = declared
+        .into_iter()
+        .map(|(name, mut keys): (String, Vec<String>)| {
+            keys.sort();
+            (name, keys)
+        })
+        .collect();
+    assert_eq!(called, declared);
     // And the events: what the app emits is what the window listens to.
     let quoted_after = |text: &str, marker: &str, quote: char| -> std::collections::BTreeSet<String> {
         text.match_indices(marker)
