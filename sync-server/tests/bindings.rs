@@ -203,3 +203,57 @@ fn the_windows_commands_are_exactly_the_registered_ones() {
     assert!(!emitted.is_empty());
     assert_eq!(listened, emitted);
 }
+
+/// Every error code the server and the app answer with (the Rust
+/// `ErrorCode`, read from its JSON Schema) has a sentence in each of the
+/// UI's languages, so no user meets the server's English; `unknown` (a
+/// newer server's code) shows the message that came with it. The three
+/// translation files have the same keys, and each sentence the same
+/// `{placeholders}` in every language.
+#[test]
+fn every_error_code_has_a_sentence_in_every_language() {
+    fn strings(v: &serde_json::Value, out: &mut std::collections::BTreeSet<String>) {
+        match v {
+            serde_json::Value::Object(m) => {
+                for (k, x) in m {
+                    match (k.as_str(), x) {
+                        ("enum", serde_json::Value::Array(a)) => {
+                            out.extend(a.iter().filter_map(|s| s.as_str().map(String::from)))
+                        }
+                        ("const", serde_json::Value::String(s)) => {
+                            out.insert(s.clone());
+                        }
+                        _ => strings(x, out),
+                    }
+                }
+            }
+            serde_json::Value::Array(a) => a.iter().for_each(|x| strings(x, out)),
+            _ => {}
+        }
+    }
+    let mut codes = std::collections::BTreeSet::new();
+    strings(&serde_json::to_value(schemars::schema_for!(qadam_core::ErrorCode)).unwrap(), &mut codes);
+    assert!(codes.contains("invalid_value") && codes.contains("unknown"), "{codes:?}");
+    codes.remove("unknown");
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../ui/src/locales");
+    let placeholders = |s: &str| -> Vec<String> {
+        let mut p: Vec<String> = s.split('{').skip(1).filter_map(|r| r.split_once('}').map(|(n, _)| n.to_string())).collect();
+        p.sort();
+        p
+    };
+    let mut tables = std::collections::BTreeMap::new();
+    for lang in ["ru", "kk", "en"] {
+        let text = std::fs::read_to_string(root.join(format!("{lang}.json"))).unwrap();
+        let table: std::collections::BTreeMap<String, String> = serde_json::from_str(&text).unwrap();
+        let missing: Vec<&String> = codes.iter().filter(|c| !table.contains_key(&format!("err.{c}"))).collect();
+        assert!(missing.is_empty(), "{lang}.json has no sentence for the error codes {missing:?}");
+        tables.insert(lang, table);
+    }
+    let en = &tables["en"];
+    for (lang, table) in &tables {
+        assert_eq!(table.keys().collect::<Vec<_>>(), en.keys().collect::<Vec<_>>(), "{lang}.json and en.json keys");
+        for (k, v) in table {
+            assert_eq!(placeholders(v), placeholders(&en[k]), "{lang}.json `{k}`: placeholders differ from en.json");
+        }
+    }
+}

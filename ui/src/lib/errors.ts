@@ -1,13 +1,9 @@
 // What an error says to the auditor.
 import { CommandError } from './ipc';
-import { t } from './i18n.svelte';
+import { errorSentence } from './i18n.svelte';
 
 /** A sentence for the auditor, in their language where the code is known. */
 export function explain(e: unknown): string {
-  if (e instanceof CommandError) {
-    const key = `err.${e.detail.code}`;
-    const text = t(key, { field: e.detail.field ?? '' });
-    return text === key ? e.detail.message : text;
-  }
+  if (e instanceof CommandError) return errorSentence(e.detail.code, e.detail.field, e.detail.message);
   return String(e);
 }

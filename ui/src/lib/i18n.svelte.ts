@@ -4,6 +4,7 @@ import kk from '../locales/kk.json';
 import en from '../locales/en.json';
 
 import type { Language } from '../bindings/Language';
+import type { ErrorCode } from '../bindings/ErrorCode';
 
 /** The UI's languages: the Rust `Language`, generated. */
 export type Lang = Language;
@@ -25,6 +26,15 @@ export function setLang(lang: Lang) {
 export function t(key: string, params: Record<string, string | number> = {}): string {
   const text = TABLES[i18n.lang][key] ?? TABLES.en[key] ?? key;
   return text.replace(/\{(\w+)\}/g, (_, k) => String(params[k] ?? `{${k}}`));
+}
+
+/** The sentence for an error, in the user's language: every code the
+ *  server and the app answer with has one (`err.<code>`); a code this
+ *  build does not know (`unknown`) shows the message that came with it. */
+export function errorSentence(code: ErrorCode, field: string | null, message: string): string {
+  const key = `err.${code}`;
+  const text = code === 'unknown' ? key : t(key, { field: field ?? '' });
+  return text === key ? message : text;
 }
 
 export function formatDistance(m: number): string {
