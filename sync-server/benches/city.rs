@@ -1,7 +1,9 @@
 //! Qadam at city scale: each hot path measured beside the practical limit
 //! on the same machine, in the same run (`make bench`; `make test` runs it
-//! once at a tiny size to prove it still works). Prints a table and writes
-//! it, with the machine and the date, to `bench/RESULTS.md` (or `--out`).
+//! at a tiny size, the medians of three runs, to prove it still works and
+//! still meets its goals). Prints a table and writes it, with the machine
+//! and the date, to `bench/RESULTS.md` (or `--out`), then fails if a row
+//! missed its goal.
 //!
 //! 1. sync apply: the whole campaign pushed through the real HTTP push path,
 //!    against raw inserts of the same rows in one transaction;
@@ -16,8 +18,9 @@
 //!    under the same load.
 //!
 //! With `QADAM_BENCH_POSTGRES` naming a PostgreSQL server, rows 1, 2 and 5
-//! run again with the server on a fresh database there, row 1 against raw
-//! inserts of the same rows on that engine.
+//! run again with the server on a fresh database there (a tenth of the
+//! city at full size, `--pg-objects`), row 1 against raw inserts of the
+//! same rows on that engine.
 //!
 //! The dashboard's map and the app's start are measured by
 //! `bench/browser.mjs`, which adds its rows to the same file.
@@ -34,15 +37,20 @@ use qadam_core::sync::PULL_PAGE;
 use qadam_testkit::{TestServer as Server, TOKEN};
 use uuid::Uuid;
 
+#[derive(Clone)]
 struct Opts {
     /// Sections to run (1..=5); all when empty.
     only: Vec<u32>,
     objects: usize,
+    /// Objects for the PostgreSQL rows (`--pg-objects`).
+    pg_objects: usize,
     runs: usize,
     big_nearby: usize,
     devices: usize,
     load_secs: u64,
     photo_px: (u32, u32),
+    /// One-change pushes in a row for row 8.
+    durable_pushes: usize,
     out: PathBuf,
 }
 
@@ -55,27 +63,40 @@ fn opts() -> Opts {
         Opts {
             only: Vec::new(),
             objects: 200,
-            runs: 1,
+            pg_objects: 200,
+            runs: 3,
             big_nearby: 2_000,
             devices: 8,
             load_secs: 2,
-            photo_px: (800, 600),
+            // A phone's photo at every size: a smaller one is not shrunk
+            // by ours but enlarged by vipsthumbnail, and its memory is the
+            // decoders' fixed cost rather than the frame.
+            photo_px: (4000, 3000),
+            durable_pushes: 50,
             out: root.join("target/bench-smoke.md"),
         }
     } else {
         Opts {
             only: Vec::new(),
             objects: qadam_core::demo::ALMATY_OBJECTS,
+            // A tenth of the city: the server sends PostgreSQL a statement
+            // at a time, and the city's 1.9 million changes would take some
+            // seven minutes a run, as would the raw limit's.
+            pg_objects: qadam_core::demo::ALMATY_OBJECTS / 10,
             runs: 3,
             big_nearby: 250_000,
             devices: 200,
             load_secs: 30,
             photo_px: (4000, 3000),
+            durable_pushes: 500,
             out: root.join("bench/RESULTS.md"),
         }
     };
     if let Some(n) = val("--objects") {
         o.objects = n.parse().expect("--objects N");
+    }
+    if let Some(n) = val("--pg-objects") {
+        o.pg_objects = n.parse().expect("--pg-objects N");
     }
     if let Some(n) = val("--runs") {
         o.runs = n.parse().expect("--runs N");
@@ -93,6 +114,17 @@ fn opts() -> Opts {
     o
 }
 
+/// The build this binary comes from, read from where cargo put it
+/// (`target/release/…` or `target/debug/…`).
+fn build_profile() -> &'static str {
+    let exe = std::env::current_exe().unwrap_or_default();
+    if exe.components().any(|c| c.as_os_str() == "release") {
+        "release"
+    } else {
+        "dev, qadam-core and qadam-sync-server at opt-level 1 (a smoke run)"
+    }
+}
+
 /// Median, min and max of some durations, in seconds.
 fn stats(xs: &[f64]) -> (f64, f64, f64) {
     let mut v = xs.to_vec();
@@ -107,6 +139,9 @@ struct Row {
     ratio: String,
     goal: String,
     met: bool,
+    /// Why the goal is not judged in this run, when it is not: the table
+    /// still shows whether it was met, and a miss does not fail the run.
+    unjudged: Option<String>,
 }
 
 fn fmt_s(s: (f64, f64, f64)) -> String {
@@ -381,6 +416,7 @@ fn nearby_rows(
         ratio: format!("{:.0}× faster", l.0 / i.0),
         goal: "< 1 ms/query".into(),
         met: i.0 < 1e-3,
+        unjudged: None,
     });
     Ok(())
 }
@@ -402,15 +438,18 @@ fn timed(cmd: &mut std::process::Command) -> anyhow::Result<(f64, u64)> {
 fn under_time(program: &str) -> std::process::Command {
     let mut c = std::process::Command::new("/usr/bin/time");
     c.args(["-f", "QADAM_TIME %M", program]);
+    // On one thread, as ours runs: libvips otherwise spreads the work over
+    // every core, and the row would compare one core with all of them.
+    c.env("VIPS_CONCURRENCY", "1");
     c
 }
 
 /// Row 4. Ours is timed inside its child around `ingest` alone, and its
 /// memory is the child's peak above what it held before (the input read);
-/// vipsthumbnail makes the 1600 px copy from the photo and the 256 px
-/// thumbnail from that copy (one full decode, as ours), each process timed
-/// here less a vips process that only starts (`--version`), its memory
-/// likewise above that process's.
+/// vipsthumbnail, on one thread as ours, makes the 1600 px copy from the
+/// photo and the 256 px thumbnail from that copy (one full decode, as
+/// ours), each process timed here less a vips process that only starts
+/// (`--version`), its memory likewise above that process's.
 fn photo_rows(o: &Opts, rows: &mut Vec<Row>) -> anyhow::Result<()> {
     let dir = tempfile::tempdir()?;
     let jpeg = dir.path().join("photo.jpg");
@@ -457,13 +496,14 @@ fn photo_rows(o: &Opts, rows: &mut Vec<Row>) -> anyhow::Result<()> {
         ),
         figure: fmt_s(s),
         limit: if have_vips {
-            format!("vipsthumbnail 1600 px, then 256 px from it, less its start-up {:.3} s", v.0)
+            format!("vipsthumbnail on one thread, 1600 px, then 256 px from it, less its start-up {:.3} s", v.0)
         } else {
             "vipsthumbnail not installed".into()
         },
         ratio: format!("{:.2}× vips", s.0 / v.0),
         goal: "≤ 1.3× vips".into(),
         met: s.0 <= 1.3 * v.0,
+        unjudged: None,
     });
     rows.push(Row {
         name: "4. photo ingest, peak memory above the input".into(),
@@ -476,6 +516,7 @@ fn photo_rows(o: &Opts, rows: &mut Vec<Row>) -> anyhow::Result<()> {
         ratio: format!("{:.2}× a frame", our_kb as f64 / frame_kb as f64),
         goal: "≤ 1.5× one decoded frame".into(),
         met: (our_kb as f64) <= 1.5 * frame_kb as f64,
+        unjudged: None,
     });
     Ok(())
 }
@@ -727,6 +768,14 @@ async fn sync_rows(
             ratio: format!("{:.0}% of raw", 100.0 * r.0 / p.0),
             goal: "≥ 50% of raw".into(),
             met: r.0 / p.0 >= 0.5,
+            // Raw inserts into a few hundred objects' B-trees run from
+            // cache at some 10 µs a change, into the city's at 15; ours
+            // costs 17-20 µs a change at both sizes, so below some
+            // thousands of objects the ratio sits near 50 % whatever the
+            // code does (measured: 44-66 % at 200 objects, 52-55 % at
+            // 1,000, 79 % at the city). Judged at city size only.
+            unjudged: (matches!(engine, Engine::Sqlite) && o.objects < 10_000)
+                .then(|| "not judged below 10,000 objects: raw inserts into small B-trees run from cache".to_string()),
         });
     }
 
@@ -770,6 +819,7 @@ async fn sync_rows(
             ratio: format!("{:.1}× the apply alone; wire {:.2}× zstd", pl.0 / apply.0, wire.0 as f64 / wire.2 as f64),
             goal: "< 10 s".into(),
             met: pl.0 < 10.0,
+            unjudged: None,
         });
     }
 
@@ -802,10 +852,11 @@ async fn load_rows(o: &Opts, server: &Server, engine: &Engine, rows: &mut Vec<Ro
         let (b50, b99, brps) = (median(&base_runs, |r| r.0), median(&base_runs, |r| r.1), median(&base_runs, |r| r.2));
         rows.push(Row {
             name: format!(
-                "5. {} devices pushing and pulling for {} s on {}, {label}",
+                "5. {} devices pushing and pulling for {} s on {} ({} objects), {label}",
                 o.devices,
                 o.load_secs,
-                engine.name()
+                engine.name(),
+                o.objects
             ),
             figure: format!(
                 "p50 {:.1} ms, p99 {:.1} ms ({:.1}–{:.1}), {:.0} requests/s",
@@ -824,6 +875,7 @@ async fn load_rows(o: &Opts, server: &Server, engine: &Engine, rows: &mut Vec<Ro
             ratio: format!("p99 {:.1}× trivial", p99.0 / b99.0),
             goal: "p99 < 100 ms".into(),
             met: p99.0 < 0.1,
+            unjudged: None,
         });
     }
     Ok(())
@@ -909,7 +961,7 @@ async fn main() -> anyhow::Result<()> {
     // FULL, issue #13), against raw SQLite commits of one row at FULL and
     // at NORMAL (the setting before) on the same disk.
     if want(8) {
-        let n = if cfg!(debug_assertions) { 50 } else { 500 };
+        let n = o.durable_pushes;
         let (store_s, full_s, normal_s) = tokio::task::block_in_place(|| durable_pushes(n))?;
         rows.push(Row {
             name: format!(
@@ -924,6 +976,7 @@ async fn main() -> anyhow::Result<()> {
             ratio: format!("FULL costs {:.1}× NORMAL raw", full_s / normal_s.max(1e-9)),
             goal: "< 10 ms a push".into(),
             met: store_s / (n as f64) < 0.01,
+            unjudged: None,
         });
     }
 
@@ -931,9 +984,16 @@ async fn main() -> anyhow::Result<()> {
     // each against its own limit on the same engine.
     if let (true, Ok(url)) = ([1, 2, 5].into_iter().any(want), std::env::var("QADAM_BENCH_POSTGRES")) {
         let pg = Engine::Postgres(url);
-        let (server, _) = sync_rows(&o, &pg, &bodies, changes, &http, &mut rows).await?;
+        let pg_o = Opts { objects: o.pg_objects, ..o.clone() };
+        let (pg_bodies, pg_changes) = if pg_o.objects == o.objects {
+            (bodies, changes)
+        } else {
+            eprintln!("generating {} objects for PostgreSQL…", pg_o.objects);
+            campaign_bodies(pg_o.objects)
+        };
+        let (server, _) = sync_rows(&pg_o, &pg, &pg_bodies, pg_changes, &http, &mut rows).await?;
         if want(5) {
-            load_rows(&o, &server, &pg, &mut rows).await?;
+            load_rows(&pg_o, &server, &pg, &mut rows).await?;
         }
     }
 
@@ -942,7 +1002,7 @@ async fn main() -> anyhow::Result<()> {
         "# Benchmarks\n\nMachine: {}. Date: {}. Build: {}. Each figure is the median of {} runs (min–max).\n\n",
         machine(),
         date_utc(),
-        if cfg!(debug_assertions) { "debug (a smoke run, not a measurement)" } else { "release" },
+        build_profile(),
         o.runs
     );
     md.push_str("| benchmark | figure | limit, same run | ratio | goal | met |\n|---|---|---|---|---|---|\n");
@@ -954,7 +1014,11 @@ async fn main() -> anyhow::Result<()> {
             r.limit,
             r.ratio,
             r.goal,
-            if r.met { "yes" } else { "**no**" }
+            match (&r.unjudged, r.met) {
+                (Some(why), met) => format!("{} ({why})", if met { "yes" } else { "no" }),
+                (None, true) => "yes".into(),
+                (None, false) => "**no**".into(),
+            }
         ));
     }
     println!("{md}");
@@ -968,5 +1032,9 @@ async fn main() -> anyhow::Result<()> {
         .unwrap_or_default();
     std::fs::write(&o.out, md + &notes)?;
     eprintln!("wrote {}", o.out.display());
+    // A goal missed is a failure, at the tiny size as at full size: the
+    // table is written first, so the figures that missed are there to read.
+    let missed: Vec<&str> = rows.iter().filter(|r| !r.met && r.unjudged.is_none()).map(|r| r.name.as_str()).collect();
+    anyhow::ensure!(missed.is_empty(), "goal missed: {}", missed.join("; "));
     Ok(())
 }

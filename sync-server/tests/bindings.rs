@@ -237,7 +237,8 @@ fn every_error_code_has_a_sentence_in_every_language() {
     codes.remove("unknown");
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../ui/src/locales");
     let placeholders = |s: &str| -> Vec<String> {
-        let mut p: Vec<String> = s.split('{').skip(1).filter_map(|r| r.split_once('}').map(|(n, _)| n.to_string())).collect();
+        let mut p: Vec<String> =
+            s.split('{').skip(1).filter_map(|r| r.split_once('}').map(|(n, _)| n.to_string())).collect();
         p.sort();
         p
     };
