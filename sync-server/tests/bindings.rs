@@ -96,13 +96,13 @@ fn the_windows_commands_are_exactly_the_registered_ones() {
         let Some(quoted) = args.strip_prefix('\'') else { continue };
         let name = quoted.split('\'').next().unwrap().to_string();
         let after = quoted[name.len() + 1..].trim_start();
-        let keys: Vec<String> = match after.strip_prefix(',').map(str::trim_start) {
+        let keys: std::collections::BTreeSet<String> = match after.strip_prefix(',').map(str::trim_start) {
             Some(object) if object.starts_with('{') => object[1..object.find('}').unwrap()]
                 .split(',')
                 .map(|k| k.split(':').next().unwrap().trim().to_string())
                 .filter(|k| !k.is_empty())
                 .collect(),
-            _ => Vec::new(),
+            _ => Default::default(),
         };
         called.insert(name, keys);
     }
@@ -130,7 +130,7 @@ fn the_windows_commands_are_exactly_the_registered_ones() {
             cur.push(ch);
         }
         params.push(cur);
-        let keys: Vec<String> = params
+        let keys: std::collections::BTreeSet<String> = params
             .iter()
             .filter_map(|p| p.split_once(':'))
             .filter(|(_, ty)| {
@@ -165,22 +165,7 @@ fn the_windows_commands_are_exactly_the_registered_ones() {
     assert_eq!(called.keys().cloned().collect::<std::collections::BTreeSet<_>>(), registered);
     // Every command is called with exactly the arguments it declares: a
     // renamed parameter would otherwise fail only when the button is pressed.
-    let declared: std::collections::BTreeMap<_, _> =
-        declared.into_iter().filter(|(name, _)| registered.contains(name)).collect();
-    let called: std::collections::BTreeMap<_, _> = called
-        .into_iter()
-        .map(|(name, mut keys)| {
-            keys.sort();
-            (name, keys)
-        })
-        .collect();
-    let declared: std::collections::BTreeMap<_, _> = declared
-        .into_iter()
-        .map(|(name, mut keys): (String, Vec<String>)| {
-            keys.sort();
-            (name, keys)
-        })
-        .collect();
+    declared.retain(|name, _| registered.contains(name));
     assert_eq!(called, declared);
     // And the events: what the app emits is what the window listens to.
     let quoted_after = |text: &str, marker: &str, quote: char| -> std::collections::BTreeSet<String> {

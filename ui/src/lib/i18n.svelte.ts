@@ -32,8 +32,9 @@ export function t(key: string, params: Record<string, string | number> = {}): st
  *  server and the app answer with has one (`err.<code>`); a code this
  *  build does not know (`unknown`) shows the message that came with it. */
 export function errorSentence(code: ErrorCode, field: string | null, message: string): string {
+  if (code === 'unknown') return message;
   const key = `err.${code}`;
-  const text = code === 'unknown' ? key : t(key, { field: field ?? '' });
+  const text = t(key, { field: field ?? '' });
   return text === key ? message : text;
 }
 
