@@ -522,9 +522,32 @@ pub fn jpeg_with_exif(width: u32, height: u32, orientation: u16, gps: Option<(f6
             image::Rgb([190 - 20 * brick, 120 - 10 * brick, 90])
         }
     });
+    jpeg_of(&img, orientation, gps, taken)
+}
+
+/// A JPEG of gravel (`seed` makes one differ from another): fine detail
+/// that survives shrinking, so even the 1600 px copy the photo pipeline
+/// makes of it is large (over a megabyte at 1600×1200), as a sharp phone
+/// photo of a textured surface can be. Uploads of it take several chunks.
+pub fn gravel_jpeg(width: u32, height: u32, seed: u64, taken: &str) -> Vec<u8> {
+    let img = image::RgbImage::from_fn(width, height, |x, y| {
+        // SplitMix64 of the pixel's index: noise without a generator's state.
+        let mut z =
+            seed.wrapping_add((u64::from(y) * u64::from(width) + u64::from(x)).wrapping_mul(0x9E37_79B9_7F4A_7C15));
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^= z >> 31;
+        let grey = (z & 0xFF) as u8;
+        image::Rgb([grey, grey.wrapping_add((z >> 8) as u8 & 0x1F), grey / 2 + ((z >> 16) as u8 >> 1)])
+    });
+    jpeg_of(&img, 1, Some((43.25, 76.9)), taken)
+}
+
+/// `img` as a JPEG (quality 85) with an EXIF segment.
+fn jpeg_of(img: &image::RgbImage, orientation: u16, gps: Option<(f64, f64)>, taken: &str) -> Vec<u8> {
     let mut jpeg = Vec::new();
     image::codecs::jpeg::JpegEncoder::new_with_quality(&mut Cursor::new(&mut jpeg), 85)
-        .encode_image(&img)
+        .encode_image(img)
         .expect("encoding an RGB image to memory cannot fail");
     let app1 = exif_app1(orientation, gps, taken);
     let mut out = Vec::with_capacity(jpeg.len() + app1.len());

@@ -109,8 +109,7 @@ pub async fn attach_photo(state: State<'_, AppState>, request: Request<'_>) -> C
     };
     let subject_id = Uuid::parse_str(&header("x-subject-id"))
         .map_err(|_| CommandError::new(ErrorCode::BadRequest, "x-subject-id is not a UUID", Some("subject_id")))?;
-    let bytes = bytes.clone();
-    let photo = state.device.with(move |s| s.attach_photo(subject, subject_id, &bytes)).await?;
+    let photo = state.device.attach_photo(subject, subject_id, bytes.clone()).await?;
     state.edited();
     Ok(photo)
 }

@@ -52,6 +52,22 @@ impl Device {
         .await
     }
 
+    /// Attaches a photo: the photo pipeline (decode, shrink to 1600 px,
+    /// thumbnail, EXIF reduced to position and time) runs on a blocking
+    /// thread without the store, which is taken only to record the result.
+    pub async fn attach_photo(
+        &self,
+        subject: qadam_core::model::PhotoSubject,
+        subject_id: uuid::Uuid,
+        bytes: Vec<u8>,
+    ) -> Result<qadam_core::model::Photo, qadam_core::StoreError> {
+        let ingested = match tokio::task::spawn_blocking(move || qadam_core::photo::ingest(&bytes)).await {
+            Ok(r) => r?,
+            Err(e) => std::panic::resume_unwind(e.into_panic()),
+        };
+        self.with(move |s| s.attach_ingested(subject, subject_id, &ingested)).await
+    }
+
     /// Runs `f` on the store on this thread (for code that is already off
     /// the async threads, such as a test's set-up).
     pub fn blocking<R>(&self, f: impl FnOnce(&mut Store) -> R) -> R {

@@ -55,9 +55,11 @@ async fn a_client_killed_mid_upload_loses_and_duplicates_nothing() {
     drop(device);
     let mut rng = SplitMix::new(11);
     let mut photos = Vec::new();
-    // One 12 MP photo, made distinct per shot by its EXIF time (same length).
+    // One photo whose 1600 px copy (what the app uploads) takes several
+    // chunks, made distinct per shot by its EXIF time (same length), which
+    // the copy keeps.
     const TAKEN: &[u8] = b"2026:11:24 11:00:00";
-    let base_jpeg = qadam_core::demo::jpeg_with_exif(4000, 3000, 1, Some((43.2, 76.9)), "2026:11:24 11:00:00");
+    let base_jpeg = qadam_core::demo::gravel_jpeg(1600, 1200, 7, "2026:11:24 11:00:00");
     let at = base_jpeg.windows(TAKEN.len()).position(|w| w == TAKEN).expect("the time is in the EXIF");
     let shot = |n: u32| {
         let mut j = base_jpeg.clone();

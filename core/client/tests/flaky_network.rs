@@ -155,9 +155,11 @@ async fn sync_through_a_flaky_network_loses_and_duplicates_nothing() {
                 })
                 .unwrap();
             }
-            let (w, h) = if round % 2 == 0 { (4000, 3000) } else { (3000, 4000) };
+            // The app uploads the 1600 px copy it makes: gravel keeps that
+            // copy over a megabyte.
+            let (w, h) = if round % 2 == 0 { (1600, 1200) } else { (1200, 1600) };
             let taken = format!("2026:11:24 10:0{round}:00");
-            let jpeg = qadam_core::demo::jpeg_with_exif(w, h, 1, Some((43.25, 76.9)), &taken);
+            let jpeg = qadam_core::demo::gravel_jpeg(w, h, u64::from(round), &taken);
             s.attach_photo(PhotoSubject::Object, object, &jpeg).unwrap();
             let photos = s.photos_to_upload().unwrap();
             assert!(photos.iter().all(|(_, size)| *size > 512 * 1024), "photos take several chunks: {photos:?}");

@@ -26,6 +26,8 @@ pub struct Ingested {
     pub height_px: u32,
     /// SHA-256 of `display`.
     pub sha256: String,
+    /// What the original was (its size, format, position and time).
+    pub original: super::PhotoInfo,
 }
 
 /// Decodes a photo no larger than needed for a `long_px` result: JPEGs are
@@ -242,5 +244,6 @@ pub fn ingest(bytes: &[u8]) -> Result<Ingested, PhotoError> {
         height_px: display.height(),
         display: display_jpeg,
         thumb,
+        original: info,
     })
 }

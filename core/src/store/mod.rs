@@ -30,7 +30,7 @@ use crate::model::{
     Audit, AuditStatus, Campaign, Category, District, ElementKind, EntityKind, GeoPoint, MeasuredValue, Photo,
     PhotoSubject,
 };
-use crate::photo::{self, BlobDir, MAX_PHOTO_BYTES};
+use crate::photo::{self, BlobDir};
 use crate::records::{self, ObjectDetail, ObjectSummary};
 
 /// Device settings, kept in the store.

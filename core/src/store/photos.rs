@@ -1,13 +1,28 @@
-//! The device store's photos: attaching one (checked, hashed, thumbnailed,
-//! recorded), its thumbnail, and which bytes the server still lacks.
+//! The device store's photos: attaching one (shrunk and stripped by the
+//! photo pipeline, hashed, thumbnailed, recorded), its copies, and which
+//! bytes the server still lacks.
 
 use super::*;
 
 impl Store {
-    /// Stores a photo's original (content-addressed), its thumbnail, and its
-    /// record, attached to an object or an element.
+    /// Makes a photo ready to travel ([`photo::ingest`]: a 1600 px upright
+    /// copy keeping only position and time of the original's EXIF, and a
+    /// thumbnail) and attaches it: what is stored and uploaded is that copy,
+    /// never the original. The pipeline runs before the store is touched.
     pub fn attach_photo(&mut self, subject: PhotoSubject, subject_id: Uuid, bytes: &[u8]) -> Result<Photo, StoreError> {
-        let info = photo::inspect(bytes, MAX_PHOTO_BYTES)?;
+        let ingested = photo::ingest(bytes)?;
+        self.attach_ingested(subject, subject_id, &ingested)
+    }
+
+    /// Attaches a photo [`photo::ingest`] made ready (the app runs the
+    /// pipeline outside the store's lock): its copy and thumbnail stored by
+    /// content, its record written in one transaction.
+    pub fn attach_ingested(
+        &mut self,
+        subject: PhotoSubject,
+        subject_id: Uuid,
+        photo: &photo::Ingested,
+    ) -> Result<Photo, StoreError> {
         let object_id = match subject {
             PhotoSubject::Object => {
                 records::load_one::<crate::model::Object, _>(&self.conn, EntityKind::Object, subject_id)?.id
@@ -18,28 +33,28 @@ impl Store {
                     .ok_or_else(|| StoreError::Corrupt("element without object".into()))?
             }
         };
-        let thumb = photo::thumbnail(bytes)?;
-        self.photos.put(&info.sha256, bytes)?;
-        self.thumbs.put(&info.sha256, &thumb)?;
+        let size_bytes = photo.display.len() as u64;
+        self.photos.put(&photo.sha256, &photo.display)?;
+        self.thumbs.put(&photo.sha256, &photo.thumb)?;
         self.conn.execute(
             "INSERT INTO photo_blobs (sha256, size_bytes) VALUES (?1, ?2) ON CONFLICT DO NOTHING",
-            params![info.sha256, info.size_bytes as i64],
+            params![photo.sha256, size_bytes as i64],
         )?;
         let id = Uuid::now_v7();
         self.write(
             EntityKind::Photo,
             id,
             vec![
-                ("sha256".into(), json!(info.sha256)),
+                ("sha256".into(), json!(photo.sha256)),
                 ("subject".into(), json!(subject)),
                 ("subject_id".into(), json!(subject_id)),
                 ("object_id".into(), json!(object_id)),
-                ("size_bytes".into(), json!(info.size_bytes)),
-                ("width_px".into(), json!(info.width_px)),
-                ("height_px".into(), json!(info.height_px)),
-                ("mime".into(), json!(info.mime)),
-                ("taken_at_local".into(), json!(info.taken_at_local)),
-                ("gps".into(), json!(info.gps)),
+                ("size_bytes".into(), json!(size_bytes)),
+                ("width_px".into(), json!(photo.width_px)),
+                ("height_px".into(), json!(photo.height_px)),
+                ("mime".into(), json!("image/jpeg")),
+                ("taken_at_local".into(), json!(photo.original.taken_at_local)),
+                ("gps".into(), json!(photo.original.gps)),
             ],
         )?;
         records::load_one(&self.conn, EntityKind::Photo, id)

@@ -144,10 +144,24 @@ fn elements_and_photos_attach_and_survive_reopen() {
                 serves: None,
             })
             .unwrap();
-        let jpeg = demo::jpeg_with_exif(320, 240, 1, Some((43.25, 76.92)), "2025:06:01 12:00:00");
+        // Taken on its side (EXIF orientation 6) at 2400×1800: what the
+        // device keeps, and will upload, is the upright 1600 px copy.
+        let jpeg = demo::jpeg_with_exif(2400, 1800, 6, Some((43.25, 76.92)), "2025:06:01 12:00:00");
         let p = s.attach_photo(PhotoSubject::Element, element, &jpeg).unwrap();
         assert_eq!(p.object_id, Some(object));
         assert!(s.thumbnail(&p.sha256).unwrap().is_some());
+        let kept = s.photo_bytes(&p.sha256).unwrap().expect("the copy is on the device");
+        assert_eq!(crate::photo::sha256_hex(&kept), p.sha256);
+        assert_eq!(
+            (p.width_px, p.height_px, p.size_bytes, p.mime.as_str()),
+            (1200, 1600, kept.len() as u64, "image/jpeg")
+        );
+        assert!(kept.len() < jpeg.len() / 2, "the copy is smaller: {} of {}", kept.len(), jpeg.len());
+        let info = crate::photo::inspect(&kept, crate::photo::MAX_PHOTO_BYTES).unwrap();
+        let at = Some(GeoPoint { lat_deg: 43.25, lon_deg: 76.92 });
+        assert_eq!((info.orientation, info.gps, p.gps), (1, at, at));
+        assert_eq!(info.taken_at_local, p.taken_at_local);
+        assert!(p.taken_at_local.is_some());
         assert!(s.attach_photo(PhotoSubject::Object, object, b"not an image").is_err());
     }
     let s = Store::open(dir.path()).unwrap();

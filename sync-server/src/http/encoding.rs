@@ -7,8 +7,36 @@
 
 use axum::http::{header, HeaderMap, HeaderValue};
 
-/// Bodies below this size go as they are.
-const MIN_BYTES: usize = 1024;
+/// Bodies below this size go as they are, here and through the compression
+/// layer: a short answer (a push's acknowledgement, `/healthz`) gains a few
+/// bytes and costs a compression context each side. `make bench` row 5
+/// found creating zstd contexts at a fifth of the server's time when every
+/// answer above tower-http's 32 bytes was compressed.
+const MIN_BYTES: u16 = 1024;
+
+/// When the compression layer compresses an answer: big enough to gain
+/// (tower-http's default predicate, with [`MIN_BYTES`] for its 32 bytes).
+pub fn worth_compressing() -> impl tower_http::compression::Predicate {
+    use tower_http::compression::predicate::{NotForContentType, Predicate, SizeAbove};
+    SizeAbove::new(MIN_BYTES).and(NotForContentType::GRPC).and(NotForContentType::IMAGES).and(NotForContentType::SSE)
+}
+
+thread_local! {
+    /// One zstd context per thread, reused: creating one costs more than
+    /// compressing a small page with it.
+    static ZSTD: std::cell::RefCell<Option<zstd::bulk::Compressor<'static>>> = const { std::cell::RefCell::new(None) };
+}
+
+fn zstd_compress(body: &[u8]) -> std::io::Result<Vec<u8>> {
+    ZSTD.with(|cell| {
+        let mut cell = cell.borrow_mut();
+        let compressor = match cell.as_mut() {
+            Some(c) => c,
+            None => cell.insert(zstd::bulk::Compressor::new(ZSTD_LEVEL)?),
+        };
+        compressor.compress(body)
+    })
+}
 /// zstd level 1 and gzip level 1: sync pages are repetitive JSON, and the
 /// cores are shared with every other device (bench/RESULTS.md).
 const ZSTD_LEVEL: i32 = 1;
@@ -50,12 +78,12 @@ impl Coding {
     /// `body` in this coding, with the coding it ended in (identity for a
     /// small body).
     pub fn encode(self, body: Vec<u8>) -> std::io::Result<(Vec<u8>, Coding)> {
-        if body.len() < MIN_BYTES {
+        if body.len() < usize::from(MIN_BYTES) {
             return Ok((body, Coding::Identity));
         }
         match self {
             Coding::Identity => Ok((body, Coding::Identity)),
-            Coding::Zstd => Ok((zstd::bulk::compress(&body, ZSTD_LEVEL)?, Coding::Zstd)),
+            Coding::Zstd => Ok((zstd_compress(&body)?, Coding::Zstd)),
             Coding::Gzip => {
                 use std::io::Write;
                 let mut gz =
@@ -106,6 +134,12 @@ mod tests {
         let mut out = Vec::new();
         std::io::Read::read_to_end(&mut flate2::read::GzDecoder::new(&g[..]), &mut out).unwrap();
         assert_eq!(out, body);
+        // The thread's zstd context, reused, carries nothing from one body
+        // to the next.
+        let other = br#"{"changes":[{"field":"name"}],"next_cursor":7}"#.repeat(90);
+        let (z2, _) = Coding::Zstd.encode(other.clone()).unwrap();
+        assert_eq!(zstd::decode_all(&z2[..]).unwrap(), other);
+        assert_eq!(Coding::Zstd.encode(body.clone()).unwrap().0, z);
         let small = b"{}".to_vec();
         assert_eq!(Coding::Zstd.encode(small.clone()).unwrap(), (small, Coding::Identity));
     }

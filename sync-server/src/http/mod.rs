@@ -73,7 +73,8 @@ pub fn router(state: Arc<AppState>) -> Router {
         app = app.fallback_service(ServeDir::new(dir).fallback(ServeFile::new(dir.join("index.html"))));
     }
     // Bodies are compressed both ways, zstd or gzip, when the peer says it
-    // can (`Accept-Encoding` / `Content-Encoding`): sync is mostly
+    // can (`Accept-Encoding` / `Content-Encoding`) and the answer is big
+    // enough to gain (`encoding::worth_compressing`): sync is mostly
     // repetitive JSON. Level 1: a fresh device's pull of a city is half a
     // gigabyte of JSON (bench/RESULTS.md). Pull pages come encoded already
     // (`encoding`), and the layer leaves them be.
@@ -89,7 +90,8 @@ pub fn router(state: Arc<AppState>) -> Router {
             tower_http::compression::CompressionLayer::new()
                 .gzip(true)
                 .zstd(true)
-                .quality(tower_http::compression::CompressionLevel::Fastest),
+                .quality(tower_http::compression::CompressionLevel::Fastest)
+                .compress_when(encoding::worth_compressing()),
         )
         .layer(tower_http::decompression::RequestDecompressionLayer::new().gzip(true).zstd(true))
         .with_state(state)

@@ -233,6 +233,35 @@ async fn sync_bodies_compress_both_ways() {
 }
 
 #[tokio::test]
+async fn short_answers_go_as_they_are_and_long_ones_compressed() {
+    // Every device asks for zstd on every request (the app's client does):
+    // a short answer is not worth a compression context each side.
+    let s = Server::start().await;
+    // Decoding nothing itself, so that the coding on the wire shows.
+    let raw = reqwest::Client::builder().no_gzip().no_zstd().build().unwrap();
+    let get = |path: &str| raw.get(s.url(path)).bearer_auth(TOKEN).header("accept-encoding", "zstd, gzip").send();
+    let health = get("/healthz").await.unwrap();
+    assert_eq!(health.headers().get("content-encoding"), None);
+    let (st, _) = s.push(&demo::demo_campaign(1)[..1]).await;
+    assert_eq!(st, 200);
+    let ack = raw
+        .post(s.url("/api/v1/sync/push"))
+        .bearer_auth(TOKEN)
+        .header("accept-encoding", "zstd, gzip")
+        .json(&PushRequest { device_id: "d".into(), changes: demo::demo_campaign(1)[..1].to_vec() })
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(ack.status().as_u16(), 200);
+    assert_eq!(ack.headers().get("content-encoding"), None);
+    let long = get("/api/v1/openapi.json").await.unwrap();
+    assert_eq!(long.headers()["content-encoding"], "zstd");
+    let bytes = long.bytes().await.unwrap();
+    let doc: Value = serde_json::from_slice(&zstd::decode_all(&bytes[..]).unwrap()).unwrap();
+    assert!(doc["paths"].as_object().is_some_and(|p| !p.is_empty()));
+}
+
+#[tokio::test]
 async fn a_change_stamped_far_ahead_of_the_server_clock_is_refused_clearly() {
     let s = Server::start().await;
     let health: Value = reqwest::get(s.url("/healthz")).await.unwrap().json().await.unwrap();
