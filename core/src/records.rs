@@ -288,6 +288,10 @@ pub struct ObjectSummary {
     /// First photo of the object, for a thumbnail in lists.
     pub cover_sha256: Option<String>,
     pub distance_m: Option<f64>,
+    /// The object's newest audit (the one started last): its state (draft,
+    /// sent, changes requested, approved) and its auditor, for the list's
+    /// badges and filters. None before anything was recorded.
+    pub audit: Option<Audit>,
 }
 
 /// An object with everything recorded on it.
@@ -329,11 +333,24 @@ pub fn objects<S: FieldSource + ?Sized>(
             photos.entry(o).or_default().push(p.sha256);
         }
     }
+    let mut audits: BTreeMap<Uuid, Audit> = BTreeMap::new();
+    let all_audits: Vec<Audit> = match campaign {
+        Some(id) => load_where(conn, EntityKind::Audit, "campaign_id", id)?,
+        None => load_all(conn, EntityKind::Audit)?,
+    };
+    for a in all_audits {
+        let Some(o) = a.object_id else { continue };
+        let newer = |b: &Audit| (a.started_at_ms, a.id) > (b.started_at_ms, b.id);
+        if audits.get(&o).is_none_or(newer) {
+            audits.insert(o, a);
+        }
+    }
     let mut out: Vec<ObjectSummary> = objs
         .into_iter()
         .map(|o| {
             let ph = photos.remove(&o.id).unwrap_or_default();
             ObjectSummary {
+                audit: audits.remove(&o.id),
                 element_count: element_count.get(&o.id).copied().unwrap_or(0),
                 photo_count: ph.len() as u32,
                 cover_sha256: ph.into_iter().next(),

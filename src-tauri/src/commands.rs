@@ -81,6 +81,14 @@ pub async fn delete_record(state: State<'_, AppState>, entity: EntityKind, id: U
     Ok(())
 }
 
+/// Undoes a deletion (the app's "Undo" after deleting).
+#[tauri::command]
+pub async fn restore_record(state: State<'_, AppState>, entity: EntityKind, id: Uuid) -> CmdResult<()> {
+    state.device.with(move |s| s.restore(entity, id)).await?;
+    state.edited();
+    Ok(())
+}
+
 #[tauri::command]
 pub async fn add_element(state: State<'_, AppState>, element: NewElement) -> CmdResult<Uuid> {
     let id = state.device.with(move |s| s.add_element(element)).await?;
@@ -112,6 +120,16 @@ pub async fn attach_photo(state: State<'_, AppState>, request: Request<'_>) -> C
     let photo = state.device.attach_photo(subject, subject_id, bytes.clone()).await?;
     state.edited();
     Ok(photo)
+}
+
+/// The photo as stored and uploaded (the 1600 px copy), raw JPEG bytes,
+/// for the full-size view.
+#[tauri::command]
+pub async fn photo_image(state: State<'_, AppState>, sha256: String) -> CmdResult<Response> {
+    match state.device.with(move |s| s.photo_bytes(&sha256)).await? {
+        Some(bytes) => Ok(Response::new(bytes)),
+        None => Err(CommandError::new(ErrorCode::PhotoNotOnDevice, "this photo was taken on another device", None)),
+    }
 }
 
 /// The thumbnail as raw JPEG bytes (an `ArrayBuffer` in JS).

@@ -703,6 +703,12 @@ test('the coordinator works through the review queue; a request for changes reac
     await syncAndWait();
     await clickText('nav button', 'Кампании');
     await clickText('.cards .card', 'Демо');
+    // "Sent back to me" lists just this auditor's audit the coordinator sent back.
+    await wd.click('#filter-sent_back');
+    await wd.waitFor('#object-list li[data-status="changes_requested"]');
+    const sentBack = await wd.exec(`return [...document.querySelectorAll('#object-list li strong')].map((s) => s.textContent)`);
+    assert.deepEqual(sentBack, [OBJECT_NAME], 'only the audit sent back to this auditor');
+    await axe('the objects sent back to me');
     await clickText('#object-list li button', OBJECT_NAME);
     await wd.waitFor('.review-note h2');
     await wd.waitFor('.element-review', { text: 'Перемерьте уклон' });
@@ -718,6 +724,126 @@ test('the coordinator works through the review queue; a request for changes reac
     await page.locator('#queue tbody tr', { hasText: OBJECT_NAME }).waitFor();
   } finally {
     await browser.close();
+  }
+});
+
+/** Nothing on the page is wider than the window (no sideways scrolling). */
+async function assertNoOverflow(label) {
+  const wide = await wd.exec(`
+    const w = document.documentElement.clientWidth;
+    return [...document.querySelectorAll('body *')]
+      .filter((e) => e.getClientRects().length && e.getBoundingClientRect().right > w + 1 && !e.closest('.leaflet-pane, .leaflet-control-container'))
+      .slice(0, 5)
+      .map((e) => e.tagName + (e.id ? '#' + e.id : '') + '.' + [...e.classList].join('.') + ' ' + Math.round(e.getBoundingClientRect().right) + '>' + w);
+  `);
+  assert.deepEqual(wide, [], `${label}: elements wider than the window`);
+}
+
+test('on a phone-sized window: search, edit and delete an object with undo, a photo full size and deleted', async () => {
+  await wd.setSize(390, 844);
+  try {
+    await clickText('nav button', 'Кампании');
+    await assertNoOverflow('the campaigns at 390 px');
+    await clickText('.cards .card', 'Демо');
+    await wd.waitFor('h1', { text: 'Демо' });
+    const state = await wd.exec(
+      `return { filter: document.querySelector('input[name="object-filter"]:checked')?.value, search: document.querySelector('#object-search').value,
+                count: document.querySelector('#object-count').textContent, items: document.querySelectorAll('#object-list li').length }`,
+    );
+    assert.equal(state.filter, 'all', JSON.stringify(state));
+    await waitCount('#object-list li', 36).catch(async (e) => {
+      const seen = await wd.exec(
+        `return { h1: document.querySelector('h1').textContent, count: document.querySelector('#object-count').textContent,
+                  near: document.querySelector('#only-near')?.checked, names: [...document.querySelectorAll('#object-list li strong')].map((s) => s.textContent),
+                  cards: [...document.querySelectorAll('.cards .card')].length }`,
+      );
+      throw new Error(`${e.message}: ${JSON.stringify(seen)}`);
+    });
+    await assertNoOverflow('the objects at 390 px');
+    // Search by a part of the name or address, in any case.
+    await wd.type('#object-search', 'ПОЛИКЛИНИКА');
+    const until = Date.now() + 15000;
+    let names = [];
+    for (;;) {
+      names = await wd.exec(`return [...document.querySelectorAll('#object-list li strong')].map((s) => s.textContent)`);
+      if (names.length < 36 || Date.now() > until) break;
+      await new Promise((r) => setTimeout(r, 150));
+    }
+    assert.ok(names.includes(OBJECT_NAME), `found: ${names}`);
+    assert.ok(
+      names.every((n) => n.toLocaleLowerCase().includes('поликлиника')),
+      `only what matches: ${names}`,
+    );
+    await wd.type('#object-search', '');
+    await waitCount('#object-list li', 36);
+
+    // The object's page: a photo full size, then one deleted after a question.
+    await clickText('#object-list li button', OBJECT_NAME);
+    await wd.waitFor('#object-title', { text: OBJECT_NAME });
+    await assertNoOverflow('the object page at 390 px');
+    await axe('the object page at 390 px');
+    await wd.click('.photos .thumb-button');
+    await wd.waitFor('dialog.photo-view[open] img');
+    const full = await wd.exec(`const i = document.querySelector('dialog.photo-view img'); return [i.naturalWidth, i.naturalHeight]`);
+    // entrance-gps.jpg is 1200×900: the copy is never enlarged to 1600 px.
+    assert.deepEqual(full, [1200, 900], `the stored copy, full size: ${full}`);
+    await axe('a photo full size');
+    await clickText('dialog.photo-view button', 'Закрыть');
+    const photos = (await wd.findAll('.delete-photo')).length;
+    await wd.click('.delete-photo');
+    await acceptAlert();
+    await wd.waitFor('#status', { text: 'Удалено' });
+    assert.equal((await wd.findAll('.delete-photo')).length, photos - 1, 'one photo fewer');
+
+    // Another object edited: name and address.
+    await clickText('nav button', 'Кампании');
+    await clickText('.cards .card', 'Демо');
+    const other = await wd.exec(
+      `return [...document.querySelectorAll('#object-list li strong')].map((s) => s.textContent).find((n) => n !== arguments[0] && !n.includes('<'))`,
+      [OBJECT_NAME],
+    );
+    await clickText('#object-list li button', other);
+    await wd.waitFor('#object-title', { text: other });
+    await wd.click('#edit-object');
+    const renamed = 'Переименовано в поле E2E';
+    await wd.type('#edit-name', renamed);
+    await wd.type('#edit-address', 'ул. Новая, 5');
+    await axe('editing an object');
+    await wd.click('#save-object-edit');
+    await wd.waitFor('#object-title', { text: renamed });
+
+    // Deleted after a question, then brought back with Undo.
+    await wd.click('#delete-object');
+    await acceptAlert();
+    await wd.waitFor('#undo-delete');
+    await waitCount('#object-list li', 35);
+    const left = await wd.exec(`return [...document.querySelectorAll('#object-list li strong')].map((s) => s.textContent)`);
+    assert.ok(!left.includes(renamed), 'the deleted object is gone from the list');
+    await wd.click('#undo-delete');
+    await wd.waitFor('#status', { text: 'Восстановлено' });
+    const back = await wd.exec(`return [...document.querySelectorAll('#object-list li strong')].map((s) => s.textContent)`);
+    assert.ok(back.includes(renamed), 'Undo brings the object back to the list');
+    assert.equal(back.length, left.length + 1);
+
+    // All of it reaches the server: the new name, the deletion and its undo.
+    await syncAndWait();
+    await serverHas('name', renamed);
+    const r = await fetch(`http://127.0.0.1:${serverPort}/api/v1/sync/pull?since=0&limit=5000`, {
+      headers: { authorization: `Bearer ${TOKEN}` },
+    });
+    const changes = (await r.json()).changes.map((c) => c.change);
+    const id = changes.find((c) => c.field === 'name' && c.value === renamed).entity_id;
+    const deletions = changes.filter((c) => c.entity_id === id && c.field === 'deleted').map((c) => c.value);
+    assert.deepEqual(deletions, [true, false], 'deleted, then brought back, in that order');
+    assert.deepEqual(
+      changes
+        .filter((c) => c.entity_id === id && c.field === 'address')
+        .map((c) => c.value)
+        .slice(-1),
+      ['ул. Новая, 5'],
+    );
+  } finally {
+    await wd.setSize(1280, 1024).catch(() => {});
   }
 });
 

@@ -40,6 +40,11 @@ export class WebDriver {
     this.session = null;
   }
 
+  /** Resizes the window (the viewport follows): a phone's 390×844. */
+  async setSize(width, height) {
+    return this.cmd('POST', '/window/rect', { width, height });
+  }
+
   async find(css) {
     const v = await this.cmd('POST', '/element', { using: 'css selector', value: css });
     return v[ELEMENT];
@@ -96,12 +101,41 @@ export class WebDriver {
     await this.clickElement(id);
   }
 
+  /** Scrolls the element (an option: its select) to the middle of the
+   *  window, as a person does before tapping or typing into it. */
+  async scrollToMiddle(id) {
+    await this.exec(
+      `const e = arguments[0].tagName === 'OPTION' ? arguments[0].closest('select') : arguments[0];
+       e.scrollIntoView({ block: 'center', inline: 'nearest' });`,
+      [{ [ELEMENT]: id }],
+    );
+  }
+
   async clickElement(id) {
-    await this.cmd('POST', `/element/${id}/click`, {});
+    // As a person scrolls what they tap to the middle of the screen: an
+    // element in view but under the app's sticky top or action bar would
+    // take the click otherwise (WebDriver scrolls only what is out of view).
+    const el = { [ELEMENT]: id };
+    await this.scrollToMiddle(id);
+    try {
+      await this.cmd('POST', `/element/${id}/click`, {});
+    } catch (e) {
+      // Say what took the click instead.
+      const onTop = await this.exec(
+        `const e = arguments[0].tagName === 'OPTION' ? arguments[0].closest('select') : arguments[0];
+         const r = e.getBoundingClientRect();
+         const top = document.elementFromPoint(r.left + r.width / 2, r.top + r.height / 2);
+         const name = (n) => n ? n.tagName + (n.id ? '#' + n.id : '') + (n.className ? '.' + String(n.className).split(' ').join('.') : '') : 'nothing';
+         return name(e) + ' at ' + [r.left, r.top, r.width, r.height].map(Math.round) + ', on top: ' + name(top) + ', viewport ' + innerWidth + 'x' + innerHeight;`,
+        [el],
+      ).catch(() => '');
+      throw new Error(`${e.message} (${onTop})`);
+    }
   }
 
   async type(css, text) {
     const id = await this.waitFor(css);
+    await this.scrollToMiddle(id);
     await this.cmd('POST', `/element/${id}/clear`, {});
     if (text !== '') await this.cmd('POST', `/element/${id}/value`, { text });
   }

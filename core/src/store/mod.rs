@@ -421,6 +421,14 @@ impl Store {
         Ok(())
     }
 
+    /// Undoes a deletion: the record is back, and the undo syncs as an
+    /// edit later than the deletion (on every device it wins over it).
+    pub fn restore(&mut self, entity: EntityKind, id: Uuid) -> Result<(), StoreError> {
+        self.exists(entity, id)?;
+        self.write(entity, id, vec![("deleted".into(), json!(false))])?;
+        Ok(())
+    }
+
     fn exists(&self, entity: EntityKind, id: Uuid) -> Result<(), StoreError> {
         let n: i64 = self.conn.query_row(
             "SELECT count(*) FROM fields WHERE entity = ?1 AND entity_id = ?2",

@@ -173,6 +173,15 @@ fn elements_and_photos_attach_and_survive_reopen() {
     let summary = s.objects(Some(demo::demo_campaign_id()), None).unwrap();
     let mine = summary.iter().find(|o| o.object.id == object).unwrap();
     assert_eq!((mine.element_count, mine.photo_count), (1, 1));
+    // The card's state is the newest audit's: the draft the element opened.
+    let draft = d.audits.iter().max_by_key(|a| (a.started_at_ms, a.id)).cloned();
+    assert_eq!(mine.audit, draft);
+    assert_eq!(mine.audit.as_ref().and_then(|a| a.status), Some(AuditStatus::Draft));
+    // Every other card too, against its object's audits read one by one.
+    for o in summary.iter().filter(|o| o.object.id != object) {
+        let audits = s.object_detail(o.object.id).unwrap().audits;
+        assert_eq!(o.audit, audits.into_iter().max_by_key(|a| (a.started_at_ms, a.id)), "{}", o.object.name);
+    }
 }
 
 #[test]

@@ -59,11 +59,17 @@ export const api = {
   createObject: (object: NewObject) => call<string>('create_object', { object }),
   updateRecord: (entity: EntityKind, id: string, fields: Record<string, unknown>) => call<void>('update_record', { entity, id, fields }),
   deleteRecord: (entity: EntityKind, id: string) => call<void>('delete_record', { entity, id }),
+  restoreRecord: (entity: EntityKind, id: string) => call<void>('restore_record', { entity, id }),
   addElement: (element: NewElement) => call<string>('add_element', { element }),
   attachPhoto: (subject: 'object' | 'element', subjectId: string, bytes: Uint8Array) =>
     call<Photo>('attach_photo', bytes, { headers: { 'x-subject': subject, 'x-subject-id': subjectId } }),
   thumbnail: async (sha256: string): Promise<string> => {
     const buf = await call<ArrayBuffer>('photo_thumbnail', { sha256 });
+    return URL.createObjectURL(new Blob([buf], { type: 'image/jpeg' }));
+  },
+  /** The photo as stored (the 1600 px copy), as an object URL. */
+  photo: async (sha256: string): Promise<string> => {
+    const buf = await call<ArrayBuffer>('photo_image', { sha256 });
     return URL.createObjectURL(new Blob([buf], { type: 'image/jpeg' }));
   },
   checklists: () => call<Checklist[]>('checklists'),
