@@ -49,7 +49,7 @@ try {
   const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
   await page.request.post(base + 'api/v1/session', { data: { token: TOKEN } });
   const ready = async () => {
-    await page.waitForFunction((n) => document.querySelector('#map-legend')?.innerText.includes(String(n)) && document.querySelector('.cluster'), objects, { timeout: 300000 });
+    await page.waitForFunction((n) => document.querySelector('#map-legend')?.innerText.includes(n.toLocaleString('ru')) && document.querySelector('.cluster'), objects, { timeout: 300000 });
     return page.evaluate(() => Math.round(performance.now()));
   };
   await page.goto(base);

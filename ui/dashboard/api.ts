@@ -2,6 +2,7 @@
 // server words them ({ error: { code, message, field } }).
 import type { ErrorBody } from '../src/bindings/ErrorBody';
 import type { ErrorCode } from '../src/bindings/ErrorCode';
+import { locale, type Lang } from '../src/lib/i18n.svelte';
 
 export class ApiError extends Error {
   constructor(
@@ -62,8 +63,8 @@ export function query(params: Record<string, string | undefined | null>): string
 }
 
 /** Formats a Unix-ms time for the current language. */
-export function when(ms: number | null | undefined, lang: string): string {
-  return ms ? new Date(ms).toLocaleString(lang === 'kk' ? 'kk-KZ' : lang) : '—';
+export function when(ms: number | null | undefined, lang: Lang): string {
+  return ms ? new Date(ms).toLocaleString(locale(lang)) : '—';
 }
 
 /** A CSV file (UTF-8 with BOM, CRLF, for Excel) of a header and rows, downloaded. */

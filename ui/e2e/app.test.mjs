@@ -122,12 +122,23 @@ async function clickText(css, text, timeoutMs = 15000) {
   }
 }
 
-async function emulatePosition(lat, lon) {
+/** The webview's geolocation answers `lat, lon` with `accuracy` metres
+ *  (Xvfb has no GPS): at once when asked, and every 100 ms to a watch, so a
+ *  watch sees the fix change when this is called again. */
+async function emulatePosition(lat, lon, accuracy = 12) {
   await wd.exec(
-    `const pos = { coords: { latitude: arguments[0], longitude: arguments[1], accuracy: 12 }, timestamp: Date.now() };
-     Object.defineProperty(navigator, 'geolocation', { configurable: true,
-       value: { getCurrentPosition: (ok) => setTimeout(() => ok(pos), 10), watchPosition: () => 0, clearWatch() {} } });`,
-    [lat, lon],
+    `window.__qadamFix = { coords: { latitude: arguments[0], longitude: arguments[1], accuracy: arguments[2] }, timestamp: Date.now() };
+     if (!window.__qadamGeo) {
+       const watches = new Map();
+       let next = 1;
+       window.__qadamGeo = {
+         getCurrentPosition: (ok) => setTimeout(() => ok(window.__qadamFix), 10),
+         watchPosition: (ok) => { const id = next++; watches.set(id, setInterval(() => ok(window.__qadamFix), 100)); return id; },
+         clearWatch: (id) => { clearInterval(watches.get(id)); watches.delete(id); },
+       };
+       Object.defineProperty(navigator, 'geolocation', { configurable: true, value: window.__qadamGeo });
+     }`,
+    [lat, lon, accuracy],
   );
 }
 
@@ -286,9 +297,18 @@ test('2–4. offline: create an object with two elements and photos', async () =
   await wd.select('#obj-category', 'health');
   await wd.select('#obj-district', 'almaly');
   await wd.type('#obj-address', 'Алматы, ул. Толе би, 95');
-  // "Use my location" fills the coordinates from the device position…
+  // "Use my location" follows the position and takes it only once it is as
+  // accurate as Settings ask (20 m by default): at ±80 m it says so and
+  // fills nothing…
   await wd.type('#obj-lat', '1');
+  await emulatePosition(43.33, 76.96, 80);
   await wd.click('#use-gps');
+  await wd.waitFor('#gps-note', { text: '±80' });
+  assert.match(await wd.text(await wd.find('#gps-note')), /20 м/, 'the note says what accuracy it waits for');
+  assert.equal(await wd.exec(`return document.querySelector('#obj-lat').value`), '1', 'a poor fix fills nothing');
+  await axe('the new-object form waiting for a position');
+  // …and at ±12 m it fills the coordinates from the device position…
+  await emulatePosition(43.33, 76.96, 12);
   await wd.waitFor('#gps-note', { text: '12' });
   const lat = await wd.exec(`return document.querySelector('#obj-lat').value`);
   assert.equal(lat, '43.330000', 'the device position fills the form');
@@ -324,7 +344,18 @@ test('2–4. offline: create an object with two elements and photos', async () =
   }
   assert.equal(thumbs.length, 2, 'object and element photos show as thumbnails');
   const pending = await wd.text(await wd.find('#pending'));
-  assert.match(pending, /2/, `two photos wait to be sent: ${pending}`);
+  // Two photos wait, with the changes counted in Russian's own plural form
+  // (1, 21: изменение; 2–4, 22–24: изменения; 0, 5–20, 25–30: изменений).
+  const said = pending.match(/^Не отправлено: (\d+) (изменение|изменения|изменений), 2 фото$/);
+  assert.ok(said, `two photos wait to be sent: ${pending}`);
+  const n = Number(said[1]);
+  const form =
+    n % 10 === 1 && n % 100 !== 11
+      ? 'изменение'
+      : [2, 3, 4].includes(n % 10) && ![12, 13, 14].includes(n % 100)
+        ? 'изменения'
+        : 'изменений';
+  assert.equal(said[2], form, pending);
   await axe('the object page');
 });
 
@@ -355,7 +386,7 @@ test('6. back online, Sync sends records and photo bytes with progress', async (
               bytesMax: document.querySelector('#sync-bytes').max, pending: document.querySelector('#pending').textContent }`,
   );
   assert.ok(syncedProgress.bytes > 100000, `photo bytes were sent: ${JSON.stringify(syncedProgress)}`);
-  assert.match(syncedProgress.pending, /\b0\b.*\b0\b/, `nothing left to send: ${syncedProgress.pending}`);
+  assert.equal(syncedProgress.pending, 'Не отправлено: 0 изменений, 0 фото', 'nothing left to send');
 });
 
 test('a field another device changed unseen shows on the object page until the coordinator decides', async () => {

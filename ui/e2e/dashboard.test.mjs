@@ -64,7 +64,7 @@ async function download(page, selector) {
 test('the home page maps the campaign and filters the map; axe finds nothing at desktop and phone sizes', async () => {
   const page = await coordinatorPage();
   await page.selectOption('#campaign', cityCampaign);
-  await page.waitForFunction((n) => document.querySelector('#map-legend')?.innerText.includes(String(n)), CITY_OBJECTS);
+  await page.waitForFunction((n) => document.querySelector('#map-legend')?.innerText.includes(n.toLocaleString('ru')), CITY_OBJECTS);
   await page.locator('.cluster').first().waitFor();
   const legend = async () => {
     const counts = await page.$$eval('#map-legend li[data-class] strong', (xs) => xs.map((x) => Number(x.textContent)));
@@ -156,7 +156,7 @@ test('analytics: charts with their tables, each table as CSV', async () => {
   const page = await coordinatorPage();
   await page.click('#analytics-link');
   await page.selectOption('#an-campaign', cityCampaign);
-  await page.waitForFunction((n) => document.querySelector('#an-total')?.innerText.includes(String(n)), CITY_OBJECTS);
+  await page.waitForFunction((n) => document.querySelector('#an-total')?.innerText.includes(n.toLocaleString('ru')), CITY_OBJECTS);
   for (const id of ['chart-district', 'chart-category', 'chart-progress', 'chart-adapted']) {
     assert.equal(await page.locator(`canvas#${id}[role="img"][aria-label]`).count(), 1, id);
   }
@@ -265,24 +265,24 @@ test('load check: the map and the analytics render and stay responsive with 24,3
     await page.request.post(loadBase + 'api/v1/session', { data: { token: TOKEN } });
     const t0 = Date.now();
     await page.goto(loadBase);
-    await page.waitForFunction((n) => document.querySelector('#map-legend')?.innerText.includes(String(n)), objects, { timeout: 180000 });
+    await page.waitForFunction((n) => document.querySelector('#map-legend')?.innerText.includes(n.toLocaleString('ru')), objects, { timeout: 180000 });
     await page.locator('.cluster').first().waitFor();
     const firstMs = Date.now() - t0;
     const t1 = Date.now();
     await page.reload();
-    await page.waitForFunction((n) => document.querySelector('#map-legend')?.innerText.includes(String(n)), objects, { timeout: 60000 });
+    await page.waitForFunction((n) => document.querySelector('#map-legend')?.innerText.includes(n.toLocaleString('ru')), objects, { timeout: 60000 });
     await page.locator('.cluster').first().waitFor();
     const warmMs = Date.now() - t1;
     // Responsive: a filter and a recolouring each answer while the page lives.
     const t2 = Date.now();
     await page.selectOption('#map-district', 'auezov');
-    await page.waitForFunction((n) => !document.querySelector('#map-legend').innerText.includes(String(n)), objects);
+    await page.waitForFunction((n) => !document.querySelector('#map-legend').innerText.includes(n.toLocaleString('ru')), objects);
     await page.selectOption('#map-mode', '0');
     await page.locator('#map-legend li[data-class="2"]').waitFor();
     const filterMs = Date.now() - t2;
     const t3 = Date.now();
     await page.click('#analytics-link');
-    await page.waitForFunction((n) => document.querySelector('#an-total')?.innerText.includes(String(n)), objects, { timeout: 60000 });
+    await page.waitForFunction((n) => document.querySelector('#an-total')?.innerText.includes(n.toLocaleString('ru')), objects, { timeout: 60000 });
     await page.locator('#table-district-type tbody tr').nth(95).waitFor();
     const analyticsMs = Date.now() - t3;
     const rows = await page.locator('#table-district-type tbody tr').count();

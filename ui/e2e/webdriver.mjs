@@ -154,6 +154,11 @@ export class WebDriver {
 
   /** Picks an option of a <select> by value, the way a user does. */
   async select(css, value) {
+    // A yes/no answer is a group of toggles (radio buttons): tap the one.
+    if (await this.exec(`return document.querySelector(arguments[0])?.tagName === 'FIELDSET'`, [css])) {
+      await this.click(`${css} input[type="radio"][value="${value}"]`);
+      return;
+    }
     await this.click(`${css} option[value="${value}"]`);
     const got = await this.exec(`return document.querySelector(arguments[0]).value`, [css]);
     if (got !== value) {

@@ -50,7 +50,14 @@ pub struct Settings {
     /// Sync by itself: soon after each edit, periodically, and again with
     /// growing pauses while the server cannot be reached.
     pub auto_sync: bool,
+    /// A position is taken from the device only once its accuracy is this
+    /// good or better, in metres (1 to 500).
+    pub gps_accuracy_m: u32,
 }
+
+/// The accuracy a position needs by default: about the width of a
+/// building's frontage, so that the pin is on the right building.
+pub const DEFAULT_GPS_ACCURACY_M: u32 = 20;
 
 impl Default for Settings {
     fn default() -> Self {
@@ -61,6 +68,7 @@ impl Default for Settings {
             tile_url: String::new(),
             language: crate::model::Language::Ru,
             auto_sync: true,
+            gps_accuracy_m: DEFAULT_GPS_ACCURACY_M,
         }
     }
 }
@@ -290,6 +298,9 @@ impl Store {
     }
 
     pub fn set_settings(&self, s: &Settings) -> Result<(), StoreError> {
+        if !(1..=500).contains(&s.gps_accuracy_m) {
+            return Err(ModelError::invalid("gps_accuracy_m", "must be 1 to 500 metres").into());
+        }
         meta_set(&self.conn, "settings", &serde_json::to_string(s).expect("settings serialise"))
     }
 

@@ -464,3 +464,19 @@ fn a_store_validates_with_the_checklists_it_was_opened_with() {
     assert!(e.to_string().contains("platform_lift"), "{e}");
     drop(dir);
 }
+
+#[test]
+fn settings_keep_the_gps_accuracy_and_refuse_an_impossible_one() {
+    let (_d, s) = store();
+    // A store written before the setting existed reads the default.
+    meta_set(&s.conn, "settings", r#"{"server_url":"http://x","auditor_name":"A"}"#).unwrap();
+    let read = s.settings().unwrap();
+    assert_eq!((read.server_url.as_str(), read.gps_accuracy_m), ("http://x", 20));
+    for bad in [0, 501] {
+        let err = s.set_settings(&Settings { gps_accuracy_m: bad, ..read.clone() }).unwrap_err();
+        assert!(err.to_string().contains("gps_accuracy_m"), "{err}");
+        assert_eq!(s.settings().unwrap(), read, "a refused setting changes nothing");
+    }
+    s.set_settings(&Settings { gps_accuracy_m: 50, ..read.clone() }).unwrap();
+    assert_eq!(s.settings().unwrap().gps_accuracy_m, 50);
+}

@@ -29,4 +29,9 @@ language: Language,
  * Sync by itself: soon after each edit, periodically, and again with
  * growing pauses while the server cannot be reached.
  */
-auto_sync: boolean, };
+auto_sync: boolean, 
+/**
+ * A position is taken from the device only once its accuracy is this
+ * good or better, in metres (1 to 500).
+ */
+gps_accuracy_m: number, };

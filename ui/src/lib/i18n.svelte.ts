@@ -22,10 +22,36 @@ export function setLang(lang: Lang) {
   document.documentElement.lang = lang;
 }
 
-/** Translated text for `key`, with `{name}` placeholders filled in. */
+/** The locale of a UI language for `Intl` (Kazakh as spoken in Kazakhstan). */
+export function locale(lang: Lang = i18n.lang): string {
+  return lang === 'kk' ? 'kk-KZ' : lang;
+}
+
+/** A number in the language's own format (24 365 in Russian and Kazakh). */
+export function formatNumber(n: number): string {
+  return new Intl.NumberFormat(locale()).format(n);
+}
+
+/** `{n, plural, one {# …} few {# …} many {# …} other {# …}}`: the form the
+ *  language's plural rules pick for `n` (`=0` may name an exact number). */
+const PLURAL = /\{(\w+), plural,((?:\s*(?:=\d+|zero|one|two|few|many|other)\s*\{[^{}]*\})+)\s*\}/g;
+
+/** Translated text for `key`, with `{name}` placeholders filled in
+ *  (numbers in the language's format) and plural forms chosen. */
 export function t(key: string, params: Record<string, string | number> = {}): string {
   const text = TABLES[i18n.lang][key] ?? TABLES.en[key] ?? key;
-  return text.replace(/\{(\w+)\}/g, (_, k) => String(params[k] ?? `{${k}}`));
+  const rules = new Intl.PluralRules(locale());
+  return text
+    .replace(PLURAL, (whole, name: string, cases: string) => {
+      const n = Number(params[name]);
+      if (!Number.isFinite(n)) return whole;
+      const forms = Object.fromEntries([...cases.matchAll(/(=\d+|\w+)\s*\{([^{}]*)\}/g)].map((m) => [m[1], m[2]]));
+      return (forms['=' + n] ?? forms[rules.select(n)] ?? forms.other ?? '').replace(/#/g, formatNumber(n));
+    })
+    .replace(/\{(\w+)\}/g, (_, k) => {
+      const v = params[k];
+      return v === undefined ? `{${k}}` : typeof v === 'number' ? formatNumber(v) : String(v);
+    });
 }
 
 /** The sentence for an error, in the user's language: every code the
@@ -40,7 +66,8 @@ export function errorSentence(code: ErrorCode, field: string | null, message: st
 
 export function formatDistance(m: number): string {
   const unit = i18n.lang === 'en' ? ['m', 'km'] : ['м', 'км'];
-  return m < 1000 ? `${Math.round(m)} ${unit[0]}` : `${(m / 1000).toFixed(1)} ${unit[1]}`;
+  const km = new Intl.NumberFormat(locale(), { minimumFractionDigits: 1, maximumFractionDigits: 1 });
+  return m < 1000 ? `${Math.round(m)} ${unit[0]}` : `${km.format(m / 1000)} ${unit[1]}`;
 }
 
 export function formatBytes(n: number): string {

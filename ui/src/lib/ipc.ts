@@ -106,6 +106,35 @@ export async function locate(): Promise<{ lat: number; lon: number; accuracy: nu
   });
 }
 
+/** A position fix: degrees, and its accuracy in metres. */
+export type Fix = { lat: number; lon: number; accuracy: number };
+
+/** Follows the device's position, each fix as it comes (the geolocation
+ *  plugin on phones, the webview's on desktop), until the returned
+ *  function is called. `onFail` hears that no position can be had. */
+export async function watchLocation(onFix: (f: Fix) => void, onFail: () => void): Promise<() => void> {
+  try {
+    const geo = await import('@tauri-apps/plugin-geolocation');
+    const id = await geo.watchPosition({ enableHighAccuracy: true, timeout: 15000, maximumAge: 0 }, (p) => {
+      if (p) onFix({ lat: p.coords.latitude, lon: p.coords.longitude, accuracy: p.coords.accuracy });
+      else onFail();
+    });
+    return () => void geo.clearWatch(id).catch(() => {});
+  } catch {
+    // Desktop: the plugin is mobile-only. Fall through to the webview.
+  }
+  if (!('geolocation' in navigator)) {
+    onFail();
+    return () => {};
+  }
+  const id = navigator.geolocation.watchPosition(
+    (p) => onFix({ lat: p.coords.latitude, lon: p.coords.longitude, accuracy: p.coords.accuracy }),
+    () => onFail(),
+    { enableHighAccuracy: true, timeout: 15000, maximumAge: 0 },
+  );
+  return () => navigator.geolocation.clearWatch(id);
+}
+
 /** Listens to the automatic sync: each run's progress and outcome. */
 export async function onAutoSync(progress: (p: SyncProgress) => void, outcome: (o: AutoSyncOutcome) => void) {
   await listen<SyncProgress>('sync-progress', (e) => progress(e.payload));
