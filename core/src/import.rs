@@ -19,11 +19,38 @@ pub struct ImportRow {
     pub location: Option<GeoPoint>,
 }
 
-/// A refused row: its number (1 = the first data row or feature) and why.
+/// Why a row was refused: the dashboard says it in the coordinator's
+/// language from this and `value`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema, TS)]
+#[serde(rename_all = "snake_case")]
+pub enum RowProblem {
+    /// No name, or more than 300 characters.
+    NameLength,
+    UnknownCategory,
+    UnknownDistrict,
+    /// A latitude or longitude out of range.
+    ImpossibleLocation,
+    /// Only one of latitude and longitude.
+    HalfLocation,
+    NotANumber,
+    /// A GeoJSON geometry that is not a Point.
+    NotAPoint,
+    /// A CSV line the reader could not split into fields.
+    Unreadable,
+}
+
+/// A refused row: its number (1 = the first data row or feature), the line
+/// of the file it starts on (a spreadsheet's row number: the header is line
+/// 1; none for GeoJSON), and why.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema, TS)]
 pub struct RowError {
     pub row: u32,
+    pub line: Option<u32>,
     pub field: String,
+    pub problem: RowProblem,
+    /// What the row gave (the unknown category, the text that is not a number).
+    pub value: String,
+    /// The same in English, for logs and scripts.
     pub message: String,
 }
 
@@ -31,6 +58,8 @@ pub struct RowError {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema, TS)]
 pub struct ImportReport {
     pub rows: u32,
+    /// Rows with at least one error (a row may have several).
+    pub bad_rows: u32,
     pub errors: Vec<RowError>,
     /// How many objects were created (0 when the file had errors and
     /// skipping them was not asked for).
@@ -46,22 +75,83 @@ fn parse_enum<T: serde::de::DeserializeOwned>(raw: &str) -> Option<T> {
     serde_json::from_value(serde_json::Value::String(raw.trim().to_lowercase())).ok()
 }
 
-fn check(row: u32, raw: RawRow, errors: &mut Vec<RowError>) -> Option<ImportRow> {
-    let mut err = |field: &str, message: String| errors.push(RowError { row, field: field.into(), message });
+/// The app's and dashboard's own translations: the names a coordinator's
+/// spreadsheet gives categories and districts by (`cat.*`, `district.*`).
+const LOCALES: [&str; 3] = [
+    include_str!("../../ui/src/locales/ru.json"),
+    include_str!("../../ui/src/locales/kk.json"),
+    include_str!("../../ui/src/locales/en.json"),
+];
+
+/// A name as compared: lower case, `ё` as `е`, single spaces, without a
+/// trailing "район" / "ауданы" / "district".
+fn normalised(name: &str) -> String {
+    let s = name.to_lowercase().replace('ё', "е");
+    let words: Vec<&str> = s.split_whitespace().collect();
+    let words = match words.split_last() {
+        Some((last, rest)) if !rest.is_empty() && ["район", "ауданы", "district"].contains(last) => rest,
+        _ => &words[..],
+    };
+    words.join(" ")
+}
+
+/// Normalised names in every language → code, for keys starting `prefix`.
+fn names(prefix: &str) -> std::collections::HashMap<String, String> {
+    let mut out = std::collections::HashMap::new();
+    for text in LOCALES {
+        let table: std::collections::BTreeMap<String, String> =
+            serde_json::from_str(text).expect("the UI's translation files are JSON objects of strings");
+        for (key, name) in table {
+            if let Some(code) = key.strip_prefix(prefix) {
+                out.insert(normalised(&name), code.to_string());
+            }
+        }
+    }
+    out
+}
+
+/// A category or district by its code (`health`) or its name in Russian,
+/// Kazakh or English (`Здравоохранение`, `Денсаулық сақтау`, `Health`),
+/// any case.
+fn by_code_or_name<T: serde::de::DeserializeOwned>(
+    raw: &str,
+    table: &std::sync::OnceLock<std::collections::HashMap<String, String>>,
+    prefix: &str,
+) -> Option<T> {
+    parse_enum(raw).or_else(|| parse_enum(table.get_or_init(|| names(prefix)).get(&normalised(raw))?))
+}
+
+static CATEGORY_NAMES: std::sync::OnceLock<std::collections::HashMap<String, String>> = std::sync::OnceLock::new();
+static DISTRICT_NAMES: std::sync::OnceLock<std::collections::HashMap<String, String>> = std::sync::OnceLock::new();
+
+fn check(row: u32, line: Option<u32>, raw: RawRow, errors: &mut Vec<RowError>) -> Option<ImportRow> {
+    let mut err = |field: &str, problem: RowProblem, value: &str, message: String| {
+        errors.push(RowError { row, line, field: field.into(), problem, value: value.into(), message })
+    };
     let name = raw.name.trim().to_string();
     let mut ok = true;
     if name.is_empty() || name.chars().count() > 300 {
-        err("name", "a name of 1 to 300 characters is needed".into());
+        err("name", RowProblem::NameLength, &name, "a name of 1 to 300 characters is needed".into());
         ok = false;
     }
-    let category = parse_enum::<Category>(&raw.category);
+    let category = by_code_or_name::<Category>(&raw.category, &CATEGORY_NAMES, "cat.");
     if category.is_none() {
-        err("category", format!("`{}` is not one of the 12 categories (government, health, culture, …)", raw.category));
+        err(
+            "category",
+            RowProblem::UnknownCategory,
+            &raw.category,
+            format!("`{}` is not one of the 12 categories (government, health, culture, …)", raw.category),
+        );
         ok = false;
     }
-    let district = parse_enum::<District>(&raw.district);
+    let district = by_code_or_name::<District>(&raw.district, &DISTRICT_NAMES, "district.");
     if district.is_none() {
-        err("district", format!("`{}` is not one of the 8 Almaty districts (alatau, almaly, …)", raw.district));
+        err(
+            "district",
+            RowProblem::UnknownDistrict,
+            &raw.district,
+            format!("`{}` is not one of the 8 Almaty districts (alatau, almaly, …)", raw.district),
+        );
         ok = false;
     }
     let location = match (raw.lat, raw.lon) {
@@ -69,13 +159,13 @@ fn check(row: u32, raw: RawRow, errors: &mut Vec<RowError>) -> Option<ImportRow>
         (Some(lat_deg), Some(lon_deg)) => {
             let p = GeoPoint { lat_deg, lon_deg };
             if let Err(e) = p.validate("location") {
-                err("location", e.to_string());
+                err("location", RowProblem::ImpossibleLocation, &format!("{lat_deg}, {lon_deg}"), e.to_string());
                 ok = false;
             }
             Some(p)
         }
         _ => {
-            err("location", "give both latitude and longitude, or neither".into());
+            err("location", RowProblem::HalfLocation, "", "give both latitude and longitude, or neither".into());
             ok = false;
             None
         }
@@ -117,10 +207,20 @@ pub fn from_csv(text: &str) -> Result<(Vec<ImportRow>, u32, Vec<RowError>), Impo
         let rec = match rec {
             Ok(r) => r,
             Err(e) => {
-                errors.push(RowError { row: n, field: "row".into(), message: e.to_string() });
+                let line = e.position().map(|p| p.line() as u32);
+                let message = e.to_string();
+                errors.push(RowError {
+                    row: n,
+                    line,
+                    field: "row".into(),
+                    problem: RowProblem::Unreadable,
+                    value: String::new(),
+                    message,
+                });
                 continue;
             }
         };
+        let line = rec.position().map(|p| p.line() as u32);
         let get = |i: Option<usize>| i.and_then(|i| rec.get(i)).unwrap_or("").to_string();
         let num = |i: Option<usize>, field: &str, errors: &mut Vec<RowError>| -> Option<f64> {
             let s = get(i).replace(',', ".");
@@ -130,7 +230,14 @@ pub fn from_csv(text: &str) -> Result<(Vec<ImportRow>, u32, Vec<RowError>), Impo
             match s.parse::<f64>() {
                 Ok(v) => Some(v),
                 Err(_) => {
-                    errors.push(RowError { row: n, field: field.into(), message: format!("`{s}` is not a number") });
+                    errors.push(RowError {
+                        row: n,
+                        line,
+                        field: field.into(),
+                        problem: RowProblem::NotANumber,
+                        value: s.clone(),
+                        message: format!("`{s}` is not a number"),
+                    });
                     Some(f64::NAN)
                 }
             }
@@ -143,7 +250,7 @@ pub fn from_csv(text: &str) -> Result<(Vec<ImportRow>, u32, Vec<RowError>), Impo
             lat: num(lat, "lat", &mut errors),
             lon: num(lon, "lon", &mut errors),
         };
-        if let Some(r) = check(n, raw, &mut errors) {
+        if let Some(r) = check(n, line, raw, &mut errors) {
             rows.push(r);
         }
     }
@@ -173,7 +280,10 @@ pub fn from_geojson(text: &str) -> Result<(Vec<ImportRow>, u32, Vec<RowError>), 
             }
             _ => errors.push(RowError {
                 row: n,
+                line: None,
                 field: "geometry".into(),
+                problem: RowProblem::NotAPoint,
+                value: f["geometry"]["type"].as_str().unwrap_or("").to_string(),
                 message: "expected a Point [lon, lat] or null".into(),
             }),
         }
@@ -185,7 +295,7 @@ pub fn from_geojson(text: &str) -> Result<(Vec<ImportRow>, u32, Vec<RowError>), 
             lat,
             lon,
         };
-        if let Some(r) = check(n, raw, &mut errors) {
+        if let Some(r) = check(n, None, raw, &mut errors) {
             rows.push(r);
         }
     }
@@ -207,9 +317,51 @@ mod tests {
         let (rows, n, errors) = from_csv(csv).unwrap();
         assert_eq!(n, 5);
         assert_eq!(rows.len(), 2, "{errors:?}");
-        let named: Vec<(u32, &str)> = errors.iter().map(|e| (e.row, e.field.as_str())).collect();
-        assert_eq!(named, [(2, "name"), (3, "category"), (4, "location")]);
+        let named: Vec<(u32, Option<u32>, &str, RowProblem, &str)> =
+            errors.iter().map(|e| (e.row, e.line, e.field.as_str(), e.problem, e.value.as_str())).collect();
+        assert_eq!(
+            named,
+            [
+                (2, Some(3), "name", RowProblem::NameLength, ""),
+                (3, Some(4), "category", RowProblem::UnknownCategory, "museum"),
+                (4, Some(5), "location", RowProblem::ImpossibleLocation, "95, 76.9"),
+            ]
+        );
         assert_eq!(rows[1].location, Some(GeoPoint { lat_deg: 43.21, lon_deg: 76.95 }), "decimal commas are read");
+    }
+
+    #[test]
+    fn categories_and_districts_are_read_by_name_in_every_language() {
+        // Names as the UI shows them (ui/src/locales), worked out here by
+        // hand: Russian, Kazakh, English, any case, ё, a trailing "район".
+        let csv = "name,category,district\n\
+                   A,Здравоохранение,Алмалинский район\n\
+                   B,денсаулық сақтау,Алмалы ауданы\n\
+                   C,HEALTH,almaly district\n\
+                   D,Торговля и услуги,Жетысуский\n\
+                   E,Госучреждения,Медеуский\n\
+                   F,Здоровье,Алмалинский\n\
+                   G,health,Алма\n";
+        let (rows, n, errors) = from_csv(csv).unwrap();
+        assert_eq!(n, 7);
+        let got: Vec<(&str, Category, District)> =
+            rows.iter().map(|r| (r.name.as_str(), r.category, r.district)).collect();
+        assert_eq!(
+            got,
+            [
+                ("A", Category::Health, District::Almaly),
+                ("B", Category::Health, District::Almaly),
+                ("C", Category::Health, District::Almaly),
+                ("D", Category::TradeServices, District::Zhetysu),
+                ("E", Category::Government, District::Medeu),
+            ]
+        );
+        let refused: Vec<(u32, Option<u32>, RowProblem, &str)> =
+            errors.iter().map(|e| (e.row, e.line, e.problem, e.value.as_str())).collect();
+        assert_eq!(
+            refused,
+            [(6, Some(7), RowProblem::UnknownCategory, "Здоровье"), (7, Some(8), RowProblem::UnknownDistrict, "Алма")]
+        );
     }
 
     #[test]

@@ -232,7 +232,8 @@ test('the import form names every bad row, imports nothing, then imports the goo
   writeFileSync(
     csv,
     'name,category,district,address,lat,lon\n' +
-      'ЦОН Алмалинского района,government,almaly,"ул. Толе би, 155",43.2519,76.9018\n' +
+      // Category and district by their Russian names, as a coordinator's spreadsheet has them.
+      'ЦОН Алмалинского района,Госучреждения,Алмалинский район,"ул. Толе би, 155",43.2519,76.9018\n' +
       'Без района,health,,"ул. Абая, 1",43.24,76.91\n' +
       'Вне Земли,culture,medeu,"пр. Достык, 1",123.0,76.9\n',
   );
@@ -240,14 +241,26 @@ test('the import form names every bad row, imports nothing, then imports the goo
   await page.setInputFiles('#import-file', csv);
   await page.click('#import-submit');
   await page.locator('#import-errors tbody tr').first().waitFor();
-  assert.equal(await page.locator('#import-errors tbody tr').count(), 2);
-  assert.match(await page.locator('#import-report [role="alert"]').innerText(), /0/);
+  // Each bad row by its line in the file (the header is line 1), said in Russian.
+  const bad = await page.$$eval('#import-errors tbody tr', (rows) => rows.map((r) => [r.dataset.line, r.dataset.problem, r.innerText]));
+  assert.deepEqual(
+    bad.map(([line, problem]) => [line, problem]),
+    [
+      ['3', 'unknown_district'],
+      ['4', 'impossible_location'],
+    ],
+  );
+  assert.match(bad[0][2], /Район.*не один из 8 районов Алматы/s, bad[0][2]);
+  assert.match(bad[1][2], /Местоположение.*невозможны/s, bad[1][2]);
+  assert.match(await page.locator('#import-report [role="alert"]').innerText(), /импортировано: 0, строк с ошибками: 2/);
   await runAxe(page, 'the import report');
   await page.check('#import-skip');
   await page.click('#import-submit');
   await page.waitForFunction(() => /импортировано: 1/.test(document.querySelector('#import-report')?.innerText ?? ''));
   const map = await (await page.request.get(base + `api/v1/map?campaign=${cityCampaign}`)).json();
   assert.equal(map.length, CITY_OBJECTS + 1, 'one object imported');
+  const imported = map.find((p) => p.name === 'ЦОН Алмалинского района');
+  assert.deepEqual([imported.category, imported.district], ['government', 'almaly'], 'read by their Russian names');
   await page.close();
 });
 
@@ -265,12 +278,16 @@ test('load check: the map and the analytics render and stay responsive with 24,3
     await page.request.post(loadBase + 'api/v1/session', { data: { token: TOKEN } });
     const t0 = Date.now();
     await page.goto(loadBase);
-    await page.waitForFunction((n) => document.querySelector('#map-legend')?.innerText.includes(n.toLocaleString('ru')), objects, { timeout: 180000 });
+    await page.waitForFunction((n) => document.querySelector('#map-legend')?.innerText.includes(n.toLocaleString('ru')), objects, {
+      timeout: 180000,
+    });
     await page.locator('.cluster').first().waitFor();
     const firstMs = Date.now() - t0;
     const t1 = Date.now();
     await page.reload();
-    await page.waitForFunction((n) => document.querySelector('#map-legend')?.innerText.includes(n.toLocaleString('ru')), objects, { timeout: 60000 });
+    await page.waitForFunction((n) => document.querySelector('#map-legend')?.innerText.includes(n.toLocaleString('ru')), objects, {
+      timeout: 60000,
+    });
     await page.locator('.cluster').first().waitFor();
     const warmMs = Date.now() - t1;
     // Responsive: a filter and a recolouring each answer while the page lives.
@@ -282,7 +299,9 @@ test('load check: the map and the analytics render and stay responsive with 24,3
     const filterMs = Date.now() - t2;
     const t3 = Date.now();
     await page.click('#analytics-link');
-    await page.waitForFunction((n) => document.querySelector('#an-total')?.innerText.includes(n.toLocaleString('ru')), objects, { timeout: 60000 });
+    await page.waitForFunction((n) => document.querySelector('#an-total')?.innerText.includes(n.toLocaleString('ru')), objects, {
+      timeout: 60000,
+    });
     await page.locator('#table-district-type tbody tr').nth(95).waitFor();
     const analyticsMs = Date.now() - t3;
     const rows = await page.locator('#table-district-type tbody tr').count();

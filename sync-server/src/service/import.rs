@@ -62,7 +62,8 @@ pub fn import_objects(
         qadam_core::import::from_csv(text)
     }
     .map_err(|e| AppError::bad(ErrorCode::InvalidFile, e.0, None))?;
-    let mut report = ImportReport { rows: n, errors, imported: 0 };
+    let bad_rows = errors.iter().map(|e| e.row).collect::<std::collections::BTreeSet<_>>().len() as u32;
+    let mut report = ImportReport { rows: n, bad_rows, errors, imported: 0 };
     if !report.errors.is_empty() && !skip_invalid {
         return Ok(report);
     }

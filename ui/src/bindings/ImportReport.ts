@@ -4,7 +4,11 @@ import type { RowError } from "./RowError";
 /**
  * What an import found.
  */
-export type ImportReport = { rows: number, errors: Array<RowError>, 
+export type ImportReport = { rows: number, 
+/**
+ * Rows with at least one error (a row may have several).
+ */
+bad_rows: number, errors: Array<RowError>, 
 /**
  * How many objects were created (0 when the file had errors and
  * skipping them was not asked for).

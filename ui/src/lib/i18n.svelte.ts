@@ -75,3 +75,8 @@ export function formatBytes(n: number): string {
   const kb = i18n.lang === 'en' ? 'KB' : 'КБ';
   return n >= 1024 * 1024 ? `${(n / 1024 / 1024).toFixed(1)} ${mb}` : `${Math.ceil(n / 1024)} ${kb}`;
 }
+
+/** The statuses of the "Доступный Казахстан" classification in the order
+ *  maps, charts and tables list them (ДП, ДЧ, ДУ, ВНД), then "not assessed":
+ *  one name for each, everywhere (`st.*`). */
+export const STATUS_KEYS = ['st.DP', 'st.DCH', 'st.DU', 'st.VND', 'st.NA'] as const;
