@@ -190,6 +190,8 @@ after(async () => {
 
 test('1. the app syncs the demo campaign and lists its objects by distance and on a map', async () => {
   await openApp();
+  // A fresh install says what to do, not just "no campaigns".
+  await wd.waitFor('#campaigns-empty', { text: 'Подключите устройство в Настройках' });
   await axe('the campaigns screen (empty)');
   // The device is enrolled the way the coordinator's QR code does it: the
   // link carries the server and a one-time code for the demo auditor.
@@ -681,6 +683,11 @@ test('the coordinator works through the review queue; a request for changes reac
     const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
     const base = `http://127.0.0.1:${serverPort}/`;
     await signIn(page, base);
+    // From the object's page, its open review is one link away.
+    const points = await (await page.request.get(base + 'api/v1/map')).json();
+    await page.goto(base + `#/object/${points.find((p) => p.name === OBJECT_NAME).id}`);
+    await page.click('.open-review');
+    await page.locator('#review-title').waitFor();
     await page.click('#queue-link');
     await page.locator('#queue tbody tr').first().waitFor();
     await runAxe(page, 'the review queue');

@@ -192,6 +192,16 @@ test('a passport prints to a PDF whose every page carries the object and its pag
   await runAxe(page, 'the passport');
   const findings = await page.locator('.findings tbody tr').count();
   assert.ok(findings >= 1, 'a not accessible object has findings');
+  // "Not approved" until a coordinator approved an audit of it; the checks
+  // nothing answered listed, each once (read from the API, not the page).
+  const object = await (await page.request.get(base + `api/v1/objects/${target.id}`)).json();
+  const approved = object.audits.some((a) => a.status === 'approved');
+  assert.equal(await page.locator('#pp-not-approved').count(), approved ? 0 : 1, `approved: ${approved}`);
+  const unmeasured = object.verdict.results
+    .filter((r) => r.outcome === 'not_measured' && !r.advisory)
+    .map((r) => r.rule_id)
+    .sort();
+  assert.deepEqual((await page.locator('#pp-unmeasured li').evaluateAll((li) => li.map((l) => l.dataset.rule))).sort(), unmeasured);
   await page.emulateMedia({ media: 'print' });
   const pdfPath = join(dir, 'passport.pdf');
   writeFileSync(
@@ -223,6 +233,7 @@ test('a passport prints to a PDF whose every page carries the object and its pag
   assert.match(all, /ВНД/, 'the wheelchair status');
   assert.match(all, /Несоответствия нормам/, 'the findings');
   assert.match(all, /2010 ADA/, 'each finding with its document and clause');
+  if (!approved) assert.match(text[0], /НЕ УТВЕРЖДЁН/, 'the first page says the passport is not approved');
   await page.close();
 });
 
@@ -278,6 +289,9 @@ test('load check: the map and the analytics render and stay responsive with 24,3
     await page.request.post(loadBase + 'api/v1/session', { data: { token: TOKEN } });
     const t0 = Date.now();
     await page.goto(loadBase);
+    // While a city's objects are read (seconds: the server evaluates every
+    // object first), the page says so instead of "Объекты (0)".
+    await page.locator('h1[aria-busy="true"]', { hasText: 'загружаются' }).waitFor({ timeout: 10000 });
     await page.waitForFunction((n) => document.querySelector('#map-legend')?.innerText.includes(n.toLocaleString('ru')), objects, {
       timeout: 180000,
     });
