@@ -89,8 +89,35 @@ test('the home page maps the campaign and filters the map; axe finds nothing at 
   assert.equal(await page.locator('#objects tbody tr').count(), 100);
   await page.click('.pager button:last-child');
   await page.locator('.pager', { hasText: '101–200' }).waitFor();
+  // The list by status: exactly the objects the API calls not accessible
+  // for wheelchair users, by name, from the first page again.
+  const points = await (await page.request.get(base + `api/v1/map?campaign=${cityCampaign}`)).json();
+  const inaccessible = points
+    .filter((p) => p.wheelchair === 'not_accessible')
+    .map((p) => p.name)
+    .sort(new Intl.Collator('ru').compare);
+  assert.ok(inaccessible.length > 0 && inaccessible.length < points.length, `${inaccessible.length} of ${points.length}`);
+  await page.selectOption('#status-filter', 'not_accessible');
+  await page.waitForFunction(() => [...document.querySelectorAll('#objects tbody tr')].every((r) => r.dataset.status === 'not_accessible'));
+  const listed = await page.$$eval('#objects tbody tr td:first-child', (tds) => tds.map((td) => td.textContent));
+  assert.deepEqual(listed, inaccessible.slice(0, 100));
+  await page.selectOption('#status-filter', '');
   await page.setViewportSize({ width: 360, height: 740 });
   await runAxe(page, 'the dashboard home at 360×740');
+  // Nothing wider than the screen: the table scrolls in its own box.
+  const wide = await page.evaluate(() => {
+    const w = document.documentElement.clientWidth;
+    return [...document.querySelectorAll('body *')]
+      .filter(
+        (e) =>
+          e.getClientRects().length &&
+          e.getBoundingClientRect().right > w + 1 &&
+          !e.parentElement?.closest('.table-scroll, .leaflet-container'),
+      )
+      .slice(0, 5)
+      .map((e) => `${e.tagName}#${e.id}.${[...e.classList].join('.')} ${Math.round(e.getBoundingClientRect().right)}>${w}`);
+  });
+  assert.deepEqual(wide, [], 'elements wider than 360 px');
   await page.close();
 });
 

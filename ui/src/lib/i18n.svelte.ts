@@ -5,6 +5,7 @@ import en from '../locales/en.json';
 
 import type { Language } from '../bindings/Language';
 import type { ErrorCode } from '../bindings/ErrorCode';
+import type { MapStatus } from '../bindings/MapStatus';
 
 /** The UI's languages: the Rust `Language`, generated. */
 export type Lang = Language;
@@ -80,3 +81,12 @@ export function formatBytes(n: number): string {
  *  maps, charts and tables list them (ДП, ДЧ, ДУ, ВНД), then "not assessed":
  *  one name for each, everywhere (`st.*`). */
 export const STATUS_KEYS = ['st.DP', 'st.DCH', 'st.DU', 'st.VND', 'st.NA'] as const;
+
+/** The 3-level wheelchair status of the "Доступный Казахстан" map, and
+ *  "not assessed": the words for each. */
+export const WHEELCHAIR_KEYS: Record<MapStatus, string> = {
+  fully_accessible: 'map.w0',
+  partially_accessible: 'map.w1',
+  not_accessible: 'map.w3',
+  not_assessed: 'st.NA',
+};
