@@ -37,6 +37,31 @@ pub struct Change {
 }
 
 impl Change {
+    /// The changes that write a record's `fields` from a tool that is not
+    /// a synced device (the server's dashboard, its CLI, an import): one
+    /// change per field, stamped in order by `clock`, seen at cursor 0.
+    pub fn record<'a>(
+        entity: EntityKind,
+        entity_id: Uuid,
+        fields: impl IntoIterator<Item = (&'a str, serde_json::Value)>,
+        clock: &mut crate::HlcClock,
+        device_id: &str,
+    ) -> Vec<Change> {
+        fields
+            .into_iter()
+            .map(|(field, value)| Change {
+                op_id: Uuid::now_v7(),
+                entity,
+                entity_id,
+                field: field.into(),
+                value,
+                hlc: clock.tick(crate::hlc::now_ms()),
+                device_id: device_id.into(),
+                seen_cursor: 0,
+            })
+            .collect()
+    }
+
     /// Validates the change on its own against `lists`. Measurement names
     /// are checked against every element kind, since a change does not
     /// carry its element's kind.

@@ -372,6 +372,10 @@ pub struct Campaign {
     pub name: String,
     #[serde(default)]
     pub description: String,
+    /// Where the campaign works (a city, a region), as the coordinator
+    /// names it.
+    #[serde(default)]
+    pub region: String,
     /// Id of the norm rule set the campaign audits against.
     #[serde(default)]
     pub rule_set: String,
@@ -496,6 +500,9 @@ pub struct Photo {
     pub taken_at_local: Option<String>,
     /// Position from the file's EXIF GPS tags, if any.
     pub gps: Option<GeoPoint>,
+    /// What the photo shows, in the auditor's words.
+    #[serde(default)]
+    pub caption: String,
 }
 
 /// The field every record has: a tombstone.

@@ -41,6 +41,8 @@ pub fn validate_field(
         (Campaign, "name") | (Object, "name") => text(field, value, 300),
         (Campaign, "description") | (Element, "note") => text(field, value, 10_000),
         (Campaign, "rule_set") => text(field, value, 100),
+        (Campaign, "region") => text(field, value, 300),
+        (Photo, "caption") => text(field, value, 500),
         (Campaign, "synthetic") | (Object, "synthetic") => parse::<bool>(field, value, "true or false").map(|_| ()),
         (Object, "campaign_id")
         | (Audit, "campaign_id")

@@ -171,6 +171,9 @@ enum CampaignAction {
     Add {
         #[arg(long)]
         name: String,
+        /// The city or region it covers.
+        #[arg(long, default_value = "")]
+        region: String,
         /// Rule set id, e.g. `kz-sp-3.06-101-2012` or `us-ada-2010`.
         #[arg(long, default_value = qadam_core::rules::DEFAULT_RULE_SET)]
         rule_set: String,
@@ -279,26 +282,10 @@ fn campaign_command(db: Option<String>, action: CampaignAction) -> anyhow::Resul
     use qadam_sync_server::store::accounts::{self, MemberRole};
     let store = open_store(db)?;
     match action {
-        CampaignAction::Add { name, rule_set, description } => {
-            qadam_core::rules::builtin(&rule_set, store.checklists())
-                .map_err(|e| anyhow::anyhow!("{e}; known: {}", qadam_core::rules::builtin_ids().join(", ")))?;
-            let id = uuid::Uuid::now_v7();
-            let mut clock = qadam_core::HlcClock::default();
-            let changes = [("name", name), ("rule_set", rule_set), ("description", description)]
-                .into_iter()
-                .map(|(field, value)| qadam_core::change::Change {
-                    op_id: uuid::Uuid::now_v7(),
-                    entity: qadam_core::model::EntityKind::Campaign,
-                    entity_id: id,
-                    field: field.into(),
-                    value: serde_json::Value::String(value),
-                    hlc: clock.tick(qadam_core::hlc::now_ms()),
-                    device_id: "qadam-server-cli".into(),
-                    seen_cursor: 0,
-                })
-                .collect();
-            store.push(changes, &qadam_sync_server::store::Access::All)?;
-            println!("{id}");
+        CampaignAction::Add { name, region, rule_set, description } => {
+            let new = qadam_sync_server::service::campaigns::NewCampaign { name, region, description, rule_set };
+            let c = qadam_sync_server::service::campaigns::create_in(&*store, new, "qadam-server-cli")?;
+            println!("{}", c.id);
         }
         CampaignAction::Members { campaign, add, role } => {
             if let Some(login) = add {

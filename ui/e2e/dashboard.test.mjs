@@ -56,6 +56,24 @@ async function coordinatorPage(viewport = { width: 1280, height: 900 }) {
   return page;
 }
 
+/** Nothing on the page is wider than the window, but inside a box that
+ *  scrolls on its own (a wide table) or the map. */
+async function assertFitsWidth(page, label) {
+  const wide = await page.evaluate(() => {
+    const w = document.documentElement.clientWidth;
+    return [...document.querySelectorAll('body *')]
+      .filter(
+        (e) =>
+          e.getClientRects().length &&
+          e.getBoundingClientRect().right > w + 1 &&
+          !e.parentElement?.closest('.table-scroll, .leaflet-container'),
+      )
+      .slice(0, 5)
+      .map((e) => `${e.tagName}#${e.id}.${[...e.classList].join('.')} ${Math.round(e.getBoundingClientRect().right)}>${w}`);
+  });
+  assert.deepEqual(wide, [], `${label}: elements wider than the window`);
+}
+
 async function download(page, selector) {
   const [d] = await Promise.all([page.waitForEvent('download'), page.click(selector)]);
   return readFileSync(await d.path(), 'utf8');
@@ -105,19 +123,7 @@ test('the home page maps the campaign and filters the map; axe finds nothing at 
   await page.setViewportSize({ width: 360, height: 740 });
   await runAxe(page, 'the dashboard home at 360×740');
   // Nothing wider than the screen: the table scrolls in its own box.
-  const wide = await page.evaluate(() => {
-    const w = document.documentElement.clientWidth;
-    return [...document.querySelectorAll('body *')]
-      .filter(
-        (e) =>
-          e.getClientRects().length &&
-          e.getBoundingClientRect().right > w + 1 &&
-          !e.parentElement?.closest('.table-scroll, .leaflet-container'),
-      )
-      .slice(0, 5)
-      .map((e) => `${e.tagName}#${e.id}.${[...e.classList].join('.')} ${Math.round(e.getBoundingClientRect().right)}>${w}`);
-  });
-  assert.deepEqual(wide, [], 'elements wider than 360 px');
+  await assertFitsWidth(page, 'the dashboard home');
   await page.close();
 });
 
@@ -275,7 +281,10 @@ test('the import form names every bad row, imports nothing, then imports the goo
       'Без района,health,,"ул. Абая, 1",43.24,76.91\n' +
       'Вне Земли,culture,medeu,"пр. Достык, 1",123.0,76.9\n',
   );
-  await page.selectOption('#import-campaign', cityCampaign);
+  // The import form is on the campaign's page.
+  await page.click('#campaigns-link');
+  await page.click(`#campaigns tr[data-campaign="${cityCampaign}"] a`);
+  await page.locator('#import-file').waitFor();
   await page.setInputFiles('#import-file', csv);
   await page.click('#import-submit');
   await page.locator('#import-errors tbody tr').first().waitFor();
@@ -299,6 +308,90 @@ test('the import form names every bad row, imports nothing, then imports the goo
   assert.equal(map.length, CITY_OBJECTS + 1, 'one object imported');
   const imported = map.find((p) => p.name === 'ЦОН Алмалинского района');
   assert.deepEqual([imported.category, imported.district], ['government', 'almaly'], 'read by their Russian names');
+  await page.close();
+});
+
+test('campaigns run from the dashboard: an administrator adds an account, a coordinator creates a campaign, adds the member and makes their enrollment code', async () => {
+  const admin = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+  await signIn(admin, base, 'admin');
+  await admin.click('#users-link');
+  await admin.locator('#users tbody tr').first().waitFor();
+  await runAxe(admin, 'the users page');
+  // A password the server refuses is said in the page's language; nothing is added.
+  await admin.fill('#user-login', 'dina');
+  await admin.fill('#user-name', 'Дина Аудитор');
+  await admin.selectOption('#user-role', 'auditor');
+  await admin.fill('#user-password', 'dina-field-2027');
+  await admin.click('#add-user');
+  await admin.locator('#users tr[data-login="dina"]').waitFor();
+  assert.match(await admin.locator('[role="status"]').innerText(), /Учётная запись dina добавлена/);
+  await admin.fill('#user-login', 'dina');
+  await admin.fill('#user-password', 'another-password');
+  await admin.click('#add-user');
+  await admin.waitForFunction(() => /Проверьте логин/.test(document.querySelector('[role="alert"]')?.textContent ?? ''));
+  assert.equal(await admin.locator('#users tr[data-login="dina"]').count(), 1, 'the taken login was not added twice');
+  await admin.close();
+
+  const page = await coordinatorPage();
+  page.on('dialog', (d) => d.accept());
+  await page.click('#campaigns-link');
+  await page.locator('#new-campaign').waitFor();
+  await page.waitForFunction(() => document.querySelectorAll('#campaign-rule-set option').length > 1);
+  await runAxe(page, 'the campaigns page');
+  await page.fill('#campaign-name', 'Школы Алматы 2027');
+  await page.fill('#campaign-region', 'Алматы');
+  await page.selectOption('#campaign-rule-set', 'kz-sp-3.06-101-2012');
+  await page.click('#create-campaign');
+  await page.locator('#campaign-title', { hasText: 'Школы Алматы 2027' }).waitFor();
+  const id = page.url().match(/#\/campaign\/([0-9a-f-]{36})$/)[1];
+  assert.equal(await page.locator('#campaign-region').innerText(), 'Алматы');
+  assert.match(await page.locator('#campaign-rule-set').innerText(), /3\.06-101/, 'the norms by title, not by id');
+  const members = () =>
+    page.$$eval('#members tbody tr[data-login]', (rows) => rows.map((r) => [r.dataset.login, r.querySelector('select').value]));
+  assert.deepEqual(await members(), [['coordinator', 'coordinator']], 'the coordinator who created it coordinates it');
+  // The new account joins as an auditor; her phone's code is made here.
+  await page.selectOption('#member-login', 'dina');
+  await page.selectOption('#member-role', 'auditor');
+  await page.click('#add-member-submit');
+  await page.locator('#members tr[data-login="dina"]').waitFor();
+  assert.deepEqual(await members(), [
+    ['coordinator', 'coordinator'],
+    ['dina', 'auditor'],
+  ]);
+  // An auditor's account cannot coordinate: the server says so, in Russian, and the role stays.
+  await page.selectOption('#role-dina', 'coordinator');
+  await page.waitForFunction(() => /только учётная запись координатора/.test(document.querySelector('[role="alert"]')?.textContent ?? ''));
+  await page.waitForFunction(() => document.querySelector('#role-dina').value === 'auditor');
+  await page.click('#members tr[data-login="dina"] .enroll-member');
+  await page.locator('#enrollment-code').waitFor();
+  await runAxe(page, 'the campaign page with an enrollment code');
+  await page.setViewportSize({ width: 360, height: 740 });
+  await assertFitsWidth(page, 'the campaign page at 360 px');
+  await page.setViewportSize({ width: 1280, height: 900 });
+  // As the server has them: the campaign, and its members.
+  const campaign = (await (await page.request.get(base + 'api/v1/campaigns')).json()).find((c) => c.id === id);
+  assert.deepEqual(campaign, {
+    id,
+    name: 'Школы Алматы 2027',
+    description: '',
+    region: 'Алматы',
+    rule_set: 'kz-sp-3.06-101-2012',
+    synthetic: false,
+  });
+  const code = await page.locator('#enrollment-code').innerText();
+  const enrolled = await (
+    await fetch(base + 'api/v1/devices/enroll', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ code, device_name: 'Дина телефон' }),
+    })
+  ).json();
+  assert.equal(enrolled.user_login, 'dina', JSON.stringify(enrolled));
+  // Taken out (after a question), she is no longer listed.
+  await page.click('#members tr[data-login="dina"] .remove-member');
+  await page.waitForFunction(() => !document.querySelector('#members tr[data-login="dina"]'));
+  const api = await (await page.request.get(base + `api/v1/campaigns/${id}/members`)).json();
+  assert.deepEqual(api, [{ login: 'coordinator', name: 'Айгерим Координатор', role: 'coordinator' }]);
   await page.close();
 });
 

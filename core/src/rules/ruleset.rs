@@ -353,6 +353,24 @@ pub fn builtin_ids() -> Vec<&'static str> {
     BUILTIN.iter().map(|(id, _)| *id).collect()
 }
 
+/// A rule set as a choice names it: its id, title and document.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema, TS)]
+pub struct RuleSetInfo {
+    pub id: String,
+    pub title: String,
+    pub document: String,
+    pub edition: String,
+}
+
+/// The rule sets shipped with Qadam that check against `lists`, named.
+pub fn catalogue(lists: &Checklists) -> Vec<RuleSetInfo> {
+    builtin_ids()
+        .into_iter()
+        .filter_map(|id| builtin(id, lists).ok())
+        .map(|r| RuleSetInfo { id: r.id, title: r.title, document: r.document, edition: r.edition })
+        .collect()
+}
+
 /// A rule set shipped with Qadam, by id, checked against `lists`.
 pub fn builtin(id: &str, lists: &Checklists) -> Result<RuleSet, RuleSetError> {
     let (_, text) = BUILTIN.iter().find(|(i, _)| *i == id).ok_or_else(|| RuleSetError::Unknown(id.to_string()))?;

@@ -1,4 +1,5 @@
-//! `/campaigns`, `/checklists` and a campaign's import.
+//! `/campaigns` (list, create, members), `/rule-sets`, `/checklists`,
+//! `/users` and a campaign's import.
 
 use std::sync::Arc;
 
@@ -9,10 +10,15 @@ use qadam_core::model::Campaign;
 use serde::Deserialize;
 use uuid::Uuid;
 
-use super::extract::{Body, Caller, Param, Query};
+use axum::http::StatusCode;
+use qadam_core::rules::RuleSetInfo;
+
+use super::extract::{Body, Caller, Json as JsonBody, Param, Params, Query};
 use crate::error::AppError;
+use crate::service::campaigns::{Member, MemberRequest, NewCampaign, NewUser};
 use crate::service::{self, import::Format};
 use crate::state::AppState;
+use crate::store::accounts::User;
 
 /// The campaigns the caller may read.
 pub async fn list(State(s): State<Arc<AppState>>, Caller(p): Caller) -> Result<Json<Vec<Campaign>>, AppError> {
@@ -43,4 +49,72 @@ pub async fn import(
     Body(body): Body,
 ) -> Result<Json<ImportReport>, AppError> {
     Ok(Json(service::import::import(&s, &p, campaign, body, q.format, q.skip_invalid).await?))
+}
+
+/// Creates a campaign.
+pub async fn create(
+    State(s): State<Arc<AppState>>,
+    Caller(p): Caller,
+    JsonBody(c): JsonBody<NewCampaign>,
+) -> Result<(StatusCode, Json<Campaign>), AppError> {
+    Ok((StatusCode::CREATED, Json(service::campaigns::create(&s, p, c).await?)))
+}
+
+/// The rule sets a campaign may audit against.
+pub async fn rule_sets(State(s): State<Arc<AppState>>) -> Json<Vec<RuleSetInfo>> {
+    Json(service::campaigns::rule_sets(&s))
+}
+
+pub async fn members(
+    State(s): State<Arc<AppState>>,
+    Caller(p): Caller,
+    Param(campaign): Param<Uuid>,
+) -> Result<Json<Vec<Member>>, AppError> {
+    Ok(Json(service::campaigns::members(&s, p, campaign).await?))
+}
+
+pub async fn set_member(
+    State(s): State<Arc<AppState>>,
+    Caller(p): Caller,
+    Params(campaign, login): Params<Uuid, String>,
+    JsonBody(req): JsonBody<MemberRequest>,
+) -> Result<Json<Vec<Member>>, AppError> {
+    Ok(Json(service::campaigns::set_member(&s, p, campaign, login, req.role).await?))
+}
+
+pub async fn remove_member(
+    State(s): State<Arc<AppState>>,
+    Caller(p): Caller,
+    Params(campaign, login): Params<Uuid, String>,
+) -> Result<StatusCode, AppError> {
+    service::campaigns::remove_member(&s, p, campaign, login).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+pub async fn users(State(s): State<Arc<AppState>>, Caller(p): Caller) -> Result<Json<Vec<User>>, AppError> {
+    Ok(Json(service::campaigns::users(&s, p).await?))
+}
+
+pub async fn add_user(
+    State(s): State<Arc<AppState>>,
+    Caller(p): Caller,
+    JsonBody(u): JsonBody<NewUser>,
+) -> Result<(StatusCode, Json<User>), AppError> {
+    Ok((StatusCode::CREATED, Json(service::campaigns::add_user(&s, p, u).await?)))
+}
+
+pub async fn disable_user(
+    State(s): State<Arc<AppState>>,
+    Caller(p): Caller,
+    Param(login): Param<String>,
+) -> Result<Json<User>, AppError> {
+    Ok(Json(service::campaigns::set_disabled(&s, p, login, true).await?))
+}
+
+pub async fn enable_user(
+    State(s): State<Arc<AppState>>,
+    Caller(p): Caller,
+    Param(login): Param<String>,
+) -> Result<Json<User>, AppError> {
+    Ok(Json(service::campaigns::set_disabled(&s, p, login, false).await?))
 }

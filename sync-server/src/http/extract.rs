@@ -88,12 +88,32 @@ impl<T: FromStr, S: Send + Sync> FromRequestParts<S> for Param<T> {
         let Path(params) = Path::<Vec<(String, String)>>::from_request_parts(parts, state)
             .await
             .map_err(|e| AppError::bad(ErrorCode::InvalidPath, e.body_text(), None))?;
-        let [(name, value)] = <[(String, String); 1]>::try_from(params)
+        let [param] = <[(String, String); 1]>::try_from(params)
             .map_err(|_| AppError::Internal("a route with one path parameter was expected".into()))?;
-        value
-            .parse()
-            .map(Param)
-            .map_err(|_| AppError::bad(ErrorCode::InvalidId, format!("`{value}` is not a valid {name}"), Some(name)))
+        parse_param(param).map(Param)
+    }
+}
+
+/// The route's two path parameters (a campaign and a login), each parsed
+/// as [`Param`] parses one.
+pub struct Params<A, B>(pub A, pub B);
+
+fn parse_param<T: FromStr>((name, value): (String, String)) -> Result<T, AppError> {
+    value
+        .parse()
+        .map_err(|_| AppError::bad(ErrorCode::InvalidId, format!("`{value}` is not a valid {name}"), Some(name)))
+}
+
+impl<A: FromStr, B: FromStr, S: Send + Sync> FromRequestParts<S> for Params<A, B> {
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, AppError> {
+        let Path(params) = Path::<Vec<(String, String)>>::from_request_parts(parts, state)
+            .await
+            .map_err(|e| AppError::bad(ErrorCode::InvalidPath, e.body_text(), None))?;
+        let [a, b] = <[(String, String); 2]>::try_from(params)
+            .map_err(|_| AppError::Internal("a route with two path parameters was expected".into()))?;
+        Ok(Params(parse_param(a)?, parse_param(b)?))
     }
 }
 

@@ -107,6 +107,12 @@ pub fn document() -> Value {
         ("QueueItem", schema::<qadam_core::queue::QueueItem>()),
         ("AuditEvent", schema::<qadam_core::review::AuditEvent>()),
         ("Device", schema::<crate::store::accounts::Device>()),
+        ("User", schema::<crate::store::accounts::User>()),
+        ("NewUser", schema::<crate::service::campaigns::NewUser>()),
+        ("NewCampaign", schema::<crate::service::campaigns::NewCampaign>()),
+        ("Member", schema::<crate::service::campaigns::Member>()),
+        ("MemberRequest", schema::<crate::service::campaigns::MemberRequest>()),
+        ("RuleSetInfo", schema::<qadam_core::rules::RuleSetInfo>()),
         (
             "OpenApiDocument",
             json!({"type": "object", "required": ["openapi", "info", "paths", "components"],

@@ -81,18 +81,13 @@ pub fn import_objects(
         if let Some(l) = r.location {
             fields.push(("location", serde_json::json!(l)));
         }
-        for (field, value) in fields {
-            changes.push(qadam_core::change::Change {
-                op_id: Uuid::now_v7(),
-                entity: EntityKind::Object,
-                entity_id: id,
-                field: field.into(),
-                value,
-                hlc: clock.tick(qadam_core::hlc::now_ms()),
-                device_id: COORDINATOR_DEVICE.into(),
-                seen_cursor: 0,
-            });
-        }
+        changes.extend(qadam_core::change::Change::record(
+            EntityKind::Object,
+            id,
+            fields,
+            &mut clock,
+            COORDINATOR_DEVICE,
+        ));
     }
     store.push(changes, &Access::All)?;
     report.imported = rows.len() as u32;

@@ -185,7 +185,9 @@ impl MemberRole {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
+/// An account, as administrators list them.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema, ts_rs::TS)]
+#[ts(export_to = "server/")]
 pub struct User {
     pub id: Uuid,
     pub login: String,
@@ -319,13 +321,34 @@ fn invalid(field: &str, message: impl Into<String>) -> StoreError {
     qadam_core::ModelError::invalid(field, message).into()
 }
 
+/// Refuses a password too short to keep an account.
+pub fn check_password(password: &str) -> Result<(), StoreError> {
+    if password.chars().count() < 8 {
+        return Err(invalid("password", "at least 8 characters"));
+    }
+    Ok(())
+}
+
 pub fn add_user(db: &mut dyn Db, login: &str, name: &str, role: Role, password: &str) -> Result<User, StoreError> {
+    check_password(password)?;
+    add_user_hashed(db, login, name, role, &hash_password(password)?)
+}
+
+/// Adds an account whose password was hashed already (the server hashes
+/// on its bounded pool, with no store lock held).
+pub fn add_user_hashed(
+    db: &mut dyn Db,
+    login: &str,
+    name: &str,
+    role: Role,
+    password_hash: &str,
+) -> Result<User, StoreError> {
     let login = login.trim();
     if login.is_empty() || login.len() > 100 || login.chars().any(char::is_whitespace) {
         return Err(invalid("login", "1 to 100 characters, no spaces"));
     }
-    if password.chars().count() < 8 {
-        return Err(invalid("password", "at least 8 characters"));
+    if name.chars().count() > 200 {
+        return Err(invalid("name", "at most 200 characters"));
     }
     if !db.query("SELECT id FROM users WHERE login = $1", &[login.into()])?.is_empty() {
         return Err(invalid("login", format!("`{login}` is taken")));
@@ -338,7 +361,7 @@ pub fn add_user(db: &mut dyn Db, login: &str, name: &str, role: Role, password: 
             user.login.clone().into(),
             user.name.clone().into(),
             role.as_str().into(),
-            hash_password(password)?.into(),
+            password_hash.into(),
             now_ms().into(),
         ],
     )?;
@@ -374,6 +397,23 @@ pub fn set_member(db: &mut dyn Db, campaign: Uuid, login: &str, role: MemberRole
     db.execute(
         "INSERT INTO members (campaign_id, user_id, role) VALUES ($1, $2, $3)",
         &[campaign.to_string().into(), user.id.to_string().into(), role.as_str().into()],
+    )?;
+    Ok(())
+}
+
+/// Enables a disabled account again.
+pub fn enable_user(db: &mut dyn Db, login: &str) -> Result<User, StoreError> {
+    let user = user_by_login(db, login)?;
+    db.execute("UPDATE users SET disabled_ms = NULL WHERE id = $1", &[user.id.to_string().into()])?;
+    user_by_login(db, login)
+}
+
+/// Takes `login` out of a campaign (nothing if they were not in it).
+pub fn remove_member(db: &mut dyn Db, campaign: Uuid, login: &str) -> Result<(), StoreError> {
+    let user = user_by_login(db, login)?;
+    db.execute(
+        "DELETE FROM members WHERE campaign_id = $1 AND user_id = $2",
+        &[campaign.to_string().into(), user.id.to_string().into()],
     )?;
     Ok(())
 }

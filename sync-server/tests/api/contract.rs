@@ -52,7 +52,12 @@ async fn every_documented_operation_answers_and_bodies_match_the_openapi_schemas
             ("post", "/api/v1/session") => req.json(&json!({"token": TOKEN})),
             ("post", "/api/v1/enrollments") => req.json(&json!({"login": "olzhas"})),
             ("post", "/api/v1/devices/enroll") => req.json(&json!({"code": code["code"], "device_name": "phone"})),
-            ("post", p) if p.ends_with("/revoke") => req,
+            ("post", p) if p.ends_with("/revoke") || p.ends_with("/disable") || p.ends_with("/enable") => req,
+            ("post", "/api/v1/campaigns") => req.json(&json!({"name": "Кампания", "rule_set": "kz-sp-3.06-101-2012"})),
+            ("post", "/api/v1/users") => {
+                req.json(&json!({"login": "new-user", "role": "auditor", "password": "a long password"}))
+            }
+            ("put", p) if p.contains("/members/") => req.json(&json!({"role": "auditor"})),
             ("post", p) if p.ends_with("/import") => req.body("name,category,district\nЦОН,government,medeu\n"),
             ("post", p) if p.ends_with("/review") => req.json(&json!({"action": "start_review"})),
             ("post", _) => req.json(&json!({"keep": "later"})),

@@ -5,6 +5,11 @@
  */
 export type Campaign = { id: string, name: string, description: string, 
 /**
+ * Where the campaign works (a city, a region), as the coordinator
+ * names it.
+ */
+region: string, 
+/**
  * Id of the norm rule set the campaign audits against.
  */
 rule_set: string, 

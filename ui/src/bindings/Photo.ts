@@ -22,4 +22,8 @@ taken_at_local: string | null,
 /**
  * Position from the file's EXIF GPS tags, if any.
  */
-gps: GeoPoint | null, };
+gps: GeoPoint | null, 
+/**
+ * What the photo shows, in the auditor's words.
+ */
+caption: string, };

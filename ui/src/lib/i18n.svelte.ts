@@ -60,6 +60,9 @@ export function t(key: string, params: Record<string, string | number> = {}): st
  *  build does not know (`unknown`) shows the message that came with it. */
 export function errorSentence(code: ErrorCode, field: string | null, message: string): string {
   if (code === 'unknown') return message;
+  // A field's own sentence, where there is one (the password's length).
+  const own = `err.${code}.${field}`;
+  if (field && t(own) !== own) return t(own);
   const key = `err.${code}`;
   const text = t(key, { field: field ?? '' });
   return text === key ? message : text;

@@ -1,0 +1,229 @@
+//! Campaigns run from the dashboard: accounts added and disabled by an
+//! administrator, a campaign created by a coordinator, its members and
+//! roles, and what each of those does to a device's sync.
+
+use super::*;
+use qadam_core::model::Campaign;
+
+/// A request with a dashboard session's cookie (or none).
+async fn as_session(s: &Server, cookie: &str, method: &str, path: &str, body: Option<Value>) -> (u16, Value) {
+    let m = reqwest::Method::from_bytes(method.as_bytes()).unwrap();
+    let mut req = s.http.request(m, s.url(path)).header("cookie", cookie);
+    if let Some(b) = body {
+        req = req.json(&b);
+    }
+    let r = req.send().await.unwrap();
+    let status = r.status().as_u16();
+    (status, r.json().await.unwrap_or(Value::Null))
+}
+
+async fn session(s: &Server, login: &str, password: &str) -> String {
+    let r = s.http.post(s.url("/api/v1/session")).json(&json!({"login": login, "password": password}));
+    let r = r.send().await.unwrap();
+    assert_eq!(r.status().as_u16(), 200, "{login} signs in");
+    r.headers()["set-cookie"].to_str().unwrap().split(';').next().unwrap().to_string()
+}
+
+fn body(v: Value) -> Option<Vec<u8>> {
+    Some(serde_json::to_vec(&v).unwrap())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_administrator_adds_accounts_and_a_coordinator_runs_a_campaign_with_them() {
+    let s = Server::start().await;
+    let users = || s.get_json::<Value>("/api/v1/users");
+    assert_eq!(users().await, json!([]), "a fresh server has no accounts");
+
+    // Accounts: bad ones are refused with the field named, and change nothing.
+    for (user, status, field) in [
+        (json!({"login": "dana", "role": "coordinator", "password": "short"}), 422, Some("password")),
+        (json!({"login": "da na", "role": "coordinator", "password": "long enough"}), 422, Some("login")),
+        (json!({"login": "dana", "role": "owner", "password": "long enough"}), 400, None),
+        (json!({"login": "dana", "role": "auditor", "password": "long enough", "admin": true}), 400, None),
+    ] {
+        let (st, v) = s.call("POST", "/api/v1/users", Some(TOKEN), body(user.clone())).await;
+        assert_eq!(st, status, "{user}: {v}");
+        if let Some(field) = field {
+            assert_eq!(v["error"]["field"], field, "{v}");
+        }
+    }
+    assert_eq!(users().await, json!([]), "refused accounts are not kept");
+    let (st, dana) = s
+        .call(
+            "POST",
+            "/api/v1/users",
+            Some(TOKEN),
+            body(json!({"login": "dana", "name": "Дана Серик", "role": "coordinator", "password": "dana's password"})),
+        )
+        .await;
+    assert_eq!(st, 201, "{dana}");
+    let (st, aigul) = s
+        .call(
+            "POST",
+            "/api/v1/users",
+            Some(TOKEN),
+            body(json!({"login": "aigul", "role": "auditor", "password": "aigul's password"})),
+        )
+        .await;
+    assert_eq!(st, 201, "{aigul}");
+    assert_eq!(aigul["name"], "aigul", "an account without a name is named by its login");
+    let (st, v) = s
+        .call(
+            "POST",
+            "/api/v1/users",
+            Some(TOKEN),
+            body(json!({"login": "aigul", "role": "auditor", "password": "another one"})),
+        )
+        .await;
+    assert_eq!((st, v["error"]["field"].as_str()), (422, Some("login")), "a login is taken once: {v}");
+    assert_eq!(users().await, json!([aigul, dana]), "both accounts, by login");
+
+    // A coordinator signs in and creates a campaign; she coordinates it.
+    let dana_cookie = session(&s, "dana", "dana's password").await;
+    for (campaign, field) in [
+        (json!({"name": "  ", "rule_set": "kz-sp-3.06-101-2012"}), "name"),
+        (json!({"name": "Алматы", "rule_set": "no-such-norm"}), "rule_set"),
+    ] {
+        let (st, v) = as_session(&s, &dana_cookie, "POST", "/api/v1/campaigns", Some(campaign)).await;
+        assert_eq!((st, v["error"]["field"].as_str()), (422, Some(field)), "{v}");
+    }
+    let (st, v) = as_session(&s, &dana_cookie, "GET", "/api/v1/campaigns", None).await;
+    assert_eq!((st, v), (200, json!([])), "refused campaigns are not kept");
+    let (st, v) = as_session(
+        &s,
+        &dana_cookie,
+        "POST",
+        "/api/v1/campaigns",
+        Some(json!({"name": " Алматы 2027 ", "region": "Алматы", "description": "Школы", "rule_set": "kz-sp-3.06-101-2012"})),
+    )
+    .await;
+    assert_eq!(st, 201, "{v}");
+    let campaign: Campaign = serde_json::from_value(v).unwrap();
+    let expected = Campaign {
+        id: campaign.id,
+        name: "Алматы 2027".into(),
+        description: "Школы".into(),
+        region: "Алматы".into(),
+        rule_set: "kz-sp-3.06-101-2012".into(),
+        synthetic: false,
+    };
+    assert_eq!(campaign, expected);
+    let (_, v) = as_session(&s, &dana_cookie, "GET", "/api/v1/campaigns", None).await;
+    assert_eq!(
+        serde_json::from_value::<Vec<Campaign>>(v).unwrap(),
+        vec![expected.clone()],
+        "as the store reads it back"
+    );
+    let members = format!("/api/v1/campaigns/{}/members", campaign.id);
+    let (_, v) = as_session(&s, &dana_cookie, "GET", &members, None).await;
+    assert_eq!(v, json!([{"login": "dana", "name": "Дана Серик", "role": "coordinator"}]));
+
+    // Members and roles.
+    let aigul_member = format!("{members}/aigul");
+    let (st, v) = as_session(&s, &dana_cookie, "PUT", &aigul_member, Some(json!({"role": "coordinator"}))).await;
+    assert_eq!(
+        (st, v["error"]["field"].as_str()),
+        (422, Some("role")),
+        "an auditor's account does not coordinate: {v}"
+    );
+    let (st, v) =
+        as_session(&s, &dana_cookie, "PUT", &format!("{members}/nobody"), Some(json!({"role": "auditor"}))).await;
+    assert_eq!(st, 404, "{v}");
+    let (st, v) = as_session(&s, &dana_cookie, "PUT", &aigul_member, Some(json!({"role": "auditor"}))).await;
+    let both = json!([
+        {"login": "aigul", "name": "aigul", "role": "auditor"},
+        {"login": "dana", "name": "Дана Серик", "role": "coordinator"}
+    ]);
+    assert_eq!((st, v), (200, both.clone()));
+    let (st, _) = as_session(&s, &dana_cookie, "DELETE", &format!("{members}/dana"), None).await;
+    assert_eq!(st, 403, "a coordinator does not take herself out");
+
+    // Aigul's phone, enrolled by Dana, syncs the new campaign.
+    let (st, e) = as_session(&s, &dana_cookie, "POST", "/api/v1/enrollments", Some(json!({"login": "aigul"}))).await;
+    assert_eq!(st, 200, "{e}");
+    let r = s.http.post(s.url("/api/v1/devices/enroll")).json(&json!({"code": e["code"], "device_name": "phone"}));
+    let d: Value = r.send().await.unwrap().json().await.unwrap();
+    let phone = d["token"].as_str().unwrap().to_string();
+    let pulled = |v: &Value| -> Vec<(String, Value)> {
+        v["changes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| (c["change"]["field"].as_str().unwrap().into(), c["change"]["value"].clone()))
+            .collect()
+    };
+    let (st, v) = s.call("GET", "/api/v1/sync/pull", Some(&phone), None).await;
+    assert_eq!(st, 200, "{v}");
+    assert_eq!(
+        pulled(&v),
+        vec![
+            ("name".into(), json!("Алматы 2027")),
+            ("region".into(), json!("Алматы")),
+            ("description".into(), json!("Школы")),
+            ("rule_set".into(), json!("kz-sp-3.06-101-2012")),
+        ]
+    );
+
+    // Another coordinator, of no campaign, manages none of this one.
+    s.call(
+        "POST",
+        "/api/v1/users",
+        Some(TOKEN),
+        body(json!({"login": "erlan", "role": "coordinator", "password": "erlan's password"})),
+    )
+    .await;
+    let erlan = session(&s, "erlan", "erlan's password").await;
+    for (method, path, b) in [
+        ("GET", members.clone(), None),
+        ("PUT", format!("{members}/erlan"), Some(json!({"role": "coordinator"}))),
+        ("DELETE", aigul_member.clone(), None),
+    ] {
+        let (st, v) = as_session(&s, &erlan, method, &path, b).await;
+        assert_eq!(st, 403, "{method} {path}: {v}");
+    }
+    // Nor does a coordinator add or disable accounts.
+    let (st, _) = as_session(
+        &s,
+        &dana_cookie,
+        "POST",
+        "/api/v1/users",
+        Some(json!({"login": "x", "role": "admin", "password": "12345678"})),
+    )
+    .await;
+    assert_eq!(st, 403);
+    let (st, _) = as_session(&s, &dana_cookie, "POST", "/api/v1/users/aigul/disable", None).await;
+    assert_eq!(st, 403);
+    let (_, v) = as_session(&s, &dana_cookie, "GET", &members, None).await;
+    assert_eq!(v, both, "refused requests changed no membership");
+
+    // Disabled, her phone is refused at once; enabled, it syncs again.
+    let (st, v) = s.call("POST", "/api/v1/users/aigul/disable", Some(TOKEN), None).await;
+    assert_eq!((st, v["disabled"].as_bool()), (200, Some(true)), "{v}");
+    let (st, v) = s.call("GET", "/api/v1/sync/pull", Some(&phone), None).await;
+    assert_eq!((st, v["error"]["code"].as_str()), (401, Some("account_disabled")), "{v}");
+    let (st, v) = as_session(&s, &dana_cookie, "PUT", &aigul_member, Some(json!({"role": "auditor"}))).await;
+    assert_eq!((st, v["error"]["field"].as_str()), (422, Some("login")), "a disabled account is not added: {v}");
+    let (st, v) = s.call("POST", "/api/v1/users/aigul/enable", Some(TOKEN), None).await;
+    assert_eq!((st, v["disabled"].as_bool()), (200, Some(false)), "{v}");
+    let (st, _) = s.call("GET", "/api/v1/sync/pull", Some(&phone), None).await;
+    assert_eq!(st, 200);
+
+    // Taken out of the campaign, her phone no longer pulls it.
+    let (st, _) = as_session(&s, &dana_cookie, "DELETE", &aigul_member, None).await;
+    assert_eq!(st, 204);
+    let (st, v) = s.call("GET", "/api/v1/sync/pull", Some(&phone), None).await;
+    assert_eq!((st, pulled(&v)), (200, vec![]));
+    let (_, v) = as_session(&s, &dana_cookie, "GET", &members, None).await;
+    assert_eq!(v, json!([{"login": "dana", "name": "Дана Серик", "role": "coordinator"}]));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn rule_sets_are_offered_by_title() {
+    let s = Server::start().await;
+    let v: Vec<qadam_core::rules::RuleSetInfo> = s.get_json("/api/v1/rule-sets").await;
+    let ids: Vec<&str> = v.iter().map(|r| r.id.as_str()).collect();
+    assert_eq!(ids, qadam_core::rules::builtin_ids());
+    let kz = v.iter().find(|r| r.id == "kz-sp-3.06-101-2012").unwrap();
+    assert!(kz.document.contains("3.06-101"), "{kz:?}");
+    assert!(!kz.title.is_empty());
+}
