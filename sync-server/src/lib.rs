@@ -4,6 +4,7 @@
 //! Validation and merge rules come from `qadam-core`; this crate adds
 //! transport and storage only.
 
+pub mod basemap;
 pub mod blobs;
 pub mod error;
 pub mod evaluated;
@@ -46,6 +47,8 @@ pub struct ServeConfig {
     pub retention: space::Retention,
     /// The checklists measurements are validated and rules evaluated with.
     pub checklists: Arc<qadam_core::checklist::Checklists>,
+    /// The basemap the maps draw (an archive, an online tile URL).
+    pub basemap: basemap::Basemap,
 }
 
 /// The password of the demo accounts unless `QADAM_DEMO_PASSWORD` says otherwise.
@@ -122,6 +125,10 @@ pub fn build_state(cfg: &ServeConfig) -> anyhow::Result<Arc<AppState>> {
         devices: Default::default(),
         throttle: Default::default(),
         public_url: cfg.public_url.as_deref().map(|u| u.trim_end_matches('/').to_string()),
+        basemap: {
+            cfg.basemap.check()?;
+            cfg.basemap.clone()
+        },
         retention: cfg.retention,
         hashing: workers::Pool::new("password-check", HEAVY_THREADS, HEAVY_QUEUE),
         imaging: workers::Pool::new("photo-decode", HEAVY_THREADS, HEAVY_QUEUE),

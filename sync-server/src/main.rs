@@ -57,6 +57,18 @@ enum Command {
         /// upload) is kept before it is collected.
         #[arg(long, env = "QADAM_PHOTO_GRACE_HOURS", default_value_t = 168)]
         photo_grace_hours: u64,
+        /// A PMTiles archive of vector tiles (Protomaps basemap schema) to draw
+        /// under the maps, served by range requests and kept by the app for
+        /// offline use; README, "The basemap", says how to cut a city's.
+        #[arg(long, env = "QADAM_BASEMAP")]
+        basemap: Option<PathBuf>,
+        /// An online raster tile URL (`https://tile.example.org/{z}/{x}/{y}.png`),
+        /// drawn when no archive is given.
+        #[arg(long, env = "QADAM_TILE_URL")]
+        tile_url: Option<String>,
+        /// Who to credit for the basemap, shown on every map.
+        #[arg(long, env = "QADAM_TILE_ATTRIBUTION", default_value = "© OpenStreetMap contributors")]
+        tile_attribution: String,
     },
     /// Manage user accounts.
     User {
@@ -352,6 +364,9 @@ async fn main() -> anyhow::Result<()> {
             public_url,
             photo_quota_mb,
             photo_grace_hours,
+            basemap,
+            tile_url,
+            tile_attribution,
         } => {
             let retention = qadam_sync_server::space::Retention {
                 quota_bytes: photo_quota_mb << 20,
@@ -377,6 +392,11 @@ async fn main() -> anyhow::Result<()> {
                 public_url,
                 retention,
                 checklists,
+                basemap: qadam_sync_server::basemap::Basemap {
+                    archive: basemap,
+                    tile_url,
+                    attribution: tile_attribution,
+                },
             };
             serve(cfg, listen).await
         }

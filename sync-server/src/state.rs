@@ -23,6 +23,8 @@ pub struct AppState {
     pub devices: crate::service::accounts::DeviceCache,
     /// Where devices and browsers reach this server (`--public-url`).
     pub public_url: Option<String>,
+    /// The basemap the maps draw.
+    pub basemap: crate::basemap::Basemap,
     /// Photo quotas and collection.
     pub retention: crate::space::Retention,
     /// Attempts at signing in and enrolling, per address and login.

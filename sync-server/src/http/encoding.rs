@@ -18,7 +18,11 @@ const MIN_BYTES: u16 = 1024;
 /// (tower-http's default predicate, with [`MIN_BYTES`] for its 32 bytes).
 pub fn worth_compressing() -> impl tower_http::compression::Predicate {
     use tower_http::compression::predicate::{NotForContentType, Predicate, SizeAbove};
-    SizeAbove::new(MIN_BYTES).and(NotForContentType::GRPC).and(NotForContentType::IMAGES).and(NotForContentType::SSE)
+    SizeAbove::new(MIN_BYTES)
+        .and(NotForContentType::GRPC)
+        .and(NotForContentType::IMAGES)
+        .and(NotForContentType::SSE)
+        .and(NotForContentType::const_new(super::basemap::PMTILES_TYPE))
 }
 
 thread_local! {

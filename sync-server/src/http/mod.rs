@@ -5,6 +5,7 @@
 //! writes the answer; it decides nothing.
 
 pub mod accounts;
+pub mod basemap;
 pub mod campaigns;
 pub mod conflicts;
 pub mod encoding;
@@ -82,7 +83,7 @@ pub fn router(state: Arc<AppState>) -> Router {
     use tower_http::set_header::SetResponseHeaderLayer as Set;
     let v = header::HeaderValue::from_static;
     app.layer(middleware::from_fn_with_state(state.clone(), same_origin))
-        .layer(Set::if_not_present(header::CONTENT_SECURITY_POLICY, v(CSP)))
+        .layer(Set::if_not_present(header::CONTENT_SECURITY_POLICY, csp(&state.basemap)))
         .layer(Set::if_not_present(header::X_CONTENT_TYPE_OPTIONS, v("nosniff")))
         .layer(Set::if_not_present(header::X_FRAME_OPTIONS, v("DENY")))
         .layer(Set::if_not_present(header::REFERRER_POLICY, v("no-referrer")))
@@ -106,6 +107,16 @@ pub fn router(state: Arc<AppState>) -> Router {
 pub const CSP: &str = "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; \
 img-src 'self' data: blob:; connect-src 'self'; font-src 'self'; object-src 'none'; base-uri 'none'; \
 form-action 'self'; frame-ancestors 'none'";
+
+/// [`CSP`] with the online tile server's origin allowed for images, when
+/// one is configured.
+fn csp(basemap: &crate::basemap::Basemap) -> header::HeaderValue {
+    let policy = match basemap.tile_origin() {
+        Some(origin) => CSP.replace("img-src 'self' data: blob:;", &format!("img-src 'self' data: blob: {origin};")),
+        None => CSP.to_string(),
+    };
+    header::HeaderValue::from_str(&policy).expect("the tile URL was checked at start")
+}
 
 /// Refuses a state-changing request a browser sends from another origin
 /// (a page elsewhere posting `text/plain` to the API with the coordinator's

@@ -108,6 +108,7 @@ pub fn document() -> Value {
         ("AuditEvent", schema::<qadam_core::review::AuditEvent>()),
         ("Device", schema::<crate::store::accounts::Device>()),
         ("User", schema::<crate::store::accounts::User>()),
+        ("BasemapConfig", schema::<crate::basemap::BasemapConfig>()),
         ("NewUser", schema::<crate::service::campaigns::NewUser>()),
         ("NewCampaign", schema::<crate::service::campaigns::NewCampaign>()),
         ("Member", schema::<crate::service::campaigns::Member>()),

@@ -9,7 +9,7 @@ use axum::routing::{on, MethodFilter, MethodRouter};
 use qadam_core::change::Health;
 use qadam_core::photo::MAX_PHOTO_BYTES;
 
-use super::{accounts, campaigns, conflicts, findings, openapi, photos, reviews, sync};
+use super::{accounts, basemap, campaigns, conflicts, findings, openapi, photos, reviews, sync};
 use crate::state::AppState;
 
 /// One documented operation: method, path, summary, request body schema,
@@ -60,6 +60,26 @@ pub const OPERATIONS: &[Operation] = &[
         status: 200,
         response: Answer::Json("OpenApiDocument"),
         handler: |m| on(m, || async { axum::Json(openapi::document()) }),
+        auth: false,
+    },
+    Operation {
+        method: "get",
+        path: "/api/v1/basemap",
+        summary: "The basemap the maps draw: the served archive (its path and size), an online tile URL, the attribution",
+        request: None,
+        status: 200,
+        response: Answer::Json("BasemapConfig"),
+        handler: |m| on(m, basemap::config),
+        auth: false,
+    },
+    Operation {
+        method: "get",
+        path: crate::basemap::ARCHIVE_PATH,
+        summary: "The basemap archive (PMTiles), whole or by Range (206); 404 when the server has none",
+        request: None,
+        status: 200,
+        response: Answer::File(&[basemap::PMTILES_TYPE]),
+        handler: |m| on(m, basemap::archive),
         auth: false,
     },
     Operation {

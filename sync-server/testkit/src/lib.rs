@@ -83,6 +83,7 @@ impl TestServer {
             public_url: None,
             retention: Default::default(),
             checklists: Arc::new(qadam_core::checklist::Checklists::builtin()),
+            basemap: Default::default(),
         };
         (o.tweak)(&mut cfg);
         let state = tokio::task::spawn_blocking(move || build_state(&cfg)).await.unwrap().unwrap();
@@ -154,4 +155,20 @@ impl TestDevice {
     pub async fn sync(&self) -> Result<qadam_core::sync::SyncProgress, qadam_client::ClientError> {
         qadam_client::sync(&self.device, |_| {}).await
     }
+}
+
+/// A tiny basemap archive at `dir/sample.pmtiles`, made by the script the
+/// e2e suites use (`fixtures/basemap/make_sample.py`, zooms 0 to `max_zoom`).
+pub fn sample_basemap(dir: &std::path::Path, max_zoom: u8) -> std::path::PathBuf {
+    let script = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fixtures/basemap/make_sample.py");
+    let out = dir.join("sample.pmtiles");
+    let status = std::process::Command::new("python3")
+        .arg(&script)
+        .arg(&out)
+        .args(["--max-zoom", &max_zoom.to_string()])
+        .stdout(std::process::Stdio::null())
+        .status()
+        .expect("python3 runs the sample basemap script");
+    assert!(status.success(), "{} failed", script.display());
+    out
 }

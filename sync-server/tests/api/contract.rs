@@ -4,8 +4,10 @@ use super::*;
 
 #[tokio::test]
 async fn every_documented_operation_answers_and_bodies_match_the_openapi_schemas() {
+    let maps = tempfile::tempdir().unwrap();
+    let archive = qadam_testkit::sample_basemap(maps.path(), 4);
     use qadam_sync_server::http::routes::{Answer, OPERATIONS};
-    let s = Server::start().await;
+    let s = Server::start_with(move |cfg| cfg.basemap.archive = Some(archive)).await;
     let doc: Value = reqwest::get(s.url("/api/v1/openapi.json")).await.unwrap().json().await.unwrap();
     assert_eq!(doc["openapi"], "3.1.0");
     let jpeg = std::fs::read(concat!(env!("CARGO_MANIFEST_DIR"), "/../fixtures/photos/entrance-gps.jpg")).unwrap();
