@@ -82,7 +82,10 @@ build-bins: deps ui
 run: build-bins
 	@mkdir -p $(RUN_DIR)
 	@echo "Starting qadam-server on http://$(LISTEN) (database $(RUN_DIR)/server.db, demo campaign loaded)"
-	@QADAM_TOKEN=$(QADAM_TOKEN) $(SERVER_BIN) serve --db $(RUN_DIR)/server.db --listen $(LISTEN) --demo & \
+	@# The maps draw a small synthetic basemap unless QADAM_BASEMAP names a city's archive (README, "The basemap").
+	@[ -n "$$QADAM_BASEMAP" ] || python3 fixtures/basemap/make_sample.py $(RUN_DIR)/sample.pmtiles >/dev/null
+	@QADAM_TOKEN=$(QADAM_TOKEN) QADAM_BASEMAP=$${QADAM_BASEMAP:-$(RUN_DIR)/sample.pmtiles} \
+	  $(SERVER_BIN) serve --db $(RUN_DIR)/server.db --listen $(LISTEN) --demo & \
 	server=$$!; trap "kill $$server 2>/dev/null" EXIT INT TERM; \
 	for i in $$(seq 1 50); do curl -fsS http://$(LISTEN)/healthz >/dev/null 2>&1 && break; sleep 0.2; done; \
 	echo "Dashboard: http://$(LISTEN)/  (sign in as coordinator, admin or auditor; password: $${QADAM_DEMO_PASSWORD:-qadam-demo})"; \

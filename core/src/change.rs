@@ -121,6 +121,22 @@ pub struct PullResponse {
     pub has_more: bool,
 }
 
+/// The basemap the maps draw (`GET /api/v1/basemap`): the server's archive
+/// (read by range, or kept on a device for offline use), an online tile
+/// URL, and who to credit.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema, TS)]
+pub struct BasemapConfig {
+    /// The archive's path on the server (`/basemap.pmtiles`), read with range requests.
+    pub archive: Option<String>,
+    /// The archive's size: what a device downloads to keep it offline.
+    #[ts(type = "number | null")]
+    pub archive_bytes: Option<u64>,
+    /// An online raster tile URL template (`{z}`, `{x}`, `{y}`).
+    pub tile_url: Option<String>,
+    /// Who to credit, shown on the map.
+    pub attribution: String,
+}
+
 /// `GET /healthz` answer: the server is up, and its clock (which corrects a
 /// device's before it pushes).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema, TS)]

@@ -74,6 +74,8 @@ pub enum ErrorCode {
     /// The server answered with an error the app could not read.
     Server,
     UploadStuck,
+    /// The server keeps no basemap for devices to download.
+    NoBasemap,
     /// The device's own store failed.
     Store,
     /// The app's window could not reach its command (the app is closing,

@@ -133,6 +133,7 @@ fn typescript_bindings_match_the_rust_types() {
         qadam_core::model::District,
         qadam_core::checklist::Checklist,
         qadam_core::rules::RuleSetInfo,
+        qadam_core::change::BasemapConfig,
         qadam_core::sync::SyncProgress,
         qadam_core::rules::ObjectVerdict,
         qadam_core::rules::RuleSet,

@@ -210,3 +210,31 @@ pub fn normalize_measurements(
 pub fn checklists(state: State<'_, AppState>) -> Vec<qadam_core::checklist::Checklist> {
     state.checklists.all().into_iter().cloned().collect()
 }
+
+/// The size of the basemap kept on this device, if one is.
+#[tauri::command]
+pub fn basemap_kept(state: State<'_, AppState>) -> Option<u64> {
+    qadam_client::basemap_bytes(&state.basemap)
+}
+
+/// Downloads the server's basemap for offline maps; `on_progress` hears
+/// `[received, total]` bytes. Answers its size.
+#[tauri::command]
+pub async fn basemap_download(state: State<'_, AppState>, on_progress: Channel<[u64; 2]>) -> CmdResult<u64> {
+    let server = state.device.with(|s| s.settings()).await?.server_url;
+    Ok(qadam_client::download_basemap(&server, &state.basemap, |got, total| {
+        let _ = on_progress.send([got, total]);
+    })
+    .await?)
+}
+
+/// Bytes of the kept basemap, raw (an `ArrayBuffer` in JS), as the map
+/// reads an archive by range.
+#[tauri::command]
+pub async fn basemap_read(state: State<'_, AppState>, offset: u64, length: u64) -> CmdResult<Response> {
+    let path = state.basemap.clone();
+    let bytes = tauri::async_runtime::spawn_blocking(move || qadam_client::read_basemap(&path, offset, length))
+        .await
+        .map_err(|e| CommandError::new(ErrorCode::Store, e.to_string(), None))??;
+    Ok(Response::new(bytes))
+}

@@ -21,6 +21,9 @@ pub struct AppState {
     /// The checklists the store validates with, read here without waiting
     /// for the store (each keystroke's unit conversion).
     pub checklists: std::sync::Arc<qadam_core::checklist::Checklists>,
+    /// The basemap archive kept for offline maps (`basemap.pmtiles` in the
+    /// data directory).
+    pub basemap: PathBuf,
 }
 
 impl AppState {
@@ -69,7 +72,8 @@ pub fn run() {
     builder
         .setup(|app| {
             let checklists = std::sync::Arc::new(qadam_core::checklist::Checklists::from_env()?);
-            let store = Store::open_with(&data_dir(app)?, checklists.clone())?;
+            let dir = data_dir(app)?;
+            let store = Store::open_with(&dir, checklists.clone())?;
             settings_from_env(&store)?;
             let wake = std::sync::Arc::new(tokio::sync::Notify::new());
             app.manage(AppState {
@@ -77,6 +81,7 @@ pub fn run() {
                 checklists,
                 syncing: tokio::sync::Mutex::new(()),
                 autosync: wake.clone(),
+                basemap: qadam_client::basemap_path(&dir),
             });
             autosync::start(app.handle().clone(), wake);
             Ok(())
@@ -105,6 +110,9 @@ pub fn run() {
             commands::preview_element,
             commands::normalize_measurements,
             commands::checklists,
+            commands::basemap_kept,
+            commands::basemap_download,
+            commands::basemap_read,
         ])
         .run(tauri::generate_context!())
         .expect("error while running the Qadam app");

@@ -6,7 +6,7 @@
 
 use std::path::PathBuf;
 
-use serde::{Deserialize, Serialize};
+pub use qadam_core::change::BasemapConfig;
 
 /// Where the served archive is, under the server's root.
 pub const ARCHIVE_PATH: &str = "/basemap.pmtiles";
@@ -77,19 +77,4 @@ impl Basemap {
             attribution: self.attribution.clone(),
         }
     }
-}
-
-/// The basemap as the dashboard and the app read it (`GET /api/v1/basemap`).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema, ts_rs::TS)]
-#[ts(export_to = "server/")]
-pub struct BasemapConfig {
-    /// The archive's path on this server, read with range requests.
-    pub archive: Option<String>,
-    /// The archive's size (what a device downloads to keep it offline).
-    #[ts(type = "number | null")]
-    pub archive_bytes: Option<u64>,
-    /// An online raster tile URL template.
-    pub tile_url: Option<String>,
-    /// Who to credit, shown on the map.
-    pub attribution: String,
 }

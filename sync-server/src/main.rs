@@ -66,8 +66,10 @@ enum Command {
         /// drawn when no archive is given.
         #[arg(long, env = "QADAM_TILE_URL")]
         tile_url: Option<String>,
-        /// Who to credit for the basemap, shown on every map.
-        #[arg(long, env = "QADAM_TILE_ATTRIBUTION", default_value = "© OpenStreetMap contributors")]
+        /// Who to credit for the basemap, shown on every map (default: the
+        /// archive's own `attribution`; say it for a tile URL, e.g.
+        /// "© OpenStreetMap contributors").
+        #[arg(long, env = "QADAM_TILE_ATTRIBUTION", default_value = "")]
         tile_attribution: String,
     },
     /// Manage user accounts.

@@ -36,7 +36,6 @@ fn server_and_app_bindings_match_the_rust_types() {
         qadam_sync_server::store::accounts::Device,
         qadam_sync_server::store::accounts::User,
         qadam_sync_server::service::campaigns::Member,
-        qadam_sync_server::basemap::BasemapConfig,
         qadam_client::AppInfo,
         qadam_client::AutoSyncOutcome,
     );

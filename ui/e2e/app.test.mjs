@@ -29,6 +29,8 @@ import {
   runAxe,
   launchChromium,
   signIn,
+  sampleBasemap,
+  DRAWN_BASEMAP_TILES,
 } from './harness.mjs';
 
 const OBJECT_NAME = 'Поликлиника E2E № 7';
@@ -156,7 +158,7 @@ before(async () => {
   dataDir = tempDir('qadam-e2e-device-');
   serverPort = await freePort();
   driverPort = await freePort();
-  server = await startServer({ dir: serverDir, port: serverPort });
+  server = await startServer({ dir: serverDir, port: serverPort, basemap: sampleBasemap(serverDir) });
   await pushCampaign(ADA_CAMPAIGN, ADA_CAMPAIGN_NAME, 'us-ada-2010', 0);
   await pushCampaign(KZ_CAMPAIGN, KZ_CAMPAIGN_NAME, 'kz-sp-3.06-101-2012', 10);
   // The demo auditor (made by --demo) audits both campaigns too.
@@ -201,6 +203,10 @@ test('1. the app syncs the demo campaign and lists its objects by distance and o
   await wd.type('#device-name', 'E2E phone');
   await wd.click('#enroll-button');
   await wd.waitFor('#enrolled-as', { text: 'auditor' });
+  // The campaign area's map is kept on the device for offline use.
+  await wd.waitFor('#basemap-kept', { text: 'не сохранена' });
+  await wd.click('#basemap-download');
+  await wd.waitFor('#basemap-kept', { text: 'Карта сохранена на устройстве' });
   await axe('the settings screen after enrollment');
   await clickText('nav button', 'Кампании');
   await wd.click('#sync-button');
@@ -291,6 +297,12 @@ test('2–4. offline: create an object with two elements and photos', async () =
   await stop(server); // the server is gone: the auditor is offline
   await wd.click('#new-object');
   await wd.waitFor('#obj-name');
+  // With no server, the map still draws streets and water from the kept archive.
+  const drawnBy = Date.now() + 20000;
+  while ((await wd.exec(`return ${DRAWN_BASEMAP_TILES}`)) === 0) {
+    assert.ok(Date.now() < drawnBy, 'the kept basemap is drawn offline');
+    await new Promise((r) => setTimeout(r, 200));
+  }
   await axe('the new-object form');
   // Saving with nothing filled in names the missing fields.
   await wd.click('#save-object');

@@ -17,7 +17,19 @@ import { check as checkGeojson } from '@placemarkio/check-geojson';
 import { XMLParser } from 'fast-xml-parser';
 import { getPlaceInfoSchemaDefinition } from '@sozialhelden/a11yjson';
 import SimpleSchema from '@sozialhelden/simpl-schema';
-import { TOKEN, tempDir, freePort, startServer, stop, serverCli, runAxe, launchChromium, signIn } from './harness.mjs';
+import {
+  TOKEN,
+  tempDir,
+  freePort,
+  startServer,
+  stop,
+  serverCli,
+  runAxe,
+  launchChromium,
+  signIn,
+  sampleBasemap,
+  DRAWN_BASEMAP_TILES,
+} from './harness.mjs';
 
 const CITY_OBJECTS = 300;
 const CITY_SEED = 3;
@@ -26,7 +38,7 @@ let dir, port, server, browser, base, cityCampaign;
 before(async () => {
   dir = tempDir('qadam-dashboard-');
   port = await freePort();
-  server = await startServer({ dir, port });
+  server = await startServer({ dir, port, basemap: sampleBasemap(dir) });
   base = `http://127.0.0.1:${port}/`;
   // A city campaign under the ADA rules, coordinated by the demo coordinator.
   serverCli([
@@ -79,8 +91,22 @@ async function download(page, selector) {
   return readFileSync(await d.path(), 'utf8');
 }
 
-test('the home page maps the campaign and filters the map; axe finds nothing at desktop and phone sizes', async () => {
+test('the home page maps the campaign on the served basemap and filters the map; axe finds nothing at desktop and phone sizes', async () => {
   const page = await coordinatorPage();
+  // The basemap's tiles come from the served archive by range requests and are drawn.
+  const ranges = [];
+  page.on('response', (r) => {
+    if (r.url().endsWith('/basemap.pmtiles')) ranges.push([r.status(), r.request().headers().range]);
+  });
+  for (const until = Date.now() + 20000; (await page.evaluate(DRAWN_BASEMAP_TILES)) === 0;) {
+    assert.ok(Date.now() < until, 'basemap tiles are drawn');
+    await page.waitForTimeout(200);
+  }
+  assert.ok(
+    ranges.length > 1 && ranges.every(([status, range]) => status === 206 && /^bytes=\d+-\d+$/.test(range)),
+    JSON.stringify(ranges),
+  );
+  assert.match(await page.locator('.leaflet-control-attribution').innerText(), /Qadam test data/, 'credited as the archive says');
   await page.selectOption('#campaign', cityCampaign);
   await page.waitForFunction((n) => document.querySelector('#map-legend')?.innerText.includes(n.toLocaleString('ru')), CITY_OBJECTS);
   await page.locator('.cluster').first().waitFor();
@@ -102,8 +128,30 @@ test('the home page maps the campaign and filters the map; axe finds nothing at 
   // Clusters carry their counts; none holds more than the filter shows.
   const clustered = await page.$$eval('.cluster span', (xs) => xs.map((x) => Number(x.textContent)));
   assert.ok(clustered.length > 0 && clustered.reduce((a, b) => a + b, 0) <= medeu, `${clustered}`);
-  // The list pages through the objects.
+  // Each cluster is coloured by its mix: the ring's shares add up to its count,
+  // and a cluster of several statuses shows each of them.
+  const checkRings = async () => {
+    const mixes = await page.$$eval('.cluster .ring', (rs) =>
+      rs.map((r) => [r.dataset.mix.split(',').map(Number), Number(r.textContent), getComputedStyle(r).backgroundImage]),
+    );
+    for (const [mix, count, image] of mixes) {
+      assert.equal(
+        mix.reduce((a, b) => a + b, 0),
+        count,
+      );
+      assert.equal((image.match(/rgb\(/g) ?? []).length, 2 * mix.filter((n) => n > 0).length, `${mix}: ${image}`);
+    }
+    return mixes;
+  };
+  await checkRings();
+  await page.selectOption('#map-mode', 'wheelchair');
   await page.selectOption('#map-district', '');
+  const cityMixes = await checkRings();
+  assert.ok(
+    cityMixes.some(([mix]) => mix.filter((n) => n > 0).length > 1),
+    'some cluster mixes statuses',
+  );
+  // The list pages through the objects.
   assert.equal(await page.locator('#objects tbody tr').count(), 100);
   await page.click('.pager button:last-child');
   await page.locator('.pager', { hasText: '101–200' }).waitFor();

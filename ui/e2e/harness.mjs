@@ -88,7 +88,26 @@ export async function stop(p) {
 export const NGO_CHECKLISTS = join(ROOT, 'fixtures/checklists-ngo');
 
 /** Starts qadam-server on `port` with the database in `dir`. */
-export async function startServer({ dir, port, demo = true }) {
+/** A tiny basemap archive made by the script from synthetic features
+ *  (`fixtures/basemap/make_sample.py`): its path. */
+export function sampleBasemap(dir) {
+  const out = join(dir, 'sample.pmtiles');
+  execFileSync('python3', [join(ROOT, 'fixtures/basemap/make_sample.py'), out], { stdio: 'ignore' });
+  return out;
+}
+
+/** A page expression: how many of the map's basemap tiles (protomaps-leaflet
+ *  canvases) show more than one colour — a drawn street, lake or land edge,
+ *  not just the background. */
+export const DRAWN_BASEMAP_TILES = `[...document.querySelectorAll('canvas.leaflet-tile-loaded')].filter((c) => {
+  if (!c.width || !c.height) return false;
+  const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+  const seen = new Set();
+  for (let i = 0; i < d.length && seen.size < 3; i += 4 * 97) seen.add((d[i] << 16) | (d[i + 1] << 8) | d[i + 2]);
+  return seen.size > 1;
+}).length`;
+
+export async function startServer({ dir, port, demo = true, basemap = null }) {
   const args = [
     'serve',
     '--db',
@@ -99,6 +118,7 @@ export async function startServer({ dir, port, demo = true }) {
     join(ROOT, 'ui/dist-dashboard'),
   ];
   if (demo) args.push('--demo');
+  if (basemap) args.push('--basemap', basemap);
   const p = startProcess(SERVER_BIN, args, { QADAM_TOKEN: TOKEN, QADAM_CHECKLISTS_DIR: NGO_CHECKLISTS }, 'qadam-server');
   await waitHttp(`http://127.0.0.1:${port}/healthz`);
   return p;

@@ -30,6 +30,17 @@ pub enum ClientError {
     Status(u16),
     #[error("the server keeps refusing this photo's chunks; try again later")]
     UploadStuck,
+    /// A download ended before all its bytes came.
+    #[error("the download stopped after {0} of {1} bytes; try again")]
+    Incomplete(u64, u64),
+    #[error("the server has no basemap to keep on this device; maps draw without one")]
+    NoBasemap,
+    /// The basemap is larger than a device keeps.
+    #[error("the server's basemap is {0} MB, more than the {1} MB a device keeps")]
+    BasemapTooLarge(u64, u64),
+    /// Writing the basemap on the device failed (full disk, no permission).
+    #[error("the basemap could not be saved on this device: {0}")]
+    Disk(#[source] std::io::Error),
     #[error(transparent)]
     Store(#[from] StoreError),
 }
@@ -56,6 +67,10 @@ impl ClientError {
             ClientError::Refused { detail, .. } => return detail.clone(),
             ClientError::Status(_) => (ErrorCode::Server, None),
             ClientError::UploadStuck => (ErrorCode::UploadStuck, None),
+            ClientError::NoBasemap => (ErrorCode::NoBasemap, None),
+            ClientError::Incomplete(..) => (ErrorCode::Network, None),
+            ClientError::BasemapTooLarge(..) => (ErrorCode::PayloadTooLarge, None),
+            ClientError::Disk(_) => (ErrorCode::Store, None),
             ClientError::Store(e) => return store_detail(e),
         };
         ErrorDetail { code, message: self.to_string(), field: field.map(String::from) }

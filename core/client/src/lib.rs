@@ -12,13 +12,16 @@
 //!   pull, conflicts), each step idempotent, so an interrupted run is just
 //!   run again.
 //! - [`enroll()`]: redeeming a coordinator's enrollment code or link.
+//! - [`download_basemap()`]: the server's basemap kept for offline maps.
 
+mod basemap;
 mod device;
 mod enroll;
 mod error;
 mod run;
 mod transport;
 
+pub use basemap::{basemap_bytes, basemap_path, download_basemap, read_basemap, MAX_BASEMAP_BYTES};
 pub use device::{AppInfo, Device};
 pub use enroll::{enroll, parse_enrollment};
 pub use error::{store_detail, ClientError};

@@ -22,7 +22,7 @@ pub struct Transport {
     auth: String,
 }
 
-async fn check(resp: reqwest::Response) -> Result<reqwest::Response, ClientError> {
+pub(crate) async fn check(resp: reqwest::Response) -> Result<reqwest::Response, ClientError> {
     let status = resp.status();
     if status.is_success() {
         return Ok(resp);

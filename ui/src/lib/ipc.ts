@@ -84,6 +84,15 @@ export const api = {
     channel.onmessage = onProgress;
     return call<SyncProgress>('sync_now', { onProgress: channel });
   },
+  /** The size of the basemap kept for offline maps, or null. */
+  basemapKept: () => call<number | null>('basemap_kept'),
+  basemapDownload: (onProgress: (p: [number, number]) => void) => {
+    const channel = new Channel<[number, number]>();
+    channel.onmessage = onProgress;
+    return call<number>('basemap_download', { onProgress: channel });
+  },
+  /** Bytes of the kept basemap, as a map reads an archive by range. */
+  basemapRead: (offset: number, length: number) => call<ArrayBuffer>('basemap_read', { offset, length }),
 };
 
 /** The device's position: the Tauri geolocation plugin on phones, the
