@@ -249,6 +249,25 @@ test('analytics: charts with their tables, each table as CSV', async () => {
   );
   assert.equal(total, CITY_OBJECTS, 'district × type covers every object');
   assert.equal(rows.length, await page.locator('#table-district-type tbody tr').count(), 'the CSV is the table');
+  // The matrix of gaps: each district × type cell shows the share of its
+  // assessed objects at least partially accessible, as the CSV's counts give it.
+  const cells = await page.$$eval('#an-matrix tbody td', (tds) =>
+    tds.map((td) => [td.closest('tr').dataset.district, td.dataset.category, td.dataset.share]),
+  );
+  const districts = new Set(rows.map((r) => r.district).filter(Boolean));
+  const types = new Set(rows.map((r) => r.object_type).filter(Boolean));
+  assert.ok(cells.length >= districts.size * types.size, 'every district × every object type');
+  for (const r of rows.filter((r) => r.district && r.object_type)) {
+    const assessed = Number(r.fully_accessible) + Number(r.partially_accessible) + Number(r.not_accessible);
+    const want = assessed ? ((Number(r.fully_accessible) + Number(r.partially_accessible)) / assessed).toFixed(3) : '';
+    const cell = cells.find(([d, c]) => d === r.district && c === r.object_type);
+    assert.equal(cell?.[2], want, `${r.district} × ${r.object_type}`);
+  }
+  // Campaigns are combined only when asked, and the page says so.
+  assert.equal(await page.locator('#an-combined').count(), 0);
+  await page.selectOption('#an-campaign', '');
+  await page.locator('#an-combined').waitFor();
+  await page.selectOption('#an-campaign', cityCampaign);
   const cats = parseCsv(await download(page, '#csv-category'), { bom: true, columns: true });
   assert.deepEqual(
     cats.map((c) => c.category),
