@@ -29,6 +29,11 @@ pub struct QueueItem {
     /// When the auditor (last) submitted it, Unix ms.
     #[ts(type = "number | null")]
     pub submitted_at_ms: Option<i64>,
+    /// Triage: checks of this audit's elements that failed (advisory ones
+    /// left out), checks nothing measured, and the object's photos.
+    pub failures: u32,
+    pub unmeasured: u32,
+    pub photo_count: u32,
 }
 
 /// The review queue: audits of `objects` (evaluated, see
@@ -53,8 +58,16 @@ pub fn queue(objects: &[EvaluatedObject], filter: &QueueFilter) -> Vec<QueueItem
             if needle.as_ref().is_some_and(|n| !a.auditor.to_lowercase().contains(n.as_str())) {
                 continue;
             }
+            let mine: std::collections::BTreeSet<uuid::Uuid> =
+                o.elements.iter().filter(|e| e.audit_id == Some(a.id)).map(|e| e.id).collect();
+            let results = o.verdict.results.iter().filter(|r| mine.contains(&r.element_id) && !r.advisory);
+            let count =
+                |outcome: crate::rules::Outcome| results.clone().filter(|r| r.outcome == outcome).count() as u32;
             out.push(QueueItem {
-                element_count: o.elements.iter().filter(|e| e.audit_id == Some(a.id)).count() as u32,
+                failures: count(crate::rules::Outcome::Fail),
+                unmeasured: count(crate::rules::Outcome::NotMeasured),
+                photo_count: o.photo_count,
+                element_count: mine.len() as u32,
                 submitted_at_ms: a.finished_at_ms,
                 audit: a.clone(),
                 object: o.object.clone(),

@@ -36,6 +36,10 @@ async fn an_audit_sent_back_reaches_the_auditors_app_and_its_resubmission_return
     assert_eq!(queue.len(), queued_before.len() + 1);
     let item = queue.iter().find(|i| i.audit.id == audit).expect("the submitted audit is queued");
     assert_eq!((item.object.id, item.element_count), (object.id, 1));
+    // Triage: a 780 mm door fails СП РК 4.3.2.14 (≥ 0,9 m), the only check it
+    // measured; its other checks are unmeasured; it has no photo.
+    assert_eq!((item.failures, item.photo_count), (1, 0));
+    assert!(item.unmeasured > 0, "the door's threshold, handles… were not measured");
     assert!(queue.windows(2).all(|w| w[0].submitted_at_ms <= w[1].submitted_at_ms), "oldest first");
     let district = serde_json::to_value(object.district.unwrap()).unwrap();
     let by: Vec<QueueItem> =

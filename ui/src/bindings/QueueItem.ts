@@ -9,4 +9,9 @@ export type QueueItem = { audit: Audit, object: Object, element_count: number,
 /**
  * When the auditor (last) submitted it, Unix ms.
  */
-submitted_at_ms: number | null, };
+submitted_at_ms: number | null, 
+/**
+ * Triage: checks of this audit's elements that failed (advisory ones
+ * left out), checks nothing measured, and the object's photos.
+ */
+failures: number, unmeasured: number, photo_count: number, };
