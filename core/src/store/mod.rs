@@ -404,14 +404,18 @@ impl Store {
         Ok(id)
     }
 
-    /// Marks the object's draft audit submitted.
+    /// Marks the object's draft audit submitted, named by the auditor of
+    /// Settings (the enrolled account's name) if it was begun nameless.
     pub fn submit_audit(&mut self, object_id: Uuid) -> Result<Uuid, StoreError> {
         let id = self.draft_audit(object_id)?;
-        self.write(
-            EntityKind::Audit,
-            id,
-            vec![("finished_at_ms".into(), json!(self.now())), ("status".into(), json!(AuditStatus::Submitted))],
-        )?;
+        let mut fields =
+            vec![("finished_at_ms".into(), json!(self.now())), ("status".into(), json!(AuditStatus::Submitted))];
+        let audit: Audit = records::load_one(&self.conn, EntityKind::Audit, id)?;
+        let name = self.settings()?.auditor_name;
+        if audit.auditor.trim().is_empty() && !name.trim().is_empty() {
+            fields.push(("auditor".into(), json!(name)));
+        }
+        self.write(EntityKind::Audit, id, fields)?;
         Ok(id)
     }
 

@@ -480,3 +480,20 @@ fn settings_keep_the_gps_accuracy_and_refuse_an_impossible_one() {
     s.set_settings(&Settings { gps_accuracy_m: 50, ..read.clone() }).unwrap();
     assert_eq!(s.settings().unwrap().gps_accuracy_m, 50);
 }
+
+#[test]
+fn an_audit_begun_before_enrollment_is_sent_under_the_enrolled_name() {
+    let (_d, mut s) = store();
+    let campaign = with_demo(&mut s);
+    let object = s.create_object(new_object(campaign)).unwrap();
+    // Recorded nameless (no account yet): the draft has no auditor.
+    let audit = s.draft_audit(object).unwrap();
+    let read = |s: &Store| -> Audit { records::load_one(&s.conn, EntityKind::Audit, audit).unwrap() };
+    assert_eq!(read(&s).auditor, "");
+    // Enrolled, the device knows the account's name; sending names the audit.
+    let mut settings = s.settings().unwrap();
+    settings.auditor_name = "Айгуль Сериккызы".into();
+    s.set_settings(&settings).unwrap();
+    assert_eq!(s.submit_audit(object).unwrap(), audit);
+    assert_eq!(read(&s).auditor, "Айгуль Сериккызы");
+}

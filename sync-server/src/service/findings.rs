@@ -57,10 +57,11 @@ pub async fn object(s: &Arc<AppState>, p: Principal, id: Uuid) -> Result<Dashboa
     require_coordinator(&p)?;
     let s = s.clone();
     blocking(move || {
-        let detail = s.store.object_detail(id)?;
+        let mut detail = s.store.object_detail(id)?;
         if !detail.object.campaign_id.is_some_and(|c| p.can_coordinate(c)) {
             return Err(AppError::NotFound(format!("object {id}")));
         }
+        super::name_blank_auditors(&s, detail.audits.iter_mut())?;
         let photos_pending = detail
             .photos
             .iter()

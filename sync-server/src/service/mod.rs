@@ -77,3 +77,23 @@ fn coordinated(
     let mine = |o: &qadam_core::records::EvaluatedObject| o.object.campaign_id.is_some_and(|c| p.can_coordinate(c));
     Ok(if all.iter().all(mine) { all } else { Arc::new(all.iter().filter(|o| mine(o)).cloned().collect()) })
 }
+
+/// Names the audits whose `auditor` is blank (recorded before the device
+/// was enrolled, or by an older app) by the account that pushed them, so
+/// that no audit is nameless in the queue or the passport. An audit no
+/// account pushed (the server's own tools) says so.
+fn name_blank_auditors<'a>(
+    s: &AppState,
+    audits: impl Iterator<Item = &'a mut qadam_core::model::Audit>,
+) -> Result<(), AppError> {
+    for a in audits.filter(|a| a.auditor.trim().is_empty()) {
+        let writes = s.store.field_history(qadam_core::model::EntityKind::Audit, a.id, "status")?;
+        let ids: Vec<&str> = writes.iter().map(|c| c.device_id.as_str()).collect();
+        let names = crate::store::read_accounts(&*s.store, |db| crate::store::accounts::authors(db, &ids))?;
+        a.auditor = ids.iter().find_map(|d| names.get(*d)).cloned().unwrap_or_else(|| UNNAMED_AUDITOR.into());
+    }
+    Ok(())
+}
+
+/// What an audit no account pushed is attributed to.
+pub const UNNAMED_AUDITOR: &str = "—";

@@ -21,7 +21,12 @@ use crate::store::{Access, SyncStore, COORDINATOR_DEVICE};
 pub async fn queue(s: &Arc<AppState>, p: Principal, filter: QueueFilter) -> Result<Vec<QueueItem>, AppError> {
     may_coordinate(&p, filter.campaign)?;
     let s = s.clone();
-    blocking(move || Ok(qadam_core::queue::queue(&coordinated(&s, &p, filter.campaign)?, &filter))).await
+    blocking(move || {
+        let mut items = qadam_core::queue::queue(&coordinated(&s, &p, filter.campaign)?, &filter);
+        super::name_blank_auditors(&s, items.iter_mut().map(|i| &mut i.audit))?;
+        Ok(items)
+    })
+    .await
 }
 
 /// Every status change of an audit `p` coordinates, with who and when.

@@ -127,3 +127,35 @@ async fn an_audit_sent_back_reaches_the_auditors_app_and_its_resubmission_return
     let (st, v) = s.call("GET", "/api/v1/reviews?status=finished", Some(TOKEN), None).await;
     assert_eq!((st, v["error"]["field"].as_str()), (400, Some("status")), "{v}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_audit_sent_without_a_name_is_named_by_the_account_that_sent_it() {
+    use qadam_core::model::{AuditStatus, EntityKind};
+    use qadam_core::queue::QueueItem;
+    let s = Server::start().await;
+    let batch = demo::demo_campaign(1);
+    assert_eq!(s.push(&batch).await.0, 200);
+    let object = batch.iter().find(|c| c.entity == EntityKind::Object).unwrap().entity_id;
+    add_account(&s, "aigul", "auditor", Some((demo::demo_campaign_id(), "auditor")));
+    let (_, phone) = s.enroll("aigul").await;
+    // An older app sends an audit with a blank auditor.
+    let audit = Uuid::now_v7();
+    let mut clock = qadam_core::HlcClock::default();
+    let fields = [
+        ("campaign_id", json!(demo::demo_campaign_id())),
+        ("object_id", json!(object)),
+        ("auditor", json!("")),
+        ("status", json!(AuditStatus::Submitted)),
+        ("finished_at_ms", json!(1_780_000_000_000i64)),
+    ];
+    let changes = Change::record(EntityKind::Audit, audit, fields, &mut clock, "aigul-phone");
+    let body = serde_json::to_vec(&PushRequest { device_id: "aigul-phone".into(), changes }).unwrap();
+    let (st, v) = s.call("POST", "/api/v1/sync/push", Some(&phone), Some(body)).await;
+    assert_eq!(st, 200, "{v}");
+    let queue: Vec<QueueItem> = s.get_json("/api/v1/reviews").await;
+    let item = queue.iter().find(|i| i.audit.id == audit).expect("queued");
+    assert_eq!(item.audit.auditor, "aigul", "the account behind the device that sent it");
+    let detail: Value = s.get_json(&format!("/api/v1/objects/{object}")).await;
+    let named = detail["audits"].as_array().unwrap().iter().find(|a| a["id"] == json!(audit)).unwrap();
+    assert_eq!(named["auditor"], "aigul", "the passport names it the same way");
+}
