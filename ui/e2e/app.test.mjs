@@ -838,7 +838,11 @@ test('on a phone-sized window: search, edit and delete an object with undo, a ph
     // entrance-gps.jpg is 1200×900: the copy is never enlarged to 1600 px.
     assert.deepEqual(full, [1200, 900], `the stored copy, full size: ${full}`);
     await axe('a photo full size');
-    await clickText('dialog.photo-view button', 'Закрыть');
+    // A caption says what it shows; it is kept with the photo and shown under it.
+    await wd.type('#photo-caption', 'Порог бокового входа, 4 см');
+    await wd.click('#save-caption');
+    await wd.waitFor('.photos figcaption.caption', { text: 'Порог бокового входа, 4 см' });
+    await wd.waitFor('#status', { text: 'Подпись сохранена' });
     const photos = (await wd.findAll('.delete-photo')).length;
     await wd.click('.delete-photo');
     await acceptAlert();
