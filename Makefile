@@ -30,7 +30,7 @@ SERVER_BIN := target/debug/qadam-server
 CARGO_ALL := --workspace --features qadam-app/custom-protocol
 
 
-.PHONY: build-bins bench bench-smoke deps-bench soak help run test deps deps-app deps-test deps-ui ui build lint test-rust test-api-schema test-e2e fuzz fuzz-smoke clean
+.PHONY: build-bins bench bench-smoke deps-bench soak help run test deps deps-app deps-test deps-ui ui build lint test-rust test-api-schema test-e2e screenshots fuzz fuzz-smoke clean
 
 help:
 	@echo "make run   - install what is missing, start the sync server with the demo campaign and the field app"
@@ -155,6 +155,12 @@ fuzz: deps-test
 
 test-e2e: build
 	cd ui && xvfb-run -a -s "-screen 0 1280x1024x24" node --test --test-concurrency=1 e2e/
+
+# The README's screenshots, taken by the end-to-end suites as they walk the
+# screens (and checked for overflow there): commit docs/screenshots after.
+screenshots: build
+	cd ui && QADAM_SCREENSHOTS=../docs/screenshots xvfb-run -a -s "-screen 0 1280x1024x24" \
+	  node --test --test-concurrency=1 e2e/app.test.mjs e2e/dashboard.test.mjs
 
 # ---- benchmarks ----------------------------------------------------------------
 # `make bench`: every hot path at city scale beside the limit measured in the

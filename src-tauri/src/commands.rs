@@ -180,6 +180,16 @@ pub async fn enroll_device(
     Ok(qadam_client::enroll(&state.device, &code, &device_name).await?)
 }
 
+/// The wheelchair status of each shown object card (a list evaluates the
+/// cards it shows, never the whole campaign).
+#[tauri::command]
+pub async fn object_statuses(
+    state: State<'_, AppState>,
+    ids: Vec<Uuid>,
+) -> CmdResult<BTreeMap<Uuid, qadam_core::rules::MapStatus>> {
+    Ok(state.device.with(move |s| s.wheelchair_statuses(&ids)).await?)
+}
+
 #[tauri::command]
 pub async fn object_verdict(state: State<'_, AppState>, id: Uuid) -> CmdResult<qadam_core::rules::ObjectVerdict> {
     Ok(state.device.with(move |s| s.verdict(id)).await?)

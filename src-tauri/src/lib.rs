@@ -107,6 +107,7 @@ pub fn run() {
             commands::object_conflicts,
             commands::network_online,
             commands::object_verdict,
+            commands::object_statuses,
             commands::preview_element,
             commands::normalize_measurements,
             commands::checklists,

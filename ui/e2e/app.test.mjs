@@ -31,6 +31,7 @@ import {
   signIn,
   sampleBasemap,
   DRAWN_BASEMAP_TILES,
+  keepScreenshot,
 } from './harness.mjs';
 
 const OBJECT_NAME = 'Поликлиника E2E № 7';
@@ -225,6 +226,14 @@ test('1. the app syncs the demo campaign and lists its objects by distance and o
   const first = await wd.text(await wd.find('#object-list li button'));
   assert.match(first, /Турксиб|Turksib|Түрксіб/, `the nearest object is in Turksib: ${first}`);
   await waitCount('.leaflet-interactive', 36);
+  // Each card says its status for wheelchair users, as the server judges the same records.
+  const judged = await fetch(`http://127.0.0.1:${serverPort}/api/v1/map`, { headers: { authorization: `Bearer ${TOKEN}` } });
+  const wheelchair = Object.fromEntries((await judged.json()).map((p) => [p.id, p.wheelchair]));
+  await waitCount('#object-list li .card-verdict', 36);
+  const cards = await wd.exec(
+    `return [...document.querySelectorAll('#object-list li')].map((li) => [li.dataset.id, li.querySelector('.card-verdict').dataset.wheelchair])`,
+  );
+  assert.deepEqual(Object.fromEntries(cards), Object.fromEntries(cards.map(([id]) => [id, wheelchair[id]])));
   await axe('the objects screen');
 
   // Standing 30 m from an object, "only within 100 m" lists just the
@@ -810,6 +819,7 @@ test('on a phone-sized window: search, edit and delete an object with undo, a ph
       throw new Error(`${e.message}: ${JSON.stringify(seen)}`);
     });
     await assertNoOverflow('the objects at 390 px');
+    await keepScreenshot('app-objects', () => wd.screenshot());
     // Search by a part of the name or address, in any case.
     await wd.type('#object-search', 'ПОЛИКЛИНИКА');
     const until = Date.now() + 15000;
@@ -831,6 +841,7 @@ test('on a phone-sized window: search, edit and delete an object with undo, a ph
     await clickText('#object-list li button', OBJECT_NAME);
     await wd.waitFor('#object-title', { text: OBJECT_NAME });
     await assertNoOverflow('the object page at 390 px');
+    await keepScreenshot('app-object', () => wd.screenshot());
     await axe('the object page at 390 px');
     await wd.click('.photos .thumb-button');
     await wd.waitFor('dialog.photo-view[open] img');

@@ -29,6 +29,7 @@ import {
   signIn,
   sampleBasemap,
   DRAWN_BASEMAP_TILES,
+  keepScreenshot,
 } from './harness.mjs';
 
 const CITY_OBJECTS = 300;
@@ -116,6 +117,7 @@ test('the home page maps the campaign on the served basemap and filters the map;
   };
   assert.equal(await legend(), CITY_OBJECTS, 'the legend counts every object');
   await runAxe(page, 'the dashboard home with the city map');
+  await keepScreenshot('dashboard-home', () => page.screenshot());
   // Filtering by district narrows map and legend alike.
   await page.selectOption('#map-district', 'medeu');
   await page.waitForFunction((n) => !document.querySelector('#map-legend').innerText.includes(`: ${n}`), CITY_OBJECTS);
@@ -172,6 +174,7 @@ test('the home page maps the campaign on the served basemap and filters the map;
   await runAxe(page, 'the dashboard home at 360×740');
   // Nothing wider than the screen: the table scrolls in its own box.
   await assertFitsWidth(page, 'the dashboard home');
+  await keepScreenshot('dashboard-home-phone', () => page.screenshot());
   await page.close();
 });
 
@@ -432,6 +435,7 @@ test('campaigns run from the dashboard: an administrator adds an account, a coor
   await page.click('#members tr[data-login="dina"] .enroll-member');
   await page.locator('#enrollment-code').waitFor();
   await runAxe(page, 'the campaign page with an enrollment code');
+  await keepScreenshot('dashboard-campaign', () => page.screenshot());
   await page.setViewportSize({ width: 360, height: 740 });
   await assertFitsWidth(page, 'the campaign page at 360 px');
   await page.setViewportSize({ width: 1280, height: 900 });

@@ -2,7 +2,7 @@
 // free loopback port with a temporary SQLite file, tauri-driver, and axe.
 import { execFileSync, spawn } from 'node:child_process';
 import { createServer } from 'node:net';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -88,6 +88,16 @@ export async function stop(p) {
 export const NGO_CHECKLISTS = join(ROOT, 'fixtures/checklists-ngo');
 
 /** Starts qadam-server on `port` with the database in `dir`. */
+/** Where `make screenshots` keeps the README's screenshots; unset, none are written. */
+const SCREENSHOTS = process.env.QADAM_SCREENSHOTS ? resolve(process.env.QADAM_SCREENSHOTS) : null;
+
+/** Keeps a screenshot as `NAME.png` for the README (under `make screenshots`). */
+export async function keepScreenshot(name, take) {
+  if (!SCREENSHOTS) return;
+  mkdirSync(SCREENSHOTS, { recursive: true });
+  writeFileSync(join(SCREENSHOTS, `${name}.png`), await take());
+}
+
 /** A tiny basemap archive made by the script from synthetic features
  *  (`fixtures/basemap/make_sample.py`): its path. */
 export function sampleBasemap(dir) {

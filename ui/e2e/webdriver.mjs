@@ -45,6 +45,11 @@ export class WebDriver {
     return this.cmd('POST', '/window/rect', { width, height });
   }
 
+  /** The window as a PNG. */
+  async screenshot() {
+    return Buffer.from(await this.cmd('GET', '/screenshot'), 'base64');
+  }
+
   async find(css) {
     const v = await this.cmd('POST', '/element', { using: 'css selector', value: css });
     return v[ELEMENT];

@@ -96,6 +96,9 @@ pub struct Evidence {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema, TS)]
 pub struct ObjectVerdict {
     pub rule_set: String,
+    /// The rule set's title, as the object's page names its norms.
+    #[serde(default)]
+    pub rule_set_title: String,
     pub rule_count: u32,
     pub results: Vec<RuleResult>,
     /// Zones that have at least one element.
@@ -214,6 +217,7 @@ pub fn aggregate(
         .collect();
     ObjectVerdict {
         rule_set: set.id.clone(),
+        rule_set_title: set.title.clone(),
         rule_count: set.rules.len() as u32,
         wheelchair_map: by_category[&DisabilityCategory::K].into(),
         zones,

@@ -33,6 +33,9 @@ use crate::model::{
 use crate::photo::{self, BlobDir};
 use crate::records::{self, ObjectDetail, ObjectSummary};
 
+/// The most objects one [`Store::wheelchair_statuses`] call evaluates.
+pub const MAX_BATCH_VERDICTS: usize = 500;
+
 /// Device settings, kept in the store.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema, TS)]
 #[serde(default)]
@@ -505,6 +508,16 @@ impl Store {
     /// The verdict of an object under its campaign's rule set.
     pub fn verdict(&self, object_id: Uuid) -> Result<crate::rules::ObjectVerdict, StoreError> {
         records::verdict(&self.conn, &self.checklists, object_id)
+    }
+
+    /// The wheelchair status of each of `ids` (at most [`MAX_BATCH_VERDICTS`]),
+    /// for the cards a list shows: evaluated for the shown ones only, never
+    /// a whole city's campaign.
+    pub fn wheelchair_statuses(&self, ids: &[Uuid]) -> Result<BTreeMap<Uuid, crate::rules::MapStatus>, StoreError> {
+        if ids.len() > MAX_BATCH_VERDICTS {
+            return Err(ModelError::invalid("ids", format!("at most {MAX_BATCH_VERDICTS} objects at a time")).into());
+        }
+        ids.iter().map(|id| Ok((*id, self.verdict(*id)?.wheelchair_map))).collect()
     }
 
     /// Converts typed measurements (any unit) into stored ones; the first

@@ -6,7 +6,11 @@ import type { MapStatus } from "./MapStatus";
 import type { RuleResult } from "./RuleResult";
 import type { ZoneVerdict } from "./ZoneVerdict";
 
-export type ObjectVerdict = { rule_set: string, rule_count: number, results: Array<RuleResult>, 
+export type ObjectVerdict = { rule_set: string, 
+/**
+ * The rule set's title, as the object's page names its norms.
+ */
+rule_set_title: string, rule_count: number, results: Array<RuleResult>, 
 /**
  * Zones that have at least one element.
  */

@@ -6,6 +6,7 @@ import type { Conflict } from '../bindings/Conflict';
 import type { EnrolledDevice } from '../bindings/EnrolledDevice';
 import type { Campaign } from '../bindings/Campaign';
 import type { ObjectSummary } from '../bindings/ObjectSummary';
+import type { MapStatus } from '../bindings/MapStatus';
 import type { ObjectDetail } from '../bindings/ObjectDetail';
 import type { NewObject } from '../bindings/NewObject';
 import type { NewElement } from '../bindings/NewElement';
@@ -76,6 +77,8 @@ export const api = {
   normalize: (kind: ElementKind, typed: Record<string, TypedMeasurement>) =>
     call<Record<string, MeasuredValue>>('normalize_measurements', { kind, typed }),
   verdict: (id: string) => call<ObjectVerdict>('object_verdict', { id }),
+  /** The wheelchair status of each shown card. */
+  statuses: (ids: string[]) => call<Record<string, MapStatus>>('object_statuses', { ids }),
   previewElement: (objectId: string, kind: ElementKind, measurements: Record<string, MeasuredValue>) =>
     call<RuleResult[]>('preview_element', { objectId, kind, measurements }),
   submitAudit: (objectId: string) => call<string>('submit_audit', { objectId }),
