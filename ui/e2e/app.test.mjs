@@ -907,6 +907,25 @@ test('on a phone-sized window: search, edit and delete an object with undo, a ph
         .slice(-1),
       ['ул. Новая, 5'],
     );
+
+    // The main screens at the smallest phone width, 360×740: nothing wider.
+    await wd.setSize(360, 740);
+    await clickText('nav button', 'Кампании');
+    await assertNoOverflow('the campaigns at 360 px');
+    await clickText('.cards .card', 'Демо');
+    await wd.waitFor('#object-list li');
+    await assertNoOverflow('the objects at 360 px');
+    await clickText('#object-list li button', OBJECT_NAME);
+    await wd.waitFor('#object-title', { text: OBJECT_NAME });
+    await assertNoOverflow('the object page at 360 px');
+    await clickText('nav button', 'Кампании');
+    await clickText('.cards .card', 'Демо');
+    await wd.click('#new-object');
+    await wd.waitFor('#obj-name');
+    await assertNoOverflow('the new-object form at 360 px');
+    await clickText('nav button', 'Настройки');
+    await wd.waitFor('#set-lang');
+    await assertNoOverflow('the settings at 360 px');
   } finally {
     await wd.setSize(1280, 1024).catch(() => {});
   }

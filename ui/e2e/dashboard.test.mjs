@@ -466,6 +466,31 @@ test('campaigns run from the dashboard: an administrator adds an account, a coor
   await page.close();
 });
 
+test('every main page fits a 360×740 phone and axe finds nothing there', async () => {
+  const page = await coordinatorPage({ width: 360, height: 740 });
+  const admin = await browser.newPage({ viewport: { width: 360, height: 740 } });
+  await signIn(admin, base, 'admin');
+  const object = (await (await page.request.get(base + `api/v1/map?campaign=${cityCampaign}`)).json())[0].id;
+  for (const [p, hash, ready] of [
+    [page, '#/queue', '#queue tbody tr'],
+    [page, '#/analytics', '#an-matrix'],
+    [page, '#/campaigns', '#new-campaign'],
+    [page, `#/campaign/${cityCampaign}`, '#members tbody tr'],
+    [page, `#/object/${object}`, '#object-title'],
+    [page, `#/passport/${object}`, '#pp-statuses'],
+    [page, '#/conflicts', 'main h1'],
+    [admin, '#/users', '#users tbody tr'],
+    [admin, '#/devices', '#devices'],
+  ]) {
+    await p.goto(base + hash);
+    await p.locator(ready).first().waitFor();
+    await assertFitsWidth(p, hash);
+    await runAxe(p, `${hash} at 360×740`);
+  }
+  await admin.close();
+  await page.close();
+});
+
 test('load check: the map and the analytics render and stay responsive with 24,365 objects', async () => {
   const objects = Number(process.env.QADAM_LOAD_OBJECTS ?? 24365);
   const loadDir = tempDir('qadam-load-');
