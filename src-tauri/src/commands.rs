@@ -50,6 +50,12 @@ pub async fn objects_nearby(state: State<'_, AppState>, at: GeoPoint, radius_m: 
     Ok(near.into_iter().map(|(id, _)| id).collect())
 }
 
+/// The district the recorded objects around `at` agree on, if they do.
+#[tauri::command]
+pub async fn district_near(state: State<'_, AppState>, at: GeoPoint) -> CmdResult<Option<qadam_core::model::District>> {
+    Ok(state.device.with(move |s| s.district_near(at)).await?)
+}
+
 #[tauri::command]
 pub async fn get_object(state: State<'_, AppState>, id: Uuid) -> CmdResult<ObjectDetail> {
     Ok(state.device.with(move |s| s.object_detail(id)).await?)

@@ -92,6 +92,7 @@ pub fn run() {
             commands::list_campaigns,
             commands::list_objects,
             commands::objects_nearby,
+            commands::district_near,
             commands::get_object,
             commands::create_object,
             commands::update_record,

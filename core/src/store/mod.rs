@@ -33,6 +33,11 @@ use crate::model::{
 use crate::photo::{self, BlobDir};
 use crate::records::{self, ObjectDetail, ObjectSummary};
 
+/// How far around a position [`Store::district_near`] looks, and how many
+/// objects with a district must agree there.
+pub const DISTRICT_RADIUS_M: f64 = 300.0;
+pub const DISTRICT_NEIGHBOURS: usize = 3;
+
 /// The most objects one [`Store::wheelchair_statuses`] call evaluates.
 pub const MAX_BATCH_VERDICTS: usize = 500;
 
@@ -503,6 +508,20 @@ impl Store {
             *cache = Some((generation, index));
         }
         Ok(cache.as_ref().expect("built above").1.within(at, radius_m))
+    }
+
+    /// The district the recorded objects around `at` agree on: at least
+    /// [`DISTRICT_NEIGHBOURS`] objects with a district within
+    /// [`DISTRICT_RADIUS_M`], all in the same one. Near a border they
+    /// disagree, and nothing is suggested; the auditor checks a suggestion.
+    pub fn district_near(&self, at: GeoPoint) -> Result<Option<crate::model::District>, StoreError> {
+        let mut districts = Vec::new();
+        for (id, _) in self.nearby(at, DISTRICT_RADIUS_M)? {
+            let o: crate::model::Object = records::load_one(&self.conn, EntityKind::Object, id)?;
+            districts.extend(o.district);
+        }
+        let first = districts.first().copied();
+        Ok(first.filter(|d| districts.len() >= DISTRICT_NEIGHBOURS && districts.iter().all(|x| x == d)))
     }
 
     /// The verdict of an object under its campaign's rule set.

@@ -497,3 +497,25 @@ fn an_audit_begun_before_enrollment_is_sent_under_the_enrolled_name() {
     assert_eq!(s.submit_audit(object).unwrap(), audit);
     assert_eq!(read(&s).auditor, "Айгуль Сериккызы");
 }
+
+#[test]
+fn a_district_is_suggested_only_where_the_objects_around_agree() {
+    let (_d, mut s) = store();
+    let campaign = with_demo(&mut s);
+    // Far from the demo's objects: a block of three Almaly objects 100 m apart.
+    let at = |dlat: f64| GeoPoint { lat_deg: 43.1000 + dlat, lon_deg: 76.6000 };
+    let add = |s: &mut Store, dlat: f64, district: District| {
+        s.create_object(NewObject { district, location: Some(at(dlat)), ..new_object(campaign) }).unwrap()
+    };
+    assert_eq!(s.district_near(at(0.0)).unwrap(), None, "no objects around: no guess");
+    add(&mut s, 0.0, District::Almaly);
+    add(&mut s, 0.0009, District::Almaly);
+    assert_eq!(s.district_near(at(0.0005)).unwrap(), None, "two are too few");
+    add(&mut s, 0.0018, District::Almaly);
+    assert_eq!(s.district_near(at(0.0005)).unwrap(), Some(District::Almaly));
+    // 0.01° of latitude is 1.1 km: out of the 300 m around.
+    assert_eq!(s.district_near(at(0.0118)).unwrap(), None);
+    // A neighbour across a border: they disagree, so nothing is suggested.
+    add(&mut s, 0.0027, District::Bostandyk);
+    assert_eq!(s.district_near(at(0.0014)).unwrap(), None);
+}

@@ -13,6 +13,7 @@ import type { NewElement } from '../bindings/NewElement';
 import type { Settings } from '../bindings/Settings';
 import type { Photo } from '../bindings/Photo';
 import type { GeoPoint } from '../bindings/GeoPoint';
+import type { District } from '../bindings/District';
 import type { SyncProgress } from '../bindings/SyncProgress';
 import type { ErrorDetail } from '../bindings/ErrorDetail';
 import type { EntityKind } from '../bindings/EntityKind';
@@ -76,6 +77,8 @@ export const api = {
   checklists: () => call<Checklist[]>('checklists'),
   normalize: (kind: ElementKind, typed: Record<string, TypedMeasurement>) =>
     call<Record<string, MeasuredValue>>('normalize_measurements', { kind, typed }),
+  /** The district the objects recorded around `at` agree on, or null. */
+  districtNear: (at: GeoPoint) => call<District | null>('district_near', { at }),
   verdict: (id: string) => call<ObjectVerdict>('object_verdict', { id }),
   /** The wheelchair status of each shown card. */
   statuses: (ids: string[]) => call<Record<string, MapStatus>>('object_statuses', { ids }),
