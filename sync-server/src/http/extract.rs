@@ -77,19 +77,35 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequestParts<S> for Query<T> {
     }
 }
 
-/// The route's one path parameter, parsed as `T` (a UUID, a number, a
-/// hash), naming the parameter when it is not one.
+/// The route's `N` path parameters as (name, value), refusing a path
+/// axum cannot read.
+async fn path_params<const N: usize, S: Send + Sync>(
+    parts: &mut Parts,
+    state: &S,
+) -> Result<[(String, String); N], AppError> {
+    let Path(params) = Path::<Vec<(String, String)>>::from_request_parts(parts, state)
+        .await
+        .map_err(|e| AppError::bad(ErrorCode::InvalidPath, e.body_text(), None))?;
+    <[(String, String); N]>::try_from(params)
+        .map_err(|_| AppError::Internal(format!("a route with {N} path parameter(s) was expected")))
+}
+
+/// A path parameter parsed as `T` (a UUID, a number, a hash), naming the
+/// parameter when it is not one.
+fn parse_param<T: FromStr>((name, value): (String, String)) -> Result<T, AppError> {
+    value
+        .parse()
+        .map_err(|_| AppError::bad(ErrorCode::InvalidId, format!("`{value}` is not a valid {name}"), Some(name)))
+}
+
+/// The route's one path parameter, parsed as `T`.
 pub struct Param<T>(pub T);
 
 impl<T: FromStr, S: Send + Sync> FromRequestParts<S> for Param<T> {
     type Rejection = AppError;
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, AppError> {
-        let Path(params) = Path::<Vec<(String, String)>>::from_request_parts(parts, state)
-            .await
-            .map_err(|e| AppError::bad(ErrorCode::InvalidPath, e.body_text(), None))?;
-        let [param] = <[(String, String); 1]>::try_from(params)
-            .map_err(|_| AppError::Internal("a route with one path parameter was expected".into()))?;
+        let [param] = path_params(parts, state).await?;
         parse_param(param).map(Param)
     }
 }
@@ -98,21 +114,11 @@ impl<T: FromStr, S: Send + Sync> FromRequestParts<S> for Param<T> {
 /// as [`Param`] parses one.
 pub struct Params<A, B>(pub A, pub B);
 
-fn parse_param<T: FromStr>((name, value): (String, String)) -> Result<T, AppError> {
-    value
-        .parse()
-        .map_err(|_| AppError::bad(ErrorCode::InvalidId, format!("`{value}` is not a valid {name}"), Some(name)))
-}
-
 impl<A: FromStr, B: FromStr, S: Send + Sync> FromRequestParts<S> for Params<A, B> {
     type Rejection = AppError;
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, AppError> {
-        let Path(params) = Path::<Vec<(String, String)>>::from_request_parts(parts, state)
-            .await
-            .map_err(|e| AppError::bad(ErrorCode::InvalidPath, e.body_text(), None))?;
-        let [a, b] = <[(String, String); 2]>::try_from(params)
-            .map_err(|_| AppError::Internal("a route with two path parameters was expected".into()))?;
+        let [a, b] = path_params(parts, state).await?;
         Ok(Params(parse_param(a)?, parse_param(b)?))
     }
 }
