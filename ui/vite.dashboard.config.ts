@@ -1,11 +1,26 @@
-// The coordinator dashboard, built into dist-dashboard/ and served by qadam-server at `/`.
+// The web pages qadam-server serves, built into dist-dashboard/: the public
+// map and place pages at `/` (dashboard/index.html → site/) and the
+// coordinator dashboard at `/coordinator/` (dashboard/coordinator/). Two
+// entries, so the public pages load none of the dashboard's code.
 import { defineConfig } from 'vite';
 import { svelte } from '@sveltejs/vite-plugin-svelte';
+import { resolve } from 'node:path';
 
 export default defineConfig({
   root: 'dashboard',
   plugins: [svelte()],
   base: '/',
   clearScreen: false,
-  build: { outDir: '../dist-dashboard', emptyOutDir: true, target: 'es2020', chunkSizeWarningLimit: 1500 },
+  build: {
+    outDir: '../dist-dashboard',
+    emptyOutDir: true,
+    target: 'es2020',
+    chunkSizeWarningLimit: 1500,
+    rollupOptions: {
+      input: {
+        site: resolve(import.meta.dirname, 'dashboard/index.html'),
+        coordinator: resolve(import.meta.dirname, 'dashboard/coordinator/index.html'),
+      },
+    },
+  },
 });

@@ -338,6 +338,7 @@ mod tests {
             reviewer: "c".into(),
             at_ms: Some(at),
             statuses: Some([(DisabilityCategory::K, k)].into()),
+            failed_rules: None,
         };
         let reviews = vec![
             approve(a1, june, CategoryStatus::NotAccessible),

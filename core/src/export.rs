@@ -10,6 +10,22 @@ use crate::model::{Element, MeasuredValue};
 use crate::records::EvaluatedObject;
 use crate::rules::{CategoryStatus, DisabilityCategory, Outcome};
 
+/// The licence an open-data file carries: an SPDX id and the address of
+/// its text (`qadam_core::public` makes it; the server's administrator sets
+/// it).
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize, schemars::JsonSchema, ts_rs::TS)]
+#[ts(export_to = "server/")]
+pub struct Licence {
+    pub id: String,
+    pub url: String,
+}
+
+impl Licence {
+    fn text(&self) -> String {
+        format!("{} {}", self.id, self.url)
+    }
+}
+
 /// The byte-order mark that tells Excel the file is UTF-8.
 pub const BOM: &str = "\u{feff}";
 
@@ -96,7 +112,8 @@ fn evidence_text(e: &EvaluatedObject) -> String {
 /// The objects file: one row per object, with its statuses (ДП = `DP`,
 /// ДЧ = `DCH`, ДУ = `DU`, ВНД = `VND`, not assessed = `NA`), how complete
 /// their evidence is, the wheelchair map status and the check date.
-pub fn objects_csv(objects: &[EvaluatedObject]) -> String {
+/// With a `licence`, a last column `licence` says it on every row.
+pub fn objects_csv(objects: &[EvaluatedObject], licence: Option<&Licence>) -> String {
     let mut header: Vec<String> =
         ["id", "name", "category", "district", "address", "lat_deg", "lon_deg", "elements", "photos"]
             .iter()
@@ -108,6 +125,7 @@ pub fn objects_csv(objects: &[EvaluatedObject]) -> String {
             .iter()
             .map(|s| s.to_string()),
     );
+    header.extend(licence.map(|_| "licence".to_string()));
     let mut out = String::from(BOM);
     out.push_str(&line(&header));
     for e in objects {
@@ -134,6 +152,7 @@ pub fn objects_csv(objects: &[EvaluatedObject]) -> String {
         row.push(e.verdict.not_measured.to_string());
         row.push(evidence_text(e));
         row.push(check_date(e).unwrap_or_default());
+        row.extend(licence.map(Licence::text));
         out.push_str(&line(&row));
     }
     out
@@ -141,11 +160,13 @@ pub fn objects_csv(objects: &[EvaluatedObject]) -> String {
 
 /// The measurements file: one row per measured field of every element, with
 /// its unit, so it pivots in any spreadsheet.
-pub fn elements_csv(objects: &[EvaluatedObject]) -> String {
-    let header: Vec<String> = ["object_id", "object_name", "element_id", "kind", "field", "value", "unit", "note"]
+/// With a `licence`, a last column `licence` says it on every row.
+pub fn elements_csv(objects: &[EvaluatedObject], licence: Option<&Licence>) -> String {
+    let mut header: Vec<String> = ["object_id", "object_name", "element_id", "kind", "field", "value", "unit", "note"]
         .iter()
         .map(|s| s.to_string())
         .collect();
+    header.extend(licence.map(|_| "licence".to_string()));
     let mut out = String::from(BOM);
     out.push_str(&line(&header));
     for e in objects {
@@ -167,7 +188,7 @@ pub fn elements_csv(objects: &[EvaluatedObject]) -> String {
                     MeasuredValue::Integer(n) => n.to_string(),
                     MeasuredValue::Typed(t) => t.base().map(crate::units::trim_number).unwrap_or_default(),
                 };
-                out.push_str(&line(&[
+                let mut row = vec![
                     e.object.id.to_string(),
                     text_cell(&e.object.name),
                     el.id.to_string(),
@@ -176,7 +197,9 @@ pub fn elements_csv(objects: &[EvaluatedObject]) -> String {
                     value,
                     unit.to_string(),
                     text_cell(&el.note),
-                ]));
+                ];
+                row.extend(licence.map(Licence::text));
+                out.push_str(&line(&row));
             }
         }
     }
@@ -184,8 +207,9 @@ pub fn elements_csv(objects: &[EvaluatedObject]) -> String {
 }
 
 /// A GeoJSON FeatureCollection (RFC 7946): a Point per object at
-/// `[lon, lat]`, or a null geometry for an object not yet placed.
-pub fn geojson(objects: &[EvaluatedObject]) -> Value {
+/// `[lon, lat]`, or a null geometry for an object not yet placed. With a
+/// `licence`, the collection says it in a foreign member `licence`.
+pub fn geojson(objects: &[EvaluatedObject], licence: Option<&Licence>) -> Value {
     let features: Vec<Value> = objects
         .iter()
         .map(|e| {
@@ -223,7 +247,10 @@ pub fn geojson(objects: &[EvaluatedObject]) -> Value {
             })
         })
         .collect();
-    json!({"type": "FeatureCollection", "features": features})
+    match licence {
+        Some(l) => json!({"type": "FeatureCollection", "licence": l, "features": features}),
+        None => json!({"type": "FeatureCollection", "features": features}),
+    }
 }
 
 /// The elements of one kind of an exported object.
@@ -505,10 +532,12 @@ fn xml_escape(s: &str) -> String {
 /// An OSM XML file (API 0.6) a mapper opens in JOSM to review: one new node
 /// (negative id) per placed object with its tags, `source` and `check_date`
 /// (the date of its approved audit; none for an unapproved one). Nothing is
-/// uploaded; objects without a location are left out.
-pub fn osm_xml(objects: &[EvaluatedObject]) -> String {
-    let mut out = String::from(
-        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<osm version=\"0.6\" generator=\"Qadam\" upload=\"never\">\n",
+/// uploaded; objects without a location are left out. With a `licence`,
+/// the `<osm>` element says it as the OSM API does (`license`).
+pub fn osm_xml(objects: &[EvaluatedObject], licence: Option<&Licence>) -> String {
+    let license = licence.map(|l| format!(" license=\"{}\"", xml_escape(&l.url))).unwrap_or_default();
+    let mut out = format!(
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<osm version=\"0.6\" generator=\"Qadam\" upload=\"never\"{license}>\n"
     );
     for (i, e) in objects.iter().enumerate() {
         let Some(loc) = e.object.location else { continue };
@@ -558,12 +587,12 @@ mod tests {
 
     #[test]
     fn csv_opens_in_excel_and_quotes_what_it_must() {
-        let csv = objects_csv(&sample());
+        let csv = objects_csv(&sample(), None);
         assert!(csv.starts_with(BOM));
         assert!(csv.contains("\r\n"));
         assert!(csv.contains("\"Школа № 5, \"\"главный\"\" вход\""), "{csv}");
         assert!(csv.lines().next().unwrap().contains("status_K"));
-        assert!(elements_csv(&sample()).lines().count() > 1);
+        assert!(elements_csv(&sample(), None).lines().count() > 1);
     }
 
     #[test]
@@ -572,7 +601,7 @@ mod tests {
         let tags = osm_tags(&objects[0]);
         let get = |k: &str| tags.iter().find(|(key, _)| key == k).map(|(_, v)| v.as_str());
         assert!(matches!(get("wheelchair"), Some("yes" | "limited" | "no")));
-        let xml = osm_xml(&objects);
+        let xml = osm_xml(&objects, None);
         assert!(xml.contains("<osm version=\"0.6\"") && xml.contains("lon=\"76.9500000\""));
         assert!(xml.contains("&quot;главный&quot;"), "names are escaped: {xml}");
     }
@@ -634,7 +663,7 @@ mod tests {
         assert_eq!(entrance["isLevel"], true);
         assert!(entrance.get("hasFixedRamp").is_none(), "no ramp recorded is no evidence of none: {entrance}");
         // Its CSV row says what was assessed and how completely.
-        let csv = objects_csv(std::slice::from_ref(&o));
+        let csv = objects_csv(std::slice::from_ref(&o), None);
         let row = csv.lines().nth(1).unwrap();
         assert!(row.contains(",DP,DP,NA,NA,NA,fully_accessible,") && row.contains("K:7/7 O:3/3 S:0/0+2zones"), "{row}");
     }
@@ -643,7 +672,7 @@ mod tests {
     fn check_date_is_the_approved_audits_date() {
         let mut o = sample().remove(0);
         assert_eq!(check_date(&o), None);
-        assert!(!osm_xml(std::slice::from_ref(&o)).contains("check_date"));
+        assert!(!osm_xml(std::slice::from_ref(&o), None).contains("check_date"));
         o.audits.push(crate::model::Audit {
             id: uuid::Uuid::now_v7(),
             campaign_id: None,
@@ -654,7 +683,7 @@ mod tests {
             status: Some(crate::model::AuditStatus::Approved),
         });
         assert_eq!(check_date(&o).as_deref(), Some("2026-11-24"));
-        assert!(osm_xml(std::slice::from_ref(&o)).contains("<tag k=\"check_date\" v=\"2026-11-24\"/>"));
+        assert!(osm_xml(std::slice::from_ref(&o), None).contains("<tag k=\"check_date\" v=\"2026-11-24\"/>"));
     }
 
     #[test]
@@ -666,7 +695,7 @@ mod tests {
 
     #[test]
     fn geojson_puts_longitude_first() {
-        let g = geojson(&sample());
+        let g = geojson(&sample(), None);
         assert_eq!(g["type"], "FeatureCollection");
         assert_eq!(g["features"][0]["geometry"]["coordinates"], json!([76.95, 43.25]));
     }

@@ -16,6 +16,7 @@ pub mod import;
 pub mod model;
 pub mod nearby;
 pub mod photo;
+pub mod public;
 pub mod queue;
 pub mod records;
 pub mod review;

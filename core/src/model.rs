@@ -503,6 +503,11 @@ pub struct Photo {
     /// What the photo shows, in the auditor's words.
     #[serde(default)]
     pub caption: String,
+    /// A coordinator chose to show it on the public page of an approved
+    /// object (served there without any metadata). Only coordinators may
+    /// set it.
+    #[serde(default)]
+    pub public: bool,
 }
 
 /// The field every record has: a tombstone.

@@ -63,6 +63,10 @@ pub struct Review {
     /// approved audit left it (what "adapted after a re-audit" compares).
     #[serde(default)]
     pub statuses: Option<BTreeMap<DisabilityCategory, CategoryStatus>>,
+    /// On approval: the rules the object failed then (ids, sorted), so a
+    /// later approval can say what was fixed since.
+    #[serde(default)]
+    pub failed_rules: Option<Vec<String>>,
 }
 
 /// Who writes a batch of changes, with which clock, having seen what.
@@ -140,10 +144,11 @@ pub fn changes(
     audit: &Audit,
     req: &ReviewRequest,
     reviewer: &str,
-    statuses: Option<&BTreeMap<DisabilityCategory, CategoryStatus>>,
+    approval: Option<&crate::rules::ObjectVerdict>,
     stamp: Stamp<'_>,
 ) -> Vec<Change> {
     let to = req.action.target();
+    let approval = approval.filter(|_| to == AuditStatus::Approved);
     let now = crate::hlc::now_ms();
     let hlc = stamp.clock.tick(now);
     let fields = [
@@ -155,7 +160,8 @@ pub fn changes(
         ("comment", json!(req.comment.trim())),
         ("reviewer", json!(reviewer)),
         ("at_ms", json!(now as i64)),
-        ("statuses", json!(statuses.filter(|_| to == AuditStatus::Approved))),
+        ("statuses", json!(approval.map(|v| &v.by_category))),
+        ("failed_rules", json!(approval.map(failed_rules))),
     ];
     let change = |entity, entity_id, field: &str, value| Change {
         op_id: Uuid::new_v5(&review_id, field.as_bytes()),
@@ -172,6 +178,17 @@ pub fn changes(
     out
 }
 
+/// The rules a verdict failed (not the advisory ones), each id once, sorted.
+pub fn failed_rules(v: &crate::rules::ObjectVerdict) -> Vec<String> {
+    let ids: std::collections::BTreeSet<&str> = v
+        .results
+        .iter()
+        .filter(|r| r.outcome == crate::rules::Outcome::Fail && !r.advisory)
+        .map(|r| r.rule_id.as_str())
+        .collect();
+    ids.into_iter().map(String::from).collect()
+}
+
 /// Refuses review decisions in a device's push: review records, and audit
 /// states other than draft and submitted, are written only through a
 /// coordinator's review (`POST /api/v1/audits/{id}/review`), which checks
@@ -184,6 +201,7 @@ pub fn check_device_push(changes: &[Change]) -> Result<(), StoreError> {
                 .ok()
                 .filter(|s| !s.set_by_auditor())
                 .map(|_| "an auditor's device sets an audit to draft or submitted; the other states are a coordinator's review decisions"),
+            (EntityKind::Photo, "public") => Some("a photo is made public by a coordinator on the dashboard, not by a sync push"),
             _ => None,
         };
         if let Some(message) = refused {

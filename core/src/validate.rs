@@ -43,7 +43,9 @@ pub fn validate_field(
         (Campaign, "rule_set") => text(field, value, 100),
         (Campaign, "region") => text(field, value, 300),
         (Photo, "caption") => text(field, value, 500),
-        (Campaign, "synthetic") | (Object, "synthetic") => parse::<bool>(field, value, "true or false").map(|_| ()),
+        (Campaign, "synthetic") | (Object, "synthetic") | (Photo, "public") => {
+            parse::<bool>(field, value, "true or false").map(|_| ())
+        }
         (Object, "campaign_id")
         | (Audit, "campaign_id")
         | (Audit, "object_id")
@@ -87,6 +89,7 @@ pub fn validate_field(
             )
             .map(|_| ())
         }
+        (Review, "failed_rules") => parse::<Option<Vec<String>>>(field, value, "a list of rule ids").map(|_| ()),
         (Review, "at_ms") => parse::<i64>(field, value, "unix milliseconds").map(|_| ()),
         (Element, "kind") => {
             let kind = parse::<ElementKind>(field, value, "an element kind")?;

@@ -49,3 +49,95 @@ impl Evaluated {
         cache.get(&campaign).filter(|(at, _)| *at == cursor).map(|(_, objects)| objects.clone())
     }
 }
+
+/// What the public may read, built from [`Evaluated`] (every campaign) when
+/// the store changes: the published objects (approved audits only, see
+/// `qadam_core::public`), the map's index, and each object's public photos
+/// and approvals.
+pub struct Published {
+    /// The store's cursor this was built at: the public answers' ETag.
+    pub cursor: i64,
+    pub objects: Vec<EvaluatedObject>,
+    pub index: Vec<qadam_core::public::Indexed>,
+    by_id: HashMap<Uuid, usize>,
+    pub photos: HashMap<Uuid, Vec<qadam_core::model::Photo>>,
+    pub approvals: HashMap<Uuid, Vec<qadam_core::review::Review>>,
+    /// The blobs of the public photos of published objects.
+    shas: std::collections::HashSet<String>,
+}
+
+impl Published {
+    pub fn object(&self, id: Uuid) -> Option<&EvaluatedObject> {
+        self.by_id.get(&id).map(|i| &self.objects[*i])
+    }
+
+    /// Whether a blob is a public photo of a published object.
+    pub fn is_public_photo(&self, sha256: &str) -> bool {
+        self.shas.contains(sha256)
+    }
+}
+
+#[derive(Default)]
+pub struct PublishedCache {
+    current: Mutex<Option<Arc<Published>>>,
+    building: Mutex<()>,
+}
+
+impl PublishedCache {
+    /// The published objects, current as of now.
+    pub fn get(&self, store: &dyn SyncStore, evaluated: &Evaluated) -> Result<Arc<Published>, StoreError> {
+        let cached =
+            |cursor: i64| self.current.lock().unwrap_or_else(|p| p.into_inner()).clone().filter(|p| p.cursor == cursor);
+        if let Some(p) = cached(store.cursor()?) {
+            return Ok(p);
+        }
+        let _one = self.building.lock().unwrap_or_else(|p| p.into_inner());
+        let cursor = store.cursor()?;
+        if let Some(p) = cached(cursor) {
+            return Ok(p);
+        }
+        let all = evaluated.get(store, None)?;
+        let mut photo_rows = Vec::new();
+        store.read(&mut |src| {
+            photo_rows = qadam_core::records::load_all::<qadam_core::model::Photo, _>(
+                src,
+                qadam_core::model::EntityKind::Photo,
+            )?;
+            Ok(())
+        })?;
+        let mut photos: HashMap<Uuid, Vec<qadam_core::model::Photo>> = HashMap::new();
+        for p in photo_rows.into_iter().filter(|p| p.public) {
+            if let Some(o) = p.object_id {
+                photos.entry(o).or_default().push(p);
+            }
+        }
+        let covers: HashMap<Uuid, (u32, String)> = photos
+            .iter()
+            .map(|(o, list)| (*o, (list.len() as u32, list.first().map(|p| p.sha256.clone()).unwrap_or_default())))
+            .collect();
+        let objects = qadam_core::public::publish(&all, store.checklists(), &covers);
+        let object_of: HashMap<Uuid, Uuid> =
+            objects.iter().flat_map(|o| o.audits.iter().map(move |a| (a.id, o.object.id))).collect();
+        let mut approvals: HashMap<Uuid, Vec<qadam_core::review::Review>> = HashMap::new();
+        for r in store.reviews()? {
+            if r.to_status == Some(qadam_core::model::AuditStatus::Approved) {
+                if let Some(o) = r.audit_id.and_then(|a| object_of.get(&a)) {
+                    approvals.entry(*o).or_default().push(r);
+                }
+            }
+        }
+        let by_id: HashMap<Uuid, usize> = objects.iter().enumerate().map(|(i, o)| (o.object.id, i)).collect();
+        photos.retain(|o, _| by_id.contains_key(o));
+        let published = Arc::new(Published {
+            cursor,
+            index: qadam_core::public::index(&objects),
+            shas: photos.values().flatten().map(|p| p.sha256.clone()).collect(),
+            by_id,
+            objects,
+            photos,
+            approvals,
+        });
+        *self.current.lock().unwrap_or_else(|p| p.into_inner()) = Some(published.clone());
+        Ok(published)
+    }
+}

@@ -49,6 +49,8 @@ pub struct ServeConfig {
     pub checklists: Arc<qadam_core::checklist::Checklists>,
     /// The basemap the maps draw (an archive, an online tile URL).
     pub basemap: basemap::Basemap,
+    /// The licence of the open data (CC BY 4.0 unless set).
+    pub licence: qadam_core::public::Licence,
 }
 
 /// The password of the demo accounts unless `QADAM_DEMO_PASSWORD` says otherwise.
@@ -121,6 +123,8 @@ pub fn build_state(cfg: &ServeConfig) -> anyhow::Result<Arc<AppState>> {
         token: cfg.token.clone(),
         dashboard_dir: cfg.dashboard_dir.clone(),
         evaluated: Default::default(),
+        published: Default::default(),
+        licence: cfg.licence.clone(),
         sync_lane: tokio::sync::Semaphore::new(state::SYNC_LANE_WIDTH),
         devices: Default::default(),
         throttle: Default::default(),

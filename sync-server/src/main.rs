@@ -71,6 +71,14 @@ enum Command {
         /// "© OpenStreetMap contributors").
         #[arg(long, env = "QADAM_TILE_ATTRIBUTION", default_value = "")]
         tile_attribution: String,
+        /// The licence of the open data (public map, API and datasets), as an
+        /// SPDX id; CC-BY-4.0, CC-BY-SA-4.0, CC0-1.0 and ODbL-1.0 are known,
+        /// another needs --data-licence-url.
+        #[arg(long, env = "QADAM_DATA_LICENCE", default_value = qadam_core::public::DEFAULT_LICENCE)]
+        data_licence: String,
+        /// Where the licence's text is read (default: the known licence's).
+        #[arg(long, env = "QADAM_DATA_LICENCE_URL")]
+        data_licence_url: Option<String>,
     },
     /// Manage user accounts.
     User {
@@ -269,17 +277,17 @@ fn export_command(
     match format {
         "csv" if prefix == "-" => {
             // Two files do not fit one stream: the objects file alone.
-            print!("{}", qadam_core::export::objects_csv(&objects));
+            print!("{}", qadam_core::export::objects_csv(&objects, None));
         }
         "csv" => {
-            write(format!("{prefix}-objects.csv"), qadam_core::export::objects_csv(&objects))?;
-            write(format!("{prefix}-elements.csv"), qadam_core::export::elements_csv(&objects))?;
+            write(format!("{prefix}-objects.csv"), qadam_core::export::objects_csv(&objects, None))?;
+            write(format!("{prefix}-elements.csv"), qadam_core::export::elements_csv(&objects, None))?;
         }
         _ => {
             let (body, ext) = match format {
-                "osm" => (qadam_core::export::osm_xml(&objects), "osm"),
+                "osm" => (qadam_core::export::osm_xml(&objects, None), "osm"),
                 "a11yjson" => (serde_json::to_string_pretty(&qadam_core::export::a11yjson(&objects))?, "a11y.json"),
-                _ => (serde_json::to_string_pretty(&qadam_core::export::geojson(&objects))?, "geojson"),
+                _ => (serde_json::to_string_pretty(&qadam_core::export::geojson(&objects, None))?, "geojson"),
             };
             if prefix == "-" {
                 println!("{body}");
@@ -369,7 +377,12 @@ async fn main() -> anyhow::Result<()> {
             basemap,
             tile_url,
             tile_attribution,
+            data_licence,
+            data_licence_url,
         } => {
+            let licence = qadam_core::public::Licence::new(&data_licence, data_licence_url.as_deref()).with_context(
+                || format!("the data licence `{data_licence}` is not one Qadam knows: give its text's address with --data-licence-url"),
+            )?;
             let retention = qadam_sync_server::space::Retention {
                 quota_bytes: photo_quota_mb << 20,
                 photo_grace: std::time::Duration::from_secs(photo_grace_hours * 3600),
@@ -399,6 +412,7 @@ async fn main() -> anyhow::Result<()> {
                     tile_url,
                     attribution: tile_attribution,
                 },
+                licence,
             };
             serve(cfg, listen).await
         }

@@ -16,6 +16,10 @@ pub struct AppState {
     pub dashboard_dir: Option<PathBuf>,
     /// Objects with their verdicts, until the store changes.
     pub evaluated: crate::evaluated::Evaluated,
+    /// What the public may read, until the store changes.
+    pub published: crate::evaluated::PublishedCache,
+    /// The licence of the open data (every public answer carries it).
+    pub licence: qadam_core::public::Licence,
     /// Admission to the store for devices' sync requests (see
     /// [`crate::service::sync_lane`]).
     pub sync_lane: tokio::sync::Semaphore,

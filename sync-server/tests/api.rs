@@ -160,6 +160,8 @@ mod contract;
 mod findings;
 #[path = "api/photos.rs"]
 mod photos;
+#[path = "api/public.rs"]
+mod public;
 #[path = "api/review.rs"]
 mod review;
 #[path = "api/security.rs"]

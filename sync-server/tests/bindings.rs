@@ -36,6 +36,13 @@ fn server_and_app_bindings_match_the_rust_types() {
         qadam_sync_server::store::accounts::Device,
         qadam_sync_server::store::accounts::User,
         qadam_sync_server::service::campaigns::Member,
+        qadam_sync_server::service::public::ReportRequest,
+        qadam_sync_server::service::public::ReportReceipt,
+        qadam_sync_server::service::public::PhotoVisibility,
+        qadam_sync_server::store::reports::Report,
+        qadam_core::public::PublicMap,
+        qadam_core::public::SearchHit,
+        qadam_core::public::PublicPlace,
         qadam_client::AppInfo,
         qadam_client::AutoSyncOutcome,
     );

@@ -29,6 +29,7 @@ import {
   runAxe,
   launchChromium,
   signIn,
+  dashboardUrl,
   sampleBasemap,
   DRAWN_BASEMAP_TILES,
   keepScreenshot,
@@ -619,7 +620,7 @@ test('6. the dashboard lists and maps the new object with its elements and photo
   try {
     const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
     const base = `http://127.0.0.1:${serverPort}/`;
-    await page.goto(base);
+    await page.goto(dashboardUrl(base));
     await page.fill('#login', 'coordinator');
     await page.fill('#password', 'not the password');
     await page.click('#sign-in');
@@ -655,7 +656,7 @@ test('6. the dashboard lists and maps the new object with its elements and photo
 
     // Two devices changed a demo object's address without seeing each other.
     await pushConcurrentAddresses();
-    await page.goto(base);
+    await page.goto(dashboardUrl(base));
     await page.click('#conflicts-link');
     const conflict = page.locator('.conflict');
     await conflict.first().waitFor();
@@ -706,7 +707,7 @@ test('the coordinator works through the review queue; a request for changes reac
     await signIn(page, base);
     // From the object's page, its open review is one link away.
     const points = await (await page.request.get(base + 'api/v1/map')).json();
-    await page.goto(base + `#/object/${points.find((p) => p.name === OBJECT_NAME).id}`);
+    await page.goto(dashboardUrl(base) + `#/object/${points.find((p) => p.name === OBJECT_NAME).id}`);
     await page.click('.open-review');
     await page.locator('#review-title').waitFor();
     await page.click('#queue-link');

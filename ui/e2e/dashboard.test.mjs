@@ -27,6 +27,7 @@ import {
   runAxe,
   launchChromium,
   signIn,
+  dashboardUrl,
   sampleBasemap,
   DRAWN_BASEMAP_TILES,
   keepScreenshot,
@@ -289,7 +290,7 @@ test('a passport prints to a PDF whose every page carries the object and its pag
   const page = await coordinatorPage();
   const map = await (await page.request.get(base + `api/v1/map?campaign=${cityCampaign}`)).json();
   const target = map.find((p) => p.wheelchair === 'not_accessible' && p.photo_count === 0);
-  await page.goto(base + `#/object/${target.id}`);
+  await page.goto(dashboardUrl(base) + `#/object/${target.id}`);
   await page.click('#passport-link');
   await page.locator('#passport-title').waitFor();
   await runAxe(page, 'the passport');
@@ -482,7 +483,7 @@ test('every main page fits a 360×740 phone and axe finds nothing there', async 
     [admin, '#/users', '#users tbody tr'],
     [admin, '#/devices', '#devices'],
   ]) {
-    await p.goto(base + hash);
+    await p.goto(dashboardUrl(base) + hash);
     await p.locator(ready).first().waitFor();
     await assertFitsWidth(p, hash);
     await runAxe(p, `${hash} at 360×740`);
@@ -504,7 +505,7 @@ test('load check: the map and the analytics render and stay responsive with 24,3
     const loadBase = `http://127.0.0.1:${loadPort}/`;
     await page.request.post(loadBase + 'api/v1/session', { data: { token: TOKEN } });
     const t0 = Date.now();
-    await page.goto(loadBase);
+    await page.goto(dashboardUrl(loadBase));
     // While a city's objects are read (seconds: the server evaluates every
     // object first), the page says so instead of "Объекты (0)".
     await page.locator('h1[aria-busy="true"]', { hasText: 'загружаются' }).waitFor({ timeout: 10000 });

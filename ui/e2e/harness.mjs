@@ -193,9 +193,12 @@ export async function launchChromium() {
   });
 }
 
-/** Signs in to the dashboard at `base` as a demo account. */
+/** The coordinator dashboard of the server at `base` (the public map is at `/`). */
+export const dashboardUrl = (base) => new URL('/coordinator/', base).href;
+
+/** Signs in to the dashboard of the server at `base` as a demo account. */
 export async function signIn(page, base, login = 'coordinator') {
-  await page.goto(base);
+  await page.goto(dashboardUrl(base));
   await page.fill('#login', login);
   await page.fill('#password', DEMO_PASSWORD);
   await page.click('#sign-in');

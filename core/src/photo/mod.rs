@@ -174,6 +174,55 @@ pub fn apply_orientation(img: DynamicImage, orientation: u16) -> DynamicImage {
 
 /// A JPEG thumbnail whose long side is `THUMB_PX`, upright (decoded with
 /// shrink-on-load, resized with SIMD).
+/// A photo as the public sees it: the same picture with no metadata at all
+/// (no EXIF position, time or camera, no comment). An upright JPEG keeps
+/// its compressed data, its metadata segments dropped; any other photo is
+/// decoded, turned upright and encoded again as a JPEG.
+pub fn public_copy(bytes: &[u8]) -> Result<Vec<u8>, PhotoError> {
+    if ImageFormat::from_mime_type("image/jpeg") == image::guess_format(bytes).ok() && read_exif(bytes).orientation == 1
+    {
+        if let Some(stripped) = strip_jpeg_metadata(bytes) {
+            return Ok(stripped);
+        }
+    }
+    let (w, h, rgb) = decode_for(bytes, DISPLAY_PX)?;
+    let (w, h, rgb) = fit(w, h, rgb, DISPLAY_PX)?;
+    jpeg(&upright(w, h, rgb, read_exif(bytes).orientation), None)
+}
+
+/// A JPEG without its application segments other than JFIF's APP0 (EXIF,
+/// XMP, ICC, maker notes: APP1–APP15) and without comments; `None` when the
+/// file's segments cannot be followed to the image data.
+fn strip_jpeg_metadata(bytes: &[u8]) -> Option<Vec<u8>> {
+    if bytes.get(..2)? != [0xFF, 0xD8] {
+        return None;
+    }
+    let mut out = Vec::with_capacity(bytes.len());
+    out.extend_from_slice(&bytes[..2]);
+    let mut at = 2;
+    loop {
+        if *bytes.get(at)? != 0xFF {
+            return None;
+        }
+        let marker = *bytes.get(at + 1)?;
+        if marker == 0xFF {
+            at += 1; // fill byte
+            continue;
+        }
+        if marker == 0xDA {
+            // Start of scan: the rest is the image data.
+            out.extend_from_slice(&bytes[at..]);
+            return Some(out);
+        }
+        let len = usize::from(u16::from_be_bytes([*bytes.get(at + 2)?, *bytes.get(at + 3)?]));
+        let end = at.checked_add(2 + len).filter(|e| *e <= bytes.len() && len >= 2)?;
+        if !matches!(marker, 0xE1..=0xEF | 0xFE) {
+            out.extend_from_slice(&bytes[at..end]);
+        }
+        at = end;
+    }
+}
+
 pub fn thumbnail(bytes: &[u8]) -> Result<Vec<u8>, PhotoError> {
     let (w, h, rgb) = decode_for(bytes, THUMB_PX)?;
     let (w, h, rgb) = fit(w, h, rgb, THUMB_PX)?;

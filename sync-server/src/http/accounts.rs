@@ -65,7 +65,7 @@ fn cookie(value: &str, max_age_s: i64) -> String {
 /// started with connection info (it always is; tests may not).
 pub type Peer = Option<Extension<axum::extract::ConnectInfo<std::net::SocketAddr>>>;
 
-fn peer_ip(peer: &Peer) -> Option<std::net::IpAddr> {
+pub fn peer_ip(peer: &Peer) -> Option<std::net::IpAddr> {
     peer.as_ref().map(|Extension(c)| c.0.ip())
 }
 

@@ -14,6 +14,7 @@ pub mod extract;
 pub mod findings;
 pub mod openapi;
 pub mod photos;
+pub mod public;
 pub mod reviews;
 pub mod routes;
 pub mod sync;
@@ -95,6 +96,7 @@ pub fn router(state: Arc<AppState>) -> Router {
                 .compress_when(encoding::worth_compressing()),
         )
         .layer(tower_http::decompression::RequestDecompressionLayer::new().gzip(true).zstd(true))
+        .layer(middleware::from_fn(embeddable))
         .with_state(state)
 }
 
@@ -117,6 +119,28 @@ fn csp(basemap: &crate::basemap::Basemap) -> header::HeaderValue {
     };
     header::HeaderValue::from_str(&policy).expect("the tile URL was checked at start")
 }
+
+/// The public map's widget (`/embed`) may be framed by any site (an NGO's,
+/// the city's): its answer says `frame-ancestors *` instead of `'none'`
+/// and drops `X-Frame-Options`. Every other page stays unframeable.
+async fn embeddable(req: axum::extract::Request, next: middleware::Next) -> Response {
+    let embed = matches!(req.uri().path(), EMBED_PATH | "/embed/");
+    let mut res = next.run(req).await;
+    if embed {
+        let h = res.headers_mut();
+        h.remove(header::X_FRAME_OPTIONS);
+        if let Some(policy) = h.get(header::CONTENT_SECURITY_POLICY).and_then(|v| v.to_str().ok()) {
+            let framed = policy.replace("frame-ancestors 'none'", "frame-ancestors *");
+            if let Ok(v) = header::HeaderValue::from_str(&framed) {
+                h.insert(header::CONTENT_SECURITY_POLICY, v);
+            }
+        }
+    }
+    res
+}
+
+/// Where the embeddable public map is served.
+pub const EMBED_PATH: &str = "/embed";
 
 /// Refuses a state-changing request a browser sends from another origin
 /// (a page elsewhere posting `text/plain` to the API with the coordinator's

@@ -4,6 +4,7 @@
 
 use std::sync::Arc;
 
+use qadam_core::export::Licence;
 use qadam_core::model::{Category, District};
 use qadam_core::records::{EvaluatedObject, ObjectDetail, ObjectSummary};
 use serde::{Deserialize, Serialize};
@@ -144,13 +145,24 @@ impl ExportFile {
     }
 
     fn render(self, objects: &[EvaluatedObject]) -> Vec<u8> {
+        self.render_with(objects, None)
+    }
+
+    /// The file of open data: it says its licence (CSV in a column, GeoJSON
+    /// in a member, OSM XML in `license`; an A11yJSON file is a bare array
+    /// of places, and its answer's `Link` header says it).
+    pub fn render_licensed(self, objects: &[EvaluatedObject], licence: &Licence) -> Vec<u8> {
+        self.render_with(objects, Some(licence))
+    }
+
+    fn render_with(self, objects: &[EvaluatedObject], licence: Option<&Licence>) -> Vec<u8> {
         use qadam_core::export;
         match self {
-            ExportFile::ObjectsCsv => export::objects_csv(objects).into_bytes(),
-            ExportFile::ElementsCsv => export::elements_csv(objects).into_bytes(),
-            ExportFile::GeoJson => export::geojson(objects).to_string().into_bytes(),
+            ExportFile::ObjectsCsv => export::objects_csv(objects, licence).into_bytes(),
+            ExportFile::ElementsCsv => export::elements_csv(objects, licence).into_bytes(),
+            ExportFile::GeoJson => export::geojson(objects, licence).to_string().into_bytes(),
             ExportFile::A11yJson => export::a11yjson(objects).to_string().into_bytes(),
-            ExportFile::Osm => export::osm_xml(objects).into_bytes(),
+            ExportFile::Osm => export::osm_xml(objects, licence).into_bytes(),
         }
     }
 }

@@ -10,6 +10,7 @@ pub mod conflicts;
 pub mod findings;
 pub mod import;
 pub mod photos;
+pub mod public;
 pub mod review;
 pub mod sync;
 pub mod throttle;

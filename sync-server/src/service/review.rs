@@ -89,16 +89,13 @@ pub fn record(
     qadam_core::review::check_request(req, &audit, &elements)?;
     let last = store.field_history(EntityKind::Audit, audit_id, "status")?.into_iter().map(|c| c.hlc).max();
     let mut clock = qadam_core::HlcClock::resume(last.unwrap_or(qadam_core::Hlc::new(0, 0)));
-    let statuses = match req.action {
-        qadam_core::review::ReviewAction::Approve => match audit.object_id {
-            Some(object) => Some(store.verdict(object)?.by_category),
-            None => None,
-        },
+    let approval = match (req.action, audit.object_id) {
+        (qadam_core::review::ReviewAction::Approve, Some(object)) => Some(store.verdict(object)?),
         _ => None,
     };
     let stamp =
         qadam_core::review::Stamp { clock: &mut clock, device_id: COORDINATOR_DEVICE, seen_cursor: store.cursor()? };
-    let changes = qadam_core::review::changes(review_id, &audit, req, reviewer, statuses.as_ref(), stamp);
+    let changes = qadam_core::review::changes(review_id, &audit, req, reviewer, approval.as_ref(), stamp);
     store.push(changes, &Access::All)?;
     let mut review = None;
     store.read(&mut |src| {

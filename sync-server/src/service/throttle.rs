@@ -32,6 +32,15 @@ pub const ADDRESS_PERIOD: Duration = Duration::from_secs(2);
 pub const ENROLL_BURST: u32 = 10;
 pub const ENROLL_PERIOD: Duration = Duration::from_secs(20);
 
+/// Reports of a change one address may send at once; then one per
+/// [`REPORT_PERIOD`].
+pub const REPORT_BURST: u32 = 5;
+pub const REPORT_PERIOD: Duration = Duration::from_secs(60);
+/// Reports from everyone together at once; then one per
+/// [`REPORTS_PERIOD`] (a flood from many addresses cannot bury the queue).
+pub const REPORTS_BURST: u32 = 60;
+pub const REPORTS_PERIOD: Duration = Duration::from_secs(5);
+
 fn quota(burst: u32, period: Duration) -> Quota {
     Quota::with_period(period).expect("a non-zero period").allow_burst(NonZeroU32::new(burst).expect("non-zero"))
 }
@@ -40,6 +49,8 @@ pub struct Throttle {
     logins: DefaultKeyedRateLimiter<String>,
     addresses: DefaultKeyedRateLimiter<IpAddr>,
     enrollments: DefaultKeyedRateLimiter<IpAddr>,
+    reports: DefaultKeyedRateLimiter<IpAddr>,
+    all_reports: governor::DefaultDirectRateLimiter,
     /// How many times each login's lockout was lifted: the limiter's key is
     /// `login#n`, so lifting starts a fresh allowance.
     lifted: Mutex<HashMap<String, u32>>,
@@ -51,6 +62,8 @@ impl Default for Throttle {
             logins: RateLimiter::keyed(quota(LOGIN_BURST, LOGIN_PERIOD)),
             addresses: RateLimiter::keyed(quota(ADDRESS_BURST, ADDRESS_PERIOD)),
             enrollments: RateLimiter::keyed(quota(ENROLL_BURST, ENROLL_PERIOD)),
+            reports: RateLimiter::keyed(quota(REPORT_BURST, REPORT_PERIOD)),
+            all_reports: RateLimiter::direct(quota(REPORTS_BURST, REPORTS_PERIOD)),
             lifted: Mutex::new(HashMap::new()),
         }
     }
@@ -91,6 +104,19 @@ impl Throttle {
         self.enrollments
             .check_key(&ip)
             .map_err(|until| refuse("too many enrollment codes tried from this address", until.wait_time_from(now)))
+    }
+
+    /// Counts a resident's report from `address`, and in all.
+    pub fn report(&self, address: Option<IpAddr>) -> Result<(), AppError> {
+        let now = DefaultClock::default().now();
+        if let Some(ip) = address {
+            if let Err(until) = self.reports.check_key(&ip) {
+                return Err(refuse("too many reports from this address", until.wait_time_from(now)));
+            }
+        }
+        self.all_reports
+            .check()
+            .map_err(|until| refuse("too many reports are arriving at once", until.wait_time_from(now)))
     }
 
     /// Lifts a login's lockout.

@@ -11,6 +11,7 @@ pub mod accounts;
 mod postgres;
 pub mod push;
 mod recent;
+pub mod reports;
 pub mod retention;
 pub mod sql;
 mod sqlite;

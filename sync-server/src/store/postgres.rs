@@ -92,6 +92,8 @@ const MIGRATIONS: &[&str] = &[
     super::accounts::DDL_SCOPE,
     // 7: who uploaded each photo blob (the per-device quota).
     super::retention::DDL_UPLOADER,
+    // 8: residents' reports of a change at a public place.
+    super::reports::DDL,
 ];
 
 /// Advisory lock keys (arbitrary, fixed): migrations, and the push order.

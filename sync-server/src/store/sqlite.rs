@@ -69,6 +69,8 @@ const MIGRATIONS: &[&str] = &[
     super::accounts::DDL_SCOPE,
     // 8: who uploaded each photo blob (the per-device quota).
     super::retention::DDL_UPLOADER,
+    // 9: residents' reports of a change at a public place.
+    super::reports::DDL,
 ];
 
 #[derive(Clone)]

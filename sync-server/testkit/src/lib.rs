@@ -84,6 +84,7 @@ impl TestServer {
             retention: Default::default(),
             checklists: Arc::new(qadam_core::checklist::Checklists::builtin()),
             basemap: Default::default(),
+            licence: Default::default(),
         };
         (o.tweak)(&mut cfg);
         let state = tokio::task::spawn_blocking(move || build_state(&cfg)).await.unwrap().unwrap();

@@ -26,4 +26,10 @@ gps: GeoPoint | null,
 /**
  * What the photo shows, in the auditor's words.
  */
-caption: string, };
+caption: string, 
+/**
+ * A coordinator chose to show it on the public page of an approved
+ * object (served there without any metadata). Only coordinators may
+ * set it.
+ */
+public: boolean, };

@@ -24,4 +24,9 @@ at_ms: number | null,
  * On approval: the object's status per disability category as the
  * approved audit left it (what "adapted after a re-audit" compares).
  */
-statuses: { [key in DisabilityCategory]?: CategoryStatus } | null, };
+statuses: { [key in DisabilityCategory]?: CategoryStatus } | null, 
+/**
+ * On approval: the rules the object failed then (ids, sorted), so a
+ * later approval can say what was fixed since.
+ */
+failed_rules: Array<string> | null, };
