@@ -88,7 +88,9 @@ run: build-bins
 	  $(SERVER_BIN) serve --db $(RUN_DIR)/server.db --listen $(LISTEN) --demo & \
 	server=$$!; trap "kill $$server 2>/dev/null" EXIT INT TERM; \
 	for i in $$(seq 1 50); do curl -fsS http://$(LISTEN)/healthz >/dev/null 2>&1 && break; sleep 0.2; done; \
-	echo "Dashboard: http://$(LISTEN)/  (sign in as coordinator, admin or auditor; password: $${QADAM_DEMO_PASSWORD:-qadam-demo})"; \
+	python3 fixtures/demo/approve_some.py http://$(LISTEN) $(QADAM_TOKEN) 12 || true; \
+	echo "Public map: http://$(LISTEN)/"; \
+	echo "Dashboard:  http://$(LISTEN)/coordinator/  (sign in as coordinator, admin or auditor; password: $${QADAM_DEMO_PASSWORD:-qadam-demo})"; \
 	if [ -z "$$DISPLAY" ] && [ -z "$$WAYLAND_DISPLAY" ]; then \
 	  echo "No display found (DISPLAY and WAYLAND_DISPLAY are unset): the field app cannot open a window here."; \
 	  echo "The server keeps serving the dashboard; press Ctrl-C to stop."; \
@@ -160,7 +162,7 @@ test-e2e: build
 # screens (and checked for overflow there): commit docs/screenshots after.
 screenshots: build
 	cd ui && QADAM_SCREENSHOTS=../docs/screenshots xvfb-run -a -s "-screen 0 1280x1024x24" \
-	  node --test --test-concurrency=1 e2e/app.test.mjs e2e/dashboard.test.mjs
+	  node --test --test-concurrency=1 e2e/app.test.mjs e2e/dashboard.test.mjs e2e/public.test.mjs
 
 # ---- benchmarks ----------------------------------------------------------------
 # `make bench`: every hot path at city scale beside the limit measured in the

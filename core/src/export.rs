@@ -114,6 +114,10 @@ fn evidence_text(e: &EvaluatedObject) -> String {
 /// their evidence is, the wheelchair map status and the check date.
 /// With a `licence`, a last column `licence` says it on every row.
 pub fn objects_csv(objects: &[EvaluatedObject], licence: Option<&Licence>) -> String {
+    render_text(Format::ObjectsCsv, objects, licence)
+}
+
+fn objects_csv_head(licence: Option<&Licence>) -> String {
     let mut header: Vec<String> =
         ["id", "name", "category", "district", "address", "lat_deg", "lon_deg", "elements", "photos"]
             .iter()
@@ -128,40 +132,45 @@ pub fn objects_csv(objects: &[EvaluatedObject], licence: Option<&Licence>) -> St
     header.extend(licence.map(|_| "licence".to_string()));
     let mut out = String::from(BOM);
     out.push_str(&line(&header));
-    for e in objects {
-        let o = &e.object;
-        let mut row = vec![
-            o.id.to_string(),
-            text_cell(&o.name),
-            o.category.as_ref().map(enum_text).unwrap_or_default(),
-            o.district.as_ref().map(enum_text).unwrap_or_default(),
-            text_cell(&o.address),
-            o.location.map(|l| format!("{:.6}", l.lat_deg)).unwrap_or_default(),
-            o.location.map(|l| format!("{:.6}", l.lon_deg)).unwrap_or_default(),
-            e.elements.len().to_string(),
-            e.photo_count.to_string(),
-        ];
-        row.extend(
-            CATEGORIES
-                .iter()
-                .map(|(c, _)| e.verdict.by_category.get(c).map(|s| status_code(*s).to_string()).unwrap_or_default()),
-        );
-        row.push(enum_text(&e.verdict.wheelchair_map));
-        row.push(e.verdict.rule_set.clone());
-        row.push(e.verdict.results.iter().filter(|r| r.outcome == Outcome::Fail).count().to_string());
-        row.push(e.verdict.not_measured.to_string());
-        row.push(evidence_text(e));
-        row.push(check_date(e).unwrap_or_default());
-        row.extend(licence.map(Licence::text));
-        out.push_str(&line(&row));
-    }
     out
+}
+
+fn objects_csv_row(e: &EvaluatedObject, licence: Option<&Licence>, out: &mut String) {
+    let o = &e.object;
+    let mut row = vec![
+        o.id.to_string(),
+        text_cell(&o.name),
+        o.category.as_ref().map(enum_text).unwrap_or_default(),
+        o.district.as_ref().map(enum_text).unwrap_or_default(),
+        text_cell(&o.address),
+        o.location.map(|l| format!("{:.6}", l.lat_deg)).unwrap_or_default(),
+        o.location.map(|l| format!("{:.6}", l.lon_deg)).unwrap_or_default(),
+        e.elements.len().to_string(),
+        e.photo_count.to_string(),
+    ];
+    row.extend(
+        CATEGORIES
+            .iter()
+            .map(|(c, _)| e.verdict.by_category.get(c).map(|s| status_code(*s).to_string()).unwrap_or_default()),
+    );
+    row.push(enum_text(&e.verdict.wheelchair_map));
+    row.push(e.verdict.rule_set.clone());
+    row.push(e.verdict.results.iter().filter(|r| r.outcome == Outcome::Fail).count().to_string());
+    row.push(e.verdict.not_measured.to_string());
+    row.push(evidence_text(e));
+    row.push(check_date(e).unwrap_or_default());
+    row.extend(licence.map(Licence::text));
+    out.push_str(&line(&row));
 }
 
 /// The measurements file: one row per measured field of every element, with
 /// its unit, so it pivots in any spreadsheet.
 /// With a `licence`, a last column `licence` says it on every row.
 pub fn elements_csv(objects: &[EvaluatedObject], licence: Option<&Licence>) -> String {
+    render_text(Format::ElementsCsv, objects, licence)
+}
+
+fn elements_csv_head(licence: Option<&Licence>) -> String {
     let mut header: Vec<String> = ["object_id", "object_name", "element_id", "kind", "field", "value", "unit", "note"]
         .iter()
         .map(|s| s.to_string())
@@ -169,88 +178,85 @@ pub fn elements_csv(objects: &[EvaluatedObject], licence: Option<&Licence>) -> S
     header.extend(licence.map(|_| "licence".to_string()));
     let mut out = String::from(BOM);
     out.push_str(&line(&header));
-    for e in objects {
-        for el in &e.elements {
-            for (name, v) in &el.measurements {
-                let unit = if name.ends_with("_mm") {
-                    "mm"
-                } else if name.ends_with("_permille") {
-                    "permille"
-                } else if matches!(v, MeasuredValue::Flag(_)) {
-                    "flag"
-                } else {
-                    "count"
-                };
-                // The exact value in the column's unit; a value typed in
-                // another unit (81.3 cm, 1:12) keeps its full precision.
-                let value = match v {
-                    MeasuredValue::Flag(b) => b.to_string(),
-                    MeasuredValue::Integer(n) => n.to_string(),
-                    MeasuredValue::Typed(t) => t.base().map(crate::units::trim_number).unwrap_or_default(),
-                };
-                let mut row = vec![
-                    e.object.id.to_string(),
-                    text_cell(&e.object.name),
-                    el.id.to_string(),
-                    el.kind.as_ref().map(|k| text_cell(k.as_str())).unwrap_or_default(),
-                    name.clone(),
-                    value,
-                    unit.to_string(),
-                    text_cell(&el.note),
-                ];
-                row.extend(licence.map(Licence::text));
-                out.push_str(&line(&row));
-            }
+    out
+}
+
+fn elements_csv_rows(e: &EvaluatedObject, licence: Option<&Licence>, out: &mut String) {
+    for el in &e.elements {
+        for (name, v) in &el.measurements {
+            let unit = if name.ends_with("_mm") {
+                "mm"
+            } else if name.ends_with("_permille") {
+                "permille"
+            } else if matches!(v, MeasuredValue::Flag(_)) {
+                "flag"
+            } else {
+                "count"
+            };
+            // The exact value in the column's unit; a value typed in
+            // another unit (81.3 cm, 1:12) keeps its full precision.
+            let value = match v {
+                MeasuredValue::Flag(b) => b.to_string(),
+                MeasuredValue::Integer(n) => n.to_string(),
+                MeasuredValue::Typed(t) => t.base().map(crate::units::trim_number).unwrap_or_default(),
+            };
+            let mut row = vec![
+                e.object.id.to_string(),
+                text_cell(&e.object.name),
+                el.id.to_string(),
+                el.kind.as_ref().map(|k| text_cell(k.as_str())).unwrap_or_default(),
+                name.clone(),
+                value,
+                unit.to_string(),
+                text_cell(&el.note),
+            ];
+            row.extend(licence.map(Licence::text));
+            out.push_str(&line(&row));
         }
     }
-    out
 }
 
 /// A GeoJSON FeatureCollection (RFC 7946): a Point per object at
 /// `[lon, lat]`, or a null geometry for an object not yet placed. With a
 /// `licence`, the collection says it in a foreign member `licence`.
 pub fn geojson(objects: &[EvaluatedObject], licence: Option<&Licence>) -> Value {
-    let features: Vec<Value> = objects
+    serde_json::from_slice(&render(Format::GeoJson, objects, licence)).expect("the GeoJSON written is JSON")
+}
+
+/// One object as a GeoJSON Feature.
+fn geojson_feature(e: &EvaluatedObject) -> Value {
+    let o = &e.object;
+    let statuses: serde_json::Map<String, Value> = CATEGORIES
         .iter()
-        .map(|e| {
-            let o = &e.object;
-            let statuses: serde_json::Map<String, Value> = CATEGORIES
-                .iter()
-                .filter_map(|(c, h)| e.verdict.by_category.get(c).map(|s| (h.to_string(), json!(status_code(*s)))))
-                .collect();
-            let mut props = json!({
-                "id": o.id,
-                "name": o.name,
-                "category": o.category.as_ref().map(enum_text),
-                "district": o.district.as_ref().map(enum_text),
-                "address": o.address,
-                "elements": e.elements.len(),
-                "photos": e.photo_count,
-                "wheelchair_map": enum_text(&e.verdict.wheelchair_map),
-                "rule_set": e.verdict.rule_set,
-                "evidence": e.verdict.evidence.iter().map(|(c, ev)| (format!("{c:?}"), json!({
-                    "judged": ev.judged,
-                    "not_measured": ev.not_measured,
-                    "missing_zones": ev.missing_zones,
-                    "complete": ev.complete,
-                }))).collect::<serde_json::Map<_, _>>(),
-                "check_date": check_date(e),
-            });
-            if let Some(p) = props.as_object_mut() {
-                p.extend(statuses);
-            }
-            json!({
-                "type": "Feature",
-                "id": o.id,
-                "geometry": o.location.map(|l| json!({"type": "Point", "coordinates": [l.lon_deg, l.lat_deg]})),
-                "properties": props,
-            })
-        })
+        .filter_map(|(c, h)| e.verdict.by_category.get(c).map(|s| (h.to_string(), json!(status_code(*s)))))
         .collect();
-    match licence {
-        Some(l) => json!({"type": "FeatureCollection", "licence": l, "features": features}),
-        None => json!({"type": "FeatureCollection", "features": features}),
+    let mut props = json!({
+        "id": o.id,
+        "name": o.name,
+        "category": o.category.as_ref().map(enum_text),
+        "district": o.district.as_ref().map(enum_text),
+        "address": o.address,
+        "elements": e.elements.len(),
+        "photos": e.photo_count,
+        "wheelchair_map": enum_text(&e.verdict.wheelchair_map),
+        "rule_set": e.verdict.rule_set,
+        "evidence": e.verdict.evidence.iter().map(|(c, ev)| (format!("{c:?}"), json!({
+            "judged": ev.judged,
+            "not_measured": ev.not_measured,
+            "missing_zones": ev.missing_zones,
+            "complete": ev.complete,
+        }))).collect::<serde_json::Map<_, _>>(),
+        "check_date": check_date(e),
+    });
+    if let Some(p) = props.as_object_mut() {
+        p.extend(statuses);
     }
+    json!({
+        "type": "Feature",
+        "id": o.id,
+        "geometry": o.location.map(|l| json!({"type": "Point", "coordinates": [l.lon_deg, l.lat_deg]})),
+        "properties": props,
+    })
 }
 
 /// The elements of one kind of an exported object.
@@ -372,122 +378,119 @@ pub fn osm_tags(e: &EvaluatedObject) -> Vec<(String, String)> {
 /// elements become entrances with their door and steps, restrooms and
 /// pathways, lengths as `{value, unit: "mm"}`.
 pub fn a11yjson(objects: &[EvaluatedObject]) -> Value {
+    serde_json::from_slice(&render(Format::A11yJson, objects, None)).expect("the A11yJSON written is JSON")
+}
+
+/// One placed object as an A11yJSON `PlaceInfo` (`None` without a location).
+fn a11yjson_place(e: &EvaluatedObject) -> Option<Value> {
     use crate::model::ElementKind;
-    let places: Vec<Value> = objects
-        .iter()
-        .filter_map(|e| {
-            let loc = e.object.location?;
-            let o = &e.object;
-            let of = |kind: ElementKind| elements_of(e, kind);
-            let mm = |el: &Element, name: &str| number(el, name).map(|n| json!({"value": n, "unit": "mm"}));
-            let mut with = serde_json::Map::new();
-            for (c, key) in [
-                (DisabilityCategory::K, "wheelchair"),
-                (DisabilityCategory::O, "mobilityImpairment"),
-                (DisabilityCategory::S, "visualImpairment"),
-                (DisabilityCategory::G, "hearingImpairment"),
-                (DisabilityCategory::U, "learningImpairment"),
-            ] {
-                match e.verdict.by_category.get(&c) {
-                    Some(CategoryStatus::Full) => {
-                        with.insert(key.into(), json!(true));
-                    }
-                    Some(CategoryStatus::NotAccessible) => {
-                        with.insert(key.into(), json!(false));
-                    }
-                    _ => {}
-                }
+    let loc = e.object.location?;
+    let o = &e.object;
+    let of = |kind: ElementKind| elements_of(e, kind);
+    let mm = |el: &Element, name: &str| number(el, name).map(|n| json!({"value": n, "unit": "mm"}));
+    let mut with = serde_json::Map::new();
+    for (c, key) in [
+        (DisabilityCategory::K, "wheelchair"),
+        (DisabilityCategory::O, "mobilityImpairment"),
+        (DisabilityCategory::S, "visualImpairment"),
+        (DisabilityCategory::G, "hearingImpairment"),
+        (DisabilityCategory::U, "learningImpairment"),
+    ] {
+        match e.verdict.by_category.get(&c) {
+            Some(CategoryStatus::Full) => {
+                with.insert(key.into(), json!(true));
             }
-            let grade = match e.verdict.wheelchair_map {
-                crate::rules::MapStatus::FullyAccessible => Some("fully"),
-                crate::rules::MapStatus::PartiallyAccessible => Some("partially"),
-                crate::rules::MapStatus::NotAccessible => Some("not"),
-                crate::rules::MapStatus::NotAssessed => None,
-            };
-            let door = of(ElementKind::DOOR).next().map(|d| {
-                let mut door = serde_json::Map::new();
-                for (key, v) in [("width", mm(d, "clear_width_mm")), ("thresholdHeight", mm(d, "threshold_mm"))] {
-                    if let Some(v) = v {
-                        door.insert(key.into(), v);
-                    }
-                }
-                for (key, v) in
-                    [("isAutomatic", flag(d, "automatic")), ("hasClearMarkingOnGlassDoor", flag(d, "glass_marked"))]
-                {
-                    if let Some(v) = v {
-                        door.insert(key.into(), json!(v));
-                    }
-                }
-                Value::Object(door)
-            });
-            let entrances: Vec<Value> = of(ElementKind::ENTRANCE)
-                .enumerate()
-                .map(|(i, en)| {
-                    let mut p = json!({"isMainEntrance": i == 0});
-                    // A ramp recorded as serving this entrance; no ramp
-                    // recorded is no evidence of none, so nothing is said.
-                    if e.elements.iter().any(|r| r.kind.as_ref() == Some(&ElementKind::RAMP) && r.serves == Some(en.id))
-                    {
-                        p["hasFixedRamp"] = json!(true);
-                    }
-                    if let Some(step) = flag(en, "has_step") {
-                        p["isLevel"] = json!(!step);
-                    }
-                    if let Some(d) = &door {
-                        p["door"] = d.clone();
-                    }
-                    json!({"properties": p})
-                })
-                .collect();
-            let restrooms: Vec<Value> = of(ElementKind::TOILET)
-                .map(|t| {
-                    let mut r = json!({});
-                    if let Some(ok) = wheelchair_ok(e, t) {
-                        r["isAccessibleWithWheelchair"] = json!(ok);
-                    }
-                    if let Some(g) = flag(t, "grab_bars_both_sides") {
-                        r["hasSupportRails"] = json!(g);
-                    }
-                    r
-                })
-                .collect();
-            let mut accessibility = json!({"accessibleWith": with});
-            if let Some(grade) = grade {
-                accessibility["wheelchairAccessibilityGrade"] = json!(grade);
+            Some(CategoryStatus::NotAccessible) => {
+                with.insert(key.into(), json!(false));
             }
-            if !entrances.is_empty() {
-                accessibility["entrances"] = json!(entrances);
+            _ => {}
+        }
+    }
+    let grade = match e.verdict.wheelchair_map {
+        crate::rules::MapStatus::FullyAccessible => Some("fully"),
+        crate::rules::MapStatus::PartiallyAccessible => Some("partially"),
+        crate::rules::MapStatus::NotAccessible => Some("not"),
+        crate::rules::MapStatus::NotAssessed => None,
+    };
+    let door = of(ElementKind::DOOR).next().map(|d| {
+        let mut door = serde_json::Map::new();
+        for (key, v) in [("width", mm(d, "clear_width_mm")), ("thresholdHeight", mm(d, "threshold_mm"))] {
+            if let Some(v) = v {
+                door.insert(key.into(), v);
             }
-            if !restrooms.is_empty() {
-                accessibility["restrooms"] = json!(restrooms);
+        }
+        for (key, v) in [("isAutomatic", flag(d, "automatic")), ("hasClearMarkingOnGlassDoor", flag(d, "glass_marked"))]
+        {
+            if let Some(v) = v {
+                door.insert(key.into(), json!(v));
             }
-            if let Some(w) = of(ElementKind::APPROACH_PATH).find_map(|p| mm(p, "width_mm")) {
-                accessibility["pathways"] = json!({"width": w});
+        }
+        Value::Object(door)
+    });
+    let entrances: Vec<Value> = of(ElementKind::ENTRANCE)
+        .enumerate()
+        .map(|(i, en)| {
+            let mut p = json!({"isMainEntrance": i == 0});
+            // A ramp recorded as serving this entrance; no ramp
+            // recorded is no evidence of none, so nothing is said.
+            if e.elements.iter().any(|r| r.kind.as_ref() == Some(&ElementKind::RAMP) && r.serves == Some(en.id)) {
+                p["hasFixedRamp"] = json!(true);
             }
-            if let Some(w) = of(ElementKind::CORRIDOR).find_map(|c| mm(c, "width_mm")) {
-                accessibility["pathwaysInside"] = json!({"width": w});
+            if let Some(step) = flag(en, "has_step") {
+                p["isLevel"] = json!(!step);
             }
-            let mut address = json!({"countryCode": "KAZ", "city": {"ru": "Алматы", "kk": "Алматы", "en": "Almaty"}});
-            if !o.address.is_empty() {
-                address["text"] = json!({"ru": o.address});
+            if let Some(d) = &door {
+                p["door"] = d.clone();
             }
-            if let Some(d) = &o.district {
-                address["district"] = json!({"en": enum_text(d)});
-            }
-            Some(json!({
-                "geometry": {"type": "Point", "coordinates": [loc.lon_deg, loc.lat_deg]},
-                "properties": {
-                    "name": {"ru": o.name},
-                    "category": o.category.as_ref().map(enum_text).unwrap_or_else(|| "undefined".into()),
-                    "address": address,
-                    "originalId": o.id.to_string(),
-                    "sourceId": "qadam",
-                    "accessibility": accessibility,
-                }
-            }))
+            json!({"properties": p})
         })
         .collect();
-    Value::Array(places)
+    let restrooms: Vec<Value> = of(ElementKind::TOILET)
+        .map(|t| {
+            let mut r = json!({});
+            if let Some(ok) = wheelchair_ok(e, t) {
+                r["isAccessibleWithWheelchair"] = json!(ok);
+            }
+            if let Some(g) = flag(t, "grab_bars_both_sides") {
+                r["hasSupportRails"] = json!(g);
+            }
+            r
+        })
+        .collect();
+    let mut accessibility = json!({"accessibleWith": with});
+    if let Some(grade) = grade {
+        accessibility["wheelchairAccessibilityGrade"] = json!(grade);
+    }
+    if !entrances.is_empty() {
+        accessibility["entrances"] = json!(entrances);
+    }
+    if !restrooms.is_empty() {
+        accessibility["restrooms"] = json!(restrooms);
+    }
+    if let Some(w) = of(ElementKind::APPROACH_PATH).find_map(|p| mm(p, "width_mm")) {
+        accessibility["pathways"] = json!({"width": w});
+    }
+    if let Some(w) = of(ElementKind::CORRIDOR).find_map(|c| mm(c, "width_mm")) {
+        accessibility["pathwaysInside"] = json!({"width": w});
+    }
+    let mut address = json!({"countryCode": "KAZ", "city": {"ru": "Алматы", "kk": "Алматы", "en": "Almaty"}});
+    if !o.address.is_empty() {
+        address["text"] = json!({"ru": o.address});
+    }
+    if let Some(d) = &o.district {
+        address["district"] = json!({"en": enum_text(d)});
+    }
+    Some(json!({
+        "geometry": {"type": "Point", "coordinates": [loc.lon_deg, loc.lat_deg]},
+        "properties": {
+            "name": {"ru": o.name},
+            "category": o.category.as_ref().map(enum_text).unwrap_or_else(|| "undefined".into()),
+            "address": address,
+            "originalId": o.id.to_string(),
+            "sourceId": "qadam",
+            "accessibility": accessibility,
+        }
+    }))
 }
 
 /// `YYYY-MM-DD` of a unix time in milliseconds, in UTC.
@@ -535,30 +538,126 @@ fn xml_escape(s: &str) -> String {
 /// uploaded; objects without a location are left out. With a `licence`,
 /// the `<osm>` element says it as the OSM API does (`license`).
 pub fn osm_xml(objects: &[EvaluatedObject], licence: Option<&Licence>) -> String {
+    render_text(Format::Osm, objects, licence)
+}
+
+fn osm_head(licence: Option<&Licence>) -> String {
     let license = licence.map(|l| format!(" license=\"{}\"", xml_escape(&l.url))).unwrap_or_default();
-    let mut out = format!(
+    format!(
         "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<osm version=\"0.6\" generator=\"Qadam\" upload=\"never\"{license}>\n"
-    );
-    for (i, e) in objects.iter().enumerate() {
-        let Some(loc) = e.object.location else { continue };
-        out.push_str(&format!(
-            "  <node id=\"-{}\" visible=\"true\" lat=\"{:.7}\" lon=\"{:.7}\">\n",
-            i + 1,
-            loc.lat_deg,
-            loc.lon_deg
-        ));
-        let mut tags = osm_tags(e);
-        tags.push(("source".into(), "survey;Qadam accessibility audit".into()));
-        if let Some(d) = check_date(e) {
-            tags.push(("check_date".into(), d));
-        }
-        for (k, v) in tags {
-            out.push_str(&format!("    <tag k=\"{}\" v=\"{}\"/>\n", xml_escape(&k), xml_escape(&v)));
-        }
-        out.push_str("  </node>\n");
+    )
+}
+
+/// The `i`-th object as a node (node ids count down from -1).
+fn osm_node(i: usize, e: &EvaluatedObject, out: &mut String) {
+    let Some(loc) = e.object.location else { return };
+    out.push_str(&format!(
+        "  <node id=\"-{}\" visible=\"true\" lat=\"{:.7}\" lon=\"{:.7}\">\n",
+        i + 1,
+        loc.lat_deg,
+        loc.lon_deg
+    ));
+    let mut tags = osm_tags(e);
+    tags.push(("source".into(), "survey;Qadam accessibility audit".into()));
+    if let Some(d) = check_date(e) {
+        tags.push(("check_date".into(), d));
     }
-    out.push_str("</osm>\n");
+    for (k, v) in tags {
+        out.push_str(&format!("    <tag k=\"{}\" v=\"{}\"/>\n", xml_escape(&k), xml_escape(&v)));
+    }
+    out.push_str("  </node>\n");
+}
+
+/// The export formats, written object by object so that a city's file
+/// streams: [`Writer::head`], then [`Writer::object`] for each, then
+/// [`Writer::tail`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    ObjectsCsv,
+    ElementsCsv,
+    GeoJson,
+    A11yJson,
+    Osm,
+}
+
+/// Writes one export file in pieces.
+pub struct Writer<'a> {
+    format: Format,
+    licence: Option<&'a Licence>,
+    /// Objects written so far (separators, OSM node ids).
+    written: usize,
+}
+
+impl<'a> Writer<'a> {
+    pub fn new(format: Format, licence: Option<&'a Licence>) -> Writer<'a> {
+        Writer { format, licence, written: 0 }
+    }
+
+    pub fn head(&self) -> Vec<u8> {
+        match self.format {
+            Format::ObjectsCsv => objects_csv_head(self.licence).into_bytes(),
+            Format::ElementsCsv => elements_csv_head(self.licence).into_bytes(),
+            Format::GeoJson => match self.licence {
+                Some(l) => {
+                    format!("{{\"type\":\"FeatureCollection\",\"licence\":{},\"features\":[", json!(l)).into_bytes()
+                }
+                None => b"{\"type\":\"FeatureCollection\",\"features\":[".to_vec(),
+            },
+            Format::A11yJson => b"[".to_vec(),
+            Format::Osm => osm_head(self.licence).into_bytes(),
+        }
+    }
+
+    /// Appends one object's part of the file to `out`.
+    pub fn object(&mut self, e: &EvaluatedObject, out: &mut Vec<u8>) {
+        let mut json_item = |v: Option<Value>, out: &mut Vec<u8>| {
+            if let Some(v) = v {
+                if self.written > 0 {
+                    out.push(b',');
+                }
+                serde_json::to_writer(&mut *out, &v).expect("a Value serialises");
+                self.written += 1;
+            }
+        };
+        match self.format {
+            Format::GeoJson => json_item(Some(geojson_feature(e)), out),
+            Format::A11yJson => json_item(a11yjson_place(e), out),
+            Format::ObjectsCsv | Format::ElementsCsv | Format::Osm => {
+                let mut text = String::new();
+                match self.format {
+                    Format::ObjectsCsv => objects_csv_row(e, self.licence, &mut text),
+                    Format::ElementsCsv => elements_csv_rows(e, self.licence, &mut text),
+                    _ => osm_node(self.written, e, &mut text),
+                }
+                self.written += 1;
+                out.extend_from_slice(text.as_bytes());
+            }
+        }
+    }
+
+    pub fn tail(&self) -> Vec<u8> {
+        match self.format {
+            Format::ObjectsCsv | Format::ElementsCsv => Vec::new(),
+            Format::GeoJson => b"]}".to_vec(),
+            Format::A11yJson => b"]".to_vec(),
+            Format::Osm => b"</osm>\n".to_vec(),
+        }
+    }
+}
+
+/// A whole export file of `objects`.
+pub fn render(format: Format, objects: &[EvaluatedObject], licence: Option<&Licence>) -> Vec<u8> {
+    let mut w = Writer::new(format, licence);
+    let mut out = w.head();
+    for e in objects {
+        w.object(e, &mut out);
+    }
+    out.extend(w.tail());
     out
+}
+
+fn render_text(format: Format, objects: &[EvaluatedObject], licence: Option<&Licence>) -> String {
+    String::from_utf8(render(format, objects, licence)).expect("exports are UTF-8")
 }
 
 #[cfg(test)]

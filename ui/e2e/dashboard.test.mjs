@@ -28,6 +28,7 @@ import {
   launchChromium,
   signIn,
   dashboardUrl,
+  assertFitsWidth,
   sampleBasemap,
   DRAWN_BASEMAP_TILES,
   keepScreenshot,
@@ -68,24 +69,6 @@ async function coordinatorPage(viewport = { width: 1280, height: 900 }) {
   const page = await browser.newPage({ viewport, acceptDownloads: true });
   await signIn(page, base);
   return page;
-}
-
-/** Nothing on the page is wider than the window, but inside a box that
- *  scrolls on its own (a wide table) or the map. */
-async function assertFitsWidth(page, label) {
-  const wide = await page.evaluate(() => {
-    const w = document.documentElement.clientWidth;
-    return [...document.querySelectorAll('body *')]
-      .filter(
-        (e) =>
-          e.getClientRects().length &&
-          e.getBoundingClientRect().right > w + 1 &&
-          !e.parentElement?.closest('.table-scroll, .leaflet-container'),
-      )
-      .slice(0, 5)
-      .map((e) => `${e.tagName}#${e.id}.${[...e.classList].join('.')} ${Math.round(e.getBoundingClientRect().right)}>${w}`);
-  });
-  assert.deepEqual(wide, [], `${label}: elements wider than the window`);
 }
 
 async function download(page, selector) {

@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createRequire } from 'node:module';
+import assert from 'node:assert/strict';
 
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 export const TOKEN = 'e2e-token';
@@ -203,4 +204,22 @@ export async function signIn(page, base, login = 'coordinator') {
   await page.fill('#password', DEMO_PASSWORD);
   await page.click('#sign-in');
   await page.locator('#queue-link').waitFor();
+}
+
+/** Nothing on the page is wider than the window, but inside a box that
+ *  scrolls on its own (a wide table) or the map. */
+export async function assertFitsWidth(page, label) {
+  const wide = await page.evaluate(() => {
+    const w = document.documentElement.clientWidth;
+    return [...document.querySelectorAll('body *')]
+      .filter(
+        (e) =>
+          e.getClientRects().length &&
+          e.getBoundingClientRect().right > w + 1 &&
+          !e.parentElement?.closest('.table-scroll, .leaflet-container'),
+      )
+      .slice(0, 5)
+      .map((e) => `${e.tagName}#${e.id}.${[...e.classList].join('.')} ${Math.round(e.getBoundingClientRect().right)}>${w}`);
+  });
+  assert.deepEqual(wide, [], `${label}: elements wider than the window`);
 }

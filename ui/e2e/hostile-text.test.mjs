@@ -36,8 +36,9 @@ after(async () => {
   await stop(server);
 });
 
-/** A signed-in admin page that records every dialog, CSP violation and page error. */
-async function watchedPage() {
+/** A signed-in admin page (or, `anonymous`, a resident's) that records
+ *  every dialog, CSP violation and page error. */
+async function watchedPage(anonymous = false) {
   const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
   const incidents = [];
   page.on('dialog', (d) => {
@@ -48,7 +49,7 @@ async function watchedPage() {
   page.on('console', (m) => {
     if (/Content Security Policy/i.test(m.text())) incidents.push(`csp: ${m.text()}`);
   });
-  await signIn(page, base, 'admin');
+  if (!anonymous) await signIn(page, base, 'admin');
   return { page, incidents };
 }
 
@@ -117,5 +118,34 @@ test('the dashboard is served under a strict Content-Security-Policy', async () 
     incidents.some((i) => i.startsWith('csp:')),
     `the browser reports the blocked script: ${incidents}`,
   );
+  await page.close();
+});
+
+test('once approved, the hostile place shows literally and runs nowhere on the public pages', async () => {
+  const r = await fetch(base + `api/v1/audits/${ids.audit}/review`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${TOKEN}` },
+    body: JSON.stringify({ action: 'approve' }),
+  });
+  assert.equal(r.status, 200, await r.text());
+  const { page, incidents } = await watchedPage(true);
+  await page.goto(base + `?campaign=${ids.campaign}`);
+  const link = page.locator('#pm-places a').first();
+  await link.waitFor();
+  assert.equal(await link.textContent(), HOSTILE.name);
+  await assertInert(page, incidents, 'the public map');
+  // Search by a word of the hostile address, then the place's page.
+  await page.fill('#pm-q', 'Абая');
+  await page.click('#pm-search');
+  await page.locator('#search-hits a').first().waitFor();
+  assert.equal(await page.locator('#search-hits a').first().textContent(), HOSTILE.name);
+  await assertInert(page, incidents, 'the search results');
+  await page.locator('#search-hits a').first().click();
+  await page.locator('#place-name').waitFor();
+  assert.equal(await page.locator('#place-name').textContent(), HOSTILE.name);
+  assert.equal(await page.locator('#place-address').textContent(), HOSTILE.address);
+  const body = await page.locator('main').innerText();
+  assert.ok(!body.includes(HOSTILE.auditor), 'the auditor is named nowhere in public');
+  await assertInert(page, incidents, 'the public place page');
   await page.close();
 });

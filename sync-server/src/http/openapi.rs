@@ -183,6 +183,7 @@ pub fn document() -> Value {
         let mut params: Vec<Value> = [
             ("sha256", json!({"type": "string", "pattern": "^[0-9a-f]{64}$"})),
             ("id", json!({"type": "string", "format": "uuid"})),
+            ("photo", json!({"type": "string", "format": "uuid"})),
             ("device", json!({"type": "string", "format": "uuid"})),
             ("conflict", json!({"type": "integer", "minimum": 1})),
             ("login", json!({"type": "string", "minLength": 1})),

@@ -24,8 +24,10 @@ use crate::store::reports::Report;
 
 /// The representation's tag: the store's cursor (the published data change
 /// only with it) and the licence.
-fn etag(s: &AppState) -> Result<HeaderValue, AppError> {
-    let cursor = s.store.cursor()?;
+/// Read off the runtime's threads: a PostgreSQL store blocks.
+async fn etag(s: &Arc<AppState>) -> Result<HeaderValue, AppError> {
+    let st = s.clone();
+    let cursor = crate::service::blocking(move || Ok(st.store.cursor()?)).await?;
     HeaderValue::from_str(&format!("W/\"{cursor}-{}\"", s.licence.id.replace('"', "")))
         .map_err(|e| AppError::Internal(e.to_string()))
 }
@@ -64,7 +66,7 @@ async fn cached<T: serde::Serialize, F: std::future::Future<Output = Result<T, A
     headers: &HeaderMap,
     answer: impl FnOnce() -> F,
 ) -> Result<Response, AppError> {
-    let tag = etag(s)?;
+    let tag = etag(s).await?;
     let mut h = axum::http::HeaderMap::new();
     for (k, v) in public_headers(s, Some(tag.clone())) {
         h.append(k, v);
@@ -133,13 +135,23 @@ pub async fn dataset(
     uri: axum::http::Uri,
 ) -> Result<Response, AppError> {
     let file = ExportFile::parse(&file)?;
-    let tag = etag(&s)?;
+    let tag = etag(&s).await?;
     let mut h = axum::http::HeaderMap::new();
     for (k, v) in public_headers(&s, Some(tag.clone())) {
         h.append(k, v);
     }
     if fresh(&headers, &tag) {
         return Ok((StatusCode::NOT_MODIFIED, h).into_response());
+    }
+    h.insert(header::CONTENT_TYPE, HeaderValue::from_static(file.media_type()));
+    if let Ok(v) = HeaderValue::from_str(&format!("attachment; filename=\"qadam-{}\"", file.name())) {
+        h.insert(header::CONTENT_DISPOSITION, v);
+    }
+    if q.page.is_none() && q.per_page.is_none() {
+        // The whole selection: streamed as it is written.
+        let streamed = public::dataset_stream(&s, file, q).await?;
+        h.insert("x-total-count", HeaderValue::from(streamed.total as u64));
+        return Ok((h, axum::body::Body::new(Pieces(streamed.pieces))).into_response());
     }
     let d = public::dataset(&s, file, q).await?;
     let page_link = |page: u32, rel: &str| {
@@ -166,11 +178,22 @@ pub async fn dataset(
         }
     }
     h.insert("x-total-count", HeaderValue::from(d.total as u64));
-    h.insert(header::CONTENT_TYPE, HeaderValue::from_static(file.media_type()));
-    if let Ok(v) = HeaderValue::from_str(&format!("attachment; filename=\"qadam-{}\"", file.name())) {
-        h.insert(header::CONTENT_DISPOSITION, v);
-    }
     Ok((h, d.bytes).into_response())
+}
+
+/// A response body of the pieces a dataset's writer sends.
+struct Pieces(tokio::sync::mpsc::Receiver<Vec<u8>>);
+
+impl http_body::Body for Pieces {
+    type Data = bytes::Bytes;
+    type Error = std::convert::Infallible;
+
+    fn poll_frame(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Option<Result<http_body::Frame<bytes::Bytes>, Self::Error>>> {
+        self.0.poll_recv(cx).map(|piece| piece.map(|p| Ok(http_body::Frame::data(bytes::Bytes::from(p)))))
+    }
 }
 
 pub async fn report(

@@ -515,7 +515,7 @@ pub const OPERATIONS: &[Operation] = &[
     Operation {
         method: "get",
         path: "/api/v1/public/datasets/{file}",
-        summary: "Open data of the published places (objects.csv, elements.csv, objects.geojson, objects.a11yjson, objects.osm) of a ?campaign=, ?district=, ?category= or ?bbox=, by ?page= of ?per_page= (1000, at most 10000; X-Total-Count, Link rel=next); the licence in the file and in Link rel=license; ETag",
+        summary: "Open data of the published places (objects.csv, elements.csv, objects.geojson, objects.a11yjson, objects.osm) of a ?campaign=, ?district=, ?category= or ?bbox=, whole and streamed, or by ?page= of ?per_page= (1000, at most 10000; Link rel=next); X-Total-Count; the licence in the file and in Link rel=license; ETag",
         request: None,
         status: 200,
         response: Answer::File(&["text/csv", "application/geo+json", "application/json", "application/x-osm+xml"]),

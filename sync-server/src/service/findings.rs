@@ -144,26 +144,27 @@ impl ExportFile {
         })
     }
 
+    /// The core format this file is written in.
+    pub fn format(self) -> qadam_core::export::Format {
+        use qadam_core::export::Format;
+        match self {
+            ExportFile::ObjectsCsv => Format::ObjectsCsv,
+            ExportFile::ElementsCsv => Format::ElementsCsv,
+            ExportFile::GeoJson => Format::GeoJson,
+            ExportFile::A11yJson => Format::A11yJson,
+            ExportFile::Osm => Format::Osm,
+        }
+    }
+
     fn render(self, objects: &[EvaluatedObject]) -> Vec<u8> {
-        self.render_with(objects, None)
+        qadam_core::export::render(self.format(), objects, None)
     }
 
     /// The file of open data: it says its licence (CSV in a column, GeoJSON
     /// in a member, OSM XML in `license`; an A11yJSON file is a bare array
     /// of places, and its answer's `Link` header says it).
     pub fn render_licensed(self, objects: &[EvaluatedObject], licence: &Licence) -> Vec<u8> {
-        self.render_with(objects, Some(licence))
-    }
-
-    fn render_with(self, objects: &[EvaluatedObject], licence: Option<&Licence>) -> Vec<u8> {
-        use qadam_core::export;
-        match self {
-            ExportFile::ObjectsCsv => export::objects_csv(objects, licence).into_bytes(),
-            ExportFile::ElementsCsv => export::elements_csv(objects, licence).into_bytes(),
-            ExportFile::GeoJson => export::geojson(objects, licence).to_string().into_bytes(),
-            ExportFile::A11yJson => export::a11yjson(objects).to_string().into_bytes(),
-            ExportFile::Osm => export::osm_xml(objects, licence).into_bytes(),
-        }
+        qadam_core::export::render(self.format(), objects, Some(licence))
     }
 }
 

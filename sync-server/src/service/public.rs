@@ -148,6 +148,57 @@ pub struct Dataset {
     pub pages: u32,
 }
 
+/// A whole open dataset, written as it is sent: the head, then the objects
+/// in pieces of about [`STREAM_PIECE_BYTES`], then the tail. A city's file
+/// is never whole in memory, and a client that goes away stops the writing.
+pub struct Streamed {
+    pub total: usize,
+    pub pieces: tokio::sync::mpsc::Receiver<Vec<u8>>,
+}
+
+/// The size of the pieces a streamed dataset is sent in.
+pub const STREAM_PIECE_BYTES: usize = 64 * 1024;
+
+/// The published objects a filter selects (their indexes in `p.objects`).
+fn selected(p: &Published, filter: &PublicFilter, b: Option<BBox>) -> Vec<usize> {
+    p.objects
+        .iter()
+        .enumerate()
+        .filter(|(_, o)| filter.selects(o))
+        .filter(|(_, o)| b.is_none_or(|b| o.object.location.is_some_and(|l| b.contains(l.lat_deg, l.lon_deg))))
+        .map(|(i, _)| i)
+        .collect()
+}
+
+/// The whole dataset of the published objects a filter selects, streamed.
+pub async fn dataset_stream(s: &Arc<AppState>, file: ExportFile, q: PublicQuery) -> Result<Streamed, AppError> {
+    let filter = q.filter();
+    let b = bbox(&filter)?;
+    let st = s.clone();
+    let (p, chosen) = blocking(move || {
+        let p = published(&st)?;
+        let chosen = selected(&p, &filter, b);
+        Ok((p, chosen))
+    })
+    .await?;
+    let total = chosen.len();
+    let (tx, rx) = tokio::sync::mpsc::channel(4);
+    let licence = s.licence.clone();
+    tokio::task::spawn_blocking(move || {
+        let mut w = qadam_core::export::Writer::new(file.format(), Some(&licence));
+        let mut piece = w.head();
+        for i in chosen {
+            w.object(&p.objects[i], &mut piece);
+            if piece.len() >= STREAM_PIECE_BYTES && tx.blocking_send(std::mem::take(&mut piece)).is_err() {
+                return; // the client went away
+            }
+        }
+        piece.extend(w.tail());
+        let _ = tx.blocking_send(piece);
+    });
+    Ok(Streamed { total, pieces: rx })
+}
+
 /// A page of an open dataset of the published objects a filter selects.
 pub async fn dataset(s: &Arc<AppState>, file: ExportFile, q: PublicQuery) -> Result<Dataset, AppError> {
     let filter = q.filter();
@@ -167,17 +218,12 @@ pub async fn dataset(s: &Arc<AppState>, file: ExportFile, q: PublicQuery) -> Res
     let s = s.clone();
     blocking(move || {
         let p = published(&s)?;
-        let selected: Vec<_> = p
-            .objects
-            .iter()
-            .filter(|o| filter.selects(o))
-            .filter(|o| b.is_none_or(|b| o.object.location.is_some_and(|l| b.contains(l.lat_deg, l.lon_deg))))
-            .collect();
+        let selected = selected(&p, &filter, b);
         let total = selected.len();
         let pages = total.div_ceil(per_page as usize).max(1) as u32;
         let start = (page as usize - 1).saturating_mul(per_page as usize).min(total);
         let end = (start + per_page as usize).min(total);
-        let rows: Vec<_> = selected[start..end].iter().map(|o| (*o).clone()).collect();
+        let rows: Vec<_> = selected[start..end].iter().map(|i| p.objects[*i].clone()).collect();
         Ok(Dataset { bytes: file.render_licensed(&rows, &s.licence), total, page, pages })
     })
     .await

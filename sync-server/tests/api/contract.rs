@@ -12,7 +12,7 @@ async fn every_documented_operation_answers_and_bodies_match_the_openapi_schemas
     assert_eq!(doc["openapi"], "3.1.0");
     let jpeg = std::fs::read(concat!(env!("CARGO_MANIFEST_DIR"), "/../fixtures/photos/entrance-gps.jpg")).unwrap();
     let sha = qadam_core::photo::sha256_hex(&jpeg);
-    let mut batch = demo::demo_campaign(1);
+    let mut batch = demo::demo_campaign(2);
     // Two devices wrote the object's name without seeing each other: conflict 1.
     let name = batch.iter().find(|c| c.field == "name" && c.entity == EntityKind::Object).unwrap().clone();
     let mut other = name.clone();
@@ -23,7 +23,30 @@ async fn every_documented_operation_answers_and_bodies_match_the_openapi_schemas
     batch.push(other);
     let (st, r) = s.push(&batch).await;
     assert_eq!(st, 200, "{r}");
-    let object = s.get_json::<Vec<qadam_core::records::ObjectSummary>>("/api/v1/objects").await[0].object.id;
+    let objects = s.get_json::<Vec<qadam_core::records::ObjectSummary>>("/api/v1/objects").await;
+    let object = objects[0].object.id;
+    // The other object is approved, with a photo: the public side's.
+    let public = objects[1].object.id;
+    let r = s.http.post(s.url(&format!("/api/v1/audits/{}/review", objects[1].audit.as_ref().unwrap().id)));
+    assert_eq!(r.bearer_auth(TOKEN).json(&json!({"action": "approve"})).send().await.unwrap().status(), 200);
+    assert!(s
+        .http
+        .put(s.url(&format!("/api/v1/photos/{sha}")))
+        .bearer_auth(TOKEN)
+        .body(jpeg.clone())
+        .send()
+        .await
+        .unwrap()
+        .status()
+        .is_success());
+    let photo = Uuid::now_v7();
+    let mut clock = qadam_core::HlcClock::default();
+    let fields = [("object_id", json!(public)), ("subject", json!("object")), ("sha256", json!(sha))];
+    assert_eq!(s.push(&Change::record(EntityKind::Photo, photo, fields, &mut clock, "phone")).await.0, 200);
+    let r = s.http.put(s.url(&format!("/api/v1/objects/{public}/photos/{photo}/public")));
+    assert_eq!(r.bearer_auth(TOKEN).json(&json!({"public": true})).send().await.unwrap().status(), 200);
+    let r = s.http.post(s.url(&format!("/api/v1/public/places/{public}/reports"))).json(&json!({"text": "Пандус"}));
+    let report: Value = r.send().await.unwrap().json().await.unwrap();
     add_account(&s, "olzhas", "auditor", Some((demo::demo_campaign_id(), "auditor")));
     let (device, _) = s.enroll("olzhas").await;
     let r = s.http.post(s.url("/api/v1/enrollments")).bearer_auth(TOKEN).json(&json!({"login": "olzhas"}));
@@ -39,6 +62,9 @@ async fn every_documented_operation_answers_and_bodies_match_the_openapi_schemas
             .path
             .replace("/campaigns/{id}", &format!("/campaigns/{}", demo::demo_campaign_id()))
             .replace("/audits/{id}", &format!("/audits/{audit}"))
+            .replace("/public/places/{id}", &format!("/public/places/{public}"))
+            .replace("/objects/{id}/photos/{photo}", &format!("/objects/{public}/photos/{photo}"))
+            .replace("/reports/{id}", &format!("/reports/{}", report["id"].as_str().unwrap()))
             .replace("{sha256}", &sha)
             .replace("{id}", &object.to_string())
             .replace("{conflict}", "1")
@@ -62,6 +88,9 @@ async fn every_documented_operation_answers_and_bodies_match_the_openapi_schemas
             ("put", p) if p.contains("/members/") => req.json(&json!({"role": "auditor"})),
             ("post", p) if p.ends_with("/import") => req.body("name,category,district\nЦОН,government,medeu\n"),
             ("post", p) if p.ends_with("/review") => req.json(&json!({"action": "start_review"})),
+            ("post", p) if p.ends_with("/reports") => req.json(&json!({"text": "Лифт не работает"})),
+            ("post", p) if p.ends_with("/close") => req,
+            ("put", p) if p.ends_with("/public") => req.json(&json!({"public": true})),
             ("post", _) => req.json(&json!({"keep": "later"})),
             ("put", _) => req.body(jpeg.clone()),
             ("patch", _) => {

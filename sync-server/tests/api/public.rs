@@ -295,6 +295,14 @@ async fn datasets_carry_their_licence_and_are_paged() {
     assert!(lines.all(|l| l.ends_with("CC-BY-4.0 https://creativecommons.org/licenses/by/4.0/")));
     let (_, _, osm) = anonymous(&s, "/api/v1/public/datasets/objects.osm", &[]).await;
     assert!(String::from_utf8(osm).unwrap().contains("license=\"https://creativecommons.org/licenses/by/4.0/\""));
+    // Without a page, the whole selection streams: the same bytes as one
+    // page holding everything, for every format.
+    for file in qadam_sync_server::service::findings::ExportFile::ALL {
+        let (st, h, whole) = anonymous(&s, &format!("/api/v1/public/datasets/{}", file.name()), &[]).await;
+        assert_eq!((st, h["x-total-count"].to_str().unwrap()), (200, "2"), "{}", file.name());
+        let (_, _, page) = anonymous(&s, &format!("/api/v1/public/datasets/{}?per_page=10000", file.name()), &[]).await;
+        assert_eq!(String::from_utf8(whole).unwrap(), String::from_utf8(page).unwrap(), "{}", file.name());
+    }
     for bad in ["per_page=0", "per_page=10001", "page=0"] {
         let (st, _, _) = anonymous(&s, &format!("/api/v1/public/datasets/objects.csv?{bad}"), &[]).await;
         assert_eq!(st, 400, "{bad}");
