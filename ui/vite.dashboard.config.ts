@@ -21,6 +21,11 @@ export default defineConfig({
         site: resolve(import.meta.dirname, 'dashboard/index.html'),
         coordinator: resolve(import.meta.dirname, 'dashboard/coordinator/index.html'),
       },
+      // The maps' libraries in a chunk of their own, loaded only by a page
+      // that shows a map (a public place's page does not).
+      output: {
+        manualChunks: (id: string) => (/node_modules\/(leaflet|protomaps-leaflet|pmtiles|supercluster)\//.test(id) ? 'maps' : undefined),
+      },
     },
   },
 });

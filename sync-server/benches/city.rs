@@ -17,7 +17,10 @@
 //!    path for a photo (attach, then sync) with the bytes it uploads
 //!    against the original's;
 //! 5. 200 devices pushing and pulling at once against a trivial handler
-//!    under the same load.
+//!    under the same load;
+//! 9. the public open data at national scale (250,000 objects): a city's
+//!    GeoJSON streamed over loopback against serialising the same rows
+//!    with serde alone in the process.
 //!
 //! With `QADAM_BENCH_POSTGRES` naming a PostgreSQL server, rows 1, 2 and 5
 //! run again with the server on a fresh database there (a tenth of the
@@ -53,6 +56,8 @@ struct Opts {
     photo_px: (u32, u32),
     /// One-change pushes in a row for row 8.
     durable_pushes: usize,
+    /// Published objects for row 9 (`--public-objects`).
+    public_objects: usize,
     out: PathBuf,
 }
 
@@ -75,6 +80,7 @@ fn opts() -> Opts {
             // decoders' fixed cost rather than the frame.
             photo_px: (4000, 3000),
             durable_pushes: 50,
+            public_objects: 300,
             out: root.join("target/bench-smoke.md"),
         }
     } else {
@@ -91,6 +97,7 @@ fn opts() -> Opts {
             load_secs: 30,
             photo_px: (4000, 3000),
             durable_pushes: 500,
+            public_objects: 250_000,
             out: root.join("bench/RESULTS.md"),
         }
     };
@@ -99,6 +106,9 @@ fn opts() -> Opts {
     }
     if let Some(n) = val("--pg-objects") {
         o.pg_objects = n.parse().expect("--pg-objects N");
+    }
+    if let Some(n) = val("--public-objects") {
+        o.public_objects = n.parse().expect("--public-objects N");
     }
     if let Some(n) = val("--runs") {
         o.runs = n.parse().expect("--runs N");
@@ -942,6 +952,73 @@ async fn load_rows(o: &Opts, server: &Server, engine: &Engine, rows: &mut Vec<Ro
     Ok(())
 }
 
+/// Row 9: a city's published objects (the generator approves about 95 % of
+/// its audits) as one GeoJSON file, streamed by `GET
+/// /api/v1/public/datasets/objects.geojson` and read whole over loopback,
+/// against writing the same objects to bytes in this process with the
+/// same writer (serde alone: no HTTP, no streaming). The first request,
+/// which evaluates and publishes the city, is left out of the figure and
+/// said beside it.
+async fn public_rows(o: &Opts, http: &reqwest::Client, rows: &mut Vec<Row>) -> anyhow::Result<()> {
+    let server = Server::start().await;
+    let n = o.public_objects;
+    eprintln!("generating {n} objects for the public side…");
+    let store = server.state.clone();
+    tokio::task::spawn_blocking(move || -> anyhow::Result<()> {
+        let mut result = Ok(());
+        qadam_core::demo::city_campaign(n, 1, qadam_sync_server::service::sync::MAX_PUSH_CHANGES, |batch| {
+            if result.is_ok() {
+                result = store.store.push(batch, &qadam_sync_server::store::Access::All).map(|_| ());
+            }
+        });
+        Ok(result?)
+    })
+    .await??;
+    let url = server.url("/api/v1/public/datasets/objects.geojson");
+    let t0 = Instant::now();
+    let first = http.get(&url).send().await?.bytes().await?;
+    let first_s = t0.elapsed().as_secs_f64();
+    let mut streamed = Vec::new();
+    for _ in 0..o.runs {
+        let t = Instant::now();
+        let body = http.get(&url).send().await?.bytes().await?;
+        streamed.push(t.elapsed().as_secs_f64());
+        anyhow::ensure!(body.len() == first.len(), "the same file each time");
+    }
+    let state = server.state.clone();
+    let serde_alone = tokio::task::spawn_blocking(move || -> anyhow::Result<Vec<f64>> {
+        let published = state.published.get(&*state.store, &state.evaluated)?;
+        let mut times = Vec::new();
+        for _ in 0..3 {
+            let t = Instant::now();
+            let bytes = qadam_core::export::render(
+                qadam_core::export::Format::GeoJson,
+                &published.objects,
+                Some(&state.licence),
+            );
+            times.push(t.elapsed().as_secs_f64());
+            std::hint::black_box(bytes);
+        }
+        Ok(times)
+    })
+    .await??;
+    let (s, l) = (stats(&streamed), stats(&serde_alone));
+    let published = first.len();
+    rows.push(Row {
+        name: format!("9. public GeoJSON of a city streamed, {n} objects generated ({:.0} MB)", published as f64 / 1e6),
+        figure: fmt_s(s),
+        limit: format!(
+            "the same objects written with serde alone {}; first request with the publication {first_s:.1} s",
+            fmt_s(l)
+        ),
+        ratio: format!("{:.2}× serde alone", s.0 / l.0.max(1e-9)),
+        goal: "< 2× serde alone".into(),
+        met: s.0 < 2.0 * l.0,
+        unjudged: None,
+    });
+    Ok(())
+}
+
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let args: Vec<String> = std::env::args().collect();
@@ -1040,6 +1117,11 @@ async fn main() -> anyhow::Result<()> {
             met: store_s / (n as f64) < 0.01,
             unjudged: None,
         });
+    }
+
+    // 9. The public side's open data at national scale.
+    if want(9) {
+        public_rows(&o, &http, &mut rows).await?;
     }
 
     // The engine users grow into: rows 1, 2 and 5 again on PostgreSQL,

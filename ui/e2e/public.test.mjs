@@ -6,6 +6,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
+import { createHash, randomUUID } from 'node:crypto';
 import { parse as parseCsv } from 'csv-parse/sync';
 import { check as checkGeojson } from '@placemarkio/check-geojson';
 import { getPlaceInfoSchemaDefinition } from '@sozialhelden/a11yjson';
@@ -20,6 +21,7 @@ import {
   runAxe,
   launchChromium,
   signIn,
+  dashboardUrl,
   sampleBasemap,
   assertFitsWidth,
   keepScreenshot,
@@ -151,7 +153,48 @@ test('a resident finds, reads and reports on an approved place, and the coordina
   await row.locator('.close-report').click();
   await row.locator('.close-report').waitFor({ state: 'detached' });
   assert.equal(dialogs, 0);
+
+  // A photo of the place, taken with the phone's position in its EXIF:
+  // hidden from the public until the coordinator ticks its box.
+  const jpeg = readFileSync(`${ROOT}/fixtures/photos/entrance-gps.jpg`);
+  const sha = createHash('sha256').update(jpeg).digest('hex');
+  const up = await fetch(base + `api/v1/photos/${sha}`, { method: 'PUT', headers: { authorization: `Bearer ${TOKEN}` }, body: jpeg });
+  assert.ok(up.ok, await up.text());
+  const photo = randomUUID();
+  const now = Date.now();
+  const changes = [
+    ['object_id', target.id],
+    ['subject', 'object'],
+    ['sha256', sha],
+    ['caption', 'Главный вход'],
+  ].map(([field, value], n) => ({
+    op_id: randomUUID(),
+    entity: 'photo',
+    entity_id: photo,
+    field,
+    value,
+    hlc: `${String(now + n).padStart(15, '0')}-000000`,
+    device_id: 'phone-e2e',
+    seen_cursor: 0,
+  }));
+  const pushed = await api('/sync/push', { method: 'POST', body: JSON.stringify({ device_id: 'phone-e2e', changes }) });
+  assert.equal(pushed.status, 200, await pushed.text());
+  assert.equal((await fetch(base + `api/v1/public/photos/${sha}`)).status, 404, 'not public yet');
+  await coordinator.goto(dashboardUrl(base) + `#/object/${target.id}`);
+  await Promise.all([
+    coordinator.waitForResponse((r) => r.url().endsWith(`/photos/${photo}/public`) && r.ok()),
+    coordinator.locator('.photo-public').check(),
+  ]);
   await coordinator.close();
+
+  const resident = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+  await resident.goto(base + `place/${target.id}`);
+  await resident.locator('#place-photos img[alt="Главный вход"]').waitFor();
+  await resident.waitForFunction(() => [...document.querySelectorAll('#place-photos img')].every((i) => i.complete && i.naturalWidth > 0));
+  await runAxe(resident, 'a public place page with a photo');
+  const served = Buffer.from(await (await fetch(base + `api/v1/public/photos/${sha}`)).arrayBuffer());
+  assert.equal(served.includes(Buffer.from('Exif')), false, 'served without its EXIF');
+  await resident.close();
 });
 
 test('the public pages fit a phone, say nothing of unapproved places, and only /embed may be framed', async () => {

@@ -91,8 +91,9 @@ impl TestServer {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
         let app = (o.wrap)(router(state.clone()));
+        // The production listener (its limits, TCP_NODELAY), not axum's.
         tokio::spawn(async move {
-            axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>()).await.unwrap()
+            qadam_sync_server::listen::serve(listener, app, Default::default(), std::future::pending()).await.unwrap()
         });
         TestServer { addr, base: format!("http://{addr}"), db, state, dir }
     }
