@@ -311,9 +311,9 @@ mod tests {
             };
             let input = crate::rules::EvaluationInput { object: object.clone(), elements: vec![] };
             EvaluatedObject {
-                verdict: crate::rules::evaluate(&set, &lists, &input),
+                verdict: crate::rules::evaluate(&set, &lists, &input).into(),
                 object,
-                elements: vec![],
+                elements: Vec::new().into(),
                 audits,
                 photo_count: 0,
                 cover_sha256: None,

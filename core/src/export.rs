@@ -182,7 +182,7 @@ fn elements_csv_head(licence: Option<&Licence>) -> String {
 }
 
 fn elements_csv_rows(e: &EvaluatedObject, licence: Option<&Licence>, out: &mut String) {
-    for el in &e.elements {
+    for el in e.elements.iter() {
         for (name, v) in &el.measurements {
             let unit = if name.ends_with("_mm") {
                 "mm"
@@ -676,11 +676,11 @@ mod tests {
         object.location = Some(GeoPoint { lat_deg: 43.25, lon_deg: 76.95 });
         vec![EvaluatedObject {
             object,
-            elements: input.elements,
+            elements: input.elements.into(),
             audits: vec![],
             photo_count: 2,
             cover_sha256: None,
-            verdict,
+            verdict: verdict.into(),
         }]
     }
 
@@ -711,11 +711,11 @@ mod tests {
         let verdict = crate::rules::evaluate(&crate::rules::builtin("us-ada-2010", &lists).unwrap(), &lists, &input);
         EvaluatedObject {
             object: input.object,
-            elements: input.elements,
+            elements: input.elements.into(),
             audits: vec![],
             photo_count: 0,
             cover_sha256: None,
-            verdict,
+            verdict: verdict.into(),
         }
     }
 

@@ -7,6 +7,7 @@
 //! time.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::sync::Arc;
 
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
@@ -90,18 +91,20 @@ fn public_view(e: &EvaluatedObject, sets: &mut Sets<'_>) -> Option<EvaluatedObje
     if approved.is_empty() {
         return None;
     }
-    let elements: Vec<_> =
-        e.elements.iter().filter(|el| el.audit_id.is_some_and(|a| approved.contains(&a))).cloned().collect();
-    let verdict = if elements.len() == e.elements.len() {
-        e.verdict.clone()
+    let is_approved = |el: &crate::model::Element| el.audit_id.is_some_and(|a| approved.contains(&a));
+    let (elements, verdict) = if e.elements.iter().all(is_approved) {
+        // The same elements: the same verdict, shared rather than copied.
+        (e.elements.clone(), e.verdict.clone())
     } else {
         // A draft recorded more: judge the approved elements alone. A rule
         // set that cannot be built any more publishes nothing rather than
         // a verdict that mixes in the draft.
         let lists = sets.lists;
         let set = sets.get(&e.verdict.rule_set)?;
-        let input = crate::rules::EvaluationInput { object: e.object.clone(), elements: elements.clone() };
-        crate::rules::evaluate(set, lists, &input)
+        let elements: Vec<_> = e.elements.iter().filter(|el| is_approved(el)).cloned().collect();
+        let input = crate::rules::EvaluationInput { object: e.object.clone(), elements };
+        let verdict = crate::rules::evaluate(set, lists, &input);
+        (input.elements.into(), verdict.into())
     };
     let audits = e
         .audits
@@ -381,16 +384,16 @@ pub fn search(index: &[Indexed], filter: &PublicFilter, q: &str) -> Vec<SearchHi
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema, TS)]
 #[ts(export_to = "server/")]
 pub struct Finding {
-    pub rule_id: String,
-    pub title: Localized,
-    pub fix: Localized,
-    pub document: String,
-    pub clause: String,
+    pub rule_id: Arc<str>,
+    pub title: Arc<Localized>,
+    pub fix: Arc<Localized>,
+    pub document: Arc<str>,
+    pub clause: Arc<str>,
     pub element_kind: Option<ElementKind>,
     /// What was measured, as typed (`1:8 (12.5 %)`), when one value was.
     pub measured: Option<String>,
-    pub required: String,
-    pub affects: BTreeMap<DisabilityCategory, Effect>,
+    pub required: Arc<str>,
+    pub affects: Arc<BTreeMap<DisabilityCategory, Effect>>,
 }
 
 /// A photo a coordinator made public: served without metadata at
@@ -449,13 +452,8 @@ fn finding(e: &EvaluatedObject, r: &RuleResult) -> Finding {
 /// its audits' reviews (only approvals are read: what failed then), and
 /// `photos` its photo records (only the public ones are shown).
 pub fn place(e: &EvaluatedObject, reviews: &[Review], photos: &[Photo], licence: &Licence) -> PublicPlace {
-    let failing_ids: BTreeSet<&str> = e
-        .verdict
-        .results
-        .iter()
-        .filter(|r| r.outcome == Outcome::Fail && !r.advisory)
-        .map(|r| r.rule_id.as_str())
-        .collect();
+    let failing_ids: BTreeSet<&str> =
+        e.verdict.results.iter().filter(|r| r.outcome == Outcome::Fail && !r.advisory).map(|r| &*r.rule_id).collect();
     let failing: Vec<Finding> =
         e.verdict.results.iter().filter(|r| r.outcome == Outcome::Fail && !r.advisory).map(|r| finding(e, r)).collect();
     // The latest approval of each published audit, oldest first; what all
@@ -476,7 +474,7 @@ pub fn place(e: &EvaluatedObject, reviews: &[Review], photos: &[Photo], licence:
     let failed_before: BTreeSet<&str> = by_time.iter().flat_map(|(_, ids)| ids.iter().map(String::as_str)).collect();
     let mut fixed: Vec<Finding> = Vec::new();
     for id in failed_before.difference(&failing_ids) {
-        if let Some(r) = e.verdict.results.iter().find(|r| r.rule_id == *id && r.outcome == Outcome::Pass) {
+        if let Some(r) = e.verdict.results.iter().find(|r| &*r.rule_id == *id && r.outcome == Outcome::Pass) {
             fixed.push(finding(e, r));
         }
     }

@@ -444,12 +444,14 @@ pub fn preview_element<S: FieldSource + ?Sized>(
 #[derive(Debug, Clone)]
 pub struct EvaluatedObject {
     pub object: Object,
-    pub elements: Vec<Element>,
+    /// Shared with the published view of the object when it is the same.
+    pub elements: std::sync::Arc<[Element]>,
     pub audits: Vec<Audit>,
     pub photo_count: u32,
     /// The object's first photo, for a thumbnail in lists.
     pub cover_sha256: Option<String>,
-    pub verdict: crate::rules::ObjectVerdict,
+    /// Shared with the published view of the object when it is the same.
+    pub verdict: std::sync::Arc<crate::rules::ObjectVerdict>,
 }
 
 /// Every object (of one campaign, or all) with its elements, audits, photo
@@ -508,8 +510,8 @@ pub fn evaluate_all<S: FieldSource + ?Sized>(
             cover_sha256: cover,
             audits: au,
             object: input.object,
-            elements: input.elements,
-            verdict,
+            elements: input.elements.into(),
+            verdict: verdict.into(),
         });
     }
     out.sort_by(|a, b| a.object.name.cmp(&b.object.name));

@@ -184,7 +184,7 @@ pub fn failed_rules(v: &crate::rules::ObjectVerdict) -> Vec<String> {
         .results
         .iter()
         .filter(|r| r.outcome == crate::rules::Outcome::Fail && !r.advisory)
-        .map(|r| r.rule_id.as_str())
+        .map(|r| &*r.rule_id)
         .collect();
     ids.into_iter().map(String::from).collect()
 }

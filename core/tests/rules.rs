@@ -61,7 +61,7 @@ fn golden_verdicts_match_the_hand_worked_fixtures() {
         let mut got: Vec<ExpectedResult> = v
             .results
             .iter()
-            .map(|r| ExpectedResult { element_id: r.element_id, rule_id: r.rule_id.clone(), outcome: r.outcome })
+            .map(|r| ExpectedResult { element_id: r.element_id, rule_id: r.rule_id.to_string(), outcome: r.outcome })
             .collect();
         let mut want = f.expected.results;
         got.sort();
@@ -74,7 +74,7 @@ fn golden_verdicts_match_the_hand_worked_fixtures() {
         } else {
             assert_eq!(got, want, "{}: rule results\nworking: {:#?}", path.display(), f.working);
             for r in &v.results {
-                covered.entry(r.rule_id.clone()).or_default().push(r.outcome);
+                covered.entry(r.rule_id.to_string()).or_default().push(r.outcome);
             }
         }
         if let Some(by) = &f.expected.by_category {
@@ -93,7 +93,7 @@ fn golden_verdicts_match_the_hand_worked_fixtures() {
     assert!(n >= 40, "at least 40 golden objects, found {n}");
     // Every rule of every set is seen passing, failing and unmeasured.
     for rule in rules::builtin_ids().into_iter().flat_map(|id| rules::builtin(id, lists()).unwrap().rules) {
-        let seen = covered.get(&rule.id).cloned().unwrap_or_default();
+        let seen = covered.get(&*rule.id).cloned().unwrap_or_default();
         for o in [Outcome::Pass, Outcome::Fail, Outcome::NotMeasured] {
             assert!(seen.contains(&o), "rule {} is never {o:?} in the golden files", rule.id);
         }

@@ -10,6 +10,7 @@ mod aggregate;
 mod ruleset;
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
@@ -69,22 +70,22 @@ pub enum Outcome {
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema, TS)]
 pub struct RuleResult {
-    pub rule_id: String,
+    pub rule_id: Arc<str>,
     /// What the rule checks, in the three UI languages.
-    pub title: Localized,
+    pub title: Arc<Localized>,
     pub element_id: Uuid,
     pub outcome: Outcome,
     /// The quantity the check compared, in the rule's unit.
     pub measured: Option<f64>,
-    pub required: String,
-    pub unit: String,
+    pub required: Arc<str>,
+    pub unit: Arc<str>,
     /// Fields that would settle a `not_measured` result.
     pub missing: Vec<String>,
-    pub clause: String,
-    pub document: String,
-    pub affects: BTreeMap<DisabilityCategory, Effect>,
+    pub clause: Arc<str>,
+    pub document: Arc<str>,
+    pub affects: Arc<BTreeMap<DisabilityCategory, Effect>>,
     pub severity: Severity,
-    pub fix: Localized,
+    pub fix: Arc<Localized>,
     /// A recommendation: shown, never changes a status.
     pub advisory: bool,
     /// The clause number is inferred, not printed in the norm's text.
@@ -201,6 +202,8 @@ pub fn evaluate_elements(set: &RuleSet, lists: &Checklists, input: &EvaluationIn
             out.push(rule.apply(e, fields, &served_by));
         }
     }
+    // Kept for as long as the verdict is (a city's are cached): no spare room.
+    out.shrink_to_fit();
     out
 }
 

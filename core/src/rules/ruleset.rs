@@ -1,6 +1,7 @@
 //! Rule sets as data, and how one rule judges one element.
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
@@ -105,9 +106,9 @@ pub struct Check {
     #[ts(type = "number | string")]
     pub value: serde_json::Value,
     /// Unit of the quantity: `mm`, `permille`, `count`, `flag`.
-    pub unit: String,
+    pub unit: Arc<str>,
     /// The requirement as printed in a passport, e.g. "≤ 1:12 (8.33 %)".
-    pub required: String,
+    pub required: Arc<str>,
 }
 
 impl Check {
@@ -119,9 +120,9 @@ impl Check {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema, TS)]
 #[serde(deny_unknown_fields)]
 pub struct Source {
-    pub document: String,
+    pub document: Arc<str>,
     pub edition: String,
-    pub clause: String,
+    pub clause: Arc<str>,
     /// The clause number is not printed in the text the rule was read from
     /// but inferred from its place (shown as such everywhere).
     #[serde(default)]
@@ -134,7 +135,7 @@ pub struct Source {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema, TS)]
 #[serde(deny_unknown_fields)]
 pub struct Rule {
-    pub id: String,
+    pub id: Arc<str>,
     pub element: ElementKind,
     /// The fields the rule reads (its conditions' quantities resolve to these).
     pub reads: Vec<String>,
@@ -152,12 +153,12 @@ pub struct Rule {
     #[serde(default)]
     pub unless_served_by: Vec<ElementKind>,
     pub check: Check,
-    pub affects: BTreeMap<DisabilityCategory, Effect>,
+    pub affects: Arc<BTreeMap<DisabilityCategory, Effect>>,
     pub severity: Severity,
     pub source: Source,
     /// What to do about a failure, for the passport and the owner's letter.
-    pub fix: Localized,
-    pub title: Localized,
+    pub fix: Arc<Localized>,
+    pub title: Arc<Localized>,
     /// A recommendation ("рекомендуется"): listed in the verdict and the
     /// passport, never changes a status.
     #[serde(default)]
@@ -280,7 +281,7 @@ impl RuleSet {
     fn check(&self, file: &str, lists: &Checklists) -> Result<(), RuleSetError> {
         let invalid = |rule: &Rule, field: &str, message: String| RuleSetError::Invalid {
             file: file.to_string(),
-            rule: rule.id.clone(),
+            rule: rule.id.to_string(),
             field: field.to_string(),
             message,
         };

@@ -286,9 +286,9 @@ fn verdicts_follow_the_campaigns_rule_set_and_preview_live_values() {
     // Typing a longer run turns the slope rule to a pass before saving.
     m.insert("run_mm".to_string(), MeasuredValue::Integer(5400));
     let preview = s.preview_element(id, ElementKind::RAMP, m).unwrap();
-    let slope = preview.iter().find(|r| r.rule_id == "ada-405.2-ramp-running-slope").unwrap();
+    let slope = preview.iter().find(|r| &*r.rule_id == "ada-405.2-ramp-running-slope").unwrap();
     assert_eq!(slope.outcome, crate::rules::Outcome::Pass);
-    assert_eq!(slope.clause, "405.2");
+    assert_eq!(&*slope.clause, "405.2");
     // Saving the fix removes the barrier; with only a ramp recorded, К is
     // not assessed (no approach path, nothing inside), never "accessible".
     let mut fix = BTreeMap::new();
