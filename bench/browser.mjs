@@ -6,6 +6,9 @@
 // rows to the table `sync-server/benches/city.rs` wrote.
 //
 //   node bench/browser.mjs [--tiny] [--objects N] [--public-objects N] [--runs N] [--release] [--out FILE]
+//                          [--only 6,7|10,11,12]
+//
+// --only runs the rows' group (6–7 or 10–12) and replaces only those rows.
 //
 // With --release the release binaries are used (make bench builds them);
 // otherwise the debug ones (a smoke run in make test: figures not meaningful).
@@ -24,6 +27,8 @@ const tiny = flag('--tiny');
 const objects = Number(val('--objects', tiny ? 300 : 24365));
 const publicObjects = Number(val('--public-objects', tiny ? 300 : 250000));
 const runs = Number(val('--runs', tiny ? 3 : 5));
+const only = val('--only', '').split(',').filter(Boolean).map(Number);
+const want = (...ns) => !only.length || ns.some((n) => only.includes(n));
 const profile = flag('--release') ? 'release' : 'debug';
 const out = val('--out', join(ROOT, tiny ? 'target/bench-smoke.md' : 'bench/RESULTS.md'));
 const SERVER = join(ROOT, `target/${profile}/qadam-server`);
@@ -36,98 +41,99 @@ const stats = (xs) => {
 };
 const fmt = (s) => `${s.median} ms (${s.min}–${s.max})`;
 
-const dir = tempDir('qadam-bench-');
-execFileSync(SERVER, ['gen', '--db', join(dir, 'server.db'), '--objects', String(objects), '--seed', '1'], { stdio: 'inherit' });
-const port = await freePort();
-const server = startProcess(SERVER, ['serve', '--db', join(dir, 'server.db'), '--listen', `127.0.0.1:${port}`,
-  '--dashboard-dir', join(ROOT, 'ui/dist-dashboard')], { QADAM_TOKEN: TOKEN }, 'qadam-server');
-const rows = [];
-try {
+/** A server over a generated city of `n` objects, answering. */
+async function city(n, seed) {
+  const dir = tempDir('qadam-bench-');
+  execFileSync(SERVER, ['gen', '--db', join(dir, 'server.db'), '--objects', String(n), '--seed', String(seed)], { stdio: 'inherit' });
+  const port = await freePort();
+  const server = startProcess(SERVER, ['serve', '--db', join(dir, 'server.db'), '--listen', `127.0.0.1:${port}`,
+    '--dashboard-dir', join(ROOT, 'ui/dist-dashboard')], { QADAM_TOKEN: TOKEN }, 'qadam-server');
   await waitHttp(`http://127.0.0.1:${port}/healthz`);
-  const base = `http://127.0.0.1:${port}/`;
+  return { server, port, base: `http://127.0.0.1:${port}/` };
+}
 
-  // 6. The dashboard: navigation start to a map whose legend counts every
-  // object and whose clusters are drawn (the page answers input then).
-  const browser = await launchChromium();
-  const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
-  await page.request.post(base + 'api/v1/session', { data: { token: TOKEN } });
-  const ready = async () => {
-    await page.waitForFunction((n) => document.querySelector('#map-legend')?.innerText.includes(n.toLocaleString('ru')) && document.querySelector('.cluster'), objects, { timeout: 300000 });
-    return page.evaluate(() => Math.round(performance.now()));
-  };
-  await page.goto(base + 'coordinator/');
-  const first = await ready(); // includes the server's first evaluation of the city
-  const times = [];
-  for (let i = 0; i < runs; i++) {
-    await page.reload();
-    times.push(await ready());
-  }
-  // The limit beside it: the map's data alone — the page cannot be
-  // interactive before `/api/v1/map` has arrived — fetched by the same
-  // browser from the same warm server, the median of as many runs.
-  const mapBytes = (await (await page.request.get(base + 'api/v1/map')).body()).length;
-  const fetches = [];
-  for (let i = 0; i < runs; i++) {
-    const t0 = performance.now();
-    await (await page.request.get(base + 'api/v1/map')).body();
-    fetches.push(Math.round(performance.now() - t0));
-  }
-  const fetchMs = stats(fetches).median;
-  await browser.close();
-  const s = stats(times);
-  rows.push([`6. dashboard map interactive, ${objects} objects (Performance API, warm server)`, fmt(s),
-    `/api/v1/map alone ${fmt(stats(fetches))} (${(mapBytes / 1e6).toFixed(1)} MB JSON); first load with the server's evaluation ${first} ms`,
-    `${(s.median / Math.max(fetchMs, 1)).toFixed(1)}× the fetch`, '< 1 s', s.median < 1000]);
+const rows = [];
+if (want(6, 7)) {
+  const { server, port, base } = await city(objects, 1);
+  try {
 
-  // 7. The app: launch to the first list (the campaigns) and to the
-  // campaign's object list, the whole campaign on the device.
-  if (existsSync(APP) && existsSync(SYNC)) {
-    const data = tempDir('qadam-bench-device-');
-    execFileSync(SYNC, [data], { env: { ...process.env, QADAM_SERVER_URL: `http://127.0.0.1:${port}`, QADAM_TOKEN: TOKEN }, stdio: 'ignore' });
-    const driverPort = await freePort();
-    const driver = await startTauriDriver({ port: driverPort, env: { QADAM_DATA_DIR: data, QADAM_AUTO_SYNC: '0' } });
-    const starts = [];
-    const lists = [];
-    try {
-      for (let i = 0; i < runs; i++) {
-        const wd = new WebDriver(`http://127.0.0.1:${driverPort}`);
-        const t = Date.now();
-        await wd.start(APP);
-        // Polled every 20 ms (the e2e tests' 150 ms would add up to that
-        // much to each figure).
-        const poll = { timeoutMs: 120000, intervalMs: 20 };
-        const card = await wd.waitFor('.cards .card', poll);
-        starts.push(Date.now() - t);
-        await wd.clickElement(card);
-        await wd.waitFor('#object-list li', poll);
-        lists.push(Date.now() - t);
-        await wd.quit();
-      }
-    } finally {
-      await stop(driver);
+    // 6. The dashboard: navigation start to a map whose legend counts every
+    // object and whose clusters are drawn (the page answers input then).
+    const browser = await launchChromium();
+    const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+    await page.request.post(base + 'api/v1/session', { data: { token: TOKEN } });
+    const ready = async () => {
+      await page.waitForFunction((n) => document.querySelector('#map-legend')?.innerText.includes(n.toLocaleString('ru')) && document.querySelector('.cluster'), objects, { timeout: 300000 });
+      return page.evaluate(() => Math.round(performance.now()));
+    };
+    await page.goto(base + 'coordinator/');
+    const first = await ready(); // includes the server's first evaluation of the city
+    const times = [];
+    for (let i = 0; i < runs; i++) {
+      await page.reload();
+      times.push(await ready());
     }
-    const a = stats(starts);
-    const l = stats(lists);
-    rows.push([`7. app cold start to the campaign's object list, ${objects} objects on the device (${profile} build, Xvfb)`, fmt(l),
-      `to the first screen (the campaigns) ${fmt(a)}`, `${(l.median / a.median).toFixed(1)}× the first screen`, '< 1.5 s', l.median < 1500]);
-  } else {
-    rows.push(['7. app cold start', 'not measured', `${APP} not built`, '—', '< 1.5 s', false]);
+    // The limit beside it: the map's data alone — the page cannot be
+    // interactive before `/api/v1/map` has arrived — fetched by the same
+    // browser from the same warm server, the median of as many runs.
+    const mapBytes = (await (await page.request.get(base + 'api/v1/map')).body()).length;
+    const fetches = [];
+    for (let i = 0; i < runs; i++) {
+      const t0 = performance.now();
+      await (await page.request.get(base + 'api/v1/map')).body();
+      fetches.push(Math.round(performance.now() - t0));
+    }
+    const fetchMs = stats(fetches).median;
+    await browser.close();
+    const s = stats(times);
+    rows.push([`6. dashboard map interactive, ${objects} objects (Performance API, warm server)`, fmt(s),
+      `/api/v1/map alone ${fmt(stats(fetches))} (${(mapBytes / 1e6).toFixed(1)} MB JSON); first load with the server's evaluation ${first} ms`,
+      `${(s.median / Math.max(fetchMs, 1)).toFixed(1)}× the fetch`, '< 1 s', s.median < 1000]);
+
+    // 7. The app: launch to the first list (the campaigns) and to the
+    // campaign's object list, the whole campaign on the device.
+    if (existsSync(APP) && existsSync(SYNC)) {
+      const data = tempDir('qadam-bench-device-');
+      execFileSync(SYNC, [data], { env: { ...process.env, QADAM_SERVER_URL: `http://127.0.0.1:${port}`, QADAM_TOKEN: TOKEN }, stdio: 'ignore' });
+      const driverPort = await freePort();
+      const driver = await startTauriDriver({ port: driverPort, env: { QADAM_DATA_DIR: data, QADAM_AUTO_SYNC: '0' } });
+      const starts = [];
+      const lists = [];
+      try {
+        for (let i = 0; i < runs; i++) {
+          const wd = new WebDriver(`http://127.0.0.1:${driverPort}`);
+          const t = Date.now();
+          await wd.start(APP);
+          // Polled every 20 ms (the e2e tests' 150 ms would add up to that
+          // much to each figure).
+          const poll = { timeoutMs: 120000, intervalMs: 20 };
+          const card = await wd.waitFor('.cards .card', poll);
+          starts.push(Date.now() - t);
+          await wd.clickElement(card);
+          await wd.waitFor('#object-list li', poll);
+          lists.push(Date.now() - t);
+          await wd.quit();
+        }
+      } finally {
+        await stop(driver);
+      }
+      const a = stats(starts);
+      const l = stats(lists);
+      rows.push([`7. app cold start to the campaign's object list, ${objects} objects on the device (${profile} build, Xvfb)`, fmt(l),
+        `to the first screen (the campaigns) ${fmt(a)}`, `${(l.median / a.median).toFixed(1)}× the first screen`, '< 1.5 s', l.median < 1500]);
+    } else {
+      rows.push(['7. app cold start', 'not measured', `${APP} not built`, '—', '< 1.5 s', false]);
+    }
+  } finally {
+    await stop(server);
   }
-} finally {
-  await stop(server);
 }
 
 // 10–12. The public side at national scale: a city of `publicObjects`
 // generated (about 95 % of its audits approved).
-{
-  const pdir = tempDir('qadam-bench-public-');
-  execFileSync(SERVER, ['gen', '--db', join(pdir, 'server.db'), '--objects', String(publicObjects), '--seed', '2'], { stdio: 'inherit' });
-  const pport = await freePort();
-  const pserver = startProcess(SERVER, ['serve', '--db', join(pdir, 'server.db'), '--listen', `127.0.0.1:${pport}`,
-    '--dashboard-dir', join(ROOT, 'ui/dist-dashboard')], { QADAM_TOKEN: TOKEN }, 'qadam-server');
+if (want(10, 11, 12)) {
+  const { server: pserver, base } = await city(publicObjects, 2);
   try {
-    await waitHttp(`http://127.0.0.1:${pport}/healthz`);
-    const base = `http://127.0.0.1:${pport}/`;
     // The first answer evaluates and publishes the city: said, not timed.
     const t0 = performance.now();
     await fetch(base + 'api/v1/public/map?zoom=3');
@@ -215,7 +221,8 @@ console.log(table);
 let text = existsSync(out) ? readFileSync(out, 'utf8') : '| benchmark | figure | limit, same run | ratio | goal | met |\n|---|---|---|---|---|---|\n';
 // After the last row of the table the city bench wrote, before the notes
 // (whose own tables are left alone).
-const kept = text.split('\n').filter((l) => !/^\| (6|7|10|11|12)\. /.test(l));
+const measured = new Set(rows.map((r) => r[0].split('.')[0]));
+const kept = text.split('\n').filter((l) => !measured.has(l.match(/^\| (\d+)\. /)?.[1]));
 const notes = kept.findIndex((l) => l.startsWith('## '));
 let last = -1;
 kept.forEach((l, i) => { if (l.startsWith('| ') && (notes < 0 || i < notes)) last = i; });

@@ -11,9 +11,6 @@ export type Need = (typeof NEEDS)[number];
 /** Status letters in the order of a cluster's counts and of STATUS_KEYS. */
 export const LETTERS = ['F', 'P', 'C', 'N', 'X'] as const;
 
-/** Colours of the statuses (contrast ≥ 3:1 against the map and white). */
-export const COLOURS = ['#1a7f37', '#b35c00', '#6f42c1', '#b00020', '#5c5c5c'];
-
 /** The index (0–4) of a place's status for a need. */
 export function statusOf(letters: string, need: Need): number {
   return Math.max(0, LETTERS.indexOf(letters[NEEDS.indexOf(need)] as (typeof LETTERS)[number]));

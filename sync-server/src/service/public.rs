@@ -87,21 +87,22 @@ pub async fn photo(s: &Arc<AppState>, sha256: String, thumb: bool) -> Result<Vec
     }
     let st = s.clone();
     let sha = sha256.clone();
-    let bytes = blocking(move || {
+    // A thumbnail asked for is the stored one when there is one, else made
+    // from the original now; either way it leaves without metadata.
+    let (bytes, make_thumb) = blocking(move || {
         if !published(&st)?.is_public_photo(&sha) {
             return Err(AppError::NotFound(format!("public photo {sha}")));
         }
-        let stored = if thumb { st.thumbs.get(&sha)?.or(st.photos.get(&sha)?) } else { st.photos.get(&sha)? };
+        let stored = match st.thumbs.get(&sha)? {
+            Some(small) if thumb => Some((small, false)),
+            _ => st.photos.get(&sha)?.map(|original| (original, thumb)),
+        };
         stored.ok_or_else(|| AppError::NotFound(format!("public photo {sha}")))
     })
     .await?;
     s.imaging
         .run(move || {
-            Ok(if thumb && !bytes.is_empty() && bytes.len() > 64 * 1024 {
-                qadam_core::photo::thumbnail(&bytes)?
-            } else {
-                qadam_core::photo::public_copy(&bytes)?
-            })
+            Ok(if make_thumb { qadam_core::photo::thumbnail(&bytes)? } else { qadam_core::photo::public_copy(&bytes)? })
         })
         .await
 }

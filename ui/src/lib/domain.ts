@@ -30,6 +30,11 @@ export const INPUT_UNITS = {
 } as const;
 
 /** Almaty's centre, the map's default view. */
+/** Colours of the statuses, in the order of STATUS_KEYS: fully, partially,
+ *  with help, not accessible, not assessed (contrast ≥ 3:1 against the map
+ *  and white). */
+export const STATUS_COLOURS = ['#1a7f37', '#b35c00', '#6f42c1', '#b00020', '#5c5c5c'];
+
 export const ALMATY: [number, number] = [43.2389, 76.8897];
 
 /** A field to measure (`element_id.field`, as a verdict lists them) as
