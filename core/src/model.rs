@@ -513,26 +513,39 @@ pub struct Photo {
 /// The field every record has: a tombstone.
 pub const DELETED: &str = "deleted";
 
-/// Builds a record of type `T` from its current field values
-/// (`measurements.x` fields nest into a `measurements` map).
-pub fn materialise<T: serde::de::DeserializeOwned>(
+/// Builds a record of type `T` from its current fields, each value as the
+/// JSON text a store keeps (`measurements.x` fields nest into a
+/// `measurements` map; a null measurement is none). The record's JSON is
+/// written once and read by `T`'s deserializer, without a
+/// `serde_json::Value` per field. Each value must be one JSON value: a
+/// stored value that is not is corrupt, never spliced in. The record's id
+/// is `id`, whatever its fields say.
+pub fn materialise_json<'a, T: serde::de::DeserializeOwned>(
     id: Uuid,
-    fields: impl IntoIterator<Item = (String, serde_json::Value)>,
+    fields: impl IntoIterator<Item = (&'a str, &'a str)>,
 ) -> Result<T, serde_json::Error> {
-    let mut obj = serde_json::Map::new();
-    let mut measurements = serde_json::Map::new();
-    obj.insert("id".into(), serde_json::Value::String(id.to_string()));
+    let mut obj = String::with_capacity(512);
+    let mut measurements = String::new();
+    obj.push_str("{\"id\":\"");
+    obj.push_str(&id.to_string());
+    obj.push('"');
     for (field, value) in fields {
-        if let Some(name) = field.strip_prefix("measurements.") {
-            if !value.is_null() {
-                measurements.insert(name.to_string(), value);
-            }
-        } else {
-            obj.insert(field, value);
-        }
+        let value = serde_json::from_str::<&serde_json::value::RawValue>(value)?.get();
+        let (out, name) = match field.strip_prefix("measurements.") {
+            Some(_) if value == "null" => continue,
+            Some(name) => (&mut measurements, name),
+            None if field == "id" || field == "measurements" => continue,
+            None => (&mut obj, field),
+        };
+        out.push(',');
+        out.push_str(&serde_json::to_string(name)?);
+        out.push(':');
+        out.push_str(value);
     }
-    obj.insert("measurements".into(), serde_json::Value::Object(measurements));
-    serde_json::from_value(serde_json::Value::Object(obj))
+    obj.push_str(",\"measurements\":{");
+    obj.push_str(measurements.strip_prefix(',').unwrap_or(""));
+    obj.push_str("}}");
+    serde_json::from_str(&obj)
 }
 
 #[cfg(test)]
@@ -543,19 +556,30 @@ mod tests {
     #[test]
     fn materialise_nests_measurements() {
         let id = Uuid::now_v7();
-        let e: Element = materialise(
+        let e: Element = materialise_json(
             id,
-            vec![
-                ("kind".to_string(), json!("ramp")),
-                ("measurements.rise_mm".to_string(), json!(120)),
-                ("measurements.run_mm".to_string(), serde_json::Value::Null),
-                ("note".to_string(), json!("west side")),
+            [
+                ("kind", "\"ramp\""),
+                ("measurements.rise_mm", "120"),
+                ("measurements.run_mm", "null"),
+                ("note", "\"west \\\"side\\\"\""),
+                ("id", &json!(Uuid::now_v7()).to_string()),
             ],
         )
         .unwrap();
-        assert_eq!(e.kind, Some(ElementKind::RAMP));
-        assert_eq!(e.measurements.get("rise_mm"), Some(&MeasuredValue::Integer(120)));
-        assert!(!e.measurements.contains_key("run_mm"));
+        let mut measurements = BTreeMap::new();
+        measurements.insert("rise_mm".to_string(), MeasuredValue::Integer(120));
+        let want = Element {
+            id,
+            kind: Some(ElementKind::RAMP),
+            note: "west \"side\"".into(),
+            measurements,
+            ..serde_json::from_value(json!({ "id": id, "object_id": null, "audit_id": null, "kind": null })).unwrap()
+        };
+        assert_eq!(e, want);
+        // A stored value that is not one JSON value cannot add a field.
+        let spliced: Result<Element, _> = materialise_json(id, [("note", "\"a\", \"kind\": \"ramp\"")]);
+        assert!(spliced.is_err());
     }
 
     #[test]
