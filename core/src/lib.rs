@@ -9,6 +9,7 @@ pub mod analytics;
 pub mod change;
 pub mod checklist;
 pub mod demo;
+pub mod duplicates;
 pub mod error;
 pub mod export;
 pub mod hlc;
