@@ -33,6 +33,7 @@ fn server_and_app_bindings_match_the_rust_types() {
         qadam_sync_server::service::accounts::EnrollmentResponse,
         qadam_sync_server::service::conflicts::ConflictView,
         qadam_sync_server::service::findings::DashboardObject,
+        qadam_sync_server::service::findings::DuplicateView,
         qadam_sync_server::store::accounts::Device,
         qadam_sync_server::store::accounts::User,
         qadam_sync_server::service::campaigns::Member,

@@ -1,4 +1,4 @@
-//! `/objects`, `/map`, `/analytics` and `/exports/{file}`.
+//! `/objects`, `/duplicates`, `/map`, `/analytics` and `/exports/{file}`.
 
 use std::sync::Arc;
 
@@ -12,7 +12,7 @@ use uuid::Uuid;
 
 use super::extract::{Caller, Param, Query};
 use crate::error::AppError;
-use crate::service::findings::{self, DashboardObject, ExportFile, Selection};
+use crate::service::findings::{self, DashboardObject, DuplicateView, ExportFile, Selection};
 use crate::state::AppState;
 
 pub async fn objects(
@@ -21,6 +21,14 @@ pub async fn objects(
     Query(q): Query<Selection>,
 ) -> Result<Json<Vec<ObjectSummary>>, AppError> {
     Ok(Json(findings::objects(&s, p, q).await?))
+}
+
+pub async fn duplicates(
+    State(s): State<Arc<AppState>>,
+    Caller(p): Caller,
+    Query(q): Query<Selection>,
+) -> Result<Json<Vec<DuplicateView>>, AppError> {
+    Ok(Json(findings::duplicates(&s, p, q).await?))
 }
 
 pub async fn object(

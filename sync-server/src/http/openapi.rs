@@ -102,6 +102,7 @@ pub fn document() -> Value {
         ("Change", schema::<qadam_core::change::Change>()),
         ("ObjectSummary", schema::<qadam_core::records::ObjectSummary>()),
         ("DashboardObject", schema::<crate::service::findings::DashboardObject>()),
+        ("DuplicateView", schema::<crate::service::findings::DuplicateView>()),
         ("ImportReport", schema::<qadam_core::import::ImportReport>()),
         ("MapPoint", schema::<qadam_core::analytics::MapPoint>()),
         ("QueueItem", schema::<qadam_core::queue::QueueItem>()),

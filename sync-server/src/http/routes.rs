@@ -314,6 +314,16 @@ pub const OPERATIONS: &[Operation] = &[
     },
     Operation {
         method: "get",
+        path: "/api/v1/duplicates",
+        summary: "Objects that are probably one place recorded twice (within 75 m and named alike, the same numbers), pairs within one campaign; ?campaign=, ?district=, ?category= narrow it",
+        request: None,
+        status: 200,
+        response: Answer::JsonList("DuplicateView"),
+        handler: |m| on(m, findings::duplicates),
+        auth: true,
+    },
+    Operation {
+        method: "get",
         path: "/api/v1/objects/{id}",
         summary: "An object with elements, photos and verdict",
         request: None,

@@ -42,6 +42,50 @@ pub async fn objects(s: &Arc<AppState>, p: Principal, q: Selection) -> Result<Ve
     .await
 }
 
+/// Two objects of one campaign that are probably one place
+/// (`qadam_core::duplicates`), for a coordinator to merge or keep apart.
+#[derive(Serialize, schemars::JsonSchema, ts_rs::TS)]
+#[ts(export_to = "server/")]
+pub struct DuplicateView {
+    pub first: ObjectSummary,
+    pub second: ObjectSummary,
+    /// Between their positions; none when either has none (then their
+    /// names and addresses are the same).
+    pub distance_m: Option<u32>,
+    pub name_similarity_permille: u32,
+}
+
+/// The objects of the caller's campaigns (or of one, a district, an object
+/// type) that are probably one place recorded twice, pairs within one
+/// campaign only.
+pub async fn duplicates(s: &Arc<AppState>, p: Principal, q: Selection) -> Result<Vec<DuplicateView>, AppError> {
+    let objects = objects(s, p, Selection { drafts: true, ..q }).await?;
+    let objects: Vec<ObjectSummary> = objects
+        .into_iter()
+        .filter(|o| q.district.is_none_or(|d| o.object.district == Some(d)))
+        .filter(|o| q.category.is_none_or(|c| o.object.category == Some(c)))
+        .collect();
+    let candidates: Vec<qadam_core::duplicates::Candidate<'_>> = objects
+        .iter()
+        .map(|o| qadam_core::duplicates::Candidate {
+            name: &o.object.name,
+            address: &o.object.address,
+            location: o.object.location,
+        })
+        .collect();
+    Ok(qadam_core::duplicates::find(&candidates)
+        .into_iter()
+        .map(|d| (&objects[d.first as usize], &objects[d.second as usize], d))
+        .filter(|(a, b, _)| a.object.campaign_id == b.object.campaign_id)
+        .map(|(a, b, d)| DuplicateView {
+            first: a.clone(),
+            second: b.clone(),
+            distance_m: d.distance_m,
+            name_similarity_permille: d.name_similarity_permille,
+        })
+        .collect())
+}
+
 /// An object as the dashboard shows it: the record, and which of its
 /// photos the server does not have yet.
 #[derive(Serialize, schemars::JsonSchema, ts_rs::TS)]

@@ -186,3 +186,35 @@ async fn the_map_and_analytics_count_statuses_and_an_object_adapted_after_a_re_a
     let p = points.iter().find(|p| p.id == object).expect("the new object is on the map");
     assert_eq!(p.wheelchair, qadam_core::rules::MapStatus::FullyAccessible, "the map follows the data");
 }
+
+#[tokio::test]
+async fn one_place_recorded_twice_is_listed_once_and_its_neighbours_are_not() {
+    let s = Server::start().await;
+    assert_eq!(s.push(&demo::demo_campaign(1)).await.0, 200);
+    // About 11 m apart, one school written two ways; the next school (its
+    // own number) between them; a pharmacy in the same building.
+    let csv = "name,category,district,address,lat,lon\n\
+               Школа-гимназия № 5,education,almaly,,43.2500,76.9300\n\
+               школа гимназия №5,education,almaly,,43.2501,76.9300\n\
+               Школа-гимназия № 6,education,almaly,,43.25005,76.9300\n\
+               Аптека,health,almaly,,43.25005,76.9300\n";
+    let url = s.url(&format!("/api/v1/campaigns/{}/import", demo::demo_campaign_id()));
+    let r: qadam_core::import::ImportReport =
+        s.http.post(url).bearer_auth(TOKEN).body(csv).send().await.unwrap().json().await.unwrap();
+    assert_eq!(r.imported, 4);
+    let pairs: Vec<Value> = s.get_json(&format!("/api/v1/duplicates?campaign={}", demo::demo_campaign_id())).await;
+    let got: Vec<(String, String, Value)> = pairs
+        .iter()
+        .map(|p| {
+            let mut names =
+                [p["first"]["object"]["name"].as_str().unwrap(), p["second"]["object"]["name"].as_str().unwrap()];
+            names.sort();
+            (names[0].to_string(), names[1].to_string(), p["distance_m"].clone())
+        })
+        .collect();
+    assert_eq!(got, [("Школа-гимназия № 5".to_string(), "школа гимназия №5".to_string(), json!(11))]);
+    // Narrowed to another district, nothing.
+    let none: Vec<Value> =
+        s.get_json(&format!("/api/v1/duplicates?campaign={}&district=medeu", demo::demo_campaign_id())).await;
+    assert_eq!(none, Vec::<Value>::new());
+}
