@@ -9,7 +9,6 @@
 
 use std::collections::BTreeSet;
 
-use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use crate::model::GeoPoint;
@@ -32,7 +31,7 @@ pub struct Candidate<'a> {
 }
 
 /// Two records (indices into the list searched) that are probably one place.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DuplicatePair {
     pub first: u32,
     pub second: u32,
@@ -80,24 +79,40 @@ fn trigrams(normalised: &str) -> BTreeSet<[char; 3]> {
 /// sets (2 × shared / (size of one + size of the other)), after
 /// [`normalise`]. 1000 for the same name, 0 for nothing in common.
 pub fn name_similarity_permille(a: &str, b: &str) -> u32 {
-    let (a, b) = (trigrams(&normalise(a)), trigrams(&normalise(b)));
-    if a.is_empty() && b.is_empty() {
-        return 1000;
-    }
-    let shared = a.intersection(&b).count();
-    ((2000 * shared) as f64 / (a.len() + b.len()) as f64).round() as u32
+    Name::new(a).similarity(&Name::new(b))
 }
 
-/// Whether two names may be one place: alike enough, and carrying the same
-/// numbers when both carry any.
-fn names_match(a: &str, b: &str) -> Option<u32> {
-    let (na, nb) = (normalise(a), normalise(b));
-    let (numa, numb) = (numbers(&na), numbers(&nb));
-    if !numa.is_empty() && !numb.is_empty() && numa != numb {
-        return None;
+/// A name read once for comparing: normalised, its numbers and trigrams.
+struct Name {
+    normalised: String,
+    trigrams: BTreeSet<[char; 3]>,
+}
+
+impl Name {
+    fn new(name: &str) -> Self {
+        let normalised = normalise(name);
+        Name { trigrams: trigrams(&normalised), normalised }
     }
-    let similarity = name_similarity_permille(a, b);
-    (similarity >= NAME_SIMILARITY_MIN_PERMILLE).then_some(similarity)
+
+    fn similarity(&self, other: &Name) -> u32 {
+        let (a, b) = (&self.trigrams, &other.trigrams);
+        if a.is_empty() && b.is_empty() {
+            return 1000;
+        }
+        let shared = a.intersection(b).count();
+        ((2000 * shared) as f64 / (a.len() + b.len()) as f64).round() as u32
+    }
+
+    /// Whether two names may be one place: alike enough, and carrying the
+    /// same numbers when both carry any.
+    fn matches(&self, other: &Name) -> Option<u32> {
+        let (numa, numb) = (numbers(&self.normalised), numbers(&other.normalised));
+        if !numa.is_empty() && !numb.is_empty() && numa != numb {
+            return None;
+        }
+        let similarity = self.similarity(other);
+        (similarity >= NAME_SIMILARITY_MIN_PERMILLE).then_some(similarity)
+    }
 }
 
 /// Every pair of `places` that is probably one place, each pair once
@@ -105,41 +120,37 @@ fn names_match(a: &str, b: &str) -> Option<u32> {
 /// [`DUPLICATE_RADIUS_M`]; a place without a position only with one of the
 /// same name and the same (non-empty) address.
 pub fn find(places: &[Candidate<'_>]) -> Vec<DuplicatePair> {
+    let names: Vec<Name> = places.iter().map(|p| Name::new(p.name)).collect();
+    let addresses: Vec<String> = places.iter().map(|p| normalise(p.address)).collect();
     let key = |i: usize| Uuid::from_u128(i as u128);
     let index = NearbyIndex::build(places.iter().enumerate().filter_map(|(i, p)| Some((key(i), p.location?))));
+    let pair = |i: usize, j: usize, distance_m: Option<u32>, similarity: u32| DuplicatePair {
+        first: i as u32,
+        second: j as u32,
+        distance_m,
+        name_similarity_permille: similarity,
+    };
     let mut out = Vec::new();
     for (i, p) in places.iter().enumerate() {
         match p.location {
             Some(at) => {
                 for (other, d) in index.within(at, DUPLICATE_RADIUS_M) {
                     let j = other.as_u128() as usize;
-                    if j <= i {
-                        continue;
-                    }
-                    if let Some(similarity) = names_match(p.name, places[j].name) {
-                        out.push(DuplicatePair {
-                            first: i as u32,
-                            second: j as u32,
-                            distance_m: Some(d.round() as u32),
-                            name_similarity_permille: similarity,
-                        });
+                    if j > i {
+                        if let Some(similarity) = names[i].matches(&names[j]) {
+                            out.push(pair(i, j, Some(d.round() as u32), similarity));
+                        }
                     }
                 }
             }
-            None => {
-                let address = normalise(p.address);
-                for (j, q) in places.iter().enumerate().skip(i + 1) {
-                    if !address.is_empty() && normalise(q.address) == address && normalise(q.name) == normalise(p.name)
-                    {
-                        out.push(DuplicatePair {
-                            first: i as u32,
-                            second: j as u32,
-                            distance_m: None,
-                            name_similarity_permille: 1000,
-                        });
+            None if !addresses[i].is_empty() => {
+                for j in i + 1..places.len() {
+                    if addresses[j] == addresses[i] && names[j].normalised == names[i].normalised {
+                        out.push(pair(i, j, None, 1000));
                     }
                 }
             }
+            None => {}
         }
     }
     out.sort_by_key(|p| (p.first, p.second));
@@ -231,7 +242,7 @@ mod tests {
                 for j in i + 1..places.len() {
                     let d = places[i].location.unwrap().distance_m(&places[j].location.unwrap());
                     if d <= DUPLICATE_RADIUS_M {
-                        if let Some(similarity) = names_match(places[i].name, places[j].name) {
+                        if let Some(similarity) = Name::new(places[i].name).matches(&Name::new(places[j].name)) {
                             want.push(DuplicatePair {
                                 first: i as u32,
                                 second: j as u32,

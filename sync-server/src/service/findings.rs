@@ -59,11 +59,12 @@ pub struct DuplicateView {
 /// type) that are probably one place recorded twice, pairs within one
 /// campaign only.
 pub async fn duplicates(s: &Arc<AppState>, p: Principal, q: Selection) -> Result<Vec<DuplicateView>, AppError> {
-    let objects = objects(s, p, Selection { drafts: true, ..q }).await?;
-    let objects: Vec<ObjectSummary> = objects
+    let (district, category) = (q.district, q.category);
+    let objects: Vec<ObjectSummary> = objects(s, p, q)
+        .await?
         .into_iter()
-        .filter(|o| q.district.is_none_or(|d| o.object.district == Some(d)))
-        .filter(|o| q.category.is_none_or(|c| o.object.category == Some(c)))
+        .filter(|o| district.is_none_or(|d| o.object.district == Some(d)))
+        .filter(|o| category.is_none_or(|c| o.object.category == Some(c)))
         .collect();
     let candidates: Vec<qadam_core::duplicates::Candidate<'_>> = objects
         .iter()
