@@ -70,8 +70,8 @@ pub fn map_points(objects: &[EvaluatedObject]) -> Vec<MapPoint> {
             address: o.object.address.clone(),
             lat_deg: o.object.location.map(|l| l.lat_deg),
             lon_deg: o.object.location.map(|l| l.lon_deg),
-            category: o.object.category,
-            district: o.object.district,
+            category: o.object.category.clone(),
+            district: o.object.district.clone(),
             element_count: o.elements.len() as u32,
             photo_count: o.photo_count,
             cover_sha256: o.cover_sha256.clone(),
@@ -202,7 +202,7 @@ pub fn summarise(objects: &[EvaluatedObject], reviews: &[Review]) -> Analytics {
             continue;
         }
         wheelchair.add(o.verdict.wheelchair_map);
-        cells.entry((o.object.district, o.object.category)).or_default().add(o.verdict.wheelchair_map);
+        cells.entry((o.object.district.clone(), o.object.category.clone())).or_default().add(o.verdict.wheelchair_map);
         for row in by_disability.iter_mut() {
             match status(o, row.category) {
                 CategoryStatus::Full => row.full += 1,
@@ -303,8 +303,8 @@ mod tests {
                 id: Uuid::now_v7(),
                 campaign_id: None,
                 name: "O".into(),
-                category: Some(Category::Health),
-                district: Some(District::Medeu),
+                category: Some(Category::HEALTH),
+                district: Some(District::MEDEU),
                 address: String::new(),
                 location: None,
                 synthetic: false,

@@ -16,6 +16,31 @@ use crate::photo::{gps_entries, ifd, Entry, ASCII, BYTE, LONG, SHORT};
 /// The demo generator's device id.
 pub const DEMO_DEVICE: &str = "demo-generator";
 /// 2025-06-01T00:00:00Z: the demo data's timestamps start here.
+/// Almaty's districts (with their centres) and the survey's categories,
+/// from the built-in catalogue: the demo's city.
+struct Almaty;
+const ALMATY: Almaty = Almaty;
+
+impl Almaty {
+    fn districts(&self) -> &'static [(District, (f64, f64))] {
+        static D: std::sync::OnceLock<Vec<(District, (f64, f64))>> = std::sync::OnceLock::new();
+        D.get_or_init(|| {
+            crate::catalogue::Catalogue::builtin()
+                .districts_of("almaty")
+                .map(|d| {
+                    let c = d.centre.expect("the built-in districts of Almaty have centres");
+                    (d.code.clone(), (c.lat_deg, c.lon_deg))
+                })
+                .collect()
+        })
+    }
+
+    fn categories(&self) -> &'static [Category] {
+        static C: std::sync::OnceLock<Vec<Category>> = std::sync::OnceLock::new();
+        C.get_or_init(|| crate::catalogue::Catalogue::builtin().categories.iter().map(|c| c.code.clone()).collect())
+    }
+}
+
 const DEMO_EPOCH_MS: u64 = 1_748_736_000_000;
 
 /// A small deterministic PRNG (SplitMix64).
@@ -47,20 +72,21 @@ impl SplitMix {
     }
 }
 
-fn base_name(c: Category) -> &'static str {
-    match c {
-        Category::Government => "Акимат",
-        Category::Health => "Городская поликлиника",
-        Category::Culture => "Театр",
-        Category::Leisure => "Парк отдыха",
-        Category::Education => "Школа-гимназия",
-        Category::TradeServices => "Торговый центр",
-        Category::Catering => "Кафе",
-        Category::Transport => "Автовокзал",
-        Category::Sport => "Спорткомплекс",
-        Category::Religion => "Мечеть",
-        Category::Finance => "Отделение банка",
-        Category::Lodging => "Гостиница",
+fn base_name(c: &Category) -> &'static str {
+    match c.as_str() {
+        "government" => "Акимат",
+        "health" => "Городская поликлиника",
+        "culture" => "Театр",
+        "leisure" => "Парк отдыха",
+        "education" => "Школа-гимназия",
+        "trade_services" => "Торговый центр",
+        "catering" => "Кафе",
+        "transport" => "Автовокзал",
+        "sport" => "Спорткомплекс",
+        "religion" => "Мечеть",
+        "finance" => "Отделение банка",
+        "lodging" => "Гостиница",
+        _ => "Объект",
     }
 }
 
@@ -96,13 +122,12 @@ pub fn demo_campaign(n_objects: usize) -> Vec<Change> {
     g.set(Campaign, campaign, "rule_set", json!("kz-sp-3.06-101-2012"));
     g.set(Campaign, campaign, "synthetic", json!(true));
     for i in 0..n_objects {
-        let district = District::ALL[i % District::ALL.len()];
-        let category = Category::ALL[i % Category::ALL.len()];
-        let (clat, clon) = district.centre_deg();
+        let (district, (clat, clon)) = ALMATY.districts()[i % 8].clone();
+        let category = ALMATY.categories()[i % ALMATY.categories().len()].clone();
         let id = g.id();
         let lat = clat + (g.rng.unit() - 0.5) * 0.02;
         let lon = clon + (g.rng.unit() - 0.5) * 0.03;
-        let name = format!("{} № {} (демо)", base_name(category), i + 1);
+        let name = format!("{} № {} (демо)", base_name(&category), i + 1);
         g.object(id, campaign, &name, category, district, (lat, lon), 200);
 
         let audit = g.id();
@@ -284,8 +309,8 @@ pub fn city_campaign(n_objects: usize, seed: u64, batch: usize, mut sink: impl F
     g.set(Campaign, campaign, "synthetic", json!(true));
     let total: u32 = ALMATY_STATUS_COUNTS.iter().sum();
     for i in 0..n_objects {
-        let district = District::ALL[g.rng.below(District::ALL.len() as u64) as usize];
-        let category = Category::ALL[g.rng.below(Category::ALL.len() as u64) as usize];
+        let (district, (clat, clon)) = ALMATY.districts()[g.rng.below(8) as usize].clone();
+        let category = ALMATY.categories()[g.rng.below(ALMATY.categories().len() as u64) as usize].clone();
         let draw = g.rng.below(u64::from(total)) as u32;
         let target = if draw < ALMATY_STATUS_COUNTS[0] {
             0
@@ -294,13 +319,12 @@ pub fn city_campaign(n_objects: usize, seed: u64, batch: usize, mut sink: impl F
         } else {
             2
         };
-        let (clat, clon) = district.centre_deg();
         let id = g.id();
         // Roughly normal around the district's centre (sum of uniforms).
         let spread = |g: &mut Gen| (g.rng.unit() + g.rng.unit() + g.rng.unit() - 1.5) / 1.5;
         let lat = clat + spread(&mut g) * 0.025;
         let lon = clon + spread(&mut g) * 0.035;
-        let name = format!("{} № {}", base_name(category), i + 1);
+        let name = format!("{} № {}", base_name(&category), i + 1);
         g.object(id, campaign, &name, category, district, (lat, lon), 300);
         let audit = g.id();
         let started = DEMO_EPOCH_MS as i64 + (i as i64 * 7_919_000) % (300 * 86_400_000);
@@ -644,10 +668,14 @@ mod tests {
         for c in &a {
             c.validate(&lists).unwrap_or_else(|e| panic!("{c:?}: {e}"));
         }
-        for d in District::ALL {
+        for (d, _) in ALMATY.districts() {
             assert!(a.iter().any(|c| c.field == "district" && c.value == json!(d)));
         }
-        for k in Category::ALL {
+        let catalogue = crate::catalogue::Catalogue::builtin();
+        for c in &a {
+            catalogue.check_change(c).unwrap_or_else(|e| panic!("{c:?}: {e}"));
+        }
+        for k in ALMATY.categories() {
             assert!(a.iter().any(|c| c.field == "category" && c.value == json!(k)));
         }
         let mut ops: Vec<_> = a.iter().map(|c| c.op_id).collect();

@@ -7,6 +7,7 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
+use crate::catalogue::Catalogue;
 use crate::model::{Category, District, GeoPoint};
 
 /// One object to audit, as a list gives it.
@@ -71,60 +72,13 @@ pub struct ImportReport {
 #[error("{0}")]
 pub struct ImportError(pub String);
 
-fn parse_enum<T: serde::de::DeserializeOwned>(raw: &str) -> Option<T> {
-    serde_json::from_value(serde_json::Value::String(raw.trim().to_lowercase())).ok()
-}
-
-/// The app's and dashboard's own translations: the names a coordinator's
-/// spreadsheet gives categories and districts by (`cat.*`, `district.*`).
-const LOCALES: [&str; 3] = [
-    include_str!("../../ui/src/locales/ru.json"),
-    include_str!("../../ui/src/locales/kk.json"),
-    include_str!("../../ui/src/locales/en.json"),
-];
-
-/// A name as compared: lower case, `ё` as `е`, single spaces, without a
-/// trailing "район" / "ауданы" / "district".
-fn normalised(name: &str) -> String {
-    let s = name.to_lowercase().replace('ё', "е");
-    let words: Vec<&str> = s.split_whitespace().collect();
-    let words = match words.split_last() {
-        Some((last, rest)) if !rest.is_empty() && ["район", "ауданы", "district"].contains(last) => rest,
-        _ => &words[..],
-    };
-    words.join(" ")
-}
-
-/// Normalised names in every language → code, for keys starting `prefix`.
-fn names(prefix: &str) -> std::collections::HashMap<String, String> {
-    let mut out = std::collections::HashMap::new();
-    for text in LOCALES {
-        let table: std::collections::BTreeMap<String, String> =
-            serde_json::from_str(text).expect("the UI's translation files are JSON objects of strings");
-        for (key, name) in table {
-            if let Some(code) = key.strip_prefix(prefix) {
-                out.insert(normalised(&name), code.to_string());
-            }
-        }
-    }
-    out
-}
-
-/// A category or district by its code (`health`) or its name in Russian,
-/// Kazakh or English (`Здравоохранение`, `Денсаулық сақтау`, `Health`),
-/// any case.
-fn by_code_or_name<T: serde::de::DeserializeOwned>(
-    raw: &str,
-    table: &std::sync::OnceLock<std::collections::HashMap<String, String>>,
-    prefix: &str,
-) -> Option<T> {
-    parse_enum(raw).or_else(|| parse_enum(table.get_or_init(|| names(prefix)).get(&normalised(raw))?))
-}
-
-static CATEGORY_NAMES: std::sync::OnceLock<std::collections::HashMap<String, String>> = std::sync::OnceLock::new();
-static DISTRICT_NAMES: std::sync::OnceLock<std::collections::HashMap<String, String>> = std::sync::OnceLock::new();
-
-fn check(row: u32, line: Option<u32>, raw: RawRow, errors: &mut Vec<RowError>) -> Option<ImportRow> {
+fn check(
+    catalogue: &Catalogue,
+    row: u32,
+    line: Option<u32>,
+    raw: RawRow,
+    errors: &mut Vec<RowError>,
+) -> Option<ImportRow> {
     let mut err = |field: &str, problem: RowProblem, value: &str, message: String| {
         errors.push(RowError { row, line, field: field.into(), problem, value: value.into(), message })
     };
@@ -134,23 +88,13 @@ fn check(row: u32, line: Option<u32>, raw: RawRow, errors: &mut Vec<RowError>) -
         err("name", RowProblem::NameLength, &name, "a name of 1 to 300 characters is needed".into());
         ok = false;
     }
-    let category = by_code_or_name::<Category>(&raw.category, &CATEGORY_NAMES, "cat.");
+    let category = catalogue.category_named(&raw.category);
     if category.is_none() {
         err(
             "category",
             RowProblem::UnknownCategory,
             &raw.category,
-            format!("`{}` is not one of the 12 categories (government, health, culture, …)", raw.category),
-        );
-        ok = false;
-    }
-    let district = by_code_or_name::<District>(&raw.district, &DISTRICT_NAMES, "district.");
-    if district.is_none() {
-        err(
-            "district",
-            RowProblem::UnknownDistrict,
-            &raw.district,
-            format!("`{}` is not one of the 8 Almaty districts (alatau, almaly, …)", raw.district),
+            format!("`{}` is not an object category of the catalogue (government, health, culture, …)", raw.category),
         );
         ok = false;
     }
@@ -170,6 +114,21 @@ fn check(row: u32, line: Option<u32>, raw: RawRow, errors: &mut Vec<RowError>) -
             None
         }
     };
+    // A row without a district takes the one whose boundary holds it.
+    let district = if raw.district.trim().is_empty() {
+        location.and_then(|p| catalogue.district_at(p)).map(|d| d.code.clone())
+    } else {
+        catalogue.district_named(&raw.district)
+    };
+    if district.is_none() {
+        let message = if raw.district.trim().is_empty() {
+            "no district is given, and no district's boundary holds the row's position".to_string()
+        } else {
+            format!("`{}` is not a district of the catalogue (alatau, almaly, …)", raw.district)
+        };
+        err("district", RowProblem::UnknownDistrict, &raw.district, message);
+        ok = false;
+    }
     ok.then(|| ImportRow {
         name,
         category: category.expect("checked"),
@@ -190,7 +149,7 @@ struct RawRow {
 
 /// Reads a CSV with a header row naming `name`, `category`, `district`,
 /// `address`, `lat`, `lon` (any order; a BOM is fine).
-pub fn from_csv(text: &str) -> Result<(Vec<ImportRow>, u32, Vec<RowError>), ImportError> {
+pub fn from_csv(catalogue: &Catalogue, text: &str) -> Result<(Vec<ImportRow>, u32, Vec<RowError>), ImportError> {
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     let mut rd = csv::ReaderBuilder::new().flexible(true).trim(csv::Trim::All).from_reader(text.as_bytes());
     let headers = rd.headers().map_err(|e| ImportError(format!("the header row: {e}")))?.clone();
@@ -250,7 +209,7 @@ pub fn from_csv(text: &str) -> Result<(Vec<ImportRow>, u32, Vec<RowError>), Impo
             lat: num(lat, "lat", &mut errors),
             lon: num(lon, "lon", &mut errors),
         };
-        if let Some(r) = check(n, line, raw, &mut errors) {
+        if let Some(r) = check(catalogue, n, line, raw, &mut errors) {
             rows.push(r);
         }
     }
@@ -260,7 +219,7 @@ pub fn from_csv(text: &str) -> Result<(Vec<ImportRow>, u32, Vec<RowError>), Impo
 
 /// Reads a GeoJSON FeatureCollection of Points whose properties carry
 /// `name`, `category`, `district` and `address`.
-pub fn from_geojson(text: &str) -> Result<(Vec<ImportRow>, u32, Vec<RowError>), ImportError> {
+pub fn from_geojson(catalogue: &Catalogue, text: &str) -> Result<(Vec<ImportRow>, u32, Vec<RowError>), ImportError> {
     let v: serde_json::Value = serde_json::from_str(text).map_err(|e| ImportError(format!("not JSON: {e}")))?;
     if v["type"] != "FeatureCollection" {
         return Err(ImportError("expected a GeoJSON FeatureCollection".into()));
@@ -295,7 +254,7 @@ pub fn from_geojson(text: &str) -> Result<(Vec<ImportRow>, u32, Vec<RowError>), 
             lat,
             lon,
         };
-        if let Some(r) = check(n, None, raw, &mut errors) {
+        if let Some(r) = check(catalogue, n, None, raw, &mut errors) {
             rows.push(r);
         }
     }
@@ -314,7 +273,7 @@ mod tests {
                    Музей,museum,almaly,,43.2,76.9\n\
                    Аптека,health,bostandyk,,95,76.9\n\
                    Парк,leisure,medeu,,\"43,21\",\"76,95\"\n";
-        let (rows, n, errors) = from_csv(csv).unwrap();
+        let (rows, n, errors) = from_csv(Catalogue::builtin(), csv).unwrap();
         assert_eq!(n, 5);
         assert_eq!(rows.len(), 2, "{errors:?}");
         let named: Vec<(u32, Option<u32>, &str, RowProblem, &str)> =
@@ -342,18 +301,18 @@ mod tests {
                    E,Госучреждения,Медеуский\n\
                    F,Здоровье,Алмалинский\n\
                    G,health,Алма\n";
-        let (rows, n, errors) = from_csv(csv).unwrap();
+        let (rows, n, errors) = from_csv(Catalogue::builtin(), csv).unwrap();
         assert_eq!(n, 7);
         let got: Vec<(&str, Category, District)> =
-            rows.iter().map(|r| (r.name.as_str(), r.category, r.district)).collect();
+            rows.iter().map(|r| (r.name.as_str(), r.category.clone(), r.district.clone())).collect();
         assert_eq!(
             got,
             [
-                ("A", Category::Health, District::Almaly),
-                ("B", Category::Health, District::Almaly),
-                ("C", Category::Health, District::Almaly),
-                ("D", Category::TradeServices, District::Zhetysu),
-                ("E", Category::Government, District::Medeu),
+                ("A", Category::HEALTH, District::ALMALY),
+                ("B", Category::HEALTH, District::ALMALY),
+                ("C", Category::HEALTH, District::ALMALY),
+                ("D", Category::TRADE_SERVICES, District::ZHETYSU),
+                ("E", Category::GOVERNMENT, District::MEDEU),
             ]
         );
         let refused: Vec<(u32, Option<u32>, RowProblem, &str)> =
@@ -370,10 +329,10 @@ mod tests {
             {"type":"Feature","geometry":{"type":"Point","coordinates":[76.95,43.25]},
              "properties":{"name":"ЦОН","category":"government","district":"medeu","address":"пр. Достык 1"}},
             {"type":"Feature","geometry":null,"properties":{"name":"Без места","category":"sport","district":"nowhere"}}]}"#;
-        let (rows, n, errors) = from_geojson(g).unwrap();
+        let (rows, n, errors) = from_geojson(Catalogue::builtin(), g).unwrap();
         assert_eq!((rows.len(), n), (1, 2));
         assert_eq!(errors[0].row, 2);
         assert_eq!(errors[0].field, "district");
-        assert!(from_geojson("[]").is_err());
+        assert!(from_geojson(Catalogue::builtin(), "[]").is_err());
     }
 }

@@ -6,6 +6,7 @@
 //! app and the sync server add transport, not logic.
 
 pub mod analytics;
+pub mod catalogue;
 pub mod change;
 pub mod checklist;
 pub mod demo;

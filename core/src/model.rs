@@ -53,93 +53,122 @@ impl EntityKind {
     }
 }
 
-/// Object categories of the "Доступный Казахстан" survey.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, JsonSchema, TS)]
-#[serde(rename_all = "snake_case")]
-pub enum Category {
-    Government,
-    Health,
-    Culture,
-    Leisure,
-    Education,
-    TradeServices,
-    Catering,
-    Transport,
-    Sport,
-    Religion,
-    Finance,
-    Lodging,
+/// A code naming something defined as data (an element kind, a district, an
+/// object category, a region): lower-case ASCII letters, digits and `_`,
+/// at most 64, starting with a letter. Only the spelling is checked here;
+/// whether a code is known is decided against the data a store was opened
+/// with (checklists, [`crate::catalogue::Catalogue`]).
+macro_rules! code_type {
+    ($(#[$meta:meta])* $name:ident, $what:literal) => {
+        $(#[$meta])*
+        #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, JsonSchema, TS)]
+        #[serde(transparent)]
+        #[ts(type = "string")]
+        pub struct $name(#[schemars(regex(pattern = r"^[a-z][a-z0-9_]{0,63}$"))] Cow<'static, str>);
+
+        impl $name {
+            #[allow(dead_code)]
+            const fn builtin(code: &'static str) -> $name {
+                $name(Cow::Borrowed(code))
+            }
+
+            /// A code from its text, checking only the spelling.
+            pub fn new(code: &str) -> Result<$name, String> {
+                if is_code(code) {
+                    Ok($name(Cow::Owned(code.to_string())))
+                } else {
+                    Err(format!(
+                        concat!("`{}` is not ", $what, " code (lower-case letters, digits and `_`, at most 64)"),
+                        code
+                    ))
+                }
+            }
+
+            pub fn as_str(&self) -> &str {
+                &self.0
+            }
+        }
+
+        impl std::fmt::Display for $name {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(&self.0)
+            }
+        }
+
+        impl<'de> Deserialize<'de> for $name {
+            fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+                let s = String::deserialize(d)?;
+                $name::new(&s).map_err(serde::de::Error::custom)
+            }
+        }
+    };
 }
+
+fn is_code(s: &str) -> bool {
+    (1..=64).contains(&s.len())
+        && s.starts_with(|c: char| c.is_ascii_lowercase())
+        && s.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
+}
+
+code_type!(
+    /// An object category (`health`, `education`, ...). Categories are data
+    /// ([`crate::catalogue`]): the survey's 12 ship, and an administrator
+    /// adds more from the dashboard.
+    Category,
+    "an object category"
+);
 
 impl Category {
-    pub const ALL: [Category; 12] = [
-        Category::Government,
-        Category::Health,
-        Category::Culture,
-        Category::Leisure,
-        Category::Education,
-        Category::TradeServices,
-        Category::Catering,
-        Category::Transport,
-        Category::Sport,
-        Category::Religion,
-        Category::Finance,
-        Category::Lodging,
-    ];
+    pub const GOVERNMENT: Category = Category::builtin("government");
+    pub const HEALTH: Category = Category::builtin("health");
+    pub const CULTURE: Category = Category::builtin("culture");
+    pub const LEISURE: Category = Category::builtin("leisure");
+    pub const EDUCATION: Category = Category::builtin("education");
+    pub const TRADE_SERVICES: Category = Category::builtin("trade_services");
+    pub const CATERING: Category = Category::builtin("catering");
+    pub const TRANSPORT: Category = Category::builtin("transport");
+    pub const SPORT: Category = Category::builtin("sport");
+    pub const RELIGION: Category = Category::builtin("religion");
+    pub const FINANCE: Category = Category::builtin("finance");
+    pub const LODGING: Category = Category::builtin("lodging");
 }
 
-/// The eight districts of Almaty.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, JsonSchema, TS)]
-#[serde(rename_all = "snake_case")]
-pub enum District {
-    Alatau,
-    Almaly,
-    Auezov,
-    Bostandyk,
-    Zhetysu,
-    Medeu,
-    Nauryzbay,
-    Turksib,
-}
+code_type!(
+    /// A district or any other area an object lies in (`almaly`). Areas are
+    /// data ([`crate::catalogue`]): the districts of Kazakhstan's cities of
+    /// republican significance ship, and an NGO adds its own.
+    District,
+    "a district"
+);
 
 impl District {
-    pub const ALL: [District; 8] = [
-        District::Alatau,
-        District::Almaly,
-        District::Auezov,
-        District::Bostandyk,
-        District::Zhetysu,
-        District::Medeu,
-        District::Nauryzbay,
-        District::Turksib,
-    ];
-
-    /// An approximate centre of the district (degrees), used by the demo
-    /// generator and as the map's default view.
-    pub fn centre_deg(self) -> (f64, f64) {
-        match self {
-            District::Alatau => (43.300, 76.870),
-            District::Almaly => (43.255, 76.915),
-            District::Auezov => (43.225, 76.850),
-            District::Bostandyk => (43.205, 76.900),
-            District::Zhetysu => (43.285, 76.940),
-            District::Medeu => (43.245, 76.980),
-            District::Nauryzbay => (43.185, 76.800),
-            District::Turksib => (43.330, 76.960),
-        }
-    }
+    pub const ALATAU: District = District::builtin("alatau");
+    pub const ALMALY: District = District::builtin("almaly");
+    pub const AUEZOV: District = District::builtin("auezov");
+    pub const BOSTANDYK: District = District::builtin("bostandyk");
+    pub const ZHETYSU: District = District::builtin("zhetysu");
+    pub const MEDEU: District = District::builtin("medeu");
+    pub const NAURYZBAY: District = District::builtin("nauryzbay");
+    pub const TURKSIB: District = District::builtin("turksib");
 }
 
-/// The kind of an element (`ramp`, `door`, ...). Kinds are data, not code:
-/// every kind is a checklist in `schemas/checklists/` (or in
-/// `QADAM_CHECKLISTS_DIR`), which gives its fields and functional zone, so an
-/// NGO adds a kind by adding a file. A kind name is lower-case ASCII letters,
-/// digits and underscores; whether a kind is known is decided against the
-/// checklists a store was opened with (`Checklists::is_known`).
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, JsonSchema, TS)]
-#[serde(transparent)]
-#[ts(type = "string")]
-pub struct ElementKind(#[schemars(regex(pattern = r"^[a-z][a-z0-9_]{0,63}$"))] Cow<'static, str>);
+code_type!(
+    /// A region or a city of republican significance (`almaty`, `akmola`),
+    /// the level above districts ([`crate::catalogue`]).
+    Region,
+    "a region"
+);
+
+code_type!(
+    /// The kind of an element (`ramp`, `door`, ...). Kinds are data, not code:
+    /// every kind is a checklist in `schemas/checklists/` (or in
+    /// `QADAM_CHECKLISTS_DIR`), which gives its fields and functional zone, so an
+    /// NGO adds a kind by adding a file. A kind name is lower-case ASCII letters,
+    /// digits and underscores; whether a kind is known is decided against the
+    /// checklists a store was opened with (`Checklists::is_known`).
+    ElementKind,
+    "a kind"
+);
 
 impl ElementKind {
     pub const APPROACH_PATH: ElementKind = ElementKind::builtin("approach_path");
@@ -172,39 +201,6 @@ impl ElementKind {
         ElementKind::SERVICE_COUNTER,
         ElementKind::INFORMATION_COMMUNICATION,
     ];
-
-    const fn builtin(name: &'static str) -> ElementKind {
-        ElementKind(Cow::Borrowed(name))
-    }
-
-    /// A kind from its name, checking only the spelling.
-    pub fn new(name: &str) -> Result<ElementKind, String> {
-        let ok = (1..=64).contains(&name.len())
-            && name.starts_with(|c: char| c.is_ascii_lowercase())
-            && name.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_');
-        if ok {
-            Ok(ElementKind(Cow::Owned(name.to_string())))
-        } else {
-            Err(format!("`{name}` is not a kind name (lower-case letters, digits and `_`, at most 64)"))
-        }
-    }
-
-    pub fn as_str(&self) -> &str {
-        &self.0
-    }
-}
-
-impl std::fmt::Display for ElementKind {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&self.0)
-    }
-}
-
-impl<'de> Deserialize<'de> for ElementKind {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let s = String::deserialize(d)?;
-        ElementKind::new(&s).map_err(serde::de::Error::custom)
-    }
 }
 
 /// What a measured field holds.

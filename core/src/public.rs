@@ -176,8 +176,8 @@ pub fn index(published: &[EvaluatedObject]) -> Vec<Indexed> {
                 address: e.object.address.clone(),
                 lat_deg: loc.lat_deg,
                 lon_deg: loc.lon_deg,
-                category: e.object.category,
-                district: e.object.district,
+                category: e.object.category.clone(),
+                district: e.object.district.clone(),
                 statuses: CATEGORY_ORDER
                     .map(|c| e.verdict.by_category.get(&c).copied().unwrap_or(CategoryStatus::NotAssessed)),
                 haystack: format!("{} {}", e.object.name, e.object.address).to_lowercase(),
@@ -241,14 +241,14 @@ impl PublicFilter {
     /// Whether a published object is selected (its box not considered).
     pub fn selects(&self, e: &EvaluatedObject) -> bool {
         self.campaign.is_none_or(|c| e.object.campaign_id == Some(c))
-            && self.district.is_none_or(|d| e.object.district == Some(d))
-            && self.category.is_none_or(|c| e.object.category == Some(c))
+            && self.district.as_ref().is_none_or(|d| e.object.district.as_ref() == Some(d))
+            && self.category.as_ref().is_none_or(|c| e.object.category.as_ref() == Some(c))
     }
 
     fn selects_indexed(&self, p: &Indexed, bbox: Option<BBox>) -> bool {
         self.campaign.is_none_or(|c| p.campaign_id == Some(c))
-            && self.district.is_none_or(|d| p.district == Some(d))
-            && self.category.is_none_or(|c| p.category == Some(c))
+            && self.district.as_ref().is_none_or(|d| p.district.as_ref() == Some(d))
+            && self.category.as_ref().is_none_or(|c| p.category.as_ref() == Some(c))
             && bbox.is_none_or(|b| b.contains(p.lat_deg, p.lon_deg))
     }
 }
@@ -305,7 +305,7 @@ pub fn map(index: &[Indexed], filter: &PublicFilter, bbox: Option<BBox>, zoom: u
                     round6(p.lon_deg),
                     p.name.clone(),
                     p.statuses.iter().map(|s| status_letter(*s)).collect(),
-                    p.category,
+                    p.category.clone(),
                 )
             })
             .collect();
@@ -373,7 +373,7 @@ pub fn search(index: &[Indexed], filter: &PublicFilter, q: &str) -> Vec<SearchHi
             address: p.address.clone(),
             lat_deg: round6(p.lat_deg),
             lon_deg: round6(p.lon_deg),
-            category: p.category,
+            category: p.category.clone(),
             statuses: p.statuses.iter().map(|s| status_letter(*s)).collect(),
         })
         .collect()
@@ -482,8 +482,8 @@ pub fn place(e: &EvaluatedObject, reviews: &[Review], photos: &[Photo], licence:
     PublicPlace {
         id: o.id,
         name: o.name.clone(),
-        category: o.category,
-        district: o.district,
+        category: o.category.clone(),
+        district: o.district.clone(),
         address: o.address.clone(),
         lat_deg: o.location.map(|l| l.lat_deg),
         lon_deg: o.location.map(|l| l.lon_deg),

@@ -53,8 +53,9 @@ pub fn validate_field(
         | (Element, "audit_id")
         | (Photo, "subject_id")
         | (Photo, "object_id") => parse::<Uuid>(field, value, "a UUID").map(|_| ()),
-        (Object, "category") => parse::<Category>(field, value, "one of the 12 object categories").map(|_| ()),
-        (Object, "district") => parse::<District>(field, value, "one of the 8 Almaty districts").map(|_| ()),
+        // Which codes are defined is the catalogue's (`Catalogue::check_change`).
+        (Object, "category") => parse::<Option<Category>>(field, value, "an object category's code").map(|_| ()),
+        (Object, "district") => parse::<Option<District>>(field, value, "a district's code").map(|_| ()),
         (Object, "address") | (Audit, "auditor") => text(field, value, 500),
         (Object, "location") | (Photo, "gps") => {
             if value.is_null() {

@@ -56,6 +56,8 @@ fn schemas() -> BTreeMap<&'static str, schemars::Schema> {
         "audit-event" => qadam_core::review::AuditEvent,
         "map-point" => qadam_core::analytics::MapPoint,
         "analytics" => qadam_core::analytics::Analytics,
+        "catalogue" => qadam_core::catalogue::Catalogue,
+        "catalogue-addition" => qadam_core::catalogue::Addition,
     }
     m
 }
@@ -146,6 +148,8 @@ fn typescript_bindings_match_the_rust_types() {
         qadam_core::analytics::MapPoint,
         qadam_core::analytics::Analytics,
         qadam_core::import::ImportReport,
+        qadam_core::catalogue::Catalogue,
+        qadam_core::catalogue::Addition,
     );
     let generated = std::fs::read_dir(tmp.path())
         .unwrap()
@@ -155,6 +159,18 @@ fn typescript_bindings_match_the_rust_types() {
         })
         .collect();
     check_dir(&generated, &root().join("ui/src/bindings"), "TypeScript bindings");
+}
+
+/// The catalogue Qadam ships is valid against the catalogue's schema (the
+/// file an NGO copies to start its own).
+#[test]
+fn the_builtin_catalogue_is_valid_against_its_schema() {
+    let all = schemas();
+    let path = root().join("schemas/catalogue/kazakhstan.json");
+    let instance: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+    let validator = jsonschema::validator_for(all["catalogue"].as_value()).unwrap();
+    let errors: Vec<String> = validator.iter_errors(&instance).map(|e| format!("{e} at {}", e.instance_path)).collect();
+    assert!(errors.is_empty(), "{}: {errors:?}", path.display());
 }
 
 #[test]

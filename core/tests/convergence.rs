@@ -112,8 +112,8 @@ proptest! {
             .create_object(NewObject {
                 campaign_id: campaign,
                 name: "start".into(),
-                category: Category::Culture,
-                district: District::Medeu,
+                category: Category::CULTURE,
+                district: District::MEDEU,
                 address: String::new(),
                 location: None,
             })

@@ -50,10 +50,18 @@ pub async fn objects_nearby(state: State<'_, AppState>, at: GeoPoint, radius_m: 
     Ok(near.into_iter().map(|(id, _)| id).collect())
 }
 
-/// The district the recorded objects around `at` agree on, if they do.
+/// The district `at` is in: the one whose boundary holds it, or else the
+/// one the recorded objects around it agree on; none when neither says.
 #[tauri::command]
 pub async fn district_near(state: State<'_, AppState>, at: GeoPoint) -> CmdResult<Option<qadam_core::model::District>> {
-    Ok(state.device.with(move |s| s.district_near(at)).await?)
+    Ok(state.device.with(move |s| s.district_at(at)).await?)
+}
+
+/// The regions, districts and object categories this device knows (the
+/// server's as of the last sync).
+#[tauri::command]
+pub async fn catalogue(state: State<'_, AppState>) -> CmdResult<qadam_core::catalogue::Catalogue> {
+    Ok(state.device.with(|s| s.catalogue().map(|c| (*c).clone())).await?)
 }
 
 #[tauri::command]

@@ -112,6 +112,7 @@ pub fn run() {
             commands::preview_element,
             commands::normalize_measurements,
             commands::checklists,
+            commands::catalogue,
             commands::basemap_kept,
             commands::basemap_download,
             commands::basemap_read,

@@ -152,6 +152,8 @@ mod access;
 mod basemap;
 #[path = "api/campaigns.rs"]
 mod campaigns;
+#[path = "api/catalogue.rs"]
+mod catalogue;
 #[path = "api/conflicts.rs"]
 mod conflicts;
 #[path = "api/contract.rs"]

@@ -77,8 +77,8 @@ impl World {
             .create_object(NewObject {
                 campaign_id: campaign,
                 name: "start".into(),
-                category: Category::Culture,
-                district: District::Medeu,
+                category: Category::CULTURE,
+                district: District::MEDEU,
                 address: String::new(),
                 location: None,
             })

@@ -68,6 +68,12 @@ pub async fn sync(device: &Device, progress: impl Fn(SyncProgress)) -> Result<Sy
 
     p.phase = SyncPhase::Pull;
     progress(p);
+    // The catalogue first, so that pulled objects in a new district or of a
+    // new category are named on the device.
+    let version = device.with(|s| s.catalogue().map(|c| c.version)).await?;
+    if let Some(catalogue) = t.catalogue(version).await? {
+        device.with(move |s| s.set_catalogue(&catalogue)).await?;
+    }
     pull_all(&t, device, |page| {
         p.pulled += page.changes.len() as u32;
         progress(p);

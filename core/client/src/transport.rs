@@ -3,6 +3,7 @@
 
 use std::time::Duration;
 
+use qadam_core::catalogue::Catalogue;
 use qadam_core::change::{
     Conflict, EnrollRequest, EnrolledDevice, ErrorBody, Health, PullResponse, PushRequest, PushResponse,
 };
@@ -130,6 +131,22 @@ impl Transport {
             .get(self.url(&format!("/api/v1/sync/pull?since={since}&limit={limit}")))
             .header("authorization", &self.auth);
         Ok(check(r.send().await?).await?.json().await?)
+    }
+
+    /// The server's catalogue of regions, districts and categories when it
+    /// is newer than `version` (the device's); `None` when the device's is
+    /// current.
+    pub async fn catalogue(&self, version: i64) -> Result<Option<Catalogue>, ClientError> {
+        let r = self
+            .http
+            .get(self.url("/api/v1/catalogue"))
+            .header("authorization", &self.auth)
+            .header("if-none-match", format!("\"{version}\""));
+        let resp = r.send().await?;
+        if resp.status() == StatusCode::NOT_MODIFIED {
+            return Ok(None);
+        }
+        Ok(Some(check(resp).await?.json().await?))
     }
 
     /// The unresolved conflicts on the device's campaigns.

@@ -73,8 +73,8 @@ async fn a_client_killed_mid_upload_loses_and_duplicates_nothing() {
             .create_object(NewObject {
                 campaign_id: qadam_core::demo::demo_campaign_id(),
                 name: format!("Объект {round}"),
-                category: Category::Culture,
-                district: District::Medeu,
+                category: Category::CULTURE,
+                district: District::MEDEU,
                 address: String::new(),
                 location: None,
             })

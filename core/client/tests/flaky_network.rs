@@ -131,8 +131,8 @@ async fn sync_through_a_flaky_network_loses_and_duplicates_nothing() {
         s.create_object(NewObject {
             campaign_id: qadam_core::demo::demo_campaign_id(),
             name: "Поликлиника под плохой связью".into(),
-            category: Category::Health,
-            district: District::Almaly,
+            category: Category::HEALTH,
+            district: District::ALMALY,
             address: "Алматы".into(),
             location: None,
         })

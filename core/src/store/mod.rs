@@ -22,6 +22,7 @@ use uuid::Uuid;
 
 pub use migrations::{migrate, MIGRATIONS};
 
+use crate::catalogue::Catalogue;
 use crate::change::{Change, PullResponse};
 use crate::checklist::Checklists;
 use crate::error::{ModelError, StoreError};
@@ -131,6 +132,8 @@ pub struct Store {
     /// The checklists this device validates measurements and evaluates
     /// rules with.
     checklists: Arc<Checklists>,
+    /// The catalogue as last read or set (see [`Store::catalogue`]).
+    catalogue: std::cell::RefCell<Option<Arc<Catalogue>>>,
 }
 
 const DB_FILE: &str = "qadam.db";
@@ -180,6 +183,7 @@ impl Store {
             nearby: Default::default(),
             generation: Default::default(),
             checklists,
+            catalogue: Default::default(),
         })
     }
 
@@ -345,8 +349,10 @@ impl Store {
                 seen_cursor,
             })
             .collect();
+        let catalogue = self.catalogue()?;
         for c in &changes {
             c.validate_with_kind(&self.checklists, element_kind.as_ref())?;
+            catalogue.check_change(c)?;
         }
         self.generation.set(self.generation.get() + 1);
         let tx = self.conn.transaction()?;
@@ -510,6 +516,41 @@ impl Store {
         Ok(cache.as_ref().expect("built above").1.within(at, radius_m))
     }
 
+    /// The regions, districts and categories this device knows: the
+    /// server's as of the last sync, or the built-in ones.
+    pub fn catalogue(&self) -> Result<Arc<Catalogue>, StoreError> {
+        if let Some(c) = &*self.catalogue.borrow() {
+            return Ok(c.clone());
+        }
+        let c = Arc::new(match meta_get(&self.conn, "catalogue")? {
+            Some(text) => {
+                serde_json::from_str(&text).map_err(|e| StoreError::Corrupt(format!("the stored catalogue: {e}")))?
+            }
+            None => Catalogue::builtin().clone(),
+        });
+        *self.catalogue.borrow_mut() = Some(c.clone());
+        Ok(c)
+    }
+
+    /// Keeps the server's catalogue (an older one than the device's is
+    /// ignored: additions are never taken back).
+    pub fn set_catalogue(&self, c: &Catalogue) -> Result<(), StoreError> {
+        if c.version >= self.catalogue()?.version {
+            meta_set(&self.conn, "catalogue", &serde_json::to_string(c).expect("a catalogue serialises"))?;
+            *self.catalogue.borrow_mut() = Some(Arc::new(c.clone()));
+        }
+        Ok(())
+    }
+
+    /// The district a position is in: the one whose boundary holds it, or
+    /// else the one the recorded objects around it agree on.
+    pub fn district_at(&self, at: GeoPoint) -> Result<Option<crate::model::District>, StoreError> {
+        if let Some(d) = self.catalogue()?.district_at(at) {
+            return Ok(Some(d.code.clone()));
+        }
+        self.district_near(at)
+    }
+
     /// The district the recorded objects around `at` agree on: at least
     /// [`DISTRICT_NEIGHBOURS`] objects with a district within
     /// [`DISTRICT_RADIUS_M`], all in the same one. Near a border they
@@ -520,7 +561,7 @@ impl Store {
             let o: crate::model::Object = records::load_one(&self.conn, EntityKind::Object, id)?;
             districts.extend(o.district);
         }
-        let first = districts.first().copied();
+        let first = districts.first().cloned();
         Ok(first.filter(|d| districts.len() >= DISTRICT_NEIGHBOURS && districts.iter().all(|x| x == d)))
     }
 

@@ -24,8 +24,8 @@ fn new_object(campaign_id: Uuid) -> NewObject {
     NewObject {
         campaign_id,
         name: "Поликлиника №5".into(),
-        category: Category::Health,
-        district: District::Almaly,
+        category: Category::HEALTH,
+        district: District::ALMALY,
         address: "ул. Толе би, 10".into(),
         location: Some(GeoPoint { lat_deg: 43.25, lon_deg: 76.92 }),
     }
@@ -508,14 +508,14 @@ fn a_district_is_suggested_only_where_the_objects_around_agree() {
         s.create_object(NewObject { district, location: Some(at(dlat)), ..new_object(campaign) }).unwrap()
     };
     assert_eq!(s.district_near(at(0.0)).unwrap(), None, "no objects around: no guess");
-    add(&mut s, 0.0, District::Almaly);
-    add(&mut s, 0.0009, District::Almaly);
+    add(&mut s, 0.0, District::ALMALY);
+    add(&mut s, 0.0009, District::ALMALY);
     assert_eq!(s.district_near(at(0.0005)).unwrap(), None, "two are too few");
-    add(&mut s, 0.0018, District::Almaly);
-    assert_eq!(s.district_near(at(0.0005)).unwrap(), Some(District::Almaly));
+    add(&mut s, 0.0018, District::ALMALY);
+    assert_eq!(s.district_near(at(0.0005)).unwrap(), Some(District::ALMALY));
     // 0.01° of latitude is 1.1 km: out of the 300 m around.
     assert_eq!(s.district_near(at(0.0118)).unwrap(), None);
     // A neighbour across a border: they disagree, so nothing is suggested.
-    add(&mut s, 0.0027, District::Bostandyk);
+    add(&mut s, 0.0027, District::BOSTANDYK);
     assert_eq!(s.district_near(at(0.0014)).unwrap(), None);
 }

@@ -7,6 +7,7 @@
 pub mod accounts;
 pub mod basemap;
 pub mod campaigns;
+pub mod catalogue;
 pub mod conflicts;
 pub mod encoding;
 mod error;

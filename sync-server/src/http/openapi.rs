@@ -98,6 +98,8 @@ pub fn document() -> Value {
         ("Health", schema::<qadam_core::change::Health>()),
         ("Campaign", schema::<qadam_core::model::Campaign>()),
         ("Checklist", schema::<qadam_core::checklist::Checklist>()),
+        ("Catalogue", schema::<qadam_core::catalogue::Catalogue>()),
+        ("Addition", schema::<qadam_core::catalogue::Addition>()),
         ("ConflictView", schema::<crate::service::conflicts::ConflictView>()),
         ("Change", schema::<qadam_core::change::Change>()),
         ("ObjectSummary", schema::<qadam_core::records::ObjectSummary>()),

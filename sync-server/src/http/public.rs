@@ -33,7 +33,7 @@ async fn etag(s: &Arc<AppState>) -> Result<HeaderValue, AppError> {
 }
 
 /// Whether the caller's `If-None-Match` holds `tag` (or `*`).
-fn fresh(headers: &HeaderMap, tag: &HeaderValue) -> bool {
+pub(super) fn fresh(headers: &HeaderMap, tag: &HeaderValue) -> bool {
     let tag = tag.to_str().unwrap_or_default();
     let bare = |t: &str| t.trim().trim_start_matches("W/").to_string();
     headers

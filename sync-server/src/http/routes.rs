@@ -9,7 +9,7 @@ use axum::routing::{on, MethodFilter, MethodRouter};
 use qadam_core::change::Health;
 use qadam_core::photo::MAX_PHOTO_BYTES;
 
-use super::{accounts, basemap, campaigns, conflicts, findings, openapi, photos, public, reviews, sync};
+use super::{accounts, basemap, campaigns, catalogue, conflicts, findings, openapi, photos, public, reviews, sync};
 use crate::state::AppState;
 
 /// One documented operation: method, path, summary, request body schema,
@@ -270,6 +270,26 @@ pub const OPERATIONS: &[Operation] = &[
         status: 200,
         response: Answer::Json("User"),
         handler: |m| on(m, campaigns::enable_user),
+        auth: true,
+    },
+    Operation {
+        method: "get",
+        path: "/api/v1/catalogue",
+        summary: "Regions, districts (with boundaries) and object categories, the built-in ones and every addition; ETag of its version (304 when current), no sign-in",
+        request: None,
+        status: 200,
+        response: Answer::Json("Catalogue"),
+        handler: |m| on(m, catalogue::get),
+        auth: false,
+    },
+    Operation {
+        method: "post",
+        path: "/api/v1/catalogue",
+        summary: "Add a region, a district (optionally with a GeoJSON boundary) or an object category (administrators); answers the catalogue",
+        request: Some("Addition"),
+        status: 201,
+        response: Answer::Json("Catalogue"),
+        handler: |m| on(m, catalogue::add),
         auth: true,
     },
     Operation {

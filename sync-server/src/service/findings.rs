@@ -28,6 +28,14 @@ pub struct Selection {
     pub drafts: bool,
 }
 
+impl Selection {
+    /// Whether `o` is in the selection's district and of its object type.
+    fn holds(&self, o: &qadam_core::model::Object) -> bool {
+        self.district.as_ref().is_none_or(|d| o.district.as_ref() == Some(d))
+            && self.category.as_ref().is_none_or(|c| o.category.as_ref() == Some(c))
+    }
+}
+
 /// The objects of the caller's campaigns (or of one).
 pub async fn objects(s: &Arc<AppState>, p: Principal, q: Selection) -> Result<Vec<ObjectSummary>, AppError> {
     may_coordinate(&p, q.campaign)?;
@@ -59,13 +67,8 @@ pub struct DuplicateView {
 /// type) that are probably one place recorded twice, pairs within one
 /// campaign only.
 pub async fn duplicates(s: &Arc<AppState>, p: Principal, q: Selection) -> Result<Vec<DuplicateView>, AppError> {
-    let (district, category) = (q.district, q.category);
-    let objects: Vec<ObjectSummary> = objects(s, p, q)
-        .await?
-        .into_iter()
-        .filter(|o| district.is_none_or(|d| o.object.district == Some(d)))
-        .filter(|o| category.is_none_or(|c| o.object.category == Some(c)))
-        .collect();
+    let within = Selection { campaign: None, district: q.district.clone(), category: q.category.clone(), drafts: true };
+    let objects: Vec<ObjectSummary> = objects(s, p, q).await?.into_iter().filter(|o| within.holds(&o.object)).collect();
     let candidates: Vec<qadam_core::duplicates::Candidate<'_>> = objects
         .iter()
         .map(|o| qadam_core::duplicates::Candidate {
@@ -226,8 +229,7 @@ pub async fn export(s: &Arc<AppState>, p: Principal, file: ExportFile, q: Select
         let selected: Vec<_> = objects
             .iter()
             .filter(|o| q.drafts || qadam_core::export::approved_audit(o).is_some())
-            .filter(|o| q.district.is_none_or(|d| o.object.district == Some(d)))
-            .filter(|o| q.category.is_none_or(|c| o.object.category == Some(c)))
+            .filter(|o| q.holds(&o.object))
             .cloned()
             .collect();
         Ok(file.render(&selected))

@@ -56,10 +56,11 @@ pub fn import_objects(
     if !store.campaigns()?.iter().any(|c| c.id == campaign) {
         return Err(AppError::NotFound(format!("campaign {campaign}")));
     }
+    let catalogue = crate::store::read_accounts(store, crate::store::catalogue::load)?;
     let (rows, n, errors) = if format == Format::GeoJson {
-        qadam_core::import::from_geojson(text)
+        qadam_core::import::from_geojson(&catalogue, text)
     } else {
-        qadam_core::import::from_csv(text)
+        qadam_core::import::from_csv(&catalogue, text)
     }
     .map_err(|e| AppError::bad(ErrorCode::InvalidFile, e.0, None))?;
     let bad_rows = errors.iter().map(|e| e.row).collect::<std::collections::BTreeSet<_>>().len() as u32;

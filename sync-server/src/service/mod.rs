@@ -6,6 +6,7 @@
 
 pub mod accounts;
 pub mod campaigns;
+pub mod catalogue;
 pub mod conflicts;
 pub mod findings;
 pub mod import;

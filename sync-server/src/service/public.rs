@@ -130,8 +130,8 @@ impl PublicQuery {
     pub fn filter(&self) -> PublicFilter {
         PublicFilter {
             campaign: self.campaign,
-            district: self.district,
-            category: self.category,
+            district: self.district.clone(),
+            category: self.category.clone(),
             bbox: self.bbox.clone(),
         }
     }

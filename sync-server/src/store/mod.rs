@@ -8,6 +8,7 @@
 //! [`qadam_core::records::FieldSource`], so materialisation is core's.
 
 pub mod accounts;
+pub mod catalogue;
 mod postgres;
 pub mod push;
 mod recent;
@@ -526,7 +527,7 @@ fn conflict_winner(c: &Change, other_op: &str, other_hlc: &str, other_device: &s
 }
 
 /// Names the change of a batch an error is about: `changes[i].field`.
-fn at_index(e: ModelError, i: usize) -> ModelError {
+pub(super) fn at_index(e: ModelError, i: usize) -> ModelError {
     match e {
         ModelError::UnknownField { entity, field } => {
             ModelError::UnknownField { entity, field: format!("changes[{i}].{field}") }

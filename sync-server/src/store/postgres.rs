@@ -94,6 +94,9 @@ const MIGRATIONS: &[&str] = &[
     super::retention::DDL_UPLOADER,
     // 8: residents' reports of a change at a public place.
     super::reports::DDL,
+    // 9: the administrators' additions to the catalogue (regions,
+    // districts, object categories).
+    super::catalogue::DDL,
 ];
 
 /// Advisory lock keys (arbitrary, fixed): migrations, and the push order.

@@ -95,6 +95,7 @@ pub fn push_batch(
         validate_batch(lists, &changes, |id| records::element_kind(&fields, id))?;
         campaigns_of_batch(&changes, &fields, access)?
     };
+    super::catalogue::check_codes(db, &changes)?;
     let batch = changes.clone();
     let mut changes: Vec<(Change, Uuid)> = changes.into_iter().zip(campaigns).collect();
     sort_batch(&mut changes);

@@ -71,6 +71,9 @@ const MIGRATIONS: &[&str] = &[
     super::retention::DDL_UPLOADER,
     // 9: residents' reports of a change at a public place.
     super::reports::DDL,
+    // 10: the administrators' additions to the catalogue (regions,
+    // districts, object categories).
+    super::catalogue::DDL,
 ];
 
 #[derive(Clone)]

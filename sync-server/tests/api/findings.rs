@@ -138,8 +138,8 @@ async fn the_map_and_analytics_count_statuses_and_an_object_adapted_after_a_re_a
         p.create_object(qadam_core::store::NewObject {
             campaign_id: campaign,
             name: "Поликлиника № 5".into(),
-            category: Category::Health,
-            district: District::Almaly,
+            category: Category::HEALTH,
+            district: District::ALMALY,
             address: "ул. Толе би, 5".into(),
             location: Some(GeoPoint { lat_deg: 43.25, lon_deg: 76.92 }),
         })
