@@ -4,6 +4,7 @@ import type { DistrictEntry } from "./DistrictEntry";
 import type { RegionEntry } from "./RegionEntry";
 
 /**
- * What an administrator adds to the catalogue.
+ * What an administrator adds to the catalogue: `{"add": "region" |
+ * "district" | "category", ...the entry}`.
  */
-export type Addition = { "kind": "region" } & RegionEntry | { "kind": "district" } & DistrictEntry | { "kind": "category" } & CategoryEntry;
+export type Addition = { "add": "region" } & RegionEntry | { "add": "district" } & DistrictEntry | { "add": "category" } & CategoryEntry;

@@ -1,25 +1,7 @@
 // Lists of the model's enumerations, typed by the generated bindings.
 import type { Language } from '../bindings/Language';
-import type { Category } from '../bindings/Category';
-import type { District } from '../bindings/District';
 import type { Element } from '../bindings/Element';
 import type { Checklist } from '../bindings/Checklist';
-
-export const CATEGORIES: Category[] = [
-  'government',
-  'health',
-  'culture',
-  'leisure',
-  'education',
-  'trade_services',
-  'catering',
-  'transport',
-  'sport',
-  'religion',
-  'finance',
-  'lodging',
-];
-export const DISTRICTS: District[] = ['alatau', 'almaly', 'auezov', 'bostandyk', 'zhetysu', 'medeu', 'nauryzbay', 'turksib'];
 
 /** Units an auditor may type each kind of field in (the first is the default). */
 export const INPUT_UNITS = {

@@ -2,6 +2,7 @@
 // come from ../bindings, generated from the Rust types.
 import { invoke, Channel } from '@tauri-apps/api/core';
 import { listen } from '@tauri-apps/api/event';
+import type { Catalogue } from '../bindings/Catalogue';
 import type { Conflict } from '../bindings/Conflict';
 import type { EnrolledDevice } from '../bindings/EnrolledDevice';
 import type { Campaign } from '../bindings/Campaign';
@@ -75,9 +76,12 @@ export const api = {
     return URL.createObjectURL(new Blob([buf], { type: 'image/jpeg' }));
   },
   checklists: () => call<Checklist[]>('checklists'),
+  /** The regions, districts and object categories this device knows. */
+  catalogue: () => call<Catalogue>('catalogue'),
   normalize: (kind: ElementKind, typed: Record<string, TypedMeasurement>) =>
     call<Record<string, MeasuredValue>>('normalize_measurements', { kind, typed }),
-  /** The district the objects recorded around `at` agree on, or null. */
+  /** The district `at` is in (a district's boundary, or the objects recorded
+   *  around it agreeing), or null. */
   districtNear: (at: GeoPoint) => call<District | null>('district_near', { at }),
   verdict: (id: string) => call<ObjectVerdict>('object_verdict', { id }),
   /** The wheelchair status of each shown card. */

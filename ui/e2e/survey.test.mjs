@@ -1,0 +1,193 @@
+// Running a survey of a whole city (issue 18), end to end through the real
+// dashboard (headless Chromium) and the real app (tauri-driver under Xvfb)
+// against one real qadam-server: an administrator adds a second region with
+// its districts and a new object category on the dashboard, and the app uses
+// them after a sync.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import { writeFileSync } from 'node:fs';
+import { WebDriver } from './webdriver.mjs';
+import {
+  TOKEN,
+  APP_BIN,
+  NGO_CHECKLISTS,
+  enrollmentCode,
+  tempDir,
+  freePort,
+  startServer,
+  startTauriDriver,
+  stop,
+  runAxe,
+  launchChromium,
+  signIn,
+} from './harness.mjs';
+
+let serverDir, serverPort, server, driverPort, driver, wd, browser, page;
+const base = () => `http://127.0.0.1:${serverPort}`;
+
+// Taraz's centre, and a square of ±0.05° around it as its boundary.
+const TARAZ = { lat: 42.9, lon: 71.37 };
+const square = (c, d) => [
+  [
+    [c.lon - d, c.lat - d],
+    [c.lon + d, c.lat - d],
+    [c.lon + d, c.lat + d],
+    [c.lon - d, c.lat + d],
+    [c.lon - d, c.lat - d],
+  ],
+];
+
+before(async () => {
+  serverDir = tempDir('qadam-e2e-survey-');
+  serverPort = await freePort();
+  driverPort = await freePort();
+  server = await startServer({ dir: serverDir, port: serverPort });
+  driver = await startTauriDriver({
+    port: driverPort,
+    env: {
+      QADAM_DATA_DIR: tempDir('qadam-e2e-survey-device-'),
+      QADAM_SERVER_URL: base(),
+      QADAM_CHECKLISTS_DIR: NGO_CHECKLISTS,
+      QADAM_AUTO_SYNC: '0',
+    },
+  });
+  browser = await launchChromium();
+  page = await browser.newPage();
+});
+
+after(async () => {
+  await wd?.quit().catch(() => {});
+  await browser?.close().catch(() => {});
+  await stop(driver);
+  await stop(server);
+});
+
+async function clickText(css, text, timeoutMs = 15000) {
+  const until = Date.now() + timeoutMs;
+  for (;;) {
+    for (const id of await wd.findAll(css)) {
+      if ((await wd.text(id)).includes(text)) return wd.clickElement(id);
+    }
+    if (Date.now() > until) throw new Error(`no ${css} with text ${text}`);
+    await new Promise((r) => setTimeout(r, 150));
+  }
+}
+
+async function waitValue(css, value, timeoutMs = 15000) {
+  const until = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await wd.exec(`const e = document.querySelector(arguments[0]); return e ? e.value : null`, [css]);
+    if (v === value) return;
+    if (Date.now() > until) throw new Error(`timed out waiting for ${css} = ${value} (got ${v})`);
+    await new Promise((r) => setTimeout(r, 150));
+  }
+}
+
+test('a second region with its districts and a new object category are added on the dashboard and used in the app', async () => {
+  // The administrator's Places page.
+  await signIn(page, base(), 'admin');
+  await page.click('#places-link');
+  await page.locator('#places-title').waitFor();
+  await runAxe(page, 'the places page');
+  await page.fill('#region-code', 'taraz');
+  await page.selectOption('#region-kind', 'city');
+  await page.fill('#region-name-ru', 'Тараз');
+  await page.fill('#region-name-en', 'Taraz');
+  await page.click('#new-region button[type="submit"]');
+  await page.locator('[role="status"]', { hasText: 'taraz' }).waitFor();
+  // A district with its boundary, from a GeoJSON file as a GIS exports it.
+  const file = join(serverDir, 'taraz-centre.geojson');
+  writeFileSync(
+    file,
+    JSON.stringify({
+      type: 'FeatureCollection',
+      features: [{ type: 'Feature', properties: { name: 'Центр' }, geometry: { type: 'Polygon', coordinates: square(TARAZ, 0.05) } }],
+    }),
+  );
+  await page.fill('#district-code', 'taraz_centre');
+  assert.equal(await page.inputValue('#district-region'), 'taraz', 'the new region is chosen for its districts');
+  await page.fill('#district-name-ru', 'Центр Тараза');
+  await page.fill('#district-name-kk', 'Тараз орталығы');
+  await page.fill('#district-name-en', 'Taraz centre');
+  await page.setInputFiles('#district-boundary', file);
+  await page.locator('#district-boundary-note', { hasText: 'Polygon' }).waitFor();
+  await page.click('#new-district button[type="submit"]');
+  await page.locator('#districts tr[data-code="taraz_centre"]', { hasText: 'есть' }).waitFor();
+  await page.fill('#district-code', 'taraz_south');
+  await page.fill('#district-name-ru', 'Южный Тараз');
+  await page.click('#new-district button[type="submit"]');
+  await page.locator('#districts tr[data-code="taraz_south"]', { hasText: 'Тараз' }).waitFor();
+  await page.fill('#category-code', 'bath_house');
+  await page.fill('#category-name-ru', 'Бани');
+  await page.fill('#category-name-kk', 'Моншалар');
+  await page.fill('#category-name-en', 'Bath houses');
+  await page.click('#new-category button[type="submit"]');
+  await page.locator('#categories tr[data-code="bath_house"]', { hasText: 'Бани' }).waitFor();
+  // A code taken already is refused, said in the page's language.
+  await page.fill('#category-code', 'bath_house');
+  await page.fill('#category-name-ru', 'Ещё бани');
+  await page.click('#new-category button[type="submit"]');
+  await page.locator('[role="alert"]', { hasText: 'Этот код уже занят' }).waitFor();
+  const catalogue = await (await fetch(`${base()}/api/v1/catalogue`)).json();
+  assert.equal(catalogue.version, 4, 'a region, two districts and a category');
+  assert.deepEqual(
+    catalogue.districts.filter((d) => d.region === 'taraz').map((d) => [d.code, d.name.ru, d.name.kk, !!d.boundary]),
+    [
+      ['taraz_centre', 'Центр Тараза', 'Тараз орталығы', true],
+      ['taraz_south', 'Южный Тараз', 'Южный Тараз', false],
+    ],
+  );
+
+  // The auditor's app: enrolled, synced, it offers them and fills the
+  // district in from the boundary.
+  wd = new WebDriver(`http://127.0.0.1:${driverPort}`);
+  await wd.start(APP_BIN);
+  await wd.waitFor('#sync-button');
+  await clickText('nav button', 'Настройки');
+  const enrollment = await enrollmentCode(serverPort, 'auditor');
+  await wd.type('#enroll-code', enrollment.link);
+  await wd.type('#device-name', 'Taraz phone');
+  await wd.click('#enroll-button');
+  await wd.waitFor('#enrolled-as', { text: 'auditor' });
+  await clickText('nav button', 'Кампании');
+  await wd.click('#sync-button');
+  await wd.waitFor('#sync-phase[data-phase="done"]', { timeoutMs: 30000 });
+  await clickText('.cards .card', 'Демо');
+  await wd.click('#new-object');
+  await wd.waitFor('#obj-name');
+  const options = await wd.exec(
+    `return [[...document.querySelectorAll('#obj-district optgroup')].map((g) => g.label),
+             [...document.querySelectorAll('#obj-district option')].map((o) => o.value),
+             [...document.querySelectorAll('#obj-category option')].map((o) => [o.value, o.textContent])]`,
+  );
+  assert.ok(options[0].includes('Тараз') && options[0].includes('Алматы'), `regions as groups: ${options[0]}`);
+  assert.ok(options[1].includes('taraz_centre') && options[1].includes('taraz_south') && options[1].includes('almaly'));
+  assert.deepEqual(
+    options[2].find(([v]) => v === 'bath_house'),
+    ['bath_house', 'Бани'],
+  );
+  await wd.type('#obj-name', 'Баня у рынка');
+  await wd.select('#obj-category', 'bath_house');
+  await wd.type('#obj-lat', String(TARAZ.lat + 0.01));
+  await wd.type('#obj-lon', String(TARAZ.lon));
+  await waitValue('#obj-district', 'taraz_centre');
+  await wd.waitFor('#district-note');
+  await wd.click('#save-object');
+  await wd.waitFor('#object-title', { text: 'Баня у рынка' });
+  const text = await wd.exec('return document.body.innerText');
+  assert.ok(text.includes('Бани · Центр Тараза'), 'the object page names its type and district');
+  await clickText('nav button', 'Кампании');
+  await wd.click('#sync-button');
+
+  // On the server once the sync has sent it, and named on the dashboard.
+  let bath;
+  for (const until = Date.now() + 30000; !bath && Date.now() < until; await new Promise((r) => setTimeout(r, 300))) {
+    const map = await (await fetch(`${base()}/api/v1/map`, { headers: { authorization: `Bearer ${TOKEN}` } })).json();
+    bath = map.find((p) => p.name === 'Баня у рынка');
+  }
+  assert.deepEqual([bath?.district, bath?.category], ['taraz_centre', 'bath_house']);
+  await page.goto(`${base()}/coordinator/#/object/${bath.id}`);
+  await page.locator('main', { hasText: 'Центр Тараза' }).waitFor();
+  await page.locator('main', { hasText: 'Бани' }).waitFor();
+});
