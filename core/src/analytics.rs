@@ -308,6 +308,8 @@ mod tests {
                 address: String::new(),
                 location: None,
                 synthetic: false,
+                assignee: None,
+                due_on: None,
             };
             let input = crate::rules::EvaluationInput { object: object.clone(), elements: vec![] };
             EvaluatedObject {

@@ -104,7 +104,7 @@ impl Boundary {
         })
     }
 
-    fn validate(&self, field: &str) -> Result<(), ModelError> {
+    pub fn validate(&self, field: &str) -> Result<(), ModelError> {
         let polygons = self.polygons();
         if polygons.is_empty() {
             return Err(ModelError::invalid(field, "the boundary has no polygon"));

@@ -394,6 +394,32 @@ pub struct Object {
     pub location: Option<GeoPoint>,
     #[serde(default)]
     pub synthetic: bool,
+    /// The login of the auditor a coordinator assigned the object to.
+    #[serde(default)]
+    pub assignee: Option<String>,
+    /// When the assigned audit is due (`YYYY-MM-DD`).
+    #[serde(default)]
+    pub due_on: Option<String>,
+}
+
+/// Whether `s` is a calendar date `YYYY-MM-DD` (years 2000 to 2199).
+pub fn is_date(s: &str) -> bool {
+    let b = s.as_bytes();
+    let digits = |r: std::ops::Range<usize>| b[r].iter().all(u8::is_ascii_digit);
+    if b.len() != 10 || b[4] != b'-' || b[7] != b'-' || !digits(0..4) || !digits(5..7) || !digits(8..10) {
+        return false;
+    }
+    let (y, m, d): (u32, u32, u32) =
+        (s[0..4].parse().unwrap_or(0), s[5..7].parse().unwrap_or(0), s[8..10].parse().unwrap_or(0));
+    let leap = y % 4 == 0 && (y % 100 != 0 || y % 400 == 0);
+    let days = match m {
+        1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
+        4 | 6 | 9 | 11 => 30,
+        2 if leap => 29,
+        2 => 28,
+        _ => 0,
+    };
+    (2000..2200).contains(&y) && (1..=days).contains(&d)
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema, TS)]

@@ -57,6 +57,16 @@ pub fn validate_field(
         (Object, "category") => parse::<Option<Category>>(field, value, "an object category's code").map(|_| ()),
         (Object, "district") => parse::<Option<District>>(field, value, "a district's code").map(|_| ()),
         (Object, "address") | (Audit, "auditor") => text(field, value, 500),
+        (Object, "assignee") => match parse::<Option<String>>(field, value, "an account's login or null")? {
+            Some(login) if login.trim().is_empty() || login.chars().count() > 100 => {
+                Err(ModelError::invalid(field, "a login is 1 to 100 characters"))
+            }
+            _ => Ok(()),
+        },
+        (Object, "due_on") => match parse::<Option<String>>(field, value, "a date YYYY-MM-DD or null")? {
+            Some(d) if !is_date(&d) => Err(ModelError::invalid(field, format!("`{d}` is not a date YYYY-MM-DD"))),
+            _ => Ok(()),
+        },
         (Object, "location") | (Photo, "gps") => {
             if value.is_null() {
                 return Ok(());

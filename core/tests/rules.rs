@@ -146,6 +146,8 @@ fn object() -> Object {
         address: String::new(),
         location: None,
         synthetic: true,
+        assignee: None,
+        due_on: None,
     }
 }
 

@@ -34,6 +34,8 @@ fn server_and_app_bindings_match_the_rust_types() {
         qadam_sync_server::service::conflicts::ConflictView,
         qadam_sync_server::service::findings::DashboardObject,
         qadam_sync_server::service::findings::DuplicateView,
+        qadam_sync_server::service::assignments::AssignRequest,
+        qadam_sync_server::service::assignments::AssignReport,
         qadam_sync_server::store::accounts::Device,
         qadam_sync_server::store::accounts::User,
         qadam_sync_server::service::campaigns::Member,

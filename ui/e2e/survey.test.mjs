@@ -191,3 +191,65 @@ test('a second region with its districts and a new object category are added on 
   await page.locator('main', { hasText: 'Центр Тараза' }).waitFor();
   await page.locator('main', { hasText: 'Бани' }).waitFor();
 });
+
+test('a district assigned to an auditor on the dashboard is their "my list" after a sync, nearest first with the way there', async () => {
+  // The campaign page's assignment form (the administrator coordinates every campaign).
+  const campaigns = await (await fetch(`${base()}/api/v1/campaigns`, { headers: { authorization: `Bearer ${TOKEN}` } })).json();
+  const demo = campaigns.find((c) => c.name.includes('Демо'));
+  await page.goto(`${base()}/coordinator/#/campaigns`);
+  await page.click(`#campaigns tr[data-campaign="${demo.id}"] a`);
+  await page.locator('#assign').waitFor();
+  await runAxe(page, 'the campaign page with the assignment form');
+  await page.selectOption('#assign-district', 'medeu');
+  await page.selectOption('#assign-auditor', 'auditor');
+  await page.fill('#assign-due', '2027-03-01');
+  await page.click('#assign-submit');
+  await page.locator('[role="status"]', { hasText: 'Назначено auditor' }).waitFor();
+  // The oracle: the campaign's objects in Medeu, as the server lists them.
+  const objects = await (
+    await fetch(`${base()}/api/v1/objects?campaign=${demo.id}`, { headers: { authorization: `Bearer ${TOKEN}` } })
+  ).json();
+  const medeu = objects.filter((o) => o.object.district === 'medeu').map((o) => o.object.id);
+  assert.ok(medeu.length > 0);
+  assert.deepEqual(
+    objects.filter((o) => o.object.assignee === 'auditor').map((o) => o.object.id),
+    medeu,
+    'exactly the district is assigned',
+  );
+  await page.locator('[role="status"]', { hasText: `${medeu.length} объект` }).waitFor();
+
+  // The auditor's phone, standing in the centre of Almaty: "my list" after a sync.
+  await wd.exec(
+    `const fix = { coords: { latitude: 43.25, longitude: 76.93, accuracy: 10 }, timestamp: Date.now() };
+     Object.defineProperty(navigator, 'geolocation', { configurable: true, value: {
+       getCurrentPosition: (ok) => setTimeout(() => ok(fix), 10),
+       watchPosition: (ok) => setInterval(() => ok(fix), 100),
+       clearWatch: (id) => clearInterval(id) } });`,
+  );
+  await clickText('nav button', 'Кампании');
+  await clickText('.cards .card', 'Демо');
+  await wd.click('#filter-assigned');
+  await wd.click('#sync-button');
+  const until = Date.now() + 30000;
+  let listed = [];
+  for (;;) {
+    listed = await wd.exec(
+      `return [...document.querySelectorAll('#object-list li')].map((li) => ({ id: li.dataset.id, d: parseFloat(li.dataset.distanceM),
+         due: li.querySelector('.assigned')?.dataset.due, maps: li.querySelector('.maps-link')?.getAttribute('href'),
+         direction: li.querySelector('.direction')?.dataset.direction }))`,
+    );
+    if (listed.length === medeu.length || Date.now() > until) break;
+    await new Promise((r) => setTimeout(r, 300));
+  }
+  assert.deepEqual(listed.map((o) => o.id).sort(), [...medeu].sort(), 'my list is the assigned district');
+  assert.ok(
+    listed.every((o, i) => Number.isFinite(o.d) && (i === 0 || listed[i - 1].d <= o.d)),
+    `nearest first: ${listed.map((o) => o.d)}`,
+  );
+  for (const o of listed) {
+    assert.equal(o.due, '2027-03-01');
+    assert.match(o.maps, /^geo:43\.\d+,76\.\d+\?q=/, 'an "open in maps" link to its position');
+    // Medeu lies east of the centre (76.98 vs 76.93): the way points east-ish.
+    assert.ok(['ne', 'e', 'se', 'n', 's'].includes(o.direction), `direction ${o.direction}`);
+  }
+});

@@ -69,6 +69,7 @@ pub async fn enroll(device: &Device, input: &str, device_name: &str) -> Result<E
             let mut settings = s.settings()?;
             settings.server_url = base;
             settings.token = got.token;
+            settings.auditor_login = got.user_login;
             if settings.auditor_name.trim().is_empty() {
                 settings.auditor_name = got.user_name;
             }

@@ -52,6 +52,10 @@ pub struct Settings {
     pub token: String,
     /// The auditor's name, written on each audit.
     pub auditor_name: String,
+    /// The login of the account the device is enrolled for: "my list" is
+    /// the objects assigned to it.
+    #[serde(default)]
+    pub auditor_login: String,
     /// Map tile URL template (`https://…/{z}/{x}/{y}.png`); empty for a plain map.
     pub tile_url: String,
     /// UI language.
@@ -74,6 +78,7 @@ impl Default for Settings {
             server_url: String::new(),
             token: String::new(),
             auditor_name: String::new(),
+            auditor_login: String::new(),
             tile_url: String::new(),
             language: crate::model::Language::Ru,
             auto_sync: true,
@@ -436,7 +441,15 @@ impl Store {
     /// Sets fields of an existing record (`null` clears one).
     pub fn update(&mut self, entity: EntityKind, id: Uuid, fields: BTreeMap<String, Value>) -> Result<(), StoreError> {
         self.exists(entity, id)?;
-        if fields.contains_key("deleted") || fields.contains_key("campaign_id") || fields.contains_key("object_id") {
+        // Assigning is the coordinators' (on the dashboard): a device's
+        // write would be refused by the server and stay in the outbox.
+        let coordinators =
+            ["assignee", "due_on"].iter().any(|f| entity == EntityKind::Object && fields.contains_key(*f));
+        if coordinators
+            || fields.contains_key("deleted")
+            || fields.contains_key("campaign_id")
+            || fields.contains_key("object_id")
+        {
             return Err(ModelError::invalid("field", "this field cannot be edited here").into());
         }
         self.write(entity, id, fields.into_iter().collect())?;

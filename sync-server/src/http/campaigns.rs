@@ -51,6 +51,17 @@ pub async fn import(
     Ok(Json(service::import::import(&s, &p, campaign, body, q.format, q.skip_invalid).await?))
 }
 
+/// Assigns objects of a campaign the caller coordinates to one of its
+/// auditors (or takes them off everyone's list).
+pub async fn assign(
+    State(s): State<Arc<AppState>>,
+    Caller(p): Caller,
+    Param(campaign): Param<Uuid>,
+    JsonBody(req): JsonBody<service::assignments::AssignRequest>,
+) -> Result<Json<service::assignments::AssignReport>, AppError> {
+    Ok(Json(service::assignments::assign(&s, p, campaign, req).await?))
+}
+
 /// Creates a campaign.
 pub async fn create(
     State(s): State<Arc<AppState>>,

@@ -364,6 +364,16 @@ pub const OPERATIONS: &[Operation] = &[
     },
     Operation {
         method: "post",
+        path: "/api/v1/campaigns/{id}/assignments",
+        summary: "Assign objects of the campaign ({assignee, due_on, objects: [ids], district, area: GeoJSON polygon}; the selectors given must all hold) to one of its auditors, or take them off everyone's list (assignee null); coordinators",
+        request: Some("AssignRequest"),
+        status: 200,
+        response: Answer::Json("AssignReport"),
+        handler: |m| on(m, campaigns::assign),
+        auth: true,
+    },
+    Operation {
+        method: "post",
         path: "/api/v1/campaigns/{id}/import",
         summary: "Import objects to audit (CSV or ?format=geojson); the report names every bad row; nothing is imported from a file with errors unless ?skip_invalid=true",
         request: None,

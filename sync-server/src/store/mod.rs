@@ -390,9 +390,13 @@ fn campaigns_of_batch<S: FieldSource + ?Sized>(
             });
         }
         if let Access::Campaigns { read, coordinate } = access {
-            let allowed = if c.entity == EntityKind::Campaign { coordinate } else { read };
+            // Who audits what is the coordinators' to say.
+            let assigning = c.entity == EntityKind::Object && matches!(c.field.as_str(), "assignee" | "due_on");
+            let allowed = if c.entity == EntityKind::Campaign || assigning { coordinate } else { read };
             if !allowed.contains(&campaign) {
-                let what = if c.entity == EntityKind::Campaign {
+                let what = if assigning {
+                    "only the campaign's coordinators assign its objects"
+                } else if c.entity == EntityKind::Campaign {
                     "only the campaign's coordinators may change it"
                 } else {
                     "you are not a member of this campaign"

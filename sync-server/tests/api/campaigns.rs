@@ -227,3 +227,97 @@ async fn rule_sets_are_offered_by_title() {
     assert!(kz.document.contains("3.06-101"), "{kz:?}");
     assert!(!kz.title.is_empty());
 }
+
+/// A coordinator assigns a district's objects to an auditor with a due
+/// date; the auditor's device has them after a sync, and may not reassign.
+#[tokio::test]
+async fn a_districts_objects_are_assigned_to_an_auditor_and_reach_their_device() {
+    let s = Server::start().await;
+    let batch = demo::demo_campaign(16);
+    assert_eq!(s.push(&batch).await.0, 200);
+    add_account(&s, "olzhas", "auditor", Some((demo::demo_campaign_id(), "auditor")));
+    add_account(&s, "stranger", "auditor", None);
+    // The oracle: the demo batch's objects in Medeu, read from the changes.
+    let mut medeu: Vec<Uuid> = batch
+        .iter()
+        .filter(|c| c.entity == EntityKind::Object && c.field == "district" && c.value == json!("medeu"))
+        .map(|c| c.entity_id)
+        .collect();
+    medeu.sort();
+    assert!(!medeu.is_empty());
+    let url = format!("/api/v1/campaigns/{}/assignments", demo::demo_campaign_id());
+    let body = |v: Value| Some(serde_json::to_vec(&v).unwrap());
+    for (bad, field) in [
+        (json!({"assignee": "olzhas"}), "objects"),
+        (json!({"assignee": "stranger", "district": "medeu"}), "assignee"),
+        (json!({"assignee": "olzhas", "district": "medeu", "due_on": "2027-02-30"}), "due_on"),
+        (
+            json!({"assignee": "olzhas", "area": {"type": "Polygon", "coordinates": [[[76.0, 43.0], [77.0, 43.0], [77.0, 44.0]]]}}),
+            "area",
+        ),
+    ] {
+        let (status, e) = s.call("POST", &url, Some(TOKEN), body(bad.clone())).await;
+        assert_eq!((status, e["error"]["field"].as_str()), (422, Some(field)), "{bad}: {e}");
+    }
+    let (status, r) = s
+        .call(
+            "POST",
+            &url,
+            Some(TOKEN),
+            body(json!({"assignee": "olzhas", "district": "medeu", "due_on": "2027-03-01"})),
+        )
+        .await;
+    assert_eq!((status, r["assigned"].as_u64()), (200, Some(medeu.len() as u64)), "{r}");
+    let objects: Vec<qadam_core::records::ObjectSummary> = s.get_json("/api/v1/objects").await;
+    let mut assigned: Vec<Uuid> = objects
+        .iter()
+        .filter(|o| o.object.assignee.as_deref() == Some("olzhas"))
+        .inspect(|o| assert_eq!(o.object.due_on.as_deref(), Some("2027-03-01")))
+        .map(|o| o.object.id)
+        .collect();
+    assigned.sort();
+    assert_eq!(assigned, medeu);
+
+    // Olzhas's phone has them after a sync, and cannot reassign one.
+    let (_, token) = s.enroll("olzhas").await;
+    let d = TestDevice::new(&s.url(""), &token);
+    device_sync(&d).await;
+    let mut on_device: Vec<Uuid> = d.device.blocking(|st| {
+        st.objects(None, None)
+            .unwrap()
+            .into_iter()
+            .filter(|o| o.object.assignee.as_deref() == Some("olzhas"))
+            .map(|o| o.object.id)
+            .collect()
+    });
+    on_device.sort();
+    assert_eq!(on_device, medeu);
+    let first = medeu[0];
+    let refused = d.device.blocking(move |st| {
+        st.update(EntityKind::Object, first, [("assignee".to_string(), json!("someone"))].into())
+            .unwrap_err()
+            .to_string()
+    });
+    assert!(refused.contains("cannot be edited"), "{refused}");
+    let mut clock = qadam_core::HlcClock::default();
+    let push = PushRequest {
+        device_id: "olzhas-phone".into(),
+        changes: Change::record(
+            EntityKind::Object,
+            first,
+            [("assignee", json!("olzhas2"))],
+            &mut clock,
+            "olzhas-phone",
+        ),
+    };
+    let (status, e) =
+        s.call("POST", "/api/v1/sync/push", Some(&token), body(serde_json::to_value(&push).unwrap())).await;
+    assert_eq!((status, e["error"]["code"].as_str()), (403, Some("forbidden")), "{e}");
+
+    // Taken off the list again: assignee null.
+    let (status, r) = s.call("POST", &url, Some(TOKEN), body(json!({"assignee": null, "objects": [first]}))).await;
+    assert_eq!((status, r["assigned"].as_u64()), (200, Some(1)), "{r}");
+    let objects: Vec<qadam_core::records::ObjectSummary> = s.get_json("/api/v1/objects").await;
+    let o = objects.iter().find(|o| o.object.id == first).unwrap();
+    assert_eq!((o.object.assignee.clone(), o.object.due_on.clone()), (None, None));
+}

@@ -6,4 +6,12 @@ import type { GeoPoint } from "./GeoPoint";
 /**
  * An audited place: a building, a station, a street crossing.
  */
-export type Object = { id: string, campaign_id: string | null, name: string, category: Category | null, district: District | null, address: string, location: GeoPoint | null, synthetic: boolean, };
+export type Object = { id: string, campaign_id: string | null, name: string, category: Category | null, district: District | null, address: string, location: GeoPoint | null, synthetic: boolean, 
+/**
+ * The login of the auditor a coordinator assigned the object to.
+ */
+assignee: string | null, 
+/**
+ * When the assigned audit is due (`YYYY-MM-DD`).
+ */
+due_on: string | null, };

@@ -18,6 +18,11 @@ token: string,
  */
 auditor_name: string, 
 /**
+ * The login of the account the device is enrolled for: "my list" is
+ * the objects assigned to it.
+ */
+auditor_login: string, 
+/**
  * Map tile URL template (`https://…/{z}/{x}/{y}.png`); empty for a plain map.
  */
 tile_url: string, 

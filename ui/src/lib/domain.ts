@@ -34,3 +34,17 @@ export function fieldRefLabel(
   const label = f ? f.label[lang] : field;
   return el ? `${kindName(el.kind)}: ${label}` : label;
 }
+
+/** The initial bearing from `a` to `b`, in degrees clockwise from north. */
+export function bearingDeg(a: { lat_deg: number; lon_deg: number }, b: { lat_deg: number; lon_deg: number }): number {
+  const rad = Math.PI / 180;
+  const [la1, la2, dlo] = [a.lat_deg * rad, b.lat_deg * rad, (b.lon_deg - a.lon_deg) * rad];
+  const y = Math.sin(dlo) * Math.cos(la2);
+  const x = Math.cos(la1) * Math.sin(la2) - Math.sin(la1) * Math.cos(la2) * Math.cos(dlo);
+  return (((Math.atan2(y, x) / rad) % 360) + 360) % 360;
+}
+
+/** The nearest of the eight compass points to a bearing (`dir.*` names them). */
+export function compassPoint(bearing: number): 'n' | 'ne' | 'e' | 'se' | 's' | 'sw' | 'w' | 'nw' {
+  return (['n', 'ne', 'e', 'se', 's', 'sw', 'w', 'nw'] as const)[Math.round(bearing / 45) % 8];
+}

@@ -1,0 +1,111 @@
+//! Who audits what: a coordinator assigns a campaign's objects (some by
+//! id, a district's, those inside an area drawn on the map) to one of its
+//! auditors with a due date. An assignment is two fields of the object
+//! (`assignee`, `due_on`), written as ordinary change records by the
+//! coordinator, so it reaches the auditor's device with the next sync.
+
+use std::sync::Arc;
+
+use qadam_core::catalogue::Boundary;
+use qadam_core::model::{is_date, District, EntityKind};
+use qadam_core::ModelError;
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+use super::{blocking, may_coordinate};
+use crate::error::AppError;
+use crate::state::AppState;
+use crate::store::accounts::{self, Principal};
+use crate::store::{Access, COORDINATOR_DEVICE};
+
+/// Which objects of a campaign to assign, to whom and by when. The
+/// selectors given (ids, a district, an area) must all hold; `all` selects
+/// every object of the campaign.
+#[derive(Debug, Clone, Deserialize, Serialize, schemars::JsonSchema, ts_rs::TS)]
+#[ts(export_to = "server/")]
+#[serde(deny_unknown_fields)]
+pub struct AssignRequest {
+    /// An auditor of the campaign (their login); `null` takes the objects
+    /// off everyone's list.
+    pub assignee: Option<String>,
+    /// When the audits are due (`YYYY-MM-DD`).
+    #[serde(default)]
+    pub due_on: Option<String>,
+    #[serde(default)]
+    pub all: bool,
+    #[serde(default)]
+    pub objects: Vec<Uuid>,
+    #[serde(default)]
+    pub district: Option<District>,
+    /// An area drawn on the map (GeoJSON Polygon or MultiPolygon).
+    #[serde(default)]
+    pub area: Option<Boundary>,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize, schemars::JsonSchema, ts_rs::TS)]
+#[ts(export_to = "server/")]
+pub struct AssignReport {
+    /// How many objects were assigned (or taken off a list).
+    pub assigned: u32,
+}
+
+fn invalid(field: &str, message: impl Into<String>) -> AppError {
+    AppError::from(ModelError::invalid(field, message.into()))
+}
+
+pub async fn assign(
+    s: &Arc<AppState>,
+    p: Principal,
+    campaign: Uuid,
+    req: AssignRequest,
+) -> Result<AssignReport, AppError> {
+    may_coordinate(&p, Some(campaign))?;
+    if !req.all && req.objects.is_empty() && req.district.is_none() && req.area.is_none() {
+        return Err(invalid("objects", "say which objects: all, a list of ids, a district or an area"));
+    }
+    if let Some(d) = req.due_on.as_deref().filter(|d| !is_date(d)) {
+        return Err(invalid("due_on", format!("`{d}` is not a date YYYY-MM-DD")));
+    }
+    if let Some(area) = &req.area {
+        area.validate("area")?;
+    }
+    let s = s.clone();
+    blocking(move || {
+        if !s.store.campaigns()?.iter().any(|c| c.id == campaign) {
+            return Err(AppError::NotFound(format!("campaign {campaign}")));
+        }
+        if let Some(login) = &req.assignee {
+            let members = crate::store::read_accounts(&*s.store, |db| accounts::members(db, campaign))?;
+            if !members.iter().any(|(l, _, _)| l == login) {
+                return Err(invalid("assignee", format!("`{login}` is not a member of this campaign")));
+            }
+        }
+        let selected: Vec<Uuid> = s
+            .store
+            .objects(Some(campaign))?
+            .into_iter()
+            .map(|o| o.object)
+            .filter(|o| req.objects.is_empty() || req.objects.contains(&o.id))
+            .filter(|o| req.district.as_ref().is_none_or(|d| o.district.as_ref() == Some(d)))
+            .filter(|o| req.area.as_ref().is_none_or(|a| o.location.is_some_and(|l| a.contains(l))))
+            .map(|o| o.id)
+            .collect();
+        let mut clock = qadam_core::HlcClock::default();
+        let mut changes = Vec::with_capacity(selected.len() * 2);
+        for id in &selected {
+            let fields = [("assignee", serde_json::json!(req.assignee)), ("due_on", serde_json::json!(req.due_on))];
+            changes.extend(qadam_core::change::Change::record(
+                EntityKind::Object,
+                *id,
+                fields,
+                &mut clock,
+                COORDINATOR_DEVICE,
+            ));
+        }
+        if !changes.is_empty() {
+            s.store.push(changes, &Access::All)?;
+        }
+        Ok(AssignReport { assigned: selected.len() as u32 })
+    })
+    .await
+}
