@@ -13,9 +13,13 @@ use crate::model::{Category, District, GeoPoint};
 /// One object to audit, as a list gives it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema, TS)]
 pub struct ImportRow {
+    /// Its number in the file (1 = the first data row or feature).
+    pub row: u32,
     pub name: String,
     pub category: Category,
-    pub district: District,
+    /// None only from an OSM extract whose place no district's name or
+    /// boundary claims: the coordinator sets it.
+    pub district: Option<District>,
     pub address: String,
     pub location: Option<GeoPoint>,
 }
@@ -65,6 +69,28 @@ pub struct ImportReport {
     /// How many objects were created (0 when the file had errors and
     /// skipping them was not asked for).
     pub imported: u32,
+    /// Features of an OSM extract that are not places the survey covers.
+    #[serde(default)]
+    pub skipped: u32,
+    /// Imported rows that are probably a place recorded already (an object
+    /// of the campaign, or another row of the file): for the coordinator to
+    /// merge on the Duplicates page.
+    #[serde(default)]
+    pub duplicates: Vec<ImportDuplicate>,
+}
+
+/// An imported row and the record it probably duplicates.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema, TS)]
+pub struct ImportDuplicate {
+    pub row: u32,
+    /// The campaign's object it is probably…
+    pub object: Option<uuid::Uuid>,
+    /// …or the other row of the file.
+    pub other_row: Option<u32>,
+    pub name: String,
+    pub other_name: String,
+    pub distance_m: Option<u32>,
+    pub name_similarity_permille: u32,
 }
 
 /// The file as a whole could not be read.
@@ -130,9 +156,10 @@ fn check(
         ok = false;
     }
     ok.then(|| ImportRow {
+        row,
         name,
         category: category.expect("checked"),
-        district: district.expect("checked"),
+        district,
         address: raw.address.trim().to_string(),
         location,
     })
@@ -304,7 +331,7 @@ mod tests {
         let (rows, n, errors) = from_csv(Catalogue::builtin(), csv).unwrap();
         assert_eq!(n, 7);
         let got: Vec<(&str, Category, District)> =
-            rows.iter().map(|r| (r.name.as_str(), r.category.clone(), r.district.clone())).collect();
+            rows.iter().map(|r| (r.name.as_str(), r.category.clone(), r.district.clone().unwrap())).collect();
         assert_eq!(
             got,
             [

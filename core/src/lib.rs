@@ -17,6 +17,7 @@ pub mod hlc;
 pub mod import;
 pub mod model;
 pub mod nearby;
+pub mod osm;
 pub mod photo;
 pub mod public;
 pub mod queue;

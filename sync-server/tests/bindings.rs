@@ -35,6 +35,8 @@ fn server_and_app_bindings_match_the_rust_types() {
         qadam_sync_server::service::findings::DashboardObject,
         qadam_sync_server::service::findings::DuplicateView,
         qadam_sync_server::service::assignments::AssignRequest,
+        qadam_sync_server::service::findings::MergeRequest,
+        qadam_sync_server::service::findings::MergeReport,
         qadam_sync_server::service::assignments::AssignReport,
         qadam_sync_server::store::accounts::Device,
         qadam_sync_server::store::accounts::User,

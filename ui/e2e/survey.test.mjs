@@ -7,8 +7,10 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
 import { WebDriver } from './webdriver.mjs';
 import {
+  ROOT,
   TOKEN,
   APP_BIN,
   NGO_CHECKLISTS,
@@ -252,4 +254,65 @@ test('a district assigned to an auditor on the dashboard is their "my list" afte
     // Medeu lies east of the centre (76.98 vs 76.93): the way points east-ish.
     assert.ok(['ne', 'e', 'se', 'n', 's'].includes(o.direction), `direction ${o.direction}`);
   }
+});
+
+test('an OSM extract made by a script is imported with its duplicates found, and merging keeps every audit and photo', async () => {
+  const auth = { headers: { authorization: `Bearer ${TOKEN}` } };
+  const campaigns = await (await fetch(`${base()}/api/v1/campaigns`, auth)).json();
+  const demo = campaigns.find((c) => c.name.includes('Демо'));
+  const before = await (await fetch(`${base()}/api/v1/objects?campaign=${demo.id}`, auth)).json();
+  // A recorded place with an audit and elements, which the extract has too.
+  const known = before.find((o) => o.object.location && o.element_count > 0 && o.object.name.includes('Акимат'));
+  const file = join(serverDir, 'almaty.osm.geojson');
+  execFileSync('python3', [
+    join(ROOT, 'fixtures/osm/make_extract.py'),
+    '--near-name',
+    known.object.name,
+    '--near-lat',
+    String(known.object.location.lat_deg),
+    '--near-lon',
+    String(known.object.location.lon_deg),
+    '--out',
+    file,
+  ]);
+  await page.goto(`${base()}/coordinator/#/campaigns`);
+  await page.click(`#campaigns tr[data-campaign="${demo.id}"] a`);
+  await page.locator('#import-file').waitFor();
+  await page.setInputFiles('#import-file', file);
+  await page.click('#import-submit');
+  await page.locator('#import-duplicates tbody tr').first().waitFor();
+  // 7 features: a bench and a nameless cafe skipped, 5 imported; the
+  // known place and the school twice found as probable duplicates.
+  assert.match(await page.locator('#import-report').innerText(), /Строк: 7, импортировано: 5.*Пропущено.*: 2/s);
+  const found = await page.$$eval('#import-duplicates tbody tr', (rows) =>
+    rows.map((r) => [r.dataset.row, r.dataset.otherRow, r.dataset.object]),
+  );
+  assert.deepEqual(found, [
+    ['1', '', known.object.id],
+    ['3', '2', ''],
+  ]);
+  await runAxe(page, 'the import report with duplicates');
+
+  // The Duplicates page: keep the audited record, merge the OSM copy into it;
+  // keep the school's node, merge its outline.
+  await page.click('#import-duplicates-note a');
+  await page.locator('#duplicates tbody tr').nth(1).waitFor();
+  await runAxe(page, 'the duplicates page');
+  const row = (id) => page.locator(`#duplicates tr[data-first="${id}"], #duplicates tr[data-second="${id}"]`);
+  const pair = row(known.object.id);
+  const keepKnown = (await pair.getAttribute('data-first')) === known.object.id ? '.keep-first' : '.keep-second';
+  await pair.locator(keepKnown).click();
+  await page.locator('[role="status"]', { hasText: 'Объединено' }).waitFor();
+  await page.locator('#duplicates tbody tr').nth(1).waitFor({ state: 'detached' });
+  await page.locator('#duplicates tbody tr .keep-first').click();
+  await page.locator('#duplicates-none').waitFor();
+
+  // Every audit, element and photo of the known place is still there, on
+  // the record kept; the OSM copy and the school's second record are gone.
+  const after = await (await fetch(`${base()}/api/v1/objects?campaign=${demo.id}`, auth)).json();
+  const kept = after.find((o) => o.object.id === known.object.id);
+  assert.deepEqual([kept.element_count, kept.photo_count, kept.audit?.id], [known.element_count, known.photo_count, known.audit?.id]);
+  assert.equal(after.filter((o) => o.object.name === known.object.name).length, 1);
+  assert.equal(after.filter((o) => /гимназия.*77/i.test(o.object.name)).length, 1);
+  assert.equal(after.length, before.length + 3, 'five imported, two merged away');
 });

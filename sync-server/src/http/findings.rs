@@ -31,6 +31,14 @@ pub async fn duplicates(
     Ok(Json(findings::duplicates(&s, p, q).await?))
 }
 
+pub async fn merge(
+    State(s): State<Arc<AppState>>,
+    Caller(p): Caller,
+    super::extract::Json(req): super::extract::Json<findings::MergeRequest>,
+) -> Result<Json<findings::MergeReport>, AppError> {
+    Ok(Json(findings::merge(&s, p, req).await?))
+}
+
 pub async fn object(
     State(s): State<Arc<AppState>>,
     Caller(p): Caller,

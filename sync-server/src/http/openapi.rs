@@ -100,6 +100,8 @@ pub fn document() -> Value {
         ("Checklist", schema::<qadam_core::checklist::Checklist>()),
         ("Catalogue", schema::<qadam_core::catalogue::Catalogue>()),
         ("Addition", schema::<qadam_core::catalogue::Addition>()),
+        ("MergeRequest", schema::<crate::service::findings::MergeRequest>()),
+        ("MergeReport", schema::<crate::service::findings::MergeReport>()),
         ("AssignRequest", schema::<crate::service::assignments::AssignRequest>()),
         ("AssignReport", schema::<crate::service::assignments::AssignReport>()),
         ("ConflictView", schema::<crate::service::conflicts::ConflictView>()),

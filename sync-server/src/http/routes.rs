@@ -343,6 +343,16 @@ pub const OPERATIONS: &[Operation] = &[
         auth: true,
     },
     Operation {
+        method: "post",
+        path: "/api/v1/duplicates/merge",
+        summary: "Merge two objects of one campaign ({keep, merge}): every audit, element and photo of the merged one moves to the kept one, its empty fields are filled, and the merged object is deleted; coordinators of the campaign",
+        request: Some("MergeRequest"),
+        status: 200,
+        response: Answer::Json("MergeReport"),
+        handler: |m| on(m, findings::merge),
+        auth: true,
+    },
+    Operation {
         method: "get",
         path: "/api/v1/objects/{id}",
         summary: "An object with elements, photos and verdict",

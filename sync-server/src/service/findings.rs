@@ -236,3 +236,105 @@ pub async fn export(s: &Arc<AppState>, p: Principal, file: ExportFile, q: Select
     })
     .await
 }
+
+/// Which of two records of one place to keep, and which to merge into it.
+#[derive(Debug, Clone, Deserialize, Serialize, schemars::JsonSchema, ts_rs::TS)]
+#[ts(export_to = "server/")]
+#[serde(deny_unknown_fields)]
+pub struct MergeRequest {
+    pub keep: Uuid,
+    pub merge: Uuid,
+}
+
+/// What a merge moved onto the object kept.
+#[derive(Debug, Clone, Deserialize, Serialize, schemars::JsonSchema, ts_rs::TS)]
+#[ts(export_to = "server/")]
+pub struct MergeReport {
+    pub audits: u32,
+    pub elements: u32,
+    pub photos: u32,
+    /// Fields of the kept object that were empty and now hold the merged
+    /// one's value (address, position, district, category).
+    pub filled: Vec<String>,
+}
+
+/// Merges one object into another of the same campaign: every audit,
+/// element and photo of the merged one moves to the kept one (nothing is
+/// lost: each keeps its history), the kept object's empty fields take the
+/// merged one's values, and the merged object is deleted. One batch of the
+/// coordinator's change records, so devices follow at their next sync.
+pub async fn merge(s: &Arc<AppState>, p: Principal, req: MergeRequest) -> Result<MergeReport, AppError> {
+    require_coordinator(&p)?;
+    if req.keep == req.merge {
+        return Err(AppError::from(qadam_core::ModelError::invalid("merge", "an object is not merged into itself")));
+    }
+    let s = s.clone();
+    blocking(move || {
+        let keep = s.store.object_detail(req.keep)?;
+        let merged = s.store.object_detail(req.merge)?;
+        let campaign = keep.object.campaign_id;
+        if campaign != merged.object.campaign_id {
+            return Err(AppError::from(qadam_core::ModelError::invalid(
+                "merge",
+                "the two objects are in different campaigns: only records of one campaign are merged",
+            )));
+        }
+        if !campaign.is_some_and(|c| p.can_coordinate(c)) {
+            return Err(AppError::forbidden("only a coordinator of the objects' campaign merges them"));
+        }
+        use qadam_core::model::EntityKind;
+        let mut clock = qadam_core::HlcClock::default();
+        let mut changes = Vec::new();
+        let mut record = |entity, id, fields: Vec<(&str, serde_json::Value)>| {
+            changes.extend(qadam_core::change::Change::record(
+                entity,
+                id,
+                fields,
+                &mut clock,
+                crate::store::COORDINATOR_DEVICE,
+            ));
+        };
+        let to = serde_json::json!(req.keep);
+        for a in &merged.audits {
+            record(EntityKind::Audit, a.id, vec![("object_id", to.clone())]);
+        }
+        for e in &merged.elements {
+            record(EntityKind::Element, e.id, vec![("object_id", to.clone())]);
+        }
+        for ph in &merged.photos {
+            let mut fields = vec![("object_id", to.clone())];
+            if ph.subject == Some(qadam_core::model::PhotoSubject::Object) {
+                fields.push(("subject_id", to.clone()));
+            }
+            record(EntityKind::Photo, ph.id, fields);
+        }
+        let (k, m) = (&keep.object, &merged.object);
+        let mut filled = Vec::new();
+        let mut fill = Vec::new();
+        if k.address.trim().is_empty() && !m.address.trim().is_empty() {
+            fill.push(("address", serde_json::json!(m.address)));
+        }
+        if k.location.is_none() && m.location.is_some() {
+            fill.push(("location", serde_json::json!(m.location)));
+        }
+        if k.district.is_none() && m.district.is_some() {
+            fill.push(("district", serde_json::json!(m.district)));
+        }
+        if k.category.is_none() && m.category.is_some() {
+            fill.push(("category", serde_json::json!(m.category)));
+        }
+        filled.extend(fill.iter().map(|(f, _)| f.to_string()));
+        if !fill.is_empty() {
+            record(EntityKind::Object, req.keep, fill);
+        }
+        record(EntityKind::Object, req.merge, vec![(qadam_core::model::DELETED, serde_json::json!(true))]);
+        s.store.push(changes, &crate::store::Access::All)?;
+        Ok(MergeReport {
+            audits: merged.audits.len() as u32,
+            elements: merged.elements.len() as u32,
+            photos: merged.photos.len() as u32,
+            filled,
+        })
+    })
+    .await
+}

@@ -5,7 +5,8 @@
 use qadam_core::ErrorCode;
 use std::sync::Arc;
 
-use qadam_core::import::ImportReport;
+use qadam_core::duplicates::Candidate;
+use qadam_core::import::{ImportDuplicate, ImportReport};
 use uuid::Uuid;
 
 use super::{blocking, may_coordinate};
@@ -21,6 +22,8 @@ pub enum Format {
     #[default]
     Csv,
     GeoJson,
+    /// An OpenStreetMap extract as GeoJSON (osmtogeojson, Overpass).
+    Osm,
 }
 
 /// Imports `bytes` (UTF-8 text) into a campaign `p` coordinates; answers
@@ -57,14 +60,18 @@ pub fn import_objects(
         return Err(AppError::NotFound(format!("campaign {campaign}")));
     }
     let catalogue = crate::store::read_accounts(store, crate::store::catalogue::load)?;
-    let (rows, n, errors) = if format == Format::GeoJson {
-        qadam_core::import::from_geojson(&catalogue, text)
-    } else {
-        qadam_core::import::from_csv(&catalogue, text)
-    }
-    .map_err(|e| AppError::bad(ErrorCode::InvalidFile, e.0, None))?;
+    let bad_file = |e: qadam_core::import::ImportError| AppError::bad(ErrorCode::InvalidFile, e.0, None);
+    let (rows, n, errors, skipped) = match format {
+        Format::GeoJson => with_none_skipped(qadam_core::import::from_geojson(&catalogue, text).map_err(bad_file)?),
+        Format::Csv => with_none_skipped(qadam_core::import::from_csv(&catalogue, text).map_err(bad_file)?),
+        Format::Osm => {
+            let got = qadam_core::osm::rows(&catalogue, &qadam_core::osm::places_from_geojson(text).map_err(bad_file)?);
+            (got.rows, got.features, got.errors, got.skipped)
+        }
+    };
     let bad_rows = errors.iter().map(|e| e.row).collect::<std::collections::BTreeSet<_>>().len() as u32;
-    let mut report = ImportReport { rows: n, bad_rows, errors, imported: 0 };
+    let duplicates = duplicates_of(store, campaign, &rows)?;
+    let mut report = ImportReport { rows: n, bad_rows, errors, imported: 0, skipped, duplicates };
     if !report.errors.is_empty() && !skip_invalid {
         return Ok(report);
     }
@@ -76,9 +83,11 @@ pub fn import_objects(
             ("campaign_id", serde_json::json!(campaign)),
             ("name", serde_json::json!(r.name)),
             ("category", serde_json::json!(r.category)),
-            ("district", serde_json::json!(r.district)),
             ("address", serde_json::json!(r.address)),
         ];
+        if let Some(d) = &r.district {
+            fields.push(("district", serde_json::json!(d)));
+        }
         if let Some(l) = r.location {
             fields.push(("location", serde_json::json!(l)));
         }
@@ -93,4 +102,54 @@ pub fn import_objects(
     store.push(changes, &Access::All)?;
     report.imported = rows.len() as u32;
     Ok(report)
+}
+
+type Parsed = (Vec<qadam_core::import::ImportRow>, u32, Vec<qadam_core::import::RowError>, u32);
+
+fn with_none_skipped(
+    (rows, n, errors): (Vec<qadam_core::import::ImportRow>, u32, Vec<qadam_core::import::RowError>),
+) -> Parsed {
+    (rows, n, errors, 0)
+}
+
+/// The rows that are probably a place the campaign has already, or another
+/// row of the file (`core::duplicates` over both).
+fn duplicates_of(
+    store: &dyn SyncStore,
+    campaign: Uuid,
+    rows: &[qadam_core::import::ImportRow],
+) -> Result<Vec<ImportDuplicate>, AppError> {
+    let existing: Vec<qadam_core::model::Object> =
+        store.objects(Some(campaign))?.into_iter().map(|o| o.object).collect();
+    let candidates: Vec<Candidate<'_>> = existing
+        .iter()
+        .map(|o| Candidate { name: &o.name, address: &o.address, location: o.location })
+        .chain(rows.iter().map(|r| Candidate { name: &r.name, address: &r.address, location: r.location }))
+        .collect();
+    let k = existing.len();
+    let mut out = Vec::new();
+    for p in qadam_core::duplicates::find(&candidates) {
+        let (a, b) = (p.first as usize, p.second as usize);
+        // A pair of existing objects is the Duplicates page's, not the import's.
+        if b < k {
+            continue;
+        }
+        let row = &rows[b - k];
+        let (object, other_row, other_name) = if a < k {
+            (Some(existing[a].id), None, existing[a].name.clone())
+        } else {
+            (None, Some(rows[a - k].row), rows[a - k].name.clone())
+        };
+        out.push(ImportDuplicate {
+            row: row.row,
+            object,
+            other_row,
+            name: row.name.clone(),
+            other_name,
+            distance_m: p.distance_m,
+            name_similarity_permille: p.name_similarity_permille,
+        });
+    }
+    out.sort_by_key(|d| (d.row, d.other_row));
+    Ok(out)
 }

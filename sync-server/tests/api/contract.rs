@@ -56,6 +56,10 @@ async fn every_documented_operation_answers_and_bodies_match_the_openapi_schemas
         .find(|c| c.entity == EntityKind::Audit && c.field == "object_id" && c.value == json!(object))
         .map(|c| c.entity_id)
         .expect("the demo object has an audit");
+    // A second record of a place, for the merge.
+    let twin = Uuid::now_v7();
+    let fields = [("campaign_id", json!(demo::demo_campaign_id())), ("name", json!("Двойник"))];
+    assert_eq!(s.push(&Change::record(EntityKind::Object, twin, fields, &mut clock, "phone")).await.0, 200);
     for op in OPERATIONS {
         assert!(doc["paths"][op.path][op.method].is_object(), "{} {} is documented", op.method, op.path);
         let path = op
@@ -91,8 +95,9 @@ async fn every_documented_operation_answers_and_bodies_match_the_openapi_schemas
             ("post", p) if p.ends_with("/reports") => req.json(&json!({"text": "Лифт не работает"})),
             ("post", p) if p.ends_with("/close") => req,
             ("put", p) if p.ends_with("/public") => req.json(&json!({"public": true})),
+            ("post", "/api/v1/duplicates/merge") => req.json(&json!({"keep": object, "merge": twin})),
             ("post", p) if p.ends_with("/assignments") => {
-                req.json(&json!({"assignee": "auditor", "due_on": "2027-03-01", "district": "medeu"}))
+                req.json(&json!({"assignee": null, "due_on": "2027-03-01", "district": "medeu"}))
             }
             ("post", "/api/v1/catalogue") => req.json(&json!({
                 "add": "category", "code": "bath_house", "name": {"ru": "Бани", "kk": "Моншалар", "en": "Bath houses"}

@@ -1,6 +1,7 @@
 //! What coordinators take away: exports read by independent parsers, imports, the map and analytics.
 
 use super::*;
+use qadam_core::records::ObjectDetail;
 
 #[tokio::test]
 async fn exports_parse_with_independent_readers() {
@@ -217,4 +218,92 @@ async fn one_place_recorded_twice_is_listed_once_and_its_neighbours_are_not() {
     let none: Vec<Value> =
         s.get_json(&format!("/api/v1/duplicates?campaign={}&district=medeu", demo::demo_campaign_id())).await;
     assert_eq!(none, Vec::<Value>::new());
+}
+
+/// An OpenStreetMap extract is imported with its duplicates found (against
+/// the campaign's objects and within the file); merging one keeps every
+/// audit, element and photo.
+#[tokio::test]
+async fn an_osm_extract_is_imported_with_its_duplicates_and_a_merge_keeps_everything() {
+    let s = Server::start().await;
+    assert_eq!(s.push(&demo::demo_campaign(4)).await.0, 200);
+    let objects: Vec<qadam_core::records::ObjectSummary> = s.get_json("/api/v1/objects").await;
+    let demo0 = objects.iter().find(|o| o.element_count > 0).expect("a demo object with elements").object.clone();
+    let at = demo0.location.unwrap();
+    let point = |lat: f64, lon: f64| json!({"type": "Point", "coordinates": [lon, lat]});
+    let feature = |props: Value, geometry: Value| json!({"type": "Feature", "properties": props, "geometry": geometry});
+    // 20 m north of the demo object, under its own name; one school as a
+    // node and as a way 30 m apart; a bench; a shop.
+    let north = 20.0 / 111_195.0;
+    let extract = json!({"type": "FeatureCollection", "features": [
+        feature(json!({"amenity": "townhall", "name": demo0.name}), point(at.lat_deg + north, at.lon_deg)),
+        feature(json!({"amenity": "school", "name": "Школа-гимназия № 77", "addr:district": "Медеуский"}), point(43.2, 76.95)),
+        feature(json!({"type": "way", "tags": {"amenity": "school", "name": "школа гимназия №77"}}),
+            json!({"type": "Polygon", "coordinates": [[[76.9502, 43.2002], [76.9504, 43.2002], [76.9504, 43.2004], [76.9502, 43.2004], [76.9502, 43.2002]]]})),
+        feature(json!({"amenity": "bench"}), point(43.2, 76.95)),
+        feature(json!({"shop": "supermarket", "name": "Магнум"}), point(43.21, 76.96)),
+    ]});
+    let url = format!("/api/v1/campaigns/{}/import?format=osm", demo::demo_campaign_id());
+    let (status, report) = s.post_raw(&url, serde_json::to_vec(&extract).unwrap()).await;
+    assert_eq!(status, 200, "{report}");
+    let report: qadam_core::import::ImportReport = serde_json::from_value(report).unwrap();
+    assert_eq!((report.rows, report.imported, report.skipped, report.bad_rows), (5, 4, 1, 0));
+    let pairs: Vec<(u32, Option<Uuid>, Option<u32>)> =
+        report.duplicates.iter().map(|d| (d.row, d.object, d.other_row)).collect();
+    assert_eq!(pairs, [(1, Some(demo0.id), None), (3, None, Some(2))]);
+
+    // The Duplicates page lists both pairs among the campaign's objects.
+    let all: Vec<qadam_core::records::ObjectSummary> = s.get_json("/api/v1/objects").await;
+    let id_of =
+        |name: &str, not: Uuid| all.iter().find(|o| o.object.name == name && o.object.id != not).unwrap().object.id;
+    let copy = id_of(&demo0.name, demo0.id);
+    let listed: Vec<Value> = s.get_json(&format!("/api/v1/duplicates?campaign={}", demo::demo_campaign_id())).await;
+    let name = |v: &Value| v["object"]["name"].as_str().unwrap().to_string();
+    let mut names: Vec<[String; 2]> = listed.iter().map(|d| [name(&d["first"]), name(&d["second"])]).collect();
+    names.iter_mut().for_each(|n| n.sort());
+    names.sort();
+    let mut want =
+        vec![[demo0.name.clone(), demo0.name.clone()], ["Школа-гимназия № 77".into(), "школа гимназия №77".into()]];
+    want.iter_mut().for_each(|n| n.sort());
+    want.sort();
+    assert_eq!(names, want);
+
+    // Merge the audited demo record into the imported copy: everything moves.
+    let before: ObjectDetail = s.get_json(&format!("/api/v1/objects/{}", demo0.id)).await;
+    assert!(!before.audits.is_empty() && !before.elements.is_empty());
+    let body = serde_json::to_vec(&json!({"keep": copy, "merge": demo0.id})).unwrap();
+    let (status, r) = s.call("POST", "/api/v1/duplicates/merge", Some(TOKEN), Some(body)).await;
+    assert_eq!(status, 200, "{r}");
+    assert_eq!(
+        (r["audits"].as_u64(), r["elements"].as_u64(), r["photos"].as_u64()),
+        (Some(before.audits.len() as u64), Some(before.elements.len() as u64), Some(before.photos.len() as u64))
+    );
+    let after: ObjectDetail = s.get_json(&format!("/api/v1/objects/{copy}")).await;
+    let ids = |d: &ObjectDetail| {
+        let mut v: Vec<Uuid> = d
+            .audits
+            .iter()
+            .map(|a| a.id)
+            .chain(d.elements.iter().map(|e| e.id))
+            .chain(d.photos.iter().map(|p| p.id))
+            .collect();
+        v.sort();
+        v
+    };
+    assert_eq!(ids(&after), ids(&before), "every audit, element and photo is on the kept object");
+    assert_eq!(after.object.district, demo0.district, "the copy had no district: it takes the merged one's");
+    assert_eq!(after.object.address, demo0.address);
+    let (status, _) = s.call("GET", &format!("/api/v1/objects/{}", demo0.id), Some(TOKEN), None).await;
+    assert_eq!(status, 404, "the merged record is gone");
+    let listed: Vec<Value> = s.get_json(&format!("/api/v1/duplicates?campaign={}", demo::demo_campaign_id())).await;
+    assert_eq!(listed.len(), 1, "only the school's pair is left");
+    // Refusals: itself, an unknown object.
+    let body = |v: Value| Some(serde_json::to_vec(&v).unwrap());
+    let (status, e) =
+        s.call("POST", "/api/v1/duplicates/merge", Some(TOKEN), body(json!({"keep": copy, "merge": copy}))).await;
+    assert_eq!((status, e["error"]["field"].as_str()), (422, Some("merge")));
+    let (status, _) = s
+        .call("POST", "/api/v1/duplicates/merge", Some(TOKEN), body(json!({"keep": copy, "merge": Uuid::now_v7()})))
+        .await;
+    assert_eq!(status, 404);
 }
