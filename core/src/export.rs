@@ -728,6 +728,7 @@ mod tests {
             note: String::new(),
             measurements: m.iter().map(|(k, v)| (k.to_string(), *v)).collect(),
             serves: None,
+            copied_from: None,
         }
     }
 

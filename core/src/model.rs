@@ -488,6 +488,10 @@ pub struct Element {
     /// are waived for that element only.
     #[serde(default)]
     pub serves: Option<Uuid>,
+    /// The element of an earlier visit this one was pre-filled from (a
+    /// re-audit starts from the last approved values).
+    #[serde(default)]
+    pub copied_from: Option<Uuid>,
 }
 
 /// What a photo shows.

@@ -88,10 +88,14 @@ pub fn publish(
 fn public_view(e: &EvaluatedObject, sets: &mut Sets<'_>) -> Option<EvaluatedObject> {
     let approved: BTreeSet<Uuid> =
         e.audits.iter().filter(|a| a.status == Some(AuditStatus::Approved)).map(|a| a.id).collect();
+    // The newest approved visit that recorded elements is the one judged
+    // (a re-audit's elements replace the earlier visit's once approved).
+    let visit = crate::records::current_visit(e.audits.iter().filter(|a| approved.contains(&a.id)), &e.elements);
     if approved.is_empty() {
         return None;
     }
-    let is_approved = |el: &crate::model::Element| el.audit_id.is_some_and(|a| approved.contains(&a));
+    let is_approved =
+        |el: &crate::model::Element| el.audit_id.is_some_and(|a| approved.contains(&a) && visit.is_none_or(|v| v == a));
     let (elements, verdict) = if e.elements.iter().all(is_approved) {
         // The same elements: the same verdict, shared rather than copied.
         (e.elements.clone(), e.verdict.clone())

@@ -3,7 +3,7 @@
 //! store keep this table and call these functions inside their own
 //! transactions, so the merge rule is written once.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use rusqlite::{params, Connection};
 use schemars::JsonSchema;
@@ -15,7 +15,7 @@ use crate::change::Change;
 use crate::checklist::Checklists;
 use crate::error::StoreError;
 use crate::model::{
-    materialise_json, Audit, Campaign, Element, ElementKind, EntityKind, GeoPoint, Object, Photo, DELETED,
+    materialise_json, Audit, AuditStatus, Campaign, Element, ElementKind, EntityKind, GeoPoint, Object, Photo, DELETED,
 };
 use crate::review::Review;
 
@@ -301,6 +301,10 @@ pub struct ObjectDetail {
     pub photos: Vec<Photo>,
     /// Coordinators' decisions on the audits, oldest first.
     pub reviews: Vec<Review>,
+    /// The visit the object is judged on now ([`current_visit`]): its
+    /// elements are the ones shown and edited.
+    #[serde(default)]
+    pub visit: Option<Uuid>,
 }
 
 pub fn campaigns<S: FieldSource + ?Sized>(conn: &S) -> Result<Vec<Campaign>, StoreError> {
@@ -381,7 +385,8 @@ pub fn object_detail<S: FieldSource + ?Sized>(conn: &S, id: Uuid) -> Result<Obje
     let mut photos: Vec<Photo> = load_where(conn, EntityKind::Photo, "object_id", id)?;
     photos.sort_by_key(|p| p.id);
     let reviews = reviews_of(conn, &audits)?;
-    Ok(ObjectDetail { object, audits, elements, photos, reviews })
+    let visit = current_visit(&audits, &elements);
+    Ok(ObjectDetail { object, audits, elements, photos, reviews, visit })
 }
 
 /// The rule set a campaign audits against (the Kazakh set by default).
@@ -398,7 +403,29 @@ pub fn rule_set_for<S: FieldSource + ?Sized>(
     Ok(crate::rules::builtin(&id, lists)?)
 }
 
-/// The verdict of an object under its campaign's rule set.
+/// The visit an object is judged on now: of its audits that recorded
+/// elements, the newest (by start, then id). `None` when no element names
+/// one of them (then every element counts).
+pub fn current_visit<'a>(audits: impl IntoIterator<Item = &'a Audit>, elements: &[Element]) -> Option<Uuid> {
+    let recorded: BTreeSet<Uuid> = elements.iter().filter_map(|e| e.audit_id).collect();
+    audits.into_iter().filter(|a| recorded.contains(&a.id)).max_by_key(|a| visit_order(a)).map(|a| a.id)
+}
+
+/// When a visit began: its start, or else the time in its id (UUIDv7).
+pub fn visit_order(a: &Audit) -> (i64, Uuid) {
+    let from_id = a.id.get_timestamp().map(|t| t.to_unix()).map(|(s, ns)| s as i64 * 1000 + i64::from(ns / 1_000_000));
+    (a.started_at_ms.or(from_id).unwrap_or(0), a.id)
+}
+
+/// Whether an element belongs to `visit`: it was recorded in it, or
+/// outside any audit (records from before audits), or there is no visit.
+pub fn in_visit(e: &Element, visit: Option<Uuid>) -> bool {
+    visit.is_none() || e.audit_id.is_none() || e.audit_id == visit
+}
+
+/// The verdict of an object under its campaign's rule set: that of its
+/// current visit ([`current_visit`]), never a mix of every element ever
+/// recorded.
 pub fn verdict<S: FieldSource + ?Sized>(
     conn: &S,
     lists: &Checklists,
@@ -406,7 +433,57 @@ pub fn verdict<S: FieldSource + ?Sized>(
 ) -> Result<crate::rules::ObjectVerdict, StoreError> {
     let d = object_detail(conn, object_id)?;
     let set = rule_set_for(conn, lists, d.object.campaign_id)?;
-    Ok(crate::rules::evaluate(&set, lists, &crate::rules::EvaluationInput { object: d.object, elements: d.elements }))
+    let visit = current_visit(&d.audits, &d.elements);
+    let elements = d.elements.into_iter().filter(|e| in_visit(e, visit)).collect();
+    Ok(crate::rules::evaluate(&set, lists, &crate::rules::EvaluationInput { object: d.object, elements }))
+}
+
+/// One visit's verdict, for an object's history.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema, TS)]
+pub struct VisitVerdict {
+    pub audit_id: Uuid,
+    pub status: Option<AuditStatus>,
+    pub auditor: String,
+    #[ts(type = "number | null")]
+    pub started_at_ms: Option<i64>,
+    pub elements: u32,
+    /// The visit's status for each disability category.
+    pub by_category: BTreeMap<crate::rules::DisabilityCategory, crate::rules::CategoryStatus>,
+    /// The rules its elements failed.
+    pub failed_rules: Vec<String>,
+}
+
+/// The verdict of every visit of an object that recorded elements, oldest
+/// first: each judged on its own elements.
+pub fn visits<S: FieldSource + ?Sized>(
+    conn: &S,
+    lists: &Checklists,
+    object_id: Uuid,
+) -> Result<Vec<VisitVerdict>, StoreError> {
+    let d = object_detail(conn, object_id)?;
+    let set = rule_set_for(conn, lists, d.object.campaign_id)?;
+    let mut out = Vec::new();
+    let mut audits: Vec<&Audit> = d.audits.iter().collect();
+    audits.sort_by_key(|a| visit_order(a));
+    for a in audits {
+        let elements: Vec<Element> = d.elements.iter().filter(|e| e.audit_id == Some(a.id)).cloned().collect();
+        if elements.is_empty() {
+            continue;
+        }
+        let n = elements.len() as u32;
+        let v =
+            crate::rules::evaluate(&set, lists, &crate::rules::EvaluationInput { object: d.object.clone(), elements });
+        out.push(VisitVerdict {
+            audit_id: a.id,
+            status: a.status,
+            auditor: a.auditor.clone(),
+            started_at_ms: a.started_at_ms,
+            elements: n,
+            by_category: v.by_category.clone(),
+            failed_rules: crate::review::failed_rules(&v),
+        });
+    }
+    Ok(out)
 }
 
 /// Rule results for an element being typed, before it is saved: the live
@@ -428,6 +505,7 @@ pub fn preview_element<S: FieldSource + ?Sized>(
         note: String::new(),
         measurements,
         serves: None,
+        copied_from: None,
     };
     let mut elements = d.elements;
     elements.push(draft);
@@ -498,10 +576,22 @@ pub fn evaluate_all<S: FieldSource + ?Sized>(
         };
         let mut els = elements.remove(&object.id).unwrap_or_default();
         els.sort_by_key(|e| e.id);
-        let input = crate::rules::EvaluationInput { object, elements: els };
-        let verdict = crate::rules::evaluate(set, lists, &input);
-        let mut au = audits.remove(&input.object.id).unwrap_or_default();
+        let mut au = audits.remove(&object.id).unwrap_or_default();
         au.sort_by_key(|a| a.started_at_ms);
+        // Judged on the current visit; every element is kept (the public
+        // view takes the newest approved visit's).
+        let visit = current_visit(&au, &els);
+        let input = crate::rules::EvaluationInput { object, elements: els };
+        let verdict = if input.elements.iter().all(|e| in_visit(e, visit)) {
+            crate::rules::evaluate(set, lists, &input)
+        } else {
+            let elements = input.elements.iter().filter(|e| in_visit(e, visit)).cloned().collect();
+            crate::rules::evaluate(
+                set,
+                lists,
+                &crate::rules::EvaluationInput { object: input.object.clone(), elements },
+            )
+        };
         let (photos, cover) = photo_count.remove(&input.object.id).unwrap_or_default();
         out.push(EvaluatedObject {
             photo_count: photos,

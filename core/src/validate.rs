@@ -81,7 +81,7 @@ pub fn validate_field(
                 .map(|_| ())
         }
         (Review, "audit_id") => parse::<Uuid>(field, value, "a UUID").map(|_| ()),
-        (Review, "element_id") | (Element, "serves") => {
+        (Review, "element_id") | (Element, "serves") | (Element, "copied_from") => {
             parse::<Option<Uuid>>(field, value, "a UUID or null").map(|_| ())
         }
         (Review, "action") => {

@@ -150,6 +150,7 @@ fn typescript_bindings_match_the_rust_types() {
         qadam_core::import::ImportReport,
         qadam_core::catalogue::Catalogue,
         qadam_core::catalogue::Addition,
+        qadam_core::records::VisitVerdict,
     );
     let generated = std::fs::read_dir(tmp.path())
         .unwrap()

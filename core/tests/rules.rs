@@ -133,6 +133,7 @@ fn element(kind: ElementKind, m: &[(&str, MeasuredValue)]) -> Element {
         note: String::new(),
         measurements: m.iter().map(|(k, v)| (k.to_string(), *v)).collect(),
         serves: None,
+        copied_from: None,
     }
 }
 

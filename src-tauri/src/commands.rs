@@ -64,6 +64,21 @@ pub async fn catalogue(state: State<'_, AppState>) -> CmdResult<qadam_core::cata
     Ok(state.device.with(|s| s.catalogue().map(|c| (*c).clone())).await?)
 }
 
+/// Starts a re-audit of an approved object: a new visit pre-filled from
+/// the last approved values.
+#[tauri::command]
+pub async fn start_reaudit(state: State<'_, AppState>, id: Uuid) -> CmdResult<Uuid> {
+    let audit = state.device.with(move |s| s.start_reaudit(id)).await?;
+    state.edited();
+    Ok(audit)
+}
+
+/// The verdict of each visit of an object, oldest first.
+#[tauri::command]
+pub async fn object_visits(state: State<'_, AppState>, id: Uuid) -> CmdResult<Vec<qadam_core::records::VisitVerdict>> {
+    Ok(state.device.with(move |s| s.visits(id)).await?)
+}
+
 #[tauri::command]
 pub async fn get_object(state: State<'_, AppState>, id: Uuid) -> CmdResult<ObjectDetail> {
     Ok(state.device.with(move |s| s.object_detail(id)).await?)

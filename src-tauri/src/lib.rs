@@ -94,6 +94,8 @@ pub fn run() {
             commands::objects_nearby,
             commands::district_near,
             commands::get_object,
+            commands::start_reaudit,
+            commands::object_visits,
             commands::create_object,
             commands::update_record,
             commands::delete_record,

@@ -68,8 +68,13 @@ after(async () => {
 async function clickText(css, text, timeoutMs = 15000) {
   const until = Date.now() + timeoutMs;
   for (;;) {
-    for (const id of await wd.findAll(css)) {
-      if ((await wd.text(id)).includes(text)) return wd.clickElement(id);
+    // The page may re-render under the search (a sync ending): look again.
+    try {
+      for (const id of await wd.findAll(css)) {
+        if ((await wd.text(id)).includes(text)) return await wd.clickElement(id);
+      }
+    } catch (e) {
+      if (Date.now() > until) throw e;
     }
     if (Date.now() > until) throw new Error(`no ${css} with text ${text}`);
     await new Promise((r) => setTimeout(r, 150));
@@ -315,4 +320,115 @@ test('an OSM extract made by a script is imported with its duplicates found, and
   assert.equal(after.filter((o) => o.object.name === known.object.name).length, 1);
   assert.equal(after.filter((o) => /гимназия.*77/i.test(o.object.name)).length, 1);
   assert.equal(after.length, before.length + 3, 'five imported, two merged away');
+});
+
+test('a re-audit pre-fills from the approved visit, one changed value gives a second verdict, and the first stays in the history', async () => {
+  const auth = { headers: { authorization: `Bearer ${TOKEN}` } };
+  const campaigns = await (await fetch(`${base()}/api/v1/campaigns`, auth)).json();
+  const demo = campaigns.find((c) => c.name.includes('Демо'));
+  const objects = await (await fetch(`${base()}/api/v1/objects?campaign=${demo.id}`, auth)).json();
+  // A submitted place whose door passes and whose wheelchair status is not
+  // "not accessible" yet: a narrowed door will change its verdict.
+  let target;
+  for (const o of objects.filter((x) => x.audit?.status === 'submitted' && x.element_count > 0)) {
+    const d = await (await fetch(`${base()}/api/v1/objects/${o.object.id}`, auth)).json();
+    const door = d.elements.find((e) => e.kind === 'door' && e.measurements.clear_width_mm != null);
+    if (door && d.verdict.by_category.K !== 'VND') {
+      target = { o, d, door };
+      break;
+    }
+  }
+  assert.ok(target, 'a demo place with a measured door');
+  const review = (action) =>
+    fetch(`${base()}/api/v1/audits/${target.o.audit.id}/review`, {
+      method: 'POST',
+      headers: { ...auth.headers, 'content-type': 'application/json' },
+      body: JSON.stringify({ action }),
+    });
+  assert.equal((await review('start_review')).status, 200);
+  assert.equal((await review('approve')).status, 200);
+  const firstK = target.d.verdict.by_category.K;
+
+  // The auditor's app: after a sync the place offers a re-audit.
+  await clickText('nav button', 'Кампании');
+  await wd.click('#sync-button');
+  await wd.waitFor('#sync-phase[data-phase="done"]', { timeoutMs: 30000 });
+  await clickText('.cards .card', 'Демо');
+  await wd.click('#filter-all');
+  await wd.type('#object-search', target.o.object.name);
+  await clickText('#object-list li button', target.o.object.name);
+  await wd.waitFor('#start-reaudit', { timeoutMs: 30000 });
+  const before = (await wd.findAll('#element-list > li')).length;
+  assert.equal(before, target.d.elements.length);
+  await wd.click('#start-reaudit');
+  await wd.waitFor('#visits li[data-status="draft"]');
+  // Pre-filled: the same elements (not twice as many), the door's width as approved.
+  assert.equal((await wd.findAll('#element-list > li')).length, before);
+  const widthInput = await wd.exec(
+    `return [...document.querySelectorAll('#element-list input[data-measure="clear_width_mm"]')].map((i) => [i.id, i.value])`,
+  );
+  assert.equal(widthInput.length, 1);
+  assert.equal(Number(widthInput[0][1]), Number(target.door.measurements.clear_width_mm?.value ?? target.door.measurements.clear_width_mm));
+  // The door was narrowed: 600 mm.
+  const id = widthInput[0][0];
+  await wd.exec(
+    `const i = document.getElementById(arguments[0]); i.closest('details').open = true; i.value = '600';
+     i.dispatchEvent(new Event('input', { bubbles: true }));
+     const u = i.parentElement.querySelector('select'); u.value = 'mm'; u.dispatchEvent(new Event('change', { bubbles: true }));
+     i.closest('form').querySelector('.save-measure').click();`,
+    [id],
+  );
+  await wd.waitFor('#visits li[data-status="draft"][data-k="VND"]', { timeoutMs: 15000 });
+  const visits = await wd.exec(`return [...document.querySelectorAll('#visits li')].map((li) => [li.dataset.status, li.dataset.k])`);
+  assert.deepEqual(visits, [
+    ['approved', firstK],
+    ['draft', 'VND'],
+  ]);
+
+  // Sent and approved, the public page judges the new visit.
+  await wd.click('#submit-audit');
+  // Checks still unmeasured are asked about first: send anyway.
+  for (const until = Date.now() + 8000; Date.now() < until; await new Promise((r) => setTimeout(r, 100))) {
+    if (
+      await wd.cmd('POST', '/alert/accept', {}).then(
+        () => true,
+        () => false,
+      )
+    )
+      break;
+  }
+  await wd.waitFor('#visits li[data-status="submitted"]');
+  await clickText('nav button', 'Кампании');
+  await wd.click('#sync-button');
+  let second;
+  for (const until = Date.now() + 30000; !second && Date.now() < until; await new Promise((r) => setTimeout(r, 300))) {
+    const d = await (await fetch(`${base()}/api/v1/objects/${target.o.object.id}`, auth)).json();
+    second = d.visits.length === 2 && d.visits[1].status === 'submitted' ? d : null;
+  }
+  assert.ok(second, 'the re-audit reached the server');
+  assert.deepEqual(
+    second.visits.map((v) => [v.status, v.by_category.K]),
+    [
+      ['approved', firstK],
+      ['submitted', 'VND'],
+    ],
+  );
+  const audit2 = second.visits[1].audit_id;
+  for (const action of ['start_review', 'approve']) {
+    const r = await fetch(`${base()}/api/v1/audits/${audit2}/review`, {
+      method: 'POST',
+      headers: { ...auth.headers, 'content-type': 'application/json' },
+      body: JSON.stringify({ action }),
+    });
+    assert.equal(r.status, 200, await r.text());
+  }
+  // The dashboard shows both visits, before and after.
+  await page.goto(`${base()}/coordinator/#/object/${target.o.object.id}`);
+  await page.locator('#visits li').nth(1).waitFor();
+  assert.deepEqual(await page.$$eval('#visits li', (lis) => lis.map((li) => [li.dataset.status, li.dataset.k])), [
+    ['approved', firstK],
+    ['approved', 'VND'],
+  ]);
+  const place = await (await fetch(`${base()}/api/v1/public/places/${target.o.object.id}`)).json();
+  assert.equal(place.statuses[0], 'VND', 'К (the first status) as the second, approved visit found it');
 });

@@ -121,6 +121,10 @@ pub struct Pending {
     pub photo_bytes: u64,
 }
 
+/// The fields one record is given in a write: which record, and each
+/// field's new value.
+pub type RecordWrite = (EntityKind, Uuid, Vec<(String, Value)>);
+
 pub struct Store {
     conn: Connection,
     device_id: String,
@@ -330,34 +334,40 @@ impl Store {
         entity_id: Uuid,
         fields: Vec<(String, Value)>,
     ) -> Result<Vec<Change>, StoreError> {
+        self.write_many(vec![(entity, entity_id, fields)])
+    }
+
+    /// Writes fields of several records in one transaction (see [`Store::write`]).
+    pub fn write_many(&mut self, records: Vec<RecordWrite>) -> Result<Vec<Change>, StoreError> {
         let mut tx_clock = self.clock;
-        let element_kind = match entity {
-            EntityKind::Element => fields
-                .iter()
-                .find(|(f, _)| f == "kind")
-                .and_then(|(_, v)| serde_json::from_value(v.clone()).ok())
-                .or(records::element_kind(&self.conn, entity_id)?),
-            _ => None,
-        };
         let now = self.now();
         let seen_cursor = self.pull_cursor()?;
-        let changes: Vec<Change> = fields
-            .into_iter()
-            .map(|(field, value)| Change {
-                op_id: Uuid::now_v7(),
-                entity,
-                entity_id,
-                field,
-                value,
-                hlc: tx_clock.tick(now),
-                device_id: self.device_id.clone(),
-                seen_cursor,
-            })
-            .collect();
         let catalogue = self.catalogue()?;
-        for c in &changes {
-            c.validate_with_kind(&self.checklists, element_kind.as_ref())?;
-            catalogue.check_change(c)?;
+        let mut changes: Vec<Change> = Vec::new();
+        for (entity, entity_id, fields) in records {
+            let element_kind = match entity {
+                EntityKind::Element => fields
+                    .iter()
+                    .find(|(f, _)| f == "kind")
+                    .and_then(|(_, v)| serde_json::from_value(v.clone()).ok())
+                    .or(records::element_kind(&self.conn, entity_id)?),
+                _ => None,
+            };
+            for (field, value) in fields {
+                let c = Change {
+                    op_id: Uuid::now_v7(),
+                    entity,
+                    entity_id,
+                    field,
+                    value,
+                    hlc: tx_clock.tick(now),
+                    device_id: self.device_id.clone(),
+                    seen_cursor,
+                };
+                c.validate_with_kind(&self.checklists, element_kind.as_ref())?;
+                catalogue.check_change(&c)?;
+                changes.push(c);
+            }
         }
         self.generation.set(self.generation.get() + 1);
         let tx = self.conn.transaction()?;
@@ -421,6 +431,58 @@ impl Store {
             ],
         )?;
         Ok(id)
+    }
+
+    /// Starts a re-audit of an object whose newest audit is approved: a new
+    /// draft visit pre-filled with the elements of the last approved one
+    /// (each a new element recording where it was copied from, its
+    /// measurements, note and what it serves), in one transaction. The
+    /// auditor confirms or changes each; the earlier visit and its verdict
+    /// stay as they were.
+    pub fn start_reaudit(&mut self, object_id: Uuid) -> Result<Uuid, StoreError> {
+        let detail = records::object_detail(&self.conn, object_id)?;
+        let newest = detail.audits.iter().max_by_key(|a| records::visit_order(a));
+        let Some(last) = newest.filter(|a| a.status == Some(AuditStatus::Approved)) else {
+            return Err(ModelError::invalid(
+                "object_id",
+                "a re-audit starts from an approved audit: this object's newest audit is not approved (continue it instead)",
+            )
+            .into());
+        };
+        let copied: Vec<&crate::model::Element> =
+            detail.elements.iter().filter(|e| e.audit_id == Some(last.id)).collect();
+        let audit = Uuid::now_v7();
+        let auditor = self.settings()?.auditor_name;
+        let mut records = vec![(
+            EntityKind::Audit,
+            audit,
+            vec![
+                ("campaign_id".to_string(), json!(detail.object.campaign_id)),
+                ("object_id".to_string(), json!(object_id)),
+                ("auditor".to_string(), json!(auditor)),
+                ("started_at_ms".to_string(), json!(self.now())),
+                ("status".to_string(), json!(AuditStatus::Draft)),
+            ],
+        )];
+        let new_ids: BTreeMap<Uuid, Uuid> = copied.iter().map(|e| (e.id, Uuid::now_v7())).collect();
+        for e in &copied {
+            let mut fields = vec![
+                ("object_id".to_string(), json!(object_id)),
+                ("audit_id".to_string(), json!(audit)),
+                ("kind".to_string(), json!(e.kind)),
+                ("note".to_string(), json!(e.note)),
+                ("copied_from".to_string(), json!(e.id)),
+            ];
+            for (name, v) in &e.measurements {
+                fields.push((format!("measurements.{name}"), json!(v)));
+            }
+            if let Some(served) = e.serves.and_then(|s| new_ids.get(&s)) {
+                fields.push(("serves".to_string(), json!(served)));
+            }
+            records.push((EntityKind::Element, new_ids[&e.id], fields));
+        }
+        self.write_many(records)?;
+        Ok(audit)
     }
 
     /// Marks the object's draft audit submitted, named by the auditor of
@@ -576,6 +638,11 @@ impl Store {
         }
         let first = districts.first().cloned();
         Ok(first.filter(|d| districts.len() >= DISTRICT_NEIGHBOURS && districts.iter().all(|x| x == d)))
+    }
+
+    /// The verdict of each visit of an object, oldest first.
+    pub fn visits(&self, object_id: Uuid) -> Result<Vec<records::VisitVerdict>, StoreError> {
+        records::visits(&self.conn, &self.checklists, object_id)
     }
 
     /// The verdict of an object under its campaign's rule set.

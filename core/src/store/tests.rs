@@ -519,3 +519,76 @@ fn a_district_is_suggested_only_where_the_objects_around_agree() {
     add(&mut s, 0.0027, District::BOSTANDYK);
     assert_eq!(s.district_near(at(0.0014)).unwrap(), None);
 }
+
+/// A re-audit starts a new visit pre-filled from the last approved one;
+/// changing one value changes the object's verdict (that of the new visit
+/// alone, not a mix of both), and the first visit's verdict stays.
+#[test]
+fn a_reaudit_is_prefilled_and_judged_on_its_own_elements() {
+    let (_d, mut s) = store();
+    let ada = Uuid::now_v7();
+    s.write(
+        EntityKind::Campaign,
+        ada,
+        vec![("name".into(), json!("ADA test")), ("rule_set".into(), json!("us-ada-2010"))],
+    )
+    .unwrap();
+    let id = s.create_object(new_object(ada)).unwrap();
+    let slope = |run_mm: u32| {
+        BTreeMap::from([
+            ("rise_mm".to_string(), MeasuredValue::Integer(450)),
+            ("run_mm".to_string(), MeasuredValue::Integer(run_mm)),
+            ("width_mm".to_string(), MeasuredValue::Integer(1000)),
+        ])
+    };
+    // 450 over 5400 is 1:12, ADA 405.2's steepest: the ramp passes.
+    let ramp = s
+        .add_element(NewElement {
+            object_id: id,
+            kind: ElementKind::RAMP,
+            measurements: slope(5400),
+            note: "у входа".into(),
+            serves: None,
+        })
+        .unwrap();
+    // Refused while the first audit is still a draft.
+    assert!(
+        matches!(s.start_reaudit(id), Err(StoreError::Model(ModelError::Invalid { ref field, .. })) if field == "object_id")
+    );
+    let first = s.draft_audit(id).unwrap();
+    s.update(EntityKind::Audit, first, BTreeMap::from([("status".to_string(), json!("approved"))])).unwrap();
+    let before = s.verdict(id).unwrap();
+    let k = crate::rules::DisabilityCategory::K;
+    let rule = "ada-405.2-ramp-running-slope";
+    let outcome = |v: &crate::rules::ObjectVerdict| {
+        v.results.iter().filter(|r| &*r.rule_id == rule).map(|r| r.outcome).collect::<Vec<_>>()
+    };
+    assert_eq!(outcome(&before), [crate::rules::Outcome::Pass]);
+
+    let second = s.start_reaudit(id).unwrap();
+    assert_ne!(second, first);
+    let d = s.object_detail(id).unwrap();
+    let copy = d.elements.iter().find(|e| e.audit_id == Some(second)).expect("the ramp is pre-filled");
+    let original = d.elements.iter().find(|e| e.id == ramp).unwrap();
+    assert_eq!(
+        (copy.kind.clone(), copy.measurements.clone(), copy.note.clone(), copy.copied_from),
+        (original.kind.clone(), original.measurements.clone(), original.note.clone(), Some(ramp))
+    );
+    assert_eq!(d.elements.len(), 2);
+    assert_eq!(outcome(&s.verdict(id).unwrap()), [crate::rules::Outcome::Pass], "the new visit alone, as copied");
+    // The ramp was rebuilt steeper: 1:10 fails.
+    s.update(EntityKind::Element, copy.id, BTreeMap::from([("measurements.run_mm".to_string(), json!(4500))])).unwrap();
+    let now = s.verdict(id).unwrap();
+    assert_eq!(outcome(&now), [crate::rules::Outcome::Fail], "judged on the new visit's ramp only");
+    assert_eq!(now.by_category[&k], crate::rules::CategoryStatus::NotAccessible);
+    let visits = s.visits(id).unwrap();
+    assert_eq!(
+        visits.iter().map(|v| (v.audit_id, v.status)).collect::<Vec<_>>(),
+        [(first, Some(AuditStatus::Approved)), (second, Some(AuditStatus::Draft))]
+    );
+    assert_eq!(visits[0].by_category, before.by_category, "the first visit's verdict stays");
+    assert!(!visits[0].failed_rules.contains(&rule.to_string()));
+    assert!(visits[1].failed_rules.contains(&rule.to_string()));
+    // A second re-audit waits until this one is approved.
+    assert!(s.start_reaudit(id).is_err());
+}

@@ -99,6 +99,8 @@ pub struct DashboardObject {
     pub detail: ObjectDetail,
     pub photos_pending: Vec<String>,
     pub verdict: qadam_core::rules::ObjectVerdict,
+    /// The verdict of each visit, oldest first (before and after).
+    pub visits: Vec<qadam_core::records::VisitVerdict>,
 }
 
 /// One object of a campaign the caller coordinates (else not found).
@@ -118,7 +120,12 @@ pub async fn object(s: &Arc<AppState>, p: Principal, id: Uuid) -> Result<Dashboa
             .map(|p| p.sha256.clone())
             .collect();
         let verdict = s.store.verdict(id)?;
-        Ok(DashboardObject { detail, photos_pending, verdict })
+        let mut visits = Vec::new();
+        s.store.read(&mut |src| {
+            visits = qadam_core::records::visits(src, s.store.checklists(), id)?;
+            Ok(())
+        })?;
+        Ok(DashboardObject { detail, photos_pending, verdict, visits })
     })
     .await
 }

@@ -11,4 +11,9 @@ export type Element = { id: string, object_id: string | null, audit_id: string |
  * an entrance or a level change); rules that a serving element waives
  * are waived for that element only.
  */
-serves: string | null, };
+serves: string | null, 
+/**
+ * The element of an earlier visit this one was pre-filled from (a
+ * re-audit starts from the last approved values).
+ */
+copied_from: string | null, };

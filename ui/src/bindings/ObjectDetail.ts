@@ -12,4 +12,9 @@ export type ObjectDetail = { object: Object, audits: Array<Audit>, elements: Arr
 /**
  * Coordinators' decisions on the audits, oldest first.
  */
-reviews: Array<Review>, };
+reviews: Array<Review>, 
+/**
+ * The visit the object is judged on now ([`current_visit`]): its
+ * elements are the ones shown and edited.
+ */
+visit: string | null, };

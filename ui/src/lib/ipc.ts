@@ -2,6 +2,7 @@
 // come from ../bindings, generated from the Rust types.
 import { invoke, Channel } from '@tauri-apps/api/core';
 import { listen } from '@tauri-apps/api/event';
+import type { VisitVerdict } from '../bindings/VisitVerdict';
 import type { Catalogue } from '../bindings/Catalogue';
 import type { Conflict } from '../bindings/Conflict';
 import type { EnrolledDevice } from '../bindings/EnrolledDevice';
@@ -59,6 +60,10 @@ export const api = {
   objects: (campaignId: string, near: GeoPoint | null) => call<ObjectSummary[]>('list_objects', { campaignId, near }),
   nearby: (at: GeoPoint, radiusM: number) => call<string[]>('objects_nearby', { at, radiusM }),
   object: (id: string) => call<ObjectDetail>('get_object', { id }),
+  /** Starts a re-audit of an approved object (a new visit pre-filled from it). */
+  startReaudit: (id: string) => call<string>('start_reaudit', { id }),
+  /** Each visit's verdict, oldest first. */
+  visits: (id: string) => call<VisitVerdict[]>('object_visits', { id }),
   createObject: (object: NewObject) => call<string>('create_object', { object }),
   updateRecord: (entity: EntityKind, id: string, fields: Record<string, unknown>) => call<void>('update_record', { entity, id, fields }),
   deleteRecord: (entity: EntityKind, id: string) => call<void>('delete_record', { entity, id }),

@@ -5,13 +5,23 @@ import type { Object } from "../Object";
 import type { ObjectVerdict } from "../ObjectVerdict";
 import type { Photo } from "../Photo";
 import type { Review } from "../Review";
+import type { VisitVerdict } from "../VisitVerdict";
 
 /**
  * An object as the dashboard shows it: the record, and which of its
  * photos the server does not have yet.
  */
-export type DashboardObject = { photos_pending: Array<string>, verdict: ObjectVerdict, object: Object, audits: Array<Audit>, elements: Array<Element>, photos: Array<Photo>, 
+export type DashboardObject = { photos_pending: Array<string>, verdict: ObjectVerdict, 
+/**
+ * The verdict of each visit, oldest first (before and after).
+ */
+visits: Array<VisitVerdict>, object: Object, audits: Array<Audit>, elements: Array<Element>, photos: Array<Photo>, 
 /**
  * Coordinators' decisions on the audits, oldest first.
  */
-reviews: Array<Review>, };
+reviews: Array<Review>, 
+/**
+ * The visit the object is judged on now ([`current_visit`]): its
+ * elements are the ones shown and edited.
+ */
+visit: string | null, };
