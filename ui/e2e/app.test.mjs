@@ -33,6 +33,9 @@ import {
   sampleBasemap,
   DRAWN_BASEMAP_TILES,
   keepScreenshot,
+  waitValue as waitValueIn,
+  clickText as clickTextIn,
+  emulatePosition as emulatePositionIn,
 } from './harness.mjs';
 
 const OBJECT_NAME = 'Поликлиника E2E № 7';
@@ -44,6 +47,9 @@ const PHOTO_OBJECT = join(ROOT, 'fixtures/photos/entrance-gps.jpg');
 const PHOTO_ELEMENT = join(ROOT, 'fixtures/photos/ramp-rotated-gps.jpg');
 
 let serverDir, serverPort, server, driverPort, driver, wd, dataDir;
+const waitValue = (css, value, timeoutMs) => waitValueIn(wd, css, value, timeoutMs);
+const clickText = (css, text, timeoutMs) => clickTextIn(wd, css, text, timeoutMs);
+const emulatePosition = (lat, lon, accuracy) => emulatePositionIn(wd, lat, lon, accuracy);
 // A campaign of the demo auditor's whose texts are hostile HTML (issue #13.1).
 const hostile = hostileObject(randomUUID());
 
@@ -94,16 +100,6 @@ async function pushCampaign(id, name, ruleSet, n0) {
   assert.equal(r.status, 200, await r.text());
 }
 
-async function waitValue(css, value, timeoutMs = 15000) {
-  const until = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await wd.exec(`const e = document.querySelector(arguments[0]); return e ? e.value : null`, [css]);
-    if (v === value) return;
-    if (Date.now() > until) throw new Error(`timed out waiting for ${css} = ${value} (got ${v})`);
-    await new Promise((r) => setTimeout(r, 150));
-  }
-}
-
 /** Waits until at least `n` elements match `css`. */
 async function waitCount(css, n, timeoutMs = 15000) {
   const until = Date.now() + timeoutMs;
@@ -113,37 +109,6 @@ async function waitCount(css, n, timeoutMs = 15000) {
     if (Date.now() > until) throw new Error(`only ${count} of ${n} ${css}`);
     await new Promise((r) => setTimeout(r, 150));
   }
-}
-
-async function clickText(css, text, timeoutMs = 15000) {
-  const until = Date.now() + timeoutMs;
-  for (;;) {
-    for (const id of await wd.findAll(css)) {
-      if ((await wd.text(id)).includes(text)) return wd.clickElement(id);
-    }
-    if (Date.now() > until) throw new Error(`no ${css} with text ${text}`);
-    await new Promise((r) => setTimeout(r, 150));
-  }
-}
-
-/** The webview's geolocation answers `lat, lon` with `accuracy` metres
- *  (Xvfb has no GPS): at once when asked, and every 100 ms to a watch, so a
- *  watch sees the fix change when this is called again. */
-async function emulatePosition(lat, lon, accuracy = 12) {
-  await wd.exec(
-    `window.__qadamFix = { coords: { latitude: arguments[0], longitude: arguments[1], accuracy: arguments[2] }, timestamp: Date.now() };
-     if (!window.__qadamGeo) {
-       const watches = new Map();
-       let next = 1;
-       window.__qadamGeo = {
-         getCurrentPosition: (ok) => setTimeout(() => ok(window.__qadamFix), 10),
-         watchPosition: (ok) => { const id = next++; watches.set(id, setInterval(() => ok(window.__qadamFix), 100)); return id; },
-         clearWatch: (id) => { clearInterval(watches.get(id)); watches.delete(id); },
-       };
-       Object.defineProperty(navigator, 'geolocation', { configurable: true, value: window.__qadamGeo });
-     }`,
-    [lat, lon, accuracy],
-  );
 }
 
 async function attachFile(css, path) {

@@ -223,3 +223,51 @@ export async function assertFitsWidth(page, label) {
   });
   assert.deepEqual(wide, [], `${label}: elements wider than the window`);
 }
+
+/** Waits until the field `css` of the app (WebDriver `wd`) holds `value`. */
+export async function waitValue(wd, css, value, timeoutMs = 15000) {
+  const until = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await wd.exec(`const e = document.querySelector(arguments[0]); return e ? e.value : null`, [css]);
+    if (v === value) return;
+    if (Date.now() > until) throw new Error(`timed out waiting for ${css} = ${value} (got ${v})`);
+    await new Promise((r) => setTimeout(r, 150));
+  }
+}
+
+/** Clicks the first `css` of the app whose text includes `text`, looking
+ *  again while the page re-renders under the search (a sync ending). */
+export async function clickText(wd, css, text, timeoutMs = 15000) {
+  const until = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      for (const id of await wd.findAll(css)) {
+        if ((await wd.text(id)).includes(text)) return await wd.clickElement(id);
+      }
+    } catch (e) {
+      if (Date.now() > until) throw e;
+    }
+    if (Date.now() > until) throw new Error(`no ${css} with text ${text}`);
+    await new Promise((r) => setTimeout(r, 150));
+  }
+}
+
+/** The app's geolocation answers `lat, lon` with `accuracy` metres (Xvfb
+ *  has no GPS): at once when asked, and every 100 ms to a watch, so a
+ *  watch sees the fix change when this is called again. */
+export async function emulatePosition(wd, lat, lon, accuracy = 12) {
+  await wd.exec(
+    `window.__qadamFix = { coords: { latitude: arguments[0], longitude: arguments[1], accuracy: arguments[2] }, timestamp: Date.now() };
+     if (!window.__qadamGeo) {
+       const watches = new Map();
+       let next = 1;
+       window.__qadamGeo = {
+         getCurrentPosition: (ok) => setTimeout(() => ok(window.__qadamFix), 10),
+         watchPosition: (ok) => { const id = next++; watches.set(id, setInterval(() => ok(window.__qadamFix), 100)); return id; },
+         clearWatch: (id) => { clearInterval(watches.get(id)); watches.delete(id); },
+       };
+       Object.defineProperty(navigator, 'geolocation', { configurable: true, value: window.__qadamGeo });
+     }`,
+    [lat, lon, accuracy],
+  );
+}

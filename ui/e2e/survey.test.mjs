@@ -23,10 +23,15 @@ import {
   runAxe,
   launchChromium,
   signIn,
+  waitValue as waitValueIn,
+  clickText as clickTextIn,
+  emulatePosition,
 } from './harness.mjs';
 
 let serverDir, serverPort, server, driverPort, driver, wd, browser, page;
 const base = () => `http://127.0.0.1:${serverPort}`;
+const waitValue = (css, value, timeoutMs) => waitValueIn(wd, css, value, timeoutMs);
+const clickText = (css, text, timeoutMs) => clickTextIn(wd, css, text, timeoutMs);
 
 // Taraz's centre, and a square of ±0.05° around it as its boundary.
 const TARAZ = { lat: 42.9, lon: 71.37 };
@@ -64,32 +69,6 @@ after(async () => {
   await stop(driver);
   await stop(server);
 });
-
-async function clickText(css, text, timeoutMs = 15000) {
-  const until = Date.now() + timeoutMs;
-  for (;;) {
-    // The page may re-render under the search (a sync ending): look again.
-    try {
-      for (const id of await wd.findAll(css)) {
-        if ((await wd.text(id)).includes(text)) return await wd.clickElement(id);
-      }
-    } catch (e) {
-      if (Date.now() > until) throw e;
-    }
-    if (Date.now() > until) throw new Error(`no ${css} with text ${text}`);
-    await new Promise((r) => setTimeout(r, 150));
-  }
-}
-
-async function waitValue(css, value, timeoutMs = 15000) {
-  const until = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await wd.exec(`const e = document.querySelector(arguments[0]); return e ? e.value : null`, [css]);
-    if (v === value) return;
-    if (Date.now() > until) throw new Error(`timed out waiting for ${css} = ${value} (got ${v})`);
-    await new Promise((r) => setTimeout(r, 150));
-  }
-}
 
 test('a second region with its districts and a new object category are added on the dashboard and used in the app', async () => {
   // The administrator's Places page.
@@ -226,13 +205,7 @@ test('a district assigned to an auditor on the dashboard is their "my list" afte
   await page.locator('[role="status"]', { hasText: `${medeu.length} объект` }).waitFor();
 
   // The auditor's phone, standing in the centre of Almaty: "my list" after a sync.
-  await wd.exec(
-    `const fix = { coords: { latitude: 43.25, longitude: 76.93, accuracy: 10 }, timestamp: Date.now() };
-     Object.defineProperty(navigator, 'geolocation', { configurable: true, value: {
-       getCurrentPosition: (ok) => setTimeout(() => ok(fix), 10),
-       watchPosition: (ok) => setInterval(() => ok(fix), 100),
-       clearWatch: (id) => clearInterval(id) } });`,
-  );
+  await emulatePosition(wd, 43.25, 76.93, 10);
   await clickText('nav button', 'Кампании');
   await clickText('.cards .card', 'Демо');
   await wd.click('#filter-assigned');

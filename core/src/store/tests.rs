@@ -20,6 +20,18 @@ fn with_demo(s: &mut Store) -> Uuid {
     demo::demo_campaign_id()
 }
 
+/// A campaign judged by the ADA set (its values are confirmed).
+fn ada_campaign(s: &mut Store) -> Uuid {
+    let ada = Uuid::now_v7();
+    s.write(
+        EntityKind::Campaign,
+        ada,
+        vec![("name".into(), json!("ADA test")), ("rule_set".into(), json!("us-ada-2010"))],
+    )
+    .unwrap();
+    ada
+}
+
 fn new_object(campaign_id: Uuid) -> NewObject {
     NewObject {
         campaign_id,
@@ -259,13 +271,7 @@ fn pulled_pages_are_idempotent_and_lww() {
 fn verdicts_follow_the_campaigns_rule_set_and_preview_live_values() {
     let (_d, mut s) = store();
     let kz = with_demo(&mut s);
-    let ada = Uuid::now_v7();
-    s.write(
-        EntityKind::Campaign,
-        ada,
-        vec![("name".into(), json!("ADA test")), ("rule_set".into(), json!("us-ada-2010"))],
-    )
-    .unwrap();
+    let ada = ada_campaign(&mut s);
     let id = s.create_object(new_object(ada)).unwrap();
     let mut m = BTreeMap::new();
     m.insert("rise_mm".to_string(), MeasuredValue::Integer(450));
@@ -526,13 +532,7 @@ fn a_district_is_suggested_only_where_the_objects_around_agree() {
 #[test]
 fn a_reaudit_is_prefilled_and_judged_on_its_own_elements() {
     let (_d, mut s) = store();
-    let ada = Uuid::now_v7();
-    s.write(
-        EntityKind::Campaign,
-        ada,
-        vec![("name".into(), json!("ADA test")), ("rule_set".into(), json!("us-ada-2010"))],
-    )
-    .unwrap();
+    let ada = ada_campaign(&mut s);
     let id = s.create_object(new_object(ada)).unwrap();
     let slope = |run_mm: u32| {
         BTreeMap::from([
