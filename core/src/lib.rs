@@ -5,6 +5,7 @@
 //! It does no network I/O and knows nothing about Tauri, axum or HTTP: the
 //! app and the sync server add transport, not logic.
 
+pub mod adaptation;
 pub mod analytics;
 pub mod catalogue;
 pub mod change;

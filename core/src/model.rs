@@ -235,7 +235,7 @@ impl Language {
 }
 
 /// Text in the three UI languages.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema, TS)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema, TS)]
 #[serde(deny_unknown_fields)]
 pub struct Localized {
     pub ru: String,

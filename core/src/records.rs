@@ -451,6 +451,9 @@ pub struct VisitVerdict {
     pub by_category: BTreeMap<crate::rules::DisabilityCategory, crate::rules::CategoryStatus>,
     /// The rules its elements failed.
     pub failed_rules: Vec<String>,
+    /// The rules every element they judged passed (measured, and failed
+    /// by none): what verifies an adaptation.
+    pub passed_rules: Vec<String>,
 }
 
 /// The verdict of every visit of an object that recorded elements, oldest
@@ -481,6 +484,7 @@ pub fn visits<S: FieldSource + ?Sized>(
             elements: n,
             by_category: v.by_category.clone(),
             failed_rules: crate::review::failed_rules(&v),
+            passed_rules: crate::review::passed_rules(&v),
         });
     }
     Ok(out)

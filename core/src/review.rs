@@ -189,6 +189,20 @@ pub fn failed_rules(v: &crate::rules::ObjectVerdict) -> Vec<String> {
     ids.into_iter().map(String::from).collect()
 }
 
+/// The rules a verdict judged and found passed on every element they
+/// were measured on (a rule failed anywhere is not among them), sorted.
+pub fn passed_rules(v: &crate::rules::ObjectVerdict) -> Vec<String> {
+    let failed = failed_rules(v);
+    let ids: std::collections::BTreeSet<&str> = v
+        .results
+        .iter()
+        .filter(|r| r.outcome == crate::rules::Outcome::Pass && !r.advisory)
+        .map(|r| &*r.rule_id)
+        .filter(|id| !failed.iter().any(|f| f == id))
+        .collect();
+    ids.into_iter().map(String::from).collect()
+}
+
 /// Refuses review decisions in a device's push: review records, and audit
 /// states other than draft and submitted, are written only through a
 /// coordinator's review (`POST /api/v1/audits/{id}/review`), which checks

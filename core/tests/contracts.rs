@@ -151,6 +151,10 @@ fn typescript_bindings_match_the_rust_types() {
         qadam_core::catalogue::Catalogue,
         qadam_core::catalogue::Addition,
         qadam_core::records::VisitVerdict,
+        qadam_core::adaptation::Adaptation,
+        qadam_core::adaptation::NewAdaptations,
+        qadam_core::adaptation::AdaptationUpdate,
+        qadam_core::adaptation::AdaptationSummary,
     );
     let generated = std::fs::read_dir(tmp.path())
         .unwrap()

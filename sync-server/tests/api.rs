@@ -148,6 +148,8 @@ impl Server {
 
 #[path = "api/access.rs"]
 mod access;
+#[path = "api/adaptations.rs"]
+mod adaptations;
 #[path = "api/basemap.rs"]
 mod basemap;
 #[path = "api/campaigns.rs"]

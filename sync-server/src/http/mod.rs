@@ -5,6 +5,7 @@
 //! writes the answer; it decides nothing.
 
 pub mod accounts;
+pub mod adaptations;
 pub mod basemap;
 pub mod campaigns;
 pub mod catalogue;

@@ -104,6 +104,10 @@ pub fn document() -> Value {
         ("MergeReport", schema::<crate::service::findings::MergeReport>()),
         ("AssignRequest", schema::<crate::service::assignments::AssignRequest>()),
         ("AssignReport", schema::<crate::service::assignments::AssignReport>()),
+        ("Adaptation", schema::<qadam_core::adaptation::Adaptation>()),
+        ("NewAdaptations", schema::<qadam_core::adaptation::NewAdaptations>()),
+        ("AdaptationUpdate", schema::<qadam_core::adaptation::AdaptationUpdate>()),
+        ("AdaptationSummary", schema::<qadam_core::adaptation::AdaptationSummary>()),
         ("ConflictView", schema::<crate::service::conflicts::ConflictView>()),
         ("Change", schema::<qadam_core::change::Change>()),
         ("ObjectSummary", schema::<qadam_core::records::ObjectSummary>()),
@@ -214,6 +218,7 @@ pub fn document() -> Value {
             || op.path == "/api/v1/reviews"
             || op.path == "/api/v1/map"
             || op.path == "/api/v1/analytics"
+            || op.path == "/api/v1/analytics/adaptations"
         {
             params.push(json!({"name": "campaign", "in": "query", "required": false, "schema": {"type": "string", "format": "uuid"}}));
         }

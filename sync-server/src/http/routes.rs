@@ -9,7 +9,9 @@ use axum::routing::{on, MethodFilter, MethodRouter};
 use qadam_core::change::Health;
 use qadam_core::photo::MAX_PHOTO_BYTES;
 
-use super::{accounts, basemap, campaigns, catalogue, conflicts, findings, openapi, photos, public, reviews, sync};
+use super::{
+    accounts, adaptations, basemap, campaigns, catalogue, conflicts, findings, openapi, photos, public, reviews, sync,
+};
 use crate::state::AppState;
 
 /// One documented operation: method, path, summary, request body schema,
@@ -410,6 +412,46 @@ pub const OPERATIONS: &[Operation] = &[
         status: 200,
         response: Answer::Json("Analytics"),
         handler: |m| on(m, findings::analytics),
+        auth: true,
+    },
+    Operation {
+        method: "get",
+        path: "/api/v1/analytics/adaptations",
+        summary: "Objects whose every adaptation task is verified against the objects with tasks and the 75 % goal, tasks by state, by district",
+        request: None,
+        status: 200,
+        response: Answer::Json("AdaptationSummary"),
+        handler: |m| on(m, adaptations::summary),
+        auth: true,
+    },
+    Operation {
+        method: "get",
+        path: "/api/v1/objects/{id}/adaptations",
+        summary: "An object's adaptation tasks, each judged: verified once a later approved visit passed its rule",
+        request: None,
+        status: 200,
+        response: Answer::JsonList("Adaptation"),
+        handler: |m| on(m, adaptations::list),
+        auth: true,
+    },
+    Operation {
+        method: "post",
+        path: "/api/v1/objects/{id}/adaptations",
+        summary: "Make planned tasks of rules the object's newest approved visit failed; answers every task of the object",
+        request: Some("NewAdaptations"),
+        status: 201,
+        response: Answer::JsonList("Adaptation"),
+        handler: |m| on(m, adaptations::create),
+        auth: true,
+    },
+    Operation {
+        method: "post",
+        path: "/api/v1/adaptations/{id}",
+        summary: "Change a task's state (planned, in_progress, done; never verified), who is responsible or the deadline",
+        request: Some("AdaptationUpdate"),
+        status: 200,
+        response: Answer::Json("Adaptation"),
+        handler: |m| on(m, adaptations::update),
         auth: true,
     },
     Operation {

@@ -5,6 +5,7 @@
 //! answers typed values or an [`AppError`]; none knows of HTTP.
 
 pub mod accounts;
+pub mod adaptations;
 pub mod assignments;
 pub mod campaigns;
 pub mod catalogue;

@@ -8,6 +8,7 @@
 //! [`qadam_core::records::FieldSource`], so materialisation is core's.
 
 pub mod accounts;
+pub mod adaptations;
 pub mod catalogue;
 mod postgres;
 pub mod push;

@@ -97,6 +97,8 @@ const MIGRATIONS: &[&str] = &[
     // 9: the administrators' additions to the catalogue (regions,
     // districts, object categories).
     super::catalogue::DDL,
+    // 10: the owners' adaptation tasks.
+    super::adaptations::DDL,
 ];
 
 /// Advisory lock keys (arbitrary, fixed): migrations, and the push order.

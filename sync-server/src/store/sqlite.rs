@@ -74,6 +74,8 @@ const MIGRATIONS: &[&str] = &[
     // 10: the administrators' additions to the catalogue (regions,
     // districts, object categories).
     super::catalogue::DDL,
+    // 11: the owners' adaptation tasks.
+    super::adaptations::DDL,
 ];
 
 #[derive(Clone)]

@@ -60,6 +60,35 @@ async fn every_documented_operation_answers_and_bodies_match_the_openapi_schemas
     let twin = Uuid::now_v7();
     let fields = [("campaign_id", json!(demo::demo_campaign_id())), ("name", json!("Двойник"))];
     assert_eq!(s.push(&Change::record(EntityKind::Object, twin, fields, &mut clock, "phone")).await.0, 200);
+    // A shop approved with a door 700 mm wide and a 50 mm threshold: two
+    // failed rules, one made a task here (for the task's own path), one by
+    // the documented operation.
+    let shop = Uuid::now_v7();
+    let (shop_audit, door) = (Uuid::now_v7(), Uuid::now_v7());
+    let fields = [("campaign_id", json!(demo::demo_campaign_id())), ("name", json!("Магазин"))];
+    let mut records = Change::record(EntityKind::Object, shop, fields, &mut clock, "phone");
+    let fields =
+        [("campaign_id", json!(demo::demo_campaign_id())), ("object_id", json!(shop)), ("status", json!("submitted"))];
+    records.extend(Change::record(EntityKind::Audit, shop_audit, fields, &mut clock, "phone"));
+    let fields = [
+        ("object_id", json!(shop)),
+        ("audit_id", json!(shop_audit)),
+        ("kind", json!("door")),
+        ("measurements.clear_width_mm", json!(700)),
+        ("measurements.threshold_mm", json!(50)),
+    ];
+    records.extend(Change::record(EntityKind::Element, door, fields, &mut clock, "phone"));
+    let (st, r) = s.push(&records).await;
+    assert_eq!(st, 200, "{r}");
+    let r = s.http.post(s.url(&format!("/api/v1/audits/{shop_audit}/review"))).bearer_auth(TOKEN);
+    assert_eq!(r.json(&json!({"action": "approve"})).send().await.unwrap().status(), 200);
+    let shown: Value = s.get_json(&format!("/api/v1/objects/{shop}")).await;
+    let failed = shown["visits"][0]["failed_rules"].as_array().cloned().unwrap_or_default();
+    assert!(failed.len() >= 2, "the shop fails two rules: {}", shown["visits"]);
+    let r = s.http.post(s.url(&format!("/api/v1/objects/{shop}/adaptations"))).bearer_auth(TOKEN);
+    let tasks: Value =
+        r.json(&json!({"rules": [failed[0]], "responsible": "Владелец"})).send().await.unwrap().json().await.unwrap();
+    let task = tasks[0]["id"].as_str().unwrap_or_else(|| panic!("{tasks}")).to_string();
     for op in OPERATIONS {
         assert!(doc["paths"][op.path][op.method].is_object(), "{} {} is documented", op.method, op.path);
         let path = op
@@ -68,6 +97,8 @@ async fn every_documented_operation_answers_and_bodies_match_the_openapi_schemas
             .replace("/audits/{id}", &format!("/audits/{audit}"))
             .replace("/public/places/{id}", &format!("/public/places/{public}"))
             .replace("/objects/{id}/photos/{photo}", &format!("/objects/{public}/photos/{photo}"))
+            .replace("/objects/{id}/adaptations", &format!("/objects/{shop}/adaptations"))
+            .replace("/adaptations/{id}", &format!("/adaptations/{task}"))
             .replace("/reports/{id}", &format!("/reports/{}", report["id"].as_str().unwrap()))
             .replace("{sha256}", &sha)
             .replace("{id}", &object.to_string())
@@ -99,6 +130,10 @@ async fn every_documented_operation_answers_and_bodies_match_the_openapi_schemas
             ("post", p) if p.ends_with("/assignments") => {
                 req.json(&json!({"assignee": null, "due_on": "2027-03-01", "district": "medeu"}))
             }
+            ("post", p) if p.ends_with("/adaptations") => {
+                req.json(&json!({"rules": [failed[1]], "responsible": "Владелец", "deadline": "2027-06-30"}))
+            }
+            ("post", "/api/v1/adaptations/{id}") => req.json(&json!({"state": "in_progress"})),
             ("post", "/api/v1/catalogue") => req.json(&json!({
                 "add": "category", "code": "bath_house", "name": {"ru": "Бани", "kk": "Моншалар", "en": "Bath houses"}
             })),

@@ -14,4 +14,9 @@ by_category: { [key in DisabilityCategory]?: CategoryStatus },
 /**
  * The rules its elements failed.
  */
-failed_rules: Array<string>, };
+failed_rules: Array<string>, 
+/**
+ * The rules every element they judged passed (measured, and failed
+ * by none): what verifies an adaptation.
+ */
+passed_rules: Array<string>, };
