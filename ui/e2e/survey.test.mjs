@@ -295,72 +295,59 @@ test('an OSM extract made by a script is imported with its duplicates found, and
   assert.equal(after.length, before.length + 3, 'five imported, two merged away');
 });
 
-test('a re-audit pre-fills from the approved visit, one changed value gives a second verdict, and the first stays in the history', async () => {
-  const auth = { headers: { authorization: `Bearer ${TOKEN}` } };
-  const campaigns = await (await fetch(`${base()}/api/v1/campaigns`, auth)).json();
-  const demo = campaigns.find((c) => c.name.includes('Демо'));
-  const objects = await (await fetch(`${base()}/api/v1/objects?campaign=${demo.id}`, auth)).json();
-  // A submitted place whose door passes and whose wheelchair status is not
-  // "not accessible" yet: a narrowed door will change its verdict.
-  let target;
-  for (const o of objects.filter((x) => x.audit?.status === 'submitted' && x.element_count > 0)) {
-    const d = await (await fetch(`${base()}/api/v1/objects/${o.object.id}`, auth)).json();
-    const door = d.elements.find((e) => e.kind === 'door' && e.measurements.clear_width_mm != null);
-    if (door && d.verdict.by_category.K !== 'VND') {
-      target = { o, d, door };
-      break;
-    }
-  }
-  assert.ok(target, 'a demo place with a measured door');
-  const review = (action) =>
-    fetch(`${base()}/api/v1/audits/${target.o.audit.id}/review`, {
+const DOOR_RULE = 'kz-4.3.2.14-door-width';
+const authHeaders = { authorization: `Bearer ${TOKEN}` };
+/** A review action on an audit, by the API as a coordinator. */
+async function review(audit, actions) {
+  for (const action of actions) {
+    const r = await fetch(`${base()}/api/v1/audits/${audit}/review`, {
       method: 'POST',
-      headers: { ...auth.headers, 'content-type': 'application/json' },
+      headers: { ...authHeaders, 'content-type': 'application/json' },
       body: JSON.stringify({ action }),
     });
-  assert.equal((await review('start_review')).status, 200);
-  assert.equal((await review('approve')).status, 200);
-  const firstK = target.d.verdict.by_category.K;
+    assert.equal(r.status, 200, await r.text());
+  }
+}
+/** The object as the dashboard reads it. */
+const dashboardObject = async (id) => (await fetch(`${base()}/api/v1/objects/${id}`, { headers: authHeaders })).json();
 
-  // The auditor's app: after a sync the place offers a re-audit.
+/** Syncs the app and opens the place `name` of the demo campaign. */
+async function openInApp(name) {
   await clickText('nav button', 'Кампании');
   await wd.click('#sync-button');
   await wd.waitFor('#sync-phase[data-phase="done"]', { timeoutMs: 30000 });
   await clickText('.cards .card', 'Демо');
   await wd.click('#filter-all');
-  await wd.type('#object-search', target.o.object.name);
-  await clickText('#object-list li button', target.o.object.name);
+  await wd.type('#object-search', name);
+  await clickText('#object-list li button', name);
   await wd.waitFor('#start-reaudit', { timeoutMs: 30000 });
-  const before = (await wd.findAll('#element-list > li')).length;
-  assert.equal(before, target.d.elements.length);
-  await wd.click('#start-reaudit');
-  await wd.waitFor('#visits li[data-status="draft"]');
-  // Pre-filled: the same elements (not twice as many), the door's width as approved.
-  assert.equal((await wd.findAll('#element-list > li')).length, before);
-  const widthInput = await wd.exec(
+}
+
+/** The re-audit's one door width field: [input id, value]. */
+async function doorWidthField() {
+  const fields = await wd.exec(
     `return [...document.querySelectorAll('#element-list input[data-measure="clear_width_mm"]')].map((i) => [i.id, i.value])`,
   );
-  assert.equal(widthInput.length, 1);
-  assert.equal(Number(widthInput[0][1]), Number(target.door.measurements.clear_width_mm?.value ?? target.door.measurements.clear_width_mm));
-  // The door was narrowed: 600 mm.
-  const id = widthInput[0][0];
+  assert.equal(fields.length, 1);
+  return fields[0];
+}
+
+/** Types `mm` into the door's width and saves it. */
+async function setDoorWidth(id, mm) {
   await wd.exec(
-    `const i = document.getElementById(arguments[0]); i.closest('details').open = true; i.value = '600';
+    `const i = document.getElementById(arguments[0]); i.closest('details').open = true; i.value = arguments[1];
      i.dispatchEvent(new Event('input', { bubbles: true }));
      const u = i.parentElement.querySelector('select'); u.value = 'mm'; u.dispatchEvent(new Event('change', { bubbles: true }));
      i.closest('form').querySelector('.save-measure').click();`,
-    [id],
+    [id, String(mm)],
   );
-  await wd.waitFor('#visits li[data-status="draft"][data-k="VND"]', { timeoutMs: 15000 });
-  const visits = await wd.exec(`return [...document.querySelectorAll('#visits li')].map((li) => [li.dataset.status, li.dataset.k])`);
-  assert.deepEqual(visits, [
-    ['approved', firstK],
-    ['draft', 'VND'],
-  ]);
+}
 
-  // Sent and approved, the public page judges the new visit.
+/** Sends the open re-audit (past the question about unmeasured checks),
+ *  syncs, and waits until the server holds `visits` visits, the last one
+ *  submitted; answers the object as the dashboard reads it. */
+async function submitAndSync(objectId, visits) {
   await wd.click('#submit-audit');
-  // Checks still unmeasured are asked about first: send anyway.
   for (const until = Date.now() + 8000; Date.now() < until; await new Promise((r) => setTimeout(r, 100))) {
     if (
       await wd.cmd('POST', '/alert/accept', {}).then(
@@ -373,12 +360,56 @@ test('a re-audit pre-fills from the approved visit, one changed value gives a se
   await wd.waitFor('#visits li[data-status="submitted"]');
   await clickText('nav button', 'Кампании');
   await wd.click('#sync-button');
-  let second;
-  for (const until = Date.now() + 30000; !second && Date.now() < until; await new Promise((r) => setTimeout(r, 300))) {
-    const d = await (await fetch(`${base()}/api/v1/objects/${target.o.object.id}`, auth)).json();
-    second = d.visits.length === 2 && d.visits[1].status === 'submitted' ? d : null;
+  for (const until = Date.now() + 30000; Date.now() < until; await new Promise((r) => setTimeout(r, 300))) {
+    const d = await dashboardObject(objectId);
+    if (d.visits.length === visits && d.visits[visits - 1].status === 'submitted') return d;
   }
-  assert.ok(second, 'the re-audit reached the server');
+  assert.fail(`the re-audit reached the server as visit ${visits}`);
+}
+
+/** The place the re-audit test narrowed the door of (the next test adapts it). */
+let reaudited;
+
+test('a re-audit pre-fills from the approved visit, one changed value gives a second verdict, and the first stays in the history', async () => {
+  const campaigns = await (await fetch(`${base()}/api/v1/campaigns`, { headers: authHeaders })).json();
+  const demo = campaigns.find((c) => c.name.includes('Демо'));
+  const objects = await (await fetch(`${base()}/api/v1/objects?campaign=${demo.id}`, { headers: authHeaders })).json();
+  // A submitted place whose door passes and whose wheelchair status is not
+  // "not accessible" yet: a narrowed door will change its verdict.
+  let target;
+  for (const o of objects.filter((x) => x.audit?.status === 'submitted' && x.element_count > 0)) {
+    const d = await dashboardObject(o.object.id);
+    const door = d.elements.find((e) => e.kind === 'door' && e.measurements.clear_width_mm != null);
+    if (door && d.verdict.by_category.K !== 'VND') {
+      target = { o, d, door };
+      break;
+    }
+  }
+  assert.ok(target, 'a demo place with a measured door');
+  await review(target.o.audit.id, ['start_review', 'approve']);
+  const firstK = target.d.verdict.by_category.K;
+
+  // The auditor's app: after a sync the place offers a re-audit.
+  await openInApp(target.o.object.name);
+  const before = (await wd.findAll('#element-list > li')).length;
+  assert.equal(before, target.d.elements.length);
+  await wd.click('#start-reaudit');
+  await wd.waitFor('#visits li[data-status="draft"]');
+  // Pre-filled: the same elements (not twice as many), the door's width as approved.
+  assert.equal((await wd.findAll('#element-list > li')).length, before);
+  const [id, width] = await doorWidthField();
+  assert.equal(Number(width), Number(target.door.measurements.clear_width_mm?.value ?? target.door.measurements.clear_width_mm));
+  // The door was narrowed: 600 mm.
+  await setDoorWidth(id, 600);
+  await wd.waitFor('#visits li[data-status="draft"][data-k="VND"]', { timeoutMs: 15000 });
+  const visits = await wd.exec(`return [...document.querySelectorAll('#visits li')].map((li) => [li.dataset.status, li.dataset.k])`);
+  assert.deepEqual(visits, [
+    ['approved', firstK],
+    ['draft', 'VND'],
+  ]);
+
+  // Sent and approved, the public page judges the new visit.
+  const second = await submitAndSync(target.o.object.id, 2);
   assert.deepEqual(
     second.visits.map((v) => [v.status, v.by_category.K]),
     [
@@ -386,15 +417,7 @@ test('a re-audit pre-fills from the approved visit, one changed value gives a se
       ['submitted', 'VND'],
     ],
   );
-  const audit2 = second.visits[1].audit_id;
-  for (const action of ['start_review', 'approve']) {
-    const r = await fetch(`${base()}/api/v1/audits/${audit2}/review`, {
-      method: 'POST',
-      headers: { ...auth.headers, 'content-type': 'application/json' },
-      body: JSON.stringify({ action }),
-    });
-    assert.equal(r.status, 200, await r.text());
-  }
+  await review(second.visits[1].audit_id, ['start_review', 'approve']);
   // The dashboard shows both visits, before and after.
   await page.goto(`${base()}/coordinator/#/object/${target.o.object.id}`);
   await page.locator('#visits li').nth(1).waitFor();
@@ -404,4 +427,96 @@ test('a re-audit pre-fills from the approved visit, one changed value gives a se
   ]);
   const place = await (await fetch(`${base()}/api/v1/public/places/${target.o.object.id}`)).json();
   assert.equal(place.statuses[0], 'VND', 'К (the first status) as the second, approved visit found it');
+  reaudited = { ...target, firstK };
+});
+
+/** Prints the dashboard's page to a PDF and answers its text (poppler). */
+async function printedText(name) {
+  await page.emulateMedia({ media: 'print' });
+  const pdfPath = join(tempDir('qadam-e2e-letter-'), name);
+  writeFileSync(pdfPath, await page.pdf({ format: 'A4', margin: { top: '15mm', bottom: '15mm', left: '15mm', right: '15mm' } }));
+  await page.emulateMedia({ media: 'screen' });
+  return execFileSync('pdftotext', [pdfPath, '-'], { encoding: 'utf8' }).replace(/\s+/g, ' ');
+}
+
+test("a failed rule becomes an adaptation task with the owner's letter, and a later approved visit that passes it makes it verified", async () => {
+  assert.ok(reaudited, 'the re-audit test left a place whose approved visit failed at the door');
+  const objectId = reaudited.o.object.id;
+  const row = `#adapt-table tr[data-rule="${DOOR_RULE}"]`;
+  // The 600 mm door failed СП РК 3.06-101 4.3.2.14 (a door at least 0,9 m
+  // wide) in the newest approved visit, and not in the first.
+  const [v1, v2] = (await dashboardObject(objectId)).visits;
+  assert.ok(v2.failed_rules.includes(DOOR_RULE) && !v1.failed_rules.includes(DOOR_RULE), JSON.stringify(v2.failed_rules));
+
+  // The coordinator makes it a task for the owner.
+  await page.goto(`${base()}/coordinator/#/object/${objectId}`);
+  await page.locator('#adapt-form').waitFor();
+  const offered = await page.$$eval('#adapt-form input[name="rule"]', (is) => is.map((i) => i.value).sort());
+  assert.deepEqual(offered, [...v2.failed_rules].sort(), 'every failed rule of the approved visit is offered');
+  await page.check(`#adapt-form input[value="${DOOR_RULE}"]`);
+  await page.fill('#adapt-responsible', 'ТОО «Владелец здания»');
+  await page.fill('#adapt-deadline', '2027-06-30');
+  await runAxe(page, 'the object page with the adaptation form');
+  await page.click('#adapt-make');
+  await page.locator(`${row}[data-state="planned"]`).waitFor();
+  assert.deepEqual(
+    await page.$$eval(`${row} select option`, (os) => os.map((o) => o.value)),
+    ['planned', 'in_progress', 'done'],
+    'verified is never chosen',
+  );
+  await page.selectOption(`${row} select`, 'in_progress');
+  await page.locator(`${row}[data-state="in_progress"]`).waitFor();
+  await page.selectOption(`${row} select`, 'done');
+  await page.locator(`${row}[data-state="done"]`).waitFor();
+  await runAxe(page, 'the object page with an adaptation task');
+
+  // The owner's letter, in Kazakh and in Russian, lists it with its clause.
+  await page.click('#letter-kk');
+  await page.locator('#letter-list').waitFor();
+  assert.equal(await page.getAttribute('#letter', 'lang'), 'kk');
+  await runAxe(page, "the owner's letter");
+  const kk = await printedText('letter-kk.pdf');
+  for (const want of ['Есік ойығын 0,9 м-ге дейін кеңейту.', '4.3.2.14-тармақ', '30.06.2027', 'Үйлестіруші мақұлдаған']) {
+    assert.ok(kk.includes(want), `the Kazakh letter says ${want}: ${kk}`);
+  }
+  await page.goto(`${base()}/coordinator/#/letter/${objectId}/ru`);
+  await page.locator('#letter[lang="ru"] #letter-list').waitFor();
+  const ru = await printedText('letter-ru.pdf');
+  for (const want of ['Расширить дверной проём до 0,9 м.', 'п. 4.3.2.14', 'СП РК 3.06-101-2012*', '30.06.2027']) {
+    assert.ok(ru.includes(want), `the Russian letter says ${want}: ${ru}`);
+  }
+  // Who is responsible (a narrow column, wrapped in the PDF's text).
+  assert.match(await page.textContent(`#letter-list li[data-rule="${DOOR_RULE}"]`), /ТОО «Владелец здания»/);
+
+  // The owner widens the door; the auditor's re-audit measures 900 mm.
+  await openInApp(reaudited.o.object.name);
+  await wd.click('#start-reaudit');
+  await wd.waitFor('#visits li[data-status="draft"]');
+  const [id, width] = await doorWidthField();
+  assert.equal(Number(width), 600, 'pre-filled from the approved visit that failed');
+  await setDoorWidth(id, 900);
+  await wd.waitFor(`#visits li[data-status="draft"][data-k="${reaudited.firstK}"]`, { timeoutMs: 15000 });
+  const third = await submitAndSync(objectId, 3);
+  assert.ok(third.visits[2].passed_rules.includes(DOOR_RULE));
+  // Submitted is not approved: the task stays done.
+  await page.goto(`${base()}/coordinator/#/object/${objectId}`);
+  await page.locator(`${row}[data-state="done"]`).waitFor();
+  await review(third.visits[2].audit_id, ['start_review', 'approve']);
+  await page.reload();
+  await page.locator(`${row}[data-state="verified"]`).waitFor();
+  assert.equal(await page.locator(`${row} select`).count(), 0, 'a verified task is not changed by hand');
+
+  // Analytics: the place is adapted, against the 75 % goal.
+  await page.goto(`${base()}/coordinator/#/analytics`);
+  await page.locator('#an-campaign').selectOption(reaudited.o.object.campaign_id);
+  await page
+    .locator('#an-adapt-text')
+    .filter({ hasText: /1 из 1 / })
+    .waitFor();
+  const summary = await (
+    await fetch(`${base()}/api/v1/analytics/adaptations?campaign=${reaudited.o.object.campaign_id}`, { headers: authHeaders })
+  ).json();
+  assert.deepEqual([summary.objects_with_tasks, summary.objects_adapted, summary.goal_percent, summary.tasks.verified], [1, 1, 75, 1]);
+  assert.match(await page.textContent('#an-adapt-text'), /1 из 1 .*100[,.]0 %.*75 %/);
+  await runAxe(page, 'the analytics with adaptation');
 });

@@ -29,8 +29,8 @@ export function locale(lang: Lang = i18n.lang): string {
 }
 
 /** A number in the language's own format (24 365 in Russian and Kazakh). */
-export function formatNumber(n: number): string {
-  return new Intl.NumberFormat(locale()).format(n);
+export function formatNumber(n: number, lang: Lang = i18n.lang): string {
+  return new Intl.NumberFormat(locale(lang)).format(n);
 }
 
 /** `{n, plural, one {# …} few {# …} many {# …} other {# …}}`: the form the
@@ -38,20 +38,22 @@ export function formatNumber(n: number): string {
 const PLURAL = /\{(\w+), plural,((?:\s*(?:=\d+|zero|one|two|few|many|other)\s*\{[^{}]*\})+)\s*\}/g;
 
 /** Translated text for `key`, with `{name}` placeholders filled in
- *  (numbers in the language's format) and plural forms chosen. */
-export function t(key: string, params: Record<string, string | number> = {}): string {
-  const text = TABLES[i18n.lang][key] ?? TABLES.en[key] ?? key;
-  const rules = new Intl.PluralRules(locale());
+ *  (numbers in the language's format) and plural forms chosen; in the
+ *  UI's language, or in `lang` (a letter printed in Kazakh from a
+ *  dashboard read in Russian). */
+export function t(key: string, params: Record<string, string | number> = {}, lang: Lang = i18n.lang): string {
+  const text = TABLES[lang][key] ?? TABLES.en[key] ?? key;
+  const rules = new Intl.PluralRules(locale(lang));
   return text
     .replace(PLURAL, (whole, name: string, cases: string) => {
       const n = Number(params[name]);
       if (!Number.isFinite(n)) return whole;
       const forms = Object.fromEntries([...cases.matchAll(/(=\d+|\w+)\s*\{([^{}]*)\}/g)].map((m) => [m[1], m[2]]));
-      return (forms['=' + n] ?? forms[rules.select(n)] ?? forms.other ?? '').replace(/#/g, formatNumber(n));
+      return (forms['=' + n] ?? forms[rules.select(n)] ?? forms.other ?? '').replace(/#/g, formatNumber(n, lang));
     })
     .replace(/\{(\w+)\}/g, (_, k) => {
       const v = params[k];
-      return v === undefined ? `{${k}}` : typeof v === 'number' ? formatNumber(v) : String(v);
+      return v === undefined ? `{${k}}` : typeof v === 'number' ? formatNumber(v, lang) : String(v);
     });
 }
 
