@@ -434,8 +434,21 @@ pub struct PublicPlace {
     pub failing: Vec<Finding>,
     /// What failed at an earlier approved audit and passes now.
     pub fixed: Vec<Finding>,
+    /// The approval before the last one, if the place was audited again:
+    /// its statuses, to show before and after.
+    pub before: Option<PublicVisit>,
     pub photos: Vec<PublicPhoto>,
     pub licence: Licence,
+}
+
+/// An earlier approved visit as the public sees it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema, TS)]
+#[ts(export_to = "server/")]
+pub struct PublicVisit {
+    /// `YYYY-MM-DD` (UTC) of its approval.
+    pub approved_on: String,
+    /// К О С Г У, in this order.
+    pub statuses: [CategoryStatus; 5],
 }
 
 fn finding(e: &EvaluatedObject, r: &RuleResult) -> Finding {
@@ -463,19 +476,27 @@ pub fn place(e: &EvaluatedObject, reviews: &[Review], photos: &[Photo], licence:
     // The latest approval of each published audit, oldest first; what all
     // but the last found failing and now passes was fixed.
     let published: BTreeSet<Uuid> = e.audits.iter().map(|a| a.id).collect();
-    let mut approvals: BTreeMap<Uuid, (i64, Vec<String>)> = BTreeMap::new();
+    let mut approvals: BTreeMap<Uuid, (i64, Vec<String>, Option<&BTreeMap<DisabilityCategory, CategoryStatus>>)> =
+        BTreeMap::new();
     for r in reviews {
         let (Some(audit), Some(AuditStatus::Approved), Some(at)) = (r.audit_id, r.to_status, r.at_ms) else {
             continue;
         };
-        if published.contains(&audit) && approvals.get(&audit).is_none_or(|(t, _)| *t <= at) {
-            approvals.insert(audit, (at, r.failed_rules.clone().unwrap_or_default()));
+        if published.contains(&audit) && approvals.get(&audit).is_none_or(|(t, ..)| *t <= at) {
+            approvals.insert(audit, (at, r.failed_rules.clone().unwrap_or_default(), r.statuses.as_ref()));
         }
     }
-    let mut by_time: Vec<(i64, Vec<String>)> = approvals.into_values().collect();
-    by_time.sort();
+    let mut by_time: Vec<_> = approvals.into_values().collect();
+    by_time.sort_by_key(|(at, ..)| *at);
     by_time.pop();
-    let failed_before: BTreeSet<&str> = by_time.iter().flat_map(|(_, ids)| ids.iter().map(String::as_str)).collect();
+    let before = by_time.last().and_then(|(at, _, statuses)| {
+        let statuses = (*statuses)?;
+        Some(PublicVisit {
+            approved_on: crate::export::date_utc(u64::try_from(*at).unwrap_or(0)),
+            statuses: CATEGORY_ORDER.map(|c| statuses.get(&c).copied().unwrap_or(CategoryStatus::NotAssessed)),
+        })
+    });
+    let failed_before: BTreeSet<&str> = by_time.iter().flat_map(|(_, ids, _)| ids.iter().map(String::as_str)).collect();
     let mut fixed: Vec<Finding> = Vec::new();
     for id in failed_before.difference(&failing_ids) {
         if let Some(r) = e.verdict.results.iter().find(|r| &*r.rule_id == *id && r.outcome == Outcome::Pass) {
@@ -498,6 +519,7 @@ pub fn place(e: &EvaluatedObject, reviews: &[Review], photos: &[Photo], licence:
         evidence: e.verdict.evidence.iter().map(|(c, ev)| (*c, [ev.judged, ev.not_measured])).collect(),
         failing,
         fixed,
+        before,
         photos: photos
             .iter()
             .filter(|p| p.public && p.object_id == Some(o.id) && crate::photo::is_sha256_hex(&p.sha256))

@@ -519,4 +519,27 @@ test("a failed rule becomes an adaptation task with the owner's letter, and a la
   assert.deepEqual([summary.objects_with_tasks, summary.objects_adapted, summary.goal_percent, summary.tasks.verified], [1, 1, 75, 1]);
   assert.match(await page.textContent('#an-adapt-text'), /1 из 1 .*100[,.]0 %.*75 %/);
   await runAxe(page, 'the analytics with adaptation');
+
+  // Before and after: the passport lists the three visits, the public
+  // page the approval before the last (the narrow door) beside now.
+  await page.goto(`${base()}/coordinator/#/passport/${objectId}`);
+  await page.locator('#pp-visits tbody tr').nth(2).waitFor();
+  assert.deepEqual(
+    await page.$$eval('#pp-visits tbody tr', (rows) =>
+      rows.map((r) => [r.dataset.status, r.querySelector('[data-category="K"]').dataset.code]),
+    ),
+    [
+      ['approved', reaudited.firstK],
+      ['approved', 'VND'],
+      ['approved', reaudited.firstK],
+    ],
+  );
+  await runAxe(page, 'the passport with its visits');
+  await page.goto(`${base()}/place/${objectId}`);
+  const k = page.locator('#place-needs tr[data-need="K"]');
+  await k.waitFor();
+  // The site's letters: F fully, P partially, C with help, N not accessible.
+  const letter = { DP: 'F', DCH: 'P', DU: 'C', VND: 'N' };
+  assert.deepEqual([await k.getAttribute('data-before'), await k.getAttribute('data-status')], ['N', letter[reaudited.firstK]]);
+  await runAxe(page, 'the public page with before and after');
 });

@@ -178,6 +178,11 @@ async fn the_public_sees_approved_places_judged_on_approved_elements_only() {
     assert_eq!(fixed_rules.len(), 1, "{fixed}");
     assert!(fixed["fixed"][0]["clause"].as_str().is_some_and(|c| !c.is_empty()));
     assert!(fixed["fixed"][0]["element_kind"] == "door");
+    // Before and after: the narrow door blocked К at the first approval.
+    assert_eq!(fixed["before"]["statuses"][0], "VND", "{fixed}");
+    assert_ne!(fixed["statuses"][0], "VND");
+    assert_eq!(fixed["before"]["approved_on"].as_str().map(str::len), Some("YYYY-MM-DD".len()));
+    assert_eq!(place["before"], Value::Null, "approved once: no before");
 
     // Unapproved and unknown places do not exist for the public.
     for id in [w.unapproved.object.id, Uuid::now_v7()] {

@@ -7,6 +7,7 @@ import type { MapStatus } from "../MapStatus";
 import type { Finding } from "./Finding";
 import type { Licence } from "./Licence";
 import type { PublicPhoto } from "./PublicPhoto";
+import type { PublicVisit } from "./PublicVisit";
 
 /**
  * A place's public page.
@@ -31,4 +32,9 @@ failing: Array<Finding>,
 /**
  * What failed at an earlier approved audit and passes now.
  */
-fixed: Array<Finding>, photos: Array<PublicPhoto>, licence: Licence, };
+fixed: Array<Finding>, 
+/**
+ * The approval before the last one, if the place was audited again:
+ * its statuses, to show before and after.
+ */
+before: PublicVisit | null, photos: Array<PublicPhoto>, licence: Licence, };
