@@ -476,27 +476,27 @@ pub fn place(e: &EvaluatedObject, reviews: &[Review], photos: &[Photo], licence:
     // The latest approval of each published audit, oldest first; what all
     // but the last found failing and now passes was fixed.
     let published: BTreeSet<Uuid> = e.audits.iter().map(|a| a.id).collect();
-    let mut approvals: BTreeMap<Uuid, (i64, Vec<String>, Option<&BTreeMap<DisabilityCategory, CategoryStatus>>)> =
-        BTreeMap::new();
+    let mut approvals: BTreeMap<Uuid, (i64, &Review)> = BTreeMap::new();
     for r in reviews {
         let (Some(audit), Some(AuditStatus::Approved), Some(at)) = (r.audit_id, r.to_status, r.at_ms) else {
             continue;
         };
-        if published.contains(&audit) && approvals.get(&audit).is_none_or(|(t, ..)| *t <= at) {
-            approvals.insert(audit, (at, r.failed_rules.clone().unwrap_or_default(), r.statuses.as_ref()));
+        if published.contains(&audit) && approvals.get(&audit).is_none_or(|(t, _)| *t <= at) {
+            approvals.insert(audit, (at, r));
         }
     }
-    let mut by_time: Vec<_> = approvals.into_values().collect();
-    by_time.sort_by_key(|(at, ..)| *at);
+    let mut by_time: Vec<(i64, &Review)> = approvals.into_values().collect();
+    by_time.sort_by_key(|(at, _)| *at);
     by_time.pop();
-    let before = by_time.last().and_then(|(at, _, statuses)| {
-        let statuses = (*statuses)?;
+    let before = by_time.last().and_then(|(at, r)| {
+        let statuses = r.statuses.as_ref()?;
         Some(PublicVisit {
             approved_on: crate::export::date_utc(u64::try_from(*at).unwrap_or(0)),
             statuses: CATEGORY_ORDER.map(|c| statuses.get(&c).copied().unwrap_or(CategoryStatus::NotAssessed)),
         })
     });
-    let failed_before: BTreeSet<&str> = by_time.iter().flat_map(|(_, ids, _)| ids.iter().map(String::as_str)).collect();
+    let failed_before: BTreeSet<&str> =
+        by_time.iter().flat_map(|(_, r)| r.failed_rules.iter().flatten().map(String::as_str)).collect();
     let mut fixed: Vec<Finding> = Vec::new();
     for id in failed_before.difference(&failing_ids) {
         if let Some(r) = e.verdict.results.iter().find(|r| &*r.rule_id == *id && r.outcome == Outcome::Pass) {
