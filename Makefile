@@ -7,7 +7,7 @@ SHELL := /bin/bash
 
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 APP_PKGS := libwebkit2gtk-4.1-dev build-essential libxdo-dev libssl-dev libayatana-appindicator3-dev librsvg2-dev pkg-config curl
-TEST_PKGS := xvfb webkit2gtk-driver chromium xauth postgresql python3-venv poppler-utils
+TEST_PKGS := xvfb webkit2gtk-driver chromium xauth postgresql python3-venv poppler-utils osmium-tool
 NODE_PKGS := nodejs npm
 # The benchmarks' limits: libvips' vipsthumbnail; GNU time for peak memory.
 BENCH_PKGS := libvips-tools time

@@ -110,6 +110,57 @@ pub fn places_from_geojson(text: &str) -> Result<Vec<OsmPlace>, ImportError> {
         .collect())
 }
 
+/// Whether `bytes` look like an `.osm.pbf` extract: it opens with the
+/// length of a blob header, then the header's `OSMHeader` type.
+pub fn is_pbf(bytes: &[u8]) -> bool {
+    bytes.len() > 14 && &bytes[6..15] == b"OSMHeader"
+}
+
+/// Reads an `.osm.pbf` extract: every tagged node at its position, and
+/// every tagged way at the mean of its nodes' positions (as
+/// [`places_from_geojson`] takes a way's outline). Relations are not read:
+/// a multipolygon's place is usually tagged on a node or a way too.
+pub fn places_from_pbf(bytes: &[u8]) -> Result<Vec<OsmPlace>, ImportError> {
+    use osmpbf::{Element, ElementReader};
+    let mut nodes: std::collections::HashMap<i64, (f64, f64)> = std::collections::HashMap::new();
+    let mut tagged_nodes = Vec::new();
+    let mut ways: Vec<(BTreeMap<String, String>, Vec<i64>)> = Vec::new();
+    let tags_of = |it: &mut dyn Iterator<Item = (&str, &str)>| -> BTreeMap<String, String> {
+        it.map(|(k, v)| (k.to_string(), v.to_string())).collect()
+    };
+    ElementReader::new(std::io::Cursor::new(bytes))
+        .for_each(|e| {
+            // A node, plain or dense: its position kept, a place if tagged.
+            let (id, lat_deg, lon_deg, tags) = match e {
+                Element::Node(n) => (n.id(), n.lat(), n.lon(), tags_of(&mut n.tags())),
+                Element::DenseNode(n) => (n.id(), n.lat(), n.lon(), tags_of(&mut n.tags())),
+                Element::Way(w) => {
+                    let tags = tags_of(&mut w.tags());
+                    if !tags.is_empty() {
+                        ways.push((tags, w.refs().collect()));
+                    }
+                    return;
+                }
+                Element::Relation(_) => return,
+            };
+            nodes.insert(id, (lat_deg, lon_deg));
+            if !tags.is_empty() {
+                tagged_nodes.push(OsmPlace { tags, location: Some(GeoPoint { lat_deg, lon_deg }) });
+            }
+        })
+        .map_err(|e| ImportError(format!("not a readable .osm.pbf extract: {e}")))?;
+    for (tags, refs) in ways {
+        let at: Vec<(f64, f64)> = refs.iter().filter_map(|r| nodes.get(r).copied()).collect();
+        let location = (!at.is_empty()).then(|| {
+            let n = at.len() as f64;
+            let (lat, lon) = at.iter().fold((0.0, 0.0), |(x, y), (a, b)| (x + a, y + b));
+            GeoPoint { lat_deg: lat / n, lon_deg: lon / n }
+        });
+        tagged_nodes.push(OsmPlace { tags, location });
+    }
+    Ok(tagged_nodes)
+}
+
 /// Turns places into rows to import: the category from the tags, the name
 /// (`name`, else `name:ru`, `name:kk`, `name:en`), the address from
 /// `addr:street` and `addr:housenumber`, the district (see the module).

@@ -338,15 +338,18 @@ async fn main() -> anyhow::Result<()> {
         }
         Command::Import { db, campaign, skip_invalid, file } => {
             tokio::task::spawn_blocking(move || {
-                let text = std::fs::read_to_string(&file).with_context(|| format!("reading {}", file.display()))?;
+                let bytes = std::fs::read(&file).with_context(|| format!("reading {}", file.display()))?;
                 use qadam_sync_server::service::import::{self, Format};
-                let format = if file.extension().is_some_and(|e| e == "geojson" || e == "json") {
+                let name = file.to_string_lossy();
+                let format = if name.ends_with(".osm.pbf") || name.ends_with(".osm.geojson") {
+                    Format::Osm
+                } else if file.extension().is_some_and(|e| e == "geojson" || e == "json") {
                     Format::GeoJson
                 } else {
                     Format::Csv
                 };
                 let store = open_store(db)?;
-                let report = import::import_objects(&*store, campaign, &text, format, skip_invalid)
+                let report = import::import_objects(&*store, campaign, &bytes, format, skip_invalid)
                     .map_err(|e| anyhow::anyhow!("{e}"))?;
                 println!("{}", serde_json::to_string_pretty(&report)?);
                 anyhow::ensure!(

@@ -387,7 +387,7 @@ pub const OPERATIONS: &[Operation] = &[
     Operation {
         method: "post",
         path: "/api/v1/campaigns/{id}/import",
-        summary: "Import objects to audit (CSV or ?format=geojson); the report names every bad row; nothing is imported from a file with errors unless ?skip_invalid=true",
+        summary: "Import objects to audit (CSV, ?format=geojson, or ?format=osm for an OpenStreetMap extract as .osm.pbf or GeoJSON); the report names every bad row; nothing is imported from a file with errors unless ?skip_invalid=true",
         request: None,
         status: 200,
         response: Answer::Json("ImportReport"),

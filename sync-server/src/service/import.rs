@@ -22,11 +22,12 @@ pub enum Format {
     #[default]
     Csv,
     GeoJson,
-    /// An OpenStreetMap extract as GeoJSON (osmtogeojson, Overpass).
+    /// An OpenStreetMap extract: `.osm.pbf`, or GeoJSON (osmtogeojson,
+    /// Overpass turbo); which one is told by the bytes.
     Osm,
 }
 
-/// Imports `bytes` (UTF-8 text) into a campaign `p` coordinates; answers
+/// Imports `bytes` (UTF-8 text, or an `.osm.pbf` extract) into a campaign `p` coordinates; answers
 /// the report (every bad row named; nothing imported from a file with
 /// errors unless `skip_invalid`).
 pub async fn import(
@@ -38,10 +39,8 @@ pub async fn import(
     skip_invalid: bool,
 ) -> Result<ImportReport, AppError> {
     may_coordinate(p, Some(campaign))?;
-    let text = String::from_utf8(bytes)
-        .map_err(|_| AppError::bad(ErrorCode::InvalidFile, "the file is not UTF-8 text", None))?;
     let s = s.clone();
-    blocking(move || import_objects(&*s.store, campaign, &text, format, skip_invalid)).await
+    blocking(move || import_objects(&*s.store, campaign, &bytes, format, skip_invalid)).await
 }
 
 /// Imports a list of objects to audit into `campaign` (CSV, or GeoJSON when
@@ -51,7 +50,7 @@ pub async fn import(
 pub fn import_objects(
     store: &dyn SyncStore,
     campaign: Uuid,
-    text: &str,
+    bytes: &[u8],
     format: Format,
     skip_invalid: bool,
 ) -> Result<ImportReport, AppError> {
@@ -61,11 +60,20 @@ pub fn import_objects(
     }
     let catalogue = crate::store::read_accounts(store, crate::store::catalogue::load)?;
     let bad_file = |e: qadam_core::import::ImportError| AppError::bad(ErrorCode::InvalidFile, e.0, None);
+    let text = || {
+        std::str::from_utf8(bytes)
+            .map_err(|_| AppError::bad(ErrorCode::InvalidFile, "the file is not UTF-8 text", None))
+    };
     let (rows, n, errors, skipped) = match format {
-        Format::GeoJson => with_none_skipped(qadam_core::import::from_geojson(&catalogue, text).map_err(bad_file)?),
-        Format::Csv => with_none_skipped(qadam_core::import::from_csv(&catalogue, text).map_err(bad_file)?),
+        Format::GeoJson => with_none_skipped(qadam_core::import::from_geojson(&catalogue, text()?).map_err(bad_file)?),
+        Format::Csv => with_none_skipped(qadam_core::import::from_csv(&catalogue, text()?).map_err(bad_file)?),
         Format::Osm => {
-            let got = qadam_core::osm::rows(&catalogue, &qadam_core::osm::places_from_geojson(text).map_err(bad_file)?);
+            let places = if qadam_core::osm::is_pbf(bytes) {
+                qadam_core::osm::places_from_pbf(bytes)
+            } else {
+                qadam_core::osm::places_from_geojson(text()?)
+            };
+            let got = qadam_core::osm::rows(&catalogue, &places.map_err(bad_file)?);
             (got.rows, got.features, got.errors, got.skipped)
         }
     };

@@ -174,3 +174,33 @@ pub fn sample_basemap(dir: &std::path::Path, max_zoom: u8) -> std::path::PathBuf
     assert!(status.success(), "{} failed", script.display());
     out
 }
+
+/// One OpenStreetMap extract written both ways by the extract script
+/// (`fixtures/osm/make_extract.py`, its place `near` 20 m from a campaign's
+/// record): GeoJSON, and `.osm.pbf` made from its OSM XML by osmium
+/// (osmium-tool, which `make test` installs). Answers (GeoJSON text, PBF bytes).
+pub fn osm_extract(near: (&str, f64, f64)) -> (String, Vec<u8>) {
+    use std::process::Command;
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    let (geojson, xml, pbf) = (dir.path().join("x.geojson"), dir.path().join("x.osm"), dir.path().join("x.osm.pbf"));
+    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/../../fixtures/osm/make_extract.py");
+    let ok = Command::new("python3")
+        .arg(script)
+        .args(["--near-name", near.0, "--near-lat", &near.1.to_string(), "--near-lon", &near.2.to_string()])
+        .arg("--out")
+        .arg(&geojson)
+        .arg("--osm-xml")
+        .arg(&xml)
+        .status()
+        .expect("python3 runs the extract script");
+    assert!(ok.success(), "the extract script failed");
+    let ok = Command::new("osmium")
+        .arg("cat")
+        .arg(&xml)
+        .arg("-o")
+        .arg(&pbf)
+        .status()
+        .expect("osmium (osmium-tool) converts the extract");
+    assert!(ok.success(), "osmium failed");
+    (std::fs::read_to_string(geojson).expect("the GeoJSON"), std::fs::read(pbf).expect("the .osm.pbf"))
+}

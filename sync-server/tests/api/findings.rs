@@ -307,3 +307,58 @@ async fn an_osm_extract_is_imported_with_its_duplicates_and_a_merge_keeps_everyt
         .await;
     assert_eq!(status, 404);
 }
+
+/// An `.osm.pbf` extract imports as its GeoJSON twin does (the extract
+/// script writes both): the same report, the same objects; a broken one
+/// is refused, naming the format, and imports nothing.
+#[tokio::test]
+async fn an_osm_pbf_extract_imports_as_its_geojson_twin() {
+    let (geojson, pbf) = qadam_testkit::osm_extract(("Акимат", 43.2567, 76.9286));
+    let url = format!("/api/v1/campaigns/{}/import?format=osm", demo::demo_campaign_id());
+    // What each server holds after importing one form into an empty demo campaign.
+    let import = |body: Vec<u8>| {
+        let url = url.clone();
+        async move {
+            let s = Server::start().await;
+            assert_eq!(s.push(&demo::demo_campaign(0)).await.0, 200);
+            let (status, report) = s.post_raw(&url, body).await;
+            assert_eq!(status, 200, "{report}");
+            let report: qadam_core::import::ImportReport = serde_json::from_value(report).unwrap();
+            let objects: Vec<qadam_core::records::ObjectSummary> = s.get_json("/api/v1/objects").await;
+            let mut held: Vec<String> = objects
+                .iter()
+                .map(|o| {
+                    let l =
+                        o.object.location.map(|l| ((l.lat_deg * 1e6).round() as i64, (l.lon_deg * 1e6).round() as i64));
+                    format!("{:?}", (&o.object.name, &o.object.category, &o.object.district, &o.object.address, l))
+                })
+                .collect();
+            held.sort();
+            (s, report, held)
+        }
+    };
+    let (_, from_json, json_objects) = import(geojson.into_bytes()).await;
+    let (s, from_pbf, pbf_objects) = import(pbf.clone()).await;
+    // The script's five places (the near one, a school twice, a shop, a
+    // pharmacy); a bench and a nameless cafe skipped.
+    assert_eq!((from_pbf.rows, from_pbf.imported, from_pbf.skipped), (7, 5, 2), "{from_pbf:?}");
+    let rows = |r: &qadam_core::import::ImportReport| {
+        (
+            r.rows,
+            r.imported,
+            r.skipped,
+            r.bad_rows,
+            r.errors.len(),
+            r.duplicates.iter().map(|d| d.other_row.is_some()).collect::<Vec<_>>(),
+        )
+    };
+    assert_eq!(rows(&from_pbf), rows(&from_json));
+    assert_eq!(pbf_objects, json_objects);
+    let mut broken = pbf;
+    broken.truncate(40);
+    let (status, e) = s.post_raw(&url, broken).await;
+    assert_eq!((status, e["error"]["code"].as_str()), (400, Some("invalid_file")), "{e}");
+    assert!(e["error"]["message"].as_str().unwrap().contains(".osm.pbf"), "{e}");
+    let after: Vec<qadam_core::records::ObjectSummary> = s.get_json("/api/v1/objects").await;
+    assert_eq!(after.len(), 5, "nothing more was imported");
+}
