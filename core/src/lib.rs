@@ -20,6 +20,7 @@ pub mod model;
 pub mod nearby;
 pub mod osm;
 pub mod photo;
+pub mod progress;
 pub mod public;
 pub mod queue;
 pub mod records;

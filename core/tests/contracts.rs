@@ -155,6 +155,8 @@ fn typescript_bindings_match_the_rust_types() {
         qadam_core::adaptation::NewAdaptations,
         qadam_core::adaptation::AdaptationUpdate,
         qadam_core::adaptation::AdaptationSummary,
+        qadam_core::progress::Plan,
+        qadam_core::progress::PlanProgress,
     );
     let generated = std::fs::read_dir(tmp.path())
         .unwrap()

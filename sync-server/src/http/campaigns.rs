@@ -62,6 +62,25 @@ pub async fn assign(
     Ok(Json(service::assignments::assign(&s, p, campaign, req).await?))
 }
 
+/// A campaign's progress against its plan.
+pub async fn progress(
+    State(s): State<Arc<AppState>>,
+    Caller(p): Caller,
+    Param(campaign): Param<Uuid>,
+) -> Result<Json<qadam_core::progress::PlanProgress>, AppError> {
+    Ok(Json(service::progress::progress(&s, p, campaign).await?))
+}
+
+/// Sets a campaign's plan; answers the progress against it.
+pub async fn set_plan(
+    State(s): State<Arc<AppState>>,
+    Caller(p): Caller,
+    Param(campaign): Param<Uuid>,
+    JsonBody(plan): JsonBody<qadam_core::progress::Plan>,
+) -> Result<Json<qadam_core::progress::PlanProgress>, AppError> {
+    Ok(Json(service::progress::set_plan(&s, p, campaign, plan).await?))
+}
+
 /// Creates a campaign.
 pub async fn create(
     State(s): State<Arc<AppState>>,

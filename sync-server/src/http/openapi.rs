@@ -104,6 +104,8 @@ pub fn document() -> Value {
         ("MergeReport", schema::<crate::service::findings::MergeReport>()),
         ("AssignRequest", schema::<crate::service::assignments::AssignRequest>()),
         ("AssignReport", schema::<crate::service::assignments::AssignReport>()),
+        ("Plan", schema::<qadam_core::progress::Plan>()),
+        ("PlanProgress", schema::<qadam_core::progress::PlanProgress>()),
         ("Adaptation", schema::<qadam_core::adaptation::Adaptation>()),
         ("NewAdaptations", schema::<qadam_core::adaptation::NewAdaptations>()),
         ("AdaptationUpdate", schema::<qadam_core::adaptation::AdaptationUpdate>()),

@@ -13,6 +13,7 @@ pub mod conflicts;
 pub mod findings;
 pub mod import;
 pub mod photos;
+pub mod progress;
 pub mod public;
 pub mod review;
 pub mod sync;

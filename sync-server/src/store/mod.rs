@@ -10,6 +10,7 @@
 pub mod accounts;
 pub mod adaptations;
 pub mod catalogue;
+pub mod plans;
 mod postgres;
 pub mod push;
 mod recent;

@@ -99,6 +99,8 @@ const MIGRATIONS: &[&str] = &[
     super::catalogue::DDL,
     // 10: the owners' adaptation tasks.
     super::adaptations::DDL,
+    // 11: each campaign's plan.
+    super::plans::DDL,
 ];
 
 /// Advisory lock keys (arbitrary, fixed): migrations, and the push order.

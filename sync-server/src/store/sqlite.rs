@@ -76,6 +76,8 @@ const MIGRATIONS: &[&str] = &[
     super::catalogue::DDL,
     // 11: the owners' adaptation tasks.
     super::adaptations::DDL,
+    // 12: each campaign's plan.
+    super::plans::DDL,
 ];
 
 #[derive(Clone)]

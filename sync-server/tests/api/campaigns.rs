@@ -321,3 +321,86 @@ async fn a_districts_objects_are_assigned_to_an_auditor_and_reach_their_device()
     let o = objects.iter().find(|o| o.object.id == first).unwrap();
     assert_eq!((o.object.assignee.clone(), o.object.due_on.clone()), (None, None));
 }
+
+/// A coordinator sets a plan; the progress counts passported objects in
+/// all, by district and by auditor, from what is recorded.
+#[tokio::test]
+async fn a_campaigns_progress_is_counted_against_the_plan_its_coordinator_sets() {
+    use qadam_core::progress::{AuditorProgress, PlanProgress};
+    let s = Server::start().await;
+    assert_eq!(s.push(&demo::demo_campaign(16)).await.0, 200);
+    add_account(&s, "olzhas", "auditor", Some((demo::demo_campaign_id(), "auditor")));
+    let campaign = demo::demo_campaign_id();
+    let body = |v: Value| Some(serde_json::to_vec(&v).unwrap());
+    let (st, r) = s
+        .call(
+            "POST",
+            &format!("/api/v1/campaigns/{campaign}/assignments"),
+            Some(TOKEN),
+            body(json!({"assignee": "olzhas", "district": "medeu", "due_on": "2027-03-01"})),
+        )
+        .await;
+    assert_eq!(st, 200, "{r}");
+    let plan_url = format!("/api/v1/campaigns/{campaign}/plan");
+    for (bad, field) in [
+        (json!({"objects": 0, "due_on": "2027-06-30"}), "objects"),
+        (json!({"objects": 10, "due_on": "30.06.2027"}), "due_on"),
+        (json!({"objects": 10, "due_on": "2027-06-30", "districts": {"atlantis": 2}}), "districts"),
+    ] {
+        let (st, e) = s.call("PUT", &plan_url, Some(TOKEN), body(bad.clone())).await;
+        assert_eq!((st, e["error"]["field"].as_str()), (422, Some(field)), "{bad}: {e}");
+    }
+    let (_, auditor) = s.enroll("olzhas").await;
+    let (st, _) = s.call("PUT", &plan_url, Some(&auditor), body(json!({"objects": 10, "due_on": "2027-06-30"}))).await;
+    assert_eq!(st, 403, "an auditor sets no plan");
+    let (st, _) = s.call("GET", &format!("/api/v1/campaigns/{campaign}/progress"), Some(&auditor), None).await;
+    assert_eq!(st, 403);
+
+    // The oracle: the objects as the API lists them.
+    let objects: Vec<qadam_core::records::ObjectSummary> = s.get_json("/api/v1/objects").await;
+    let medeu: Vec<&qadam_core::records::ObjectSummary> = objects
+        .iter()
+        .filter(|o| o.object.district.as_ref().is_some_and(|d| *d == qadam_core::model::District::MEDEU))
+        .collect();
+    assert!(!medeu.is_empty(), "the demo has Medeu objects");
+    let waiting = |os: &[&qadam_core::records::ObjectSummary]| {
+        os.iter()
+            .filter(|o| o.audit.as_ref().is_some_and(|a| a.status == Some(qadam_core::model::AuditStatus::Submitted)))
+            .count() as u32
+    };
+    let first = medeu.iter().find(|o| o.audit.is_some()).unwrap();
+    let r =
+        s.http.post(s.url(&format!("/api/v1/audits/{}/review", first.audit.as_ref().unwrap().id))).bearer_auth(TOKEN);
+    assert_eq!(r.json(&json!({"action": "approve"})).send().await.unwrap().status(), 200);
+
+    let (st, p) = s
+        .call(
+            "PUT",
+            &plan_url,
+            Some(TOKEN),
+            body(json!({"objects": 10, "due_on": "2099-06-30", "districts": {"medeu": 4}})),
+        )
+        .await;
+    assert_eq!(st, 200, "{p}");
+    let p: PlanProgress = serde_json::from_value(p).unwrap();
+    let all: Vec<&qadam_core::records::ObjectSummary> = objects.iter().collect();
+    assert_eq!(
+        (p.campaign.planned, p.campaign.objects, p.campaign.passported, p.campaign.waiting),
+        (Some(10), objects.len() as u32, 1, waiting(&all) - 1)
+    );
+    let m = p
+        .by_district
+        .iter()
+        .find(|r| r.district.as_ref().is_some_and(|d| *d == qadam_core::model::District::MEDEU))
+        .unwrap();
+    assert_eq!((m.planned, m.objects, m.passported, m.waiting), (Some(4), medeu.len() as u32, 1, waiting(&medeu) - 1));
+    let assigned = medeu.len() as u32;
+    assert_eq!(
+        p.by_auditor,
+        vec![AuditorProgress { auditor: "olzhas".into(), assigned, done: 1, waiting: waiting(&medeu) - 1, overdue: 0 }]
+    );
+    // Set today, due in 2099: nothing much expected yet, and one passported is on track.
+    assert_eq!((p.expected_now, p.on_track), (Some(0), Some(true)));
+    let again: PlanProgress = s.get_json(&format!("/api/v1/campaigns/{campaign}/progress")).await;
+    assert_eq!(again, p, "the plan was kept");
+}

@@ -120,6 +120,9 @@ async fn every_documented_operation_answers_and_bodies_match_the_openapi_schemas
             ("post", "/api/v1/users") => {
                 req.json(&json!({"login": "new-user", "role": "auditor", "password": "a long password"}))
             }
+            ("put", p) if p.ends_with("/plan") => {
+                req.json(&json!({"objects": 10, "due_on": "2027-06-30", "districts": {"medeu": 3}}))
+            }
             ("put", p) if p.contains("/members/") => req.json(&json!({"role": "auditor"})),
             ("post", p) if p.ends_with("/import") => req.body("name,category,district\nЦОН,government,medeu\n"),
             ("post", p) if p.ends_with("/review") => req.json(&json!({"action": "start_review"})),
