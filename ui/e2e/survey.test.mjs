@@ -204,6 +204,27 @@ test('a district assigned to an auditor on the dashboard is their "my list" afte
   );
   await page.locator('[role="status"]', { hasText: `${medeu.length} объект` }).waitFor();
 
+  // The plan: every object of the campaign by the summer, Medeu's all.
+  // Its progress counts the auditor's assigned Medeu objects and what is
+  // passported (an approved audit), as the server lists them.
+  await page.locator('#plan-form').waitFor();
+  await page.fill('#plan-objects', String(objects.length));
+  await page.fill('#plan-due', '2027-06-30');
+  await page.fill('#plan-d-medeu', String(medeu.length));
+  await page.click('#plan-submit');
+  await page.locator('#plan-summary').waitFor();
+  const approved = (os) => os.filter((o) => o.audit?.status === 'approved').length;
+  const medeuObjects = objects.filter((o) => o.object.district === 'medeu');
+  const cells = (css) => page.$$eval(`${css} td`, (tds) => tds.map((td) => td.textContent.trim()));
+  assert.deepEqual((await cells('#plan-districts tr[data-district="medeu"]')).slice(0, 3), [
+    String(medeu.length),
+    String(medeu.length),
+    String(approved(medeuObjects)),
+  ]);
+  assert.equal((await cells('#plan-auditors tr[data-auditor="auditor"]'))[0], String(medeu.length), 'assigned');
+  assert.match(await page.textContent('#plan-summary'), new RegExp(`${approved(objects)} из ${objects.length}`));
+  await runAxe(page, 'the campaign page with its plan and progress');
+
   // The auditor's phone, standing in the centre of Almaty: "my list" after a sync.
   await emulatePosition(wd, 43.25, 76.93, 10);
   await clickText('nav button', 'Кампании');
