@@ -27,6 +27,33 @@ pub struct Plan {
     pub due_on: String,
     #[serde(default)]
     pub districts: BTreeMap<District, u32>,
+    /// Every how many months an approved object is due for a re-audit
+    /// (24: every two years); none, never.
+    #[serde(default)]
+    pub reaudit_months: Option<u32>,
+}
+
+/// The longest re-audit interval, in months (ten years).
+pub const MAX_REAUDIT_MONTHS: u32 = 120;
+
+/// The day `months` after `date` (`YYYY-MM-DD`), on the month's last day
+/// when it is shorter (31 January + 1 month is 28 or 29 February).
+pub fn add_months(date: &str, months: u32) -> Option<String> {
+    if !is_date(date) {
+        return None;
+    }
+    let (y, m, d): (u32, u32, u32) = (date[0..4].parse().ok()?, date[5..7].parse().ok()?, date[8..10].parse().ok()?);
+    let total = y * 12 + (m - 1) + months;
+    let (y, m) = (total / 12, total % 12 + 1);
+    let last = (28..=31).rev().find(|d| is_date(&format!("{y:04}-{m:02}-{d:02}")))?;
+    let out = format!("{y:04}-{m:02}-{:02}", d.min(last));
+    is_date(&out).then_some(out)
+}
+
+/// When an object is due for a re-audit: its last approved audit's date
+/// plus the plan's interval; none before it was approved, or without one.
+pub fn reaudit_due_on(o: &EvaluatedObject, months: Option<u32>) -> Option<String> {
+    add_months(&crate::export::check_date(o)?, months?)
 }
 
 impl Plan {
@@ -36,6 +63,9 @@ impl Plan {
         }
         if !is_date(&self.due_on) {
             return Err(ModelError::invalid("due_on", "a date as YYYY-MM-DD"));
+        }
+        if self.reaudit_months.is_some_and(|m| m == 0 || m > MAX_REAUDIT_MONTHS) {
+            return Err(ModelError::invalid("reaudit_months", format!("between 1 and {MAX_REAUDIT_MONTHS}")));
         }
         if let Some((d, _)) = self.districts.iter().find(|(_, n)| **n == 0 || **n > self.objects) {
             return Err(ModelError::invalid(
@@ -59,6 +89,8 @@ pub struct PlanRow {
     pub passported: u32,
     /// Whose newest audit waits for a coordinator (submitted, in review).
     pub waiting: u32,
+    /// Approved, and due for a re-audit by today (the plan's interval).
+    pub reaudit_due: u32,
 }
 
 /// An auditor's assigned objects.
@@ -119,6 +151,10 @@ pub fn progress(objects: &[EvaluatedObject], plan: Option<(&Plan, &str)>, today:
         let passported = o.audits.iter().any(|a| a.status == Some(AuditStatus::Approved));
         let status = newest(o);
         let waiting = matches!(status, Some(AuditStatus::Submitted | AuditStatus::InReview));
+        let months = plan.and_then(|(p, _)| p.reaudit_months);
+        // Due, and not being re-audited already (a newer audit than the approved one).
+        let due =
+            status == Some(AuditStatus::Approved) && reaudit_due_on(o, months).is_some_and(|due| due.as_str() <= today);
         let d = districts
             .entry(o.object.district.clone())
             .or_insert_with(|| PlanRow { district: o.object.district.clone(), ..Default::default() });
@@ -126,6 +162,7 @@ pub fn progress(objects: &[EvaluatedObject], plan: Option<(&Plan, &str)>, today:
             row.objects += 1;
             row.passported += u32::from(passported);
             row.waiting += u32::from(waiting);
+            row.reaudit_due += u32::from(due);
         }
         if let Some(login) = o.object.assignee.as_deref().filter(|l| !l.is_empty()) {
             let a = auditors

@@ -65,8 +65,11 @@ after(async () => {
   await stop(server);
 });
 
-async function coordinatorPage(viewport = { width: 1280, height: 900 }) {
+/** A signed-in dashboard page; `watch(page)` runs before it loads (to
+ *  hear every response from the start). */
+async function coordinatorPage(viewport = { width: 1280, height: 900 }, watch = () => {}) {
   const page = await browser.newPage({ viewport, acceptDownloads: true });
+  watch(page);
   await signIn(page, base);
   return page;
 }
@@ -77,12 +80,13 @@ async function download(page, selector) {
 }
 
 test('the home page maps the campaign on the served basemap and filters the map; axe finds nothing at desktop and phone sizes', async () => {
-  const page = await coordinatorPage();
   // The basemap's tiles come from the served archive by range requests and are drawn.
   const ranges = [];
-  page.on('response', (r) => {
-    if (r.url().endsWith('/basemap.pmtiles')) ranges.push([r.status(), r.request().headers().range]);
-  });
+  const page = await coordinatorPage(undefined, (p) =>
+    p.on('response', (r) => {
+      if (r.url().endsWith('/basemap.pmtiles')) ranges.push([r.status(), r.request().headers().range]);
+    }),
+  );
   for (const until = Date.now() + 20000; (await page.evaluate(DRAWN_BASEMAP_TILES)) === 0;) {
     assert.ok(Date.now() < until, 'basemap tiles are drawn');
     await page.waitForTimeout(200);
@@ -402,6 +406,8 @@ test('campaigns run from the dashboard: an administrator adds an account, a coor
   assert.match(await page.locator('#campaign-rule-set').innerText(), /3\.06-101/, 'the norms by title, not by id');
   const members = () =>
     page.$$eval('#members tbody tr[data-login]', (rows) => rows.map((r) => [r.dataset.login, r.querySelector('select').value]));
+  // The members load beside the plan and progress: wait for the table.
+  await page.locator('#members tbody tr[data-login]').first().waitFor();
   assert.deepEqual(await members(), [['coordinator', 'coordinator']], 'the coordinator who created it coordinates it');
   // The new account joins as an auditor; her phone's code is made here.
   await page.selectOption('#member-login', 'dina');

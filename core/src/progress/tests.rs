@@ -74,20 +74,24 @@ fn a_campaign_is_counted_against_its_plan_by_district_and_auditor() {
         object(almaly.clone(), Some("aigerim"), Some("2027-01-31"), &[Draft]),
         object(almaly.clone(), None, None, &[]),
     ];
+    // Re-audits every two years: the audits were on 2023-11-14 (the
+    // helper's 1 700 000 000 000 ms), so a re-audit was due on 2025-11-14.
     let plan = Plan {
         objects: 20,
         due_on: "2027-03-01".into(),
         districts: [(medeu.clone(), 8), (District::BOSTANDYK, 4)].into(),
+        reaudit_months: Some(24),
     };
     // Set on 2026-09-02, due 2027-03-01: 180 days; 2026-12-01 is day 90,
     // so a steady pace would have 10 of 20 by then; 2 are passported.
     let p = progress(&objects, Some((&plan, "2026-09-02")), "2026-12-01");
-    let row = |district: Option<District>, planned, objects, passported, waiting| PlanRow {
+    let row = |district: Option<District>, planned, objects, passported, waiting, reaudit_due| PlanRow {
         district,
         planned,
         objects,
         passported,
         waiting,
+        reaudit_due,
     };
     let auditor = |name: &str, assigned, done, waiting, overdue| AuditorProgress {
         auditor: name.into(),
@@ -104,11 +108,11 @@ fn a_campaign_is_counted_against_its_plan_by_district_and_auditor() {
             today: "2026-12-01".into(),
             expected_now: Some(10),
             on_track: Some(false),
-            campaign: row(None, Some(20), 7, 2, 2),
+            campaign: row(None, Some(20), 7, 2, 2, 1),
             by_district: vec![
-                row(Some(almaly), None, 3, 0, 1),
-                row(Some(District::BOSTANDYK), Some(4), 0, 0, 0),
-                row(Some(medeu), Some(8), 4, 2, 1),
+                row(Some(almaly), None, 3, 0, 1, 0),
+                row(Some(District::BOSTANDYK), Some(4), 0, 0, 0, 0),
+                row(Some(medeu), Some(8), 4, 2, 1, 1),
             ],
             by_auditor: vec![auditor("aigerim", 2, 0, 1, 0), auditor("olzhas", 4, 1, 1, 2)],
         }
@@ -120,11 +124,27 @@ fn a_campaign_is_counted_against_its_plan_by_district_and_auditor() {
 
 #[test]
 fn a_plan_names_a_positive_number_a_date_and_districts_within_it() {
-    let ok = Plan { objects: 10, due_on: "2027-03-01".into(), districts: [(District::MEDEU, 10)].into() };
+    let ok = Plan {
+        objects: 10,
+        due_on: "2027-03-01".into(),
+        districts: [(District::MEDEU, 10)].into(),
+        reaudit_months: Some(24),
+    };
     assert!(ok.validate().is_ok());
     let field = |p: Plan| p.validate().unwrap_err().field().map(String::from);
     assert_eq!(field(Plan { objects: 0, ..ok.clone() }), Some("objects".into()));
     assert_eq!(field(Plan { due_on: "1.3.2027".into(), ..ok.clone() }), Some("due_on".into()));
     assert_eq!(field(Plan { districts: [(District::MEDEU, 11)].into(), ..ok.clone() }), Some("districts".into()));
-    assert_eq!(field(Plan { districts: [(District::MEDEU, 0)].into(), ..ok }), Some("districts".into()));
+    assert_eq!(field(Plan { districts: [(District::MEDEU, 0)].into(), ..ok.clone() }), Some("districts".into()));
+    assert_eq!(field(Plan { reaudit_months: Some(0), ..ok.clone() }), Some("reaudit_months".into()));
+    assert_eq!(field(Plan { reaudit_months: Some(121), ..ok }), Some("reaudit_months".into()));
+}
+
+#[test]
+fn months_are_added_on_the_calendar() {
+    assert_eq!(add_months("2025-11-14", 24).as_deref(), Some("2027-11-14"));
+    assert_eq!(add_months("2026-11-30", 3).as_deref(), Some("2027-02-28"));
+    assert_eq!(add_months("2027-01-31", 13).as_deref(), Some("2028-02-29"), "a leap year");
+    assert_eq!(add_months("2026-12-04", 0).as_deref(), Some("2026-12-04"));
+    assert_eq!(add_months("2026-13-04", 1), None);
 }

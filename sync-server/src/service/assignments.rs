@@ -40,6 +40,11 @@ pub struct AssignRequest {
     /// An area drawn on the map (GeoJSON Polygon or MultiPolygon).
     #[serde(default)]
     pub area: Option<Boundary>,
+    /// Approved objects due for a re-audit (the plan's interval) by
+    /// `due_on`, or by today; without `due_on`, each gets its own re-audit
+    /// date as its due date.
+    #[serde(default)]
+    pub reaudit_due: bool,
 }
 
 #[derive(Debug, Clone, Deserialize, Serialize, schemars::JsonSchema, ts_rs::TS)]
@@ -60,8 +65,11 @@ pub async fn assign(
     req: AssignRequest,
 ) -> Result<AssignReport, AppError> {
     may_coordinate(&p, Some(campaign))?;
-    if !req.all && req.objects.is_empty() && req.district.is_none() && req.area.is_none() {
-        return Err(invalid("objects", "say which objects: all, a list of ids, a district or an area"));
+    if !req.all && req.objects.is_empty() && req.district.is_none() && req.area.is_none() && !req.reaudit_due {
+        return Err(invalid(
+            "objects",
+            "say which objects: all, a list of ids, a district, an area, or those due for a re-audit",
+        ));
     }
     if let Some(d) = req.due_on.as_deref().filter(|d| !is_date(d)) {
         return Err(invalid("due_on", format!("`{d}` is not a date YYYY-MM-DD")));
@@ -80,6 +88,32 @@ pub async fn assign(
                 return Err(invalid("assignee", format!("`{login}` is not a member of this campaign")));
             }
         }
+        // Each object's re-audit date, when re-audits are asked for.
+        let reaudit: Option<std::collections::HashMap<Uuid, String>> = if req.reaudit_due {
+            let plan = crate::store::read_accounts(&*s.store, |db| crate::store::plans::get(db, campaign))?;
+            let Some(months) = plan.and_then(|(p, _)| p.reaudit_months) else {
+                return Err(invalid(
+                    "reaudit_due",
+                    "set how often objects are re-audited in the campaign's plan first",
+                ));
+            };
+            let by = req.due_on.clone().unwrap_or_else(|| qadam_core::export::date_utc(qadam_core::hlc::now_ms()));
+            let approved = |o: &qadam_core::records::EvaluatedObject| {
+                o.audits.iter().max_by_key(|a| qadam_core::records::visit_order(a)).and_then(|a| a.status)
+                    == Some(qadam_core::model::AuditStatus::Approved)
+            };
+            Some(
+                s.evaluated
+                    .get(&*s.store, Some(campaign))?
+                    .iter()
+                    .filter(|o| approved(o))
+                    .filter_map(|o| Some((o.object.id, qadam_core::progress::reaudit_due_on(o, Some(months))?)))
+                    .filter(|(_, due)| *due <= by)
+                    .collect(),
+            )
+        } else {
+            None
+        };
         let selected: Vec<Uuid> = s
             .store
             .objects(Some(campaign))?
@@ -88,12 +122,14 @@ pub async fn assign(
             .filter(|o| req.objects.is_empty() || req.objects.contains(&o.id))
             .filter(|o| req.district.as_ref().is_none_or(|d| o.district.as_ref() == Some(d)))
             .filter(|o| req.area.as_ref().is_none_or(|a| o.location.is_some_and(|l| a.contains(l))))
+            .filter(|o| reaudit.as_ref().is_none_or(|due| due.contains_key(&o.id)))
             .map(|o| o.id)
             .collect();
         let mut clock = qadam_core::HlcClock::default();
         let mut changes = Vec::with_capacity(selected.len() * 2);
         for id in &selected {
-            let fields = [("assignee", serde_json::json!(req.assignee)), ("due_on", serde_json::json!(req.due_on))];
+            let due_on = req.due_on.clone().or_else(|| reaudit.as_ref().and_then(|r| r.get(id).cloned()));
+            let fields = [("assignee", serde_json::json!(req.assignee)), ("due_on", serde_json::json!(due_on))];
             changes.extend(qadam_core::change::Change::record(
                 EntityKind::Object,
                 *id,

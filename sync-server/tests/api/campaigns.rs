@@ -403,4 +403,34 @@ async fn a_campaigns_progress_is_counted_against_the_plan_its_coordinator_sets()
     assert_eq!((p.expected_now, p.on_track), (Some(0), Some(true)));
     let again: PlanProgress = s.get_json(&format!("/api/v1/campaigns/{campaign}/progress")).await;
     assert_eq!(again, p, "the plan was kept");
+
+    // Re-audits: none can be assigned before the plan says how often.
+    let assign_url = format!("/api/v1/campaigns/{campaign}/assignments");
+    let (st, e) =
+        s.call("POST", &assign_url, Some(TOKEN), body(json!({"assignee": "olzhas", "reaudit_due": true}))).await;
+    assert_eq!((st, e["error"]["field"].as_str()), (422, Some("reaudit_due")), "{e}");
+    // Every month: the demo's audits were on 2025-06-01 (1 748 736 000 000
+    // ms, finished 40 minutes later), so the approved one was due on 2025-07-01.
+    let (st, p) = s
+        .call("PUT", &plan_url, Some(TOKEN), body(json!({"objects": 10, "due_on": "2099-06-30", "reaudit_months": 1})))
+        .await;
+    assert_eq!(st, 200, "{p}");
+    let p: PlanProgress = serde_json::from_value(p).unwrap();
+    assert_eq!(p.campaign.reaudit_due, 1);
+    let (st, r) =
+        s.call("POST", &assign_url, Some(TOKEN), body(json!({"assignee": "olzhas", "reaudit_due": true}))).await;
+    assert_eq!((st, r["assigned"].as_u64()), (200, Some(1)), "{r}");
+    let objects: Vec<qadam_core::records::ObjectSummary> = s.get_json("/api/v1/objects").await;
+    let o = objects.iter().find(|o| o.object.id == first.object.id).unwrap();
+    assert_eq!((o.object.assignee.as_deref(), o.object.due_on.as_deref()), (Some("olzhas"), Some("2025-07-01")));
+    // Due by a date before then: none.
+    let (_, r) = s
+        .call(
+            "POST",
+            &assign_url,
+            Some(TOKEN),
+            body(json!({"assignee": "olzhas", "reaudit_due": true, "due_on": "2025-06-30"})),
+        )
+        .await;
+    assert_eq!(r["assigned"].as_u64(), Some(0), "{r}");
 }

@@ -9,4 +9,9 @@ export type Plan = { objects: number,
 /**
  * `YYYY-MM-DD`.
  */
-due_on: string, districts: { [key in District]?: number }, };
+due_on: string, districts: { [key in District]?: number }, 
+/**
+ * Every how many months an approved object is due for a re-audit
+ * (24: every two years); none, never.
+ */
+reaudit_months: number | null, };

@@ -20,4 +20,8 @@ passported: number,
 /**
  * Whose newest audit waits for a coordinator (submitted, in review).
  */
-waiting: number, };
+waiting: number, 
+/**
+ * Approved, and due for a re-audit by today (the plan's interval).
+ */
+reaudit_due: number, };

@@ -20,4 +20,10 @@ due_on: string | null, all: boolean, objects: Array<string>, district: District 
 /**
  * An area drawn on the map (GeoJSON Polygon or MultiPolygon).
  */
-area: Boundary | null, };
+area: Boundary | null, 
+/**
+ * Approved objects due for a re-audit (the plan's interval) by
+ * `due_on`, or by today; without `due_on`, each gets its own re-audit
+ * date as its due date.
+ */
+reaudit_due: boolean, };
