@@ -297,6 +297,8 @@ mod tests {
             started_at_ms: Some(month_ms),
             finished_at_ms: Some(month_ms),
             status: Some(AuditStatus::Approved),
+            rule_set_version: None,
+            checklists_version: None,
         };
         let object = |audits: Vec<Audit>| {
             let object = Object {

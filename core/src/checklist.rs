@@ -176,6 +176,16 @@ impl Checklists {
         }
     }
 
+    /// Which checklists these are: the first 12 hex digits of the SHA-256
+    /// of every checklist, in form order, as JSON. Two devices with the same
+    /// files have the same version; an NGO's changed file changes it. Each
+    /// submitted audit records it.
+    pub fn version(&self) -> String {
+        use sha2::{Digest, Sha256};
+        let all = serde_json::to_vec(&self.all()).expect("checklists serialise");
+        hex::encode(Sha256::digest(&all))[..12].to_string()
+    }
+
     pub fn get(&self, kind: &ElementKind) -> Option<&Checklist> {
         self.by_kind.get(kind)
     }

@@ -781,6 +781,8 @@ mod tests {
             started_at_ms: Some(1_795_413_377_897),
             finished_at_ms: Some(1_795_513_377_897),
             status: Some(crate::model::AuditStatus::Approved),
+            rule_set_version: None,
+            checklists_version: None,
         });
         assert_eq!(check_date(&o).as_deref(), Some("2026-11-24"));
         assert!(osm_xml(std::slice::from_ref(&o), None).contains("<tag k=\"check_date\" v=\"2026-11-24\"/>"));

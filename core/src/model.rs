@@ -470,6 +470,13 @@ pub struct Audit {
     #[ts(type = "number | null")]
     pub finished_at_ms: Option<i64>,
     pub status: Option<AuditStatus>,
+    /// What the audit was judged by when it was sent: its rule set
+    /// (`id@edition`) and its checklists' version
+    /// ([`crate::checklist::Checklists::version`]).
+    #[serde(default)]
+    pub rule_set_version: Option<String>,
+    #[serde(default)]
+    pub checklists_version: Option<String>,
 }
 
 /// A part of an object: a ramp, a door, an entrance.

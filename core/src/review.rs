@@ -279,6 +279,8 @@ mod tests {
             started_at_ms: None,
             finished_at_ms: None,
             status: Some(AuditStatus::Submitted),
+            rule_set_version: None,
+            checklists_version: None,
         }
     }
 

@@ -57,6 +57,7 @@ pub fn validate_field(
         (Object, "category") => parse::<Option<Category>>(field, value, "an object category's code").map(|_| ()),
         (Object, "district") => parse::<Option<District>>(field, value, "a district's code").map(|_| ()),
         (Object, "address") | (Audit, "auditor") => text(field, value, 500),
+        (Audit, "rule_set_version") | (Audit, "checklists_version") => text(field, value, 200),
         (Object, "assignee") => match parse::<Option<String>>(field, value, "an account's login or null")? {
             Some(login) if login.trim().is_empty() || login.chars().count() > 100 => {
                 Err(ModelError::invalid(field, "a login is 1 to 100 characters"))

@@ -937,6 +937,24 @@ async function editRise(mm) {
   await waitValue(input, String(mm));
 }
 
+test('a value typed and not saved yet stays when a sync ends and the page reads the object again', async () => {
+  await clickText('nav button', 'Кампании');
+  await clickText('.cards .card', 'Демо');
+  await clickText('#object-list li button', OBJECT_NAME);
+  const input = '#element-list li.element input[data-measure="rise_mm"]';
+  await wd.waitFor(input);
+  const saved = await wd.exec(`return document.querySelector(arguments[0]).value`, [input]);
+  await wd.type(input, '452');
+  // The sync reads the object again when it ends (the page reloads).
+  await wd.click('#sync-button');
+  await wd.waitFor('#sync-phase[data-phase="done"]', { timeoutMs: 30000 });
+  await wd.waitFor('#sync-button:not([disabled])');
+  await new Promise((r) => setTimeout(r, 1000));
+  assert.equal(await wd.exec(`return document.querySelector(arguments[0]).value`, [input]), '452', 'what was typed is still there');
+  assert.notEqual(saved, '452');
+  await wd.type(input, saved);
+});
+
 test('the app syncs by itself after an edit, and again when the server is back', async () => {
   await setAutoSync(true);
   await axe('the settings screen');

@@ -35,6 +35,8 @@ fn object(
             started_at_ms: Some(1_700_000_000_000 + i as i64 * 86_400_000),
             finished_at_ms: None,
             status: Some(*s),
+            rule_set_version: None,
+            checklists_version: None,
         })
         .collect();
     let input = crate::rules::EvaluationInput { object: object.clone(), elements: vec![] };

@@ -492,6 +492,10 @@ impl Store {
         let mut fields =
             vec![("finished_at_ms".into(), json!(self.now())), ("status".into(), json!(AuditStatus::Submitted))];
         let audit: Audit = records::load_one(&self.conn, EntityKind::Audit, id)?;
+        // What it is judged by, as sent.
+        let set = records::rule_set_for(&self.conn, &self.checklists, audit.campaign_id)?;
+        fields.push(("rule_set_version".into(), json!(format!("{}@{}", set.id, set.edition))));
+        fields.push(("checklists_version".into(), json!(self.checklists.version())));
         let name = self.settings()?.auditor_name;
         if audit.auditor.trim().is_empty() && !name.trim().is_empty() {
             fields.push(("auditor".into(), json!(name)));

@@ -592,3 +592,24 @@ fn a_reaudit_is_prefilled_and_judged_on_its_own_elements() {
     // A second re-audit waits until this one is approved.
     assert!(s.start_reaudit(id).is_err());
 }
+
+/// A sent audit says what it was judged by: the campaign's rule set with
+/// its edition, and the version of the checklists its device had.
+#[test]
+fn a_sent_audit_records_the_rule_set_and_checklists_it_was_judged_by() {
+    let (_dir, mut s) = store();
+    let ada = ada_campaign(&mut s);
+    let object = s.create_object(new_object(ada)).unwrap();
+    let audit = s.submit_audit(object).unwrap();
+    let a: Audit = records::load_one(&s.conn, EntityKind::Audit, audit).unwrap();
+    // schemas/rules/us-ada-2010.json: "edition": "2010".
+    assert_eq!(a.rule_set_version.as_deref(), Some("us-ada-2010@2010"));
+    let v = a.checklists_version.expect("the checklists' version");
+    assert!(v.len() == 12 && v.chars().all(|c| c.is_ascii_hexdigit()), "{v}");
+    // An NGO's checklist files are other checklists: another version.
+    let ngo =
+        Checklists::with_dir(&std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../fixtures/checklists-ngo"))
+            .unwrap();
+    assert_ne!(ngo.version(), v);
+    assert_eq!(Checklists::builtin().version(), v, "the same files, the same version");
+}

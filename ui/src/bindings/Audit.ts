@@ -8,4 +8,10 @@ export type Audit = { id: string, campaign_id: string | null, object_id: string 
 /**
  * Unix time in milliseconds.
  */
-started_at_ms: number | null, finished_at_ms: number | null, status: AuditStatus | null, };
+started_at_ms: number | null, finished_at_ms: number | null, status: AuditStatus | null, 
+/**
+ * What the audit was judged by when it was sent: its rule set
+ * (`id@edition`) and its checklists' version
+ * ([`crate::checklist::Checklists::version`]).
+ */
+rule_set_version: string | null, checklists_version: string | null, };
