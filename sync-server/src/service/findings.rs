@@ -336,6 +336,8 @@ pub async fn merge(s: &Arc<AppState>, p: Principal, req: MergeRequest) -> Result
         }
         record(EntityKind::Object, req.merge, vec![(qadam_core::model::DELETED, serde_json::json!(true))]);
         s.store.push(changes, &crate::store::Access::All)?;
+        // The owner's tasks follow the audits they came from.
+        crate::store::accounts(&*s.store, |db| crate::store::adaptations::move_to(db, req.merge, req.keep))?;
         Ok(MergeReport {
             audits: merged.audits.len() as u32,
             elements: merged.elements.len() as u32,

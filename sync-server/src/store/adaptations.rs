@@ -137,3 +137,12 @@ pub fn update(db: &mut dyn Db, id: Uuid, u: &AdaptationUpdate) -> Result<Adaptat
     )?;
     get(db, id)
 }
+
+/// Moves an object's tasks to another (a merge keeps the other record).
+pub fn move_to(db: &mut dyn Db, from: Uuid, to: Uuid) -> Result<(), StoreError> {
+    db.execute(
+        "UPDATE adaptations SET object_id = $1 WHERE object_id = $2",
+        &[to.to_string().into(), from.to_string().into()],
+    )?;
+    Ok(())
+}

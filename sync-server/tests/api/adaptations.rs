@@ -159,6 +159,22 @@ async fn a_failed_rule_becomes_a_task_that_only_a_later_approved_passing_visit_v
             }],
         }
     );
+    // Merged into another record of the place, the object's tasks move
+    // with its audits, still verified by the same visit.
+    let twin = Uuid::now_v7();
+    let mut clock = qadam_core::HlcClock::default();
+    let fields = [("campaign_id", json!(campaign)), ("name", json!("Аптека №3"))];
+    assert_eq!(s.push(&Change::record(EntityKind::Object, twin, fields, &mut clock, "phone")).await.0, 200);
+    let before = tasks().await;
+    let (st, r) =
+        s.call("POST", "/api/v1/duplicates/merge", Some(TOKEN), body(json!({"keep": twin, "merge": object}))).await;
+    assert_eq!(st, 200, "{r}");
+    let moved: Vec<Adaptation> = serde_json::from_value(
+        s.call("GET", &format!("/api/v1/objects/{twin}/adaptations"), Some(TOKEN), None).await.1,
+    )
+    .unwrap();
+    let want: Vec<Adaptation> = before.into_iter().map(|t| Adaptation { object_id: twin, ..t }).collect();
+    assert_eq!(moved, want);
     // Not a coordinator's object: not found.
     let (st, _) = s.call("GET", &format!("/api/v1/objects/{}/adaptations", Uuid::now_v7()), Some(TOKEN), None).await;
     assert_eq!(st, 404);
