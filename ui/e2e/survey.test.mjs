@@ -570,4 +570,20 @@ test("a failed rule becomes an adaptation task with the owner's letter, and a la
   const letter = { DP: 'F', DCH: 'P', DU: 'C', VND: 'N' };
   assert.deepEqual([await k.getAttribute('data-before'), await k.getAttribute('data-status')], ['N', letter[reaudited.firstK]]);
   await runAxe(page, 'the public page with before and after');
+
+  // One object onto an auditor's list from its page, and off it again.
+  const assignee = async () => (await dashboardObject(objectId)).object;
+  await page.goto(`${base()}/coordinator/#/object/${objectId}`);
+  await page.locator('#assign-one-auditor option[value="auditor"]').waitFor({ state: 'attached' });
+  await page.selectOption('#assign-one-auditor', 'auditor');
+  await page.fill('#assign-one-due', '2027-04-15');
+  await runAxe(page, 'the object page with its assignment form');
+  await page.click('#assign-one-submit');
+  await page.locator('#assign-one-status', { hasText: 'auditor' }).waitFor();
+  assert.deepEqual(await assignee().then((o) => [o.assignee, o.due_on]), ['auditor', '2027-04-15']);
+  await page.selectOption('#assign-one-auditor', '');
+  await page.fill('#assign-one-due', '');
+  await page.click('#assign-one-submit');
+  await page.locator('#assign-one-status', { hasText: 'снят' }).waitFor();
+  assert.deepEqual(await assignee().then((o) => [o.assignee, o.due_on]), [null, null]);
 });
