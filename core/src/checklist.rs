@@ -48,15 +48,7 @@ pub struct Checklist {
     pub fields: Vec<ChecklistField>,
 }
 
-#[derive(Debug, thiserror::Error, PartialEq)]
-pub enum ChecklistError {
-    #[error("{file}:{line}:{column}: {message}")]
-    Parse { file: String, line: usize, column: usize, message: String },
-    #[error("{file}: field `{field}`: {message}")]
-    Invalid { file: String, field: String, message: String },
-    #[error("{file}: {message}")]
-    Io { file: String, message: String },
-}
+pub use crate::error::ChecklistError;
 
 const BUILTIN: &[(&str, &str)] = &[
     ("approach_path", include_str!("../../schemas/checklists/approach_path.json")),
@@ -140,6 +132,12 @@ impl Checklists {
             })
             .collect();
         Checklists { order: ElementKind::BUILTIN.to_vec(), by_kind }
+    }
+
+    /// `lists`, in this order (each already parsed: see [`Checklist::parse`]).
+    pub fn from_list(lists: Vec<Checklist>) -> Self {
+        let order = lists.iter().map(|c| c.kind.clone()).collect();
+        Checklists { order, by_kind: lists.into_iter().map(|c| (c.kind.clone(), c)).collect() }
     }
 
     /// The built-in checklists, with every `*.json` in `dir` replacing the

@@ -639,7 +639,9 @@ mod tests {
             }
         });
         assert_eq!(first, again, "same seed, same changes");
-        let objects = crate::records::evaluate_all(&conn, &lists, Some(city_campaign_id(7))).unwrap();
+        let objects =
+            crate::records::evaluate_all(&conn, &crate::norms::Norms::from(lists.clone()), Some(city_campaign_id(7)))
+                .unwrap();
         assert_eq!(objects.len(), 3_000);
         let mut counts = [0u32; 4];
         for o in &objects {
@@ -696,8 +698,7 @@ mod tests {
             crate::records::apply_lww(&conn, &c).unwrap();
         }
         let objects =
-            crate::records::evaluate_all(&conn, &crate::checklist::Checklists::builtin(), Some(demo_campaign_id()))
-                .unwrap();
+            crate::records::evaluate_all(&conn, &crate::norms::Norms::builtin(), Some(demo_campaign_id())).unwrap();
         let status = |i: usize| {
             let o = objects.iter().find(|o| o.object.name.contains(&format!("№ {} (", i + 1))).unwrap();
             assert_eq!(o.verdict.rule_set, "kz-sp-3.06-101-2012");

@@ -153,6 +153,8 @@ pub enum StoreError {
     Io(#[from] std::io::Error),
     #[error("rule set: {0}")]
     Rules(#[from] RuleSetError),
+    #[error("norms: {0}")]
+    Norms(#[from] NormsError),
 }
 
 /// Why a rule set file was refused.
@@ -164,6 +166,30 @@ pub enum RuleSetError {
     Invalid { file: String, rule: String, field: String, message: String },
     #[error("no rule set `{0}`")]
     Unknown(String),
+}
+
+/// Why a checklist file was refused.
+#[derive(Debug, Error, PartialEq)]
+pub enum ChecklistError {
+    #[error("{file}:{line}:{column}: {message}")]
+    Parse { file: String, line: usize, column: usize, message: String },
+    #[error("{file}: field `{field}`: {message}")]
+    Invalid { file: String, field: String, message: String },
+    #[error("{file}: {message}")]
+    Io { file: String, message: String },
+}
+
+/// Why norms were refused.
+#[derive(Debug, Error, PartialEq)]
+pub enum NormsError {
+    #[error(transparent)]
+    Checklist(#[from] ChecklistError),
+    #[error(transparent)]
+    RuleSet(#[from] RuleSetError),
+    #[error("the norms' version is {actual}, not the {stated} they state")]
+    Version { stated: String, actual: String },
+    #[error("the norms name the rule set `{0}` twice")]
+    Duplicate(String),
 }
 
 /// Why a photo was refused.

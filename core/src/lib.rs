@@ -18,6 +18,7 @@ pub mod hlc;
 pub mod import;
 pub mod model;
 pub mod nearby;
+pub mod norms;
 pub mod osm;
 pub mod photo;
 pub mod progress;

@@ -15,12 +15,12 @@ use ts_rs::TS;
 use uuid::Uuid;
 
 use crate::analytics::CATEGORY_ORDER;
-use crate::checklist::Checklists;
 pub use crate::export::Licence;
 use crate::model::{AuditStatus, Category, District, ElementKind, Localized, Photo};
+use crate::norms::Norms;
 use crate::records::EvaluatedObject;
 use crate::review::Review;
-use crate::rules::{CategoryStatus, DisabilityCategory, Effect, MapStatus, Outcome, RuleResult, RuleSet};
+use crate::rules::{CategoryStatus, DisabilityCategory, Effect, MapStatus, Outcome, RuleResult};
 
 /// The licence of the open data unless the administrator sets another.
 pub const DEFAULT_LICENCE: &str = "CC-BY-4.0";
@@ -47,32 +47,18 @@ impl Default for Licence {
     }
 }
 
-/// Rule sets by id, built once per publication.
-struct Sets<'a> {
-    lists: &'a Checklists,
-    by_id: HashMap<String, Option<RuleSet>>,
-}
-
-impl Sets<'_> {
-    fn get(&mut self, id: &str) -> Option<&RuleSet> {
-        let lists = self.lists;
-        self.by_id.entry(id.to_string()).or_insert_with(|| crate::rules::builtin(id, lists).ok()).as_ref()
-    }
-}
-
 /// The published objects: of `objects`, those with an approved audit, each
 /// as [`public_view`] makes it. `public_photos` counts each object's public
 /// photos and names the first (the only photos a public answer mentions).
 pub fn publish(
     objects: &[EvaluatedObject],
-    lists: &Checklists,
+    norms: &Norms,
     public_photos: &HashMap<Uuid, (u32, String)>,
 ) -> Vec<EvaluatedObject> {
-    let mut sets = Sets { lists, by_id: HashMap::new() };
     objects
         .iter()
         .filter_map(|e| {
-            let mut v = public_view(e, &mut sets)?;
+            let mut v = public_view(e, norms)?;
             let (count, cover) = public_photos.get(&e.object.id).cloned().unwrap_or_default();
             v.photo_count = count;
             v.cover_sha256 = (count > 0).then_some(cover);
@@ -85,7 +71,7 @@ pub fn publish(
 /// approved: only its approved audits (with the auditor's name taken out),
 /// only the elements they recorded, and the verdict of those elements under
 /// the object's rule set. Photos are left for [`publish`] to count.
-fn public_view(e: &EvaluatedObject, sets: &mut Sets<'_>) -> Option<EvaluatedObject> {
+fn public_view(e: &EvaluatedObject, norms: &Norms) -> Option<EvaluatedObject> {
     let approved: BTreeSet<Uuid> =
         e.audits.iter().filter(|a| a.status == Some(AuditStatus::Approved)).map(|a| a.id).collect();
     // The newest approved visit that recorded elements is the one judged
@@ -103,11 +89,10 @@ fn public_view(e: &EvaluatedObject, sets: &mut Sets<'_>) -> Option<EvaluatedObje
         // A draft recorded more: judge the approved elements alone. A rule
         // set that cannot be built any more publishes nothing rather than
         // a verdict that mixes in the draft.
-        let lists = sets.lists;
-        let set = sets.get(&e.verdict.rule_set)?;
+        let set = norms.rule_set(&e.verdict.rule_set).ok()?;
         let elements: Vec<_> = e.elements.iter().filter(|el| is_approved(el)).cloned().collect();
         let input = crate::rules::EvaluationInput { object: e.object.clone(), elements };
-        let verdict = crate::rules::evaluate(set, lists, &input);
+        let verdict = crate::rules::evaluate(set, norms.checklists(), &input);
         (input.elements.into(), verdict.into())
     };
     let audits = e

@@ -12,11 +12,11 @@ use ts_rs::TS;
 use uuid::Uuid;
 
 use crate::change::Change;
-use crate::checklist::Checklists;
 use crate::error::StoreError;
 use crate::model::{
     materialise_json, Audit, AuditStatus, Campaign, Element, ElementKind, EntityKind, GeoPoint, Object, Photo, DELETED,
 };
+use crate::norms::Norms;
 use crate::review::Review;
 
 /// DDL of the field-state table, used by each store's first migration.
@@ -392,7 +392,7 @@ pub fn object_detail<S: FieldSource + ?Sized>(conn: &S, id: Uuid) -> Result<Obje
 /// The rule set a campaign audits against (the Kazakh set by default).
 pub fn rule_set_for<S: FieldSource + ?Sized>(
     conn: &S,
-    lists: &Checklists,
+    norms: &Norms,
     campaign_id: Option<Uuid>,
 ) -> Result<crate::rules::RuleSet, StoreError> {
     let id = match campaign_id {
@@ -400,7 +400,7 @@ pub fn rule_set_for<S: FieldSource + ?Sized>(
         None => String::new(),
     };
     let id = if id.is_empty() { crate::rules::DEFAULT_RULE_SET.to_string() } else { id };
-    Ok(crate::rules::builtin(&id, lists)?)
+    Ok(norms.rule_set(&id)?.clone())
 }
 
 /// The visit an object is judged on now: of its audits that recorded
@@ -428,11 +428,12 @@ pub fn in_visit(e: &Element, visit: Option<Uuid>) -> bool {
 /// recorded.
 pub fn verdict<S: FieldSource + ?Sized>(
     conn: &S,
-    lists: &Checklists,
+    norms: &Norms,
     object_id: Uuid,
 ) -> Result<crate::rules::ObjectVerdict, StoreError> {
+    let lists = norms.checklists();
     let d = object_detail(conn, object_id)?;
-    let set = rule_set_for(conn, lists, d.object.campaign_id)?;
+    let set = rule_set_for(conn, norms, d.object.campaign_id)?;
     let visit = current_visit(&d.audits, &d.elements);
     let elements = d.elements.into_iter().filter(|e| in_visit(e, visit)).collect();
     Ok(crate::rules::evaluate(&set, lists, &crate::rules::EvaluationInput { object: d.object, elements }))
@@ -460,11 +461,12 @@ pub struct VisitVerdict {
 /// first: each judged on its own elements.
 pub fn visits<S: FieldSource + ?Sized>(
     conn: &S,
-    lists: &Checklists,
+    norms: &Norms,
     object_id: Uuid,
 ) -> Result<Vec<VisitVerdict>, StoreError> {
+    let lists = norms.checklists();
     let d = object_detail(conn, object_id)?;
-    let set = rule_set_for(conn, lists, d.object.campaign_id)?;
+    let set = rule_set_for(conn, norms, d.object.campaign_id)?;
     let mut out = Vec::new();
     let mut audits: Vec<&Audit> = d.audits.iter().collect();
     audits.sort_by_key(|a| visit_order(a));
@@ -494,13 +496,14 @@ pub fn visits<S: FieldSource + ?Sized>(
 /// ✓/✗ of the form.
 pub fn preview_element<S: FieldSource + ?Sized>(
     conn: &S,
-    lists: &Checklists,
+    norms: &Norms,
     object_id: Uuid,
     kind: ElementKind,
     measurements: BTreeMap<String, crate::model::MeasuredValue>,
 ) -> Result<Vec<crate::rules::RuleResult>, StoreError> {
+    let lists = norms.checklists();
     let d = object_detail(conn, object_id)?;
-    let set = rule_set_for(conn, lists, d.object.campaign_id)?;
+    let set = rule_set_for(conn, norms, d.object.campaign_id)?;
     let draft = Element {
         id: Uuid::nil(),
         object_id: Some(object_id),
@@ -539,9 +542,10 @@ pub struct EvaluatedObject {
 /// exports, the map and analytics at city scale.
 pub fn evaluate_all<S: FieldSource + ?Sized>(
     conn: &S,
-    lists: &Checklists,
+    norms: &Norms,
     campaign: Option<Uuid>,
 ) -> Result<Vec<EvaluatedObject>, StoreError> {
+    let lists = norms.checklists();
     let objs: Vec<Object> = match campaign {
         Some(id) => load_where(conn, EntityKind::Object, "campaign_id", id)?,
         None => load_all(conn, EntityKind::Object)?,
@@ -576,7 +580,7 @@ pub fn evaluate_all<S: FieldSource + ?Sized>(
     for object in objs {
         let set = match sets.entry(object.campaign_id) {
             std::collections::btree_map::Entry::Occupied(e) => e.into_mut(),
-            std::collections::btree_map::Entry::Vacant(e) => e.insert(rule_set_for(conn, lists, object.campaign_id)?),
+            std::collections::btree_map::Entry::Vacant(e) => e.insert(rule_set_for(conn, norms, object.campaign_id)?),
         };
         let mut els = elements.remove(&object.id).unwrap_or_default();
         els.sort_by_key(|e| e.id);

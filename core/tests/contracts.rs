@@ -58,6 +58,7 @@ fn schemas() -> BTreeMap<&'static str, schemars::Schema> {
         "analytics" => qadam_core::analytics::Analytics,
         "catalogue" => qadam_core::catalogue::Catalogue,
         "catalogue-addition" => qadam_core::catalogue::Addition,
+        "norms" => qadam_core::norms::NormsBundle,
     }
     m
 }
@@ -157,6 +158,7 @@ fn typescript_bindings_match_the_rust_types() {
         qadam_core::adaptation::AdaptationSummary,
         qadam_core::progress::Plan,
         qadam_core::progress::PlanProgress,
+        qadam_core::norms::NormsBundle,
     );
     let generated = std::fs::read_dir(tmp.path())
         .unwrap()

@@ -39,10 +39,11 @@ pub fn start(app: AppHandle, wake: Arc<Notify>) {
             }
             // A sync the auditor started is running: it does the work.
             let Ok(_one_at_a_time) = state.syncing.try_lock() else { continue };
-            let result = qadam_client::sync(&state.device, |p| {
-                let _ = app.emit("sync-progress", p);
-            })
-            .await;
+            let result = state
+                .sync(|p| {
+                    let _ = app.emit("sync-progress", p);
+                })
+                .await;
             let outcome = match result {
                 Ok(_) => {
                     failures = 0;

@@ -180,10 +180,11 @@ pub async fn submit_audit(state: State<'_, AppState>, object_id: Uuid) -> CmdRes
 #[tauri::command]
 pub async fn sync_now(state: State<'_, AppState>, on_progress: Channel<SyncProgress>) -> CmdResult<SyncProgress> {
     let _one_at_a_time = state.syncing.lock().await;
-    let done = qadam_client::sync(&state.device, |p| {
-        let _ = on_progress.send(p);
-    })
-    .await?;
+    let done = state
+        .sync(|p| {
+            let _ = on_progress.send(p);
+        })
+        .await?;
     Ok(done)
 }
 
@@ -241,13 +242,13 @@ pub fn normalize_measurements(
     kind: qadam_core::model::ElementKind,
     typed: BTreeMap<String, qadam_core::units::TypedMeasurement>,
 ) -> CmdResult<BTreeMap<String, qadam_core::model::MeasuredValue>> {
-    Ok(Store::normalize_measurements(&state.checklists, kind, typed)?)
+    Ok(Store::normalize_measurements(state.norms().checklists(), kind, typed)?)
 }
 
 /// Every element kind's checklist (fields, units, ranges, hints).
 #[tauri::command]
 pub fn checklists(state: State<'_, AppState>) -> Vec<qadam_core::checklist::Checklist> {
-    state.checklists.all().into_iter().cloned().collect()
+    state.norms().checklists().all().into_iter().cloned().collect()
 }
 
 /// The size of the basemap kept on this device, if one is.

@@ -18,9 +18,10 @@ pub struct AppState {
     pub syncing: tokio::sync::Mutex<()>,
     /// Wakes the automatic sync.
     pub autosync: std::sync::Arc<tokio::sync::Notify>,
-    /// The checklists the store validates with, read here without waiting
-    /// for the store (each keystroke's unit conversion).
-    pub checklists: std::sync::Arc<qadam_core::checklist::Checklists>,
+    /// The norms the store validates and judges with, read here without
+    /// waiting for the store (each keystroke's unit conversion); the
+    /// server's once a sync brought them.
+    pub norms: std::sync::RwLock<std::sync::Arc<qadam_core::norms::Norms>>,
     /// The basemap archive kept for offline maps (`basemap.pmtiles` in the
     /// data directory).
     pub basemap: PathBuf,
@@ -30,6 +31,22 @@ impl AppState {
     /// Something was recorded: the automatic sync sends it soon.
     pub fn edited(&self) {
         self.autosync.notify_one();
+    }
+
+    /// The norms as of the last sync.
+    pub fn norms(&self) -> std::sync::Arc<qadam_core::norms::Norms> {
+        self.norms.read().unwrap_or_else(|p| p.into_inner()).clone()
+    }
+
+    /// One sync run, then the norms it may have brought.
+    pub async fn sync(
+        &self,
+        progress: impl Fn(qadam_core::sync::SyncProgress),
+    ) -> Result<qadam_core::sync::SyncProgress, qadam_client::ClientError> {
+        let result = qadam_client::sync(&self.device, progress).await;
+        let norms = self.device.with(|s| Ok::<_, qadam_core::StoreError>(s.norms())).await?;
+        *self.norms.write().unwrap_or_else(|p| p.into_inner()) = norms;
+        result
     }
 }
 
@@ -71,14 +88,15 @@ pub fn run() {
     let builder = builder.plugin(tauri_plugin_geolocation::init());
     builder
         .setup(|app| {
-            let checklists = std::sync::Arc::new(qadam_core::checklist::Checklists::from_env()?);
+            let checklists = qadam_core::checklist::Checklists::from_env()?;
             let dir = data_dir(app)?;
-            let store = Store::open_with(&dir, checklists.clone())?;
+            let store = Store::open_with(&dir, std::sync::Arc::new(checklists.into()))?;
+            let norms = std::sync::RwLock::new(store.norms());
             settings_from_env(&store)?;
             let wake = std::sync::Arc::new(tokio::sync::Notify::new());
             app.manage(AppState {
                 device: qadam_client::Device::new(store),
-                checklists,
+                norms,
                 syncing: tokio::sync::Mutex::new(()),
                 autosync: wake.clone(),
                 basemap: qadam_client::basemap_path(&dir),

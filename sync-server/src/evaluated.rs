@@ -2,7 +2,8 @@
 //! store changes: the map, analytics and exports of a 25,000-object city
 //! read it without re-evaluating each object on every request. The key is
 //! the store's newest cursor, read before evaluating, so a change that lands
-//! meanwhile only makes the next request evaluate again.
+//! meanwhile only makes the next request evaluate again, and the version of
+//! the norms evaluated with (an added rule set changes verdicts too).
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -13,7 +14,16 @@ use uuid::Uuid;
 
 use crate::store::SyncStore;
 
-type Entry = (i64, Arc<Vec<EvaluatedObject>>);
+/// What a cached evaluation is current for: the store's cursor and the
+/// norms' version.
+pub type StateKey = (i64, String);
+
+/// The store's state as evaluations see it.
+pub fn state_key(store: &dyn SyncStore) -> Result<StateKey, StoreError> {
+    Ok((store.cursor()?, store.norms().version().to_string()))
+}
+
+type Entry = (StateKey, Arc<Vec<EvaluatedObject>>);
 
 #[derive(Default)]
 pub struct Evaluated {
@@ -28,25 +38,25 @@ pub struct Evaluated {
 impl Evaluated {
     /// The evaluated objects of one campaign (or all), current as of now.
     pub fn get(&self, store: &dyn SyncStore, campaign: Option<Uuid>) -> Result<Arc<Vec<EvaluatedObject>>, StoreError> {
-        if let Some(objects) = self.cached(campaign, store.cursor()?) {
+        if let Some(objects) = self.cached(campaign, &state_key(store)?) {
             return Ok(objects);
         }
         let _one = self.evaluating.lock().unwrap_or_else(|p| p.into_inner());
-        let cursor = store.cursor()?;
-        if let Some(objects) = self.cached(campaign, cursor) {
+        let key = state_key(store)?;
+        if let Some(objects) = self.cached(campaign, &key) {
             return Ok(objects);
         }
         let objects = Arc::new(store.export(campaign, &|_| true)?);
         let mut cache = self.by_campaign.lock().unwrap_or_else(|p| p.into_inner());
         // Only the newest state is worth keeping.
-        cache.retain(|_, (at, _)| *at == cursor);
-        cache.insert(campaign, (cursor, objects.clone()));
+        cache.retain(|_, (at, _)| *at == key);
+        cache.insert(campaign, (key, objects.clone()));
         Ok(objects)
     }
 
-    fn cached(&self, campaign: Option<Uuid>, cursor: i64) -> Option<Arc<Vec<EvaluatedObject>>> {
+    fn cached(&self, campaign: Option<Uuid>, key: &StateKey) -> Option<Arc<Vec<EvaluatedObject>>> {
         let cache = self.by_campaign.lock().unwrap_or_else(|p| p.into_inner());
-        cache.get(&campaign).filter(|(at, _)| *at == cursor).map(|(_, objects)| objects.clone())
+        cache.get(&campaign).filter(|(at, _)| at == key).map(|(_, objects)| objects.clone())
     }
 }
 
@@ -55,8 +65,8 @@ impl Evaluated {
 /// `qadam_core::public`), the map's index, and each object's public photos
 /// and approvals.
 pub struct Published {
-    /// The store's cursor this was built at: the public answers' ETag.
-    pub cursor: i64,
+    /// The store's cursor and norms this was built at.
+    pub key: StateKey,
     pub objects: Vec<EvaluatedObject>,
     pub index: Vec<qadam_core::public::Indexed>,
     by_id: HashMap<Uuid, usize>,
@@ -87,13 +97,13 @@ impl PublishedCache {
     /// The published objects, current as of now.
     pub fn get(&self, store: &dyn SyncStore, evaluated: &Evaluated) -> Result<Arc<Published>, StoreError> {
         let cached =
-            |cursor: i64| self.current.lock().unwrap_or_else(|p| p.into_inner()).clone().filter(|p| p.cursor == cursor);
-        if let Some(p) = cached(store.cursor()?) {
+            |key: &StateKey| self.current.lock().unwrap_or_else(|p| p.into_inner()).clone().filter(|p| p.key == *key);
+        if let Some(p) = cached(&state_key(store)?) {
             return Ok(p);
         }
         let _one = self.building.lock().unwrap_or_else(|p| p.into_inner());
-        let cursor = store.cursor()?;
-        if let Some(p) = cached(cursor) {
+        let key = state_key(store)?;
+        if let Some(p) = cached(&key) {
             return Ok(p);
         }
         let all = evaluated.get(store, None)?;
@@ -115,7 +125,7 @@ impl PublishedCache {
             .iter()
             .map(|(o, list)| (*o, (list.len() as u32, list.first().map(|p| p.sha256.clone()).unwrap_or_default())))
             .collect();
-        let objects = qadam_core::public::publish(&all, store.checklists(), &covers);
+        let objects = qadam_core::public::publish(&all, &store.norms(), &covers);
         let object_of: HashMap<Uuid, Uuid> =
             objects.iter().flat_map(|o| o.audits.iter().map(move |a| (a.id, o.object.id))).collect();
         let mut approvals: HashMap<Uuid, Vec<qadam_core::review::Review>> = HashMap::new();
@@ -129,7 +139,7 @@ impl PublishedCache {
         let by_id: HashMap<Uuid, usize> = objects.iter().enumerate().map(|(i, o)| (o.object.id, i)).collect();
         photos.retain(|o, _| by_id.contains_key(o));
         let published = Arc::new(Published {
-            cursor,
+            key,
             index: qadam_core::public::index(&objects),
             shas: photos.values().flatten().map(|p| p.sha256.clone()).collect(),
             by_id,

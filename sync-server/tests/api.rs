@@ -162,6 +162,8 @@ mod conflicts;
 mod contract;
 #[path = "api/findings.rs"]
 mod findings;
+#[path = "api/norms.rs"]
+mod norms;
 #[path = "api/photos.rs"]
 mod photos;
 #[path = "api/public.rs"]

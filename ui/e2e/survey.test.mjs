@@ -6,7 +6,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
 import { WebDriver } from './webdriver.mjs';
 import {
@@ -586,4 +586,67 @@ test("a failed rule becomes an adaptation task with the owner's letter, and a la
   await page.click('#assign-one-submit');
   await page.locator('#assign-one-status', { hasText: 'снят' }).waitFor();
   assert.deepEqual(await assignee().then((o) => [o.assignee, o.due_on]), [null, null]);
+});
+
+test('a rule set added on the dashboard and chosen for the campaign reaches the app by sync, judges there, and each audit records it', async () => {
+  assert.ok(reaudited, 'the adaptation test left a place approved with a 900 mm door');
+  const objectId = reaudited.o.object.id;
+  const campaignId = reaudited.o.object.campaign_id;
+  // An NGO's variant of СП РК 3.06-101: doors of at least 1 m.
+  const set = JSON.parse(readFileSync(join(ROOT, 'schemas/rules/kz-sp-3.06-101-2012.json'), 'utf8'));
+  Object.assign(set, { id: 'ngo-strict-doors', title: 'СП РК 3.06-101, двери 1 м (ОО «Шаг»)', edition: '2027-01' });
+  set.rules.find((r) => r.id === DOOR_RULE).check.value = '1 m';
+  const dir = tempDir('qadam-e2e-rules-');
+  const good = join(dir, 'ngo-strict-doors.json');
+  const shipped = join(dir, 'shipped-id.json');
+  writeFileSync(good, JSON.stringify(set));
+  writeFileSync(shipped, JSON.stringify({ ...set, id: 'kz-sp-3.06-101-2012' }));
+
+  // The administrator's Norms page: a set that ships cannot be replaced; the
+  // NGO's is added, and the norms' version changes.
+  await page.goto(`${base()}/coordinator/#/`);
+  await page.click('#norms-link');
+  await page.locator('#rule-sets tr[data-id="kz-sp-3.06-101-2012"]').waitFor();
+  const versionBefore = await page.textContent('#norms-intro');
+  await runAxe(page, 'the norms page');
+  await page.setInputFiles('#rule-set-file', shipped);
+  await page.locator('#rule-set-file-note', { hasText: 'kz-sp-3.06-101-2012' }).waitFor();
+  await page.click('#add-rule-set');
+  await page.locator('#rule-set-file-note', { hasText: /^Отклонено в id:/ }).waitFor();
+  assert.equal(await page.locator('#rule-sets tr[data-id="ngo-strict-doors"]').count(), 0);
+  await page.setInputFiles('#rule-set-file', good);
+  await page.click('#add-rule-set');
+  await page.locator('#rule-sets tr[data-id="ngo-strict-doors"][data-edition="2027-01"]').waitFor();
+  assert.notEqual(await page.textContent('#norms-intro'), versionBefore);
+  await runAxe(page, 'the norms page with an added rule set');
+
+  // The campaign's page chooses it.
+  await page.goto(`${base()}/coordinator/#/campaign/${campaignId}`);
+  await page.locator('#campaign-rule-set-choice option[value="ngo-strict-doors"]').waitFor({ state: 'attached' });
+  await page.selectOption('#campaign-rule-set-choice', 'ngo-strict-doors');
+  await runAxe(page, 'the campaign page choosing its norms');
+  await page.click('#campaign-rule-set-submit');
+  await page.locator('#campaign-rule-set', { hasText: 'двери 1 м' }).waitFor();
+  const judged = await dashboardObject(objectId);
+  assert.equal(judged.verdict.rule_set, 'ngo-strict-doors');
+  assert.equal(judged.verdict.results.find((r) => r.rule_id === DOOR_RULE).outcome, 'fail', '900 mm is less than 1 m');
+
+  // The app, after a sync, judges the approved 900 mm door with it, offline
+  // as ever: the last visit is not accessible for a wheelchair now.
+  await openInApp(reaudited.o.object.name);
+  await wd.waitFor('#visits li:last-child[data-status="approved"][data-k="VND"]', { timeoutMs: 15000 });
+  // A re-audit measures the door widened to 1 m: it passes the NGO's set.
+  await wd.click('#start-reaudit');
+  await wd.waitFor('#visits li[data-status="draft"]');
+  const [id, width] = await doorWidthField();
+  assert.equal(Number(width), 900);
+  await setDoorWidth(id, 1000);
+  await wd.waitFor(`#visits li[data-status="draft"][data-k="${reaudited.firstK}"]`, { timeoutMs: 15000 });
+  const fourth = await submitAndSync(objectId, 4);
+  const sent = fourth.audits.find((a) => a.id === fourth.visits[3].audit_id);
+  assert.equal(sent.rule_set_version, 'ngo-strict-doors@2027-01');
+  const earlier = fourth.audits.find((a) => a.id === fourth.visits[2].audit_id);
+  assert.equal(earlier.rule_set_version, 'kz-sp-3.06-101-2012@27.11.2019', 'an audit sent before keeps the set it was judged by');
+  await page.goto(`${base()}/coordinator/#/object/${objectId}`);
+  await page.locator('.judged-by', { hasText: 'ngo-strict-doors@2027-01' }).waitFor();
 });

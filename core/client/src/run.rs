@@ -74,6 +74,11 @@ pub async fn sync(device: &Device, progress: impl Fn(SyncProgress)) -> Result<Sy
     if let Some(catalogue) = t.catalogue(version).await? {
         device.with(move |s| s.set_catalogue(&catalogue)).await?;
     }
+    // The norms too, so that every pulled campaign's rule set is known.
+    let version = device.with(|s| Ok::<_, StoreError>(s.norms().version().to_string())).await?;
+    if let Some(norms) = t.norms(&version).await? {
+        device.with(move |s| s.set_norms(&norms)).await?;
+    }
     pull_all(&t, device, |page| {
         p.pulled += page.changes.len() as u32;
         progress(p);

@@ -7,6 +7,7 @@ use qadam_core::catalogue::Catalogue;
 use qadam_core::change::{
     Conflict, EnrollRequest, EnrolledDevice, ErrorBody, Health, PullResponse, PushRequest, PushResponse,
 };
+use qadam_core::norms::NormsBundle;
 use reqwest::StatusCode;
 
 use crate::ClientError;
@@ -136,6 +137,22 @@ impl Transport {
     /// The server's catalogue of regions, districts and categories when it
     /// is newer than `version` (the device's); `None` when the device's is
     /// current.
+    /// The server's norms, or `None` when they are of `version` (the
+    /// device's).
+    pub async fn norms(&self, version: &str) -> Result<Option<NormsBundle>, ClientError> {
+        let resp = self
+            .http
+            .get(self.url("/api/v1/norms"))
+            .header("authorization", &self.auth)
+            .header("if-none-match", format!("\"{version}\""))
+            .send()
+            .await?;
+        if resp.status() == StatusCode::NOT_MODIFIED {
+            return Ok(None);
+        }
+        Ok(Some(check(resp).await?.json().await?))
+    }
+
     pub async fn catalogue(&self, version: i64) -> Result<Option<Catalogue>, ClientError> {
         let r = self
             .http

@@ -31,6 +31,7 @@ use crate::model::{
     Audit, AuditStatus, Campaign, Category, District, ElementKind, EntityKind, GeoPoint, MeasuredValue, Photo,
     PhotoSubject,
 };
+use crate::norms::{Norms, NormsBundle};
 use crate::photo::{self, BlobDir};
 use crate::records::{self, ObjectDetail, ObjectSummary};
 
@@ -138,9 +139,10 @@ pub struct Store {
     nearby: std::cell::RefCell<Option<(u64, crate::nearby::NearbyIndex)>>,
     /// Bumped by every write and every applied pull page.
     generation: std::cell::Cell<u64>,
-    /// The checklists this device validates measurements and evaluates
-    /// rules with.
-    checklists: Arc<Checklists>,
+    /// The checklists this device validates measurements with and the rule
+    /// sets it evaluates with: the server's as of the last sync, or those
+    /// the app started with.
+    norms: std::cell::RefCell<Arc<Norms>>,
     /// The catalogue as last read or set (see [`Store::catalogue`]).
     catalogue: std::cell::RefCell<Option<Arc<Catalogue>>>,
 }
@@ -151,12 +153,12 @@ impl Store {
     /// Opens (or creates) the store in `data_dir`: `qadam.db`, `photos/`,
     /// `thumbs/`, with the built-in checklists.
     pub fn open(data_dir: &Path) -> Result<Self, StoreError> {
-        Self::open_with(data_dir, Arc::new(Checklists::builtin()))
+        Self::open_with(data_dir, Arc::new(Norms::builtin()))
     }
 
-    /// [`Store::open`] with the checklists the app loaded (an NGO's files),
-    /// shared with whatever else reads them.
-    pub fn open_with(data_dir: &Path, checklists: Arc<Checklists>) -> Result<Self, StoreError> {
+    /// [`Store::open`] with the norms the app loaded (an NGO's checklist
+    /// files), until the server's arrive by sync.
+    pub fn open_with(data_dir: &Path, norms: Arc<Norms>) -> Result<Self, StoreError> {
         std::fs::create_dir_all(data_dir)?;
         let mut conn = Connection::open(data_dir.join(DB_FILE))?;
         conn.pragma_update(None, "journal_mode", "WAL")?;
@@ -182,6 +184,14 @@ impl Store {
             .transpose()?
             .unwrap_or_default();
         let clock_offset_ms = meta_get(&conn, "clock_offset_ms")?.and_then(|s| s.parse().ok()).unwrap_or(0);
+        let norms = match meta_get(&conn, "norms")? {
+            Some(text) => {
+                let bundle =
+                    serde_json::from_str(&text).map_err(|e| StoreError::Corrupt(format!("the stored norms: {e}")))?;
+                Arc::new(Norms::from_bundle(&bundle)?)
+            }
+            None => norms,
+        };
         Ok(Store {
             conn,
             device_id,
@@ -191,14 +201,29 @@ impl Store {
             thumbs: BlobDir::new(data_dir.join("thumbs"))?,
             nearby: Default::default(),
             generation: Default::default(),
-            checklists,
+            norms: std::cell::RefCell::new(norms),
             catalogue: Default::default(),
         })
     }
 
-    /// The checklists this store validates and evaluates with.
-    pub fn checklists(&self) -> &Arc<Checklists> {
-        &self.checklists
+    /// The checklists and rule sets this store validates and evaluates
+    /// with.
+    pub fn norms(&self) -> Arc<Norms> {
+        self.norms.borrow().clone()
+    }
+
+    /// Keeps the server's norms, checked, in place of the device's: true
+    /// when they differ from the device's. Evaluations from now on use
+    /// them; each submitted audit records which it was judged by.
+    pub fn set_norms(&self, bundle: &NormsBundle) -> Result<bool, StoreError> {
+        if bundle.version == self.norms().version() {
+            return Ok(false);
+        }
+        let norms = Norms::from_bundle(bundle)?;
+        meta_set(&self.conn, "norms", &serde_json::to_string(bundle).expect("norms serialise"))?;
+        *self.norms.borrow_mut() = Arc::new(norms);
+        self.generation.set(self.generation.get() + 1);
+        Ok(true)
     }
 
     pub fn db_path(data_dir: &Path) -> PathBuf {
@@ -343,6 +368,7 @@ impl Store {
         let now = self.now();
         let seen_cursor = self.pull_cursor()?;
         let catalogue = self.catalogue()?;
+        let norms = self.norms();
         let mut changes: Vec<Change> = Vec::new();
         for (entity, entity_id, fields) in records {
             let element_kind = match entity {
@@ -364,7 +390,7 @@ impl Store {
                     device_id: self.device_id.clone(),
                     seen_cursor,
                 };
-                c.validate_with_kind(&self.checklists, element_kind.as_ref())?;
+                c.validate_with_kind(norms.checklists(), element_kind.as_ref())?;
                 catalogue.check_change(&c)?;
                 changes.push(c);
             }
@@ -493,9 +519,10 @@ impl Store {
             vec![("finished_at_ms".into(), json!(self.now())), ("status".into(), json!(AuditStatus::Submitted))];
         let audit: Audit = records::load_one(&self.conn, EntityKind::Audit, id)?;
         // What it is judged by, as sent.
-        let set = records::rule_set_for(&self.conn, &self.checklists, audit.campaign_id)?;
+        let norms = self.norms();
+        let set = records::rule_set_for(&self.conn, &norms, audit.campaign_id)?;
         fields.push(("rule_set_version".into(), json!(format!("{}@{}", set.id, set.edition))));
-        fields.push(("checklists_version".into(), json!(self.checklists.version())));
+        fields.push(("checklists_version".into(), json!(norms.checklists().version())));
         let name = self.settings()?.auditor_name;
         if audit.auditor.trim().is_empty() && !name.trim().is_empty() {
             fields.push(("auditor".into(), json!(name)));
@@ -646,12 +673,12 @@ impl Store {
 
     /// The verdict of each visit of an object, oldest first.
     pub fn visits(&self, object_id: Uuid) -> Result<Vec<records::VisitVerdict>, StoreError> {
-        records::visits(&self.conn, &self.checklists, object_id)
+        records::visits(&self.conn, &self.norms(), object_id)
     }
 
     /// The verdict of an object under its campaign's rule set.
     pub fn verdict(&self, object_id: Uuid) -> Result<crate::rules::ObjectVerdict, StoreError> {
-        records::verdict(&self.conn, &self.checklists, object_id)
+        records::verdict(&self.conn, &self.norms(), object_id)
     }
 
     /// The wheelchair status of each of `ids` (at most [`MAX_BATCH_VERDICTS`]),
@@ -685,7 +712,7 @@ impl Store {
         kind: ElementKind,
         measurements: BTreeMap<String, MeasuredValue>,
     ) -> Result<Vec<crate::rules::RuleResult>, StoreError> {
-        records::preview_element(&self.conn, &self.checklists, object_id, kind, measurements)
+        records::preview_element(&self.conn, &self.norms(), object_id, kind, measurements)
     }
 
     // ---- sync side -------------------------------------------------------

@@ -81,12 +81,13 @@ impl Store {
     pub fn apply_pulled(&mut self, page: &PullResponse) -> Result<u32, StoreError> {
         let mut clock = self.clock;
         let now = self.now();
+        let norms = self.norms();
         self.generation.set(self.generation.get() + 1);
         let tx = self.conn.transaction()?;
         let mut applied = 0;
         for sc in &page.changes {
             let c = &sc.change;
-            c.validate(&self.checklists)?;
+            c.validate(norms.checklists())?;
             // A pulled change that wins lives in the field state alone; one
             // that loses is kept in the log, since correcting this device's
             // clock may stamp the local change it lost to earlier (see

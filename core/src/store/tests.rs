@@ -450,7 +450,7 @@ fn a_store_validates_with_the_checklists_it_was_opened_with() {
     assert!(ngo.is_known(&lift) && !Checklists::builtin().is_known(&lift));
     let (dir, mut builtin) = store();
     let with_ngo_dir = tempfile::tempdir().unwrap();
-    let mut with_ngo = Store::open_with(with_ngo_dir.path(), Arc::new(ngo)).unwrap();
+    let mut with_ngo = Store::open_with(with_ngo_dir.path(), Arc::new(ngo.into())).unwrap();
     for s in [&mut builtin, &mut with_ngo] {
         with_demo(s);
     }

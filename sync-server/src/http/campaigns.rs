@@ -28,7 +28,7 @@ pub async fn list(State(s): State<Arc<AppState>>, Caller(p): Caller) -> Result<J
 
 /// The checklists of every element kind, as the server validates with.
 pub async fn checklists(State(s): State<Arc<AppState>>) -> Json<Vec<qadam_core::checklist::Checklist>> {
-    Json(s.store.checklists().all().into_iter().cloned().collect())
+    Json(s.store.norms().checklists().all().into_iter().cloned().collect())
 }
 
 #[derive(Deserialize)]
@@ -79,6 +79,16 @@ pub async fn set_plan(
     JsonBody(plan): JsonBody<qadam_core::progress::Plan>,
 ) -> Result<Json<qadam_core::progress::PlanProgress>, AppError> {
     Ok(Json(service::progress::set_plan(&s, p, campaign, plan).await?))
+}
+
+/// Changes the rule set a campaign audits against; answers the campaign.
+pub async fn set_rule_set(
+    State(s): State<Arc<AppState>>,
+    Caller(p): Caller,
+    Param(campaign): Param<Uuid>,
+    JsonBody(choice): JsonBody<service::campaigns::RuleSetChoice>,
+) -> Result<Json<Campaign>, AppError> {
+    Ok(Json(service::campaigns::set_rule_set(&s, p, campaign, choice).await?))
 }
 
 /// Creates a campaign.

@@ -14,6 +14,7 @@ pub mod encoding;
 mod error;
 pub mod extract;
 pub mod findings;
+pub mod norms;
 pub mod openapi;
 pub mod photos;
 pub mod public;

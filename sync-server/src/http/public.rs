@@ -22,13 +22,13 @@ use crate::service::public::{self, PhotoVisibility, PublicQuery, ReportFilter, R
 use crate::state::AppState;
 use crate::store::reports::Report;
 
-/// The representation's tag: the store's cursor (the published data change
-/// only with it) and the licence.
+/// The representation's tag: the store's cursor and the norms' version
+/// (the published data change only with them) and the licence.
 /// Read off the runtime's threads: a PostgreSQL store blocks.
 async fn etag(s: &Arc<AppState>) -> Result<HeaderValue, AppError> {
     let st = s.clone();
-    let cursor = crate::service::blocking(move || Ok(st.store.cursor()?)).await?;
-    HeaderValue::from_str(&format!("W/\"{cursor}-{}\"", s.licence.id.replace('"', "")))
+    let (cursor, norms) = crate::service::blocking(move || Ok(crate::evaluated::state_key(&*st.store)?)).await?;
+    HeaderValue::from_str(&format!("W/\"{cursor}-{norms}-{}\"", s.licence.id.replace('"', "")))
         .map_err(|e| AppError::Internal(e.to_string()))
 }
 

@@ -10,7 +10,8 @@ use qadam_core::change::Health;
 use qadam_core::photo::MAX_PHOTO_BYTES;
 
 use super::{
-    accounts, adaptations, basemap, campaigns, catalogue, conflicts, findings, openapi, photos, public, reviews, sync,
+    accounts, adaptations, basemap, campaigns, catalogue, conflicts, findings, norms, openapi, photos, public, reviews,
+    sync,
 };
 use crate::state::AppState;
 
@@ -202,6 +203,36 @@ pub const OPERATIONS: &[Operation] = &[
         status: 200,
         response: Answer::JsonList("RuleSetInfo"),
         handler: |m| on(m, campaigns::rule_sets),
+        auth: true,
+    },
+    Operation {
+        method: "post",
+        path: "/api/v1/rule-sets",
+        summary: "Add a rule set (administrators), or a new edition of an added one: checked against the server's checklists as a file would be, then sent to every device in the norms; answers the rule sets",
+        request: Some("RuleSet"),
+        status: 201,
+        response: Answer::JsonList("RuleSetInfo"),
+        handler: |m| on(m, norms::add_rule_set),
+        auth: true,
+    },
+    Operation {
+        method: "get",
+        path: "/api/v1/norms",
+        summary: "The checklists and rule sets devices judge with, with their version as the ETag (304 when the device's are current)",
+        request: None,
+        status: 200,
+        response: Answer::Json("NormsBundle"),
+        handler: |m| on(m, norms::get),
+        auth: true,
+    },
+    Operation {
+        method: "put",
+        path: "/api/v1/campaigns/{id}/rule-set",
+        summary: "Change the rule set a campaign audits against (its coordinators); devices re-judge its objects after their next sync; answers the campaign",
+        request: Some("RuleSetChoice"),
+        status: 200,
+        response: Answer::Json("Campaign"),
+        handler: |m| on(m, campaigns::set_rule_set),
         auth: true,
     },
     Operation {

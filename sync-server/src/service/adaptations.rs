@@ -35,8 +35,8 @@ fn judged(s: &AppState, object: Uuid) -> Result<Judged, AppError> {
         out = Some(Judged {
             campaign: d.object.campaign_id,
             district: d.object.district.clone(),
-            visits: records::visits(src, s.store.checklists(), object)?,
-            set: records::rule_set_for(src, s.store.checklists(), d.object.campaign_id)?,
+            visits: records::visits(src, &s.store.norms(), object)?,
+            set: records::rule_set_for(src, &s.store.norms(), d.object.campaign_id)?,
         });
         Ok(())
     })?;

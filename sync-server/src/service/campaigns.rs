@@ -66,14 +66,7 @@ pub fn create_in(store: &dyn SyncStore, c: NewCampaign, device_id: &str) -> Resu
     if name.is_empty() {
         return Err(qadam_core::ModelError::invalid("name", "a campaign needs a name").into());
     }
-    if qadam_core::rules::builtin(&c.rule_set, store.checklists()).is_err() {
-        let known = qadam_core::rules::builtin_ids().join(", ");
-        return Err(qadam_core::ModelError::invalid(
-            "rule_set",
-            format!("`{}` is not a rule set of this server; known: {known}", c.rule_set),
-        )
-        .into());
-    }
+    known_rule_set(store, &c.rule_set)?;
     let campaign = Campaign {
         id: Uuid::now_v7(),
         name: name.to_string(),
@@ -112,9 +105,68 @@ pub async fn create(s: &Arc<AppState>, p: Principal, c: NewCampaign) -> Result<C
     .await
 }
 
-/// The rule sets a campaign may audit against, by title.
+/// Refuses a rule set id the server's norms do not hold, naming those they do.
+fn known_rule_set(store: &dyn SyncStore, id: &str) -> Result<(), AppError> {
+    let norms = store.norms();
+    if norms.rule_set(id).is_err() {
+        let known: Vec<String> = norms.catalogue().into_iter().map(|r| r.id).collect();
+        return Err(qadam_core::ModelError::invalid(
+            "rule_set",
+            format!("`{id}` is not a rule set of this server; known: {}", known.join(", ")),
+        )
+        .into());
+    }
+    Ok(())
+}
+
+/// The rule sets a campaign may audit against, by id.
 pub fn rule_sets(s: &AppState) -> Vec<RuleSetInfo> {
-    qadam_core::rules::catalogue(s.store.checklists())
+    s.store.norms().catalogue()
+}
+
+/// A campaign's rule set, as its coordinator chooses it.
+#[derive(Debug, Clone, Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RuleSetChoice {
+    /// A rule set id of `GET /api/v1/rule-sets`.
+    pub rule_set: String,
+}
+
+/// Changes the rule set a campaign audits against (its coordinators and
+/// administrators): one change of the campaign's `rule_set` field, so every
+/// device re-judges the campaign's objects with it after its next sync.
+/// Audits already sent keep the rule set version they record.
+pub async fn set_rule_set(
+    s: &Arc<AppState>,
+    p: Principal,
+    campaign: Uuid,
+    choice: RuleSetChoice,
+) -> Result<Campaign, AppError> {
+    may_coordinate(&p, Some(campaign))?;
+    let s = s.clone();
+    blocking(move || {
+        let store = &*s.store;
+        let mut c = store
+            .campaigns()?
+            .into_iter()
+            .find(|c| c.id == campaign)
+            .ok_or_else(|| AppError::NotFound(format!("campaign {campaign}")))?;
+        known_rule_set(store, &choice.rule_set)?;
+        if c.rule_set != choice.rule_set {
+            let mut clock = qadam_core::HlcClock::default();
+            let changes = qadam_core::change::Change::record(
+                EntityKind::Campaign,
+                campaign,
+                [("rule_set", serde_json::Value::String(choice.rule_set.clone()))],
+                &mut clock,
+                COORDINATOR_DEVICE,
+            );
+            store.push(changes, &Access::All)?;
+            c.rule_set = choice.rule_set;
+        }
+        Ok(c)
+    })
+    .await
 }
 
 fn existing(store: &dyn SyncStore, campaign: Uuid) -> Result<(), AppError> {

@@ -122,7 +122,7 @@ pub async fn object(s: &Arc<AppState>, p: Principal, id: Uuid) -> Result<Dashboa
         let verdict = s.store.verdict(id)?;
         let mut visits = Vec::new();
         s.store.read(&mut |src| {
-            visits = qadam_core::records::visits(src, s.store.checklists(), id)?;
+            visits = qadam_core::records::visits(src, &s.store.norms(), id)?;
             Ok(())
         })?;
         Ok(DashboardObject { detail, photos_pending, verdict, visits })

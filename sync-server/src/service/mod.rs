@@ -12,6 +12,7 @@ pub mod catalogue;
 pub mod conflicts;
 pub mod findings;
 pub mod import;
+pub mod norms;
 pub mod photos;
 pub mod progress;
 pub mod public;

@@ -10,6 +10,7 @@
 pub mod accounts;
 pub mod adaptations;
 pub mod catalogue;
+pub mod norms;
 pub mod plans;
 mod postgres;
 pub mod push;
@@ -22,6 +23,7 @@ mod sqlite;
 use std::sync::Arc;
 
 use qadam_core::checklist::Checklists;
+use qadam_core::norms::Norms;
 use std::collections::BTreeSet;
 
 use qadam_core::change::{Change, PullResponse, PushResponse};
@@ -55,9 +57,13 @@ pub trait SyncStore: Send + Sync {
     /// change nothing.
     fn push(&self, changes: Vec<Change>, access: &Access) -> Result<PushResponse, StoreError>;
 
-    /// The checklists this store validates measurements and evaluates
-    /// rules with.
-    fn checklists(&self) -> &Checklists;
+    /// The checklists this store validates measurements with and the rule
+    /// sets it evaluates with (see [`norms`]).
+    fn norms(&self) -> Arc<Norms>;
+
+    /// Replaces the norms (an administrator added a rule set): evaluations
+    /// from now on use them.
+    fn set_norms(&self, norms: Arc<Norms>);
 
     /// Changes after `since` of the campaigns `access` may read, at most
     /// `limit` (clamped to [`MAX_PULL_LIMIT`]), in cursor order.
@@ -153,7 +159,7 @@ pub trait SyncStore: Send + Sync {
     ) -> Result<Vec<qadam_core::records::EvaluatedObject>, StoreError> {
         let mut out = Vec::new();
         self.read(&mut |src| {
-            out = records::evaluate_all(src, self.checklists(), campaign)?;
+            out = records::evaluate_all(src, &self.norms(), campaign)?;
             Ok(())
         })?;
         out.retain(|o| o.object.campaign_id.is_some_and(allowed));
@@ -442,14 +448,18 @@ pub fn open(db: &str) -> Result<Box<dyn SyncStore>, StoreError> {
     open_with(db, Arc::new(Checklists::builtin()))
 }
 
-/// [`open`] with the checklists the server validates measurements and
-/// evaluates rules with (the built-in ones and an NGO's files).
+/// [`open`] with the checklists the server validates measurements with
+/// (the built-in ones and an NGO's files); its norms are those with the
+/// rule sets that ship and those administrators added.
 pub fn open_with(db: &str, lists: Arc<Checklists>) -> Result<Box<dyn SyncStore>, StoreError> {
-    if db.starts_with("postgres://") || db.starts_with("postgresql://") {
-        Ok(Box::new(PgStore::connect(db)?.with_checklists(lists)))
+    let store: Box<dyn SyncStore> = if db.starts_with("postgres://") || db.starts_with("postgresql://") {
+        Box::new(PgStore::connect(db)?)
     } else {
-        Ok(Box::new(SqliteStore::open(std::path::Path::new(db))?.with_checklists(lists)))
-    }
+        Box::new(SqliteStore::open(std::path::Path::new(db))?)
+    };
+    let norms = read_accounts(&*store, |db| norms::load(db, &lists))?;
+    store.set_norms(Arc::new(norms));
+    Ok(store)
 }
 
 pub use qadam_core::change::Conflict;

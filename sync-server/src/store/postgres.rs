@@ -15,7 +15,7 @@
 
 use std::sync::Arc;
 
-use qadam_core::checklist::Checklists;
+use qadam_core::norms::Norms;
 use std::cell::RefCell;
 use std::sync::Mutex;
 
@@ -101,6 +101,8 @@ const MIGRATIONS: &[&str] = &[
     super::adaptations::DDL,
     // 11: each campaign's plan.
     super::plans::DDL,
+    // 12: the rule sets administrators add.
+    super::norms::DDL,
 ];
 
 /// Advisory lock keys (arbitrary, fixed): migrations, and the push order.
@@ -117,15 +119,15 @@ fn db(e: postgres::Error) -> StoreError {
 pub struct PgStore {
     url: String,
     pool: Mutex<Vec<PgConn>>,
-    checklists: Arc<Checklists>,
+    /// Shared by the store's clones; replaced when a rule set is added.
+    norms: Arc<std::sync::RwLock<Arc<Norms>>>,
 }
 
 impl PgStore {
     /// Connects to `url` and brings the schema up to date (safe when several
     /// instances start at once: migrations run under an advisory lock).
     pub fn connect(url: &str) -> Result<Self, StoreError> {
-        let store =
-            PgStore { url: url.to_string(), pool: Mutex::new(Vec::new()), checklists: Arc::new(Checklists::builtin()) };
+        let store = PgStore { url: url.to_string(), pool: Mutex::new(Vec::new()), norms: Default::default() };
         store.with(|c| {
             c.execute("SELECT pg_advisory_lock($1)", &[&MIGRATION_LOCK]).map_err(db)?;
             let result = migrate(c);
@@ -133,12 +135,6 @@ impl PgStore {
             result
         })?;
         Ok(store)
-    }
-
-    /// The store validating and evaluating with `lists`.
-    pub fn with_checklists(mut self, lists: Arc<Checklists>) -> Self {
-        self.checklists = lists;
-        self
     }
 
     fn with<T>(&self, f: impl FnOnce(&mut Client) -> Result<T, StoreError>) -> Result<T, StoreError> {
@@ -220,8 +216,12 @@ impl SyncStore for PgStore {
     /// takes the push lock: sequence numbers are then assigned and
     /// committed in one order across every server instance, so a pull's
     /// cursor never skips a change that commits later with a smaller one.
-    fn checklists(&self) -> &Checklists {
-        &self.checklists
+    fn norms(&self) -> Arc<Norms> {
+        self.norms.read().unwrap_or_else(|p| p.into_inner()).clone()
+    }
+
+    fn set_norms(&self, norms: Arc<Norms>) {
+        *self.norms.write().unwrap_or_else(|p| p.into_inner()) = norms;
     }
 
     fn push(&self, changes: Vec<Change>, access: &Access) -> Result<PushResponse, StoreError> {
@@ -229,7 +229,7 @@ impl SyncStore for PgStore {
             c.client.batch_execute("BEGIN").map_err(db)?;
             let pushed = (|| {
                 c.execute("SELECT pg_advisory_xact_lock($1)", &[PUSH_LOCK.into()])?;
-                super::push::push_batch(c, &self.checklists, changes, access, |_| Ok(()))
+                super::push::push_batch(c, self.norms().checklists(), changes, access, |_| Ok(()))
             })();
             match pushed {
                 Ok(r) => {
@@ -285,7 +285,7 @@ impl SyncStore for PgStore {
     }
 
     fn verdict(&self, id: Uuid) -> Result<qadam_core::rules::ObjectVerdict, StoreError> {
-        self.with_conn(|c| records::verdict(&DbFields(RefCell::new(c)), &self.checklists, id))
+        self.with_conn(|c| records::verdict(&DbFields(RefCell::new(c)), &self.norms(), id))
     }
 
     fn read(&self, f: &mut dyn FnMut(&dyn FieldSource) -> Result<(), StoreError>) -> Result<(), StoreError> {

@@ -3,7 +3,7 @@
 //! `qadam_core::records`), the conflicts, and the index of photo blobs. All
 //! SQL of this backend lives here, with numbered migrations.
 
-use qadam_core::checklist::Checklists;
+use qadam_core::norms::Norms;
 use std::path::Path;
 use std::sync::{Arc, Mutex};
 
@@ -78,6 +78,8 @@ const MIGRATIONS: &[&str] = &[
     super::adaptations::DDL,
     // 12: each campaign's plan.
     super::plans::DDL,
+    // 13: the rule sets administrators add.
+    super::norms::DDL,
 ];
 
 #[derive(Clone)]
@@ -98,7 +100,8 @@ pub struct SqliteStore {
     /// all (group commit).
     waiting: Arc<Mutex<Vec<Waiting>>>,
     path: std::path::PathBuf,
-    checklists: Arc<Checklists>,
+    /// Shared by the store's clones; replaced when a rule set is added.
+    norms: Arc<std::sync::RwLock<Arc<Norms>>>,
 }
 
 /// Read connections kept open for reuse.
@@ -124,14 +127,8 @@ impl SqliteStore {
             recent: Arc::new(RecentLog::default()),
             waiting: Arc::new(Mutex::new(Vec::new())),
             path: path.to_path_buf(),
-            checklists: Arc::new(Checklists::builtin()),
+            norms: Default::default(),
         })
-    }
-
-    /// The store validating and evaluating with `lists`.
-    pub fn with_checklists(mut self, lists: Arc<Checklists>) -> Self {
-        self.checklists = lists;
-        self
     }
 
     /// The settings of the writer connection (the benchmark's raw-SQLite
@@ -262,7 +259,7 @@ impl SqliteStore {
                 let sp = tx.savepoint()?;
                 let mut mine = Vec::new();
                 let mut db: &Connection = &sp;
-                let pushed = super::push::push_batch(&mut db, &self.checklists, w.changes, &w.access, |c| {
+                let pushed = super::push::push_batch(&mut db, self.norms().checklists(), w.changes, &w.access, |c| {
                     let mut json = Vec::with_capacity(320);
                     let ch = c.change;
                     let (op, entity, id, field, device) =
@@ -318,8 +315,12 @@ impl SyncStore for SqliteStore {
         "sqlite"
     }
 
-    fn checklists(&self) -> &Checklists {
-        &self.checklists
+    fn norms(&self) -> Arc<Norms> {
+        self.norms.read().unwrap_or_else(|p| p.into_inner()).clone()
+    }
+
+    fn set_norms(&self, norms: Arc<Norms>) {
+        *self.norms.write().unwrap_or_else(|p| p.into_inner()) = norms;
     }
 
     fn push(&self, changes: Vec<Change>, access: &Access) -> Result<PushResponse, StoreError> {
@@ -379,7 +380,7 @@ impl SyncStore for SqliteStore {
     }
 
     fn verdict(&self, id: Uuid) -> Result<qadam_core::rules::ObjectVerdict, StoreError> {
-        self.with(|c| records::verdict(c, &self.checklists, id))
+        self.with(|c| records::verdict(c, &self.norms(), id))
     }
 
     fn photo_mime(&self, sha256: &str) -> Result<Option<String>, StoreError> {

@@ -124,6 +124,14 @@ async fn every_documented_operation_answers_and_bodies_match_the_openapi_schemas
                 req.json(&json!({"objects": 10, "due_on": "2027-06-30", "districts": {"medeu": 3}}))
             }
             ("put", p) if p.contains("/members/") => req.json(&json!({"role": "auditor"})),
+            // The set it has: the shop's tasks below are made of its rules.
+            ("put", p) if p.ends_with("/rule-set") => req.json(&json!({"rule_set": "kz-sp-3.06-101-2012"})),
+            ("post", "/api/v1/rule-sets") => {
+                let mut set: Value =
+                    serde_json::from_str(include_str!("../../../schemas/rules/us-ada-2010.json")).unwrap();
+                set["id"] = "ngo-ada-variant".into();
+                req.json(&set)
+            }
             ("post", p) if p.ends_with("/import") => req.body("name,category,district\nЦОН,government,medeu\n"),
             ("post", p) if p.ends_with("/review") => req.json(&json!({"action": "start_review"})),
             ("post", p) if p.ends_with("/reports") => req.json(&json!({"text": "Лифт не работает"})),

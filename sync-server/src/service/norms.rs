@@ -1,0 +1,84 @@
+//! The server's norms (checklists and rule sets, see
+//! [`qadam_core::norms`]): devices read them when their version differs;
+//! administrators add rule sets, without a developer, and campaigns may
+//! choose them at once.
+
+use std::sync::{Arc, Mutex};
+
+use qadam_core::norms::Norms;
+use qadam_core::rules::{RuleSet, RuleSetError, RuleSetInfo};
+use qadam_core::ModelError;
+
+use super::{blocking, require_admin};
+use crate::error::AppError;
+use crate::state::AppState;
+use crate::store::accounts::Principal;
+use crate::store::{self as stores, norms};
+
+/// The most rule sets administrators may add (each is checked and sent to
+/// every device).
+pub const MAX_ADDED_RULE_SETS: usize = 50;
+
+/// One addition at a time, so that the norms set last hold every addition.
+static ADDING: Mutex<()> = Mutex::new(());
+
+pub fn get(s: &AppState) -> Arc<Norms> {
+    s.store.norms()
+}
+
+/// Why an id may not name an added rule set, if it may not.
+fn id_problem(id: &str) -> Option<String> {
+    let ok_chars = id.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || c == '.');
+    if id.is_empty() || id.len() > 64 || !ok_chars || !id.starts_with(|c: char| c.is_ascii_alphanumeric()) {
+        return Some(format!(
+            "`{id}`: an id is 1 to 64 lowercase Latin letters, digits, `-` and `.`, starting with a letter or digit"
+        ));
+    }
+    qadam_core::rules::builtin_ids()
+        .contains(&id)
+        .then(|| format!("`{id}` ships with Qadam and follows the norm's text; give your variant its own id"))
+}
+
+fn refused(e: RuleSetError) -> AppError {
+    match e {
+        RuleSetError::Invalid { rule, field, message, .. } => {
+            ModelError::invalid(&format!("rules.{rule}.{field}"), format!("rule `{rule}`: {message}")).into()
+        }
+        other => ModelError::invalid("rules", other.to_string()).into(),
+    }
+}
+
+/// Adds a rule set (administrators), or replaces an added one of its id
+/// (a new edition): checked against the server's checklists as a file
+/// would be, kept, and part of the norms every device receives on its next
+/// sync. Answers the rule sets a campaign may now choose.
+pub async fn add_rule_set(s: &Arc<AppState>, p: Principal, set: RuleSet) -> Result<Vec<RuleSetInfo>, AppError> {
+    require_admin(&p)?;
+    if let Some(problem) = id_problem(&set.id) {
+        return Err(ModelError::invalid("id", problem).into());
+    }
+    let by = p.display_name();
+    let s = s.clone();
+    blocking(move || {
+        let _one = ADDING.lock().unwrap_or_else(|p| p.into_inner());
+        let store = &*s.store;
+        let checklists = store.norms().checklists().clone();
+        let text = serde_json::to_string_pretty(&set).expect("a rule set serialises");
+        RuleSet::parse(&format!("{}.json", set.id), &text, &checklists).map_err(refused)?;
+        let norms = stores::accounts(store, |db| -> Result<_, AppError> {
+            let added = norms::added(db)?;
+            if added.len() >= MAX_ADDED_RULE_SETS && !added.iter().any(|(f, _)| *f == format!("{}.json", set.id)) {
+                return Err(ModelError::invalid(
+                    "id",
+                    format!("the server holds {MAX_ADDED_RULE_SETS} added rule sets, the most it takes; replace one by its id"),
+                )
+                .into());
+            }
+            norms::put(db, &set.id, &text, &by)?;
+            Ok(norms::load(db, &checklists)?)
+        })?;
+        store.set_norms(Arc::new(norms));
+        Ok(store.norms().catalogue())
+    })
+    .await
+}
