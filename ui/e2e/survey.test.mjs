@@ -255,6 +255,63 @@ test('a district assigned to an auditor on the dashboard is their "my list" afte
   }
 });
 
+test('an area drawn on the campaign map is assigned: exactly the objects inside it', async () => {
+  const headers = { authorization: `Bearer ${TOKEN}` };
+  const campaigns = await (await fetch(`${base()}/api/v1/campaigns`, { headers })).json();
+  const demo = campaigns.find((c) => c.name.includes('Демо'));
+  const objects = await (await fetch(`${base()}/api/v1/objects?campaign=${demo.id}`, { headers })).json();
+  // A square of ±0.004° around a located place outside Medeu (assigned above).
+  const centre = objects.find((o) => o.object.location && o.object.district === 'almaly').object.location;
+  const d = 0.004;
+  const [south, north, west, east] = [centre.lat_deg - d, centre.lat_deg + d, centre.lon_deg - d, centre.lon_deg + d];
+  const inside = objects
+    .filter((o) => {
+      const l = o.object.location;
+      return l && l.lat_deg > south && l.lat_deg < north && l.lon_deg > west && l.lon_deg < east;
+    })
+    .map((o) => o.object.id)
+    .sort();
+  assert.ok(inside.length > 0 && inside.length < objects.length);
+
+  await page.goto(`${base()}/coordinator/#/campaign/${demo.id}`);
+  await page.locator('#assign').waitFor();
+  await page.selectOption('#assign-district', '#area');
+  await page.locator('#area-picker .leaflet-container').waitFor();
+  await runAxe(page, 'the assignment form drawing an area');
+  // A click on the map adds a corner; it can be taken back.
+  await page.click('#area-picker .leaflet-container', { position: { x: 60, y: 60 } });
+  await page.locator('#area-corners li').first().waitFor();
+  await page.click('#area-undo');
+  await page.locator('#area-count', { hasText: 'Углов пока нет' }).waitFor();
+  // The corners typed, for an exact square.
+  for (const [lat, lon] of [
+    [south, west],
+    [south, east],
+    [north, east],
+    [north, west],
+  ]) {
+    await page.fill('#area-lat', String(lat));
+    await page.fill('#area-lon', String(lon));
+    await page.click('#area-add');
+  }
+  assert.equal(await page.locator('#area-corners li').count(), 4);
+  await page.locator(`#area-count[data-inside="${inside.length}"]`).waitFor();
+  await page.selectOption('#assign-auditor', 'auditor');
+  await page.fill('#assign-due', '2027-05-01');
+  await runAxe(page, 'the assignment form with an area drawn');
+  await page.click('#assign-submit');
+  await page.locator('[role="status"]', { hasText: 'нарисованный участок' }).waitFor();
+  const after = await (await fetch(`${base()}/api/v1/objects?campaign=${demo.id}`, { headers })).json();
+  assert.deepEqual(
+    after
+      .filter((o) => o.object.due_on === '2027-05-01')
+      .map((o) => [o.object.id, o.object.assignee])
+      .sort(),
+    inside.map((id) => [id, 'auditor']),
+    'exactly the objects inside the area',
+  );
+});
+
 test('an OSM extract made by a script is imported with its duplicates found, and merging keeps every audit and photo', async () => {
   const auth = { headers: { authorization: `Bearer ${TOKEN}` } };
   const campaigns = await (await fetch(`${base()}/api/v1/campaigns`, auth)).json();
