@@ -394,13 +394,18 @@ pub struct Object {
     pub location: Option<GeoPoint>,
     #[serde(default)]
     pub synthetic: bool,
-    /// The login of the auditor a coordinator assigned the object to.
+    /// The login of the auditor a coordinator assigned the object to, or
+    /// [`TEAM_PREFIX`] and the id of the team it is assigned to.
     #[serde(default)]
     pub assignee: Option<String>,
     /// When the assigned audit is due (`YYYY-MM-DD`).
     #[serde(default)]
     pub due_on: Option<String>,
 }
+
+/// How an object's `assignee` names a team (`team:<id>`) rather than one
+/// auditor's login: it is on the list of every auditor of the team.
+pub const TEAM_PREFIX: &str = "team:";
 
 /// Whether `s` is a calendar date `YYYY-MM-DD` (years 2000 to 2199).
 pub fn is_date(s: &str) -> bool {

@@ -174,3 +174,5 @@ mod review;
 mod security;
 #[path = "api/sync.rs"]
 mod sync;
+#[path = "api/teams.rs"]
+mod teams;

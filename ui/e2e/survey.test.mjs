@@ -312,6 +312,56 @@ test('an area drawn on the campaign map is assigned: exactly the objects inside 
   );
 });
 
+test("a team's objects are on each member's list after a sync", async () => {
+  const headers = { authorization: `Bearer ${TOKEN}` };
+  const campaigns = await (await fetch(`${base()}/api/v1/campaigns`, { headers })).json();
+  const demo = campaigns.find((c) => c.name.includes('Демо'));
+  await page.goto(`${base()}/coordinator/#/campaign/${demo.id}`);
+  await page.locator('#team-form').waitFor();
+  await page.fill('#team-name', 'Бригада Север');
+  await page.check('#team-member-auditor');
+  await runAxe(page, 'the campaign page making a team');
+  await page.click('#team-submit');
+  const row = page.locator('#teams tr[data-name="Бригада Север"]');
+  await row.waitFor();
+  assert.equal((await row.textContent()).includes('auditor'), true);
+  const team = `team:${await row.getAttribute('data-team')}`;
+  // Bostandyk's objects go to the team.
+  await page.selectOption('#assign-district', 'bostandyk');
+  await page.selectOption('#assign-auditor', team);
+  await page.fill('#assign-due', '2027-06-01');
+  await page.click('#assign-submit');
+  await page.locator('[role="status"]', { hasText: 'Назначено Бригада Север' }).waitFor();
+  const objects = await (await fetch(`${base()}/api/v1/objects?campaign=${demo.id}`, { headers })).json();
+  const teamed = objects.filter((o) => o.object.assignee === team).map((o) => o.object.id);
+  assert.deepEqual(
+    teamed.sort(),
+    objects
+      .filter((o) => o.object.district === 'bostandyk')
+      .map((o) => o.object.id)
+      .sort(),
+  );
+  assert.ok(teamed.length > 0);
+  // The plan's progress names the team.
+  await page.locator('#plan-auditors tr', { hasText: 'Бригада Север' }).waitFor();
+
+  // The member's phone: after a sync, "my list" is theirs and their team's.
+  const expected = objects
+    .filter((o) => o.object.assignee === 'auditor' || o.object.assignee === team)
+    .map((o) => o.object.id)
+    .sort();
+  await clickText('nav button', 'Кампании');
+  await clickText('.cards .card', 'Демо');
+  await wd.click('#filter-assigned');
+  await wd.click('#sync-button');
+  let listed = [];
+  for (const until = Date.now() + 30000; Date.now() < until; await new Promise((r) => setTimeout(r, 300))) {
+    listed = await wd.exec(`return [...document.querySelectorAll('#object-list li')].map((li) => li.dataset.id)`);
+    if (listed.length === expected.length) break;
+  }
+  assert.deepEqual(listed.sort(), expected, "my list is the auditor's and the team's objects");
+});
+
 test('an OSM extract made by a script is imported with its duplicates found, and merging keeps every audit and photo', async () => {
   const auth = { headers: { authorization: `Bearer ${TOKEN}` } };
   const campaigns = await (await fetch(`${base()}/api/v1/campaigns`, auth)).json();

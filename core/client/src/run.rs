@@ -89,6 +89,9 @@ pub async fn sync(device: &Device, progress: impl Fn(SyncProgress)) -> Result<Sy
     // the auditor on the fields concerned.
     let conflicts = t.conflicts().await?;
     device.with(move |s| s.replace_conflicts(&conflicts)).await?;
+    // The teams the account is in: their objects are on "my list" too.
+    let teams = t.my_teams().await?;
+    device.with(move |s| s.set_auditor_teams(teams)).await?;
     p.phase = SyncPhase::Done;
     progress(p);
     Ok(p)

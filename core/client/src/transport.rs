@@ -167,6 +167,17 @@ impl Transport {
     }
 
     /// The unresolved conflicts on the device's campaigns.
+    /// The teams the device's account is in (`team:<id>`), from `/api/v1/me`.
+    pub async fn my_teams(&self) -> Result<Vec<String>, ClientError> {
+        #[derive(serde::Deserialize)]
+        struct Me {
+            #[serde(default)]
+            teams: Vec<String>,
+        }
+        let r = self.http.get(self.url("/api/v1/me")).header("authorization", &self.auth);
+        Ok(check(r.send().await?).await?.json::<Me>().await?.teams)
+    }
+
     pub async fn conflicts(&self) -> Result<Vec<Conflict>, ClientError> {
         let r = self.http.get(self.url("/api/v1/conflicts")).header("authorization", &self.auth);
         Ok(check(r.send().await?).await?.json().await?)

@@ -57,6 +57,10 @@ pub struct Settings {
     /// the objects assigned to it.
     #[serde(default)]
     pub auditor_login: String,
+    /// The teams that account is in (`team:<id>`, as of the last sync):
+    /// objects assigned to them are on "my list" too.
+    #[serde(default)]
+    pub auditor_teams: Vec<String>,
     /// Map tile URL template (`https://…/{z}/{x}/{y}.png`); empty for a plain map.
     pub tile_url: String,
     /// UI language.
@@ -80,6 +84,7 @@ impl Default for Settings {
             token: String::new(),
             auditor_name: String::new(),
             auditor_login: String::new(),
+            auditor_teams: Vec::new(),
             tile_url: String::new(),
             language: crate::model::Language::Ru,
             auto_sync: true,
@@ -341,6 +346,16 @@ impl Store {
             Some(s) => serde_json::from_str(&s).map_err(|e| StoreError::Corrupt(e.to_string())),
             None => Ok(Settings::default()),
         }
+    }
+
+    /// Keeps the teams the server says the device's account is in.
+    pub fn set_auditor_teams(&self, teams: Vec<String>) -> Result<(), StoreError> {
+        let mut s = self.settings()?;
+        if s.auditor_teams != teams {
+            s.auditor_teams = teams;
+            self.set_settings(&s)?;
+        }
+        Ok(())
     }
 
     pub fn set_settings(&self, s: &Settings) -> Result<(), StoreError> {

@@ -88,8 +88,8 @@ pub async fn session_end(State(s): State<Arc<AppState>>, headers: HeaderMap) -> 
     Ok((StatusCode::NO_CONTENT, [(header::SET_COOKIE, cookie("", 0))]).into_response())
 }
 
-pub async fn me(Caller(p): Caller) -> axum::Json<Me> {
-    axum::Json(Me::from(&p))
+pub async fn me(State(s): State<Arc<AppState>>, Caller(p): Caller) -> Result<axum::Json<Me>, AppError> {
+    Ok(axum::Json(accounts::me(&s, p).await?))
 }
 
 #[derive(Deserialize)]

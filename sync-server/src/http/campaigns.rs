@@ -19,6 +19,7 @@ use crate::service::campaigns::{Member, MemberRequest, NewCampaign, NewUser};
 use crate::service::{self, import::Format};
 use crate::state::AppState;
 use crate::store::accounts::User;
+use crate::store::teams::Team;
 
 /// The campaigns the caller may read.
 pub async fn list(State(s): State<Arc<AppState>>, Caller(p): Caller) -> Result<Json<Vec<Campaign>>, AppError> {
@@ -89,6 +90,35 @@ pub async fn set_rule_set(
     JsonBody(choice): JsonBody<service::campaigns::RuleSetChoice>,
 ) -> Result<Json<Campaign>, AppError> {
     Ok(Json(service::campaigns::set_rule_set(&s, p, campaign, choice).await?))
+}
+
+/// A campaign's teams.
+pub async fn teams(
+    State(s): State<Arc<AppState>>,
+    Caller(p): Caller,
+    Param(campaign): Param<Uuid>,
+) -> Result<Json<Vec<Team>>, AppError> {
+    Ok(Json(service::teams::list(&s, p, campaign).await?))
+}
+
+/// Makes a team of the campaign's auditors.
+pub async fn create_team(
+    State(s): State<Arc<AppState>>,
+    Caller(p): Caller,
+    Param(campaign): Param<Uuid>,
+    JsonBody(req): JsonBody<service::teams::TeamRequest>,
+) -> Result<(StatusCode, Json<Team>), AppError> {
+    Ok((StatusCode::CREATED, Json(service::teams::create(&s, p, campaign, req).await?)))
+}
+
+/// Renames a team or changes its members.
+pub async fn update_team(
+    State(s): State<Arc<AppState>>,
+    Caller(p): Caller,
+    Param(team): Param<Uuid>,
+    JsonBody(req): JsonBody<service::teams::TeamRequest>,
+) -> Result<Json<Team>, AppError> {
+    Ok(Json(service::teams::update(&s, p, team, req).await?))
 }
 
 /// Creates a campaign.

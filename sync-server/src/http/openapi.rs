@@ -130,6 +130,8 @@ pub fn document() -> Value {
         ("RuleSet", schema::<qadam_core::rules::RuleSet>()),
         ("RuleSetChoice", schema::<crate::service::campaigns::RuleSetChoice>()),
         ("NormsBundle", schema::<qadam_core::norms::NormsBundle>()),
+        ("Team", schema::<crate::store::teams::Team>()),
+        ("TeamRequest", schema::<crate::service::teams::TeamRequest>()),
         ("PublicMap", schema::<qadam_core::public::PublicMap>()),
         ("SearchHit", schema::<qadam_core::public::SearchHit>()),
         ("PublicPlace", schema::<qadam_core::public::PublicPlace>()),

@@ -143,6 +143,10 @@ pub struct Me {
     /// Campaigns the caller belongs to, with their role there (all, for
     /// administrators, are implied).
     pub campaigns: Vec<MemberOf>,
+    /// The teams the caller is in, as an object assigned to one names it
+    /// (`team:<id>`): their objects are on the caller's list too.
+    #[serde(default)]
+    pub teams: Vec<String>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, schemars::JsonSchema, ts_rs::TS)]
@@ -160,8 +164,20 @@ impl From<&Principal> for Me {
             role: p.user.role,
             device_id: p.device_id,
             campaigns: p.campaigns.iter().map(|(c, r)| MemberOf { campaign_id: *c, role: *r }).collect(),
+            teams: Vec::new(),
         }
     }
+}
+
+/// The caller with the teams they are in.
+pub async fn me(s: &Arc<AppState>, p: Principal) -> Result<Me, AppError> {
+    let s = s.clone();
+    blocking(move || {
+        let mut me = Me::from(&p);
+        me.teams = super::teams::assignees_of(&*s.store, &p.user.login)?;
+        Ok(me)
+    })
+    .await
 }
 
 /// A dashboard sign-in: a login and password, or the API token.

@@ -25,8 +25,8 @@ use crate::store::{Access, COORDINATOR_DEVICE};
 #[ts(export_to = "server/")]
 #[serde(deny_unknown_fields)]
 pub struct AssignRequest {
-    /// An auditor of the campaign (their login); `null` takes the objects
-    /// off everyone's list.
+    /// An auditor of the campaign (their login), or one of its teams
+    /// (`team:<id>`); `null` takes the objects off everyone's list.
     pub assignee: Option<String>,
     /// When the audits are due (`YYYY-MM-DD`).
     #[serde(default)]
@@ -82,10 +82,17 @@ pub async fn assign(
         if !s.store.campaigns()?.iter().any(|c| c.id == campaign) {
             return Err(AppError::NotFound(format!("campaign {campaign}")));
         }
-        if let Some(login) = &req.assignee {
-            let members = crate::store::read_accounts(&*s.store, |db| accounts::members(db, campaign))?;
-            if !members.iter().any(|(l, _, _)| l == login) {
-                return Err(invalid("assignee", format!("`{login}` is not a member of this campaign")));
+        if let Some(who) = &req.assignee {
+            let known = crate::store::read_accounts(&*s.store, |db| {
+                Ok::<_, qadam_core::StoreError>(match who.strip_prefix(qadam_core::model::TEAM_PREFIX) {
+                    Some(team) => {
+                        crate::store::teams::of_campaign(db, campaign)?.iter().any(|t| t.id.to_string() == team)
+                    }
+                    None => accounts::members(db, campaign)?.iter().any(|(l, _, _)| l == who),
+                })
+            })?;
+            if !known {
+                return Err(invalid("assignee", format!("`{who}` is not a member or a team of this campaign")));
             }
         }
         // Each object's re-audit date, when re-audits are asked for.

@@ -18,6 +18,7 @@ pub mod progress;
 pub mod public;
 pub mod review;
 pub mod sync;
+pub mod teams;
 pub mod throttle;
 
 use std::sync::Arc;

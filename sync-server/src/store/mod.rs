@@ -19,6 +19,7 @@ pub mod reports;
 pub mod retention;
 pub mod sql;
 mod sqlite;
+pub mod teams;
 
 use std::sync::Arc;
 

@@ -103,6 +103,8 @@ const MIGRATIONS: &[&str] = &[
     super::plans::DDL,
     // 12: the rule sets administrators add.
     super::norms::DDL,
+    // 13: each campaign's teams of auditors.
+    super::teams::DDL,
 ];
 
 /// Advisory lock keys (arbitrary, fixed): migrations, and the push order.

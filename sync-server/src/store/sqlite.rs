@@ -80,6 +80,8 @@ const MIGRATIONS: &[&str] = &[
     super::plans::DDL,
     // 13: the rule sets administrators add.
     super::norms::DDL,
+    // 14: each campaign's teams of auditors.
+    super::teams::DDL,
 ];
 
 #[derive(Clone)]

@@ -89,6 +89,9 @@ async fn every_documented_operation_answers_and_bodies_match_the_openapi_schemas
     let tasks: Value =
         r.json(&json!({"rules": [failed[0]], "responsible": "Владелец"})).send().await.unwrap().json().await.unwrap();
     let task = tasks[0]["id"].as_str().unwrap_or_else(|| panic!("{tasks}")).to_string();
+    let r = s.http.post(s.url(&format!("/api/v1/campaigns/{}/teams", demo::demo_campaign_id()))).bearer_auth(TOKEN);
+    let team: Value = r.json(&json!({"name": "Бригада", "members": []})).send().await.unwrap().json().await.unwrap();
+    let team = team["id"].as_str().unwrap_or_else(|| panic!("{team}")).to_string();
     for op in OPERATIONS {
         assert!(doc["paths"][op.path][op.method].is_object(), "{} {} is documented", op.method, op.path);
         let path = op
@@ -99,6 +102,7 @@ async fn every_documented_operation_answers_and_bodies_match_the_openapi_schemas
             .replace("/objects/{id}/photos/{photo}", &format!("/objects/{public}/photos/{photo}"))
             .replace("/objects/{id}/adaptations", &format!("/objects/{shop}/adaptations"))
             .replace("/adaptations/{id}", &format!("/adaptations/{task}"))
+            .replace("/teams/{id}", &format!("/teams/{team}"))
             .replace("/reports/{id}", &format!("/reports/{}", report["id"].as_str().unwrap()))
             .replace("{sha256}", &sha)
             .replace("{id}", &object.to_string())
@@ -125,6 +129,8 @@ async fn every_documented_operation_answers_and_bodies_match_the_openapi_schemas
             }
             ("put", p) if p.contains("/members/") => req.json(&json!({"role": "auditor"})),
             // The set it has: the shop's tasks below are made of its rules.
+            ("post", p) if p.ends_with("/teams") => req.json(&json!({"name": "Север", "members": []})),
+            ("put", p) if p.contains("/teams/") => req.json(&json!({"name": "Бригада Юг", "members": []})),
             ("put", p) if p.ends_with("/rule-set") => req.json(&json!({"rule_set": "kz-sp-3.06-101-2012"})),
             ("post", "/api/v1/rule-sets") => {
                 let mut set: Value =

@@ -8,7 +8,8 @@ import type { GeoPoint } from "./GeoPoint";
  */
 export type Object = { id: string, campaign_id: string | null, name: string, category: Category | null, district: District | null, address: string, location: GeoPoint | null, synthetic: boolean, 
 /**
- * The login of the auditor a coordinator assigned the object to.
+ * The login of the auditor a coordinator assigned the object to, or
+ * [`TEAM_PREFIX`] and the id of the team it is assigned to.
  */
 assignee: string | null, 
 /**

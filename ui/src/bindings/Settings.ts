@@ -23,6 +23,11 @@ auditor_name: string,
  */
 auditor_login: string, 
 /**
+ * The teams that account is in (`team:<id>`, as of the last sync):
+ * objects assigned to them are on "my list" too.
+ */
+auditor_teams: Array<string>, 
+/**
  * Map tile URL template (`https://…/{z}/{x}/{y}.png`); empty for a plain map.
  */
 tile_url: string, 

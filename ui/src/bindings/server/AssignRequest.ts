@@ -9,8 +9,8 @@ import type { District } from "../District";
  */
 export type AssignRequest = { 
 /**
- * An auditor of the campaign (their login); `null` takes the objects
- * off everyone's list.
+ * An auditor of the campaign (their login), or one of its teams
+ * (`team:<id>`); `null` takes the objects off everyone's list.
  */
 assignee: string | null, 
 /**

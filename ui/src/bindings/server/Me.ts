@@ -10,4 +10,9 @@ export type Me = { login: string, name: string, role: Role, device_id: string | 
  * Campaigns the caller belongs to, with their role there (all, for
  * administrators, are implied).
  */
-campaigns: Array<MemberOf>, };
+campaigns: Array<MemberOf>, 
+/**
+ * The teams the caller is in, as an object assigned to one names it
+ * (`team:<id>`): their objects are on the caller's list too.
+ */
+teams: Array<string>, };
