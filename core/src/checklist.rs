@@ -155,13 +155,19 @@ impl Checklists {
             let file = p.display().to_string();
             let text = std::fs::read_to_string(&p)
                 .map_err(|e| ChecklistError::Io { file: file.clone(), message: e.to_string() })?;
-            let c = Checklist::parse(&file, &text)?;
-            if !all.order.contains(&c.kind) {
-                all.order.push(c.kind.clone());
-            }
-            all.by_kind.insert(c.kind.clone(), c);
+            all = all.with(Checklist::parse(&file, &text)?);
         }
         Ok(all)
+    }
+
+    /// These checklists with `c` in place of its kind's, or after the
+    /// others when its kind is new.
+    pub fn with(mut self, c: Checklist) -> Self {
+        if !self.order.contains(&c.kind) {
+            self.order.push(c.kind.clone());
+        }
+        self.by_kind.insert(c.kind.clone(), c);
+        self
     }
 
     /// The built-in checklists plus the files of the directory

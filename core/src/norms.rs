@@ -89,6 +89,18 @@ impl Norms {
         Ok(norms)
     }
 
+    /// These norms with `c` in place of its kind's checklist (or a new
+    /// kind's): refused when a rule set would no longer check against the
+    /// checklists (a field it reads taken out), so no set is dropped.
+    pub fn with_checklist(&self, c: Checklist) -> Result<Norms, NormsError> {
+        let checklists = self.checklists.clone().with(c);
+        for set in self.rule_sets.values() {
+            let text = serde_json::to_string(set).expect("a rule set serialises");
+            RuleSet::parse(&format!("{}.json", set.id), &text, &checklists)?;
+        }
+        Ok(Norms::assemble(checklists, self.rule_sets.clone()))
+    }
+
     pub fn bundle(&self) -> NormsBundle {
         NormsBundle {
             version: self.version.clone(),

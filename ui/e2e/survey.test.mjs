@@ -695,7 +695,7 @@ test("a failed rule becomes an adaptation task with the owner's letter, and a la
   assert.deepEqual(await assignee().then((o) => [o.assignee, o.due_on]), [null, null]);
 });
 
-test('a rule set added on the dashboard and chosen for the campaign reaches the app by sync, judges there, and each audit records it', async () => {
+test('a rule set and a checklist added on the dashboard reach the app by sync; the rule set chosen for the campaign judges there, and each audit records it', async () => {
   assert.ok(reaudited, 'the adaptation test left a place approved with a 900 mm door');
   const objectId = reaudited.o.object.id;
   const campaignId = reaudited.o.object.campaign_id;
@@ -726,6 +726,31 @@ test('a rule set added on the dashboard and chosen for the campaign reaches the 
   await page.locator('#rule-sets tr[data-id="ngo-strict-doors"][data-edition="2027-01"]').waitFor();
   assert.notEqual(await page.textContent('#norms-intro'), versionBefore);
   await runAxe(page, 'the norms page with an added rule set');
+  // A checklist for a new element kind, the same way.
+  const tactileMap = join(dir, 'tactile_map.json');
+  const text = (ru, kk, en) => ({ ru, kk, en });
+  writeFileSync(
+    tactileMap,
+    JSON.stringify({
+      kind: 'tactile_map',
+      zone: 'entrance',
+      title: text('Тактильная мнемосхема', 'Тактильді мнемосхема', 'Tactile map'),
+      fields: [
+        {
+          name: 'mount_height_mm',
+          type: 'length_mm',
+          min: 0,
+          max: 3000,
+          label: text('Высота установки', 'Орнату биіктігі', 'Mounting height'),
+          hint: text('От пола до низа схемы', 'Еденнен схеманың төменгі жиегіне дейін', 'From the floor to the bottom of the map'),
+        },
+      ],
+    }),
+  );
+  await page.setInputFiles('#checklist-file', tactileMap);
+  await page.locator('#checklist-file-note', { hasText: 'tactile_map' }).waitFor();
+  await page.click('#add-checklist');
+  await page.locator('#norm-checklists tr[data-kind="tactile_map"]').waitFor();
 
   // The campaign's page chooses it.
   await page.goto(`${base()}/coordinator/#/campaign/${campaignId}`);
@@ -745,6 +770,8 @@ test('a rule set added on the dashboard and chosen for the campaign reaches the 
   // A re-audit measures the door widened to 1 m: it passes the NGO's set.
   await wd.click('#start-reaudit');
   await wd.waitFor('#visits li[data-status="draft"]');
+  // The new checklist's kind is offered too, with its field.
+  await wd.waitFor('#element-kind option[value="tactile_map"]');
   const [id, width] = await doorWidthField();
   assert.equal(Number(width), 900);
   await setDoorWidth(id, 1000);

@@ -71,3 +71,31 @@ fn a_rule_set_that_reads_a_field_the_checklists_lack_is_refused() {
     let lists = Checklists::from_list(bundle.checklists);
     assert!(Norms::from(lists).catalogue().is_empty());
 }
+
+#[test]
+fn a_checklist_is_added_or_changed_only_while_every_rule_set_still_checks() {
+    let norms = Norms::new(Checklists::builtin(), &[strict_doors()]).unwrap();
+    let mut door = norms.checklists().get(&ElementKind::DOOR).unwrap().clone();
+    // A new field: the forms show it, every set still checks.
+    let mut closer = door.fields[0].clone();
+    closer.name = "closer_force_n".into();
+    closer.kind = crate::model::MeasurementType::Count;
+    door.fields.push(closer);
+    let more = norms.with_checklist(door.clone()).unwrap();
+    assert_ne!(more.version(), norms.version());
+    assert_eq!(more.checklists().fields(&ElementKind::DOOR).last().unwrap().name, "closer_force_n");
+    assert_eq!(more.catalogue(), norms.catalogue(), "no set dropped");
+    // Taking out the width every set's door rule reads is refused, naming the first such set.
+    door.fields.retain(|f| f.name != "clear_width_mm");
+    match norms.with_checklist(door) {
+        Err(NormsError::RuleSet(RuleSetError::Invalid { file, field, .. })) => {
+            assert_eq!((file.as_str(), field.as_str()), ("kz-sp-3.06-101-2012.json", "reads"));
+        }
+        other => panic!("{other:?}"),
+    }
+    // A new kind comes after the others.
+    let mut lift = norms.checklists().get(&ElementKind::LIFT).unwrap().clone();
+    lift.kind = ElementKind::new("platform_lift").unwrap();
+    let with_kind = norms.with_checklist(lift).unwrap();
+    assert_eq!(with_kind.checklists().kinds().last().map(|k| k.as_str()), Some("platform_lift"));
+}

@@ -26,6 +26,14 @@ pub async fn get(State(s): State<Arc<AppState>>, Caller(_): Caller, headers: Hea
     Ok((common, Json(current.bundle())).into_response())
 }
 
+pub async fn add_checklist(
+    State(s): State<Arc<AppState>>,
+    Caller(p): Caller,
+    Body(c): Body<qadam_core::checklist::Checklist>,
+) -> Result<(StatusCode, Json<Vec<qadam_core::checklist::Checklist>>), AppError> {
+    Ok((StatusCode::CREATED, Json(norms::add_checklist(&s, p, c).await?)))
+}
+
 pub async fn add_rule_set(
     State(s): State<Arc<AppState>>,
     Caller(p): Caller,

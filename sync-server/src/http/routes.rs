@@ -366,6 +366,16 @@ pub const OPERATIONS: &[Operation] = &[
         auth: true,
     },
     Operation {
+        method: "post",
+        path: "/api/v1/checklists",
+        summary: "Add a checklist (administrators): a new element kind, or a kind's checklist changed; refused when a rule set would no longer check against the checklists; sent to every device in the norms; answers the checklists",
+        request: Some("Checklist"),
+        status: 201,
+        response: Answer::JsonList("Checklist"),
+        handler: |m| on(m, norms::add_checklist),
+        auth: true,
+    },
+    Operation {
         method: "get",
         path: "/api/v1/conflicts",
         summary: "Unresolved conflicts: concurrent writes to one field, both kept",

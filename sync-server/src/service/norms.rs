@@ -5,7 +5,8 @@
 
 use std::sync::{Arc, Mutex};
 
-use qadam_core::norms::Norms;
+use qadam_core::checklist::{Checklist, ChecklistError};
+use qadam_core::norms::{Norms, NormsError};
 use qadam_core::rules::{RuleSet, RuleSetError, RuleSetInfo};
 use qadam_core::ModelError;
 
@@ -13,11 +14,17 @@ use super::{blocking, require_admin};
 use crate::error::AppError;
 use crate::state::AppState;
 use crate::store::accounts::Principal;
-use crate::store::{self as stores, norms};
+use crate::store::norms::{self, NormFile};
+use crate::store::{self as stores};
 
 /// The most rule sets administrators may add (each is checked and sent to
 /// every device).
 pub const MAX_ADDED_RULE_SETS: usize = 50;
+
+/// The most checklists administrators may add or replace, and the most
+/// fields one checklist has (each is a field of a form on every phone).
+pub const MAX_ADDED_CHECKLISTS: usize = 50;
+pub const MAX_CHECKLIST_FIELDS: usize = 100;
 
 /// One addition at a time, so that the norms set last hold every addition.
 static ADDING: Mutex<()> = Mutex::new(());
@@ -66,7 +73,7 @@ pub async fn add_rule_set(s: &Arc<AppState>, p: Principal, set: RuleSet) -> Resu
         let text = serde_json::to_string_pretty(&set).expect("a rule set serialises");
         RuleSet::parse(&format!("{}.json", set.id), &text, &checklists).map_err(refused)?;
         let norms = stores::accounts(store, |db| -> Result<_, AppError> {
-            let added = norms::added(db)?;
+            let added = norms::added(db, NormFile::RuleSet)?;
             if added.len() >= MAX_ADDED_RULE_SETS && !added.iter().any(|(f, _)| *f == format!("{}.json", set.id)) {
                 return Err(ModelError::invalid(
                     "id",
@@ -74,11 +81,60 @@ pub async fn add_rule_set(s: &Arc<AppState>, p: Principal, set: RuleSet) -> Resu
                 )
                 .into());
             }
-            norms::put(db, &set.id, &text, &by)?;
+            norms::put(db, NormFile::RuleSet, &set.id, &text, &by)?;
             Ok(norms::load(db, &checklists)?)
         })?;
         store.set_norms(Arc::new(norms));
         Ok(store.norms().catalogue())
+    })
+    .await
+}
+
+/// Adds a checklist (administrators): a new element kind, or a kind's
+/// checklist changed (a field added, a hint reworded). Checked as a file
+/// would be, and refused when a rule set would no longer check against the
+/// checklists (a field it reads taken out), naming the set and the rule.
+/// Devices receive it with the norms on their next sync. Answers the
+/// checklists.
+pub async fn add_checklist(s: &Arc<AppState>, p: Principal, c: Checklist) -> Result<Vec<Checklist>, AppError> {
+    require_admin(&p)?;
+    if c.fields.len() > MAX_CHECKLIST_FIELDS {
+        return Err(
+            ModelError::invalid("fields", format!("a checklist has at most {MAX_CHECKLIST_FIELDS} fields")).into()
+        );
+    }
+    let by = p.display_name();
+    let s = s.clone();
+    blocking(move || {
+        let _one = ADDING.lock().unwrap_or_else(|p| p.into_inner());
+        let store = &*s.store;
+        let kind = c.kind.to_string();
+        let text = serde_json::to_string_pretty(&c).expect("a checklist serialises");
+        let parsed = Checklist::parse(&format!("{kind}.json"), &text).map_err(|e| match e {
+            ChecklistError::Invalid { field, message, .. } => ModelError::invalid(&format!("fields.{field}"), message),
+            other => ModelError::invalid("fields", other.to_string()),
+        })?;
+        let norms = store.norms().with_checklist(parsed).map_err(|e| match e {
+            NormsError::RuleSet(RuleSetError::Invalid { file, rule, field, message }) => ModelError::invalid(
+                "fields",
+                format!("rule set `{}`, rule `{rule}`, `{field}`: {message}", file.trim_end_matches(".json")),
+            ),
+            other => ModelError::invalid("fields", other.to_string()),
+        })?;
+        stores::accounts(store, |db| -> Result<_, AppError> {
+            let added = norms::added(db, NormFile::Checklist)?;
+            if added.len() >= MAX_ADDED_CHECKLISTS && !added.iter().any(|(f, _)| *f == format!("{kind}.json")) {
+                return Err(ModelError::invalid(
+                    "kind",
+                    format!("the server holds {MAX_ADDED_CHECKLISTS} added checklists, the most it takes; replace one by its kind"),
+                )
+                .into());
+            }
+            norms::put(db, NormFile::Checklist, &kind, &text, &by)?;
+            Ok(())
+        })?;
+        store.set_norms(Arc::new(norms));
+        Ok(store.norms().checklists().all().into_iter().cloned().collect())
     })
     .await
 }

@@ -105,6 +105,8 @@ const MIGRATIONS: &[&str] = &[
     super::norms::DDL,
     // 13: each campaign's teams of auditors.
     super::teams::DDL,
+    // 14: the checklists administrators add.
+    super::norms::DDL_CHECKLISTS,
 ];
 
 /// Advisory lock keys (arbitrary, fixed): migrations, and the push order.

@@ -82,6 +82,8 @@ const MIGRATIONS: &[&str] = &[
     super::norms::DDL,
     // 14: each campaign's teams of auditors.
     super::teams::DDL,
+    // 15: the checklists administrators add.
+    super::norms::DDL_CHECKLISTS,
 ];
 
 #[derive(Clone)]

@@ -132,6 +132,10 @@ async fn every_documented_operation_answers_and_bodies_match_the_openapi_schemas
             ("post", p) if p.ends_with("/teams") => req.json(&json!({"name": "Север", "members": []})),
             ("put", p) if p.contains("/teams/") => req.json(&json!({"name": "Бригада Юг", "members": []})),
             ("put", p) if p.ends_with("/rule-set") => req.json(&json!({"rule_set": "kz-sp-3.06-101-2012"})),
+            ("post", "/api/v1/checklists") => {
+                let door = qadam_core::checklist::Checklists::builtin();
+                req.json(door.get(&qadam_core::model::ElementKind::DOOR).unwrap())
+            }
             ("post", "/api/v1/rule-sets") => {
                 let mut set: Value =
                     serde_json::from_str(include_str!("../../../schemas/rules/us-ada-2010.json")).unwrap();

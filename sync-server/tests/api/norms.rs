@@ -163,9 +163,41 @@ async fn an_added_rule_set_reaches_devices_by_sync_and_judges_the_campaign_chose
     device_sync(&device).await;
     assert_eq!(phone.blocking(door_on_phone), ("ngo-strict-doors".into(), Outcome::Pass));
 
-    // Another instance on the same store starts with the added set.
+    // A checklist too: the door gains a field, and phones show it after a
+    // sync; taking out a field a rule set reads is refused, naming the set.
+    let builtin_door = Checklists::builtin().get(&ElementKind::DOOR).unwrap().clone();
+    let mut door = serde_json::to_value(&builtin_door).unwrap();
+    let closer = json!({"name": "closer_force_n", "type": "count", "min": 0, "max": 500,
+        "label": {"ru": "Усилие открывания, Н", "kk": "Ашу күші, Н", "en": "Opening force, N"},
+        "hint": {"ru": "Динамометром у ручки", "kk": "Тұтқа жанында динамометрмен", "en": "With a force gauge at the handle"}});
+    door["fields"].as_array_mut().unwrap().push(closer);
+    let mut narrowless = serde_json::to_value(&builtin_door).unwrap();
+    narrowless["fields"].as_array_mut().unwrap().retain(|f| f["name"] != "clear_width_mm");
+    let mut misnamed = door.clone();
+    misnamed["fields"][0]["name"] = "Width".into();
+    assert_eq!(s.call("POST", "/api/v1/checklists", Some(&auditor), body(&door)).await.0, 403);
+    for (bad, field, says) in [(&narrowless, "fields", "kz-sp-3.06-101-2012"), (&misnamed, "fields.Width", "")] {
+        let (st, e) = s.call("POST", "/api/v1/checklists", Some(TOKEN), body(bad)).await;
+        assert_eq!((st, e["error"]["field"].as_str()), (422, Some(field)), "{e}");
+        assert!(e["error"]["message"].as_str().unwrap().contains(says), "{e}");
+    }
+    let before: NormsBundle = s.get_json("/api/v1/norms").await;
+    let (st, lists) = s.call("POST", "/api/v1/checklists", Some(TOKEN), body(&door)).await;
+    assert_eq!(st, 201, "{lists}");
+    let norms: NormsBundle = s.get_json("/api/v1/norms").await;
+    assert_ne!(norms.version, before.version);
+    let expected = Norms::from_bundle(&before).unwrap().with_checklist(serde_json::from_value(door).unwrap()).unwrap();
+    assert_eq!(norms, expected.bundle());
+    device_sync(&device).await;
+    let fields = phone.blocking(|p| {
+        p.norms().checklists().fields(&ElementKind::DOOR).iter().map(|f| f.name.clone()).collect::<Vec<_>>()
+    });
+    assert_eq!(fields.last().map(String::as_str), Some("closer_force_n"));
+
+    // Another instance on the same store starts with the added set and checklist.
     let other = s.another_instance().await;
     let norms: NormsBundle = other.get_json("/api/v1/norms").await;
     let edition = norms.rule_sets.iter().find(|r| r.id == "ngo-strict-doors").map(|r| r.edition.clone());
     assert_eq!(edition.as_deref(), Some("2027-02"));
+    assert_eq!(norms, expected.bundle(), "the same norms, the same version");
 }
