@@ -31,6 +31,8 @@ pub struct ImportRow {
 pub enum RowProblem {
     /// No name, or more than 300 characters.
     NameLength,
+    /// An address of more than 500 characters (what a record holds).
+    AddressLength,
     UnknownCategory,
     UnknownDistrict,
     /// A latitude or longitude out of range.
@@ -114,6 +116,11 @@ fn check(
         err("name", RowProblem::NameLength, &name, "a name of 1 to 300 characters is needed".into());
         ok = false;
     }
+    let address = raw.address.trim().to_string();
+    if address.chars().count() > 500 {
+        err("address", RowProblem::AddressLength, &address, "an address holds at most 500 characters".into());
+        ok = false;
+    }
     let category = catalogue.category_named(&raw.category);
     if category.is_none() {
         err(
@@ -155,14 +162,7 @@ fn check(
         err("district", RowProblem::UnknownDistrict, &raw.district, message);
         ok = false;
     }
-    ok.then(|| ImportRow {
-        row,
-        name,
-        category: category.expect("checked"),
-        district,
-        address: raw.address.trim().to_string(),
-        location,
-    })
+    ok.then(|| ImportRow { row, name, category: category.expect("checked"), district, address, location })
 }
 
 struct RawRow {
@@ -300,8 +300,12 @@ mod tests {
                    Музей,museum,almaly,,43.2,76.9\n\
                    Аптека,health,bostandyk,,95,76.9\n\
                    Парк,leisure,medeu,,\"43,21\",\"76,95\"\n";
-        let (rows, n, errors) = from_csv(Catalogue::builtin(), csv).unwrap();
-        assert_eq!(n, 5);
+        // An address longer than a record holds: refused here, on its row,
+        // rather than refusing the whole import's push.
+        let long = "д".repeat(501);
+        let csv = format!("{csv}Почта,government,almaly,{long},,\n");
+        let (rows, n, errors) = from_csv(Catalogue::builtin(), &csv).unwrap();
+        assert_eq!(n, 6);
         assert_eq!(rows.len(), 2, "{errors:?}");
         let named: Vec<(u32, Option<u32>, &str, RowProblem, &str)> =
             errors.iter().map(|e| (e.row, e.line, e.field.as_str(), e.problem, e.value.as_str())).collect();
@@ -311,6 +315,7 @@ mod tests {
                 (2, Some(3), "name", RowProblem::NameLength, ""),
                 (3, Some(4), "category", RowProblem::UnknownCategory, "museum"),
                 (4, Some(5), "location", RowProblem::ImpossibleLocation, "95, 76.9"),
+                (6, Some(7), "address", RowProblem::AddressLength, long.as_str()),
             ]
         );
         assert_eq!(rows[1].location, Some(GeoPoint { lat_deg: 43.21, lon_deg: 76.95 }), "decimal commas are read");

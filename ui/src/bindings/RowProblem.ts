@@ -4,4 +4,4 @@
  * Why a row was refused: the dashboard says it in the coordinator's
  * language from this and `value`.
  */
-export type RowProblem = "name_length" | "unknown_category" | "unknown_district" | "impossible_location" | "half_location" | "not_a_number" | "not_a_point" | "unreadable";
+export type RowProblem = "name_length" | "address_length" | "unknown_category" | "unknown_district" | "impossible_location" | "half_location" | "not_a_number" | "not_a_point" | "unreadable";
