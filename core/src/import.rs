@@ -174,27 +174,31 @@ struct RawRow {
     lon: Option<f64>,
 }
 
-/// Reads a CSV with a header row naming `name`, `category`, `district`,
-/// `address`, `lat`, `lon` (any order; a BOM is fine).
-pub fn from_csv(catalogue: &Catalogue, text: &str) -> Result<(Vec<ImportRow>, u32, Vec<RowError>), ImportError> {
-    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
-    let mut rd = csv::ReaderBuilder::new().flexible(true).trim(csv::Trim::All).from_reader(text.as_bytes());
-    let headers = rd.headers().map_err(|e| ImportError(format!("the header row: {e}")))?.clone();
-    let col = |name: &str| headers.iter().position(|h| h.eq_ignore_ascii_case(name));
+/// The columns a table (CSV, spreadsheet) must name in its header row.
+const COLUMNS_NEEDED: &str = "the header row must name the columns name, category and district (and address, lat, lon)";
+
+/// One record of a table: its line (CSV) or row (spreadsheet) number, and
+/// its cells, or why it could not be read.
+type TableRecord = (Option<u32>, Result<Vec<String>, String>);
+
+/// Reads a table's records under its header row (columns in any order, any
+/// case): what CSV files and spreadsheets share.
+fn from_table(
+    catalogue: &Catalogue,
+    headers: &[String],
+    records: impl IntoIterator<Item = TableRecord>,
+) -> Result<(Vec<ImportRow>, u32, Vec<RowError>), ImportError> {
+    let col = |name: &str| headers.iter().position(|h| h.trim().eq_ignore_ascii_case(name));
     let (Some(name), Some(category), Some(district)) = (col("name"), col("category"), col("district")) else {
-        return Err(ImportError(
-            "the header row must name the columns name, category and district (and address, lat, lon)".into(),
-        ));
+        return Err(ImportError(COLUMNS_NEEDED.into()));
     };
     let (address, lat, lon) = (col("address"), col("lat"), col("lon"));
     let (mut rows, mut errors, mut n) = (Vec::new(), Vec::new(), 0u32);
-    for rec in rd.records() {
+    for (line, rec) in records {
         n += 1;
         let rec = match rec {
             Ok(r) => r,
-            Err(e) => {
-                let line = e.position().map(|p| p.line() as u32);
-                let message = e.to_string();
+            Err(message) => {
                 errors.push(RowError {
                     row: n,
                     line,
@@ -206,8 +210,7 @@ pub fn from_csv(catalogue: &Catalogue, text: &str) -> Result<(Vec<ImportRow>, u3
                 continue;
             }
         };
-        let line = rec.position().map(|p| p.line() as u32);
-        let get = |i: Option<usize>| i.and_then(|i| rec.get(i)).unwrap_or("").to_string();
+        let get = |i: Option<usize>| i.and_then(|i| rec.get(i)).map(|s| s.trim()).unwrap_or("").to_string();
         let num = |i: Option<usize>, field: &str, errors: &mut Vec<RowError>| -> Option<f64> {
             let s = get(i).replace(',', ".");
             if s.is_empty() {
@@ -242,6 +245,67 @@ pub fn from_csv(catalogue: &Catalogue, text: &str) -> Result<(Vec<ImportRow>, u3
     }
     errors.dedup_by(|a, b| a.row == b.row && a.field == b.field);
     Ok((rows, n, errors))
+}
+
+/// Reads a CSV with a header row naming `name`, `category`, `district`,
+/// `address`, `lat`, `lon` (any order; a BOM is fine).
+pub fn from_csv(catalogue: &Catalogue, text: &str) -> Result<(Vec<ImportRow>, u32, Vec<RowError>), ImportError> {
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    let mut rd = csv::ReaderBuilder::new().flexible(true).trim(csv::Trim::All).from_reader(text.as_bytes());
+    let headers: Vec<String> =
+        rd.headers().map_err(|e| ImportError(format!("the header row: {e}")))?.iter().map(String::from).collect();
+    let records = rd.records().map(|rec| match rec {
+        Ok(r) => (r.position().map(|p| p.line() as u32), Ok(r.iter().map(String::from).collect())),
+        Err(e) => (e.position().map(|p| p.line() as u32), Err(e.to_string())),
+    });
+    from_table(catalogue, &headers, records)
+}
+
+/// The most bytes a spreadsheet's parts may hold once unpacked: a
+/// register's list of tens of thousands of places is a few megabytes; a
+/// small file that unpacks to gigabytes is refused before it is read.
+pub const MAX_XLSX_UNPACKED_BYTES: u64 = 64 * 1024 * 1024;
+
+/// Whether `bytes` are an `.xlsx` spreadsheet (a ZIP archive), not text.
+pub fn is_xlsx(bytes: &[u8]) -> bool {
+    bytes.starts_with(b"PK\x03\x04")
+}
+
+/// Reads the first sheet of an `.xlsx` spreadsheet (a register's list, as
+/// offices keep them) like a CSV: a header row naming the columns, then
+/// one place per row; a row is named by its number in the sheet.
+pub fn from_xlsx(catalogue: &Catalogue, bytes: &[u8]) -> Result<(Vec<ImportRow>, u32, Vec<RowError>), ImportError> {
+    from_xlsx_within(catalogue, bytes, MAX_XLSX_UNPACKED_BYTES)
+}
+
+fn from_xlsx_within(
+    catalogue: &Catalogue,
+    bytes: &[u8],
+    max_unpacked: u64,
+) -> Result<(Vec<ImportRow>, u32, Vec<RowError>), ImportError> {
+    use calamine::Reader;
+    let bad = |e: &dyn std::fmt::Display| ImportError(format!("not a readable .xlsx spreadsheet: {e}"));
+    let zip = zip::ZipArchive::new(std::io::Cursor::new(bytes)).map_err(|e| bad(&e))?;
+    let unpacked: u64 = zip.decompressed_size().map(|n| n as u64).unwrap_or(u64::MAX);
+    if unpacked > max_unpacked {
+        return Err(ImportError(format!(
+            "the spreadsheet unpacks to {unpacked} bytes, more than the {max_unpacked} taken; split it, or save it as CSV"
+        )));
+    }
+    let mut book: calamine::Xlsx<_> =
+        calamine::open_workbook_from_rs(std::io::Cursor::new(bytes)).map_err(|e| bad(&e))?;
+    let sheet = book.worksheet_range_at(0).ok_or_else(|| ImportError("the spreadsheet has no sheet".into()))?;
+    let sheet = sheet.map_err(|e| bad(&e))?;
+    let first = sheet.start().map(|(row, _)| row).unwrap_or(0);
+    let mut rows = sheet.rows().enumerate();
+    let Some((_, header)) = rows.next() else {
+        return Err(ImportError(COLUMNS_NEEDED.into()));
+    };
+    let headers: Vec<String> = header.iter().map(|c| c.to_string()).collect();
+    let records = rows
+        .filter(|(_, cells)| cells.iter().any(|c| !matches!(c, calamine::Data::Empty)))
+        .map(|(i, cells)| (Some(first + i as u32 + 1), Ok(cells.iter().map(|c| c.to_string()).collect())));
+    from_table(catalogue, &headers, records)
 }
 
 /// Reads a GeoJSON FeatureCollection of Points whose properties carry
@@ -291,6 +355,76 @@ pub fn from_geojson(catalogue: &Catalogue, text: &str) -> Result<(Vec<ImportRow>
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A minimal `.xlsx` written by hand (its parts as Office writes them,
+    /// stored uncompressed): `rows` from row `first`, text cells as inline
+    /// strings and numbers as numbers.
+    fn xlsx(first: u32, rows: &[Vec<Result<&str, f64>>]) -> Vec<u8> {
+        use std::io::Write;
+        const MAIN: &str = "http://schemas.openxmlformats.org/spreadsheetml/2006/main";
+        const REL: &str = "http://schemas.openxmlformats.org/officeDocument/2006/relationships";
+        const PKG: &str = "http://schemas.openxmlformats.org/package/2006/relationships";
+        let mut sheet = format!("<worksheet xmlns=\"{MAIN}\"><sheetData>");
+        for (i, row) in rows.iter().enumerate() {
+            let r = first + i as u32;
+            sheet += &format!("<row r=\"{r}\">");
+            for (j, cell) in row.iter().enumerate() {
+                let at = format!("{}{r}", (b'A' + j as u8) as char);
+                sheet += &match cell {
+                    Ok(text) => format!("<c r=\"{at}\" t=\"inlineStr\"><is><t>{text}</t></is></c>"),
+                    Err(n) => format!("<c r=\"{at}\"><v>{n}</v></c>"),
+                };
+            }
+            sheet += "</row>";
+        }
+        sheet += "</sheetData></worksheet>";
+        let parts = [
+            ("[Content_Types].xml", "<Types xmlns=\"http://schemas.openxmlformats.org/package/2006/content-types\"><Default Extension=\"rels\" ContentType=\"application/vnd.openxmlformats-package.relationships+xml\"/><Default Extension=\"xml\" ContentType=\"application/xml\"/><Override PartName=\"/xl/workbook.xml\" ContentType=\"application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml\"/><Override PartName=\"/xl/worksheets/sheet1.xml\" ContentType=\"application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml\"/></Types>".to_string()),
+            ("_rels/.rels", format!("<Relationships xmlns=\"{PKG}\"><Relationship Id=\"rId1\" Type=\"{REL}/officeDocument\" Target=\"xl/workbook.xml\"/></Relationships>")),
+            ("xl/workbook.xml", format!("<workbook xmlns=\"{MAIN}\" xmlns:r=\"{REL}\"><sheets><sheet name=\"Реестр\" sheetId=\"1\" r:id=\"rId1\"/></sheets></workbook>")),
+            ("xl/_rels/workbook.xml.rels", format!("<Relationships xmlns=\"{PKG}\"><Relationship Id=\"rId1\" Type=\"{REL}/worksheet\" Target=\"worksheets/sheet1.xml\"/></Relationships>")),
+            ("xl/worksheets/sheet1.xml", sheet),
+        ];
+        let mut out = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+        let stored = zip::write::SimpleFileOptions::default().compression_method(zip::CompressionMethod::Stored);
+        for (name, text) in parts {
+            out.start_file(name, stored).unwrap();
+            out.write_all(text.as_bytes()).unwrap();
+        }
+        out.finish().unwrap().into_inner()
+    }
+
+    #[test]
+    fn a_register_spreadsheet_imports_like_its_csv() {
+        // The register's sheet starts at row 2 (a title row above is empty),
+        // with its columns in another order and numbers as numbers.
+        let rows = vec![
+            vec![Ok("Address"), Ok("NAME"), Ok("lat"), Ok("lon"), Ok("category"), Ok("district")],
+            vec![Ok("ул. Абая 1"), Ok("Школа № 1"), Err(43.25), Err(76.93), Ok("Образование"), Ok("Алмалинский район")],
+            vec![Ok(""), Ok("Музей"), Err(43.2), Err(76.9), Ok("museum"), Ok("almaly")],
+            vec![],
+            vec![Ok("пр. Достык 5"), Ok("Аптека"), Ok("43,21"), Ok("76,95"), Ok("health"), Ok("medeu")],
+        ];
+        let (got, n, errors) = from_xlsx(Catalogue::builtin(), &xlsx(2, &rows)).unwrap();
+        let csv = "address,name,lat,lon,category,district\n\
+                   ул. Абая 1,Школа № 1,43.25,76.93,Образование,Алмалинский район\n\
+                   ,Музей,43.2,76.9,museum,almaly\n\
+                   пр. Достык 5,Аптека,\"43,21\",\"76,95\",health,medeu\n";
+        let (want, want_n, _) = from_csv(Catalogue::builtin(), csv).unwrap();
+        assert_eq!((got, n), (want, want_n), "an empty row is no place");
+        // A row is named by its number in the sheet.
+        let named: Vec<(u32, Option<u32>, &str)> = errors.iter().map(|e| (e.row, e.line, e.field.as_str())).collect();
+        assert_eq!(named, [(2, Some(4), "category")]);
+        assert!(from_xlsx(Catalogue::builtin(), b"PK\x03\x04 not a zip").is_err());
+        // A file that unpacks to more than is taken is refused unread.
+        let file = xlsx(2, &rows);
+        let size = zip::ZipArchive::new(std::io::Cursor::new(&file)).unwrap().decompressed_size().unwrap() as u64;
+        assert!(from_xlsx_within(Catalogue::builtin(), &file, size).is_ok());
+        let e = from_xlsx_within(Catalogue::builtin(), &file, size - 1).unwrap_err();
+        assert!(e.0.starts_with(&format!("the spreadsheet unpacks to {size} bytes")), "{}", e.0);
+        let headless = xlsx(1, &[vec![Ok("title"), Ok("city")]]);
+        assert_eq!(from_xlsx(Catalogue::builtin(), &headless).unwrap_err().0, COLUMNS_NEEDED);
+    }
 
     #[test]
     fn every_bad_row_is_named() {

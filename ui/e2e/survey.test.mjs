@@ -502,6 +502,43 @@ async function submitAndSync(objectId, visits) {
   assert.fail(`the re-audit reached the server as visit ${visits}`);
 }
 
+test("a register's .xlsx spreadsheet is imported, its bad row named by its row in the sheet", async () => {
+  const headers = { authorization: `Bearer ${TOKEN}` };
+  const campaigns = await (await fetch(`${base()}/api/v1/campaigns`, { headers })).json();
+  const demo = campaigns.find((c) => c.name.includes('Демо'));
+  const dir = tempDir('qadam-e2e-register-');
+  const csv = join(dir, 'register.csv');
+  const xlsx = join(dir, 'register.xlsx');
+  writeFileSync(
+    csv,
+    'name,category,district,address,lat,lon\n' +
+      'Акимат Медеуского района,Госучреждения,Медеуский район,пр. Достык 85,43.2380,76.9570\n' +
+      'Поликлиника № 5 (реестр),Здравоохранение,Бостандыкский район,ул. Тимирязева 10,43.2270,76.9090\n' +
+      'Библиотека (реестр),library,Алмалинский район,,,\n',
+  );
+  execFileSync('python3', [join(ROOT, 'fixtures/register/csv_to_xlsx.py'), csv, xlsx]);
+  await page.goto(`${base()}/coordinator/#/campaign/${demo.id}`);
+  await page.locator('#import-file').waitFor();
+  await page.setInputFiles('#import-file', xlsx);
+  await page.click('#import-submit');
+  // Nothing is imported while a row is bad; the bad row is the sheet's 4th.
+  await page.locator('#import-errors tr[data-problem="unknown_category"]').waitFor();
+  assert.equal(await page.getAttribute('#import-errors tr[data-problem="unknown_category"]', 'data-line'), '4');
+  assert.match(await page.locator('#import-report').innerText(), /Строк: 3, импортировано: 0/);
+  await page.check('#import-skip');
+  await page.click('#import-submit');
+  await page.locator('#import-report', { hasText: /импортировано: 2/ }).waitFor();
+  const objects = await (await fetch(`${base()}/api/v1/objects?campaign=${demo.id}`, { headers })).json();
+  const got = objects
+    .filter((o) => /реестр|Акимат Медеуского/.test(o.object.name))
+    .map((o) => [o.object.name, o.object.category, o.object.district, o.object.address, o.object.location?.lat_deg])
+    .sort();
+  assert.deepEqual(got, [
+    ['Акимат Медеуского района', 'government', 'medeu', 'пр. Достык 85', 43.238],
+    ['Поликлиника № 5 (реестр)', 'health', 'bostandyk', 'ул. Тимирязева 10', 43.227],
+  ]);
+});
+
 /** The place the re-audit test narrowed the door of (the next test adapts it). */
 let reaudited;
 

@@ -19,6 +19,7 @@ use crate::store::{Access, SyncStore, COORDINATOR_DEVICE};
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Format {
+    /// A table: CSV text, or an `.xlsx` spreadsheet (told by the bytes).
     #[default]
     Csv,
     GeoJson,
@@ -66,6 +67,9 @@ pub fn import_objects(
     };
     let (rows, n, errors, skipped) = match format {
         Format::GeoJson => with_none_skipped(qadam_core::import::from_geojson(&catalogue, text()?).map_err(bad_file)?),
+        Format::Csv if qadam_core::import::is_xlsx(bytes) => {
+            with_none_skipped(qadam_core::import::from_xlsx(&catalogue, bytes).map_err(bad_file)?)
+        }
         Format::Csv => with_none_skipped(qadam_core::import::from_csv(&catalogue, text()?).map_err(bad_file)?),
         Format::Osm => {
             let places = if qadam_core::osm::is_pbf(bytes) {
