@@ -115,6 +115,7 @@ pub fn build_state(cfg: &ServeConfig) -> anyhow::Result<Arc<AppState>> {
     };
     let originals = blobs::open(&photos, "originals")?;
     tracing::info!(photos = originals.describe(), "photo store open");
+    let norms_stamp = store::read_accounts(&*store, store::norms::stamp)?;
     Ok(Arc::new(AppState {
         store,
         photos: originals,
@@ -134,6 +135,8 @@ pub fn build_state(cfg: &ServeConfig) -> anyhow::Result<Arc<AppState>> {
             cfg.basemap.clone()
         },
         retention: cfg.retention,
+        base_checklists: cfg.checklists.clone(),
+        norms_stamp: std::sync::Mutex::new(norms_stamp),
         hashing: workers::Pool::new("password-check", HEAVY_THREADS, HEAVY_QUEUE),
         imaging: workers::Pool::new("photo-decode", HEAVY_THREADS, HEAVY_QUEUE),
     }))
@@ -175,6 +178,17 @@ pub async fn serve(mut cfg: ServeConfig, listen: SocketAddr) -> anyhow::Result<(
     let state = tokio::task::spawn_blocking(move || build_state(&cfg)).await??;
     let listener = tokio::net::TcpListener::bind(listen).await?;
     tracing::info!("qadam-server listening on http://{}", listener.local_addr()?);
+    // Norms another instance added reach this one within seconds.
+    let watching = state.clone();
+    tokio::spawn(async move {
+        let mut every = tokio::time::interval(std::time::Duration::from_secs(10));
+        loop {
+            every.tick().await;
+            if let Err(e) = service::norms::refresh(&watching).await {
+                tracing::warn!("reading the norms again: {e}");
+            }
+        }
+    });
     // Unused photos and stale uploads are collected once an hour.
     let collecting = state.clone();
     tokio::spawn(async move {

@@ -132,9 +132,9 @@ enum Command {
         #[arg(long = "member")]
         members: Vec<String>,
     },
-    /// Import objects to audit into a campaign from a CSV (header: name,
-    /// category, district, address, lat, lon) or GeoJSON file; prints the
-    /// report. With errors nothing is imported unless --skip-invalid.
+    /// Import objects to audit into a campaign from a CSV or .xlsx (header:
+    /// name, category, district, address, lat, lon), GeoJSON or OSM file;
+    /// prints the report. With errors nothing is imported unless --skip-invalid.
     Import {
         /// The store (SQLite file or PostgreSQL URL).
         #[arg(long, env = "QADAM_DB")]

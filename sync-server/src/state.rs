@@ -33,6 +33,13 @@ pub struct AppState {
     pub retention: crate::space::Retention,
     /// Attempts at signing in and enrolling, per address and login.
     pub throttle: crate::service::throttle::Throttle,
+    /// The checklists the server started with (the built-in ones and the
+    /// files of `QADAM_CHECKLISTS_DIR`): the norms are these with what
+    /// administrators added.
+    pub base_checklists: std::sync::Arc<qadam_core::checklist::Checklists>,
+    /// The added norms files' stamp the store's norms were read at (see
+    /// [`crate::service::norms::refresh`]).
+    pub norms_stamp: std::sync::Mutex<String>,
     /// Password checks (argon2), a few at a time, never under a store lock.
     pub hashing: crate::workers::Pool,
     /// Photo decoding (checks and thumbnails), a few at a time.

@@ -16,7 +16,7 @@ use crate::service::norms;
 use crate::state::AppState;
 
 pub async fn get(State(s): State<Arc<AppState>>, Caller(_): Caller, headers: HeaderMap) -> Result<Response, AppError> {
-    let current = norms::get(&s);
+    let current = norms::get(&s).await?;
     let tag =
         HeaderValue::from_str(&format!("\"{}\"", current.version())).map_err(|e| AppError::Internal(e.to_string()))?;
     let common = [(header::CACHE_CONTROL, HeaderValue::from_static("private, no-cache")), (header::ETAG, tag.clone())];

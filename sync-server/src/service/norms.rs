@@ -29,8 +29,39 @@ pub const MAX_CHECKLIST_FIELDS: usize = 100;
 /// One addition at a time, so that the norms set last hold every addition.
 static ADDING: Mutex<()> = Mutex::new(());
 
-pub fn get(s: &AppState) -> Arc<Norms> {
-    s.store.norms()
+/// The norms, read again first when another instance on the same store
+/// added to them (devices ask at every sync).
+pub async fn get(s: &Arc<AppState>) -> Result<Arc<Norms>, AppError> {
+    refresh(s).await?;
+    Ok(s.store.norms())
+}
+
+/// Reads the norms again when the store's added files changed since they
+/// were read (another instance added a rule set or a checklist); true when
+/// it did. Cheap otherwise: one small query.
+pub async fn refresh(s: &Arc<AppState>) -> Result<bool, AppError> {
+    let s = s.clone();
+    blocking(move || {
+        let _one = ADDING.lock().unwrap_or_else(|p| p.into_inner());
+        let store = &*s.store;
+        let (stamp, norms) = stores::read_accounts(store, |db| {
+            let stamp = norms::stamp(db)?;
+            let current = s.norms_stamp.lock().unwrap_or_else(|p| p.into_inner()).clone();
+            let norms = if stamp == current { None } else { Some(norms::load(db, &s.base_checklists)?) };
+            Ok::<_, qadam_core::StoreError>((stamp, norms))
+        })?;
+        let Some(norms) = norms else { return Ok(false) };
+        store.set_norms(Arc::new(norms));
+        *s.norms_stamp.lock().unwrap_or_else(|p| p.into_inner()) = stamp;
+        Ok(true)
+    })
+    .await
+}
+
+/// Keeps the stamp of the files just written by this instance.
+fn restamp(s: &AppState, db: &mut dyn crate::store::sql::Db) -> Result<(), AppError> {
+    *s.norms_stamp.lock().unwrap_or_else(|p| p.into_inner()) = norms::stamp(db)?;
+    Ok(())
 }
 
 /// Why an id may not name an added rule set, if it may not.
@@ -82,7 +113,8 @@ pub async fn add_rule_set(s: &Arc<AppState>, p: Principal, set: RuleSet) -> Resu
                 .into());
             }
             norms::put(db, NormFile::RuleSet, &set.id, &text, &by)?;
-            Ok(norms::load(db, &checklists)?)
+            restamp(&s, db)?;
+            Ok(norms::load(db, &s.base_checklists)?)
         })?;
         store.set_norms(Arc::new(norms));
         Ok(store.norms().catalogue())
@@ -131,7 +163,7 @@ pub async fn add_checklist(s: &Arc<AppState>, p: Principal, c: Checklist) -> Res
                 .into());
             }
             norms::put(db, NormFile::Checklist, &kind, &text, &by)?;
-            Ok(())
+            restamp(&s, db)
         })?;
         store.set_norms(Arc::new(norms));
         Ok(store.norms().checklists().all().into_iter().cloned().collect())

@@ -49,6 +49,8 @@ async fn an_added_rule_set_reaches_devices_by_sync_and_judges_the_campaign_chose
     let s = Server::start().await;
     assert_eq!(s.push(&demo::demo_campaign(1)).await.0, 200);
     let campaign = demo::demo_campaign_id();
+    // Another instance on the same store, as behind a load balancer.
+    let other = s.another_instance().await;
 
     // The norms, tagged with their version; a current copy downloads nothing.
     let builtin = Norms::builtin();
@@ -129,6 +131,7 @@ async fn an_added_rule_set_reaches_devices_by_sync_and_judges_the_campaign_chose
     let expected = Norms::new(Checklists::builtin(), &[("ngo.json".into(), ngo.to_string())]).unwrap();
     assert_eq!(s.get_json::<NormsBundle>("/api/v1/norms").await, expected.bundle());
     assert_eq!(s.get_json::<Vec<RuleSetInfo>>("/api/v1/rule-sets").await, sets);
+    assert_eq!(other.get_json::<NormsBundle>("/api/v1/norms").await, expected.bundle(), "the other instance reads it");
     assert!(!door_fails_in_export(&s, object).await, "the campaign still audits against СП РК");
 
     // The campaign's coordinator chooses it; an unknown set is refused.
@@ -194,9 +197,11 @@ async fn an_added_rule_set_reaches_devices_by_sync_and_judges_the_campaign_chose
     });
     assert_eq!(fields.last().map(String::as_str), Some("closer_force_n"));
 
-    // Another instance on the same store starts with the added set and checklist.
-    let other = s.another_instance().await;
-    let norms: NormsBundle = other.get_json("/api/v1/norms").await;
+    // The other instance has the new edition and checklist too, and one
+    // started now begins with them.
+    assert_eq!(other.get_json::<NormsBundle>("/api/v1/norms").await, expected.bundle());
+    let third = s.another_instance().await;
+    let norms: NormsBundle = third.get_json("/api/v1/norms").await;
     let edition = norms.rule_sets.iter().find(|r| r.id == "ngo-strict-doors").map(|r| r.edition.clone());
     assert_eq!(edition.as_deref(), Some("2027-02"));
     assert_eq!(norms, expected.bundle(), "the same norms, the same version");
