@@ -312,6 +312,7 @@ mod tests {
                 synthetic: false,
                 assignee: None,
                 due_on: None,
+                merged_into: None,
             };
             let input = crate::rules::EvaluationInput { object: object.clone(), elements: vec![] };
             EvaluatedObject {

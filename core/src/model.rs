@@ -401,6 +401,10 @@ pub struct Object {
     /// When the assigned audit is due (`YYYY-MM-DD`).
     #[serde(default)]
     pub due_on: Option<String>,
+    /// The object a coordinator merged this one into (this one is then
+    /// deleted): records a device sends later for this one follow it.
+    #[serde(default)]
+    pub merged_into: Option<Uuid>,
 }
 
 /// How an object's `assignee` names a team (`team:<id>`) rather than one

@@ -64,6 +64,7 @@ pub fn validate_field(
             }
             _ => Ok(()),
         },
+        (Object, "merged_into") => parse::<Option<Uuid>>(field, value, "an object's id or null").map(|_| ()),
         (Object, "due_on") => match parse::<Option<String>>(field, value, "a date YYYY-MM-DD or null")? {
             Some(d) if !is_date(&d) => Err(ModelError::invalid(field, format!("`{d}` is not a date YYYY-MM-DD"))),
             _ => Ok(()),

@@ -149,6 +149,7 @@ fn object() -> Object {
         synthetic: true,
         assignee: None,
         due_on: None,
+        merged_into: None,
     }
 }
 

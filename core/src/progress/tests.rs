@@ -23,6 +23,7 @@ fn object(
         synthetic: false,
         assignee: assignee.map(String::from),
         due_on: due_on.map(String::from),
+        merged_into: None,
     };
     let audits = statuses
         .iter()

@@ -551,8 +551,9 @@ impl Store {
         self.exists(entity, id)?;
         // Assigning is the coordinators' (on the dashboard): a device's
         // write would be refused by the server and stay in the outbox.
-        let coordinators =
-            ["assignee", "due_on"].iter().any(|f| entity == EntityKind::Object && fields.contains_key(*f));
+        let coordinators = ["assignee", "due_on", "merged_into"]
+            .iter()
+            .any(|f| entity == EntityKind::Object && fields.contains_key(*f));
         if coordinators
             || fields.contains_key("deleted")
             || fields.contains_key("campaign_id")

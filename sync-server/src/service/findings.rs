@@ -244,6 +244,68 @@ pub async fn export(s: &Arc<AppState>, p: Principal, file: ExportFile, q: Select
     .await
 }
 
+/// Records a device sent for an object merged away since (an audit begun
+/// offline before the merge, its elements and photos): re-pointed, by the
+/// coordinator's change records, to the object it was merged into —
+/// following later merges —, so that nothing a phone sends is left on a
+/// deleted object. `sent` names each record whose `object_id` a push set,
+/// with the object it named; each object named is looked up once.
+pub fn follow_merges(
+    store: &dyn crate::store::SyncStore,
+    sent: &[(qadam_core::model::EntityKind, Uuid, Uuid)],
+) -> Result<u32, AppError> {
+    use qadam_core::model::{EntityKind, PhotoSubject};
+    if sent.is_empty() {
+        return Ok(0);
+    }
+    let mut changes = Vec::new();
+    let mut clock = qadam_core::HlcClock::default();
+    store.read(&mut |src| {
+        let field = |entity: EntityKind, id: Uuid, name: &str| -> Result<Option<String>, qadam_core::StoreError> {
+            Ok(src.record_fields(entity, id)?.into_iter().find(|(f, _)| f == name).map(|(_, v)| v))
+        };
+        let merged_into = |id: Uuid| -> Result<Option<Uuid>, qadam_core::StoreError> {
+            Ok(field(EntityKind::Object, id, "merged_into")?
+                .and_then(|v| serde_json::from_str::<Option<Uuid>>(&v).ok().flatten()))
+        };
+        // Where each object named now lives: the end of its chain of merges.
+        let mut lives: std::collections::HashMap<Uuid, Option<Uuid>> = std::collections::HashMap::new();
+        for (_, _, object) in sent {
+            if lives.contains_key(object) {
+                continue;
+            }
+            let (mut at, mut target) = (*object, None);
+            for _ in 0..16 {
+                let Some(next) = merged_into(at)? else { break };
+                target = Some(next);
+                at = next;
+            }
+            lives.insert(*object, target);
+        }
+        for (entity, id, object) in sent {
+            let Some(to) = lives[object] else { continue };
+            let mut fields = vec![("object_id", serde_json::json!(to))];
+            let subject = field(*entity, *id, "subject")?.and_then(|v| serde_json::from_str::<PhotoSubject>(&v).ok());
+            if *entity == EntityKind::Photo && subject == Some(PhotoSubject::Object) {
+                fields.push(("subject_id", serde_json::json!(to)));
+            }
+            changes.extend(qadam_core::change::Change::record(
+                *entity,
+                *id,
+                fields,
+                &mut clock,
+                crate::store::COORDINATOR_DEVICE,
+            ));
+        }
+        Ok(())
+    })?;
+    let n = changes.iter().filter(|c| c.field == "object_id").count() as u32;
+    if n > 0 {
+        store.push(changes, &crate::store::Access::All)?;
+    }
+    Ok(n)
+}
+
 /// Which of two records of one place to keep, and which to merge into it.
 #[derive(Debug, Clone, Deserialize, Serialize, schemars::JsonSchema, ts_rs::TS)]
 #[ts(export_to = "server/")]
@@ -334,7 +396,11 @@ pub async fn merge(s: &Arc<AppState>, p: Principal, req: MergeRequest) -> Result
         if !fill.is_empty() {
             record(EntityKind::Object, req.keep, fill);
         }
-        record(EntityKind::Object, req.merge, vec![(qadam_core::model::DELETED, serde_json::json!(true))]);
+        record(
+            EntityKind::Object,
+            req.merge,
+            vec![("merged_into", to.clone()), (qadam_core::model::DELETED, serde_json::json!(true))],
+        );
         s.store.push(changes, &crate::store::Access::All)?;
         // The owner's tasks follow the audits they came from.
         crate::store::accounts(&*s.store, |db| crate::store::adaptations::move_to(db, req.merge, req.keep))?;

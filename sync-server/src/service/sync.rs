@@ -42,7 +42,15 @@ pub async fn push(s: &Arc<AppState>, p: Principal, req: PushRequest) -> Result<P
         let mut devices: Vec<String> = req.changes.iter().map(|c| c.device_id.clone()).collect();
         devices.sort();
         devices.dedup();
+        // Records whose object a push sets, in case it was merged away.
+        let sent: Vec<_> = req
+            .changes
+            .iter()
+            .filter(|c| c.field == "object_id")
+            .filter_map(|c| Some((c.entity, c.entity_id, serde_json::from_value::<Uuid>(c.value.clone()).ok()?)))
+            .collect();
         let answer = st.store.push(req.changes, &Access::of(&p))?;
+        super::findings::follow_merges(&*st.store, &sent)?;
         if p.user.id != Uuid::nil() {
             note_authors(&st, &devices, &p.user.login)?;
         }

@@ -400,7 +400,8 @@ fn campaigns_of_batch<S: FieldSource + ?Sized>(
         }
         if let Access::Campaigns { read, coordinate } = access {
             // Who audits what is the coordinators' to say.
-            let assigning = c.entity == EntityKind::Object && matches!(c.field.as_str(), "assignee" | "due_on");
+            let assigning =
+                c.entity == EntityKind::Object && matches!(c.field.as_str(), "assignee" | "due_on" | "merged_into");
             let allowed = if c.entity == EntityKind::Campaign || assigning { coordinate } else { read };
             if !allowed.contains(&campaign) {
                 let what = if assigning {

@@ -362,3 +362,77 @@ async fn an_osm_pbf_extract_imports_as_its_geojson_twin() {
     let after: Vec<qadam_core::records::ObjectSummary> = s.get_json("/api/v1/objects").await;
     assert_eq!(after.len(), 5, "nothing more was imported");
 }
+
+/// An auditor records a place offline while a coordinator merges it into
+/// its twin: when the phone syncs, its audit, element and photo follow the
+/// merge to the record kept, on the server and then on the phone.
+#[tokio::test]
+async fn records_sent_after_a_merge_follow_it_to_the_object_kept() {
+    use qadam_core::model::{Category, District, ElementKind, MeasuredValue, PhotoSubject};
+    let s = Server::start().await;
+    assert_eq!(s.push(&demo::demo_campaign(1)).await.0, 200);
+    let campaign = demo::demo_campaign_id();
+    let phone = s.device();
+    device_sync(&phone).await;
+    let new = |name: &str| qadam_core::store::NewObject {
+        campaign_id: campaign,
+        name: name.into(),
+        category: Category::HEALTH,
+        district: District::ALMALY,
+        address: String::new(),
+        location: None,
+    };
+    let (kept, twin) = phone
+        .device
+        .blocking(move |p| (p.create_object(new("Аптека № 9")).unwrap(), p.create_object(new("Аптека №9")).unwrap()));
+    device_sync(&phone).await;
+    // Offline: an audit of the twin, with a door and a photo of the place.
+    let jpeg = std::fs::read(concat!(env!("CARGO_MANIFEST_DIR"), "/../fixtures/photos/entrance-gps.jpg")).unwrap();
+    let (audit, element, photo) = phone.device.blocking(move |p| {
+        let element = p
+            .add_element(qadam_core::store::NewElement {
+                object_id: twin,
+                kind: ElementKind::DOOR,
+                measurements: [("clear_width_mm".to_string(), MeasuredValue::Integer(850))].into(),
+                note: String::new(),
+                serves: None,
+            })
+            .unwrap();
+        let photo = p.attach_photo(PhotoSubject::Object, twin, &jpeg).unwrap().id;
+        (p.draft_audit(twin).unwrap(), element, photo)
+    });
+    // Meanwhile the coordinator merges the twin into the record kept.
+    let before: ObjectDetail = s.get_json(&format!("/api/v1/objects/{kept}")).await;
+    let mut audits: Vec<Uuid> = before.audits.iter().map(|a| a.id).chain([audit]).collect();
+    audits.sort();
+    let (st, r) = s
+        .call(
+            "POST",
+            "/api/v1/duplicates/merge",
+            Some(TOKEN),
+            Some(serde_json::to_vec(&json!({"keep": kept, "merge": twin})).unwrap()),
+        )
+        .await;
+    assert_eq!(st, 200, "{r}");
+    device_sync(&phone).await;
+    let on_server: ObjectDetail = s.get_json(&format!("/api/v1/objects/{kept}")).await;
+    let mut got: Vec<Uuid> = on_server.audits.iter().map(|a| a.id).collect();
+    got.sort();
+    assert_eq!(got, audits, "the record kept's own audit and the phone's");
+    assert_eq!(on_server.elements.iter().map(|e| e.id).collect::<Vec<_>>(), [element]);
+    assert_eq!(on_server.photos.iter().map(|p| (p.id, p.subject_id)).collect::<Vec<_>>(), [(photo, Some(kept))]);
+    // The phone's next pull brings the move: its draft is on the record kept.
+    device_sync(&phone).await;
+    let on_phone = phone.device.blocking(move |p| p.object_detail(kept).unwrap());
+    let mut got: Vec<Uuid> = on_phone.audits.iter().map(|a| a.id).collect();
+    got.sort();
+    assert_eq!(
+        (
+            got,
+            on_phone.elements.iter().map(|e| e.id).collect::<Vec<_>>(),
+            on_phone.photos.iter().map(|p| p.id).collect::<Vec<_>>()
+        ),
+        (audits, vec![element], vec![photo])
+    );
+    assert!(phone.device.blocking(move |p| p.object_detail(twin).is_err()), "the twin is gone on the phone too");
+}

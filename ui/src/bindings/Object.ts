@@ -15,4 +15,9 @@ assignee: string | null,
 /**
  * When the assigned audit is due (`YYYY-MM-DD`).
  */
-due_on: string | null, };
+due_on: string | null, 
+/**
+ * The object a coordinator merged this one into (this one is then
+ * deleted): records a device sends later for this one follow it.
+ */
+merged_into: string | null, };
