@@ -22,13 +22,12 @@ fn files(dir: &Path) -> BTreeMap<String, String> {
         .unwrap_or_default()
 }
 
+include!("../../core/tests/support/ts_export.rs");
+
 #[test]
 fn server_and_app_bindings_match_the_rust_types() {
     let tmp = tempfile::tempdir().unwrap();
-    macro_rules! export {
-        ($($t:ty),* $(,)?) => { $( <$t>::export_all_to(tmp.path()).unwrap(); )* };
-    }
-    export!(
+    export_each!(tmp.path();
         qadam_sync_server::service::accounts::Me,
         qadam_sync_server::service::accounts::EnrollmentResponse,
         qadam_sync_server::service::conflicts::ConflictView,
