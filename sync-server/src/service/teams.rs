@@ -16,8 +16,9 @@ use crate::store::accounts::{self, MemberRole, Principal};
 use crate::store::teams::{self, Team};
 use crate::store::{self as stores, SyncStore};
 
-/// The most auditors one team holds.
+/// The most auditors one team holds, and the most teams one campaign has.
 pub const MAX_MEMBERS: usize = 200;
+pub const MAX_TEAMS: usize = 500;
 
 /// A team as its coordinator sets it.
 #[derive(Debug, Clone, Deserialize, schemars::JsonSchema)]
@@ -51,8 +52,12 @@ fn checked(store: &dyn SyncStore, id: Uuid, campaign: Uuid, req: TeamRequest) ->
         if let Some(stranger) = req.members.iter().find(|m| !auditors.contains(m)) {
             return Err(invalid("members", format!("`{stranger}` is not an auditor of this campaign")));
         }
-        if teams::of_campaign(db, campaign)?.iter().any(|t| t.name == name && t.id != id) {
+        let existing = teams::of_campaign(db, campaign)?;
+        if existing.iter().any(|t| t.name == name && t.id != id) {
             return Err(invalid("name", format!("the campaign has a team named `{name}`")));
+        }
+        if existing.len() >= MAX_TEAMS && !existing.iter().any(|t| t.id == id) {
+            return Err(invalid("name", format!("a campaign has at most {MAX_TEAMS} teams")));
         }
         let mut members = req.members;
         members.sort();
