@@ -134,10 +134,11 @@ impl Checklists {
         Checklists { order: ElementKind::BUILTIN.to_vec(), by_kind }
     }
 
-    /// `lists`, in this order (each already parsed: see [`Checklist::parse`]).
+    /// `lists`, in this order (each already parsed: see [`Checklist::parse`]);
+    /// a kind listed twice is the later one, in the first one's place.
     pub fn from_list(lists: Vec<Checklist>) -> Self {
-        let order = lists.iter().map(|c| c.kind.clone()).collect();
-        Checklists { order, by_kind: lists.into_iter().map(|c| (c.kind.clone(), c)).collect() }
+        let empty = Checklists { order: Vec::new(), by_kind: BTreeMap::new() };
+        lists.into_iter().fold(empty, Checklists::with)
     }
 
     /// The built-in checklists, with every `*.json` in `dir` replacing the

@@ -99,3 +99,12 @@ fn a_checklist_is_added_or_changed_only_while_every_rule_set_still_checks() {
     let with_kind = norms.with_checklist(lift).unwrap();
     assert_eq!(with_kind.checklists().kinds().last().map(|k| k.as_str()), Some("platform_lift"));
 }
+
+#[test]
+fn checklists_listed_twice_keep_one_place_in_the_forms() {
+    let all: Vec<_> = Checklists::builtin().all().into_iter().cloned().collect();
+    let mut twice = all.clone();
+    twice.push(all[0].clone());
+    let lists = Checklists::from_list(twice);
+    assert_eq!(lists.kinds().collect::<Vec<_>>(), Checklists::builtin().kinds().collect::<Vec<_>>());
+}

@@ -19,8 +19,8 @@ use uuid::Uuid;
 
 pub use aggregate::{aggregate, CategoryStatus, Evidence, MapStatus, ObjectVerdict, ZoneVerdict};
 pub use ruleset::{
-    builtin, builtin_ids, catalogue, Check, Condition, Effect, Localized, Op, Rule, RuleSet, RuleSetError, RuleSetInfo,
-    Severity, Source, ZoneRequirement,
+    builtin, builtin_ids, Check, Condition, Effect, Localized, Op, Rule, RuleSet, RuleSetError, RuleSetInfo, Severity,
+    Source, ZoneRequirement,
 };
 
 use crate::checklist::{ChecklistField, Checklists};

@@ -363,15 +363,6 @@ pub struct RuleSetInfo {
     pub edition: String,
 }
 
-/// The rule sets shipped with Qadam that check against `lists`, named.
-pub fn catalogue(lists: &Checklists) -> Vec<RuleSetInfo> {
-    builtin_ids()
-        .into_iter()
-        .filter_map(|id| builtin(id, lists).ok())
-        .map(|r| RuleSetInfo { id: r.id, title: r.title, document: r.document, edition: r.edition })
-        .collect()
-}
-
 /// A rule set shipped with Qadam, by id, checked against `lists`.
 pub fn builtin(id: &str, lists: &Checklists) -> Result<RuleSet, RuleSetError> {
     let (_, text) = BUILTIN.iter().find(|(i, _)| *i == id).ok_or_else(|| RuleSetError::Unknown(id.to_string()))?;
