@@ -134,9 +134,6 @@ impl Transport {
         Ok(check(r.send().await?).await?.json().await?)
     }
 
-    /// The server's catalogue of regions, districts and categories when it
-    /// is newer than `version` (the device's); `None` when the device's is
-    /// current.
     /// The server's norms, or `None` when they are of `version` (the
     /// device's).
     pub async fn norms(&self, version: &str) -> Result<Option<NormsBundle>, ClientError> {
@@ -153,6 +150,9 @@ impl Transport {
         Ok(Some(check(resp).await?.json().await?))
     }
 
+    /// The server's catalogue of regions, districts and categories when it
+    /// is newer than `version` (the device's); `None` when the device's is
+    /// current.
     pub async fn catalogue(&self, version: i64) -> Result<Option<Catalogue>, ClientError> {
         let r = self
             .http
