@@ -111,6 +111,34 @@ impl Checklist {
         }
         Ok(c)
     }
+
+    /// What `next`, a new edition of this checklist, would refuse of the
+    /// values this one accepts: a field taken out, its type changed or its
+    /// range narrowed. A phone that measured with this edition and has not
+    /// synced yet holds such values, and a push the server refuses would
+    /// keep the whole outbox back. Answers the field and why; `None` when
+    /// `next` only adds fields, widens ranges or rewords.
+    pub fn narrowed_by(&self, next: &Checklist) -> Option<(String, String)> {
+        let keep = "phones may hold measurements of it taken with the current checklist; add a new field instead";
+        for old in &self.fields {
+            let Some(new) = next.fields.iter().find(|f| f.name == old.name) else {
+                return Some((old.name.clone(), format!("`{}` is taken out, but {keep}", old.name)));
+            };
+            if new.kind != old.kind {
+                let why = format!("`{}` changes from {:?} to {:?}, but {keep}", old.name, old.kind, new.kind);
+                return Some((old.name.clone(), why));
+            }
+            let (lo, hi) = (|f: &ChecklistField| f.min.unwrap_or(0), |f: &ChecklistField| f.max.unwrap_or(u32::MAX));
+            if lo(new) > lo(old) || hi(new) < hi(old) {
+                let shown = |f: &ChecklistField| {
+                    format!("{}..{}", lo(f), f.max.map_or_else(|| "no limit".to_string(), |m| m.to_string()))
+                };
+                let why = format!("`{}` narrows from {} to {}, but {keep}", old.name, shown(old), shown(new));
+                return Some((old.name.clone(), why));
+            }
+        }
+        None
+    }
 }
 
 /// Every kind's checklist, in the order forms list them: the built-in kinds
@@ -287,5 +315,39 @@ mod tests {
         let ramp = serde_json::to_string(Checklists::builtin().get(&ElementKind::RAMP).unwrap()).unwrap();
         let e = Checklist::parse("dir/door.json", &ramp).unwrap_err();
         assert!(e.to_string().contains("`kind`") && e.to_string().contains("door"), "{e}");
+    }
+
+    #[test]
+    fn a_new_edition_may_add_and_widen_but_not_take_away() {
+        let door = Checklists::builtin().get(&ElementKind::DOOR).unwrap().clone();
+        let width = door.fields.iter().position(|f| f.name == "clear_width_mm").unwrap();
+        let changed = |change: &dyn Fn(&mut Checklist)| {
+            let mut next = door.clone();
+            change(&mut next);
+            door.narrowed_by(&next).map(|(field, _)| field)
+        };
+        assert_eq!(changed(&|_| {}), None);
+        assert_eq!(changed(&|c| c.fields[width].hint.en = "Reworded".into()), None);
+        assert_eq!(changed(&|c| c.fields[width].max = None), None, "widened");
+        assert_eq!(
+            changed(&|c| {
+                let mut extra = c.fields[width].clone();
+                extra.name = "kick_plate_height_mm".into();
+                c.fields.push(extra);
+            }),
+            None
+        );
+        let taken = Some("clear_width_mm".to_string());
+        assert_eq!(
+            changed(&|c| {
+                c.fields.remove(width);
+            }),
+            taken
+        );
+        assert_eq!(changed(&|c| c.fields[width].kind = MeasurementType::Count), taken);
+        assert_eq!(changed(&|c| c.fields[width].min = Some(door.fields[width].min.unwrap_or(0) + 1)), taken);
+        assert_eq!(changed(&|c| c.fields[width].max = Some(door.fields[width].max.unwrap_or(u32::MAX) - 1)), taken);
+        let (_, why) = door.narrowed_by(&Checklist { fields: vec![], ..door.clone() }).unwrap();
+        assert!(why.contains("taken out") && why.contains("new field"), "{why}");
     }
 }

@@ -41,6 +41,7 @@ fn server_and_app_bindings_match_the_rust_types() {
         qadam_sync_server::store::accounts::User,
         qadam_sync_server::service::campaigns::Member,
         qadam_sync_server::store::teams::Team,
+        qadam_sync_server::service::teams::TeamDeleted,
         qadam_sync_server::service::public::ReportRequest,
         qadam_sync_server::service::public::ReportReceipt,
         qadam_sync_server::service::public::PhotoVisibility,

@@ -360,6 +360,31 @@ test("a team's objects are on each member's list after a sync", async () => {
     if (listed.length === expected.length) break;
   }
   assert.deepEqual(listed.sort(), expected, "my list is the auditor's and the team's objects");
+
+  // The team is deleted: its objects leave every list, the phone's too.
+  await page.selectOption('#team-pick', team.slice('team:'.length));
+  page.once('dialog', (d) => d.accept());
+  await page.click('#team-delete');
+  await page.locator('[role="status"]', { hasText: 'Бригада Бригада Север удалена' }).waitFor();
+  await page.locator('#teams tr[data-name="Бригада Север"]').waitFor({ state: 'detached' });
+  const left = await (await fetch(`${base()}/api/v1/objects?campaign=${demo.id}`, { headers })).json();
+  assert.deepEqual(
+    left
+      .filter((o) => teamed.includes(o.object.id))
+      .map((o) => [o.object.id, o.object.assignee, o.object.due_on])
+      .sort(),
+    teamed.map((id) => [id, null, null]),
+  );
+  const own = objects
+    .filter((o) => o.object.assignee === 'auditor')
+    .map((o) => o.object.id)
+    .sort();
+  await wd.click('#sync-button');
+  for (const until = Date.now() + 30000; Date.now() < until; await new Promise((r) => setTimeout(r, 300))) {
+    listed = await wd.exec(`return [...document.querySelectorAll('#object-list li')].map((li) => li.dataset.id)`);
+    if (listed.length === own.length) break;
+  }
+  assert.deepEqual(listed.sort(), own, "my list is the auditor's own objects again");
 });
 
 test('an OSM extract made by a script is imported with its duplicates found, and merging keeps every audit and photo', async () => {

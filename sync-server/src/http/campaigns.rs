@@ -121,6 +121,15 @@ pub async fn update_team(
     Ok(Json(service::teams::update(&s, p, team, req).await?))
 }
 
+/// Deletes a team, taking its objects off every list.
+pub async fn delete_team(
+    State(s): State<Arc<AppState>>,
+    Caller(p): Caller,
+    Param(team): Param<Uuid>,
+) -> Result<Json<service::teams::TeamDeleted>, AppError> {
+    Ok(Json(service::teams::delete(&s, p, team).await?))
+}
+
 /// Creates a campaign.
 pub async fn create(
     State(s): State<Arc<AppState>>,

@@ -131,6 +131,7 @@ pub fn document() -> Value {
         ("RuleSetChoice", schema::<crate::service::campaigns::RuleSetChoice>()),
         ("NormsBundle", schema::<qadam_core::norms::NormsBundle>()),
         ("Team", schema::<crate::store::teams::Team>()),
+        ("TeamDeleted", schema::<crate::service::teams::TeamDeleted>()),
         ("TeamRequest", schema::<crate::service::teams::TeamRequest>()),
         ("PublicMap", schema::<qadam_core::public::PublicMap>()),
         ("SearchHit", schema::<qadam_core::public::SearchHit>()),

@@ -256,6 +256,16 @@ pub const OPERATIONS: &[Operation] = &[
         auth: true,
     },
     Operation {
+        method: "delete",
+        path: "/api/v1/teams/{id}",
+        summary: "Delete a team (its campaign's coordinators): its objects are taken off every list, then the team goes; answers how many",
+        request: None,
+        status: 200,
+        response: Answer::Json("TeamDeleted"),
+        handler: |m| on(m, campaigns::delete_team),
+        auth: true,
+    },
+    Operation {
         method: "put",
         path: "/api/v1/campaigns/{id}/rule-set",
         summary: "Change the rule set a campaign audits against (its coordinators); devices re-judge its objects after their next sync; answers the campaign",

@@ -16,7 +16,7 @@ use super::{blocking, may_coordinate};
 use crate::error::AppError;
 use crate::state::AppState;
 use crate::store::accounts::{self, Principal};
-use crate::store::{Access, COORDINATOR_DEVICE};
+use crate::store::{Access, SyncStore, COORDINATOR_DEVICE};
 
 /// Which objects of a campaign to assign, to whom and by when. The
 /// selectors given (ids, a district, an area) must all hold; `all` selects
@@ -58,6 +58,37 @@ fn invalid(field: &str, message: impl Into<String>) -> AppError {
     AppError::from(ModelError::invalid(field, message.into()))
 }
 
+/// Held while an assignee is checked and its objects are written, and while
+/// a team is deleted: an assignment to a team being deleted either lands
+/// before its objects are taken off or is refused as naming no team.
+pub(super) static ASSIGNING: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
+/// Writes who audits `objects` and by when (`due_on` of each), as the
+/// coordinator's change records: one push, so all or none.
+pub(super) fn record(
+    store: &dyn SyncStore,
+    objects: &[Uuid],
+    assignee: &Option<String>,
+    due_on: impl Fn(&Uuid) -> Option<String>,
+) -> Result<(), AppError> {
+    let mut clock = qadam_core::HlcClock::default();
+    let mut changes = Vec::with_capacity(objects.len() * 2);
+    for id in objects {
+        let fields = [("assignee", serde_json::json!(assignee)), ("due_on", serde_json::json!(due_on(id)))];
+        changes.extend(qadam_core::change::Change::record(
+            EntityKind::Object,
+            *id,
+            fields,
+            &mut clock,
+            COORDINATOR_DEVICE,
+        ));
+    }
+    if !changes.is_empty() {
+        store.push(changes, &Access::All)?;
+    }
+    Ok(())
+}
+
 pub async fn assign(
     s: &Arc<AppState>,
     p: Principal,
@@ -79,6 +110,7 @@ pub async fn assign(
     }
     let s = s.clone();
     blocking(move || {
+        let _one = ASSIGNING.lock().unwrap_or_else(|p| p.into_inner());
         if !s.store.campaigns()?.iter().any(|c| c.id == campaign) {
             return Err(AppError::NotFound(format!("campaign {campaign}")));
         }
@@ -132,22 +164,9 @@ pub async fn assign(
             .filter(|o| reaudit.as_ref().is_none_or(|due| due.contains_key(&o.id)))
             .map(|o| o.id)
             .collect();
-        let mut clock = qadam_core::HlcClock::default();
-        let mut changes = Vec::with_capacity(selected.len() * 2);
-        for id in &selected {
-            let due_on = req.due_on.clone().or_else(|| reaudit.as_ref().and_then(|r| r.get(id).cloned()));
-            let fields = [("assignee", serde_json::json!(req.assignee)), ("due_on", serde_json::json!(due_on))];
-            changes.extend(qadam_core::change::Change::record(
-                EntityKind::Object,
-                *id,
-                fields,
-                &mut clock,
-                COORDINATOR_DEVICE,
-            ));
-        }
-        if !changes.is_empty() {
-            s.store.push(changes, &Access::All)?;
-        }
+        record(&*s.store, &selected, &req.assignee, |id| {
+            req.due_on.clone().or_else(|| reaudit.as_ref().and_then(|r| r.get(id).cloned()))
+        })?;
         Ok(AssignReport { assigned: selected.len() as u32 })
     })
     .await

@@ -123,9 +123,13 @@ pub async fn add_rule_set(s: &Arc<AppState>, p: Principal, set: RuleSet) -> Resu
 }
 
 /// Adds a checklist (administrators): a new element kind, or a kind's
-/// checklist changed (a field added, a hint reworded). Checked as a file
-/// would be, and refused when a rule set would no longer check against the
-/// checklists (a field it reads taken out), naming the set and the rule.
+/// checklist changed (a field added, a range widened, a hint reworded).
+/// Checked as a file would be, and refused when a rule set would no longer
+/// check against the checklists (a field it reads taken out), naming the
+/// set and the rule, or when it would refuse a value the current edition
+/// accepts (a field taken out, retyped or narrowed), naming the field: a
+/// phone not yet synced may hold such a value, and its push must not be
+/// refused for it.
 /// Devices receive it with the norms on their next sync. Answers the
 /// checklists.
 pub async fn add_checklist(s: &Arc<AppState>, p: Principal, c: Checklist) -> Result<Vec<Checklist>, AppError> {
@@ -153,6 +157,9 @@ pub async fn add_checklist(s: &Arc<AppState>, p: Principal, c: Checklist) -> Res
             ),
             other => ModelError::invalid("fields", other.to_string()),
         })?;
+        if let Some((field, why)) = store.norms().checklists().get(&c.kind).and_then(|old| old.narrowed_by(&c)) {
+            return Err(ModelError::invalid(&format!("fields.{field}"), why).into());
+        }
         stores::accounts(store, |db| -> Result<_, AppError> {
             let added = norms::added(db, NormFile::Checklist)?;
             if added.len() >= MAX_ADDED_CHECKLISTS && !added.iter().any(|(f, _)| *f == format!("{kind}.json")) {

@@ -6,10 +6,10 @@
 use std::sync::Arc;
 
 use qadam_core::ModelError;
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-use super::{blocking, may_coordinate};
+use super::{assignments, blocking, may_coordinate};
 use crate::error::AppError;
 use crate::state::AppState;
 use crate::store::accounts::{self, MemberRole, Principal};
@@ -96,6 +96,41 @@ pub async fn update(s: &Arc<AppState>, p: Principal, id: Uuid, req: TeamRequest)
             .ok_or_else(|| AppError::NotFound(format!("team {id}")))?;
         may_coordinate(&p, Some(team.campaign_id))?;
         checked(&*s.store, id, team.campaign_id, req)
+    })
+    .await
+}
+
+/// What deleting a team did.
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema, ts_rs::TS)]
+#[ts(export_to = "server/")]
+pub struct TeamDeleted {
+    /// The objects that were assigned to the team: now on no one's list,
+    /// with no due date.
+    pub unassigned: u32,
+}
+
+/// Deletes a team (its campaign's coordinators). Its objects are taken off
+/// every list first, as the coordinator's change records, so the members'
+/// phones drop them at their next sync; then the team goes. A retry after
+/// a failure between the two finds nothing left to take off.
+pub async fn delete(s: &Arc<AppState>, p: Principal, id: Uuid) -> Result<TeamDeleted, AppError> {
+    let s = s.clone();
+    blocking(move || {
+        let _one = assignments::ASSIGNING.lock().unwrap_or_else(|p| p.into_inner());
+        let team = stores::read_accounts(&*s.store, |db| teams::get(db, id))?
+            .ok_or_else(|| AppError::NotFound(format!("team {id}")))?;
+        may_coordinate(&p, Some(team.campaign_id))?;
+        let assignee = Some(team.assignee());
+        let objects: Vec<Uuid> = s
+            .store
+            .objects(Some(team.campaign_id))?
+            .into_iter()
+            .filter(|o| o.object.assignee == assignee)
+            .map(|o| o.object.id)
+            .collect();
+        assignments::record(&*s.store, &objects, &None, |_| None)?;
+        stores::accounts(&*s.store, |db| teams::delete(db, id))?;
+        Ok(TeamDeleted { unassigned: objects.len() as u32 })
     })
     .await
 }

@@ -72,7 +72,7 @@ pub fn of_login(db: &mut dyn Db, login: &str) -> Result<Vec<Team>, StoreError> {
 
 /// Keeps a team, new or changed. Run it in a transaction.
 pub fn put(db: &mut dyn Db, t: &Team) -> Result<(), StoreError> {
-    db.execute("DELETE FROM teams WHERE id = $1", &[t.id.to_string().into()])?;
+    delete(db, t.id)?;
     db.execute(
         "INSERT INTO teams (id, campaign_id, name, members, updated_ms) VALUES ($1, $2, $3, $4, $5)",
         &[
@@ -83,5 +83,11 @@ pub fn put(db: &mut dyn Db, t: &Team) -> Result<(), StoreError> {
             now_ms().into(),
         ],
     )?;
+    Ok(())
+}
+
+/// Deletes a team. Run it in a transaction.
+pub fn delete(db: &mut dyn Db, id: Uuid) -> Result<(), StoreError> {
+    db.execute("DELETE FROM teams WHERE id = $1", &[id.to_string().into()])?;
     Ok(())
 }

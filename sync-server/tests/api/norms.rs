@@ -189,6 +189,7 @@ async fn an_added_rule_set_reaches_devices_by_sync_and_judges_the_campaign_chose
     assert_eq!(st, 201, "{lists}");
     let norms: NormsBundle = s.get_json("/api/v1/norms").await;
     assert_ne!(norms.version, before.version);
+    let door_with_closer = door.clone();
     let expected = Norms::from_bundle(&before).unwrap().with_checklist(serde_json::from_value(door).unwrap()).unwrap();
     assert_eq!(norms, expected.bundle());
     device_sync(&device).await;
@@ -196,6 +197,17 @@ async fn an_added_rule_set_reaches_devices_by_sync_and_judges_the_campaign_chose
         p.norms().checklists().fields(&ElementKind::DOOR).iter().map(|f| f.name.clone()).collect::<Vec<_>>()
     });
     assert_eq!(fields.last().map(String::as_str), Some("closer_force_n"));
+    // No rule reads the new field, yet it cannot be taken out or narrowed
+    // again: the phone may hold a measurement of it not yet pushed.
+    let mut without = serde_json::to_value(&builtin_door).unwrap();
+    let mut narrowed = door_with_closer.clone();
+    narrowed["fields"].as_array_mut().unwrap().last_mut().unwrap()["max"] = 400.into();
+    without["title"]["en"] = "Door (reworded)".into();
+    for bad in [&without, &narrowed] {
+        let (st, e) = s.call("POST", "/api/v1/checklists", Some(TOKEN), body(bad)).await;
+        assert_eq!((st, e["error"]["field"].as_str()), (422, Some("fields.closer_force_n")), "{e}");
+    }
+    assert_eq!(s.get_json::<NormsBundle>("/api/v1/norms").await, expected.bundle(), "nothing changed");
 
     // The other instance has the new edition and checklist too, and one
     // started now begins with them.

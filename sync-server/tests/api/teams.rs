@@ -1,6 +1,7 @@
 //! Teams: a campaign's coordinator makes a team of its auditors and assigns
 //! objects to it; they are on each member's list, whose phone learns its
-//! teams at sync, and progress counts them under the team.
+//! teams at sync, and progress counts them under the team. Deleting a team
+//! takes its objects off every list.
 
 use super::*;
 use qadam_sync_server::store::teams::Team;
@@ -77,7 +78,7 @@ async fn a_team_of_auditors_shares_the_objects_assigned_to_it() {
 
     // Each member's phone learns its teams at sync; one who left, none.
     let (_, olzhas) = s.enroll("olzhas").await;
-    for (token, want) in [(olzhas, vec![assignee.clone()]), (aigul, vec![])] {
+    for (token, want) in [(olzhas.clone(), vec![assignee.clone()]), (aigul.clone(), vec![])] {
         let (_, me) = s.call("GET", "/api/v1/me", Some(&token), None).await;
         assert_eq!(me["teams"], json!(want));
         let phone = qadam_testkit::TestDevice::new(&s.base, &token);
@@ -91,4 +92,31 @@ async fn a_team_of_auditors_shares_the_objects_assigned_to_it() {
         s.get_json(&format!("/api/v1/campaigns/{campaign}/progress")).await;
     let row = progress.by_auditor.iter().find(|a| a.auditor == assignee).expect("a row for the team");
     assert_eq!(row.assigned as usize, medeu.len());
+
+    // The team is deleted: only by a coordinator, once; its objects are
+    // then on no one's list, with no due date, and its member's phone
+    // forgets it at its next sync.
+    assert_eq!(s.call("DELETE", &path, Some(&aigul), None).await.0, 403);
+    assert_eq!(s.call("DELETE", &format!("/api/v1/teams/{}", Uuid::now_v7()), Some(TOKEN), None).await.0, 404);
+    let (st, r) = s.call("DELETE", &path, Some(TOKEN), None).await;
+    assert_eq!((st, r), (200, json!({"unassigned": medeu.len()})));
+    let after: Vec<qadam_core::records::ObjectSummary> =
+        s.get_json(&format!("/api/v1/objects?campaign={campaign}")).await;
+    let expected: Vec<(Uuid, Option<String>, Option<String>)> = objects
+        .iter()
+        .map(|o| match medeu.contains(&o.object.id) {
+            true => (o.object.id, None, None),
+            false => (o.object.id, o.object.assignee.clone(), o.object.due_on.clone()),
+        })
+        .collect();
+    let got: Vec<_> = after.iter().map(|o| (o.object.id, o.object.assignee.clone(), o.object.due_on.clone())).collect();
+    assert_eq!(got, expected);
+    assert_eq!(s.get_json::<Vec<Team>>(&teams).await, []);
+    assert_eq!(s.call("DELETE", &path, Some(TOKEN), None).await.0, 404, "a team is deleted once");
+    let (st, e) = s.call("POST", &assign, Some(TOKEN), to(&assignee)).await;
+    assert_eq!((st, e["error"]["field"].as_str()), (422, Some("assignee")), "a deleted team is no assignee: {e}");
+    let phone = qadam_testkit::TestDevice::new(&s.base, &olzhas);
+    phone.device.blocking(|p| p.set_auditor_teams(vec![format!("team:{}", team.id)]).unwrap());
+    phone.sync().await.unwrap();
+    assert_eq!(phone.device.blocking(|p| p.settings().unwrap().auditor_teams), Vec::<String>::new());
 }
