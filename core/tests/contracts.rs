@@ -128,6 +128,7 @@ fn typescript_bindings_match_the_rust_types() {
         NewElement,
         Settings,
         Pending,
+        qadam_core::store::HeldBack,
         ObjectSummary,
         ObjectDetail,
         qadam_core::model::ElementKind,

@@ -200,6 +200,18 @@ pub async fn object_conflicts(state: State<'_, AppState>, id: Uuid) -> CmdResult
     Ok(state.device.with(move |s| s.conflicts_for_object(id)).await?)
 }
 
+/// The local changes the server refused, each with its reason, oldest first.
+#[tauri::command]
+pub async fn held_back_changes(state: State<'_, AppState>) -> CmdResult<Vec<qadam_core::store::HeldBack>> {
+    Ok(state.device.with(|s| s.held_back()).await?)
+}
+
+/// Puts the held-back changes back in the outbox; the next sync sends them.
+#[tauri::command]
+pub async fn send_held_back_again(state: State<'_, AppState>) -> CmdResult<u32> {
+    Ok(state.device.with(|s| s.send_held_back_again()).await?)
+}
+
 /// Enrolls this device with a code or enrollment link from the coordinator.
 #[tauri::command]
 pub async fn enroll_device(

@@ -126,6 +126,8 @@ pub fn run() {
             commands::sync_now,
             commands::enroll_device,
             commands::object_conflicts,
+            commands::held_back_changes,
+            commands::send_held_back_again,
             commands::network_online,
             commands::object_verdict,
             commands::object_statuses,

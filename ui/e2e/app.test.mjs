@@ -970,6 +970,34 @@ test('the app syncs by itself after an edit, and again when the server is back',
   await setAutoSync(false);
 });
 
+test('a change the server refuses for itself is held back on the phone with its reason, and sent again once allowed', async () => {
+  const auth = { authorization: `Bearer ${TOKEN}` };
+  const campaigns = await (await fetch(`http://127.0.0.1:${serverPort}/api/v1/campaigns`, { headers: auth })).json();
+  const demo = campaigns.find((c) => c.name.includes('Демо'));
+  const member = `http://127.0.0.1:${serverPort}/api/v1/campaigns/${demo.id}/members/auditor`;
+  // The auditor is taken out of the demo campaign while her phone holds an edit of it.
+  assert.equal((await fetch(member, { method: 'DELETE', headers: auth })).status, 204);
+  await editRise(470);
+  await wd.click('#sync-button');
+  await wd.waitFor('#held-back li[data-code="forbidden"]', { text: 'rise_mm', timeoutMs: 30000 });
+  await wd.waitFor('#sync-button:not([disabled])');
+  assert.match(await wd.text(await wd.find('#held-back-title')), /не принял 1 изменение/);
+  await wd.waitFor('#pending', { text: (s) => /\b0\b.*\b0\b/.test(s) });
+  await axe('the changes the server refused');
+  // A member again, she sends it again: it lands, and the notice goes.
+  const again = await fetch(member, {
+    method: 'PUT',
+    headers: { ...auth, 'content-type': 'application/json' },
+    body: '{"role":"auditor"}',
+  });
+  assert.equal(again.status, 200);
+  await wd.click('#held-back-again');
+  await serverHas('measurements.rise_mm', 470);
+  for (const until = Date.now() + 15000; (await wd.findAll('#held-back')).length > 0; await new Promise((r) => setTimeout(r, 200))) {
+    assert.ok(Date.now() < until, 'the notice goes once nothing is held back');
+  }
+});
+
 test('a revoked device is refused with a clear reason and keeps what it recorded', async () => {
   const auth = { authorization: `Bearer ${TOKEN}` };
   const devices = await (await fetch(`http://127.0.0.1:${serverPort}/api/v1/devices`, { headers: auth })).json();

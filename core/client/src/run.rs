@@ -5,7 +5,7 @@
 //! then the conflicts to show. Each step is idempotent and only the store
 //! says what is done, so an interrupted run is simply run again.
 
-use qadam_core::change::{ErrorDetail, PullResponse, PushRequest};
+use qadam_core::change::{Change, ErrorDetail, PullResponse, PushRequest};
 use qadam_core::sync::{SyncPhase, SyncProgress, PULL_PAGE, PUSH_BATCH};
 use qadam_core::StoreError;
 use serde::Serialize;
@@ -100,7 +100,9 @@ pub async fn sync(device: &Device, progress: impl Fn(SyncProgress)) -> Result<Sy
 /// Pushes the outbox in batches of at most `batch`: a batch is marked
 /// pushed only once the server has answered, so a batch cut off in flight
 /// is sent again (the server keeps each op id once). `pushed` hears each
-/// batch's size. Stops at the first failure.
+/// batch's size. A change the server refuses for itself is held back with
+/// its reason (see [`refused_change`]) and the batch goes again without
+/// it; any other failure stops the push.
 pub async fn push_outbox(
     t: &Transport,
     device: &Device,
@@ -115,10 +117,51 @@ pub async fn push_outbox(
         }
         let ops: Vec<_> = changes.iter().map(|c| c.op_id).collect();
         let n = changes.len() as u32;
-        t.push(&PushRequest { device_id, changes }).await?;
-        device.with(move |s| s.mark_pushed(&ops)).await?;
-        pushed(n);
+        match t.push(&PushRequest { device_id, changes: changes.clone() }).await {
+            Ok(_) => {
+                device.with(move |s| s.mark_pushed(&ops)).await?;
+                pushed(n);
+            }
+            Err(ClientError::Refused { status, detail }) => {
+                let Some(held) = refused_change(status, &detail, &changes) else {
+                    return Err(ClientError::Refused { status, detail });
+                };
+                let reason = detail.clone();
+                // Each round holds back at least one change, or stops.
+                if device.with(move |s| s.hold_back(&held, &reason)).await? == 0 {
+                    return Err(ClientError::Refused { status, detail });
+                }
+            }
+            Err(e) => return Err(e),
+        }
     }
+}
+
+/// The changes of `batch` to hold back when the server refused it naming
+/// one change (`changes[i]…`) for a reason of that change's own: a record
+/// the device may no longer write (403: every change of that record in the
+/// batch, as each would be refused alike), a value or field the server
+/// does not take (422), an op id it holds with other content (409). A fast
+/// clock (`….hlc`) is not one: the next sync corrects it.
+pub fn refused_change(status: u16, detail: &ErrorDetail, batch: &[Change]) -> Option<Vec<uuid::Uuid>> {
+    if ![403, 409, 422].contains(&status) {
+        return None;
+    }
+    let field = detail.field.as_deref()?;
+    let rest = field.strip_prefix("changes[")?;
+    let (index, after) = rest.split_once(']')?;
+    if after.ends_with(".hlc") {
+        return None;
+    }
+    let refused = batch.get(index.parse::<usize>().ok()?)?;
+    Some(match status {
+        403 => batch
+            .iter()
+            .filter(|c| c.entity == refused.entity && c.entity_id == refused.entity_id)
+            .map(|c| c.op_id)
+            .collect(),
+        _ => vec![refused.op_id],
+    })
 }
 
 /// Pulls every page after the device's cursor. The next page is fetched
@@ -150,4 +193,43 @@ pub async fn pull_all(
         applied(&page);
     }
     Ok(pulled)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use qadam_core::model::EntityKind;
+    use qadam_core::ErrorCode;
+    use serde_json::json;
+
+    #[test]
+    fn only_a_refusal_of_one_change_for_itself_holds_back() {
+        let mut clock = qadam_core::HlcClock::default();
+        let (a, b) = (uuid::Uuid::now_v7(), uuid::Uuid::now_v7());
+        let mut batch =
+            Change::record(EntityKind::Object, a, [("name", json!("A")), ("address", json!("x"))], &mut clock, "d");
+        batch.extend(Change::record(EntityKind::Object, b, [("name", json!("B"))], &mut clock, "d"));
+        let ops: Vec<_> = batch.iter().map(|c| c.op_id).collect();
+        let detail = |code, field: &str| ErrorDetail { code, message: "m".into(), field: Some(field.into()) };
+        let refused = |status, field: &str| refused_change(status, &detail(ErrorCode::InvalidValue, field), &batch);
+        // A record the device may not write: all of that record's changes.
+        assert_eq!(refused(403, "changes[1]"), Some(vec![ops[0], ops[1]]));
+        // A value or an op id: that change alone.
+        assert_eq!(refused(422, "changes[2].value"), Some(vec![ops[2]]));
+        assert_eq!(refused(409, "changes[0].op_id"), Some(vec![ops[0]]));
+        // Not for the change itself: the push stops, nothing is held back.
+        assert_eq!(refused(422, "changes[1].hlc"), None, "a fast clock is corrected by the next sync");
+        assert_eq!(refused(503, "changes[1]"), None);
+        assert_eq!(refused(401, "changes[1]"), None);
+        assert_eq!(refused(422, "changes"), None);
+        assert_eq!(refused(422, "changes[9]"), None, "no such change");
+        assert_eq!(
+            refused_change(
+                422,
+                &ErrorDetail { code: ErrorCode::InvalidValue, message: "m".into(), field: None },
+                &batch
+            ),
+            None
+        );
+    }
 }

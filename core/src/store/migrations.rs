@@ -47,6 +47,10 @@ pub const MIGRATIONS: &[&str] = &[
     // 5: the index of values written as ORs and holding the deletion mark
     // (a fresh device applies a pull 1.6× as fast; lists count faster).
     crate::records::FIELDS_LOOKUP_DDL,
+    // 6: a local change the server refused for itself (access lost, a value
+    // it no longer takes) is held back with the server's reason, so the
+    // rest of the outbox goes on; the auditor sees it and sends it again.
+    "ALTER TABLE changes ADD COLUMN held_back TEXT;",
 ];
 
 /// Brings the database to the newest schema, each migration in its own

@@ -121,10 +121,21 @@ pub struct NewElement {
 /// Counts of what is waiting to be synced.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema, TS)]
 pub struct Pending {
+    /// Local changes the next sync sends.
     pub changes: u32,
+    /// Local changes the server refused, held back until sent again.
+    pub held_back: u32,
     pub photos: u32,
     #[ts(type = "number")]
     pub photo_bytes: u64,
+}
+
+/// A local change the server refused, and why.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema, TS)]
+pub struct HeldBack {
+    pub change: Change,
+    /// The server's answer: its code, its sentence, the change's field.
+    pub reason: crate::change::ErrorDetail,
 }
 
 /// The fields one record is given in a write: which record, and each

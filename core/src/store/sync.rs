@@ -5,11 +5,12 @@
 use super::*;
 
 impl Store {
-    /// Local changes not yet acknowledged by the server, oldest first.
+    /// Local changes not yet acknowledged by the server, oldest first,
+    /// except those held back (see [`Store::hold_back`]).
     pub fn outbox(&self, limit: u32) -> Result<Vec<Change>, StoreError> {
         let mut st = self.conn.prepare_cached(
             "SELECT op_id, entity, entity_id, field, value, hlc, device_id, seen_cursor FROM changes
-             WHERE local = 1 AND pushed = 0 ORDER BY hlc, op_id LIMIT ?1",
+             WHERE local = 1 AND pushed = 0 AND held_back IS NULL ORDER BY hlc, op_id LIMIT ?1",
         )?;
         let mut rows = st.query([limit])?;
         let mut out = Vec::new();
@@ -30,14 +31,63 @@ impl Store {
     }
 
     pub fn pending(&self) -> Result<Pending, StoreError> {
-        let changes: u32 =
-            self.conn.query_row("SELECT count(*) FROM changes WHERE local = 1 AND pushed = 0", [], |r| r.get(0))?;
+        let (changes, held_back): (u32, u32) = self.conn.query_row(
+            "SELECT count(*) - count(held_back), count(held_back) FROM changes WHERE local = 1 AND pushed = 0",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )?;
         let (photos, bytes): (u32, i64) = self.conn.query_row(
             "SELECT count(*), coalesce(sum(size_bytes), 0) FROM photo_blobs WHERE uploaded = 0",
             [],
             |r| Ok((r.get(0)?, r.get(1)?)),
         )?;
-        Ok(Pending { changes, photos, photo_bytes: bytes as u64 })
+        Ok(Pending { changes, held_back, photos, photo_bytes: bytes as u64 })
+    }
+
+    /// Holds back local changes the server refused for themselves, with its
+    /// reason: the next pushes leave them out, so the rest of the outbox is
+    /// not kept back by them. They stay in the log and in the field state
+    /// until sent again ([`Store::send_held_back_again`]).
+    /// Answers how many it held back.
+    pub fn hold_back(&mut self, op_ids: &[Uuid], reason: &crate::change::ErrorDetail) -> Result<u32, StoreError> {
+        let reason = serde_json::to_string(reason).expect("a reason serialises");
+        let tx = self.conn.transaction()?;
+        let mut n = 0;
+        for op in op_ids {
+            n += tx.execute(
+                "UPDATE changes SET held_back = ?1 WHERE op_id = ?2 AND local = 1 AND pushed = 0",
+                params![reason, op.to_string()],
+            )?;
+        }
+        tx.commit()?;
+        Ok(n as u32)
+    }
+
+    /// The local changes held back, oldest first, each with the server's
+    /// reason.
+    pub fn held_back(&self) -> Result<Vec<HeldBack>, StoreError> {
+        let mut st = self.conn.prepare(
+            "SELECT op_id, entity, entity_id, field, value, hlc, device_id, seen_cursor, held_back FROM changes
+             WHERE local = 1 AND pushed = 0 AND held_back IS NOT NULL ORDER BY hlc, op_id",
+        )?;
+        let mut rows = st.query([])?;
+        let mut out = Vec::new();
+        while let Some(r) = rows.next()? {
+            let change = records::change_from_row(r, 0)?;
+            let reason: String = r.get(8)?;
+            let reason = serde_json::from_str(&reason)
+                .map_err(|e| StoreError::Corrupt(format!("a held-back change's reason: {e}")))?;
+            out.push(HeldBack { change, reason });
+        }
+        Ok(out)
+    }
+
+    /// Puts every held-back change back in the outbox (the auditor asks,
+    /// e.g. once a coordinator gave back access); the next sync sends them.
+    /// Answers how many.
+    pub fn send_held_back_again(&mut self) -> Result<u32, StoreError> {
+        let n = self.conn.execute("UPDATE changes SET held_back = NULL WHERE held_back IS NOT NULL", [])?;
+        Ok(n as u32)
     }
 
     /// Replaces the conflicts known from the server (its unresolved ones, as

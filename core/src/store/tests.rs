@@ -613,3 +613,30 @@ fn a_sent_audit_records_the_rule_set_and_checklists_it_was_judged_by() {
     assert_ne!(ngo.version(), v);
     assert_eq!(Checklists::builtin().version(), v, "the same files, the same version");
 }
+
+#[test]
+fn a_held_back_change_leaves_the_outbox_keeps_its_value_and_goes_again_when_asked() {
+    let (_d, mut s) = store();
+    let campaign = with_demo(&mut s);
+    let id = s.create_object(new_object(campaign)).unwrap();
+    let outbox = s.outbox(100).unwrap();
+    let name = outbox.iter().find(|c| c.field == "name").unwrap().clone();
+    let reason = crate::change::ErrorDetail {
+        code: crate::ErrorCode::Forbidden,
+        message: "not a member".into(),
+        field: Some("changes[0]".into()),
+    };
+    assert_eq!(s.hold_back(&[name.op_id], &reason).unwrap(), 1);
+    let rest: Vec<Change> = outbox.iter().filter(|c| c.op_id != name.op_id).cloned().collect();
+    assert_eq!(s.outbox(100).unwrap(), rest);
+    assert_eq!(s.held_back().unwrap(), [HeldBack { change: name.clone(), reason: reason.clone() }]);
+    let pending = s.pending().unwrap();
+    assert_eq!((pending.changes, pending.held_back), (rest.len() as u32, 1));
+    assert_eq!(s.object_detail(id).unwrap().object.name, "Поликлиника №5", "the value stays on the device");
+    // Pushed changes are not held back.
+    s.mark_pushed(&rest.iter().map(|c| c.op_id).collect::<Vec<_>>()).unwrap();
+    assert_eq!(s.hold_back(&[rest[0].op_id], &reason).unwrap(), 0);
+    assert_eq!(s.send_held_back_again().unwrap(), 1);
+    assert_eq!(s.outbox(100).unwrap(), [name]);
+    assert_eq!(s.held_back().unwrap(), []);
+}

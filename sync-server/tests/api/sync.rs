@@ -333,3 +333,80 @@ async fn two_server_instances_on_one_store_keep_one_gapless_history() {
     assert_eq!(seen.len(), total, "the puller saw every change exactly once");
     assert_eq!(a.counts().0 as usize, total);
 }
+
+/// An auditor taken out of one campaign while her phone holds an edit of
+/// it: that change is held back on the phone with the server's reason, and
+/// her edit in her other campaign still reaches the server; once she is a
+/// member again and sends it again, it lands.
+#[tokio::test]
+async fn a_refused_change_is_held_back_and_the_rest_of_the_outbox_goes_on() {
+    let s = Server::start().await;
+    let demo = demo::demo_campaign(2);
+    assert_eq!(s.push(&demo).await.0, 200);
+    let campaign = demo::demo_campaign_id();
+    let kept = demo.iter().find(|c| c.entity == EntityKind::Object).unwrap().entity_id;
+    // A second campaign with one object.
+    let (other, shop) = (Uuid::now_v7(), Uuid::now_v7());
+    let mut clock = qadam_core::HlcClock::default();
+    let mut records = Change::record(EntityKind::Campaign, other, [("name", json!("Вторая"))], &mut clock, "admin");
+    let fields = [("campaign_id", json!(other)), ("name", json!("Магазин"))];
+    records.extend(Change::record(EntityKind::Object, shop, fields, &mut clock, "admin"));
+    assert_eq!(s.push(&records).await.0, 200);
+    add_account(&s, "aigul", "auditor", Some((campaign, "auditor")));
+    let member = |c: Uuid| format!("/api/v1/campaigns/{c}/members/aigul");
+    let auditor = Some(serde_json::to_vec(&json!({"role": "auditor"})).unwrap());
+    assert_eq!(s.call("PUT", &member(other), Some(TOKEN), auditor.clone()).await.0, 200);
+    let (_, token) = s.enroll("aigul").await;
+    let phone = qadam_testkit::TestDevice::new(&s.base, &token);
+    phone.sync().await.unwrap();
+
+    // Offline, she renames one object of each campaign; meanwhile she is
+    // taken out of the demo campaign.
+    let rename = |id: Uuid, name: &'static str| {
+        phone.device.blocking(move |p| {
+            p.update(EntityKind::Object, id, [("name".to_string(), json!(name))].into_iter().collect()).unwrap()
+        })
+    };
+    rename(kept, "Переименован");
+    rename(shop, "Магазин у дома");
+    assert_eq!(s.call("DELETE", &member(campaign), Some(TOKEN), None).await.0, 204);
+    phone.sync().await.unwrap();
+
+    let name = |id: Uuid| {
+        let s = &s;
+        async move { s.get_json::<Value>(&format!("/api/v1/objects/{id}")).await["object"]["name"].clone() }
+    };
+    let demo_name = demo.iter().find(|c| c.entity_id == kept && c.field == "name").unwrap().value.clone();
+    assert_eq!((name(kept).await, name(shop).await), (demo_name, json!("Магазин у дома")));
+    let pending = phone.device.blocking(|p| p.pending().unwrap());
+    assert_eq!((pending.changes, pending.held_back), (0, 1));
+    let held: Vec<_> = phone.device.blocking(|p| p.held_back().unwrap());
+    let seen: Vec<_> = held
+        .iter()
+        .map(|h| {
+            (h.change.entity_id, h.change.field.clone(), h.change.value.clone(), h.reason.code, h.reason.field.clone())
+        })
+        .collect();
+    assert_eq!(
+        seen,
+        [(
+            kept,
+            "name".to_string(),
+            json!("Переименован"),
+            qadam_core::ErrorCode::Forbidden,
+            Some("changes[0]".to_string())
+        )]
+    );
+    assert!(held[0].reason.message.contains("not a member"), "{}", held[0].reason.message);
+    // The next sync leaves it alone: nothing is sent again by itself.
+    phone.sync().await.unwrap();
+    assert_eq!(phone.device.blocking(|p| p.pending().unwrap().held_back), 1);
+
+    // A member again, she sends it again, and it lands.
+    assert_eq!(s.call("PUT", &member(campaign), Some(TOKEN), auditor).await.0, 200);
+    assert_eq!(phone.device.blocking(|p| p.send_held_back_again().unwrap()), 1);
+    phone.sync().await.unwrap();
+    assert_eq!(name(kept).await, json!("Переименован"));
+    let pending = phone.device.blocking(|p| p.pending().unwrap());
+    assert_eq!((pending.changes, pending.held_back), (0, 0));
+}

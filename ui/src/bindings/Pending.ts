@@ -3,4 +3,12 @@
 /**
  * Counts of what is waiting to be synced.
  */
-export type Pending = { changes: number, photos: number, photo_bytes: number, };
+export type Pending = { 
+/**
+ * Local changes the next sync sends.
+ */
+changes: number, 
+/**
+ * Local changes the server refused, held back until sent again.
+ */
+held_back: number, photos: number, photo_bytes: number, };

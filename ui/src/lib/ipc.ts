@@ -5,6 +5,7 @@ import { listen } from '@tauri-apps/api/event';
 import type { VisitVerdict } from '../bindings/VisitVerdict';
 import type { Catalogue } from '../bindings/Catalogue';
 import type { Conflict } from '../bindings/Conflict';
+import type { HeldBack } from '../bindings/HeldBack';
 import type { EnrolledDevice } from '../bindings/EnrolledDevice';
 import type { Campaign } from '../bindings/Campaign';
 import type { ObjectSummary } from '../bindings/ObjectSummary';
@@ -55,6 +56,10 @@ export const api = {
   saveSettings: (settings: Settings) => call<void>('save_settings', { settings }),
   networkOnline: () => call<void>('network_online'),
   objectConflicts: (id: string) => call<Conflict[]>('object_conflicts', { id }),
+  /** Local changes the server refused, with its reasons. */
+  heldBack: () => call<HeldBack[]>('held_back_changes'),
+  /** Puts the held-back changes back in the outbox; answers how many. */
+  sendHeldBackAgain: () => call<number>('send_held_back_again'),
   enroll: (code: string, deviceName: string) => call<EnrolledDevice>('enroll_device', { code, deviceName }),
   campaigns: () => call<Campaign[]>('list_campaigns'),
   objects: (campaignId: string, near: GeoPoint | null) => call<ObjectSummary[]>('list_objects', { campaignId, near }),
