@@ -200,10 +200,10 @@ pub async fn object_conflicts(state: State<'_, AppState>, id: Uuid) -> CmdResult
     Ok(state.device.with(move |s| s.conflicts_for_object(id)).await?)
 }
 
-/// The local changes the server refused, each with its reason, oldest first.
+/// The oldest `limit` local changes the server refused, each with its reason.
 #[tauri::command]
-pub async fn held_back_changes(state: State<'_, AppState>) -> CmdResult<Vec<qadam_core::store::HeldBack>> {
-    Ok(state.device.with(|s| s.held_back()).await?)
+pub async fn held_back_changes(state: State<'_, AppState>, limit: u32) -> CmdResult<Vec<qadam_core::store::HeldBack>> {
+    Ok(state.device.with(move |s| s.held_back(limit)).await?)
 }
 
 /// Puts the held-back changes back in the outbox; the next sync sends them.

@@ -63,14 +63,14 @@ impl Store {
         Ok(n as u32)
     }
 
-    /// The local changes held back, oldest first, each with the server's
-    /// reason.
-    pub fn held_back(&self) -> Result<Vec<HeldBack>, StoreError> {
+    /// The oldest `limit` local changes held back, each with the server's
+    /// reason ([`Pending::held_back`] counts them all).
+    pub fn held_back(&self, limit: u32) -> Result<Vec<HeldBack>, StoreError> {
         let mut st = self.conn.prepare(
             "SELECT op_id, entity, entity_id, field, value, hlc, device_id, seen_cursor, held_back FROM changes
-             WHERE local = 1 AND pushed = 0 AND held_back IS NOT NULL ORDER BY hlc, op_id",
+             WHERE local = 1 AND pushed = 0 AND held_back IS NOT NULL ORDER BY hlc, op_id LIMIT ?1",
         )?;
-        let mut rows = st.query([])?;
+        let mut rows = st.query([limit])?;
         let mut out = Vec::new();
         while let Some(r) = rows.next()? {
             let change = records::change_from_row(r, 0)?;

@@ -629,7 +629,8 @@ fn a_held_back_change_leaves_the_outbox_keeps_its_value_and_goes_again_when_aske
     assert_eq!(s.hold_back(&[name.op_id], &reason).unwrap(), 1);
     let rest: Vec<Change> = outbox.iter().filter(|c| c.op_id != name.op_id).cloned().collect();
     assert_eq!(s.outbox(100).unwrap(), rest);
-    assert_eq!(s.held_back().unwrap(), [HeldBack { change: name.clone(), reason: reason.clone() }]);
+    assert_eq!(s.held_back(10).unwrap(), [HeldBack { change: name.clone(), reason: reason.clone() }]);
+    assert_eq!(s.held_back(0).unwrap(), [], "as many as asked");
     let pending = s.pending().unwrap();
     assert_eq!((pending.changes, pending.held_back), (rest.len() as u32, 1));
     assert_eq!(s.object_detail(id).unwrap().object.name, "Поликлиника №5", "the value stays on the device");
@@ -638,5 +639,5 @@ fn a_held_back_change_leaves_the_outbox_keeps_its_value_and_goes_again_when_aske
     assert_eq!(s.hold_back(&[rest[0].op_id], &reason).unwrap(), 0);
     assert_eq!(s.send_held_back_again().unwrap(), 1);
     assert_eq!(s.outbox(100).unwrap(), [name]);
-    assert_eq!(s.held_back().unwrap(), []);
+    assert_eq!(s.held_back(10).unwrap(), []);
 }

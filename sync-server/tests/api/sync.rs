@@ -380,7 +380,7 @@ async fn a_refused_change_is_held_back_and_the_rest_of_the_outbox_goes_on() {
     assert_eq!((name(kept).await, name(shop).await), (demo_name, json!("Магазин у дома")));
     let pending = phone.device.blocking(|p| p.pending().unwrap());
     assert_eq!((pending.changes, pending.held_back), (0, 1));
-    let held: Vec<_> = phone.device.blocking(|p| p.held_back().unwrap());
+    let held: Vec<_> = phone.device.blocking(|p| p.held_back(10).unwrap());
     let seen: Vec<_> = held
         .iter()
         .map(|h| {

@@ -56,8 +56,8 @@ export const api = {
   saveSettings: (settings: Settings) => call<void>('save_settings', { settings }),
   networkOnline: () => call<void>('network_online'),
   objectConflicts: (id: string) => call<Conflict[]>('object_conflicts', { id }),
-  /** Local changes the server refused, with its reasons. */
-  heldBack: () => call<HeldBack[]>('held_back_changes'),
+  /** The oldest `limit` local changes the server refused, with its reasons. */
+  heldBack: (limit: number) => call<HeldBack[]>('held_back_changes', { limit }),
   /** Puts the held-back changes back in the outbox; answers how many. */
   sendHeldBackAgain: () => call<number>('send_held_back_again'),
   enroll: (code: string, deviceName: string) => call<EnrolledDevice>('enroll_device', { code, deviceName }),

@@ -43,7 +43,7 @@ fn main() -> anyhow::Result<()> {
             anyhow::anyhow!("{}: {}", d.code, d.message)
         })?;
     println!("synced: {} records, {} bytes sent, {} pulled", done.records_done, done.bytes_done, done.pulled);
-    let held = device.blocking(|s| s.held_back())?;
+    let held = device.blocking(|s| s.held_back(u32::MAX))?;
     for h in &held {
         let c = &h.change;
         eprintln!("held back: {} {} {} = {}: {}", c.entity.as_str(), c.entity_id, c.field, c.value, h.reason.message);
