@@ -117,13 +117,14 @@ pub async fn push_outbox(
         }
         let ops: Vec<_> = changes.iter().map(|c| c.op_id).collect();
         let n = changes.len() as u32;
-        match t.push(&PushRequest { device_id, changes: changes.clone() }).await {
+        let req = PushRequest { device_id, changes };
+        match t.push(&req).await {
             Ok(_) => {
                 device.with(move |s| s.mark_pushed(&ops)).await?;
                 pushed(n);
             }
             Err(ClientError::Refused { status, detail }) => {
-                let Some(held) = refused_change(status, &detail, &changes) else {
+                let Some(held) = refused_change(status, &detail, &req.changes) else {
                     return Err(ClientError::Refused { status, detail });
                 };
                 let reason = detail.clone();
